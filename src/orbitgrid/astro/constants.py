@@ -1,0 +1,33 @@
+"""Physical constants used by the orbital models, SI units unless the name says otherwise.
+
+Sources
+-------
+- WGS84 ellipsoid: NIMA TR8350.2 (3rd ed., 2000), Table 3.1.
+- Earth gravitational parameter and J2 for the analytic propagator: EGM96 / WGS84 values
+  (mu = 3.986004418e14 m^3/s^2, J2 = 1.08262998905e-3, Vallado, *Fundamentals of Astrodynamics and
+  Applications*, 4th ed., Table D-1).
+- Solar radius 695,700 km (IAU 2015 Resolution B3, nominal solar radius).
+- Astronomical unit 149,597,870,700 m (IAU 2012 Resolution B2).
+- Mean Earth orbital rate 0.9856473598 deg/day = 360 deg per tropical year of 365.2421897 days (the nodal rate a
+  sun-synchronous orbit must match).
+"""
+
+import math
+
+WGS84_A_M = 6_378_137.0
+WGS84_F = 1.0 / 298.257223563
+WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
+
+EARTH_MU_M3_S2 = 3.986004418e14
+EARTH_J2 = 1.08262998905e-3
+EARTH_EQUATORIAL_RADIUS_M = WGS84_A_M
+EARTH_ROTATION_RAD_S = 7.292115146706979e-5
+
+SUN_RADIUS_M = 6.957e8
+AU_M = 149_597_870_700.0
+
+SECONDS_PER_DAY = 86_400.0
+TROPICAL_YEAR_DAYS = 365.2421897
+SUN_MEAN_MOTION_RAD_S = 2.0 * math.pi / (TROPICAL_YEAR_DAYS * SECONDS_PER_DAY)
+
+J2000_JD = 2_451_545.0

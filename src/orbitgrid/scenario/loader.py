@@ -1,0 +1,166 @@
+"""Reading scenarios: YAML files, built-ins by name, and the resolved form written into run manifests.
+
+YAML is read with PyYAML's safe loader plus two changes: a key repeated in one mapping is an error (PyYAML
+would keep the last silently), and exponent floats without a dot (``1e6``) are numbers as in YAML 1.2 (PyYAML,
+following YAML 1.1, would read them as strings).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from orbitgrid.scenario.catalog import catalog_dir
+from orbitgrid.scenario.errors import Problem, ScenarioError, problems_from_validation_error
+from orbitgrid.scenario.models import Scenario
+
+_SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class _ScenarioYamlLoader(yaml.SafeLoader):
+    """Safe loader that rejects duplicate keys and reads ``1e6`` as a float."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                seen = key in first_line
+            except TypeError:  # unhashable key: the base class reports it
+                continue
+            if seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first at line {first_line[key] + 1})",
+                    key_node.start_mark,
+                )
+            first_line[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+_ScenarioYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_ScenarioYamlLoader)  # a SafeLoader subclass: no arbitrary objects
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = ", ".join(str(s) for s in (exc.context, exc.problem) if s)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ScenarioError([Problem("", f"invalid YAML{where}: {what}")], source) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem("", f"invalid YAML: {exc}")], source) from None
+
+
+def load_scenario_text(
+    text: str, *, base_dir: str | os.PathLike[str] | None = None, source: str = "<text>"
+) -> Scenario:
+    """Validate scenario YAML (or JSON) text. Relative element-file paths resolve against ``base_dir``
+    (default: the current directory). Raises :class:`ScenarioError` listing every problem."""
+    data = _parse_yaml(text, source)
+    if data is None:
+        raise ScenarioError([Problem("", "the scenario is empty")], source)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        raise ScenarioError(
+            [Problem("", f"a scenario must be a mapping of fields (schema_version, name, ...), got {kind}")],
+            source,
+        )
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    try:
+        return Scenario.model_validate(data, context={"base_dir": base})
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation_error(exc), source) from None
+
+
+def _scenarios_dir() -> Any:
+    return catalog_dir().joinpath("scenarios")
+
+
+@functools.cache
+def _builtins() -> dict[str, str]:
+    """Built-in scenario name -> YAML text."""
+    entries = [e for e in _scenarios_dir().iterdir() if e.name.endswith(".yaml")]
+    return {e.name[: -len(".yaml")]: e.read_text(encoding="utf-8") for e in sorted(entries, key=lambda e: e.name)}
+
+
+def list_builtin_scenarios() -> list[tuple[str, str]]:
+    """(name, description) of every built-in scenario, sorted by name; the description on one line."""
+    out = []
+    for name, text in _builtins().items():
+        data = yaml.safe_load(text)
+        description = data.get("description", "") if isinstance(data, dict) else ""
+        out.append((name, " ".join(str(description).split())))
+    return out
+
+
+def builtin_scenario_text(name: str) -> str:
+    """The YAML text of a built-in scenario (for ``orbitgrid scenario show NAME``)."""
+    try:
+        return _builtins()[name]
+    except KeyError:
+        raise ScenarioError(
+            [Problem("", f"no built-in scenario called {name!r}; built-in scenarios: {', '.join(_builtins())}")],
+            name,
+        ) from None
+
+
+def load_scenario(source: str | os.PathLike[str]) -> Scenario:
+    """Load a scenario from a YAML file, or a built-in scenario by name (an existing file of that name wins).
+
+    Raises :class:`ScenarioError` (a ``ValueError``) whose ``problems`` list everything wrong with it.
+    """
+    text = os.fspath(source)
+    path = Path(text).expanduser()
+    if path.is_file():
+        try:
+            content = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError([Problem("", f"cannot read {path.resolve()}: {exc}")], text) from None
+        return load_scenario_text(content, base_dir=path.resolve().parent, source=str(path))
+    looks_like_path = (
+        isinstance(source, os.PathLike) or path.suffix.lower() in _SCENARIO_SUFFIXES or "/" in text or os.sep in text
+    )
+    if not looks_like_path and text in _builtins():
+        folder = Path(str(_scenarios_dir()))
+        return load_scenario_text(_builtins()[text], base_dir=folder if folder.is_dir() else None, source=text)
+    if looks_like_path or path.exists():
+        what = "is not a file" if path.exists() else "not found"
+        raise ScenarioError([Problem("", f"scenario file {what}: {path.resolve()}")], text)
+    known = ", ".join(_builtins())
+    message = f"no scenario file or built-in scenario called {text!r}; built-in scenarios: {known}"
+    raise ScenarioError([Problem("", message)], text)
+
+
+def resolved_scenario_dict(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as JSON-ready data with every default filled in, for the run manifest.
+
+    Durations are seconds, the epoch is ISO 8601 UTC, element files are absolute paths, and ``designs`` holds
+    every design the fleet uses (catalog designs copied in), so loading this dict again gives the same
+    scenario.
+    """
+    data = scenario.model_dump(mode="json")
+    data["designs"] = {name: d.model_dump(mode="json") for name, d in scenario.resolved_designs().items()}
+    return data
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of a scenario file, as published in ``docs/scenario.schema.json``."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **Scenario.model_json_schema(mode="validation"),
+    }

@@ -1,0 +1,805 @@
+"""Pydantic models of an orbitgrid scenario file, ``schema_version: 1``.
+
+A scenario names a start time, a duration and a time step, a fleet of orbital shells (each built from one
+orbit spec and one satellite design) and ground data-centre sites. Every model forbids unknown keys. Numbers
+are strict: a quoted ``"550"`` is a string, not a number.
+
+Units are in the field names (``_km``, ``_deg``, ``_hours``, ``_m2``, ``_wh``, ``_mw``). Durations are
+written as ``"24h"``, ``"1h30m"``, ``"90min"``, ``"60s"``, ``"7d"`` or a number of seconds and are stored,
+once validated, as float seconds in the same field (``Scenario.duration``, ``Scenario.step``; also
+``duration_s`` and ``step_s``).
+
+Validation reports every problem at once. :meth:`Scenario.model_validate` raises a pydantic
+``ValidationError`` whose entries already carry orbitgrid's plain-English messages and paths without
+pydantic's union tags; the loader turns them into :class:`orbitgrid.scenario.errors.Problem` rows. Pass
+``context={"base_dir": folder}`` so that relative element-file paths resolve against the scenario file's
+folder (the loader does this; without it they resolve against the current directory).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PrivateAttr,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
+
+from orbitgrid.astro.constants import (
+    EARTH_EQUATORIAL_RADIUS_M,
+    EARTH_J2,
+    EARTH_MU_M3_S2,
+    SUN_MEAN_MOTION_RAD_S,
+)
+from orbitgrid.astro.time import TimeGrid, parse_duration_s
+from orbitgrid.scenario import catalog
+
+SCHEMA_VERSION = 1
+
+ALTITUDE_MIN_KM = 160.0
+ALTITUDE_MAX_KM = 40_000.0
+
+# Highest altitude at which a circular orbit can be sun-synchronous: the J2 nodal regression
+# dOmega/dt = -1.5 n J2 (R/a)^2 cos(i) (Vallado, Fundamentals of Astrodynamics and Applications, 4th ed.,
+# chapter 9) reaches the Sun's mean motion only while cos(i) >= -1, i.e. a^3.5 <= 1.5 J2 R^2 sqrt(mu) / n_sun
+# (about 5,970 km altitude).
+SSO_MAX_ALTITUDE_KM = (
+    (1.5 * EARTH_J2 * EARTH_EQUATORIAL_RADIUS_M**2 * math.sqrt(EARTH_MU_M3_S2) / SUN_MEAN_MOTION_RAD_S) ** (2.0 / 7.0)
+    - EARTH_EQUATORIAL_RADIUS_M
+) / 1000.0
+
+ELEMENT_FILE_FORMATS: dict[str, str] = {
+    ".tle": "tle",
+    ".txt": "tle",
+    ".3le": "tle",
+    ".json": "omm_json",
+    ".csv": "omm_csv",
+}
+
+
+def fmt_number(v: float | int) -> str:
+    """A number as people write it: ``90`` rather than ``90.0``; other floats by their exact repr."""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def _error(kind: str, message: str) -> PydanticCustomError:
+    # No context is passed, so pydantic keeps the message verbatim (braces in user text stay as they are).
+    return PydanticCustomError(kind, message)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A numeric range as ``Annotated`` metadata: checked after type validation, one message names both ends.
+
+    The JSON Schema gets ``minimum`` / ``exclusiveMinimum`` / ``maximum`` / ``exclusiveMaximum`` to match.
+    """
+
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def describe(self) -> str:
+        if self.lo is not None and self.hi is not None and not (self.lo_open or self.hi_open):
+            return f"must be between {fmt_number(self.lo)} and {fmt_number(self.hi)}"
+        parts = []
+        if self.lo is not None:
+            parts.append(f"{'greater than' if self.lo_open else 'at least'} {fmt_number(self.lo)}")
+        if self.hi is not None:
+            parts.append(f"{'less than' if self.hi_open else 'at most'} {fmt_number(self.hi)}")
+        return "must be " + " and ".join(parts)
+
+    def contains(self, v: float) -> bool:
+        ok = True
+        if self.lo is not None:
+            ok = v > self.lo if self.lo_open else v >= self.lo
+        if ok and self.hi is not None:
+            ok = v < self.hi if self.hi_open else v <= self.hi
+        return ok
+
+    def _check(self, v: float) -> float:
+        if not self.contains(v):
+            raise _error("out_of_range", f"{self.describe()}, got {fmt_number(v)}")
+        return v
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        js = handler(schema)
+        if self.lo is not None:
+            js["exclusiveMinimum" if self.lo_open else "minimum"] = self.lo
+        if self.hi is not None:
+            js["exclusiveMaximum" if self.hi_open else "maximum"] = self.hi
+        return js
+
+
+AltitudeKm = Annotated[float, Strict(), Bounds(ALTITUDE_MIN_KM, ALTITUDE_MAX_KM)]
+PositiveFloat = Annotated[float, Strict(), Bounds(0.0, lo_open=True)]
+NonNegativeFloat = Annotated[float, Strict(), Bounds(0.0)]
+UnitFraction = Annotated[float, Strict(), Bounds(0.0, 1.0, lo_open=True)]  # (0, 1]
+Count = Annotated[int, Strict(), Bounds(1)]
+HourOfDay = Annotated[float, Strict(), Bounds(0.0, 24.0, hi_open=True)]  # [0, 24)
+Name = Annotated[str, Strict(), Field(min_length=1, max_length=200)]
+
+
+def _parse_duration(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return value  # the float validator then reports the wrong type
+    try:
+        return parse_duration_s(value)
+    except ValueError as exc:
+        raise _error("duration", str(exc)) from None
+
+
+DurationS = Annotated[
+    float,
+    BeforeValidator(_parse_duration, json_schema_input_type=str | float),
+    Strict(),
+    Bounds(0.0, lo_open=True),
+]
+
+
+def _gpu_enum(schema: dict[str, Any]) -> None:
+    schema["enum"] = list(catalog.gpu_models())
+
+
+def _check_gpu(name: str) -> str:
+    known = catalog.gpu_models()
+    if name not in known:
+        raise _error("unknown_gpu", f"unknown GPU model {name!r}; allowed: {', '.join(known)}")
+    return name
+
+
+Found = list[tuple[tuple[str | int, ...], str, Any]]  # (loc, message, offending input)
+_PYDANTIC_ERROR_TYPES = frozenset(get_args(core_schema.ErrorType))
+
+
+class StrictModel(BaseModel):
+    """Base of every scenario model: unknown keys are errors, numbers must be finite, instances are immutable.
+
+    Checks that involve several fields are written as ``_raw_checks`` on the raw input mapping and run
+    together with field validation, so they are reported even when some field is invalid (an ``after`` model
+    validator would run only once every field had passed).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        """Problems in the raw input. Checks skip values of the wrong type: field validation reports those."""
+        return []
+
+    @classmethod
+    def _detail(cls, err: Mapping[str, Any]) -> InitErrorDetails:
+        """How one of pydantic's errors is raised again: unchanged (the scenario, as root, rewrites them)."""
+        return _redetail(err)
+
+    @classmethod
+    def _merged(cls, errors: list[Any], found: Found) -> ValidationError:
+        """One ValidationError: pydantic's ``errors`` first, then the ``found`` problems."""
+        details = [cls._detail(err) for err in errors]
+        details += [InitErrorDetails(type=_error("orbitgrid", msg), loc=loc, input=inp) for loc, msg, inp in found]
+        return ValidationError.from_exception_data(cls.__name__, details)
+
+    @classmethod
+    def _finish(cls, model: Any, context: Mapping[str, Any]) -> Any:
+        return model
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _validate_with_raw_checks(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
+        context = info.context or {}
+        found = cls._raw_checks(data, context) if isinstance(data, Mapping) else []
+        try:
+            model = handler(data)
+        except ValidationError as exc:
+            raise cls._merged(exc.errors(), found) from None
+        if found:
+            raise cls._merged([], found)
+        return cls._finish(model, context)
+
+
+def _redetail(err: Mapping[str, Any]) -> InitErrorDetails:
+    """A pydantic error entry rebuilt to be raised again with the same type, context and message."""
+    kind, ctx = err["type"], err.get("ctx")
+    if kind in _PYDANTIC_ERROR_TYPES and not (ctx and "error" in ctx):
+        detail = InitErrorDetails(type=kind, loc=err["loc"], input=err.get("input"))
+        if ctx:
+            detail["ctx"] = ctx
+        return detail
+    return InitErrorDetails(type=_error(kind, err["msg"]), loc=err["loc"], input=err.get("input"))
+
+
+def _int(data: Mapping[str, Any], key: str, default: int | None = None) -> int | None:
+    v = data.get(key, default)
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _number(data: Mapping[str, Any], key: str) -> float | None:
+    v = data.get(key)
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def _divisible_by_planes(data: Mapping[str, Any], key: str, planes_default: int | None = None) -> Found:
+    n, planes = _int(data, key), _int(data, "planes", planes_default)
+    if n is not None and planes is not None and planes >= 1 and n % planes:
+        return [((key,), f"must be divisible by planes ({planes}), got {n}", n)]
+    return []
+
+
+def _phasing_below_planes(data: Mapping[str, Any]) -> Found:
+    phasing, planes = _int(data, "phasing", 0), _int(data, "planes")
+    if phasing is not None and planes is not None and planes >= 1 and phasing >= planes:
+        return [(("phasing",), f"must be less than planes ({planes}), got {phasing}", phasing)]
+    return []
+
+
+def _sun_synchronous_altitude(data: Mapping[str, Any]) -> Found:
+    altitude_km = _number(data, "altitude_km")
+    if altitude_km is not None and SSO_MAX_ALTITUDE_KM < altitude_km <= ALTITUDE_MAX_KM:
+        limit = f"{SSO_MAX_ALTITUDE_KM:.0f}"
+        msg = f"no sun-synchronous orbit exists above {limit} km, got {fmt_number(altitude_km)}"
+        return [(("altitude_km",), msg, altitude_km)]
+    return []
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Satellite design
+# ------------------------------------------------------------------------------------------------------------
+
+
+class Payload(StrictModel):
+    """The compute payload: which accelerator and how many of them one satellite carries."""
+
+    gpu: str = Field(
+        description="Accelerator model, a name from the GPU catalog (gpus.yaml).", json_schema_extra=_gpu_enum
+    )
+    gpus: Count = Field(description="Number of accelerators on one satellite.")
+
+    @field_validator("gpu")
+    @classmethod
+    def _known_gpu(cls, v: str) -> str:
+        return _check_gpu(v)
+
+
+class SolarArray(StrictModel):
+    """Photovoltaic array. Beginning-of-life power = area x cell efficiency x packing factor x 1361 W/m^2.
+
+    Default degradation 2.5 %/yr is McCalip's default (andrewmccalip.com/space-datacenters); Starcloud claims
+    <0.15 %/yr for thin-film cells (FIGURES.md §5, low confidence).
+    """
+
+    area_m2: PositiveFloat = Field(description="Total cell-side array area of one satellite, m^2.")
+    cell_efficiency: UnitFraction = Field(description="Cell conversion efficiency at beginning of life, (0, 1].")
+    packing_factor: UnitFraction = Field(description="Fraction of the array area covered by active cells, (0, 1].")
+    tracking: Literal["sun_tracking", "body_fixed"] = Field(
+        default="sun_tracking",
+        description="sun_tracking: the array normal follows the Sun; body_fixed: it is fixed to the bus.",
+    )
+    degradation_per_year: Annotated[float, Strict(), Bounds(0.0, 1.0, hi_open=True)] = Field(
+        default=0.025,
+        description="Fractional loss of array output per year in orbit, [0, 1). Default: McCalip.",
+    )
+
+
+class Battery(StrictModel):
+    """Energy storage that carries the load through eclipse. Default depth of discharge: 80 %."""
+
+    capacity_wh: NonNegativeFloat = Field(description="Nameplate capacity, Wh (0 = no battery).")
+    depth_of_discharge: UnitFraction = Field(default=0.8, description="Usable fraction of the capacity, (0, 1].")
+
+
+class Radiator(StrictModel):
+    """Heat-rejection surface. Typical finishes: white paint emissivity ~0.92, absorptivity ~0.15 at beginning
+    of life (FIGURES.md §5, NASA NTRS via Gilmore, Spacecraft Thermal Control Handbook, ch. 6)."""
+
+    area_m2: PositiveFloat = Field(description="Radiator panel area (one face), m^2.")
+    emissivity: UnitFraction = Field(description="Infrared hemispherical emissivity of the finish, (0, 1].")
+    solar_absorptivity: UnitFraction = Field(description="Solar absorptivity of the finish, (0, 1].")
+    two_sided: bool = Field(default=True, description="true when both faces of the panel radiate.")
+
+
+class SatelliteDesign(StrictModel):
+    """A satellite: compute payload, solar array, battery, radiator, shielding and mass.
+
+    Default shielding 10 mm aluminium: the Suncatcher dose estimate (~150 rad(Si)/yr in SSO) assumes it
+    (arXiv:2511.19468 §2.3).
+    """
+
+    description: str = Field(default="", description="Free text describing the design.")
+    source: str = Field(default="", description="Where the design's figures come from.")
+    payload: Payload = Field(description="Compute payload.")
+    solar_array: SolarArray = Field(description="Photovoltaic array.")
+    battery: Battery = Field(description="Battery.")
+    radiator: Radiator = Field(description="Radiator.")
+    shielding_mm_al: NonNegativeFloat = Field(
+        default=10.0,
+        description="Equivalent aluminium shielding around the payload, mm (Suncatcher: ~10 mm).",
+    )
+    bus_mass_kg: PositiveFloat | None = Field(
+        default=None,
+        description="Mass of the satellite without its compute payload, kg; null when not specified.",
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Orbit specs (a discriminated union on `type`)
+# ------------------------------------------------------------------------------------------------------------
+
+
+class WalkerOrbit(StrictModel):
+    """Walker constellation i:t/p/f of circular orbits (J. G. Walker, J. Br. Interplanet. Soc. 24, 369,
+    1971, and 37, 559, 1984).
+
+    ``walker_delta`` spreads the ``planes`` ascending nodes evenly over 360 deg, ``walker_star`` over 180 deg.
+    Satellites are evenly spaced in each plane; satellites in adjacent planes are offset in argument of
+    latitude by ``phasing * 360 / total`` degrees.
+    """
+
+    type: Literal["walker_delta", "walker_star"] = Field(description="walker_delta or walker_star.")
+    altitude_km: AltitudeKm = Field(description="Circular orbit altitude above the equatorial radius, km.")
+    inclination_deg: Annotated[float, Strict(), Bounds(0.0, 180.0)] = Field(description="Inclination, deg.")
+    total: Annotated[int, Strict(), Bounds(1, 10_000_000)] = Field(description="Total number of satellites t.")
+    planes: Annotated[int, Strict(), Bounds(1, 100_000)] = Field(description="Number of orbital planes p.")
+    phasing: Annotated[int, Strict(), Bounds(0)] = Field(
+        default=0, description="Walker phasing factor f, 0 <= f < planes."
+    )
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        return _divisible_by_planes(data, "total") + _phasing_below_planes(data)
+
+    @property
+    def per_plane(self) -> int:
+        return self.total // self.planes
+
+    @property
+    def n_satellites(self) -> int:
+        return self.total
+
+
+_RAAN_SPREAD_DESCRIPTION = (
+    "Local-time spread of the planes, hours, [0, 24]: plane k (k = 0 .. planes-1) has LTAN "
+    "ltan_hours + raan_spread_hours * k / planes, so 24 spaces the planes evenly around the clock and 0 "
+    "stacks them."
+)
+
+
+class SunSynchronousOrbit(StrictModel):
+    """Sun-synchronous circular orbits; the inclination follows from the altitude (J2 nodal rate = the Sun's
+    mean motion). ``ltan_hours`` 18 (or 6) is a dawn-dusk orbit, sunlit ~98 % of the year (McCalip's
+    terminator-orbit figure).
+
+    Satellites are evenly spaced in each plane; adjacent planes are offset in argument of latitude by
+    ``phasing * 360 / (planes * per_plane)`` degrees, as in a Walker pattern.
+    """
+
+    type: Literal["sun_synchronous"] = Field(description="sun_synchronous.")
+    altitude_km: AltitudeKm = Field(description="Circular orbit altitude above the equatorial radius, km.")
+    ltan_hours: HourOfDay = Field(description="Local time of the ascending node of plane 0, hours, [0, 24).")
+    planes: Count = Field(description="Number of orbital planes.")
+    per_plane: Count = Field(description="Satellites per plane.")
+    raan_spread_hours: Annotated[float, Strict(), Bounds(0.0, 24.0)] = Field(
+        default=0.0, description=_RAAN_SPREAD_DESCRIPTION
+    )
+    phasing: Annotated[int, Strict(), Bounds(0)] = Field(
+        default=0, description="Walker-style phasing factor between adjacent planes, 0 <= phasing < planes."
+    )
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        return _sun_synchronous_altitude(data) + _phasing_below_planes(data)
+
+    @property
+    def n_satellites(self) -> int:
+        return self.planes * self.per_plane
+
+
+class FormationOrbit(StrictModel):
+    """Project Suncatcher-style formation clusters (Agüera y Arcas et al., arXiv:2511.19468 §2.2): each
+    cluster is a planar lattice of ``per_cluster`` satellites within ``radius_km`` of a reference satellite in
+    a sun-synchronous orbit (the paper's example: 81 satellites, R = 1 km, dawn-dusk at 650 km).
+
+    The ``clusters`` are split evenly over ``planes`` sun-synchronous planes (LTAN rule as for
+    ``sun_synchronous``) and spaced evenly along each plane.
+    """
+
+    type: Literal["formation"] = Field(description="formation.")
+    altitude_km: AltitudeKm = Field(description="Altitude of the clusters' reference orbit, km.")
+    ltan_hours: HourOfDay = Field(description="Local time of the ascending node of plane 0, hours, [0, 24).")
+    clusters: Count = Field(description="Number of clusters.")
+    per_cluster: Count = Field(description="Satellites per cluster.")
+    radius_km: Annotated[float, Strict(), Bounds(0.0, 100.0, lo_open=True)] = Field(
+        description="Cluster radius R: largest distance of a member from the reference orbit, km, (0, 100]."
+    )
+    planes: Count = Field(default=1, description="Number of planes the clusters are split over; divides clusters.")
+    raan_spread_hours: Annotated[float, Strict(), Bounds(0.0, 24.0)] = Field(
+        default=0.0, description=_RAAN_SPREAD_DESCRIPTION
+    )
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        return _sun_synchronous_altitude(data) + _divisible_by_planes(data, "clusters", planes_default=1)
+
+    @property
+    def n_satellites(self) -> int:
+        return self.clusters * self.per_cluster
+
+
+class ElementsOrbit(StrictModel):
+    """Satellites read from an element file: TLE / 3LE text (.tle, .txt, .3le), OMM JSON or OMM CSV.
+
+    ``file`` holds an absolute path once validated; relative paths resolve against the scenario's folder.
+    """
+
+    type: Literal["elements"] = Field(description="elements.")
+    file: Path = Field(description="Element file; a relative path is relative to the scenario file's folder.")
+    format: Literal["auto", "tle", "omm_json", "omm_csv"] = Field(
+        default="auto",
+        description="File format; auto picks it from the extension (.tle/.txt/.3le, .json, .csv).",
+    )
+
+    @field_validator("file")
+    @classmethod
+    def _resolve_file(cls, v: Path, info: ValidationInfo) -> Path:
+        ext = v.suffix.lower()
+        if ext not in ELEMENT_FILE_FORMATS:
+            raise _error("file_extension", f"must end in {', '.join(ELEMENT_FILE_FORMATS)}, got {str(v)!r}")
+        base = (info.context or {}).get("base_dir")
+        path = (Path(base) / v if base is not None else v).expanduser().resolve()
+        if not path.is_file():
+            raise _error("file_not_found", f"element file not found: {path}")
+        return path
+
+    @property
+    def resolved_format(self) -> Literal["tle", "omm_json", "omm_csv"]:
+        """The format to parse with: ``format`` unless it is auto, else the one the extension implies."""
+        if self.format != "auto":
+            return self.format
+        return typing.cast(Literal["tle", "omm_json", "omm_csv"], ELEMENT_FILE_FORMATS[self.file.suffix.lower()])
+
+    @property
+    def n_satellites(self) -> None:
+        """Unknown until the file is read."""
+        return None
+
+
+OrbitSpec = Annotated[WalkerOrbit | SunSynchronousOrbit | FormationOrbit | ElementsOrbit, Field(discriminator="type")]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Fleet
+# ------------------------------------------------------------------------------------------------------------
+
+
+class Shell(StrictModel):
+    """A group of identical satellites generated from one orbit spec."""
+
+    name: Name = Field(description="Unique shell name.")
+    orbit: OrbitSpec = Field(description="Orbit spec; its `type` selects the kind.")
+    design: Name = Field(description="Satellite design: a name under `designs:` or in the design catalog.")
+
+
+class GroundSite(StrictModel):
+    """A ground data centre. Default PUE 1.2: McCalip's liquid-cooled figure (Suncatcher quotes 1.09-1.4)."""
+
+    name: Name = Field(description="Unique site name.")
+    lat_deg: Annotated[float, Strict(), Bounds(-90.0, 90.0)] = Field(description="Geodetic latitude, deg.")
+    lon_deg: Annotated[float, Strict(), Bounds(-180.0, 180.0)] = Field(description="Longitude, deg east.")
+    gpus: dict[str, Count] = Field(
+        min_length=1,
+        description="Installed accelerators: GPU catalog model -> count.",
+        json_schema_extra=lambda s: s.update(propertyNames={"enum": list(catalog.gpu_models())}),
+    )
+    grid_power_mw: PositiveFloat = Field(description="Grid connection capacity, MW.")
+    pue: Annotated[float, Strict(), Bounds(1.0, 3.0)] = Field(
+        default=1.2, description="Power usage effectiveness, facility power / IT power, [1, 3]."
+    )
+
+    @field_validator("gpus")
+    @classmethod
+    def _known_gpus(cls, v: dict[str, int]) -> dict[str, int]:
+        for name in v:
+            _check_gpu(name)
+        return v
+
+
+class Fleet(StrictModel):
+    """Orbital shells and ground sites; at least one of either."""
+
+    shells: list[Shell] = Field(default=[], description="Orbital shells.")
+    ground_sites: list[GroundSite] = Field(default=[], description="Ground data centres.")
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        found: Found = []
+        if not data.get("shells") and not data.get("ground_sites"):
+            found.append((("shells",), "the fleet is empty: add at least one shell or ground site", []))
+        for key in ("shells", "ground_sites"):
+            items = data.get(key)
+            seen: dict[str, int] = {}
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                name = item.get("name") if isinstance(item, Mapping) else None
+                if not isinstance(name, str):
+                    continue
+                if name in seen:
+                    found.append(
+                        (
+                            (key, i, "name"),
+                            f"duplicate name {name!r}, first used by entry [{seen[name]}]",
+                            name,
+                        )
+                    )
+                else:
+                    seen[name] = i
+        return found
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Scenario
+# ------------------------------------------------------------------------------------------------------------
+
+
+class Scenario(StrictModel):
+    """One orbitgrid run: when, how long, at which step, and the fleet. ``schema_version`` must be 1."""
+
+    schema_version: Literal[1] = Field(description="Version of this file format; must be 1.")
+    name: Name = Field(description="Scenario name.")
+    description: str = Field(default="", description="Free text.")
+    epoch: AwareDatetime = Field(
+        description="Start time, ISO 8601 with a timezone, e.g. 2027-03-20T00:00:00Z; stored in UTC."
+    )
+    duration: DurationS = Field(
+        description="Simulated span, e.g. 24h, 1h30m, 90min, 60s, 7d or seconds; stored as seconds."
+    )
+    step: DurationS = Field(description="Time step, same forms as duration; duration must be a whole number of steps.")
+    seed: Annotated[int, Strict(), Bounds(0)] = Field(default=0, description="Random seed, >= 0.")
+    designs: dict[str, SatelliteDesign] = Field(
+        default={},
+        description=("Satellite designs by name; they add to the design catalog and replace entries of the same name."),
+    )
+    fleet: Fleet = Field(description="Shells and ground sites.")
+
+    _source_dir: Path | None = PrivateAttr(default=None)
+
+    @field_validator("epoch")
+    @classmethod
+    def _to_utc(cls, v: _dt.datetime) -> _dt.datetime:
+        return v.astimezone(_dt.UTC)
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        found: Found = []
+        try:
+            duration_s, step_s = parse_duration_s(data["duration"]), parse_duration_s(data["step"])
+        except (KeyError, TypeError, ValueError):
+            duration_s = step_s = math.nan
+        if math.isfinite(duration_s) and math.isfinite(step_s) and duration_s > 0 and step_s > 0:
+            n = round(duration_s / step_s)
+            if n < 1 or abs(n * step_s - duration_s) > 1e-6 * step_s:
+                msg = (
+                    f"must be a whole number of steps of {fmt_number(step_s)} s, "
+                    f"got {fmt_number(duration_s)} s ({duration_s / step_s:.6g} steps)"
+                )
+                found.append((("duration",), msg, data["duration"]))
+        raw_designs = data.get("designs")
+        known = set(catalog.designs()) | (set(map(str, raw_designs)) if isinstance(raw_designs, Mapping) else set())
+        fleet = data.get("fleet")
+        shells = fleet.get("shells") if isinstance(fleet, Mapping) else None
+        for i, shell in enumerate(shells if isinstance(shells, list) else []):
+            design = shell.get("design") if isinstance(shell, Mapping) else None
+            if isinstance(design, str) and design not in known:
+                msg = f"unknown design {design!r}; known designs: {', '.join(sorted(known))}"
+                found.append((("fleet", "shells", i, "design"), msg, design))
+        return found
+
+    @classmethod
+    def _detail(cls, err: Mapping[str, Any]) -> InitErrorDetails:
+        """The scenario is the root: errors get orbitgrid's wording and paths here (see ``_friendly``)."""
+        loc, msg = _friendly(cls, err)
+        return InitErrorDetails(type=_error(err["type"], msg), loc=loc, input=err.get("input"))
+
+    @classmethod
+    def _finish(cls, model: Any, context: Mapping[str, Any]) -> Any:
+        base = context.get("base_dir")
+        model._source_dir = Path(base).resolve() if base is not None else None
+        return model
+
+    # -- derived values ----------------------------------------------------------------------------------
+
+    @property
+    def duration_s(self) -> float:
+        return self.duration
+
+    @property
+    def step_s(self) -> float:
+        return self.step
+
+    @property
+    def n_steps(self) -> int:
+        return round(self.duration / self.step)
+
+    @property
+    def source_dir(self) -> Path | None:
+        """Folder of the scenario file, against which element paths were resolved (None: not from a file)."""
+        return self._source_dir
+
+    @property
+    def shells(self) -> list[Shell]:
+        return self.fleet.shells
+
+    @property
+    def ground_sites(self) -> list[GroundSite]:
+        return self.fleet.ground_sites
+
+    def time_grid(self) -> TimeGrid:
+        return TimeGrid.from_duration(self.epoch, self.duration, self.step)
+
+    def design(self, name: str) -> SatelliteDesign:
+        """The design called ``name``: the scenario's own, else the catalog's. KeyError if neither has it."""
+        if name in self.designs:
+            return self.designs[name]
+        return catalog.designs()[name]
+
+    def design_for(self, shell: Shell) -> SatelliteDesign:
+        return self.design(shell.design)
+
+    def resolved_designs(self) -> dict[str, SatelliteDesign]:
+        """The scenario's designs, then every catalog design a shell uses (in shell order)."""
+        out = dict(self.designs)
+        for shell in self.fleet.shells:
+            out.setdefault(shell.design, self.design(shell.design))
+        return out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Message rewriting
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _unwrap(tp: Any) -> Any:
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) in (typing.Union, types.UnionType):
+        members = [a for a in get_args(tp) if a is not type(None)]
+        if len(members) == 1:
+            return _unwrap(members[0])
+    return tp
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _walk(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
+    """Follow ``loc`` through the model types: return it without pydantic's discriminated-union tags, and the
+    type found there (None when the location cannot be followed)."""
+    tp: Any = root
+    clean: list[Any] = []
+    for i, part in enumerate(loc):
+        tp = _unwrap(tp)
+        origin = get_origin(tp)
+        if _is_model(tp) and isinstance(part, str) and part in tp.model_fields:
+            tp = tp.model_fields[part].annotation
+        elif origin is list and isinstance(part, int):
+            tp = get_args(tp)[0]
+        elif origin is dict:
+            tp = get_args(tp)[1]
+        elif origin in (typing.Union, types.UnionType) and isinstance(part, str):
+            members = [m for m in get_args(tp) if _is_model(m) and part in _tags(m)]
+            if not members:
+                return (*clean, *loc[i:]), None
+            tp = members[0]
+            continue  # the tag is pydantic's bookkeeping, not part of the user's path
+        else:
+            return (*clean, *loc[i:]), None
+        clean.append(part)
+    return tuple(clean), _unwrap(tp)
+
+
+def _tags(model: type[BaseModel]) -> tuple[Any, ...]:
+    field = model.model_fields.get("type")
+    return get_args(field.annotation) if field is not None else ()
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return fmt_number(v)
+    if isinstance(v, str):
+        return repr(v)
+    if v is None:
+        return "null"
+    if isinstance(v, Mapping):
+        return "a mapping"
+    if isinstance(v, list | tuple):
+        return "a list"
+    if isinstance(v, _dt.datetime | _dt.date):
+        return v.isoformat()
+    return type(v).__name__
+
+
+_TYPE_MESSAGES = {
+    "int": "must be an integer",
+    "float": "must be a number",
+    "bool": "must be true or false",
+    "string": "must be a string",
+    "dict": "must be a mapping (key: value)",
+    "model": "must be a mapping (key: value)",
+    "list": "must be a list",
+    "datetime": "must be a date and time with a timezone, e.g. 2027-03-20T00:00:00Z",
+    "path": "must be a file path",
+}
+
+
+def _friendly(root: type[BaseModel], err: Mapping[str, Any]) -> tuple[tuple[Any, ...], str]:
+    """orbitgrid's (loc, message) for one pydantic error entry."""
+    kind: str = err["type"]
+    ctx = err.get("ctx") or {}
+    inp = err.get("input")
+    loc, tp = _walk(root, tuple(err["loc"]))
+    got = f", got {_show(inp)}"
+    if kind == "missing":
+        return loc, "required field is missing"
+    if kind == "extra_forbidden":
+        _, parent = _walk(root, tuple(err["loc"])[:-1])
+        allowed = f"; allowed: {', '.join(parent.model_fields)}" if _is_model(parent) else ""
+        return loc, f"unknown field{allowed}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = ", ".join(str(t) for m in get_args(tp) if _is_model(m) for t in _tags(m))
+        what = "required field is missing" if kind == "union_tag_not_found" else f"unknown type {ctx.get('tag')!r}"
+        return (*loc, ctx.get("discriminator", "type").strip("'")), f"{what}; allowed: {tags}"
+    if kind == "literal_error":
+        return loc, f"must be {ctx.get('expected')}{got}"
+    if kind == "timezone_aware":
+        return (
+            loc,
+            f"must include a timezone, e.g. 2027-03-20T00:00:00Z (times without one are ambiguous){got}",
+        )
+    if kind == "finite_number":
+        return loc, f"must be a finite number{got}"
+    if kind == "string_too_short":
+        return loc, "must not be empty"
+    if kind == "string_too_long":
+        return loc, f"must be at most {ctx.get('max_length')} characters long"
+    if kind == "too_short":
+        return (
+            loc,
+            f"must have at least {ctx.get('min_length')} entr{'y' if ctx.get('min_length') == 1 else 'ies'}",
+        )
+    if kind == "value_error":
+        return loc, str(ctx.get("error", err["msg"]))
+    prefix = kind.split("_", 1)[0]
+    if prefix in _TYPE_MESSAGES and kind.endswith(("_type", "_parsing", "_from_float", "_fractional_part")):
+        return loc, _TYPE_MESSAGES[prefix] + got
+    if kind.startswith(("datetime_", "date_")):
+        return loc, _TYPE_MESSAGES["datetime"] + got
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        return loc, _TYPE_MESSAGES["dict"] + got
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return loc, f"{err['msg'].replace('Input should be', 'must be')}{got}"
+    return loc, str(err["msg"])
