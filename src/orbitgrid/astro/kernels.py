@@ -36,7 +36,9 @@ REANCHOR = 64
 
 # Passage record fields.
 EV_PEN_IN, EV_HALF_IN, EV_UMB_IN, EV_UMB_OUT, EV_HALF_OUT, EV_PEN_OUT, EV_SHADOW_S, EV_FLAGS = range(8)
-EV_FIELDS = 8
+# Shadow class (0 lit .. 3 umbra) at the window's first / last instant, for passages cut by the window (else 0).
+EV_CLASS_START, EV_CLASS_END = 8, 9
+EV_FIELDS = 10
 FLAG_STARTS_BEFORE = 1.0
 FLAG_ENDS_AFTER = 2.0
 
@@ -109,6 +111,18 @@ def _pos_hermite(t, p_unused, r, v, t0, h):
     return x, y, z
 
 
+MODE_CIRCULAR = 0
+MODE_HERMITE = 1
+
+
+@nb.njit(**_JIT)
+def _position(mode, t, p, r, v, t0, h):
+    """Position at ``t``: exact circular J2 orbit (``MODE_CIRCULAR``) or Hermite interpolant of grid states."""
+    if mode == MODE_CIRCULAR:
+        return _pos_circular(t, p, r, v, t0, h)
+    return _pos_hermite(t, p, r, v, t0, h)
+
+
 @nb.njit(**_JIT)
 def _boundary_q(level, x, y, z, sx, sy, sz):
     """Signed distance (m) of a position from shadow boundary ``level`` (1 penumbra, 2 centre line, 3 umbra).
@@ -152,17 +166,17 @@ def _fraction(x, y, z, sx, sy, sz):
 
 
 @nb.njit(**_JIT)
-def _q_at(posfun, level, t, p, r, v, t0, h, sun_m):
-    x, y, z = posfun(t, p, r, v, t0, h)
+def _q_at(mode, level, t, p, r, v, t0, h, sun_m):
+    x, y, z = _position(mode, t, p, r, v, t0, h)
     sx, sy, sz = _sun_at(t, t0, h, sun_m)
     return _boundary_q(level, x, y, z, sx, sy, sz)
 
 
 @nb.njit(**_JIT)
-def _root(posfun, level, ta, tb, p, r, v, t0, h, sun_m):
+def _root(mode, level, ta, tb, p, r, v, t0, h, sun_m):
     """Crossing time of boundary ``level`` in [ta, tb] by the Illinois variant of regula falsi (to 1e-4 s)."""
-    fa = _q_at(posfun, level, ta, p, r, v, t0, h, sun_m)
-    fb = _q_at(posfun, level, tb, p, r, v, t0, h, sun_m)
+    fa = _q_at(mode, level, ta, p, r, v, t0, h, sun_m)
+    fb = _q_at(mode, level, tb, p, r, v, t0, h, sun_m)
     if fa == 0.0:
         return ta
     if fb == 0.0 or (fa > 0.0) == (fb > 0.0):
@@ -172,7 +186,7 @@ def _root(posfun, level, ta, tb, p, r, v, t0, h, sun_m):
     tc = tb
     for _ in range(60):
         tc = (ta * fb - tb * fa) / (fb - fa)
-        fc = _q_at(posfun, level, tc, p, r, v, t0, h, sun_m)
+        fc = _q_at(mode, level, tc, p, r, v, t0, h, sun_m)
         if (fc > 0.0) == (fb > 0.0):
             tb, fb = tc, fc
             if side == -1:
@@ -189,42 +203,42 @@ def _root(posfun, level, ta, tb, p, r, v, t0, h, sun_m):
 
 
 @nb.njit(**_JIT)
-def _hidden_integral(posfun, ta, tb, p, r, v, t0, h, sun_m):
+def _hidden_integral(mode, ta, tb, p, r, v, t0, h, sun_m):
     """Integral of (1 - f) over [ta, tb]: exact length in the umbra, Gauss-Legendre elsewhere."""
     if tb <= ta:
         return 0.0
     mid = 0.5 * (ta + tb)
     half = 0.5 * (tb - ta)
-    x, y, z = posfun(mid, p, r, v, t0, h)
+    x, y, z = _position(mode, mid, p, r, v, t0, h)
     sx, sy, sz = _sun_at(mid, t0, h, sun_m)
     if _fraction(x, y, z, sx, sy, sz) == 0.0:
         return tb - ta
     acc = 0.0
     for j in range(5):
         tj = mid + half * _GL_X[j]
-        x, y, z = posfun(tj, p, r, v, t0, h)
+        x, y, z = _position(mode, tj, p, r, v, t0, h)
         sx, sy, sz = _sun_at(tj, t0, h, sun_m)
         acc += _GL_W[j] * (1.0 - _fraction(x, y, z, sx, sy, sz))
     return acc * half
 
 
 @nb.njit(**_JIT)
-def _close_passage(posfun, ev, t_start, t_end, p, r, v, t0, h, sun_m):
+def _close_passage(mode, ev, t_start, t_end, p, r, v, t0, h, sun_m):
     """Integrate the hidden fraction over a passage split at its umbra entry and exit."""
     a = t_start
     total = 0.0
     for field in (EV_UMB_IN, EV_UMB_OUT):
         tb = ev[field]
         if not math.isnan(tb) and a < tb < t_end:
-            total += _hidden_integral(posfun, a, tb, p, r, v, t0, h, sun_m)
+            total += _hidden_integral(mode, a, tb, p, r, v, t0, h, sun_m)
             a = tb
-    total += _hidden_integral(posfun, a, t_end, p, r, v, t0, h, sun_m)
+    total += _hidden_integral(mode, a, t_end, p, r, v, t0, h, sun_m)
     ev[EV_SHADOW_S] = total
 
 
 @nb.njit(**_JIT)
 def _on_transition(
-    posfun,
+    mode,
     events,
     counts,
     i,
@@ -251,6 +265,8 @@ def _on_transition(
             for f in range(EV_FIELDS):
                 events[i, n, f] = np.nan
             events[i, n, EV_FLAGS] = 0.0
+            events[i, n, EV_CLASS_START] = 0.0
+            events[i, n, EV_CLASS_END] = 0.0
         counts[i] = n + 1
         n += 1
     slot = n - 1
@@ -268,7 +284,7 @@ def _on_transition(
                     ok = False
     for level in range(1, 4):
         if (c0 < level <= c1 or c1 < level <= c0) and (level == 2 or not centre_only):
-            tc = scratch[level - 1] if ok else _root(posfun, level, ta, tb, p, r, v, t0, h, sun_m)
+            tc = scratch[level - 1] if ok else _root(mode, level, ta, tb, p, r, v, t0, h, sun_m)
             ev[level - 1 if entering else 6 - level] = tc
     if c1 == 0:
         full = True
@@ -281,7 +297,7 @@ def _on_transition(
             ev[EV_SHADOW_S] = ev[EV_HALF_OUT] - ev[EV_HALF_IN]
         else:
             start = ev[EV_PEN_IN] if not math.isnan(ev[EV_PEN_IN]) else t_first
-            _close_passage(posfun, ev, start, ev[EV_PEN_OUT], p, r, v, t0, h, sun_m)
+            _close_passage(mode, ev, start, ev[EV_PEN_OUT], p, r, v, t0, h, sun_m)
 
 
 @nb.njit(**_JIT)
@@ -331,21 +347,24 @@ def _analytic_crossings(p, t_est, entering, sun_m, t0, h, out, centre_only):
 
 
 @nb.njit(**_JIT)
-def _open_at_start(events, counts, i):
+def _open_at_start(events, counts, i, cls):
     events[i, 0, :] = np.nan
     events[i, 0, EV_FLAGS] = FLAG_STARTS_BEFORE
+    events[i, 0, EV_CLASS_START] = cls
+    events[i, 0, EV_CLASS_END] = 0.0
     counts[i] = 1
 
 
 @nb.njit(**_JIT)
-def _close_at_end(posfun, events, counts, i, t_first, t_last, p, r, v, t0, h, sun_m, cap):
+def _close_at_end(mode, events, counts, i, cls, t_first, t_last, p, r, v, t0, h, sun_m, cap):
     slot = counts[i] - 1
     if slot >= cap:
         return
     ev = events[i, slot]
     ev[EV_FLAGS] += FLAG_ENDS_AFTER
+    ev[EV_CLASS_END] = cls
     start = ev[EV_PEN_IN] if not math.isnan(ev[EV_PEN_IN]) else t_first
-    _close_passage(posfun, ev, start, t_last, p, r, v, t0, h, sun_m)
+    _close_passage(mode, ev, start, t_last, p, r, v, t0, h, sun_m)
 
 
 @nb.njit(**_JIT)
@@ -493,12 +512,12 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
             continue
         for j in range(m):
             if first[j] != 0:
-                _open_at_start(events, counts, lo + j)
+                _open_at_start(events, counts, lo + j, first[j])
         for q in range(n_tr):
             j = tr_j[q]
             tk = t0 + tr_k[q] * h
             _on_transition(
-                _pos_circular,
+                MODE_CIRCULAR,
                 events,
                 counts,
                 lo + j,
@@ -521,10 +540,11 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
         for j in range(m):
             if prev[j] != 0:
                 _close_at_end(
-                    _pos_circular,
+                    MODE_CIRCULAR,
                     events,
                     counts,
                     lo + j,
+                    prev[j],
                     t0,
                     t_last,
                     params[j],
@@ -574,10 +594,10 @@ def survey_states(r_m, v_m_s, t0, h, sun_m, cap, block):
                 j = i - lo
                 if k == 0:
                     if cls != 0:
-                        _open_at_start(events, counts, i)
+                        _open_at_start(events, counts, i, cls)
                 elif cls != prev[j]:
                     _on_transition(
-                        _pos_hermite,
+                        MODE_HERMITE,
                         events,
                         counts,
                         i,
@@ -600,5 +620,7 @@ def survey_states(r_m, v_m_s, t0, h, sun_m, cap, block):
                 prev[j] = cls
         for i in range(lo, hi):
             if prev[i - lo] != 0:
-                _close_at_end(_pos_hermite, events, counts, i, t0, t_last, nop, r_m[i], v_m_s[i], t0, h, sun_m, cap)
+                _close_at_end(
+                    MODE_HERMITE, events, counts, i, prev[i - lo], t0, t_last, nop, r_m[i], v_m_s[i], t0, h, sun_m, cap
+                )
     return counts, events, sb_min, sb_max

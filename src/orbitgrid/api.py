@@ -1,0 +1,126 @@
+"""The public facade: load a scenario, study its orbits, simulate it.
+
+Everything a script or notebook needs is here; the CLI is a thin layer over these functions::
+
+    from orbitgrid.api import load_scenario, simulate
+    run = simulate(load_scenario("default"), "runs/default")
+    print(run.summary["fleet"]["sunlit_fraction_mean"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
+from orbitgrid.results import RunWriter
+from orbitgrid.scenario import (
+    Scenario,
+    ScenarioError,
+    list_builtin_scenarios,
+    load_scenario,
+    resolved_scenario_dict,
+)
+
+__all__ = [
+    "OrbitStudy",
+    "Run",
+    "Scenario",
+    "ScenarioError",
+    "list_builtin_scenarios",
+    "load_scenario",
+    "orbit",
+    "simulate",
+]
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class OrbitStudy:
+    """Per-shell orbit and illumination statistics and the surveys behind them."""
+
+    scenario: Scenario
+    shells: list[ShellSurvey]
+
+    def shell_summaries(self) -> dict[str, dict[str, Any]]:
+        return {s.orbits.name: s.summary() for s in self.shells}
+
+    def fleet_summary(self) -> dict[str, Any]:
+        sats = np.array([s.orbits.satellites for s in self.shells], dtype=np.float64)
+        summaries = [s.summary() for s in self.shells]
+        frac = np.array([float(x["sunlit_fraction_mean"]) for x in summaries])
+        ok = np.isfinite(frac)
+        return {
+            "satellites": int(sats.sum()),
+            "shells": len(self.shells),
+            "sunlit_fraction_mean": float(np.average(frac[ok], weights=sats[ok])) if ok.any() else None,
+            "eclipses_total": int(sum(int(x["eclipses_total"]) for x in summaries)),
+        }
+
+    def passage_table(self) -> dict[str, np.ndarray]:
+        parts = [s.passage_columns() for s in self.shells]
+        names = [np.full(len(p["track"]), s.orbits.name, dtype=object) for p, s in zip(parts, self.shells, strict=True)]
+        if not parts:
+            return {}
+        cols = {"shell": np.concatenate(names) if names else np.empty(0, dtype=object)}
+        for key in parts[0]:
+            cols[key] = np.concatenate([p[key] for p in parts])
+        return cols
+
+    def write(self, writer: RunWriter) -> None:
+        writer.json(
+            "orbit.json",
+            {
+                "scenario": self.scenario.name,
+                "epoch": self.scenario.epoch.isoformat(),
+                "duration_s": self.scenario.duration_s,
+                "step_s": self.scenario.step_s,
+                "shells": self.shell_summaries(),
+                "fleet": self.fleet_summary(),
+            },
+        )
+        writer.table("eclipses.parquet", self.passage_table(), dictionary=("shell",))
+
+
+def orbit(scenario: Scenario, *, progress: Progress | None = None) -> OrbitStudy:
+    """Propagate every shell over the scenario's time grid and survey sunlight and shadow."""
+    return OrbitStudy(scenario, survey_shells(scenario, progress=progress))
+
+
+@dataclass(frozen=True)
+class Run:
+    """The result of ``simulate``: the run directory and the summary written to it."""
+
+    path: Path
+    summary: dict[str, Any]
+    orbit: OrbitStudy
+
+
+def simulate(
+    scenario: Scenario, out_dir: str | Path, *, progress: Progress | None = None, command: str = "simulate"
+) -> Run:
+    """Simulate ``scenario`` and write a run directory (``manifest.json``, ``summary.json``, tables)."""
+    writer = RunWriter(out_dir)
+    writer.manifest(command=command, scenario=resolved_scenario_dict(scenario), seed=scenario.seed)
+    study = orbit(scenario, progress=progress)
+    study.write(writer)
+    summary = {
+        "scenario": scenario.name,
+        "epoch": scenario.epoch.isoformat(),
+        "duration_s": scenario.duration_s,
+        "step_s": scenario.step_s,
+        "seed": scenario.seed,
+        "fleet": study.fleet_summary(),
+        "shells": study.shell_summaries(),
+        "ground_sites": {
+            g.name: {"gpus": dict(g.gpus), "grid_power_mw": g.grid_power_mw, "pue": g.pue}
+            for g in scenario.ground_sites
+        },
+    }
+    writer.json("summary.json", summary)
+    return Run(writer.path, summary, study)

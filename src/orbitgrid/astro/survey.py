@@ -1,0 +1,216 @@
+"""Shadow survey of many satellites over a time grid: chunked drivers around the numba kernels.
+
+``survey_circular`` takes designed shells (J2 path), ``survey_elements`` takes element sets (SGP4 path). Both
+return a ``Survey``: one row per track (satellite, or formation-cluster centre) with sunlit time and beta extremes,
+and a table of shadow passages with refined boundary crossings. Memory stays bounded by the chunk size: positions
+are never stored for the whole fleet.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from orbitgrid.astro import kernels
+from orbitgrid.astro.constellations import CircularOrbits
+from orbitgrid.astro.j2 import secular_rates
+from orbitgrid.astro.sun import sun_position_teme_m
+from orbitgrid.astro.time import TimeGrid
+
+ProgressFn = Callable[[int], None]
+
+PASSAGE_COLUMNS = (
+    "penumbra_entry_s",
+    "entry_s",
+    "umbra_entry_s",
+    "umbra_exit_s",
+    "exit_s",
+    "penumbra_exit_s",
+    "shadow_s",
+)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """Illumination summary of ``n`` tracks over ``[0, span_s]`` seconds after the epoch.
+
+    Per track: ``shadow_s`` (integral of the hidden solar fraction), ``eclipses`` (passages in which the Sun's
+    centre was hidden), ``beta_min_rad``/``beta_max_rad`` (beta extremes), ``valid`` (False where SGP4 failed;
+    such tracks have NaN statistics).
+
+    Per passage (arrays of equal length): ``track``; the ``PASSAGE_COLUMNS`` in seconds since the epoch, where
+    ``entry_s``/``exit_s`` are the half-disc instants (the line-of-sight test) and NaN marks a boundary outside
+    the window or not reached; ``truncated`` (bit 1: began before the window, bit 2: ends after it); and the shadow
+    class (0 lit, 1 penumbra, 2 centre hidden, 3 umbra) at the window's edges for truncated passages.
+    """
+
+    span_s: float
+    shadow_s: np.ndarray
+    eclipses: np.ndarray
+    beta_min_rad: np.ndarray
+    beta_max_rad: np.ndarray
+    valid: np.ndarray
+    track: np.ndarray
+    passages: dict[str, np.ndarray]
+    truncated: np.ndarray
+    class_at_start: np.ndarray
+    class_at_end: np.ndarray
+
+    @property
+    def sunlit_fraction(self) -> np.ndarray:
+        return 1.0 - self.shadow_s / self.span_s
+
+    @property
+    def eclipse_duration_s(self) -> np.ndarray:
+        """Time with the Sun's centre hidden in each passage (half-disc to half-disc), clipped to the window.
+
+        Zero for a penumbral graze that never hid the centre.
+        """
+        entry, exit_ = self.passages["entry_s"], self.passages["exit_s"]
+        hidden_at_start = (self.class_at_start >= 2) & np.isnan(entry)
+        hidden_at_end = (self.class_at_end >= 2) & np.isnan(exit_)
+        start = np.where(hidden_at_start, 0.0, entry)
+        end = np.where(hidden_at_end, self.span_s, exit_)
+        return np.where(np.isnan(start) | np.isnan(end), 0.0, end - start)
+
+
+def sun_on_grid_m(grid: TimeGrid) -> np.ndarray:
+    """Sun positions (TEME, m) at the grid's ``n_steps + 1`` nodes ``0, h, ..., duration``."""
+    t = np.arange(grid.n_steps + 1, dtype=np.float64) * grid.step_s
+    return sun_position_teme_m(grid.jd_tt(t))
+
+
+def _cap_for(u_dot_max: float, span_s: float) -> int:
+    return math.ceil(u_dot_max * span_s / (2.0 * math.pi)) + 3
+
+
+def _assemble(parts: list[tuple], span_s: float, n: int) -> Survey:
+    shadow = np.empty(n)
+    eclipses = np.zeros(n, dtype=np.int32)
+    sb_min = np.empty(n)
+    sb_max = np.empty(n)
+    valid = np.ones(n, dtype=bool)
+    tracks, rows = [], []
+    for lo, counts, events, smin, smax, ok in parts:
+        m = counts.shape[0]
+        sl = slice(lo, lo + m)
+        sb_min[sl], sb_max[sl], valid[sl] = smin, smax, ok
+        mask = np.arange(events.shape[1])[None, :] < counts[:, None]
+        ev = events[mask]
+        tr = np.repeat(np.arange(lo, lo + m), counts)
+        tracks.append(tr)
+        rows.append(ev)
+        shadow[sl] = np.bincount(tr - lo, weights=ev[:, kernels.EV_SHADOW_S], minlength=m)
+        centre_hidden = ~(np.isnan(ev[:, kernels.EV_HALF_IN]) & np.isnan(ev[:, kernels.EV_HALF_OUT]))
+        centre_hidden |= ev[:, kernels.EV_CLASS_START] >= 2
+        centre_hidden |= ev[:, kernels.EV_CLASS_END] >= 2
+        eclipses[sl] = np.bincount(tr - lo, weights=centre_hidden.astype(np.float64), minlength=m).astype(np.int32)
+    ev = np.concatenate(rows) if rows else np.empty((0, kernels.EV_FIELDS))
+    track = np.concatenate(tracks) if tracks else np.empty(0, dtype=np.int64)
+    shadow[~valid] = np.nan
+    passages = {name: ev[:, j].copy() for j, name in enumerate(PASSAGE_COLUMNS)}
+    return Survey(
+        span_s=span_s,
+        shadow_s=shadow,
+        eclipses=eclipses,
+        beta_min_rad=sb_min,
+        beta_max_rad=sb_max,
+        valid=valid,
+        track=track.astype(np.int64),
+        passages=passages,
+        truncated=ev[:, kernels.EV_FLAGS].astype(np.int8),
+        class_at_start=ev[:, kernels.EV_CLASS_START].astype(np.int8),
+        class_at_end=ev[:, kernels.EV_CLASS_END].astype(np.int8),
+    )
+
+
+def survey_circular(
+    orbits: CircularOrbits,
+    grid: TimeGrid,
+    sun_m: np.ndarray | None = None,
+    *,
+    centre_only: bool = False,
+    chunk: int = 65_536,
+    block: int = 512,
+    progress: ProgressFn | None = None,
+) -> Survey:
+    """Survey circular J2 orbits over ``grid`` (``[0, duration]``, both ends included)."""
+    sun = sun_on_grid_m(grid) if sun_m is None else sun_m
+    n = len(orbits)
+    raan_dot, argp_dot, m_dot = secular_rates(orbits.semi_major_axis_m, orbits.inclination_rad)
+    u_dot = argp_dot + m_dot
+    span = grid.duration_s
+    parts = []
+    for lo in range(0, n, chunk):
+        sl = slice(lo, min(n, lo + chunk))
+        cap = _cap_for(float(np.max(u_dot[sl])), span)
+        while True:
+            counts, events, smin, smax = kernels.survey_circular(
+                orbits.semi_major_axis_m[sl],
+                orbits.inclination_rad[sl],
+                orbits.raan_rad[sl],
+                raan_dot[sl],
+                orbits.arg_latitude_rad[sl],
+                u_dot[sl],
+                0.0,
+                grid.step_s,
+                grid.n_steps + 1,
+                sun,
+                cap,
+                block,
+                centre_only,
+            )
+            if counts.max(initial=0) <= cap:
+                break
+            cap *= 2
+        parts.append((lo, counts, events, np.arcsin(smin), np.arcsin(smax), np.ones(counts.shape[0], dtype=bool)))
+        if progress is not None:
+            progress(sl.stop - sl.start)
+    return _assemble(parts, span, n)
+
+
+def survey_elements(
+    elements,  # orbitgrid.astro.elements.ElementSet
+    grid: TimeGrid,
+    sun_m: np.ndarray | None = None,
+    *,
+    chunk: int = 2_048,
+    block: int = 64,
+    progress: ProgressFn | None = None,
+) -> Survey:
+    """Survey element sets propagated by SGP4 over ``grid`` (``[0, duration]``, both ends included)."""
+    from orbitgrid.astro.sgp4_adapter import iter_teme_chunks
+
+    sun = sun_on_grid_m(grid) if sun_m is None else sun_m
+    n = len(elements)
+    t = np.arange(grid.n_steps + 1, dtype=np.float64) * grid.step_s
+    jd, fr = grid.jd_utc(t)
+    span = grid.duration_s
+    parts = []
+    for sl, r, v, err in iter_teme_chunks(elements, jd, fr, chunk):
+        ok = ~np.any(err != 0, axis=1)
+        m = r.shape[0]
+        counts = np.zeros(m, dtype=np.int32)
+        smin = np.full(m, np.nan)
+        smax = np.full(m, np.nan)
+        idx = np.flatnonzero(ok)
+        speed = np.linalg.norm(v[idx, 0], axis=-1) / np.linalg.norm(r[idx, 0], axis=-1) if idx.size else np.ones(1)
+        cap = _cap_for(float(np.max(speed)) * 1.1, span)
+        events = np.empty((m, cap, kernels.EV_FIELDS))
+        if idx.size:
+            while True:
+                c, e, s0, s1 = kernels.survey_states(
+                    np.ascontiguousarray(r[idx]), np.ascontiguousarray(v[idx]), 0.0, grid.step_s, sun, cap, block
+                )
+                if c.max(initial=0) <= cap:
+                    break
+                cap *= 2
+            events = np.full((m, cap, kernels.EV_FIELDS), np.nan)
+            counts[idx], events[idx], smin[idx], smax[idx] = c, e, np.arcsin(s0), np.arcsin(s1)
+        parts.append((sl.start, counts, events, smin, smax, ok))
+        if progress is not None:
+            progress(m)
+    return _assemble(parts, span, n)

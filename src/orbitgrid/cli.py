@@ -1,0 +1,192 @@
+"""The ``orbitgrid`` command line: a few lines per command over ``orbitgrid.api``.
+
+Heavy modules (numpy, numba, pydantic, the engine) are imported inside the commands so ``orbitgrid --help``
+answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from orbitgrid.scenario import Scenario
+
+app = typer.Typer(
+    name="orbitgrid",
+    help="Design, simulate and operate AI data centres in orbit alongside ground clusters.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+scenario_app = typer.Typer(help="Built-in scenarios to start from.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+console = Console()
+if not console.is_terminal:
+    console = Console(width=140)  # logs and pipes: wide enough for the tables instead of rich's default 80
+err_console = Console(stderr=True)
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(help="Scenario YAML file, or the name of a built-in scenario (see `orbitgrid scenarios`)."),
+]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Run directory (default: runs/<scenario name>).")]
+
+
+def _load(source: str) -> Scenario:
+    from orbitgrid.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(source)
+    except ScenarioError as exc:
+        _report_problems(source, exc)
+        raise typer.Exit(2) from None
+
+
+def _report_problems(source: str, exc: Any) -> None:
+    n = len(exc.problems)
+    err_console.print(f"[bold red]{source}: {n} problem{'s' if n != 1 else ''}[/]")
+    for p in exc.problems:
+        where = f"{p.path}: " if p.path else ""
+        err_console.print(f"  {where}{p.message}", markup=False, highlight=False)
+
+
+def _progress_bar() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _run_with_progress(fn: Any, scenario: Scenario, **kwargs: Any) -> Any:
+    with _progress_bar() as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(shell: str, done: int, total: int) -> None:
+            if shell not in tasks:
+                tasks[shell] = bar.add_task(f"propagating {shell}", total=total)
+            bar.update(tasks[shell], completed=done)
+
+        return fn(scenario, progress=progress, **kwargs)
+
+
+def _fmt(x: Any, spec: str) -> str:
+    return "-" if x is None or (isinstance(x, float) and x != x) else format(x, spec)
+
+
+def _orbit_table(title: str, shells: dict[str, dict[str, Any]]) -> Table:
+    t = Table(title=title, title_justify="left")
+    t.add_column("shell", no_wrap=True)
+    for col in ("satellites", "alt km", "incl °", "period min", "sunlit %", "eclipses/day", "max eclipse min"):
+        t.add_column(col, justify="right", no_wrap=True)
+    t.add_column("beta °", justify="right", no_wrap=True)
+    for name, s in shells.items():
+        alt = s["altitude_km_min"], s["altitude_km_max"]
+        inc = s["inclination_deg_min"], s["inclination_deg_max"]
+        alt_s = _fmt(alt[0], ".0f") if abs(alt[1] - alt[0]) < 1 else f"{alt[0]:.0f}-{alt[1]:.0f}"
+        inc_s = _fmt(inc[0], ".2f") if abs(inc[1] - inc[0]) < 0.01 else f"{inc[0]:.1f}-{inc[1]:.1f}"
+        t.add_row(
+            name,
+            f"{s['satellites']:,}",
+            alt_s,
+            inc_s,
+            _fmt(s["period_s_mean"] / 60.0, ".1f"),
+            _fmt(100.0 * s["sunlit_fraction_mean"], ".2f"),
+            _fmt(s["eclipses_per_satellite_day"], ".2f"),
+            _fmt(s["longest_eclipse_s"] / 60.0, ".1f"),
+            f"{_fmt(s['beta_deg_min'], '.1f')} to {_fmt(s['beta_deg_max'], '.1f')}",
+        )
+    return t
+
+
+@app.command()
+def simulate(scenario: ScenarioArg = "default", out: OutOpt = None) -> None:
+    """Simulate a scenario (the built-in `default` when none is given) and write a run directory."""
+    from orbitgrid import api
+
+    sc = _load(scenario)
+    out_dir = out or Path("runs") / sc.name
+    run = _run_with_progress(api.simulate, sc, out_dir=out_dir, command=" ".join(["orbitgrid", *sys.argv[1:]]))
+    s = run.summary
+    console.print(
+        f"[bold]{sc.name}[/]: {s['fleet']['satellites']:,} satellites in {s['fleet']['shells']} shells, "
+        f"{sc.duration_s / 3600:g} h at {sc.step_s:g} s steps from {sc.epoch:%Y-%m-%d %H:%M} UTC"
+    )
+    console.print(_orbit_table("Orbits and sunlight", s["shells"]))
+    frac = s["fleet"]["sunlit_fraction_mean"]
+    console.print(f"Fleet sunlit fraction: {_fmt(None if frac is None else 100 * frac, '.2f')} %")
+    for name, g in s["ground_sites"].items():
+        gpus = ", ".join(f"{n:,} {m}" for m, n in g["gpus"].items())
+        console.print(f"Ground site {name}: {gpus}; grid {g['grid_power_mw']:g} MW, PUE {g['pue']:g}")
+    console.print(f"Wrote {run.path}/ (manifest.json, summary.json, orbit.json, eclipses.parquet)")
+
+
+@app.command()
+def orbit(scenario: ScenarioArg = "default", out: OutOpt = None) -> None:
+    """Propagate every shell; write per-shell orbit statistics and per-satellite eclipse intervals."""
+    from orbitgrid import api
+    from orbitgrid.results import RunWriter
+
+    sc = _load(scenario)
+    out_dir = out or Path("runs") / f"{sc.name}-orbit"
+    study = _run_with_progress(api.orbit, sc)
+    study.write(RunWriter(out_dir))
+    console.print(_orbit_table(f"{sc.name}: orbits and sunlight", study.shell_summaries()))
+    console.print(f"Wrote {out_dir}/ (orbit.json, eclipses.parquet)")
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file to check.")]) -> None:
+    """Check a scenario file and report every problem with its path; exit status 2 when there are problems."""
+    from orbitgrid.scenario import ScenarioError, load_scenario
+
+    try:
+        sc = load_scenario(file)
+    except ScenarioError as exc:
+        _report_problems(str(file), exc)
+        raise typer.Exit(2) from None
+    n_sats = sum(s.orbit.n_satellites or 0 for s in sc.shells)
+    console.print(f"{file}: valid ({len(sc.shells)} shells, {n_sats:,} designed satellites, {sc.n_steps:,} steps)")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    from orbitgrid.scenario import list_builtin_scenarios
+
+    t = Table("name", "description", title="Built-in scenarios", title_justify="left")
+    for name, desc in list_builtin_scenarios():
+        t.add_row(name, desc)
+    console.print(t)
+
+
+@scenario_app.command("show")
+def scenario_show(name: Annotated[str, typer.Argument(help="Built-in scenario name.")]) -> None:
+    """Print a built-in scenario's YAML, to copy and edit."""
+    from orbitgrid.scenario import builtin_scenario_text, list_builtin_scenarios
+
+    names = [n for n, _ in list_builtin_scenarios()]
+    if name not in names:
+        err_console.print(f"unknown scenario {name!r}; built-ins: {', '.join(names)}")
+        raise typer.Exit(2)
+    sys.stdout.write(builtin_scenario_text(name))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Orbit study of a scenario: build every shell's orbits, survey sunlight and shadow, and reduce to tables.
+
+This is where scenario models become plain arrays: designed shells become ``CircularOrbits`` for the J2 kernel,
+element files become an ``ElementSet`` for SGP4. A formation shell is surveyed through its clusters' reference
+orbits: members sit within ``radius_km`` of the centre, which shifts their shadow instants by at most
+``R / v`` (0.13 s for R = 1 km in LEO), so every member shares its cluster's passages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from orbitgrid.astro import constellations as con
+from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
+from orbitgrid.astro.elements import ElementSet, load_elements
+from orbitgrid.astro.frames import gmst_rad
+from orbitgrid.astro.j2 import nodal_period_s, secular_rates
+from orbitgrid.astro.survey import PASSAGE_COLUMNS, Survey, sun_on_grid_m, survey_circular, survey_elements
+from orbitgrid.astro.time import TimeGrid
+from orbitgrid.scenario import ElementsOrbit, FormationOrbit, Scenario, Shell, SunSynchronousOrbit, WalkerOrbit
+
+
+@dataclass(frozen=True)
+class ShellOrbits:
+    """The orbits of one shell: ``circular`` (designed, J2 path) or ``elements`` (SGP4 path).
+
+    ``tracks`` orbits are propagated; each stands for ``members`` satellites (the cluster size for formations).
+    """
+
+    name: str
+    kind: str
+    members: int
+    circular: con.CircularOrbits | None = None
+    elements: ElementSet | None = None
+
+    @property
+    def tracks(self) -> int:
+        return len(self.circular) if self.circular is not None else len(self.elements or ())
+
+    @property
+    def satellites(self) -> int:
+        return self.tracks * self.members
+
+
+def _epoch_angles(grid: TimeGrid) -> tuple[float, float]:
+    jd, fr = grid.epoch_jd
+    ut_hours = fr * 24.0
+    return float(gmst_rad(np.array(jd), np.array(fr))), ut_hours
+
+
+def shell_orbits(scenario: Scenario, shell: Shell) -> ShellOrbits:
+    """Build the orbits of ``shell`` at the scenario epoch."""
+    orbit = shell.orbit
+    grid = scenario.time_grid()
+    if isinstance(orbit, WalkerOrbit):
+        pattern = "delta" if orbit.type == "walker_delta" else "star"
+        circ = con.walker(
+            orbit.altitude_km * 1e3,
+            math.radians(orbit.inclination_deg),
+            orbit.total,
+            orbit.planes,
+            orbit.phasing,
+            pattern,
+        )
+        return ShellOrbits(shell.name, orbit.type, 1, circular=circ)
+    if isinstance(orbit, SunSynchronousOrbit):
+        gmst0, ut0 = _epoch_angles(grid)
+        circ = con.sun_synchronous(
+            orbit.altitude_km * 1e3,
+            orbit.ltan_hours,
+            orbit.planes,
+            orbit.per_plane,
+            gmst0,
+            ut0,
+            orbit.raan_spread_hours,
+            orbit.phasing,
+        )
+        return ShellOrbits(shell.name, orbit.type, 1, circular=circ)
+    if isinstance(orbit, FormationOrbit):
+        gmst0, ut0 = _epoch_angles(grid)
+        circ = con.sun_synchronous(
+            orbit.altitude_km * 1e3,
+            orbit.ltan_hours,
+            orbit.planes,
+            orbit.clusters // orbit.planes,
+            gmst0,
+            ut0,
+            orbit.raan_spread_hours,
+            0,
+        )
+        return ShellOrbits(shell.name, orbit.type, orbit.per_cluster, circular=circ)
+    if isinstance(orbit, ElementsOrbit):
+        fmt = {"tle": "tle", "omm_json": "omm-json", "omm_csv": "omm-csv"}[orbit.resolved_format]
+        return ShellOrbits(shell.name, orbit.type, 1, elements=load_elements(orbit.file, format=fmt))
+    raise TypeError(f"unknown orbit spec {type(orbit).__name__}")
+
+
+def _shell_geometry_stats(orbits: ShellOrbits) -> dict[str, float]:
+    if orbits.circular is not None:
+        c = orbits.circular
+        alt_km = (c.semi_major_axis_m - EARTH_EQUATORIAL_RADIUS_M) / 1e3
+        inc = np.degrees(c.inclination_rad)
+        period = nodal_period_s(c.semi_major_axis_m, c.inclination_rad)
+        raan_dot = secular_rates(c.semi_major_axis_m, c.inclination_rad)[0]
+    else:
+        assert orbits.elements is not None
+        e = orbits.elements
+        n = e.mean_motion_brouwer_rad_s
+        a = (3.986004418e14 / n**2) ** (1.0 / 3.0)
+        alt_km = (a - EARTH_EQUATORIAL_RADIUS_M) / 1e3
+        inc = np.degrees(e.inclination_rad)
+        period = 2.0 * np.pi / e.mean_motion_kozai_rad_s
+        raan_dot = secular_rates(a, e.inclination_rad, e.eccentricity)[0]
+    return {
+        "altitude_km_min": float(np.min(alt_km)),
+        "altitude_km_max": float(np.max(alt_km)),
+        "inclination_deg_min": float(np.min(inc)),
+        "inclination_deg_max": float(np.max(inc)),
+        "period_s_mean": float(np.mean(period)),
+        "nodal_drift_deg_per_day_mean": float(np.degrees(np.mean(raan_dot)) * 86_400.0),
+    }
+
+
+@dataclass(frozen=True)
+class ShellSurvey:
+    orbits: ShellOrbits
+    survey: Survey
+
+    def summary(self) -> dict[str, float | int | str]:
+        s = self.survey
+        ok = s.valid
+        dur = s.eclipse_duration_s
+        hidden = dur > 0
+        out: dict[str, float | int | str] = {
+            "kind": self.orbits.kind,
+            "satellites": self.orbits.satellites,
+            "tracks": self.orbits.tracks,
+            "members_per_track": self.orbits.members,
+            "tracks_failed": int(np.count_nonzero(~ok)),
+        }
+        out.update(_shell_geometry_stats(self.orbits))
+        frac = s.sunlit_fraction[ok]
+        days = s.span_s / 86_400.0
+        out.update(
+            {
+                "sunlit_fraction_mean": float(np.mean(frac)) if frac.size else math.nan,
+                "sunlit_fraction_min": float(np.min(frac)) if frac.size else math.nan,
+                "sunlit_fraction_max": float(np.max(frac)) if frac.size else math.nan,
+                "eclipses_total": int(np.sum(s.eclipses[ok]) * self.orbits.members),
+                "eclipses_per_satellite_day": float(np.mean(s.eclipses[ok]) / days) if frac.size else math.nan,
+                "eclipsed_satellites_fraction": float(np.mean(s.eclipses[ok] > 0)) if frac.size else math.nan,
+                "longest_eclipse_s": float(np.max(dur[hidden])) if np.any(hidden) else 0.0,
+                "beta_deg_min": float(np.degrees(np.min(s.beta_min_rad[ok]))) if frac.size else math.nan,
+                "beta_deg_max": float(np.degrees(np.max(s.beta_max_rad[ok]))) if frac.size else math.nan,
+            }
+        )
+        return out
+
+    def passage_columns(self) -> dict[str, np.ndarray]:
+        """Per-passage table columns (the shell name is added by the writer)."""
+        s = self.survey
+        cols: dict[str, np.ndarray] = {"track": s.track.astype(np.int32)}
+        if self.orbits.elements is not None:
+            cols["catalog_number"] = np.asarray(self.orbits.elements.catalog_numbers)[s.track].astype(np.int64)
+        else:
+            cols["catalog_number"] = np.full(s.track.shape, -1, dtype=np.int64)
+        cols["satellites"] = np.full(s.track.shape, self.orbits.members, dtype=np.int32)
+        for name in PASSAGE_COLUMNS:
+            cols[name] = s.passages[name]
+        cols["duration_s"] = s.eclipse_duration_s
+        cols["truncated"] = s.truncated
+        return cols
+
+
+def survey_shells(
+    scenario: Scenario,
+    *,
+    centre_only: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[ShellSurvey]:
+    """Survey every shell of ``scenario``; ``progress(shell, done, total)`` is called as chunks finish."""
+    grid = scenario.time_grid()
+    sun = sun_on_grid_m(grid)
+    out = []
+    for shell in scenario.shells:
+        orbits = shell_orbits(scenario, shell)
+        done = [0]
+
+        def tick(n: int, _name: str = shell.name, _total: int = orbits.tracks, _done: list[int] = done) -> None:
+            _done[0] += n
+            if progress is not None:
+                progress(_name, _done[0], _total)
+
+        if orbits.circular is not None:
+            survey = survey_circular(orbits.circular, grid, sun, centre_only=centre_only, progress=tick)
+        else:
+            assert orbits.elements is not None
+            survey = survey_elements(orbits.elements, grid, sun, progress=tick)
+        out.append(ShellSurvey(orbits, survey))
+    return out
