@@ -87,6 +87,12 @@ def _cap_for(u_dot_max: float, span_s: float) -> int:
     return math.ceil(u_dot_max * span_s / (2.0 * math.pi)) + 3
 
 
+def _compact(lo: int, counts: np.ndarray, events: np.ndarray, smin, smax, ok) -> tuple:
+    """Keep only the filled passage slots of a chunk (its ``events`` array is mostly empty room)."""
+    mask = np.arange(events.shape[1])[None, :] < counts[:, None]
+    return lo, counts, events[mask], smin, smax, ok
+
+
 def _assemble(parts: list[tuple], span_s: float, n: int) -> Survey:
     shadow = np.empty(n)
     eclipses = np.zeros(n, dtype=np.int32)
@@ -94,12 +100,10 @@ def _assemble(parts: list[tuple], span_s: float, n: int) -> Survey:
     sb_max = np.empty(n)
     valid = np.ones(n, dtype=bool)
     tracks, rows = [], []
-    for lo, counts, events, smin, smax, ok in parts:
+    for lo, counts, ev, smin, smax, ok in parts:
         m = counts.shape[0]
         sl = slice(lo, lo + m)
         sb_min[sl], sb_max[sl], valid[sl] = smin, smax, ok
-        mask = np.arange(events.shape[1])[None, :] < counts[:, None]
-        ev = events[mask]
         tr = np.repeat(np.arange(lo, lo + m), counts)
         tracks.append(tr)
         rows.append(ev)
@@ -109,9 +113,10 @@ def _assemble(parts: list[tuple], span_s: float, n: int) -> Survey:
         centre_hidden |= ev[:, kernels.EV_CLASS_END] >= 2
         eclipses[sl] = np.bincount(tr - lo, weights=centre_hidden.astype(np.float64), minlength=m).astype(np.int32)
     ev = np.concatenate(rows) if rows else np.empty((0, kernels.EV_FIELDS))
+    rows.clear()
     track = np.concatenate(tracks) if tracks else np.empty(0, dtype=np.int64)
     shadow[~valid] = np.nan
-    passages = {name: ev[:, j].copy() for j, name in enumerate(PASSAGE_COLUMNS)}
+    passages = {name: np.ascontiguousarray(ev[:, j]) for j, name in enumerate(PASSAGE_COLUMNS)}
     return Survey(
         span_s=span_s,
         shadow_s=shadow,
@@ -166,7 +171,8 @@ def survey_circular(
             if counts.max(initial=0) <= cap:
                 break
             cap *= 2
-        parts.append((lo, counts, events, np.arcsin(smin), np.arcsin(smax), np.ones(counts.shape[0], dtype=bool)))
+        ok = np.ones(counts.shape[0], dtype=bool)
+        parts.append(_compact(lo, counts, events, np.arcsin(smin), np.arcsin(smax), ok))
         if progress is not None:
             progress(sl.stop - sl.start)
     return _assemble(parts, span, n)
@@ -210,7 +216,7 @@ def survey_elements(
                 cap *= 2
             events = np.full((m, cap, kernels.EV_FIELDS), np.nan)
             counts[idx], events[idx], smin[idx], smax[idx] = c, e, np.arcsin(s0), np.arcsin(s1)
-        parts.append((sl.start, counts, events, smin, smax, ok))
+        parts.append(_compact(sl.start, counts, events, smin, smax, ok))
         if progress is not None:
             progress(m)
     return _assemble(parts, span, n)
