@@ -47,7 +47,7 @@ def fleet(total: int) -> con.CircularOrbits:
     per = [total // len(SHELLS)] * len(SHELLS)
     per[-1] += total - sum(per)
     for (alt, inc), n in zip(SHELLS, per, strict=True):
-        planes = max(d for d in range(1, int(math.isqrt(n)) + 1) if n % d == 0)
+        planes = max(d for d in range(1, math.isqrt(n) + 1) if n % d == 0)
         parts.append(con.walker(alt, math.radians(inc), n, planes, 1 % planes))
     return con.CircularOrbits.concatenate(parts)
 

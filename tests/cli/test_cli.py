@@ -1,0 +1,169 @@
+"""End-to-end tests of the ``orbitgrid`` command line (typer's runner, in process)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from orbitgrid.cli import app
+
+runner = CliRunner()
+
+SMALL = """\
+schema_version: 1
+name: small
+epoch: 2027-03-20T00:00:00Z
+duration: 6h
+step: 60s
+seed: 11
+fleet:
+  shells:
+    - name: walker-550
+      orbit: {type: walker_delta, altitude_km: 550, inclination_deg: 53, total: 40, planes: 8, phasing: 1}
+      design: compute-sat
+    - name: dawn-dusk
+      orbit: {type: sun_synchronous, altitude_km: 650, ltan_hours: 18.0, planes: 2, per_plane: 5}
+      design: compute-sat
+    - name: clusters
+      orbit: {type: formation, altitude_km: 650, ltan_hours: 10.5, clusters: 3, per_cluster: 81, radius_km: 1.0}
+      design: compute-sat
+"""
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    p = tmp_path / "small.yaml"
+    p.write_text(SMALL)
+    return p
+
+
+def test_help_lists_commands() -> None:
+    res = runner.invoke(app, ["--help"])
+    assert res.exit_code == 0
+    for cmd in ("simulate", "orbit", "validate", "scenarios", "scenario"):
+        assert cmd in res.stdout
+
+
+def test_help_does_not_import_the_engine() -> None:
+    """`orbitgrid --help` must answer fast: numpy, numba and pydantic stay unimported."""
+    code = (
+        "import sys; from orbitgrid.cli import app\n"
+        "heavy = [m for m in ('numpy', 'numba', 'pydantic', 'pyarrow') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_simulate_writes_run_directory(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["simulate", str(small), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    for name in ("manifest.json", "summary.json", "orbit.json", "eclipses.parquet"):
+        assert (out / name).is_file(), name
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["fleet"]["satellites"] == 40 + 10 + 3 * 81
+    assert set(summary["shells"]) == {"walker-550", "dawn-dusk", "clusters"}
+    walker = summary["shells"]["walker-550"]
+    # A 53 deg shell at 550 km near the equinox spends roughly a third of each orbit in shadow.
+    assert 0.55 < walker["sunlit_fraction_mean"] < 0.75
+    assert walker["eclipses_total"] > 0
+    assert summary["shells"]["clusters"]["members_per_track"] == 81
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 11
+    assert manifest["scenario"]["name"] == "small"
+    assert {"python", "numpy", "numba", "sgp4", "orbitgrid"} <= set(manifest["versions"])
+    table = pq.read_table(out / "eclipses.parquet")
+    assert {"shell", "track", "entry_s", "exit_s", "penumbra_entry_s", "umbra_exit_s", "shadow_s"} <= set(
+        table.column_names
+    )
+    shells = set(table.column("shell").to_pylist())
+    assert "walker-550" in shells
+    assert "walker-550" in res.stdout and "Wrote" in res.stdout
+
+
+def test_same_seed_same_bytes(small: Path, tmp_path: Path) -> None:
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"run{k}"
+        assert runner.invoke(app, ["simulate", str(small), "--out", str(out)]).exit_code == 0
+        outs.append(out)
+    for name in ("manifest.json", "summary.json", "orbit.json", "eclipses.parquet"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+def test_orbit_command(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "orbit"
+    res = runner.invoke(app, ["orbit", str(small), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "orbit.json").read_text())
+    dd = doc["shells"]["dawn-dusk"]
+    assert dd["inclination_deg_min"] == pytest.approx(97.99, abs=0.01)
+    assert dd["nodal_drift_deg_per_day_mean"] == pytest.approx(0.98565, abs=1e-4)
+    assert pq.read_table(out / "eclipses.parquet").num_rows > 0
+
+
+def test_validate_ok(small: Path) -> None:
+    res = runner.invoke(app, ["validate", str(small)])
+    assert res.exit_code == 0
+    assert "valid" in res.stdout
+
+
+def test_validate_reports_every_problem(tmp_path: Path) -> None:
+    data = yaml.safe_load(SMALL)
+    data["fleet"]["shells"][0]["orbit"]["altitude_km"] = 90
+    data["fleet"]["shells"][1]["design"] = "no-such-design"
+    data["fleet"]["shells"][2]["orbitt"] = {}
+    p = tmp_path / "bad.yaml"
+    p.write_text(yaml.safe_dump(data))
+    res = runner.invoke(app, ["validate", str(p)])
+    assert res.exit_code == 2
+    err = res.stderr
+    assert "fleet.shells[0].orbit.altitude_km: must be between 160 and 40000, got 90" in err
+    assert "fleet.shells[1].design" in err
+    assert "fleet.shells[2].orbitt" in err
+    assert "Traceback" not in res.output
+
+
+def test_validate_missing_file(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+
+
+def test_scenarios_and_show() -> None:
+    res = runner.invoke(app, ["scenarios"])
+    assert res.exit_code == 0
+    assert "default" in res.stdout and "mega-1m" in res.stdout
+    res = runner.invoke(app, ["scenario", "show", "default"])
+    assert res.exit_code == 0
+    assert yaml.safe_load(res.stdout)["name"] == "default"
+    res = runner.invoke(app, ["scenario", "show", "nope"])
+    assert res.exit_code == 2
+
+
+def test_simulate_default_builtin(tmp_path: Path) -> None:
+    """The README's main command: the built-in default scenario, end to end."""
+    out = tmp_path / "default"
+    res = runner.invoke(app, ["simulate", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["scenario"] == "default"
+    # Dawn-dusk SSO at 650 km near the March equinox: beta ~ 78-82 deg, above the 65 deg needed to stay lit.
+    assert summary["shells"]["dawn-dusk-650"]["sunlit_fraction_min"] == 1.0
+    assert summary["shells"]["walker-550"]["eclipses_per_satellite_day"] == pytest.approx(15.4, abs=0.3)
+
+
+def test_simulate_bad_scenario_exits_2(tmp_path: Path) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_text("schema_version: 1\nname: x\n")
+    res = runner.invoke(app, ["simulate", str(p), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "epoch" in res.stderr
