@@ -121,7 +121,8 @@ def simulate(scenario: ScenarioArg = "default", out: OutOpt = None) -> None:
     run = _run_with_progress(api.simulate, sc, out_dir=out_dir, command=" ".join(["orbitgrid", *sys.argv[1:]]))
     s = run.summary
     console.print(
-        f"[bold]{sc.name}[/]: {s['fleet']['satellites']:,} satellites in {s['fleet']['shells']} shells, "
+        f"[bold]{sc.name}[/]: {s['fleet']['satellites']:,} satellites in {s['fleet']['shells']} "
+        f"shell{'' if s['fleet']['shells'] == 1 else 's'}, "
         f"{sc.duration_s / 3600:g} h at {sc.step_s:g} s steps from {sc.epoch:%Y-%m-%d %H:%M} UTC"
     )
     console.print(_orbit_table("Orbits and sunlight", s["shells"]))

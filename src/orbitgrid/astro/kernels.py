@@ -257,6 +257,8 @@ def _on_transition(
     analytic,
     scratch,
     centre_only,
+    pq,
+    cone,
 ):
     """Record the boundary crossings between classes ``c0`` (at ``ta``) and ``c1`` (at ``tb``) for satellite i."""
     n = counts[i]
@@ -276,7 +278,7 @@ def _on_transition(
     entering = c1 > c0
     ok = False
     if analytic:
-        ok = _analytic_crossings(p, 0.5 * (ta + tb), entering, sun_m, t0, h, scratch, centre_only)
+        ok = _analytic_crossings(p, tb, h, pq, cone, entering, scratch, centre_only)
         if ok:
             for level in range(1, 4):
                 crossed = (c0 < level <= c1 or c1 < level <= c0) and (level == 2 or not centre_only)
@@ -305,48 +307,50 @@ def _on_transition(
 
 
 @nb.njit(**_JIT)
-def _analytic_crossings(p, t_est, entering, sun_m, t0, h, out, centre_only):
-    """Crossing times of the three boundaries near ``t_est`` for a circular orbit, in closed form.
+def _analytic_crossings(p, tb, h, pq, c, entering, out, centre_only):
+    """Crossing times of the three boundaries in the step ending at ``tb``, for a circular orbit, in closed form.
 
-    With the node and the Sun frozen at ``t_est`` the orbit is ``r(u) = a (cos u P + sin u Q)`` and
-    ``r . s_hat = a rho cos(u - phi)``; each cone radius is linear in depth, ``R = alpha + gamma x``, so
-    ``a^2 - d^2 = (alpha - gamma d)^2`` is a quadratic in ``d = r . s_hat`` whose negative root gives
-    ``u = phi +- acos(d / (a rho))``. Re-solving with the node and Sun taken at the found instant makes the result
-    exact to ~1e-6 s. Returns False (and the caller falls back to root finding) for grazing geometry.
+    The orbit is ``r(u) = a (cos u P + sin u Q)``, so ``r . s_hat = a rho cos(u - phi)`` where
+    ``(rho cos phi, rho sin phi) = (P . s_hat, Q . s_hat)`` are the Sun's in-plane components. The sweep carries
+    them (``pq`` = their values at ``tb`` and their change per step); they turn only with the node and the Sun, so
+    within a step ``phi`` and ``rho`` are linear in time to ~1e-12 rad. Each cone radius is linear in depth,
+    ``R = alpha + gamma x``, so ``a^2 - d^2 = (alpha - gamma d)^2`` is a quadratic in ``d = r . s_hat`` whose
+    negative root gives the crossing angle ``w = acos(d / (a rho))``; the crossing solves
+    ``u(t) = phi(t) +- w(rho(t))``, linear in ``t`` once ``w`` is expanded to first order in ``rho``
+    (error ~1e-7 s). The cone constants ``c`` change by ~1e-9 within a step. Returns False (and the caller falls
+    back to root finding) for grazing geometry.
     """
     a = p[0]
-    t_ref = t_est
-    for it in range(2):
-        o = p[3] + p[4] * t_ref
-        co, so = math.cos(o), math.sin(o)
-        sx, sy, sz = _sun_at(t_ref, t0, h, sun_m)
-        c = _cones(sx, sy, sz)
-        ps = co * c[0] + so * c[1]
-        qs = -so * p[1] * c[0] + co * p[1] * c[1] + p[2] * c[2]
-        rho = math.sqrt(ps * ps + qs * qs)
-        phi = math.atan2(qs, ps)
-        u_ref = p[5] + p[6] * t_ref
-        for level in range(2 if it == 0 or centre_only else 1, 3 if it == 0 or centre_only else 4):
-            if level == 1:
-                alpha, gamma = c[4] * c[5], c[5]
-            elif level == 2:
-                alpha, gamma = c[3] * c[6], c[6]
-            else:
-                alpha, gamma = c[7] * c[8], -c[8]
-            g2 = 1.0 + gamma * gamma
-            disc = alpha * alpha * gamma * gamma - g2 * (alpha * alpha - a * a)
-            if disc < 0.0 or rho <= 0.0:
-                return False
-            d = (alpha * gamma - math.sqrt(disc)) / g2
-            cw = d / (a * rho)
-            if cw <= -1.0 or cw >= 0.0:
-                return False
-            w = math.acos(cw)
-            target = phi + (w if entering else -w)
-            du = target - u_ref
-            du -= 2.0 * math.pi * math.floor(du / (2.0 * math.pi) + 0.5)
-            out[level - 1] = t_ref + du / p[6]
-        t_ref = out[1]
+    ps, qs, dps, dqs = pq[0], pq[1], pq[2] / h, pq[3] / h
+    rho2 = ps * ps + qs * qs
+    if rho2 <= 0.0:
+        return False
+    rho = math.sqrt(rho2)
+    phi = math.atan2(qs, ps)
+    phi_dot = (ps * dqs - qs * dps) / rho2
+    rho_dot = (ps * dps + qs * dqs) / rho
+    u_b = p[5] + p[6] * tb
+    sign = 1.0 if entering else -1.0
+    for level in range(2 if centre_only else 1, 3 if centre_only else 4):
+        if level == 1:
+            alpha, gamma = c[4] * c[5], c[5]
+        elif level == 2:
+            alpha, gamma = c[3] * c[6], c[6]
+        else:
+            alpha, gamma = c[7] * c[8], -c[8]
+        g2 = 1.0 + gamma * gamma
+        disc = alpha * alpha * gamma * gamma - g2 * (alpha * alpha - a * a)
+        if disc < 0.0:
+            return False
+        d = (alpha * gamma - math.sqrt(disc)) / g2
+        cw = d / (a * rho)
+        if cw <= -1.0 or cw >= 0.0:
+            return False
+        w = math.acos(cw)
+        w_rho = d / (a * rho2 * math.sqrt(1.0 - cw * cw))
+        du = phi + sign * w - u_b
+        du -= 2.0 * math.pi * math.floor(du / (2.0 * math.pi) + 0.5)
+        out[level - 1] = tb + du / (p[6] - phi_dot - sign * w_rho * rho_dot)
     return True
 
 
@@ -405,6 +409,11 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
     t_last = t0 + (n_t - 1) * h
     n_blocks = (n + block - 1) // block
     dummy = np.empty((2, 3))
+    ctab = np.empty((n_t, 9))
+    for k in range(n_t):
+        ck = _cones(sun_m[k, 0], sun_m[k, 1], sun_m[k, 2])
+        for f in range(9):
+            ctab[k, f] = ck[f]
     for b in nb.prange(n_blocks):
         lo = b * block
         hi = min(n, lo + block)
@@ -430,6 +439,7 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
         tr_j = np.empty(tr_room, dtype=np.int32)
         tr_k = np.empty(tr_room, dtype=np.int32)
         tr_c = np.empty((tr_room, 2), dtype=np.int8)
+        tr_pq = np.empty((tr_room, 4))
         n_tr = 0
         for j in range(m):
             i = lo + j
@@ -507,6 +517,11 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
                             tr_k[n_tr] = k
                             tr_c[n_tr, 0] = prev[j]
                             tr_c[n_tr, 1] = code[j]
+                            # In-plane Sun components used at step k (already advanced once) and their step.
+                            tr_pq[n_tr, 0] = ps[j] - dps[j]
+                            tr_pq[n_tr, 1] = qs[j] - dqs[j]
+                            tr_pq[n_tr, 2] = dps[j]
+                            tr_pq[n_tr, 3] = dqs[j]
                         n_tr += 1
                         prev[j] = code[j]
             # Advance the argument of latitude by one step.
@@ -544,6 +559,8 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
                 True,
                 scratch,
                 centre_only,
+                tr_pq[q],
+                ctab[tr_k[q]],
             )
         for j in range(m):
             if prev[j] != 0:
@@ -625,6 +642,8 @@ def survey_states(r_m, v_m_s, t0, h, sun_m, cap, block):
                         False,
                         scratch,
                         False,
+                        nop,
+                        nop,
                     )
                 prev[j] = cls
         for i in range(lo, hi):

@@ -19,7 +19,7 @@ are comparable one to one; aberration (20.5") would move a LEO eclipse edge by <
 Validity and accuracy
 ---------------------
 Years 1950-2100. Against Skyfield with the JPL DE421 ephemeris the direction error is below 0.004 deg over
-2020-2035 (measured: max 0.0034 deg, median 0.0010 deg; ``tests/validation/test_sun_skyfield.py``). Without
+2020-2035 (measured: max 0.0034 deg, median 0.0009 deg; ``tests/validation/test_sun_skyfield.py``). Without
 the perturbation terms the error reaches 0.0096 deg and the distance error below 1e-4 relative.
 """
 
