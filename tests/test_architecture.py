@@ -1,4 +1,4 @@
-"""The layer contracts in pyproject.toml hold (import-linter) and the code is lint-clean (ruff)."""
+"""The layer contracts in pyproject.toml hold (import-linter), the code is lint-clean (ruff) and type-checks (mypy)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize(
     ("tool", "args"),
-    [("lint-imports", []), ("ruff", ["check", "src", "tests", "benchmarks", "scripts"])],
+    [
+        ("lint-imports", []),
+        ("ruff", ["check", "src", "tests", "benchmarks", "scripts"]),
+        ("mypy", []),  # files and options from [tool.mypy]
+    ],
 )
 def test_tool_passes(tool: str, args: list[str]) -> None:
     exe = shutil.which(tool)

@@ -45,10 +45,11 @@ FLAG_ENDS_AFTER = 2.0
 _GL_X = (-0.9061798459386640, -0.5384693101056831, 0.0, 0.5384693101056831, 0.9061798459386640)
 _GL_W = (0.2369268850561891, 0.4786286704993665, 0.5688888888888889, 0.4786286704993665, 0.2369268850561891)
 
-_JIT = {"cache": True, "fastmath": False, "error_model": "numpy"}
+_jit = nb.njit(cache=True, error_model="numpy")
+_jit_parallel = nb.njit(cache=True, error_model="numpy", parallel=True)
 
 
-@nb.njit(**_JIT)
+@_jit
 def _cones(sx, sy, sz):
     """Cone constants (s_hat, dist, apex_p, tan_p, tan_c, apex_u, tan_u) for one Sun position in metres."""
     dist = math.sqrt(sx * sx + sy * sy + sz * sz)
@@ -68,7 +69,7 @@ def _cones(sx, sy, sz):
     )
 
 
-@nb.njit(**_JIT)
+@_jit
 def _sun_at(t, t0, h, sun_m):
     """Sun position at ``t`` by linear interpolation of the grid values (error < 3 m at 60 s steps)."""
     n = sun_m.shape[0]
@@ -82,7 +83,7 @@ def _sun_at(t, t0, h, sun_m):
     )
 
 
-@nb.njit(**_JIT)
+@_jit
 def _pos_circular(t, p, r_unused, v_unused, t0_unused, h_unused):
     """Exact J2-secular position of a circular orbit; ``p`` = (a, cos i, sin i, raan0, raan_dot, u0, u_dot)."""
     u = p[5] + p[6] * t
@@ -92,7 +93,7 @@ def _pos_circular(t, p, r_unused, v_unused, t0_unused, h_unused):
     return p[0] * (cu * co - su * p[1] * so), p[0] * (cu * so + su * p[1] * co), p[0] * su * p[2]
 
 
-@nb.njit(**_JIT)
+@_jit
 def _pos_hermite(t, p_unused, r, v, t0, h):
     """Cubic Hermite interpolation of grid states ``r`` (n_t, 3) m and ``v`` (n_t, 3) m/s at time ``t``."""
     n = r.shape[0]
@@ -115,7 +116,7 @@ MODE_CIRCULAR = 0
 MODE_HERMITE = 1
 
 
-@nb.njit(**_JIT)
+@_jit
 def _position(mode, t, p, r, v, t0, h):
     """Position at ``t``: exact circular J2 orbit (``MODE_CIRCULAR``) or Hermite interpolant of grid states."""
     if mode == MODE_CIRCULAR:
@@ -123,7 +124,7 @@ def _position(mode, t, p, r, v, t0, h):
     return _pos_hermite(t, p, r, v, t0, h)
 
 
-@nb.njit(**_JIT)
+@_jit
 def _boundary_q(level, x, y, z, sx, sy, sz):
     """Signed distance (m) of a position from shadow boundary ``level`` (1 penumbra, 2 centre line, 3 umbra).
 
@@ -142,7 +143,7 @@ def _boundary_q(level, x, y, z, sx, sy, sz):
     return perp - radius
 
 
-@nb.njit(**_JIT)
+@_jit
 def _fraction(x, y, z, sx, sy, sz):
     """Illuminated fraction of the solar disc (Montenbruck & Gill eqs. 3.87-3.93)."""
     rx, ry, rz = sx - x, sy - y, sz - z
@@ -165,14 +166,14 @@ def _fraction(x, y, z, sx, sy, sz):
     return min(max(1.0 - area / (math.pi * a * a), 0.0), 1.0)
 
 
-@nb.njit(**_JIT)
+@_jit
 def _q_at(mode, level, t, p, r, v, t0, h, sun_m):
     x, y, z = _position(mode, t, p, r, v, t0, h)
     sx, sy, sz = _sun_at(t, t0, h, sun_m)
     return _boundary_q(level, x, y, z, sx, sy, sz)
 
 
-@nb.njit(**_JIT)
+@_jit
 def _root(mode, level, ta, tb, p, r, v, t0, h, sun_m):
     """Crossing time of boundary ``level`` in [ta, tb] by the Illinois variant of regula falsi (to 1e-4 s)."""
     fa = _q_at(mode, level, ta, p, r, v, t0, h, sun_m)
@@ -202,7 +203,7 @@ def _root(mode, level, ta, tb, p, r, v, t0, h, sun_m):
     return tc
 
 
-@nb.njit(**_JIT)
+@_jit
 def _hidden_integral(mode, ta, tb, p, r, v, t0, h, sun_m):
     """Integral of (1 - f) over [ta, tb]: exact length in the umbra, Gauss-Legendre elsewhere."""
     if tb <= ta:
@@ -222,7 +223,7 @@ def _hidden_integral(mode, ta, tb, p, r, v, t0, h, sun_m):
     return acc * half
 
 
-@nb.njit(**_JIT)
+@_jit
 def _close_passage(mode, ev, t_start, t_end, p, r, v, t0, h, sun_m):
     """Integrate the hidden fraction over a passage split at its umbra entry and exit."""
     a = t_start
@@ -236,7 +237,7 @@ def _close_passage(mode, ev, t_start, t_end, p, r, v, t0, h, sun_m):
     ev[EV_SHADOW_S] = total
 
 
-@nb.njit(**_JIT)
+@_jit
 def _on_transition(
     mode,
     events,
@@ -306,7 +307,7 @@ def _on_transition(
             _close_passage(mode, ev, start, ev[EV_PEN_OUT], p, r, v, t0, h, sun_m)
 
 
-@nb.njit(**_JIT)
+@_jit
 def _analytic_crossings(p, tb, h, pq, c, entering, out, centre_only):
     """Crossing times of the three boundaries in the step ending at ``tb``, for a circular orbit, in closed form.
 
@@ -354,7 +355,7 @@ def _analytic_crossings(p, tb, h, pq, c, entering, out, centre_only):
     return True
 
 
-@nb.njit(**_JIT)
+@_jit
 def _open_at_start(events, counts, i, cls):
     events[i, 0, :] = np.nan
     events[i, 0, EV_FLAGS] = FLAG_STARTS_BEFORE
@@ -363,7 +364,7 @@ def _open_at_start(events, counts, i, cls):
     counts[i] = 1
 
 
-@nb.njit(**_JIT)
+@_jit
 def _close_at_end(mode, events, counts, i, cls, t_first, t_last, p, r, v, t0, h, sun_m, cap, centre_only):
     slot = counts[i] - 1
     if slot >= cap:
@@ -378,7 +379,7 @@ def _close_at_end(mode, events, counts, i, cls, t_first, t_last, p, r, v, t0, h,
     _close_passage(mode, ev, start, t_last, p, r, v, t0, h, sun_m)
 
 
-@nb.njit(**_JIT)
+@_jit
 def _classify(x, y, z, c):
     d = x * c[0] + y * c[1] + z * c[2]
     if d >= 0.0:
@@ -391,7 +392,7 @@ def _classify(x, y, z, c):
     return int(perp2 < rp * rp) + int(perp2 < rc * rc) + int(perp2 < ru * ru)
 
 
-@nb.njit(parallel=True, **_JIT)
+@_jit_parallel
 def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t, sun_m, cap, block, centre_only):
     """Shadow passages and beta extremes of circular J2 orbits on the grid ``t0 + k h``, ``k < n_t``.
 
@@ -584,7 +585,7 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
     return counts, events, sb_min, sb_max
 
 
-@nb.njit(parallel=True, **_JIT)
+@_jit_parallel
 def survey_states(r_m, v_m_s, t0, h, sun_m, cap, block):
     """``survey_circular`` for states already on the grid: ``r_m``, ``v_m_s`` of shape (n, n_t, 3).
 
