@@ -4,7 +4,7 @@ Sources
 -------
 - WGS84 ellipsoid: NIMA TR8350.2 (3rd ed., 2000), Table 3.1.
 - Earth gravitational parameter and J2 for the analytic propagator: EGM96 / WGS84 values
-  (mu = 3.986004418e14 m^3/s^2, J2 = 1.08262998905e-3, Vallado, *Fundamentals of Astrodynamics and
+  (mu = 3.986004418e14 m^3/s^2, J2 = 1.08262998905e-3, J3 = -2.53215306e-6, Vallado, *Fundamentals of Astrodynamics and
   Applications*, 4th ed., Table D-1).
 - Solar radius 695,700 km (IAU 2015 Resolution B3, nominal solar radius).
 - Astronomical unit 149,597,870,700 m (IAU 2012 Resolution B2).
@@ -20,6 +20,7 @@ WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
 
 EARTH_MU_M3_S2 = 3.986004418e14
 EARTH_J2 = 1.08262998905e-3
+EARTH_J3 = -2.53215306e-6
 EARTH_EQUATORIAL_RADIUS_M = WGS84_A_M
 EARTH_ROTATION_RAD_S = 7.292115146706979e-5
 

@@ -21,7 +21,8 @@ Sources
   ``radial = (p cos nt - q sin nt) / 2``, ``along = -(p sin nt + q cos nt)``, ``cross = 0``, so every member
   satisfies ``(2 radial)^2 + along^2 = p^2 + q^2 <= R^2`` at all times, and the distance between two members
   oscillates between half and all of their lattice separation twice per orbit (Suncatcher Fig. 3: 100-200 m).
-  Linearisation error: ``~ R^2 / a`` (0.15 m for R = 1 km at 650 km).
+  Linearisation error grows by ~12 R^2 / a per orbit against two-body motion (1.7 m per orbit for R = 1 km at
+  650 km, measured in ``tests/astro/test_formation.py``): station keeping absorbs it, as it does the J2 drift.
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, SUN_RADIUS_M
 RE = EARTH_EQUATORIAL_RADIUS_M
 RS = SUN_RADIUS_M
 REANCHOR = 64
+# A penumbral crossing whose half-disc instant is this close to its midpoint is treated as antisymmetric.
+SYMMETRY_TOL_S = 0.01
 
 # Passage record fields.
 EV_PEN_IN, EV_HALF_IN, EV_UMB_IN, EV_UMB_OUT, EV_HALF_OUT, EV_PEN_OUT, EV_SHADOW_S, EV_FLAGS = range(8)
@@ -224,16 +226,42 @@ def _hidden_integral(mode, ta, tb, p, r, v, t0, h, sun_m):
 
 
 @_jit
+def _penumbral_segment(mode, ta, tb, t_half, p, r, v, t0, h, sun_m):
+    """Integral of (1 - f) over a penumbral crossing [ta, tb] (one end on the umbra, one on the penumbra edge).
+
+    When the half-disc instant ``t_half`` sits midway (within ``SYMMETRY_TOL_S``), the hidden fraction is
+    antisymmetric about it (straight limb across the solar disc, constant crossing speed) and the integral is the
+    time from ``t_half`` to the umbra end exactly; slanted or truncated crossings are integrated numerically.
+    """
+    if not math.isnan(t_half) and ta < t_half < tb and abs((t_half - ta) - (tb - t_half)) < SYMMETRY_TOL_S:
+        return 0.5 * (tb - ta)
+    return _hidden_integral(mode, ta, tb, p, r, v, t0, h, sun_m)
+
+
+@_jit
 def _close_passage(mode, ev, t_start, t_end, p, r, v, t0, h, sun_m):
     """Integrate the hidden fraction over a passage split at its umbra entry and exit."""
-    a = t_start
-    total = 0.0
-    for field in (EV_UMB_IN, EV_UMB_OUT):
-        tb = ev[field]
-        if not math.isnan(tb) and a < tb < t_end:
-            total += _hidden_integral(mode, a, tb, p, r, v, t0, h, sun_m)
-            a = tb
-    total += _hidden_integral(mode, a, t_end, p, r, v, t0, h, sun_m)
+    ui, uo = ev[EV_UMB_IN], ev[EV_UMB_OUT]
+    has_in = not math.isnan(ui) and t_start < ui < t_end
+    has_out = not math.isnan(uo) and t_start < uo < t_end
+    if has_in and has_out:
+        total = uo - ui
+        if not math.isnan(ev[EV_PEN_IN]):
+            total += _penumbral_segment(mode, t_start, ui, ev[EV_HALF_IN], p, r, v, t0, h, sun_m)
+        else:
+            total += _hidden_integral(mode, t_start, ui, p, r, v, t0, h, sun_m)
+        if not math.isnan(ev[EV_PEN_OUT]):
+            total += _penumbral_segment(mode, uo, t_end, ev[EV_HALF_OUT], p, r, v, t0, h, sun_m)
+        else:
+            total += _hidden_integral(mode, uo, t_end, p, r, v, t0, h, sun_m)
+    else:
+        total = 0.0
+        a = t_start
+        for tb in (ui, uo):
+            if not math.isnan(tb) and a < tb < t_end:
+                total += _hidden_integral(mode, a, tb, p, r, v, t0, h, sun_m)
+                a = tb
+        total += _hidden_integral(mode, a, t_end, p, r, v, t0, h, sun_m)
     ev[EV_SHADOW_S] = total
 
 
@@ -291,20 +319,21 @@ def _on_transition(
             ev[level - 1 if entering else 6 - level] = tc
     if c1 == 0:
         if centre_only:
-            # Only the half-disc instants are known; by the antisymmetry below they bound the hidden time.
+            # Only the half-disc instants are known: the hidden time is taken as their interval, exact for steep
+            # crossings (see _penumbral_segment) and short by the partial shadow of slanted ones.
             ev[EV_SHADOW_S] = ev[EV_HALF_OUT] - (ev[EV_HALF_IN] if not math.isnan(ev[EV_HALF_IN]) else t_first)
             return
-        full = True
-        for f in range(6):
-            if math.isnan(ev[f]):
-                full = False
-        if full:
-            # f(t) is antisymmetric about each half-disc instant (the limb is straight across the Sun's disc to
-            # ~1e-5 rad and the crossing speed constant over the penumbra), so the hidden time is exact.
-            ev[EV_SHADOW_S] = ev[EV_HALF_OUT] - ev[EV_HALF_IN]
-        else:
-            start = ev[EV_PEN_IN] if not math.isnan(ev[EV_PEN_IN]) else t_first
-            _close_passage(mode, ev, start, ev[EV_PEN_OUT], p, r, v, t0, h, sun_m)
+        start = ev[EV_PEN_IN] if not math.isnan(ev[EV_PEN_IN]) else t_first
+        _close_passage(mode, ev, start, ev[EV_PEN_OUT], p, r, v, t0, h, sun_m)
+
+
+@_jit
+def _in_plane_sun(p, t, c, out, at):
+    """``P . s_hat`` and ``Q . s_hat`` at ``t`` for circular-orbit parameters ``p``, into ``out[at:at+2]``."""
+    o = p[3] + p[4] * t
+    co, so = math.cos(o), math.sin(o)
+    out[at] = co * c[0] + so * c[1]
+    out[at + 1] = p[1] * (co * c[1] - so * c[0]) + p[2] * c[2]
 
 
 @_jit
@@ -440,7 +469,7 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
         tr_j = np.empty(tr_room, dtype=np.int32)
         tr_k = np.empty(tr_room, dtype=np.int32)
         tr_c = np.empty((tr_room, 2), dtype=np.int8)
-        tr_pq = np.empty((tr_room, 4))
+        pq = np.empty(4)
         n_tr = 0
         for j in range(m):
             i = lo + j
@@ -468,8 +497,9 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
                     so[j] = math.sin(o)
             c = _cones(sun_m[k, 0], sun_m[k, 1], sun_m[k, 2])
             if k % REANCHOR == 0:
-                # In-plane components of the Sun direction, P.s and Q.s, move only with the node and the Sun; they
-                # are interpolated linearly between exact values REANCHOR steps apart (error < 1e-7, < 1 m in d).
+                # In-plane components of the Sun direction, P.s and Q.s, move only with the node and the Sun; for
+                # classification they are interpolated linearly between exact values REANCHOR steps apart (error
+                # ~(0.3 deg)^2/8, a few tens of metres in d; crossings are then timed with exact values).
                 k1 = min(k + REANCHOR, n_t - 1)
                 c1 = _cones(sun_m[k1, 0], sun_m[k1, 1], sun_m[k1, 2])
                 span = max(k1 - k, 1)
@@ -518,11 +548,6 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
                             tr_k[n_tr] = k
                             tr_c[n_tr, 0] = prev[j]
                             tr_c[n_tr, 1] = code[j]
-                            # In-plane Sun components used at step k (already advanced once) and their step.
-                            tr_pq[n_tr, 0] = ps[j] - dps[j]
-                            tr_pq[n_tr, 1] = qs[j] - dqs[j]
-                            tr_pq[n_tr, 2] = dps[j]
-                            tr_pq[n_tr, 3] = dqs[j]
                         n_tr += 1
                         prev[j] = code[j]
             # Advance the argument of latitude by one step.
@@ -539,7 +564,14 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
                 _open_at_start(events, counts, lo + j, first[j])
         for q in range(n_tr):
             j = tr_j[q]
-            tk = t0 + tr_k[q] * h
+            k = tr_k[q]
+            tk = t0 + k * h
+            # Exact in-plane Sun components at both ends of the step (the sweep's are interpolated over REANCHOR
+            # steps and good to ~20 m in d only, enough to classify but not to time a crossing).
+            _in_plane_sun(params[j], tk, ctab[k], pq, 0)
+            _in_plane_sun(params[j], tk - h, ctab[k - 1], pq, 2)
+            pq[2] = pq[0] - pq[2]
+            pq[3] = pq[1] - pq[3]
             _on_transition(
                 MODE_CIRCULAR,
                 events,
@@ -560,8 +592,8 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
                 True,
                 scratch,
                 centre_only,
-                tr_pq[q],
-                ctab[tr_k[q]],
+                pq,
+                ctab[k],
             )
         for j in range(m):
             if prev[j] != 0:

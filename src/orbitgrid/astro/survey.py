@@ -178,6 +178,55 @@ def survey_circular(
     return _assemble(parts, span, n)
 
 
+def survey_elements_j2(
+    elements,  # orbitgrid.astro.elements.ElementSet
+    grid: TimeGrid,
+    sun_m: np.ndarray | None = None,
+    *,
+    chunk: int = 2_048,
+    block: int = 64,
+    j3_long_period: bool = True,
+) -> Survey:
+    """Survey element sets propagated by the J2 secular model instead of SGP4 (no drag, no short periodics).
+
+    The Brouwer mean elements of each element set (semi-major axis from the un-Kozai'd mean motion, as SGP4 does)
+    are carried from the element epoch to the grid by the secular rates; states on the grid come from
+    ``j2.mean_element_states_teme`` (with SGP4's J3 long-period terms unless ``j3_long_period`` is False) and go
+    through the same shadow kernel as the SGP4 path.
+    """
+    from orbitgrid.astro.j2 import mean_element_states_teme, semi_major_axis_m
+
+    sun = sun_on_grid_m(grid) if sun_m is None else sun_m
+    n = len(elements)
+    t = np.arange(grid.n_steps + 1, dtype=np.float64) * grid.step_s
+    jd0, fr0 = grid.epoch_jd
+    offset_s = ((jd0 - elements.epoch_jd) + (fr0 - elements.epoch_fr)) * 86_400.0
+    a = semi_major_axis_m(elements.mean_motion_brouwer_rad_s)
+    span = grid.duration_s
+    parts = []
+    for lo in range(0, n, chunk):
+        sl = slice(lo, min(n, lo + chunk))
+        r, v = mean_element_states_teme(
+            a[sl],
+            elements.eccentricity[sl],
+            elements.inclination_rad[sl],
+            elements.raan_rad[sl],
+            elements.arg_perigee_rad[sl],
+            elements.mean_anomaly_rad[sl],
+            t[None, :] + offset_s[sl, None],
+            j3_long_period=j3_long_period,
+        )
+        cap = _cap_for(float(np.max(elements.mean_motion_brouwer_rad_s[sl])) * 1.1, span)
+        while True:
+            counts, events, s0, s1 = kernels.survey_states(r, v, 0.0, grid.step_s, sun, cap, block)
+            if counts.max(initial=0) <= cap:
+                break
+            cap *= 2
+        ok = np.ones(counts.shape[0], dtype=bool)
+        parts.append(_compact(lo, counts, events, np.arcsin(s0), np.arcsin(s1), ok))
+    return _assemble(parts, span, n)
+
+
 def survey_elements(
     elements,  # orbitgrid.astro.elements.ElementSet
     grid: TimeGrid,
