@@ -9,8 +9,9 @@ Everything a script or notebook needs is here; the CLI is a thin layer over thes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,16 @@ class OrbitStudy:
     scenario: Scenario
     shells: list[ShellSurvey]
 
-    def shell_summaries(self) -> dict[str, dict[str, Any]]:
+    @cached_property
+    def _summaries(self) -> dict[str, dict[str, Any]]:
         return {s.orbits.name: s.summary() for s in self.shells}
+
+    def shell_summaries(self) -> dict[str, dict[str, Any]]:
+        return self._summaries
 
     def fleet_summary(self) -> dict[str, Any]:
         sats = np.array([s.orbits.satellites for s in self.shells], dtype=np.float64)
-        summaries = [s.summary() for s in self.shells]
+        summaries = list(self._summaries.values())
         frac = np.array([float(x["sunlit_fraction_mean"]) for x in summaries])
         ok = np.isfinite(frac)
         return {
@@ -62,15 +67,10 @@ class OrbitStudy:
             "eclipses_total": int(sum(int(x["eclipses_total"]) for x in summaries)),
         }
 
-    def passage_table(self) -> dict[str, np.ndarray]:
-        parts = [s.passage_columns() for s in self.shells]
-        names = [np.full(len(p["track"]), s.orbits.name, dtype=object) for p, s in zip(parts, self.shells, strict=True)]
-        if not parts:
-            return {}
-        cols = {"shell": np.concatenate(names) if names else np.empty(0, dtype=object)}
-        for key in parts[0]:
-            cols[key] = np.concatenate([p[key] for p in parts])
-        return cols
+    def passage_parts(self) -> Iterator[dict[str, np.ndarray | str]]:
+        """The passage table one shell at a time (column ``shell`` holds the shell's name)."""
+        for s in self.shells:
+            yield {"shell": s.orbits.name, **s.passage_columns()}
 
     def write(self, writer: RunWriter) -> None:
         writer.json(
@@ -84,7 +84,8 @@ class OrbitStudy:
                 "fleet": self.fleet_summary(),
             },
         )
-        writer.table("eclipses.parquet", self.passage_table(), dictionary=("shell",))
+        names = [s.orbits.name for s in self.shells]
+        writer.table_stream("eclipses.parquet", self.passage_parts(), labels={"shell": names})
 
 
 def orbit(scenario: Scenario, *, progress: Progress | None = None) -> OrbitStudy:

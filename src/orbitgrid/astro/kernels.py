@@ -33,8 +33,9 @@ from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, SUN_RADIUS_M
 RE = EARTH_EQUATORIAL_RADIUS_M
 RS = SUN_RADIUS_M
 REANCHOR = 64
-# A penumbral crossing whose half-disc instant is this close to its midpoint is treated as antisymmetric.
-SYMMETRY_TOL_S = 0.01
+# Penumbral crossings whose half-disc instant is within this of their midpoint take the closed-form hidden time.
+ASYMMETRY_MAX_S = 0.5
+KAPPA = 0.375
 
 # Passage record fields.
 EV_PEN_IN, EV_HALF_IN, EV_UMB_IN, EV_UMB_OUT, EV_HALF_OUT, EV_PEN_OUT, EV_SHADOW_S, EV_FLAGS = range(8)
@@ -226,15 +227,20 @@ def _hidden_integral(mode, ta, tb, p, r, v, t0, h, sun_m):
 
 
 @_jit
-def _penumbral_segment(mode, ta, tb, t_half, p, r, v, t0, h, sun_m):
+def _penumbral_segment(mode, ta, tb, t_half, ingress, p, r, v, t0, h, sun_m):
     """Integral of (1 - f) over a penumbral crossing [ta, tb] (one end on the umbra, one on the penumbra edge).
 
-    When the half-disc instant ``t_half`` sits midway (within ``SYMMETRY_TOL_S``), the hidden fraction is
-    antisymmetric about it (straight limb across the solar disc, constant crossing speed) and the integral is the
-    time from ``t_half`` to the umbra end exactly; slanted or truncated crossings are integrated numerically.
+    With the limb straight across the solar disc and the crossing speed changing linearly in time, the hidden
+    fraction is antisymmetric about the half-disc instant in the limb's position, and the integral is
+    ``(tb - ta) / 2 -+ kappa * asym`` where ``asym = (t_half - ta) - (tb - t_half)`` measures the change of speed and
+    ``kappa = 2 * int_0^1 (phi(x) - 1/2) x dx = 3/8`` for the segment area ``phi`` of a uniform disc (minus sign on
+    the way in, plus on the way out). Against a 4,000-point integral of the exact fraction this leaves < 0.015 s
+    for ``|asym|`` up to 1.3 s; longer, grazing crossings are integrated numerically.
     """
-    if not math.isnan(t_half) and ta < t_half < tb and abs((t_half - ta) - (tb - t_half)) < SYMMETRY_TOL_S:
-        return 0.5 * (tb - ta)
+    if not math.isnan(t_half) and ta < t_half < tb:
+        asym = (t_half - ta) - (tb - t_half)
+        if abs(asym) < ASYMMETRY_MAX_S:
+            return 0.5 * (tb - ta) + (-KAPPA if ingress else KAPPA) * asym
     return _hidden_integral(mode, ta, tb, p, r, v, t0, h, sun_m)
 
 
@@ -247,11 +253,11 @@ def _close_passage(mode, ev, t_start, t_end, p, r, v, t0, h, sun_m):
     if has_in and has_out:
         total = uo - ui
         if not math.isnan(ev[EV_PEN_IN]):
-            total += _penumbral_segment(mode, t_start, ui, ev[EV_HALF_IN], p, r, v, t0, h, sun_m)
+            total += _penumbral_segment(mode, t_start, ui, ev[EV_HALF_IN], True, p, r, v, t0, h, sun_m)
         else:
             total += _hidden_integral(mode, t_start, ui, p, r, v, t0, h, sun_m)
         if not math.isnan(ev[EV_PEN_OUT]):
-            total += _penumbral_segment(mode, uo, t_end, ev[EV_HALF_OUT], p, r, v, t0, h, sun_m)
+            total += _penumbral_segment(mode, uo, t_end, ev[EV_HALF_OUT], False, p, r, v, t0, h, sun_m)
         else:
             total += _hidden_integral(mode, uo, t_end, p, r, v, t0, h, sun_m)
     else:
@@ -311,7 +317,7 @@ def _on_transition(
         if ok:
             for level in range(1, 4):
                 crossed = (c0 < level <= c1 or c1 < level <= c0) and (level == 2 or not centre_only)
-                if crossed and not ta - 1e-3 <= scratch[level - 1] <= tb + 1e-3:
+                if crossed and not ta - 1e-3 <= scratch[level - 1] <= tb + 1e-3:  # NaN fails too
                     ok = False
     for level in range(1, 4):
         if (c0 < level <= c1 or c1 < level <= c0) and (level == 2 or not centre_only):
@@ -347,8 +353,8 @@ def _analytic_crossings(p, tb, h, pq, c, entering, out, centre_only):
     ``R = alpha + gamma x``, so ``a^2 - d^2 = (alpha - gamma d)^2`` is a quadratic in ``d = r . s_hat`` whose
     negative root gives the crossing angle ``w = acos(d / (a rho))``; the crossing solves
     ``u(t) = phi(t) +- w(rho(t))``, linear in ``t`` once ``w`` is expanded to first order in ``rho``
-    (error ~1e-7 s). The cone constants ``c`` change by ~1e-9 within a step. Returns False (and the caller falls
-    back to root finding) for grazing geometry.
+    (error ~1e-7 s). The cone constants ``c`` change by ~1e-9 within a step. A boundary the orbit never meets (a
+    graze) is left NaN; the caller falls back to root finding if it was nevertheless crossed.
     """
     a = p[0]
     ps, qs, dps, dqs = pq[0], pq[1], pq[2] / h, pq[3] / h
@@ -369,13 +375,14 @@ def _analytic_crossings(p, tb, h, pq, c, entering, out, centre_only):
         else:
             alpha, gamma = c[7] * c[8], -c[8]
         g2 = 1.0 + gamma * gamma
+        out[level - 1] = np.nan  # this boundary is not met on this orbit (a graze); the caller checks
         disc = alpha * alpha * gamma * gamma - g2 * (alpha * alpha - a * a)
         if disc < 0.0:
-            return False
+            continue
         d = (alpha * gamma - math.sqrt(disc)) / g2
         cw = d / (a * rho)
         if cw <= -1.0 or cw >= 0.0:
-            return False
+            continue
         w = math.acos(cw)
         w_rho = d / (a * rho2 * math.sqrt(1.0 - cw * cw))
         du = phi + sign * w - u_b
@@ -422,18 +429,20 @@ def _classify(x, y, z, c):
 
 
 @_jit_parallel
-def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t, sun_m, cap, block, centre_only):
+def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t, sun_m, events, block, centre_only):
     """Shadow passages and beta extremes of circular J2 orbits on the grid ``t0 + k h``, ``k < n_t``.
 
-    Returns ``(counts int32 (n,), events float64 (n, cap, EV_FIELDS), sinbeta_min (n,), sinbeta_max (n,))``.
+    ``events`` is caller-provided room, shape ``(>= n, cap, EV_FIELDS)`` (reused across chunks to spare the page
+    faults of a fresh 100 MB array each time). Returns ``(counts int32 (n,), events, sinbeta_min (n,),
+    sinbeta_max (n,))``.
     With ``centre_only`` only the half-disc (line-of-sight) boundary is tracked: penumbra and umbra fields stay
     NaN and each passage's hidden time is its half-disc interval. This saves ~25 % of the time but misses penumbral
     grazes that never hide the Sun's centre (near the critical beta angle they hide up to ~100 s a day).
     ``counts`` may exceed ``cap``; the caller must then retry with a larger ``cap``.
     """
     n = a_m.shape[0]
+    cap = events.shape[1]
     counts = np.zeros(n, dtype=np.int32)
-    events = np.empty((n, cap, EV_FIELDS), dtype=np.float64)
     sb_min = np.full(n, 2.0)
     sb_max = np.full(n, -2.0)
     t_last = t0 + (n_t - 1) * h
@@ -465,7 +474,7 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
         params = np.empty((m, 7))
         scratch = np.empty(3)
         first = np.zeros(m, dtype=np.int8)
-        tr_room = m * 3 * cap
+        tr_room = m * 6 * cap  # each class change crosses >= 1 of the 6 boundaries of a passage
         tr_j = np.empty(tr_room, dtype=np.int32)
         tr_k = np.empty(tr_room, dtype=np.int32)
         tr_c = np.empty((tr_room, 2), dtype=np.int8)
@@ -618,15 +627,15 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
 
 
 @_jit_parallel
-def survey_states(r_m, v_m_s, t0, h, sun_m, cap, block):
+def survey_states(r_m, v_m_s, t0, h, sun_m, events, block):
     """``survey_circular`` for states already on the grid: ``r_m``, ``v_m_s`` of shape (n, n_t, 3).
 
     Satellites whose states contain NaN (SGP4 errors) must be removed by the caller.
     """
     n = r_m.shape[0]
     n_t = r_m.shape[1]
+    cap = events.shape[1]
     counts = np.zeros(n, dtype=np.int32)
-    events = np.empty((n, cap, EV_FIELDS), dtype=np.float64)
     sb_min = np.full(n, 2.0)
     sb_max = np.full(n, -2.0)
     t_last = t0 + (n_t - 1) * h
@@ -699,3 +708,34 @@ def survey_states(r_m, v_m_s, t0, h, sun_m, cap, block):
                     False,
                 )
     return counts, events, sb_min, sb_max
+
+
+@_jit
+def compact_passages(lo, counts, events):
+    """Filled passage rows of a chunk, in satellite order, with per-track totals.
+
+    Returns ``(rows (k, EV_FIELDS), track int64 (k,), shadow_s (n,), eclipses int32 (n,))``: the hidden time
+    summed over each track's passages, and the number of passages that hid the Sun's centre (a half-disc crossing,
+    or a window edge met with the centre hidden).
+    """
+    n = counts.shape[0]
+    total = 0
+    for i in range(n):
+        total += counts[i]
+    rows = np.empty((total, EV_FIELDS))
+    track = np.empty(total, dtype=np.int64)
+    shadow = np.zeros(n)
+    eclipses = np.zeros(n, dtype=np.int32)
+    q = 0
+    for i in range(n):
+        for j in range(counts[i]):
+            ev = events[i, j]
+            for f in range(EV_FIELDS):
+                rows[q, f] = ev[f]
+            track[q] = lo + i
+            shadow[i] += ev[EV_SHADOW_S]
+            hidden = not (math.isnan(ev[EV_HALF_IN]) and math.isnan(ev[EV_HALF_OUT]))
+            if hidden or ev[EV_CLASS_START] >= 2.0 or ev[EV_CLASS_END] >= 2.0:
+                eclipses[i] += 1
+            q += 1
+    return rows, track, shadow, eclipses

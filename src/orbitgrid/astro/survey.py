@@ -83,14 +83,21 @@ def sun_on_grid_m(grid: TimeGrid) -> np.ndarray:
     return sun_position_teme_m(grid.jd_tt(t))
 
 
+def _room(room: np.ndarray, n: int, cap: int) -> np.ndarray:
+    """Passage room for ``n`` tracks with ``cap`` slots each, reusing ``room`` when it is large enough."""
+    if room.shape[0] >= n and room.shape[1] == cap:
+        return room[:n]
+    return np.empty((max(n, room.shape[0]), cap, kernels.EV_FIELDS))
+
+
 def _cap_for(u_dot_max: float, span_s: float) -> int:
     return math.ceil(u_dot_max * span_s / (2.0 * math.pi)) + 3
 
 
-def _compact(lo: int, counts: np.ndarray, events: np.ndarray, smin, smax, ok) -> tuple:
+def _compact(lo: int, counts: np.ndarray, events: np.ndarray, beta_min, beta_max, ok) -> tuple:
     """Keep only the filled passage slots of a chunk (its ``events`` array is mostly empty room)."""
-    mask = np.arange(events.shape[1])[None, :] < counts[:, None]
-    return lo, counts, events[mask], smin, smax, ok
+    rows, track, shadow, eclipses = kernels.compact_passages(lo, counts, events)
+    return lo, rows, track, shadow, eclipses, beta_min, beta_max, ok
 
 
 def _assemble(parts: list[tuple], span_s: float, n: int) -> Survey:
@@ -99,24 +106,14 @@ def _assemble(parts: list[tuple], span_s: float, n: int) -> Survey:
     sb_min = np.empty(n)
     sb_max = np.empty(n)
     valid = np.ones(n, dtype=bool)
-    tracks, rows = [], []
-    for lo, counts, ev, smin, smax, ok in parts:
-        m = counts.shape[0]
-        sl = slice(lo, lo + m)
-        sb_min[sl], sb_max[sl], valid[sl] = smin, smax, ok
-        tr = np.repeat(np.arange(lo, lo + m), counts)
-        tracks.append(tr)
-        rows.append(ev)
-        shadow[sl] = np.bincount(tr - lo, weights=ev[:, kernels.EV_SHADOW_S], minlength=m)
-        centre_hidden = ~(np.isnan(ev[:, kernels.EV_HALF_IN]) & np.isnan(ev[:, kernels.EV_HALF_OUT]))
-        centre_hidden |= ev[:, kernels.EV_CLASS_START] >= 2
-        centre_hidden |= ev[:, kernels.EV_CLASS_END] >= 2
-        eclipses[sl] = np.bincount(tr - lo, weights=centre_hidden.astype(np.float64), minlength=m).astype(np.int32)
-    ev = np.concatenate(rows) if rows else np.empty((0, kernels.EV_FIELDS))
-    rows.clear()
-    track = np.concatenate(tracks) if tracks else np.empty(0, dtype=np.int64)
+    for lo, _rows, _track, sh, ec, bmin, bmax, ok in parts:
+        sl = slice(lo, lo + sh.shape[0])
+        shadow[sl], eclipses[sl], sb_min[sl], sb_max[sl], valid[sl] = sh, ec, bmin, bmax, ok
+    ev = np.concatenate([p[1] for p in parts]) if parts else np.empty((0, kernels.EV_FIELDS))
+    track = np.concatenate([p[2] for p in parts]) if parts else np.empty(0, dtype=np.int64)
+    parts.clear()
     shadow[~valid] = np.nan
-    passages = {name: np.ascontiguousarray(ev[:, j]) for j, name in enumerate(PASSAGE_COLUMNS)}
+    passages = {name: ev[:, j] for j, name in enumerate(PASSAGE_COLUMNS)}  # views: no copy of the largest arrays
     return Survey(
         span_s=span_s,
         shadow_s=shadow,
@@ -124,7 +121,7 @@ def _assemble(parts: list[tuple], span_s: float, n: int) -> Survey:
         beta_min_rad=sb_min,
         beta_max_rad=sb_max,
         valid=valid,
-        track=track.astype(np.int64),
+        track=track,
         passages=passages,
         truncated=ev[:, kernels.EV_FLAGS].astype(np.int8),
         class_at_start=ev[:, kernels.EV_CLASS_START].astype(np.int8),
@@ -149,10 +146,12 @@ def survey_circular(
     u_dot = argp_dot + m_dot
     span = grid.duration_s
     parts = []
+    room = np.empty((0, 0, kernels.EV_FIELDS))
     for lo in range(0, n, chunk):
         sl = slice(lo, min(n, lo + chunk))
         cap = _cap_for(float(np.max(u_dot[sl])), span)
         while True:
+            room = _room(room, sl.stop - sl.start, cap)
             counts, events, smin, smax = kernels.survey_circular(
                 orbits.semi_major_axis_m[sl],
                 orbits.inclination_rad[sl],
@@ -164,7 +163,7 @@ def survey_circular(
                 grid.step_s,
                 grid.n_steps + 1,
                 sun,
-                cap,
+                room,
                 block,
                 centre_only,
             )
@@ -218,7 +217,8 @@ def survey_elements_j2(
         )
         cap = _cap_for(float(np.max(elements.mean_motion_brouwer_rad_s[sl])) * 1.1, span)
         while True:
-            counts, events, s0, s1 = kernels.survey_states(r, v, 0.0, grid.step_s, sun, cap, block)
+            room = np.empty((r.shape[0], cap, kernels.EV_FIELDS))
+            counts, events, s0, s1 = kernels.survey_states(r, v, 0.0, grid.step_s, sun, room, block)
             if counts.max(initial=0) <= cap:
                 break
             cap *= 2
@@ -257,8 +257,9 @@ def survey_elements(
         events = np.empty((m, cap, kernels.EV_FIELDS))
         if idx.size:
             while True:
+                room = np.empty((idx.size, cap, kernels.EV_FIELDS))
                 c, e, s0, s1 = kernels.survey_states(
-                    np.ascontiguousarray(r[idx]), np.ascontiguousarray(v[idx]), 0.0, grid.step_s, sun, cap, block
+                    np.ascontiguousarray(r[idx]), np.ascontiguousarray(v[idx]), 0.0, grid.step_s, sun, room, block
                 )
                 if c.max(initial=0) <= cap:
                     break

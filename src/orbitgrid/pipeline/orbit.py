@@ -170,8 +170,9 @@ class ShellSurvey:
             cols["catalog_number"] = np.full(s.track.shape, -1, dtype=np.int64)
         cols["satellites"] = np.full(s.track.shape, self.orbits.members, dtype=np.int32)
         for name in PASSAGE_COLUMNS:
-            cols[name] = s.passages[name]
-        cols["duration_s"] = s.eclipse_duration_s
+            # Instants stay float64 (microseconds over years); durations fit float32 (0.2 ms at 2,000 s).
+            cols[name] = s.passages[name].astype(np.float32) if name == "shadow_s" else s.passages[name]
+        cols["duration_s"] = s.eclipse_duration_s.astype(np.float32)
         cols["truncated"] = s.truncated
         return cols
 
