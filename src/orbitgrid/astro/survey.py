@@ -177,6 +177,29 @@ def survey_circular(
     return _assemble(parts, span, n)
 
 
+def _states_part(
+    lo: int, r: np.ndarray, v: np.ndarray, ok: np.ndarray, grid: TimeGrid, sun: np.ndarray, cap: int, block: int
+) -> tuple:
+    """Survey one chunk of states on the grid; tracks with ``ok`` False are skipped and keep NaN statistics."""
+    m = r.shape[0]
+    idx = np.flatnonzero(ok)
+    if idx.size < m:
+        r, v = np.ascontiguousarray(r[idx]), np.ascontiguousarray(v[idx])
+    while True:
+        room = np.empty((idx.size, cap, kernels.EV_FIELDS))
+        counts, events, s0, s1 = kernels.survey_states(r, v, 0.0, grid.step_s, sun, room, block)
+        if counts.max(initial=0) <= cap:
+            break
+        cap *= 2
+    rows, track, shadow_sub, eclipses_sub = kernels.compact_passages(0, counts, events)
+    shadow = np.full(m, np.nan)
+    eclipses = np.zeros(m, dtype=np.int32)
+    beta_min = np.full(m, np.nan)
+    beta_max = np.full(m, np.nan)
+    shadow[idx], eclipses[idx], beta_min[idx], beta_max[idx] = shadow_sub, eclipses_sub, np.arcsin(s0), np.arcsin(s1)
+    return lo, rows, lo + idx[track], shadow, eclipses, beta_min, beta_max, ok
+
+
 def survey_elements_j2(
     elements,  # orbitgrid.astro.elements.ElementSet
     grid: TimeGrid,
@@ -216,14 +239,7 @@ def survey_elements_j2(
             j3_long_period=j3_long_period,
         )
         cap = _cap_for(float(np.max(elements.mean_motion_brouwer_rad_s[sl])) * 1.1, span)
-        while True:
-            room = np.empty((r.shape[0], cap, kernels.EV_FIELDS))
-            counts, events, s0, s1 = kernels.survey_states(r, v, 0.0, grid.step_s, sun, room, block)
-            if counts.max(initial=0) <= cap:
-                break
-            cap *= 2
-        ok = np.ones(counts.shape[0], dtype=bool)
-        parts.append(_compact(lo, counts, events, np.arcsin(s0), np.arcsin(s1), ok))
+        parts.append(_states_part(lo, r, v, np.ones(r.shape[0], dtype=bool), grid, sun, cap, block))
     return _assemble(parts, span, n)
 
 
@@ -247,26 +263,8 @@ def survey_elements(
     parts = []
     for sl, r, v, err in iter_teme_chunks(elements, jd, fr, chunk):
         ok = ~np.any(err != 0, axis=1)
-        m = r.shape[0]
-        counts = np.zeros(m, dtype=np.int32)
-        smin = np.full(m, np.nan)
-        smax = np.full(m, np.nan)
-        idx = np.flatnonzero(ok)
-        speed = np.linalg.norm(v[idx, 0], axis=-1) / np.linalg.norm(r[idx, 0], axis=-1) if idx.size else np.ones(1)
-        cap = _cap_for(float(np.max(speed)) * 1.1, span)
-        events = np.empty((m, cap, kernels.EV_FIELDS))
-        if idx.size:
-            while True:
-                room = np.empty((idx.size, cap, kernels.EV_FIELDS))
-                c, e, s0, s1 = kernels.survey_states(
-                    np.ascontiguousarray(r[idx]), np.ascontiguousarray(v[idx]), 0.0, grid.step_s, sun, room, block
-                )
-                if c.max(initial=0) <= cap:
-                    break
-                cap *= 2
-            events = np.full((m, cap, kernels.EV_FIELDS), np.nan)
-            counts[idx], events[idx], smin[idx], smax[idx] = c, e, np.arcsin(s0), np.arcsin(s1)
-        parts.append(_compact(sl.start, counts, events, smin, smax, ok))
+        rate = np.linalg.norm(v[ok, 0], axis=-1) / np.linalg.norm(r[ok, 0], axis=-1) if ok.any() else np.ones(1)
+        parts.append(_states_part(sl.start, r, v, ok, grid, sun, _cap_for(float(np.max(rate)) * 1.1, span), block))
         if progress is not None:
-            progress(m)
+            progress(r.shape[0])
     return _assemble(parts, span, n)

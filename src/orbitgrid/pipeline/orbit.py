@@ -52,6 +52,15 @@ def _epoch_angles(grid: TimeGrid) -> tuple[float, float]:
     return float(gmst_rad(np.array(jd), np.array(fr))), ut_hours
 
 
+def _sun_synchronous(
+    orbit: SunSynchronousOrbit | FormationOrbit, grid: TimeGrid, per_plane: int, phasing: int
+) -> con.CircularOrbits:
+    gmst0, ut0 = _epoch_angles(grid)
+    return con.sun_synchronous(
+        orbit.altitude_km * 1e3, orbit.ltan_hours, orbit.planes, per_plane, gmst0, ut0, orbit.raan_spread_hours, phasing
+    )
+
+
 def shell_orbits(scenario: Scenario, shell: Shell) -> ShellOrbits:
     """Build the orbits of ``shell`` at the scenario epoch."""
     orbit = shell.orbit
@@ -68,30 +77,10 @@ def shell_orbits(scenario: Scenario, shell: Shell) -> ShellOrbits:
         )
         return ShellOrbits(shell.name, orbit.type, 1, circular=circ)
     if isinstance(orbit, SunSynchronousOrbit):
-        gmst0, ut0 = _epoch_angles(grid)
-        circ = con.sun_synchronous(
-            orbit.altitude_km * 1e3,
-            orbit.ltan_hours,
-            orbit.planes,
-            orbit.per_plane,
-            gmst0,
-            ut0,
-            orbit.raan_spread_hours,
-            orbit.phasing,
-        )
+        circ = _sun_synchronous(orbit, grid, orbit.per_plane, orbit.phasing)
         return ShellOrbits(shell.name, orbit.type, 1, circular=circ)
     if isinstance(orbit, FormationOrbit):
-        gmst0, ut0 = _epoch_angles(grid)
-        circ = con.sun_synchronous(
-            orbit.altitude_km * 1e3,
-            orbit.ltan_hours,
-            orbit.planes,
-            orbit.clusters // orbit.planes,
-            gmst0,
-            ut0,
-            orbit.raan_spread_hours,
-            0,
-        )
+        circ = _sun_synchronous(orbit, grid, orbit.clusters // orbit.planes, 0)
         return ShellOrbits(shell.name, orbit.type, orbit.per_cluster, circular=circ)
     if isinstance(orbit, ElementsOrbit):
         fmt = {"tle": "tle", "omm_json": "omm-json", "omm_csv": "omm-csv"}[orbit.resolved_format]
