@@ -518,6 +518,19 @@ class GroundSite(StrictModel):
     pue: Annotated[float, Strict(), Bounds(1.0, 3.0)] = Field(
         default=1.2, description="Power usage effectiveness, facility power / IT power, [1, 3]."
     )
+    power_price_usd_per_kwh: NonNegativeFloat = Field(
+        default=0.045,
+        description="Price of grid energy, USD/kWh (default: US wholesale, Starcloud white paper via FIGURES.md §5).",
+    )
+    carbon_g_per_kwh: NonNegativeFloat = Field(
+        default=423.94,
+        description="Grid carbon intensity, gCO2e/kWh (default: USA, Green Algorithms table from EPA eGRID 2019).",
+    )
+    water_l_per_kwh: NonNegativeFloat = Field(
+        default=0.48,
+        description="Cooling water per kWh of IT energy, L (default: 1.7 Mt per 40 MW over 10 years, Starcloud white "
+        "paper via FIGURES.md §5; LBNL 2024's US figures give a similar 0.46-0.47).",
+    )
 
     @field_validator("gpus")
     @classmethod
