@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from orbitgrid.pipeline.capacity import ground_capacities, shell_capacity, write_capacity_tables
 from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
 from orbitgrid.results import RunWriter
 from orbitgrid.scenario import (
@@ -110,6 +111,9 @@ def simulate(
     writer.manifest(command=command, scenario=resolved_scenario_dict(scenario), seed=scenario.seed)
     study = orbit(scenario, progress=progress)
     study.write(writer)
+    shells = [shell_capacity(scenario, s) for s in study.shells]
+    sites = ground_capacities(scenario)
+    write_capacity_tables(writer, shells, sites)
     summary = {
         "scenario": scenario.name,
         "epoch": scenario.epoch.isoformat(),
@@ -118,9 +122,9 @@ def simulate(
         "seed": scenario.seed,
         "fleet": study.fleet_summary(),
         "shells": study.shell_summaries(),
-        "ground_sites": {
-            g.name: {"gpus": dict(g.gpus), "grid_power_mw": g.grid_power_mw, "pue": g.pue}
-            for g in scenario.ground_sites
+        "capacity": {
+            "shells": {c.name: c.summary() for c in shells},
+            "ground_sites": {g.spec.name: g.totals() for g in sites},
         },
     }
     writer.json("summary.json", summary)

@@ -111,6 +111,42 @@ def _orbit_table(title: str, shells: dict[str, dict[str, Any]]) -> Table:
     return t
 
 
+def _capacity_table(cap: dict[str, Any]) -> Table:
+    t = Table(title="Compute capacity (per shell and per ground site)", title_justify="left")
+    t.add_column("node group", no_wrap=True)
+    cols = ("accelerators", "GPU-h", "% installed", "MWh", "throttled ecl/arr/heat %")
+    for col in cols:
+        t.add_column(col, justify="right", no_wrap=True)
+    for col in ("radiator max °C", "rad/yr", "SDC/GPU-day"):
+        t.add_column(col, justify="right", no_wrap=True)
+    for name, c in cap["shells"].items():
+        thr = (c["throttled_fraction_eclipse"], c["throttled_fraction_array"], c["throttled_fraction_heat"])
+        t.add_row(
+            name,
+            f"{c['gpus']:,}",
+            f"{c['gpu_hours_deliverable']:,.0f}",
+            _fmt(100 * c["gpu_hours_deliverable"] / c["gpu_hours_installed"], ".1f"),
+            _fmt(c["compute_energy_mwh"], ",.1f"),
+            "/".join(_fmt(100 * x, ".1f") for x in thr),
+            _fmt(c["radiator_peak_c"], ".1f"),
+            _fmt(c["dose_rad_per_year"], ".0f"),
+            _fmt(c["upsets_per_gpu_day"]["sdc"], ".3f"),
+        )
+    for name, g in cap["ground_sites"].items():
+        t.add_row(
+            f"{name} (ground)",
+            f"{g['accelerators']:,}",
+            f"{g['gpu_hours_deliverable']:,.0f}",
+            _fmt(100 * g["gpu_hours_deliverable"] / g["gpu_hours_installed"], ".1f"),
+            _fmt(g["it_energy_kwh"] / 1e3, ",.1f"),
+            f"grid {_fmt(100 * g['grid_limited_fraction'], '.0f')}",
+            "-",
+            "-",
+            "-",
+        )
+    return t
+
+
 @app.command()
 def simulate(scenario: ScenarioArg = "default", out: OutOpt = None) -> None:
     """Simulate a scenario (the built-in `default` when none is given) and write a run directory."""
@@ -128,10 +164,11 @@ def simulate(scenario: ScenarioArg = "default", out: OutOpt = None) -> None:
     console.print(_orbit_table("Orbits and sunlight", s["shells"]))
     frac = s["fleet"]["sunlit_fraction_mean"]
     console.print(f"Fleet sunlit fraction: {_fmt(None if frac is None else 100 * frac, '.2f')} %")
-    for name, g in s["ground_sites"].items():
-        gpus = ", ".join(f"{n:,} {m}" for m, n in g["gpus"].items())
-        console.print(f"Ground site {name}: {gpus}; grid {g['grid_power_mw']:g} MW, PUE {g['pue']:g}")
-    console.print(f"Wrote {run.path}/ (manifest.json, summary.json, orbit.json, eclipses.parquet)")
+    console.print(_capacity_table(s["capacity"]))
+    console.print(
+        f"Wrote {run.path}/ (manifest.json, summary.json, orbit.json, eclipses.parquet, nodes.parquet, "
+        "timeseries.parquet)"
+    )
 
 
 @app.command()

@@ -1,0 +1,246 @@
+"""Capacity of every node: turn each shell's survey and design into power-, heat- and dose-limited compute.
+
+Scenario designs become ``OrbitalDesignSpec``; each shell is stepped chunk by chunk through ``fleet.orbital``
+(numpy reference; representative satellite per formation cluster, totals scaled by the cluster's members); dose
+is the shell's orbit average over a sample of its tracks; ground sites go through ``fleet.ground``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
+from orbitgrid.astro.frames import ecef_to_geodetic, teme_to_ecef
+from orbitgrid.astro.j2 import positions_teme_m, semi_major_axis_m
+from orbitgrid.astro.time import TimeGrid
+from orbitgrid.fleet.ground import GroundSiteCapacity, GroundSiteSpec, site_capacity
+from orbitgrid.fleet.illumination import step_lit_fraction
+from orbitgrid.fleet.orbital import OrbitalDesignSpec, TrackCapacity, simulate_tracks
+from orbitgrid.pipeline.orbit import ShellSurvey
+from orbitgrid.results import RunWriter
+from orbitgrid.scenario import GroundSite, SatelliteDesign, Scenario
+from orbitgrid.scenario.catalog import gpu_models
+from orbitgrid.spacecraft.payload import Payload
+from orbitgrid.spacecraft.radiation import dose_rate_rad_s, upset_rates_per_s
+
+DOSE_SAMPLE_TRACKS = 32
+DOSE_SAMPLE_STEP_S = 300.0
+SECONDS_PER_YEAR = 365.25 * 86_400.0
+
+
+def payload_for(model: str, count: int) -> Payload:
+    g = gpu_models()[model]
+    return Payload(model=model, count=count, tdp_w=g.tdp_w, bf16_dense_flops=g.bf16_dense_flops, hbm_gb=g.hbm_gb)
+
+
+def design_spec(design: SatelliteDesign) -> OrbitalDesignSpec:
+    return OrbitalDesignSpec(
+        payload=payload_for(design.payload.gpu, design.payload.gpus),
+        array_area_m2=design.solar_array.area_m2,
+        cell_efficiency=design.solar_array.cell_efficiency,
+        packing_factor=design.solar_array.packing_factor,
+        degradation_per_year=design.solar_array.degradation_per_year,
+        battery_capacity_wh=design.battery.capacity_wh,
+        depth_of_discharge=design.battery.depth_of_discharge,
+        radiator_area_m2=design.radiator.area_m2,
+        emissivity=design.radiator.emissivity,
+        solar_absorptivity=design.radiator.solar_absorptivity,
+        radiator_faces=2 if design.radiator.two_sided else 1,
+        shielding_mm_al=design.shielding_mm_al,
+    )
+
+
+def ground_spec(site: GroundSite) -> GroundSiteSpec:
+    return GroundSiteSpec(
+        name=site.name,
+        lat_deg=site.lat_deg,
+        lon_deg=site.lon_deg,
+        payloads=tuple(payload_for(m, n) for m, n in site.gpus.items()),
+        grid_power_w=site.grid_power_mw * 1e6,
+        pue=site.pue,
+        power_price_usd_per_kwh=site.power_price_usd_per_kwh,
+        carbon_g_per_kwh=site.carbon_g_per_kwh,
+        water_l_per_kwh=site.water_l_per_kwh,
+    )
+
+
+def _track_altitude_m(s: ShellSurvey) -> np.ndarray:
+    if s.orbits.circular is not None:
+        return s.orbits.circular.semi_major_axis_m - EARTH_EQUATORIAL_RADIUS_M
+    assert s.orbits.elements is not None
+    return semi_major_axis_m(s.orbits.elements.mean_motion_brouwer_rad_s) - EARTH_EQUATORIAL_RADIUS_M
+
+
+def shell_dose_rate_rad_s(s: ShellSurvey, grid: TimeGrid, shielding_mm_al: float) -> float:
+    """Orbit-averaged dose rate over a sample of the shell's tracks, sampled every 5 minutes."""
+    n = s.orbits.tracks
+    idx = np.unique(np.linspace(0, n - 1, min(n, DOSE_SAMPLE_TRACKS)).astype(np.int64))
+    t = np.arange(0.0, grid.duration_s, DOSE_SAMPLE_STEP_S)
+    if s.orbits.circular is not None:
+        c = s.orbits.circular.subset(idx)
+        r_j2 = positions_teme_m(c.semi_major_axis_m, c.inclination_rad, c.raan_rad, c.arg_latitude_rad, t)
+        assert isinstance(r_j2, np.ndarray)
+        r = r_j2
+    else:
+        from orbitgrid.astro.sgp4_adapter import propagate_teme
+
+        assert s.orbits.elements is not None
+        jd, fr = grid.jd_utc(t)
+        r, _, err = propagate_teme(s.orbits.elements.subset(idx), jd, fr)
+        r = r[~np.any(err != 0, axis=1)]
+    jd, fr = grid.jd_utc(t)
+    lat, lon, h = ecef_to_geodetic(teme_to_ecef(r, jd, fr))
+    return float(np.nanmean(dose_rate_rad_s(lat, lon, h, shielding_mm_al)))
+
+
+@dataclass(frozen=True)
+class ShellCapacity:
+    name: str
+    members: int
+    spec: OrbitalDesignSpec
+    tracks: TrackCapacity
+    dose_rate_rad_s: float
+    step_s: float
+
+    def summary(self) -> dict[str, float | int | dict[str, float]]:
+        m = self.members
+        t = self.tracks
+        n_tracks = t.gpu_hours.shape[0]
+        span_s = self.step_s * t.step_usable_gpus.shape[0]
+        installed = self.spec.payload.count * m * n_tracks * span_s / 3600.0
+        rates = upset_rates_per_s(self.dose_rate_rad_s)
+        return {
+            "gpus": self.spec.payload.count * m * n_tracks,
+            "gpu_model": self.spec.payload.model,
+            "energy_harvested_mwh": float(np.sum(t.harvested_wh) * m / 1e6),
+            "compute_energy_mwh": float(np.sum(t.delivered_compute_wh) * m / 1e6),
+            "gpu_hours_deliverable": float(np.sum(t.gpu_hours) * m),
+            "gpu_hours_installed": installed,
+            "throttled_fraction_eclipse": float(np.mean(t.throttled_eclipse_s) / span_s),
+            "throttled_fraction_array": float(np.mean(t.throttled_array_s) / span_s),
+            "throttled_fraction_heat": float(np.mean(t.throttled_heat_s) / span_s),
+            "radiator_peak_c": float(np.max(t.radiator_peak_k) - 273.15),
+            "radiator_mean_c": float(np.mean(t.radiator_mean_k) - 273.15),
+            "battery_min_soc": float(np.min(t.battery_min_soc)),
+            "dose_rad_per_year": self.dose_rate_rad_s * SECONDS_PER_YEAR,
+            "upsets_per_gpu_day": {k: float(v) * 86_400.0 for k, v in rates.items()},
+            "energy_closure_max_wh": float(np.max(np.abs(t.energy_closure_wh))),
+        }
+
+
+def shell_capacity(scenario: Scenario, s: ShellSurvey, chunk: int = 8_192) -> ShellCapacity:
+    grid = scenario.time_grid()
+    from orbitgrid.astro.survey import sun_on_grid_m
+
+    sun = sun_on_grid_m(grid)
+    dist = np.linalg.norm(sun, axis=-1)
+    sun_distance = 0.5 * (dist[:-1] + dist[1:])
+    spec = design_spec(
+        scenario.design(s.orbits.kind and next(sh.design for sh in scenario.shells if sh.name == s.orbits.name))
+    )
+    alt = _track_altitude_m(s)
+    parts: list[TrackCapacity] = []
+    for lo in range(0, s.orbits.tracks, chunk):
+        sl = slice(lo, min(s.orbits.tracks, lo + chunk))
+        lit = step_lit_fraction(s.survey, grid.step_s, grid.n_steps, sl)
+        parts.append(simulate_tracks(spec, lit, sun_distance, alt[sl], grid.step_s))
+    merged = TrackCapacity(
+        **{
+            f: (
+                np.sum([getattr(p, f) for p in parts], axis=0)
+                if f.startswith("step_") and f != "step_soc_mean" and f != "step_radiator_mean_k"
+                else np.concatenate([np.atleast_1d(getattr(p, f)) for p in parts])
+            )
+            for f in TrackCapacity.__dataclass_fields__
+            if not f.startswith("step_") or f in ("step_usable_gpus", "step_array_w", "step_compute_w")
+        },
+        step_soc_mean=np.average([p.step_soc_mean for p in parts], axis=0, weights=[p.gpu_hours.size for p in parts]),
+        step_radiator_mean_k=np.average(
+            [p.step_radiator_mean_k for p in parts], axis=0, weights=[p.gpu_hours.size for p in parts]
+        ),
+    )
+    dose = shell_dose_rate_rad_s(s, grid, spec.shielding_mm_al)
+    return ShellCapacity(s.orbits.name, s.orbits.members, spec, merged, dose, grid.step_s)
+
+
+def ground_capacities(scenario: Scenario) -> list[GroundSiteCapacity]:
+    grid = scenario.time_grid()
+    return [site_capacity(ground_spec(g), grid.n_steps, grid.step_s) for g in scenario.ground_sites]
+
+
+def write_capacity_tables(writer: RunWriter, shells: list[ShellCapacity], sites: list[GroundSiteCapacity]) -> None:
+    """``nodes.parquet`` (one row per node: satellite, formation cluster or ground site) and ``timeseries.parquet``
+    (one row per shell or site and step: usable accelerators, compute and array power, battery and radiator means)."""
+    labels = [c.name for c in shells] + [g.spec.name for g in sites]
+
+    def node_parts():
+        for c in shells:
+            t = c.tracks
+            n = t.gpu_hours.shape[0]
+            m = c.members
+            yield {
+                "group": c.name,
+                "node": np.arange(n, dtype=np.int64),
+                "kind": np.full(n, 0, dtype=np.int8),
+                "satellites": np.full(n, m, dtype=np.int32),
+                "accelerators": np.full(n, c.spec.payload.count * m, dtype=np.int64),
+                "gpu_hours": t.gpu_hours * m,
+                "compute_energy_kwh": t.delivered_compute_wh * m / 1e3,
+                "harvested_energy_kwh": t.harvested_wh * m / 1e3,
+                "throttled_eclipse_s": t.throttled_eclipse_s,
+                "throttled_array_s": t.throttled_array_s,
+                "throttled_heat_s": t.throttled_heat_s,
+                "radiator_peak_k": t.radiator_peak_k,
+                "radiator_mean_k": t.radiator_mean_k,
+                "battery_min_soc": t.battery_min_soc,
+                "dose_rad_per_year": np.full(n, c.dose_rate_rad_s * SECONDS_PER_YEAR),
+            }
+        for g in sites:
+            tot = g.totals()
+            yield {
+                "group": g.spec.name,
+                "node": np.zeros(1, dtype=np.int64),
+                "kind": np.ones(1, dtype=np.int8),
+                "satellites": np.zeros(1, dtype=np.int32),
+                "accelerators": np.array([g.spec.accelerators], dtype=np.int64),
+                "gpu_hours": np.array([tot["gpu_hours_deliverable"]]),
+                "compute_energy_kwh": np.array([tot["it_energy_kwh"]]),
+                "harvested_energy_kwh": np.array([np.nan]),
+                "throttled_eclipse_s": np.zeros(1),
+                "throttled_array_s": np.zeros(1),
+                "throttled_heat_s": np.zeros(1),
+                "radiator_peak_k": np.array([np.nan]),
+                "radiator_mean_k": np.array([np.nan]),
+                "battery_min_soc": np.array([np.nan]),
+                "dose_rad_per_year": np.zeros(1),
+            }
+
+    def step_parts():
+        for c in shells:
+            t = c.tracks
+            k = t.step_usable_gpus.shape[0]
+            yield {
+                "group": c.name,
+                "t_s": np.arange(k) * c.step_s,
+                "usable_accelerators": t.step_usable_gpus * c.members,
+                "compute_power_w": t.step_compute_w * c.members,
+                "array_power_w": t.step_array_w * c.members,
+                "battery_soc_mean": t.step_soc_mean,
+                "radiator_mean_k": t.step_radiator_mean_k,
+            }
+        for g in sites:
+            k = g.usable_accelerators.shape[0]
+            yield {
+                "group": g.spec.name,
+                "t_s": np.arange(k) * g.step_s,
+                "usable_accelerators": g.usable_accelerators.astype(np.float64),
+                "compute_power_w": g.it_power_w,
+                "array_power_w": np.full(k, np.nan),
+                "battery_soc_mean": np.full(k, np.nan),
+                "radiator_mean_k": np.full(k, np.nan),
+            }
+
+    writer.table_stream("nodes.parquet", node_parts(), labels={"group": labels})
+    writer.table_stream("timeseries.parquet", step_parts(), labels={"group": labels})
