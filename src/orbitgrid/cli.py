@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 scenario_app = typer.Typer(help="Built-in scenarios to start from.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
+design_app = typer.Typer(help="Size spacecraft for a compute load.", no_args_is_help=True)
+app.add_typer(design_app, name="design")
 
 console = Console()
 if not console.is_terminal:
@@ -220,6 +222,54 @@ def scenario_show(name: Annotated[str, typer.Argument(help="Built-in scenario na
         err_console.print(f"unknown scenario {name!r}; built-ins: {', '.join(names)}")
         raise typer.Exit(2)
     sys.stdout.write(builtin_scenario_text(name))
+
+
+@design_app.command("size")
+def design_size(
+    power_mw: Annotated[float, typer.Option("--power-mw", help="Compute load per satellite, MW (GPUs + host).")],
+    gpu: Annotated[str, typer.Option(help="Accelerator model from the GPU catalog.")] = "H100",
+    altitude_km: Annotated[float, typer.Option(help="Circular orbit altitude, km.")] = 650.0,
+    orbit: Annotated[str, typer.Option(help="sun_synchronous or inclined.")] = "sun_synchronous",
+    ltan_hours: Annotated[float, typer.Option(help="LTAN for a sun-synchronous orbit, h.")] = 18.0,
+    inclination_deg: Annotated[float | None, typer.Option(help="Inclination for an inclined orbit, deg.")] = None,
+    radiator_c: Annotated[float, typer.Option(help="Radiator temperature, deg C.")] = 56.85,
+    dose_rad_per_year: Annotated[
+        float | None, typer.Option(help="Dose target behind the shielding, rad(Si)/yr (else 10 mm Al).")
+    ] = None,
+    life_years: Annotated[float, typer.Option(help="Design life, years.")] = 5.0,
+) -> None:
+    """Size arrays, battery, radiator and shielding for a compute load and print the mass budget."""
+    from orbitgrid.design.size import size_satellite
+    from orbitgrid.scenario.catalog import gpu_models
+
+    if gpu not in gpu_models():
+        err_console.print(f"--gpu: unknown model {gpu!r}; allowed: {', '.join(gpu_models())}")
+        raise typer.Exit(2)
+    if orbit not in ("sun_synchronous", "inclined") or (orbit == "inclined" and inclination_deg is None):
+        err_console.print("--orbit: sun_synchronous, or inclined with --inclination-deg")
+        raise typer.Exit(2)
+    if power_mw <= 0 or not 160.0 <= altitude_km <= 5_000.0:
+        err_console.print("--power-mw must be > 0 and --altitude-km between 160 and 5000")
+        raise typer.Exit(2)
+    try:
+        sizing = size_satellite(
+            compute_power_w=power_mw * 1e6,
+            gpu=gpu,
+            altitude_m=altitude_km * 1e3,
+            orbit=orbit,
+            ltan_hours=ltan_hours,
+            inclination_deg=inclination_deg,
+            radiator_temperature_k=radiator_c + 273.15,
+            dose_target_rad_per_year=dose_rad_per_year,
+            design_life_years=life_years,
+        )
+    except ValueError as exc:
+        err_console.print(f"cannot size this satellite: {exc}")
+        raise typer.Exit(2) from None
+    t = Table("item", "value", "unit", "source", title="Sizing and mass budget", title_justify="left")
+    for item, value, unit, source in sizing.rows():
+        t.add_row(item, f"{value:,.4g}", unit, source)
+    console.print(t)
 
 
 def main() -> None:

@@ -167,3 +167,18 @@ def test_simulate_bad_scenario_exits_2(tmp_path: Path) -> None:
     res = runner.invoke(app, ["simulate", str(p), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
     assert "epoch" in res.stderr
+
+
+def test_design_size_prints_the_mass_budget() -> None:
+    res = runner.invoke(app, ["design", "size", "--power-mw", "0.1"])
+    assert res.exit_code == 0, res.output
+    for item in ("array area", "battery EOL capacity", "radiator area", "mass: total (dry)", "specific mass"):
+        assert item in res.stdout
+
+
+def test_design_size_rejects_bad_input() -> None:
+    res = runner.invoke(app, ["design", "size", "--power-mw", "0.1", "--gpu", "H900"])
+    assert res.exit_code == 2
+    assert "allowed" in res.stderr
+    res = runner.invoke(app, ["design", "size", "--power-mw", "0.1", "--orbit", "inclined"])
+    assert res.exit_code == 2
