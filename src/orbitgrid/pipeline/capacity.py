@@ -1,8 +1,9 @@
 """Capacity of every node: turn each shell's survey and design into power-, heat- and dose-limited compute.
 
-Scenario designs become ``OrbitalDesignSpec``; each shell is stepped chunk by chunk through ``fleet.orbital``
-(numpy reference; representative satellite per formation cluster, totals scaled by the cluster's members); dose
-is the shell's orbit average over a sample of its tracks; ground sites go through ``fleet.ground``.
+Scenario designs become ``OrbitalDesignSpec``; each shell is stepped chunk by chunk through ``fleet.kernel`` (the
+numba kernel, tested against the numpy reference ``fleet.orbital``), one representative satellite per formation
+cluster with totals scaled by the cluster's members; dose is the shell's orbit average over a sample of its tracks;
+ground sites go through ``fleet.ground``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from orbitgrid.astro.j2 import positions_teme_m, semi_major_axis_m
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.fleet.ground import GroundSiteCapacity, GroundSiteSpec, site_capacity
 from orbitgrid.fleet.illumination import step_lit_fraction
-from orbitgrid.fleet.orbital import OrbitalDesignSpec, TrackCapacity, simulate_tracks
+from orbitgrid.fleet.kernel import simulate_tracks_fast
+from orbitgrid.fleet.orbital import OrbitalDesignSpec, TrackCapacity
 from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.results import RunWriter
 from orbitgrid.scenario import GroundSite, SatelliteDesign, Scenario
@@ -145,7 +147,7 @@ def shell_capacity(scenario: Scenario, s: ShellSurvey, chunk: int = 8_192) -> Sh
     for lo in range(0, s.orbits.tracks, chunk):
         sl = slice(lo, min(s.orbits.tracks, lo + chunk))
         lit = step_lit_fraction(s.survey, grid.step_s, grid.n_steps, sl)
-        parts.append(simulate_tracks(spec, lit, sun_distance, alt[sl], grid.step_s))
+        parts.append(simulate_tracks_fast(spec, lit, sun_distance, alt[sl], grid.step_s))
     merged = TrackCapacity(
         **{
             f: (
