@@ -4,7 +4,7 @@ Everything a script or notebook needs is here; the CLI is a thin layer over thes
 
     from orbitgrid.api import load_scenario, simulate
     run = simulate(load_scenario("default"), "runs/default")
-    print(run.summary["fleet"]["sunlit_fraction_mean"])
+    sunlit = run.summary["fleet"]["sunlit_fraction_mean"]
 """
 
 from __future__ import annotations

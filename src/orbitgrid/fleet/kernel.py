@@ -25,7 +25,6 @@ from orbitgrid.fleet.orbital import (
     OrbitalDesignSpec,
     TrackCapacity,
 )
-from orbitgrid.spacecraft import battery as bat
 from orbitgrid.spacecraft import power, thermal
 from orbitgrid.spacecraft.battery import SECONDS_PER_HOUR
 from orbitgrid.spacecraft.thermal import _NEWTON_MAX_ITER, _NEWTON_RTOL
@@ -262,15 +261,10 @@ def simulate_tracks_fast(
     if not step_s > 0.0:
         raise ValueError("step_s must be positive")
     p = spec.payload
-    params = bat.BatteryParams(capacity_wh=spec.battery_capacity_wh, depth_of_discharge=spec.depth_of_discharge)
+    params = spec.battery_params()
     sun = np.broadcast_to(np.asarray(sun_distance_m, dtype=np.float64), (k_steps,))
     alt = np.broadcast_to(np.asarray(altitude_m, dtype=np.float64), (n,))
-    env = thermal.RadiatorEnvironment(
-        emissivity=spec.emissivity,
-        solar_absorptivity=spec.solar_absorptivity,
-        faces=spec.radiator_faces,
-        earth_view_factor=thermal.panel_earth_view_factor(alt, np.pi / 2, spec.radiator_faces),
-    )
+    env = spec.radiator_environment(alt)
     hk = spec.housekeeping_w
     full = p.full_load_w
     # state-independent factors, with the reference's own functions and argument shapes (scalar per step)

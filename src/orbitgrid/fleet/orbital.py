@@ -67,6 +67,18 @@ class OrbitalDesignSpec:
     def heat_capacity_j_k(self) -> float:
         return RADIATOR_AREAL_HEAT_CAPACITY_J_K_M2 * self.radiator_area_m2
 
+    def battery_params(self) -> bat.BatteryParams:
+        return bat.BatteryParams(capacity_wh=self.battery_capacity_wh, depth_of_discharge=self.depth_of_discharge)
+
+    def radiator_environment(self, altitude_m: np.ndarray | float) -> thermal.RadiatorEnvironment:
+        """The radiator edge-on to the Sun and to nadir, both faces seeing the Earth (see the module docstring)."""
+        return thermal.RadiatorEnvironment(
+            emissivity=self.emissivity,
+            solar_absorptivity=self.solar_absorptivity,
+            faces=self.radiator_faces,
+            earth_view_factor=thermal.panel_earth_view_factor(altitude_m, np.pi / 2, self.radiator_faces),
+        )
+
 
 @dataclass(frozen=True)
 class TrackCapacity:
@@ -100,14 +112,9 @@ def simulate_tracks(
     """Step ``n`` tracks through ``K`` steps; ``lit`` is ``(n, K)``, ``sun_distance_m`` is ``(K,)``."""
     n, k_steps = lit.shape
     p = spec.payload
-    params = bat.BatteryParams(capacity_wh=spec.battery_capacity_wh, depth_of_discharge=spec.depth_of_discharge)
+    params = spec.battery_params()
     state = bat.initial_state(params, 1.0, (n,))
-    env = thermal.RadiatorEnvironment(
-        emissivity=spec.emissivity,
-        solar_absorptivity=spec.solar_absorptivity,
-        faces=spec.radiator_faces,
-        earth_view_factor=thermal.panel_earth_view_factor(altitude_m, np.pi / 2, spec.radiator_faces),
-    )
+    env = spec.radiator_environment(altitude_m)
     hk = spec.housekeeping_w
     full = p.full_load_w
     temp = thermal.steady_state_temperature_k(hk + full, spec.radiator_area_m2, env) * np.ones(n)
