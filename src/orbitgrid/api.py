@@ -17,7 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from orbitgrid.pipeline.capacity import ground_capacities, shell_capacity, write_capacity_tables
+from orbitgrid.pipeline.capacity import (
+    ground_capacities,
+    shell_capacity,
+    step_sun_distance_m,
+    write_capacity_tables,
+)
 from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
 from orbitgrid.results import RunWriter
 from orbitgrid.scenario import (
@@ -111,7 +116,8 @@ def simulate(
     writer.manifest(command=command, scenario=resolved_scenario_dict(scenario), seed=scenario.seed)
     study = orbit(scenario, progress=progress)
     study.write(writer)
-    shells = [shell_capacity(scenario, s) for s in study.shells]
+    sun_distance = step_sun_distance_m(scenario.time_grid())
+    shells = [shell_capacity(scenario, s, sun_distance) for s in study.shells]
     sites = ground_capacities(scenario)
     write_capacity_tables(writer, shells, sites)
     summary = {

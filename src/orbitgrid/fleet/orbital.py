@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orbitgrid.astro.constants import SECONDS_PER_JULIAN_YEAR
 from orbitgrid.spacecraft import battery as bat
 from orbitgrid.spacecraft import thermal
 from orbitgrid.spacecraft.payload import Payload
@@ -37,7 +38,7 @@ from orbitgrid.spacecraft.power import array_power_w
 CONDITIONING_EFFICIENCY = 0.92
 HOUSEKEEPING_FRACTION = 0.05
 RADIATOR_AREAL_HEAT_CAPACITY_J_K_M2 = 7.0 * 900.0
-SECONDS_PER_YEAR = 365.25 * 86_400.0
+SECONDS_PER_YEAR = SECONDS_PER_JULIAN_YEAR
 
 
 @dataclass(frozen=True)

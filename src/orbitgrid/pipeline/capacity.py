@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
+from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, SECONDS_PER_DAY
+from orbitgrid.astro.constants import SECONDS_PER_JULIAN_YEAR as SECONDS_PER_YEAR
 from orbitgrid.astro.frames import ecef_to_geodetic, teme_to_ecef
 from orbitgrid.astro.j2 import positions_teme_m, semi_major_axis_m
+from orbitgrid.astro.survey import sun_on_grid_m
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.fleet.ground import GroundSiteCapacity, GroundSiteSpec, site_capacity
 from orbitgrid.fleet.illumination import step_lit_fraction
@@ -29,7 +31,6 @@ from orbitgrid.spacecraft.radiation import dose_rate_rad_s, upset_rates_per_s
 
 DOSE_SAMPLE_TRACKS = 32
 DOSE_SAMPLE_STEP_S = 300.0
-SECONDS_PER_YEAR = 365.25 * 86_400.0
 
 
 def payload_for(model: str, count: int) -> Payload:
@@ -127,18 +128,23 @@ class ShellCapacity:
             "radiator_mean_c": float(np.mean(t.radiator_mean_k) - 273.15),
             "battery_min_soc": float(np.min(t.battery_min_soc)),
             "dose_rad_per_year": self.dose_rate_rad_s * SECONDS_PER_YEAR,
-            "upsets_per_gpu_day": {k: float(v) * 86_400.0 for k, v in rates.items()},
+            "upsets_per_gpu_day": {k: float(v) * SECONDS_PER_DAY for k, v in rates.items()},
             "energy_closure_max_wh": float(np.max(np.abs(t.energy_closure_wh))),
         }
 
 
-def shell_capacity(scenario: Scenario, s: ShellSurvey, chunk: int = 8_192) -> ShellCapacity:
-    grid = scenario.time_grid()
-    from orbitgrid.astro.survey import sun_on_grid_m
+def step_sun_distance_m(grid: TimeGrid) -> np.ndarray:
+    """Mean Sun distance over each step (the two grid nodes' average), m."""
+    dist = np.linalg.norm(sun_on_grid_m(grid), axis=-1)
+    return 0.5 * (dist[:-1] + dist[1:])
 
-    sun = sun_on_grid_m(grid)
-    dist = np.linalg.norm(sun, axis=-1)
-    sun_distance = 0.5 * (dist[:-1] + dist[1:])
+
+def shell_capacity(
+    scenario: Scenario, s: ShellSurvey, sun_distance: np.ndarray | None = None, chunk: int = 8_192
+) -> ShellCapacity:
+    grid = scenario.time_grid()
+    if sun_distance is None:
+        sun_distance = step_sun_distance_m(grid)
     spec = design_spec(
         scenario.design(s.orbits.kind and next(sh.design for sh in scenario.shells if sh.name == s.orbits.name))
     )

@@ -18,7 +18,7 @@ from orbitgrid.astro import constellations as con
 from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
 from orbitgrid.astro.elements import ElementSet, load_elements
 from orbitgrid.astro.frames import gmst_rad
-from orbitgrid.astro.j2 import nodal_period_s, secular_rates
+from orbitgrid.astro.j2 import nodal_period_s, secular_rates, semi_major_axis_m
 from orbitgrid.astro.survey import PASSAGE_COLUMNS, Survey, sun_on_grid_m, survey_circular, survey_elements
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.scenario import ElementsOrbit, FormationOrbit, Scenario, Shell, SunSynchronousOrbit, WalkerOrbit
@@ -99,7 +99,7 @@ def _shell_geometry_stats(orbits: ShellOrbits) -> dict[str, float]:
         assert orbits.elements is not None
         e = orbits.elements
         n = e.mean_motion_brouwer_rad_s
-        a = (3.986004418e14 / n**2) ** (1.0 / 3.0)
+        a = semi_major_axis_m(n)
         alt_km = (a - EARTH_EQUATORIAL_RADIUS_M) / 1e3
         inc = np.degrees(e.inclination_rad)
         period = 2.0 * np.pi / e.mean_motion_kozai_rad_s

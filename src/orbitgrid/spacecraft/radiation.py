@@ -121,6 +121,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from orbitgrid.astro.constants import SECONDS_PER_JULIAN_YEAR
+
 __all__ = [
     "ABOVE_GRID",
     "BELOW_GRID",
@@ -167,7 +169,6 @@ BELOW_GRID, IN_GRID, ABOVE_GRID = -1, 0, 1
 
 #: 1 MeV deposited per gram = 1.602176634e-13 J / 1e-3 kg = 1.602e-10 Gy = 1.602e-8 rad.
 MEV_PER_G_TO_RAD = 1.602176634e-8
-SECONDS_PER_JULIAN_YEAR = 365.25 * 86_400.0
 
 ALUMINIUM_DENSITY_G_CM3 = 2.699  # PDG atomic and nuclear properties
 
