@@ -1,0 +1,91 @@
+"""The physics -> scheduling boundary: schedulable nodes and what each can deliver at every step.
+
+Physics writes a :class:`FleetTimeline`; the scheduling engine reads it and never sees an orbit (ARCHITECTURE.md §1).
+
+- A node is one satellite, one formation cluster (its satellites share illumination and a fabric; capacities add)
+  or one ground site.
+- ``usable_gpus[n, k]`` is how many of node ``n``'s accelerators can run during step ``k`` (power- and heat-limited,
+  from the fused capacity kernel for orbital nodes, from the grid cap for ground sites).
+- Fault rates are per GPU per second: ``base_rate_per_gpu_s[n, c]`` for each cause ``c`` in :data:`FAULT_CAUSES`,
+  modulated per step by ``rate_scale[n, k]`` (the trapped-proton flux along the track relative to its orbit mean,
+  so the South Atlantic Anomaly shows; 1 on the ground). Permanent failures are not modulated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Fault causes, in the column order of ``base_rate_per_gpu_s``.
+FAULT_CAUSES = ("sdc", "interrupt", "permanent")
+SDC, INTERRUPT, PERMANENT = 0, 1, 2
+
+
+class NodeKind:
+    ORBITAL = 0
+    GROUND = 1
+
+
+@dataclass(frozen=True)
+class NodeTable:
+    """Static facts per node (length ``n`` arrays)."""
+
+    name: np.ndarray  # object array of str
+    kind: np.ndarray  # int8, NodeKind
+    group: np.ndarray  # object array of str: shell or site name
+    gpu_model: np.ndarray  # object array of str (catalog name)
+    gpus: np.ndarray  # int32: installed accelerators
+    speed: np.ndarray  # float64: accelerator speed relative to the reference GPU (bf16 dense FLOP/s ratio)
+    fabric_bytes_s: np.ndarray  # float64: per-GPU all-reduce bandwidth inside the node
+    power_per_gpu_w: np.ndarray  # float64: wall power per accelerator at full load incl. host share
+    base_rate_per_gpu_s: np.ndarray  # (n, 3) float64: sdc, interrupt, permanent per GPU-second
+    recovery_s: np.ndarray  # float64: time to recover a node after a functional interrupt
+    lat_deg: np.ndarray  # float64: ground sites' latitude (NaN for orbital nodes)
+    lon_deg: np.ndarray
+    altitude_m: np.ndarray  # float64: mean orbit altitude (0 on the ground)
+    energy_price_usd_per_kwh: np.ndarray  # float64: wall-plug energy price (0 in orbit: the sunlight is paid)
+
+    def __len__(self) -> int:
+        return int(self.gpus.shape[0])
+
+
+@dataclass(frozen=True)
+class FleetTimeline:
+    """Nodes and their per-step capacity on the scenario's time grid (step ``k`` covers ``[k h, (k+1) h)``)."""
+
+    nodes: NodeTable
+    step_s: float
+    usable_gpus: np.ndarray  # (n, K) int32
+    rate_scale: np.ndarray | None = None  # (n, K) float32, or None for constant rates
+
+    def __post_init__(self) -> None:
+        n = len(self.nodes)
+        if self.usable_gpus.ndim != 2 or self.usable_gpus.shape[0] != n:
+            raise ValueError(f"usable_gpus must be (n_nodes={n}, K), got {self.usable_gpus.shape}")
+        if np.any(self.usable_gpus < 0) or np.any(self.usable_gpus > self.nodes.gpus[:, None]):
+            raise ValueError("usable_gpus must lie in [0, installed gpus]")
+        if self.rate_scale is not None and self.rate_scale.shape != self.usable_gpus.shape:
+            raise ValueError("rate_scale must have the shape of usable_gpus")
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.usable_gpus.shape[1])
+
+    @property
+    def horizon_s(self) -> float:
+        return self.n_steps * self.step_s
+
+    def changes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Capacity change events ``(t_s, node, usable)`` sorted by time, then node: one per step boundary where a
+        node's usable count differs from the previous step (step 0 is the initial state, not an event)."""
+        u = self.usable_gpus
+        k_idx, n_idx = np.nonzero((u[:, 1:] != u[:, :-1]).T)
+        k_idx = k_idx + 1
+        return k_idx * self.step_s, n_idx, u[n_idx, k_idx]
+
+    def cumulative_hazard(self, node: int) -> np.ndarray:
+        """``H[k]``: integral of the rate scale from 0 to ``k h`` (length K+1), for inverse-transform sampling of
+        faults whose rate is piecewise constant per step."""
+        scale = np.ones(self.n_steps) if self.rate_scale is None else self.rate_scale[node].astype(np.float64)
+        return np.concatenate([[0.0], np.cumsum(scale) * self.step_s])

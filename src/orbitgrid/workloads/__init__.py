@@ -1,0 +1,1 @@
+"""Jobs, tenants, trace loaders and calibrated generators."""
