@@ -27,16 +27,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
+import numpy as np
 from pydantic import (
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PrivateAttr,
     Strict,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -53,6 +56,7 @@ from orbitgrid.astro.constants import (
 )
 from orbitgrid.astro.time import TimeGrid, parse_duration_s
 from orbitgrid.scenario import catalog
+from orbitgrid.scenario.series import Series, SeriesError, read_node_list, read_series_csv, repeat_shift_s
 
 SCHEMA_VERSION = 1
 
@@ -503,28 +507,271 @@ class Shell(StrictModel):
     design: Name = Field(description="Satellite design: a name under `designs:` or in the design catalog.")
 
 
+# Units a series file may be in, and the factor to orbitgrid's unit (USD/kWh for prices, before the exchange rate;
+# gCO2e/kWh for carbon). 1 lb = 0.45359237 kg exactly (US Code of Federal Regulations, 15 CFR 1.1 / NIST HB 44);
+# eGRID publishes lb/MWh.
+PRICE_UNITS: dict[str, tuple[float, str]] = {
+    "USD/kWh": (1.0, "USD"),
+    "USD/MWh": (1e-3, "USD"),
+    "EUR/kWh": (1.0, "EUR"),
+    "EUR/MWh": (1e-3, "EUR"),
+}
+CARBON_UNITS: dict[str, float] = {"g/kWh": 1.0, "kg/MWh": 1.0, "kg/kWh": 1000.0, "lb/MWh": 0.45359237}
+
+
+def _resolve_file(v: Path, info: ValidationInfo, what: str) -> Path:
+    base = (info.context or {}).get("base_dir")
+    path = (Path(base) / v if base is not None else v).expanduser().resolve()
+    if not path.is_file():
+        raise _error("file_not_found", f"{what} not found: {path}")
+    return path
+
+
+class _SeriesFile(StrictModel):
+    """A value column of a CSV time series, piecewise constant between its timestamps (see
+    ``orbitgrid.scenario.series``: each row holds until the next; a step gets the time-weighted mean)."""
+
+    file: Path = Field(description="CSV file; a relative path is relative to the scenario file's folder.")
+    column: Name = Field(description="Header of the value column.")
+    time_column: Name = Field(description="Header of the timestamp column; each row's value holds until the next row.")
+    time_format: Name | None = Field(
+        default=None,
+        description="strptime format of the timestamps, e.g. '%d%b%Y %H:%M:%S'; null: ISO 8601.",
+    )
+    timezone: Name = Field(
+        default="UTC",
+        description="IANA time zone of timestamps written without an offset, e.g. Europe/Brussels.",
+    )
+    empty_values: Literal["error", "skip"] = Field(
+        default="error",
+        description="A row with an empty value: error, or skip (the previous row's value then holds over its time).",
+    )
+    repeat: bool = Field(
+        default=False,
+        description="When the run lies outside the series: false is an error; true reads the same dates of the "
+        "nearest year that fits, else the nearest whole-day shift that fits.",
+    )
+
+    _series: Series | None = PrivateAttr(default=None)
+
+    @field_validator("file")
+    @classmethod
+    def _resolve(cls, v: Path, info: ValidationInfo) -> Path:
+        return _resolve_file(v, info, "series file")
+
+    def _factor(self) -> float:
+        raise NotImplementedError
+
+    def _check_values(self, values: np.ndarray) -> str | None:
+        return None
+
+    @classmethod
+    def _finish(cls, model: Any, context: Mapping[str, Any]) -> Any:
+        try:
+            raw = read_series_csv(
+                model.file,
+                model.column,
+                model.time_column,
+                time_format=model.time_format,
+                timezone=model.timezone,
+                skip_empty=model.empty_values == "skip",
+            )
+        except SeriesError as exc:
+            loc = (exc.field,) if exc.field else ()
+            raise cls._merged([], [(loc, exc.message, getattr(model, exc.field, None))]) from None
+        problem = model._check_values(raw.values)
+        if problem:
+            raise cls._merged([], [(("column",), problem, model.column)])
+        model._series = Series(edges_s=raw.edges_s, values=raw.values * model._factor())
+        return model
+
+    @property
+    def series(self) -> Series:
+        """The series in orbitgrid's unit (USD/kWh or gCO2e/kWh)."""
+        assert self._series is not None, "validate the model to read its file"
+        return self._series
+
+    def shift_s(self, epoch: _dt.datetime, duration_s: float) -> float:
+        """Seconds added to the run's times to read the series; SeriesError (field ``repeat``) if it cannot."""
+        return repeat_shift_s(self.series, epoch, duration_s, self.repeat)
+
+    def per_step(self, grid: TimeGrid) -> np.ndarray:
+        """Mean of the series over each step of ``grid``, after the ``repeat`` shift."""
+        start = grid.epoch.timestamp() + self.shift_s(grid.epoch, grid.duration_s)
+        return self.series.step_means(start, grid.n_steps, grid.step_s)
+
+
+class PriceSeries(_SeriesFile):
+    """Grid energy price per interval from a CSV file. EUR units need ``exchange_rate_usd_per_eur``; orbitgrid
+    applies no rate of its own. Negative prices (which day-ahead markets clear at) are kept."""
+
+    unit: Literal["USD/kWh", "USD/MWh", "EUR/kWh", "EUR/MWh"] = Field(description="Unit of the value column.")
+    exchange_rate_usd_per_eur: PositiveFloat | None = Field(
+        default=None, description="USD per EUR applied to every value; required for EUR units, not allowed otherwise."
+    )
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        unit, rate = data.get("unit"), data.get("exchange_rate_usd_per_eur")
+        if unit not in PRICE_UNITS:
+            return []
+        currency = PRICE_UNITS[unit][1]
+        if currency == "EUR" and rate is None:
+            return [(("exchange_rate_usd_per_eur",), f"required when unit is {unit}: USD per EUR", None)]
+        if currency == "USD" and rate is not None:
+            return [(("exchange_rate_usd_per_eur",), f"only allowed with a EUR unit, got unit {unit}", rate)]
+        return []
+
+    def _factor(self) -> float:
+        scale, currency = PRICE_UNITS[self.unit]
+        rate = self.exchange_rate_usd_per_eur if currency == "EUR" else None
+        return scale * (rate if rate is not None else 1.0)
+
+
+class CarbonSeries(_SeriesFile):
+    """Grid carbon intensity per interval from a CSV file, converted to gCO2e/kWh."""
+
+    unit: Literal["g/kWh", "kg/MWh", "kg/kWh", "lb/MWh"] = Field(
+        description="Unit of the value column (CO2-equivalent per unit of energy)."
+    )
+
+    def _factor(self) -> float:
+        return CARBON_UNITS[self.unit]
+
+    def _check_values(self, values: np.ndarray) -> str | None:
+        if np.any(values < 0):
+            lowest = fmt_number(float(values.min()))
+            return f"carbon intensity must not be negative; column {self.column!r} has {lowest}"
+        return None
+
+
+class GpuNodeList(StrictModel):
+    """Accelerators counted from a cluster's node list. A model the file names is counted as the catalog GPU
+    ``models`` maps it to, else as the catalog GPU of the same name; ``ignore`` leaves models out. Any other model
+    is an error: orbitgrid maps no names on its own."""
+
+    file: Path = Field(description="Node-list CSV; a relative path is relative to the scenario file's folder.")
+    format: Literal["alibaba_spot_v2026"] = Field(
+        description="alibaba_spot_v2026: node_info_df.csv of Alibaba's 2026 spot GPU trace (gpu_model, "
+        "gpu_capacity_num per node)."
+    )
+    models: dict[str, str] = Field(
+        default={},
+        description="File GPU model -> catalog GPU to count it as, e.g. {H800: H100}.",
+        json_schema_extra=lambda s: s.update(additionalProperties={"enum": list(catalog.gpu_models())}),
+    )
+    ignore: list[Name] = Field(default=[], description="File GPU models to leave out.")
+
+    _counts: dict[str, int] | None = PrivateAttr(default=None)
+
+    @field_validator("file")
+    @classmethod
+    def _resolve(cls, v: Path, info: ValidationInfo) -> Path:
+        return _resolve_file(v, info, "node-list file")
+
+    @field_validator("models")
+    @classmethod
+    def _known_targets(cls, v: dict[str, str]) -> dict[str, str]:
+        for name in v.values():
+            _check_gpu(name)
+        return v
+
+    @classmethod
+    def _finish(cls, model: Any, context: Mapping[str, Any]) -> Any:
+        try:
+            found = read_node_list(model.file, model.format)
+        except SeriesError as exc:
+            raise cls._merged([], [((exc.field,), exc.message, str(model.file))]) from None
+        problems: Found = []
+        for key, names in (("models", list(model.models)), ("ignore", list(model.ignore))):
+            for name in names:
+                if name not in found:
+                    msg = f"no GPU model {name!r} in {model.file.name}; its models: {', '.join(found)}"
+                    problems.append(((key, name) if key == "models" else (key,), msg, name))
+        known = catalog.gpu_models()
+        counts: dict[str, int] = {}
+        unmapped = []
+        for name, n in found.items():
+            if name in model.ignore:
+                continue
+            target = model.models.get(name, name if name in known else None)
+            if target is None:
+                unmapped.append(f"{name} ({n:,} GPUs)")
+            else:
+                counts[target] = counts.get(target, 0) + n
+        if unmapped:
+            msg = (
+                f"no catalog GPU for {', '.join(unmapped)}; map each to one of {', '.join(known)} under models, "
+                "or list it under ignore"
+            )
+            problems.append((("models",), msg, dict(model.models)))
+        elif not counts:
+            problems.append((("ignore",), f"every GPU model in {model.file.name} is ignored", list(model.ignore)))
+        if problems:
+            raise cls._merged([], problems)
+        model._counts = counts
+        return model
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Catalog GPU -> count."""
+        assert self._counts is not None, "validate the model to read its file"
+        return dict(self._counts)
+
+
+def _number_or_series(v: Any) -> str:
+    return "series" if isinstance(v, Mapping | BaseModel) else "number"
+
+
+def _counts_or_file(v: Any) -> str:
+    return "file" if isinstance(v, GpuNodeList) or (isinstance(v, Mapping) and "file" in v) else "counts"
+
+
+def _gpu_counts_schema(s: dict[str, Any]) -> None:
+    s.update(propertyNames={"enum": list(catalog.gpu_models())})
+
+
+GpuCounts = Annotated[dict[str, Count], Field(min_length=1, json_schema_extra=_gpu_counts_schema)]
+PriceValue = Annotated[
+    typing.Union[Annotated[NonNegativeFloat, Tag("number")], Annotated[PriceSeries, Tag("series")]],  # noqa: UP007
+    Discriminator(_number_or_series),
+]
+CarbonValue = Annotated[
+    typing.Union[Annotated[NonNegativeFloat, Tag("number")], Annotated[CarbonSeries, Tag("series")]],  # noqa: UP007
+    Discriminator(_number_or_series),
+]
+GpuInventory = Annotated[
+    typing.Union[Annotated[GpuCounts, Tag("counts")], Annotated[GpuNodeList, Tag("file")]],  # noqa: UP007
+    Discriminator(_counts_or_file),
+]
+
+
 class GroundSite(StrictModel):
-    """A ground data centre. Default PUE 1.2: McCalip's liquid-cooled figure (Suncatcher quotes 1.09-1.4)."""
+    """A ground data centre. Default PUE 1.2: McCalip's liquid-cooled figure (Suncatcher quotes 1.09-1.4).
+
+    Price and carbon intensity are a constant or a CSV time series (``PriceSeries``, ``CarbonSeries``); the
+    accelerators are counts by catalog model or a cluster node list (``GpuNodeList``).
+    """
 
     name: Name = Field(description="Unique site name.")
     lat_deg: Annotated[float, Strict(), Bounds(-90.0, 90.0)] = Field(description="Geodetic latitude, deg.")
     lon_deg: Annotated[float, Strict(), Bounds(-180.0, 180.0)] = Field(description="Longitude, deg east.")
-    gpus: dict[str, Count] = Field(
-        min_length=1,
-        description="Installed accelerators: GPU catalog model -> count.",
-        json_schema_extra=lambda s: s.update(propertyNames={"enum": list(catalog.gpu_models())}),
+    gpus: GpuInventory = Field(
+        description="Installed accelerators: a mapping of GPU catalog model -> count, or a node-list file reference.",
     )
     grid_power_mw: PositiveFloat = Field(description="Grid connection capacity, MW.")
     pue: Annotated[float, Strict(), Bounds(1.0, 3.0)] = Field(
         default=1.2, description="Power usage effectiveness, facility power / IT power, [1, 3]."
     )
-    power_price_usd_per_kwh: NonNegativeFloat = Field(
+    power_price_usd_per_kwh: PriceValue = Field(
         default=0.045,
-        description="Price of grid energy, USD/kWh (default: US wholesale, Starcloud white paper via FIGURES.md §5).",
+        description="Price of grid energy, USD/kWh, or a price series file (default: US wholesale, Starcloud white "
+        "paper via FIGURES.md §5).",
     )
-    carbon_g_per_kwh: NonNegativeFloat = Field(
+    carbon_g_per_kwh: CarbonValue = Field(
         default=423.94,
-        description="Grid carbon intensity, gCO2e/kWh (default: USA, Green Algorithms table from EPA eGRID 2019).",
+        description="Grid carbon intensity, gCO2e/kWh, or a carbon series file (default: USA, Green Algorithms table "
+        "from EPA eGRID 2019).",
     )
     water_l_per_kwh: NonNegativeFloat = Field(
         default=0.48,
@@ -534,10 +781,26 @@ class GroundSite(StrictModel):
 
     @field_validator("gpus")
     @classmethod
-    def _known_gpus(cls, v: dict[str, int]) -> dict[str, int]:
-        for name in v:
-            _check_gpu(name)
+    def _known_gpus(cls, v: dict[str, int] | GpuNodeList) -> dict[str, int] | GpuNodeList:
+        if isinstance(v, dict):
+            for name in v:
+                _check_gpu(name)
         return v
+
+    @property
+    def gpu_counts(self) -> dict[str, int]:
+        """Catalog GPU -> count, whether written out or read from a node list."""
+        return self.gpus.counts if isinstance(self.gpus, GpuNodeList) else dict(self.gpus)
+
+    def price_per_step(self, grid: TimeGrid) -> np.ndarray:
+        """Energy price over each step of ``grid``, USD/kWh (the constant repeated, or the series' step means)."""
+        v = self.power_price_usd_per_kwh
+        return v.per_step(grid) if isinstance(v, PriceSeries) else np.full(grid.n_steps, float(v))
+
+    def carbon_per_step(self, grid: TimeGrid) -> np.ndarray:
+        """Carbon intensity over each step of ``grid``, gCO2e/kWh."""
+        v = self.carbon_g_per_kwh
+        return v.per_step(grid) if isinstance(v, CarbonSeries) else np.full(grid.n_steps, float(v))
 
 
 class Fleet(StrictModel):
@@ -639,6 +902,17 @@ class Scenario(StrictModel):
     def _finish(cls, model: Any, context: Mapping[str, Any]) -> Any:
         base = context.get("base_dir")
         model._source_dir = Path(base).resolve() if base is not None else None
+        found: Found = []
+        for i, site in enumerate(model.fleet.ground_sites):
+            for key in ("power_price_usd_per_kwh", "carbon_g_per_kwh"):
+                ref = getattr(site, key)
+                if isinstance(ref, _SeriesFile):
+                    try:
+                        ref.shift_s(model.epoch, model.duration)
+                    except SeriesError as exc:
+                        found.append((("fleet", "ground_sites", i, key), exc.message, str(ref.file)))
+        if found:
+            raise cls._merged([], found)
         return model
 
     # -- derived values ----------------------------------------------------------------------------------
@@ -722,6 +996,10 @@ def _walk(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[tuple[Any, ...],
         elif origin is dict:
             tp = get_args(tp)[1]
         elif origin in (typing.Union, types.UnionType) and isinstance(part, str):
+            tagged = [m for m in get_args(tp) if any(isinstance(x, Tag) and x.tag == part for x in _metadata(m))]
+            if tagged:
+                tp = tagged[0]
+                continue  # a Tag chosen by a callable discriminator: not part of the user's path either
             members = [m for m in get_args(tp) if _is_model(m) and part in _tags(m)]
             if not members:
                 return (*clean, *loc[i:]), None
@@ -731,6 +1009,10 @@ def _walk(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[tuple[Any, ...],
             return (*clean, *loc[i:]), None
         clean.append(part)
     return tuple(clean), _unwrap(tp)
+
+
+def _metadata(tp: Any) -> tuple[Any, ...]:
+    return tuple(getattr(tp, "__metadata__", ())) if get_origin(tp) is Annotated else ()
 
 
 def _tags(model: type[BaseModel]) -> tuple[Any, ...]:
