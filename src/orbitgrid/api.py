@@ -24,6 +24,7 @@ from orbitgrid.pipeline.capacity import (
     write_capacity_tables,
 )
 from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
+from orbitgrid.report import write_report
 from orbitgrid.results import RunWriter
 from orbitgrid.scenario import (
     Scenario,
@@ -109,9 +110,14 @@ class Run:
 
 
 def simulate(
-    scenario: Scenario, out_dir: str | Path, *, progress: Progress | None = None, command: str = "simulate"
+    scenario: Scenario,
+    out_dir: str | Path,
+    *,
+    progress: Progress | None = None,
+    command: str = "simulate",
+    report: bool = True,
 ) -> Run:
-    """Simulate ``scenario`` and write a run directory (``manifest.json``, ``summary.json``, tables)."""
+    """Simulate ``scenario`` and write a run directory (``manifest.json``, ``summary.json``, tables, report)."""
     writer = RunWriter(out_dir)
     writer.manifest(command=command, scenario=resolved_scenario_dict(scenario), seed=scenario.seed)
     study = orbit(scenario, progress=progress)
@@ -134,4 +140,6 @@ def simulate(
         },
     }
     writer.json("summary.json", summary)
+    if report:
+        write_report(writer.path)
     return Run(writer.path, summary, study)
