@@ -55,16 +55,18 @@ def design_spec(design: SatelliteDesign) -> OrbitalDesignSpec:
     )
 
 
-def ground_spec(site: GroundSite) -> GroundSiteSpec:
+def ground_spec(site: GroundSite, grid: TimeGrid) -> GroundSiteSpec:
+    """The fleet-layer spec of ``site`` on ``grid``: inventory resolved to catalog payloads, and price and carbon
+    intensity as one step mean per step (a constant repeated, or the CSV series read by the scenario layer)."""
     return GroundSiteSpec(
         name=site.name,
         lat_deg=site.lat_deg,
         lon_deg=site.lon_deg,
-        payloads=tuple(payload_for(m, n) for m, n in site.gpus.items()),
+        payloads=tuple(payload_for(m, n) for m, n in site.gpu_counts.items()),
         grid_power_w=site.grid_power_mw * 1e6,
         pue=site.pue,
-        power_price_usd_per_kwh=site.power_price_usd_per_kwh,
-        carbon_g_per_kwh=site.carbon_g_per_kwh,
+        power_price_usd_per_kwh=site.price_per_step(grid),
+        carbon_g_per_kwh=site.carbon_per_step(grid),
         water_l_per_kwh=site.water_l_per_kwh,
     )
 
@@ -175,12 +177,13 @@ def shell_capacity(
 
 def ground_capacities(scenario: Scenario) -> list[GroundSiteCapacity]:
     grid = scenario.time_grid()
-    return [site_capacity(ground_spec(g), grid.n_steps, grid.step_s) for g in scenario.ground_sites]
+    return [site_capacity(ground_spec(g, grid), grid.n_steps, grid.step_s) for g in scenario.ground_sites]
 
 
 def write_capacity_tables(writer: RunWriter, shells: list[ShellCapacity], sites: list[GroundSiteCapacity]) -> None:
     """``nodes.parquet`` (one row per node: satellite, formation cluster or ground site) and ``timeseries.parquet``
-    (one row per shell or site and step: usable accelerators, compute and array power, battery and radiator means)."""
+    (one row per shell or site and step: usable accelerators, compute and array power, battery and radiator means;
+    for sites also the step's energy cost in USD and emissions in kgCO2e, which are null for shells)."""
     labels = [c.name for c in shells] + [g.spec.name for g in sites]
 
     def node_parts():
@@ -237,6 +240,8 @@ def write_capacity_tables(writer: RunWriter, shells: list[ShellCapacity], sites:
                 "array_power_w": t.step_array_w * c.members,
                 "battery_soc_mean": t.step_soc_mean,
                 "radiator_mean_k": t.step_radiator_mean_k,
+                "energy_cost_usd": np.full(k, np.nan),
+                "carbon_kg": np.full(k, np.nan),
             }
         for g in sites:
             k = g.usable_accelerators.shape[0]
@@ -248,6 +253,8 @@ def write_capacity_tables(writer: RunWriter, shells: list[ShellCapacity], sites:
                 "array_power_w": np.full(k, np.nan),
                 "battery_soc_mean": np.full(k, np.nan),
                 "radiator_mean_k": np.full(k, np.nan),
+                "energy_cost_usd": g.energy_cost_usd,
+                "carbon_kg": g.carbon_kg,
             }
 
     writer.table_stream("nodes.parquet", node_parts(), labels={"group": labels})
