@@ -150,13 +150,18 @@ def _capacity_table(cap: dict[str, Any]) -> Table:
 
 
 @app.command()
-def simulate(scenario: ScenarioArg = "default", out: OutOpt = None) -> None:
+def simulate(
+    scenario: ScenarioArg = "default",
+    out: OutOpt = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Do not write report.html.")] = False,
+) -> None:
     """Simulate a scenario (the built-in `default` when none is given) and write a run directory."""
     from orbitgrid import api
 
     sc = _load(scenario)
     out_dir = out or Path("runs") / sc.name
-    run = _run_with_progress(api.simulate, sc, out_dir=out_dir, command=" ".join(["orbitgrid", *sys.argv[1:]]))
+    command = " ".join(["orbitgrid", *sys.argv[1:]])
+    run = _run_with_progress(api.simulate, sc, out_dir=out_dir, command=command, report=not no_report)
     s = run.summary
     console.print(
         f"[bold]{sc.name}[/]: {s['fleet']['satellites']:,} satellites in {s['fleet']['shells']} "
@@ -169,8 +174,23 @@ def simulate(scenario: ScenarioArg = "default", out: OutOpt = None) -> None:
     console.print(_capacity_table(s["capacity"]))
     console.print(
         f"Wrote {run.path}/ (manifest.json, summary.json, orbit.json, eclipses.parquet, nodes.parquet, "
-        "timeseries.parquet)"
+        f"timeseries.parquet{'' if no_report else ', report.html'})"
     )
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory written by `orbitgrid simulate`.")],
+) -> None:
+    """(Re)build report.html, the self-contained page of plots and tables, for an existing run directory."""
+    from orbitgrid.report import write_report
+
+    try:
+        path = write_report(run_dir)
+    except FileNotFoundError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 @app.command()

@@ -56,7 +56,7 @@ p.omitted{color:#5b6577;font-size:13px;margin:6px 4px;font-style:italic}
 .card{border:1px solid #dde1e8;border-radius:6px;padding:8px 14px;min-width:130px;background:#fafbfc}
 .card .v{font-size:22px;font-weight:600}.card .k{font-size:12px;color:#5b6577}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}
-th,td{padding:4px 10px;border-bottom:1px solid #e5e8ee;text-align:right;white-space:nowrap}
+.wide{overflow-x:auto}th,td{padding:4px 8px;border-bottom:1px solid #e5e8ee;text-align:right;white-space:nowrap}
 th{background:#f0f2f6;font-weight:600}td:first-child,th:first-child{text-align:left}
 tr.total td{font-weight:600;border-top:2px solid #c5cbd6}.plot{width:100%}
 footer{color:#5b6577;font-size:12px;text-align:center;padding:12px}
@@ -113,7 +113,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], total_rows: int
     for i, r in enumerate(rows):
         cls = ' class="total"' if i >= len(rows) - total_rows else ""
         body.append(f"<tr{cls}>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def _cards(items: Sequence[tuple[str, str]]) -> str:
