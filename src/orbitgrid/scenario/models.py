@@ -29,6 +29,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -655,7 +656,7 @@ class GpuNodeList(StrictModel):
         description="alibaba_spot_v2026: node_info_df.csv of Alibaba's 2026 spot GPU trace (gpu_model, "
         "gpu_capacity_num per node)."
     )
-    models: dict[str, str] = Field(
+    models: dict[str, Annotated[str, AfterValidator(_check_gpu)]] = Field(
         default={},
         description="File GPU model -> catalog GPU to count it as, e.g. {H800: H100}.",
         json_schema_extra=lambda s: s.update(additionalProperties={"enum": list(catalog.gpu_models())}),
@@ -668,13 +669,6 @@ class GpuNodeList(StrictModel):
     @classmethod
     def _resolve(cls, v: Path, info: ValidationInfo) -> Path:
         return _resolve_file(v, info, "node-list file")
-
-    @field_validator("models")
-    @classmethod
-    def _known_targets(cls, v: dict[str, str]) -> dict[str, str]:
-        for name in v.values():
-            _check_gpu(name)
-        return v
 
     @classmethod
     def _finish(cls, model: Any, context: Mapping[str, Any]) -> Any:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import math
 import zoneinfo
 from collections.abc import Callable, Iterable
@@ -142,8 +143,44 @@ def read_series_csv(
 
     Raises :class:`SeriesError` naming ``file``, ``column``, ``time_column``, ``time_format``, ``timezone`` or
     ``empty_values`` for a missing file, an unknown column, an unreadable timestamp or value, timestamps that do not
-    increase, or fewer than two rows.
+    increase, or fewer than two rows. A file read before with the same arguments, size and modification time is not
+    read again; the arrays returned are read-only.
     """
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise SeriesError("file", f"cannot read {path}: {exc.strerror or exc}") from None
+    return _read_series_cached(
+        path, stat.st_mtime_ns, stat.st_size, column, time_column, time_format, timezone, skip_empty
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _read_series_cached(
+    path: Path,
+    mtime_ns: int,
+    size: int,
+    column: str,
+    time_column: str,
+    time_format: str | None,
+    timezone: str,
+    skip_empty: bool,
+) -> Series:
+    series = _read_series(path, column, time_column, time_format=time_format, timezone=timezone, skip_empty=skip_empty)
+    series.edges_s.setflags(write=False)
+    series.values.setflags(write=False)
+    return series
+
+
+def _read_series(
+    path: Path,
+    column: str,
+    time_column: str,
+    *,
+    time_format: str | None = None,
+    timezone: str = "UTC",
+    skip_empty: bool = False,
+) -> Series:
     try:
         tz = zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
