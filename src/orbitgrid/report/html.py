@@ -445,6 +445,7 @@ def _samples(run: RunData, plots: _Plots) -> _Body:
             )  # fmt: skip
     fig.update_yaxes(range=[-0.02, 1.02], row=1, col=1)
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", row=2, col=1)
+    fig.update_yaxes(rangemode="tozero", row=4, col=1)
     fig.update_xaxes(title_text=_hours_axis(run), row=4, col=1)
     fig.update_layout(hovermode="x unified")
     if block > 1:
@@ -646,7 +647,7 @@ def _lost_work(run: RunData, plots: _Plots) -> _Body:
 def _orbit_vs_ground(run: RunData, plots: _Plots) -> _Body:
     names = ("jobs", "placements", "utilization", "faults")
     if not any(run.has(n) for n in names):
-        raise Missing("this run has none of jobs, placements, utilization or faults .parquet")
+        raise Missing("this run has none of jobs.parquet, placements.parquet, utilization.parquet or faults.parquet")
     kinds = [ORBITAL, GROUND]
     inst = run.installed_by_kind()
     days = run.duration_s / 86_400

@@ -1,0 +1,36 @@
+"""Run directories for the report tests: the real default scenario, and the same run with scheduler tables added."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from synthetic_tables import N_JOBS, add_scheduler_tables, copy_run
+
+from orbitgrid.api import load_scenario, simulate
+from orbitgrid.report import write_report
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``simulate`` on the built-in default scenario (its report written by ``simulate`` itself)."""
+    out = tmp_path_factory.mktemp("default") / "run"
+    simulate(load_scenario("default"), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def full_run(default_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default run plus jobs, placements, faults, utilization and samples tables and the scheduler's keys."""
+    out = copy_run(default_run, tmp_path_factory.mktemp("full") / "run")
+    add_scheduler_tables(out, n_jobs=N_JOBS)
+    return out
+
+
+@pytest.fixture(scope="session")
+def full_report(full_run: Path) -> tuple[str, float]:
+    """The full run's report text and the seconds it took to write."""
+    t0 = time.perf_counter()
+    path = write_report(full_run)
+    return path.read_text(encoding="utf-8"), time.perf_counter() - t0
