@@ -152,7 +152,7 @@ def busy_window(submit_s: np.ndarray, *, min_per_day: int = 24) -> tuple[float, 
     clock) with at least ``min_per_day`` arrivals to the last arrival.
 
     Snapshot traces such as openb list a few long-lived jobs created months before the recording began; counting
-    those months would dilute the fitted rate by an order of magnitude.
+    those months would dilute the fitted rate several-fold (openb: 140 days instead of 25).
     """
     t = np.sort(np.asarray(submit_s, dtype=np.float64))
     per_day = np.bincount((t // DAY_S).astype(np.int64))
