@@ -1,14 +1,21 @@
-"""The compiled track kernel reproduces the numpy reference ``simulate_tracks`` on catalog designs."""
+"""The compiled track kernel reproduces the numpy reference ``simulate_tracks`` on catalog designs, to stated
+tolerances in physical units; the survey-fed kernel reproduces the lit-array kernel."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import math
 
 import numpy as np
 import pytest
 
+from orbitgrid.astro import constellations as con
 from orbitgrid.astro.constants import AU_M
-from orbitgrid.fleet.kernel import simulate_tracks_fast
+from orbitgrid.astro.survey import sun_on_grid_m, survey_circular
+from orbitgrid.astro.time import TimeGrid
+from orbitgrid.fleet.illumination import step_lit_fraction
+from orbitgrid.fleet.kernel import simulate_survey_tracks_fast, simulate_tracks_fast, survey_intervals
 from orbitgrid.fleet.orbital import TrackCapacity, simulate_tracks
 from orbitgrid.pipeline.capacity import design_spec
 from orbitgrid.scenario.catalog import designs
@@ -25,7 +32,6 @@ PER_TRACK = (
     "throttled_heat_s",
     "battery_min_soc",
 )
-STEP_SUMS = ("step_usable_gpus", "step_array_w", "step_compute_w", "step_soc_mean", "step_radiator_mean_k")
 
 
 def synthetic_lit(rng: np.random.Generator, n: int, k_steps: int, step_s: float = STEP_S) -> np.ndarray:
@@ -60,20 +66,34 @@ def inputs():
 
 
 def assert_matches(ref: TrackCapacity, fast: TrackCapacity) -> dict[str, float]:
-    for name in PER_TRACK:
-        np.testing.assert_allclose(getattr(fast, name), getattr(ref, name), rtol=1e-9, atol=1e-12, err_msg=name)
-    for name in ("radiator_peak_k", "radiator_mean_k"):
-        np.testing.assert_allclose(getattr(fast, name), getattr(ref, name), rtol=0.0, atol=1e-6, err_msg=name)
-    for name in STEP_SUMS:
-        np.testing.assert_allclose(getattr(fast, name), getattr(ref, name), rtol=1e-12, atol=1e-12, err_msg=name)
-    # energy closes as tightly as in the reference (same operations, so the same residual)
-    ref_closure = np.abs(ref.energy_closure_wh).max()
+    """The kernel against the reference, in physical units.
+
+    The kernel regroups products, multiplies by reciprocals and stops the radiator's Newton solve after a fixed
+    number of iterations, so it is not bit-identical; these are the tolerances it is held to.
+    """
+    # GPU-hours per track within 1e-6 relative (a flipped whole-accelerator rounding would break it by 1/60 h)
+    np.testing.assert_allclose(fast.gpu_hours, ref.gpu_hours, rtol=1e-6, atol=1e-9, err_msg="gpu_hours")
+    for name in ("harvested_wh", "delivered_compute_wh"):  # Wh
+        np.testing.assert_allclose(getattr(fast, name), getattr(ref, name), rtol=1e-9, atol=1e-9, err_msg=name)
+    for name in ("throttled_eclipse_s", "throttled_array_s", "throttled_heat_s"):  # whole steps
+        np.testing.assert_array_equal(getattr(fast, name), getattr(ref, name), err_msg=name)
+    np.testing.assert_allclose(fast.battery_min_soc, ref.battery_min_soc, rtol=0.0, atol=1e-9, err_msg="min soc")
+    for name in ("radiator_peak_k", "radiator_mean_k"):  # K
+        np.testing.assert_allclose(getattr(fast, name), getattr(ref, name), rtol=0.0, atol=0.01, err_msg=name)
+    for name in ("step_usable_gpus", "step_array_w", "step_compute_w", "step_soc_mean"):
+        np.testing.assert_allclose(getattr(fast, name), getattr(ref, name), rtol=1e-9, atol=1e-9, err_msg=name)
+    np.testing.assert_allclose(fast.step_radiator_mean_k, ref.step_radiator_mean_k, rtol=0.0, atol=0.01)
+    # energy still closes per track to 1e-9 of the harvest
     fast_closure = np.abs(fast.energy_closure_wh).max()
     assert fast_closure <= 1e-9 * max(ref.harvested_wh.max(), 1.0)
-    assert fast_closure <= 1.01 * ref_closure + 1e-12
     return {
         "gpu_hours_max_abs": float(np.abs(fast.gpu_hours - ref.gpu_hours).max()),
-        "temperature_max_abs_k": float(np.abs(fast.radiator_mean_k - ref.radiator_mean_k).max()),
+        "temperature_max_abs_k": float(
+            max(
+                np.abs(fast.radiator_mean_k - ref.radiator_mean_k).max(),
+                np.abs(fast.radiator_peak_k - ref.radiator_peak_k).max(),
+            )
+        ),
     }
 
 
@@ -84,15 +104,28 @@ def test_kernel_matches_reference(inputs, name: str, variant: str) -> None:
     spec = design_spec(designs()[name])
     if variant == "small-radiator":  # makes the heat cap bind: exercises the thermal path and its rounding
         spec = dataclasses.replace(spec, radiator_area_m2=spec.radiator_area_m2 / 4.0)
-    elif variant == "no-battery":
+    elif variant == "no-battery":  # the payload drops out in every shadow: the largest radiator swings
         spec = dataclasses.replace(spec, battery_capacity_wh=0.0)
-    ref = simulate_tracks(spec, lit, sun, alt, STEP_S, years_at_start=1.5)
-    fast = simulate_tracks_fast(spec, lit, sun, alt, STEP_S, years_at_start=1.5)
+    ref = simulate_tracks(spec, lit, sun, alt, STEP_S, years_at_start=1.5, track_usable=True)
+    fast = simulate_tracks_fast(spec, lit, sun, alt, STEP_S, years_at_start=1.5, track_usable=True)
     diffs = assert_matches(ref, fast)
-    # whole-accelerator rounding never flips here: the kernel does the reference's operations in the same order,
-    # and the radiator temperatures differ by the last bits of the Newton solve only (measured <= 6e-13 K)
-    assert diffs["gpu_hours_max_abs"] == 0.0
-    assert diffs["temperature_max_abs_k"] < 1e-9
+    # Measured on these inputs: GPU-hours differ by <= 5e-11 h (summation order), temperatures by <= 2e-11 K (the
+    # fixed Newton iterations reach the same root as the reference's tolerance-stopped solve); no rounding flips.
+    assert diffs["gpu_hours_max_abs"] < 1e-9
+    assert diffs["temperature_max_abs_k"] < 1e-8
+    # the per-track usable-accelerator timelines agree step for step, and add up to the per-step sums
+    assert ref.track_usable_gpus is not None and fast.track_usable_gpus is not None
+    assert fast.track_usable_gpus.dtype == np.int16 and fast.track_usable_gpus.shape == lit.shape
+    np.testing.assert_array_equal(fast.track_usable_gpus, ref.track_usable_gpus)
+    np.testing.assert_array_equal(fast.track_usable_gpus.sum(axis=0), fast.step_usable_gpus)
+    np.testing.assert_allclose(fast.track_usable_gpus.sum(axis=1) * STEP_S / 3600.0, fast.gpu_hours, rtol=1e-12)
+
+
+def test_track_usable_is_off_by_default(inputs) -> None:
+    lit, sun, alt = inputs
+    spec = design_spec(designs()["compute-sat"])
+    assert simulate_tracks_fast(spec, lit[:5], sun, alt[:5], STEP_S).track_usable_gpus is None
+    assert simulate_tracks(spec, lit[:5], sun, alt[:5], STEP_S).track_usable_gpus is None
 
 
 def test_every_throttle_reason_is_exercised(inputs) -> None:
@@ -124,3 +157,30 @@ def test_per_track_results_do_not_depend_on_chunking(inputs) -> None:
     for name in (*PER_TRACK, "radiator_peak_k", "radiator_mean_k", "energy_closure_wh"):
         np.testing.assert_array_equal(getattr(whole, name), np.concatenate([getattr(a, name), getattr(b, name)]))
     np.testing.assert_allclose(whole.step_compute_w, a.step_compute_w + b.step_compute_w, rtol=1e-12)
+
+
+def test_survey_fed_kernel_matches_the_lit_array_path() -> None:
+    """Binning the passages inside the kernel gives what ``step_lit_fraction`` + ``simulate_tracks_fast`` give."""
+    epoch = dt.datetime(2027, 6, 21, tzinfo=dt.UTC)
+    grid = TimeGrid.from_duration(epoch, 12 * 3600.0, 60.0)
+    orbits = con.CircularOrbits.concatenate(
+        [con.walker(550e3, math.radians(53.0), 40, 8, 1), con.walker(560e3, math.radians(97.6), 13, 13, 1)]
+    )
+    survey = survey_circular(orbits, grid, sun_on_grid_m(grid))
+    sun = np.full(grid.n_steps, AU_M)
+    alt = orbits.semi_major_axis_m - 6378137.0
+    spec = design_spec(designs()["compute-sat"])
+    spec = dataclasses.replace(spec, battery_capacity_wh=spec.battery_capacity_wh / 3.0)  # eclipse-throttled
+    intervals = survey_intervals(survey)
+    for sl in (slice(0, len(orbits)), slice(5, 22), slice(40, 53)):
+        lit = step_lit_fraction(survey, grid.step_s, grid.n_steps, sl)
+        a = simulate_tracks_fast(spec, lit, sun, alt[sl], grid.step_s, track_usable=True)
+        b = simulate_survey_tracks_fast(
+            spec, survey, grid.n_steps, sun, alt[sl], grid.step_s, tracks=sl, track_usable=True, intervals=intervals
+        )
+        for name in (*PER_TRACK, "radiator_peak_k", "radiator_mean_k", "energy_closure_wh"):
+            # lit = 1 - hidden * (1/h) instead of 1 - hidden / h: equal to the last bit or so
+            np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=1e-12, atol=1e-9, err_msg=name)
+        assert a.track_usable_gpus is not None and b.track_usable_gpus is not None
+        np.testing.assert_array_equal(b.track_usable_gpus, a.track_usable_gpus)
+    assert np.any(a.throttled_eclipse_s > 0.0)  # the comparison covers shadowed, throttled tracks

@@ -1,24 +1,39 @@
 """Fused, compiled per-track stepping: the numba twin of ``fleet.orbital.simulate_tracks``.
 
-Same model, same constants, same order of floating-point operations as the numpy reference (array power ->
-heat cap -> battery policy -> whole-accelerator rounding -> battery step -> backward-Euler radiator step), but
-each satellite is stepped through time in registers: a ``prange`` over blocks of satellites, a sequential loop over
-steps per satellite. Per-track totals are therefore bit-identical to the reference whenever the radiator's Newton
-solve lands on the same double (the reference iterates every track until the slowest converges; here each track
-stops at its own convergence, which can move the last bit). The per-step sums over tracks are accumulated per block
-of satellites into ``(n_blocks, 5, K)`` and summed afterwards, so they differ from numpy's pairwise sums by
-rounding only.
+Same model and constants as the numpy reference (array power -> heat cap -> battery policy -> whole-accelerator
+rounding -> battery step -> backward-Euler radiator step), laid out for throughput:
 
-Everything that does not depend on the track's state (solar flux and array ageing per step, the radiator's
-emission coefficient, absorbed flux, starting temperature and the heat the panel rejects at its limit temperature
-per track) is computed once, in Python, with the spacecraft modules' own functions.
+- *lanes*: each thread steps a group of ``_LANES`` satellites together through time; the state of the group lives
+  in small arrays indexed by lane, so the loop over lanes is straight-line arithmetic (``min``/``max``/``floor``,
+  no data-dependent branches) that the compiler turns into SIMD code, and the serial dependency chain of one
+  satellite (temperature -> heat cap -> load -> temperature) no longer bounds the speed;
+- *radiator*: the backward-Euler equation ``C (T1 - T0) + dt A k T1^4 = dt (Q + A b)`` is solved by a fixed
+  ``_NEWTON_STEPS`` Newton iterations started at ``T0`` (no ``T_ss**0.25`` start, no convergence test). The residual
+  is increasing and convex, so from ``T0`` the first iterate lands at or above the root and the rest descend to it
+  quadratically: the relative error after ``m`` steps is at most ``(1.5 e0)^(2^m) / 1.5`` for a relative first
+  change ``e0 = |T1 - T0| / T1``; four steps reach the double's resolution for ``e0`` up to 0.1 (a 30 K jump in one
+  step), far beyond what a radiator of minutes' time constant does in 60 s;
+- *constants*: every per-step and per-design factor (array power per lit fraction, reciprocals of the efficiencies,
+  of the step and of the accelerator power) is computed once; per-track counters are integers until the end.
+
+So the numerics differ from the reference in the last bits (products regrouped, reciprocals multiplied,
+the Newton solve stopped by count instead of by tolerance): ``tests/fleet/test_kernel.py`` holds them to the
+reference within stated tolerances in physical units (GPU-hours, Wh, K), and energy still closes per step.
+
+Two entry points share the lane loop: ``simulate_tracks_fast`` takes an ``(n, K)`` array of step-mean lit
+fractions; ``simulate_survey_tracks_fast`` bins a survey's shadow passages into per-group scratch inside the kernel
+(``fleet.illumination``'s binning, the same operations), so no ``(n, K)`` lit array is ever built.
 """
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
+from orbitgrid.astro.survey import Survey
+from orbitgrid.fleet.illumination import hidden_intervals
 from orbitgrid.fleet.orbital import (
     CONDITIONING_EFFICIENCY,
     SECONDS_PER_YEAR,
@@ -27,7 +42,6 @@ from orbitgrid.fleet.orbital import (
 )
 from orbitgrid.spacecraft import power, thermal
 from orbitgrid.spacecraft.battery import SECONDS_PER_HOUR
-from orbitgrid.spacecraft.thermal import _NEWTON_MAX_ITER, _NEWTON_RTOL
 
 #: Per-track outputs, in the order of the kernel's ``(10, n)`` result.
 _TRACK_FIELDS = (
@@ -42,222 +56,271 @@ _TRACK_FIELDS = (
     "battery_min_soc",
     "energy_closure_wh",
 )
-#: Blocks of satellites per thread for the per-step sums (bounds the ``(n_blocks, 5, K)`` accumulator).
-_BLOCKS_PER_THREAD = 8
+#: Satellites stepped together by one thread (SIMD width times a few, to hide the dependency chain's latency).
+_LANES = 16
+#: Work items per thread for the per-step sums (bounds the ``(n_items, 5, K)`` accumulator).
+_ITEMS_PER_THREAD = 8
+#: Newton iterations of the radiator step (see the module docstring).
+_NEWTON_STEPS = 4
+
+# indices into the scalar parameter vector
+_P_STEP, _P_HK, _P_FULL, _P_PA, _P_INV_PA, _P_COUNT = 0, 1, 2, 3, 4, 5
+_P_C_DT, _P_TLIM, _P_C0, _P_FLOOR, _P_ETA_C, _P_INV_ETA_C = 6, 7, 8, 9, 10, 11
+_P_ETA_D, _P_INV_ETA_D, _P_KC_H, _P_KD, _P_KD_H, _P_FADE = 12, 13, 14, 15, 16, 17
+_P_HOURS, _P_DIS_SCALE, _P_HEAT_C, _P_A4, _P_DT, _P_GPU_H = 18, 19, 20, 21, 22, 23
+_N_PARAMS = 24
 
 
-# --- scalar translations of the spacecraft functions (same operations, same order) ---------------------------
-
-
-@nb.njit(cache=True, error_model="numpy", inline="always")
-def _array_power_w(bol_w, lit, cos_i, d_time, d_rad, d_temp):
-    """``power.power_breakdown(...).array_w`` for one track and step: ``bol * lit * cos * D_time * D_rad * D_temp``."""
-    f = min(max(lit, 0.0), 1.0)
-    return bol_w * f * cos_i * d_time * d_rad * d_temp
-
-
-@nb.njit(cache=True, error_model="numpy", inline="always")
-def _max_load_w(t0, dt, heat_capacity, t_lim, rejected_at_limit_w):
-    """``thermal.max_load_w``: ``C (T_lim - T0) / dt + A q_net(T_lim)`` (the second term precomputed per track)."""
-    return heat_capacity * (t_lim - t0) / dt + rejected_at_limit_w
-
-
-@nb.njit(cache=True, error_model="numpy", inline="always")
-def _max_discharge_w(energy, cap, dod, eta_d, kd, dt):
-    """``battery.max_discharge_w`` for one track."""
-    above_floor_wh = max(energy - (1.0 - dod) * cap, 0.0)
-    rate_w = kd * cap
-    return min(rate_w, above_floor_wh * eta_d * SECONDS_PER_HOUR / dt)
+# rows of the per-group state, one ``_LANES``-long row each, in one flat array: constant distances between rows let
+# the compiler vectorise the loop over lanes without runtime overlap checks
+_R_ENERGY, _R_CAP, _R_THRU, _R_TEMP, _R_HARV, _R_GPUS, _R_ECL, _R_ARR, _R_HEAT = 0, 1, 2, 3, 4, 5, 6, 7, 8
+_R_MEAN_T, _R_CLOSURE, _R_PEAK, _R_MIN_SOC, _R_QLIM, _R_RHS0 = 9, 10, 11, 12, 13, 14
+_R_RDG, _R_RCAP = 15, 16  # running reciprocals: of the radiator residual's slope and of the battery capacity
+_R_SUMS = 17  # five rows: usable accelerators, array power, compute power, state of charge, radiator temperature
+_N_ROWS = 22
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def _serve_compute_w(bus_w, hk_w, req_w, energy, cap, dod, eta_d, kd, dt):
-    """``battery.serve_compute(...).compute_w`` for one track (no reserve)."""
-    bus = max(bus_w, 0.0)
-    hk = max(hk_w, 0.0)
-    req = max(req_w, 0.0)
-    hk_from_array = min(bus, hk)
-    hk_short = hk - hk_from_array
-    array_left = bus - hk_from_array
-    battery_max = _max_discharge_w(energy, cap, dod, eta_d, kd, dt)
-    hk_from_battery = min(hk_short, battery_max)
-    lo = (1.0 - dod) * cap + 0.0
-    above_reserve_w = max(energy - lo, 0.0) * eta_d
-    above_reserve_w = above_reserve_w * SECONDS_PER_HOUR / dt
-    battery_for_compute = max(min(battery_max - hk_from_battery, above_reserve_w - hk_from_battery), 0.0)
-    return min(req, array_left + battery_for_compute)
+def _step_group(lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, out, acc, usable, want_usable, st):
+    """Step lanes ``0..nl-1`` (tracks ``i0..i0+nl-1``) through all steps.
 
-
-@nb.njit(cache=True, error_model="numpy", inline="always")
-def _accelerators_for_power(power_w, per_accelerator_w, count):
-    """``Payload.accelerators_for_power``: whole accelerators a budget runs, at most ``count`` (a float)."""
-    n = np.floor(max(power_w, 0.0) / per_accelerator_w + 1e-9)
-    return min(n, count)
-
-
-@nb.njit(cache=True, error_model="numpy", inline="always")
-def _battery_step(energy, cap, thru, c0, dod, eta_c, eta_d, kc, kd, fade, available_w, load_w, hours):
-    """``battery.step`` for one track: returns the new state and the closure residual of the step."""
-    lo0 = (1.0 - dod) * cap
-    harvested = max(available_w, 0.0) * hours
-    demand = max(load_w, 0.0) * hours
-    direct = min(harvested, demand)
-    surplus = harvested - direct
-    deficit = demand - direct
-    room_bus = max(cap - energy, 0.0) / eta_c
-    charged = min(min(surplus, kc * cap * hours), room_bus)
-    above_floor_bus = max(energy - lo0, 0.0) * eta_d
-    rate_bus = kd * cap * hours
-    discharged = min(min(deficit, rate_bus), above_floor_bus)
-    into_cells = eta_c * charged
-    out_of_cells = discharged / eta_d
-    e1 = energy + into_cells - out_of_cells
-    e1 = max(e1, min(energy, lo0))
-    q1 = thru + into_cells + out_of_cells
-    cap1 = max(c0 - fade * q1 * 0.5, 0.0)
-    fade_lost = max(e1 - cap1, 0.0)
-    e1 = e1 - fade_lost
-    lost = (charged - into_cells) + (out_of_cells - discharged) + fade_lost
-    delivered = direct + discharged
-    closure = harvested - delivered - (e1 - energy) - lost - (surplus - charged)
-    return e1, cap1, q1, harvested, closure
-
-
-@nb.njit(cache=True, error_model="numpy", inline="always")
-def _step_temperature(t0, load_w, dt, heat_capacity, area, k_emit, b_abs):
-    """``thermal.step_temperature`` for one track: backward Euler, Newton from ``max(T0, T_ss)`` (from above)."""
-    t_ss = ((load_w / area + b_abs) / k_emit) ** 0.25
-    a4 = area * k_emit * dt
-    rhs = heat_capacity * t0 + dt * (load_w + area * b_abs)
-    t = max(t0, t_ss)
-    for _ in range(_NEWTON_MAX_ITER):
-        t3 = t * t * t
-        g = heat_capacity * t + a4 * t3 * t - rhs
-        dg = heat_capacity + 4.0 * a4 * t3
-        step = g / dg if dg > 0.0 else 0.0
-        t = t - step
-        if abs(step) <= _NEWTON_RTOL * abs(t):
-            break
-    return t
-
-
-# --- the fused kernel ------------------------------------------------------------------------------------------
+    ``lit_kb`` is the group's lit fractions, flat ``(K * _LANES)`` (step-major); ``st`` is flat
+    ``(_N_ROWS * _LANES)`` scratch. Padding lanes repeat the last track; their results are dropped.
+    """
+    L = _LANES
+    k_steps = lit_kb.shape[0] // L
+    step_s = prm[_P_STEP]
+    hk = prm[_P_HK]
+    full = prm[_P_FULL]
+    pa = prm[_P_PA]
+    inv_pa = prm[_P_INV_PA]
+    count = prm[_P_COUNT]
+    c_dt = prm[_P_C_DT]
+    t_lim = prm[_P_TLIM]
+    c0 = prm[_P_C0]
+    floor_frac = prm[_P_FLOOR]
+    eta_c = prm[_P_ETA_C]
+    inv_eta_c = prm[_P_INV_ETA_C]
+    eta_d = prm[_P_ETA_D]
+    inv_eta_d = prm[_P_INV_ETA_D]
+    kc_h = prm[_P_KC_H]
+    kd = prm[_P_KD]
+    kd_h = prm[_P_KD_H]
+    fade_half = 0.5 * prm[_P_FADE]
+    hours = prm[_P_HOURS]
+    dis_scale = prm[_P_DIS_SCALE]  # eta_d * 3600 / dt: Wh above the floor -> W this step
+    heat_c = prm[_P_HEAT_C]
+    a4 = prm[_P_A4]
+    dt = prm[_P_DT]
+    for j in range(L):
+        jj = i0 + min(j, nl - 1)
+        st[_R_ENERGY * L + j] = c0
+        st[_R_CAP * L + j] = c0
+        st[_R_THRU * L + j] = 0.0
+        st[_R_TEMP * L + j] = temp0[jj]
+        st[_R_HARV * L + j] = 0.0
+        st[_R_GPUS * L + j] = 0.0
+        st[_R_ECL * L + j] = 0.0
+        st[_R_ARR * L + j] = 0.0
+        st[_R_HEAT * L + j] = 0.0
+        st[_R_MEAN_T * L + j] = 0.0
+        st[_R_CLOSURE * L + j] = 0.0
+        st[_R_PEAK * L + j] = temp0[jj]
+        st[_R_MIN_SOC * L + j] = 1.0
+        st[_R_QLIM * L + j] = q_lim[jj]
+        st[_R_RHS0 * L + j] = dt * area * b_abs[jj]
+        st[_R_RDG * L + j] = 1.0 / (heat_c + 4.0 * a4 * temp0[jj] ** 3)
+        st[_R_RCAP * L + j] = 1.0 / max(c0, 1e-12)
+    for k in range(k_steps):
+        pk = array_per_lit[k]
+        base = k * L
+        for j in range(L):
+            f = min(max(lit_kb[base + j], 0.0), 1.0)
+            array_w = pk * f
+            bus = CONDITIONING_EFFICIENCY * array_w
+            t0 = st[_R_TEMP * L + j]
+            e0 = st[_R_ENERGY * L + j]
+            cp = st[_R_CAP * L + j]
+            # heat the radiator can take this step (thermal.max_load_w), compute the heat allows
+            heat_cap = c_dt * (t_lim - t0) + st[_R_QLIM * L + j]
+            requested = min(max(heat_cap - hk, 0.0), full)
+            # battery.serve_compute: housekeeping first, then compute from the array and the battery
+            hk_from_array = min(bus, hk)
+            hk_short = hk - hk_from_array
+            array_left = bus - hk_from_array
+            lo0 = floor_frac * cp
+            above = max(e0 - lo0, 0.0)
+            above_w = above * dis_scale
+            battery_max = min(kd * cp, above_w)
+            hk_from_battery = min(hk_short, battery_max)
+            for_compute = max(min(battery_max - hk_from_battery, above_w - hk_from_battery), 0.0)
+            served = min(requested, array_left + for_compute)
+            gpus = min(np.floor(served * inv_pa + 1e-9), count)
+            compute_w = gpus * pa
+            load = hk + compute_w
+            # battery.step
+            harvested = bus * hours
+            demand = load * hours
+            direct = min(harvested, demand)
+            surplus = harvested - direct
+            deficit = demand - direct
+            room_bus = max(cp - e0, 0.0) * inv_eta_c
+            charged = min(min(surplus, kc_h * cp), room_bus)
+            above_floor_bus = above * eta_d
+            discharged = min(min(deficit, kd_h * cp), above_floor_bus)
+            into_cells = eta_c * charged
+            out_of_cells = discharged * inv_eta_d
+            e1 = e0 + into_cells - out_of_cells
+            e1 = max(e1, min(e0, lo0))
+            q1 = st[_R_THRU * L + j] + into_cells + out_of_cells
+            cap1 = max(c0 - fade_half * q1, 0.0)
+            fade_lost = max(e1 - cap1, 0.0)
+            e1 = e1 - fade_lost
+            lost = (charged - into_cells) + (out_of_cells - discharged) + fade_lost
+            delivered = direct + discharged
+            closure = harvested - delivered - (e1 - e0) - lost - (surplus - charged)
+            # thermal.step_temperature: backward Euler, fixed Newton iterations from T0; the slope's reciprocal is
+            # carried from step to step and refined by one Newton-Raphson reciprocal step per iteration (no division)
+            rhs = heat_c * t0 + dt * load + st[_R_RHS0 * L + j]
+            t = t0
+            r_dg = st[_R_RDG * L + j]
+            for _ in range(_NEWTON_STEPS):
+                t3 = t * t * t
+                g = heat_c * t + a4 * t3 * t - rhs
+                r_dg = r_dg * (2.0 - (heat_c + 4.0 * a4 * t3) * r_dg)
+                t = t - g * r_dg
+            # state of charge, with the capacity's reciprocal carried the same way (the capacity fades by ~1e-7/step)
+            cap_safe = max(cap1, 1e-12)
+            r_cap = st[_R_RCAP * L + j]
+            r_cap = r_cap * (2.0 - cap_safe * r_cap)
+            r_cap = r_cap * (2.0 - cap_safe * r_cap)
+            # counters (branch-free)
+            throttled = 1.0 if gpus < count else 0.0
+            heat_bound = 1.0 if requested < full else 0.0
+            shaded = 1.0 if f < 1.0 else 0.0
+            soc = e1 * r_cap
+            st[_R_HEAT * L + j] += throttled * heat_bound
+            st[_R_ECL * L + j] += throttled * (1.0 - heat_bound) * shaded
+            st[_R_ARR * L + j] += throttled * (1.0 - heat_bound) * (1.0 - shaded)
+            st[_R_ENERGY * L + j] = e1
+            st[_R_CAP * L + j] = cap1
+            st[_R_THRU * L + j] = q1
+            st[_R_TEMP * L + j] = t
+            st[_R_RDG * L + j] = r_dg
+            st[_R_RCAP * L + j] = r_cap
+            st[_R_HARV * L + j] += harvested
+            st[_R_GPUS * L + j] += gpus
+            st[_R_MEAN_T * L + j] += t
+            st[_R_CLOSURE * L + j] += closure
+            st[_R_PEAK * L + j] = max(st[_R_PEAK * L + j], t)
+            st[_R_MIN_SOC * L + j] = min(st[_R_MIN_SOC * L + j], soc)
+            st[(_R_SUMS + 0) * L + j] = gpus
+            st[(_R_SUMS + 1) * L + j] = array_w
+            st[(_R_SUMS + 2) * L + j] = compute_w
+            st[(_R_SUMS + 3) * L + j] = soc
+            st[(_R_SUMS + 4) * L + j] = t
+        for r in range(5):
+            s = 0.0
+            for j in range(nl):
+                s += st[(_R_SUMS + r) * L + j]
+            acc[r, k] += s
+        if want_usable:
+            for j in range(nl):
+                usable[i0 + j, k] = np.int16(st[_R_SUMS * L + j])
+    inv_k = 1.0 / k_steps
+    for j in range(nl):
+        i = i0 + j
+        out[0, i] = st[_R_HARV * L + j]
+        out[1, i] = st[_R_GPUS * L + j] * prm[_P_GPU_H] * pa
+        out[2, i] = st[_R_GPUS * L + j] * prm[_P_GPU_H]
+        out[3, i] = st[_R_ECL * L + j] * step_s
+        out[4, i] = st[_R_ARR * L + j] * step_s
+        out[5, i] = st[_R_HEAT * L + j] * step_s
+        out[6, i] = st[_R_PEAK * L + j]
+        out[7, i] = st[_R_MEAN_T * L + j] * inv_k
+        out[8, i] = st[_R_MIN_SOC * L + j]
+        out[9, i] = st[_R_CLOSURE * L + j]
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
-def _tracks_kernel(
-    lit,
-    bol_w,
-    d_time,
-    cos_i,
-    d_rad,
-    d_temp,
-    b_abs,
-    temp0,
-    rejected_at_limit_w,
-    n_blocks,
-    step_s,
-    conditioning,
-    hk,
-    full,
-    per_accelerator_w,
-    count,
-    heat_capacity,
-    area,
-    k_emit,
-    t_lim,
-    c0,
-    dod,
-    eta_c,
-    eta_d,
-    kc,
-    kd,
-    fade,
-):
+def _tracks_kernel(lit, prm, array_per_lit, b_abs, temp0, q_lim, area, n_items, want_usable):
+    """Lit fractions given as ``(n, K)``."""
     n, k_steps = lit.shape
     out = np.zeros((10, n))
-    steps = np.zeros((n_blocks, 5, k_steps))
-    hours = step_s / SECONDS_PER_HOUR
-    per_block = (n + n_blocks - 1) // n_blocks
-    for blk in nb.prange(n_blocks):
-        acc = steps[blk]
-        for i in range(blk * per_block, min(n, (blk + 1) * per_block)):
-            temp = temp0[i]
-            b = b_abs[i]
-            q_lim = rejected_at_limit_w[i]
-            energy = c0
-            cap = c0
-            thru = 0.0
-            harvested_sum = 0.0
-            delivered_sum = 0.0
-            gpu_h = 0.0
-            thr_ecl = 0.0
-            thr_arr = 0.0
-            thr_heat = 0.0
-            mean_t = 0.0
-            closure_sum = 0.0
-            peak = temp
-            min_soc = 1.0
-            for k in range(k_steps):
-                lit_k = lit[i, k]
-                array_w = _array_power_w(bol_w[k], lit_k, cos_i, d_time[k], d_rad, d_temp)
-                bus_w = conditioning * array_w
-                heat_cap = _max_load_w(temp, step_s, heat_capacity, t_lim, q_lim)
-                requested = min(max(heat_cap - hk, 0.0), full)
-                served = _serve_compute_w(bus_w, hk, requested, energy, cap, dod, eta_d, kd, step_s)
-                gpus = _accelerators_for_power(served, per_accelerator_w, count)
-                compute_w = gpus * per_accelerator_w
-                energy, cap, thru, harvested, closure = _battery_step(
-                    energy, cap, thru, c0, dod, eta_c, eta_d, kc, kd, fade, bus_w, hk + compute_w, hours
-                )
-                temp = _step_temperature(temp, hk + compute_w, step_s, heat_capacity, area, k_emit, b)
-                if gpus < count:
-                    if requested < full:
-                        thr_heat += step_s
-                    elif lit_k < 1.0:
-                        thr_ecl += step_s
-                    else:
-                        thr_arr += step_s
-                harvested_sum += harvested
-                delivered_sum += compute_w * step_s / 3600.0
-                gpu_h += gpus * step_s / 3600.0
-                mean_t += temp / k_steps
-                closure_sum += closure
-                peak = max(peak, temp)
-                soc = energy / max(cap, 1e-12)
-                min_soc = min(min_soc, soc)
-                acc[0, k] += gpus
-                acc[1, k] += array_w
-                acc[2, k] += compute_w
-                acc[3, k] += soc
-                acc[4, k] += temp
-            out[0, i] = harvested_sum
-            out[1, i] = delivered_sum
-            out[2, i] = gpu_h
-            out[3, i] = thr_ecl
-            out[4, i] = thr_arr
-            out[5, i] = thr_heat
-            out[6, i] = peak
-            out[7, i] = mean_t
-            out[8, i] = min_soc
-            out[9, i] = closure_sum
-    return out, steps
+    steps = np.zeros((n_items, 5, k_steps))
+    usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
+    n_groups = (n + _LANES - 1) // _LANES
+    per_item = (n_groups + n_items - 1) // n_items
+    for item in nb.prange(n_items):
+        lit_kb = np.zeros(k_steps * _LANES)
+        st = np.empty(_N_ROWS * _LANES)
+        for g in range(item * per_item, min(n_groups, (item + 1) * per_item)):
+            i0 = g * _LANES
+            nl = min(_LANES, n - i0)
+            for j in range(nl):
+                row = lit[i0 + j]
+                for k in range(k_steps):
+                    lit_kb[k * _LANES + j] = row[k]
+            _step_group(
+                lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, out, steps[item], usable,
+                want_usable, st,
+            )  # fmt: skip
+    return out, steps, usable
 
 
-def simulate_tracks_fast(
+@nb.njit(cache=True, parallel=True, error_model="numpy")
+def _survey_tracks_kernel(
+    first, n, k_steps, offsets, p_start, p_end, p_hidden, prm, array_per_lit, b_abs, temp0, q_lim, area, n_items,
+    want_usable,
+):  # fmt: skip
+    """Lit fractions binned from the passages of tracks ``first..first+n-1`` (``offsets`` index the passage rows)."""
+    step_s = prm[_P_STEP]
+    inv_step = 1.0 / step_s
+    out = np.zeros((10, n))
+    steps = np.zeros((n_items, 5, k_steps))
+    usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
+    n_groups = (n + _LANES - 1) // _LANES
+    per_item = (n_groups + n_items - 1) // n_items
+    for item in nb.prange(n_items):
+        lit_kb = np.zeros(k_steps * _LANES)
+        st = np.empty(_N_ROWS * _LANES)
+        for g in range(item * per_item, min(n_groups, (item + 1) * per_item)):
+            i0 = g * _LANES
+            nl = min(_LANES, n - i0)
+            lit_kb[:] = 0.0
+            for j in range(nl):
+                # fleet.illumination._bin_hidden for one track, into column j
+                for q in range(offsets[first + i0 + j], offsets[first + i0 + j + 1]):
+                    a, b, w = p_start[q], p_end[q], p_hidden[q]
+                    if not b > a or w <= 0.0:
+                        continue
+                    density = w / (b - a)
+                    k0 = max(math.floor(a / step_s), 0)
+                    k1 = min(math.floor(b / step_s), k_steps - 1)
+                    for k in range(k0, k1 + 1):
+                        lo = max(a, k * step_s)
+                        hi = min(b, (k + 1) * step_s)
+                        if hi > lo:
+                            lit_kb[k * _LANES + j] += density * (hi - lo)
+                for k in range(k_steps):
+                    lit_kb[k * _LANES + j] = min(max(1.0 - lit_kb[k * _LANES + j] * inv_step, 0.0), 1.0)
+            _step_group(
+                lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, out, steps[item], usable,
+                want_usable, st,
+            )  # fmt: skip
+    return out, steps, usable
+
+
+def _prepare(
     spec: OrbitalDesignSpec,
-    lit: np.ndarray,
+    n: int,
+    k_steps: int,
     sun_distance_m: np.ndarray,
-    altitude_m: np.ndarray,
+    altitude_m: np.ndarray | float,
     step_s: float,
-    years_at_start: float = 0.0,
-) -> TrackCapacity:
-    """``fleet.orbital.simulate_tracks`` compiled: ``lit`` is ``(n, K)``, ``sun_distance_m`` ``(K,)``.
-
-    ``altitude_m`` is a scalar or one value per track. Returns the same ``TrackCapacity``.
-    """
-    lit = np.ascontiguousarray(lit, dtype=np.float64)
-    n, k_steps = lit.shape
+    years_at_start: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Everything that does not depend on a track's state, with the spacecraft modules' own functions."""
     if not step_s > 0.0:
         raise ValueError("step_s must be positive")
     p = spec.payload
@@ -267,19 +330,12 @@ def simulate_tracks_fast(
     env = spec.radiator_environment(alt)
     hk = spec.housekeeping_w
     full = p.full_load_w
-    # state-independent factors, with the reference's own functions and argument shapes (scalar per step)
-    area = np.asarray(spec.array_area_m2, dtype=np.float64)
-    eta = np.asarray(spec.cell_efficiency, dtype=np.float64)
-    pack = np.asarray(spec.packing_factor, dtype=np.float64)
-    bol_w = np.empty(k_steps)
-    d_time = np.empty(k_steps)
-    for k in range(k_steps):
-        years = years_at_start + (k + 0.5) * step_s / SECONDS_PER_YEAR
-        bol_w[k] = area * eta * pack * power.solar_flux_w_m2(sun[k])
-        d_time[k] = power.time_degradation_factor(years, spec.degradation_per_year)
-    cos_i = float(np.clip(1.0, 0.0, 1.0))
+    years = years_at_start + (np.arange(k_steps) + 0.5) * step_s / SECONDS_PER_YEAR
+    bol_w = spec.array_area_m2 * spec.cell_efficiency * spec.packing_factor * power.solar_flux_w_m2(sun)
+    d_time = power.time_degradation_factor(years, spec.degradation_per_year)
     d_rad = float(power.radiation_degradation_factor(0.0))
     d_temp = float(power.temperature_factor(power.REFERENCE_CELL_TEMPERATURE_K))
+    array_per_lit = np.ascontiguousarray(bol_w * d_time * d_rad * d_temp, dtype=np.float64)  # normal incidence
     b_abs = np.ascontiguousarray(np.broadcast_to(thermal.absorbed_flux_w_m2(env), (n,)), dtype=np.float64)
     k_emit = float(thermal.emission_coefficient_w_m2_k4(env))
     temp0 = np.ascontiguousarray(
@@ -289,39 +345,52 @@ def simulate_tracks_fast(
     t_lim = float(np.asarray(spec.junction_max_k, dtype=np.float64) - np.asarray(spec.die_to_radiator_k))
     if t_lim <= 0.0:
         raise ValueError("die_to_radiator_k must be smaller than junction_max_k")
-    rejected = np.ascontiguousarray(
+    q_lim = np.ascontiguousarray(
         np.broadcast_to(spec.radiator_area_m2 * thermal.radiator_net_flux_w_m2(t_lim, env), (n,)), dtype=np.float64
     )
-    n_blocks = max(1, min(n, _BLOCKS_PER_THREAD * nb.get_num_threads()))
-    out, steps = _tracks_kernel(
-        lit,
-        bol_w,
-        d_time,
-        cos_i,
-        d_rad,
-        d_temp,
-        b_abs,
-        temp0,
-        rejected,
-        n_blocks,
-        float(step_s),
-        CONDITIONING_EFFICIENCY,
-        float(hk),
-        float(full),
-        float(p.power_per_accelerator_w),
-        float(p.count),
-        float(spec.heat_capacity_j_k),
-        float(spec.radiator_area_m2),
-        k_emit,
-        t_lim,
-        float(spec.battery_capacity_wh),
-        float(spec.depth_of_discharge),
-        float(np.asarray(params.charge_efficiency)),
-        float(np.asarray(params.discharge_efficiency)),
-        float(np.asarray(params.max_charge_c_rate_per_h)),
-        float(np.asarray(params.max_discharge_c_rate_per_h)),
-        float(np.asarray(params.fade_per_equivalent_cycle)),
-    )
+    eta_c = float(np.asarray(params.charge_efficiency))
+    eta_d = float(np.asarray(params.discharge_efficiency))
+    kc = float(np.asarray(params.max_charge_c_rate_per_h))
+    kd = float(np.asarray(params.max_discharge_c_rate_per_h))
+    hours = step_s / SECONDS_PER_HOUR
+    heat_c = float(spec.heat_capacity_j_k)
+    area = float(spec.radiator_area_m2)
+    prm = np.empty(_N_PARAMS)
+    prm[_P_STEP] = step_s
+    prm[_P_HK] = hk
+    prm[_P_FULL] = full
+    prm[_P_PA] = p.power_per_accelerator_w
+    prm[_P_INV_PA] = 1.0 / p.power_per_accelerator_w
+    prm[_P_COUNT] = p.count
+    prm[_P_C_DT] = heat_c / step_s
+    prm[_P_TLIM] = t_lim
+    prm[_P_C0] = spec.battery_capacity_wh
+    prm[_P_FLOOR] = 1.0 - spec.depth_of_discharge
+    prm[_P_ETA_C] = eta_c
+    prm[_P_INV_ETA_C] = 1.0 / eta_c
+    prm[_P_ETA_D] = eta_d
+    prm[_P_INV_ETA_D] = 1.0 / eta_d
+    prm[_P_KC_H] = kc * hours
+    prm[_P_KD] = kd
+    prm[_P_KD_H] = kd * hours
+    prm[_P_FADE] = float(np.asarray(params.fade_per_equivalent_cycle))
+    prm[_P_HOURS] = hours
+    prm[_P_DIS_SCALE] = eta_d * SECONDS_PER_HOUR / step_s
+    prm[_P_HEAT_C] = heat_c
+    prm[_P_A4] = area * k_emit * step_s
+    prm[_P_DT] = step_s
+    prm[_P_GPU_H] = step_s / 3600.0
+    return prm, array_per_lit, b_abs, temp0, q_lim, area
+
+
+def _n_items(n: int) -> int:
+    groups = (n + _LANES - 1) // _LANES
+    return max(1, min(groups, _ITEMS_PER_THREAD * nb.get_num_threads()))
+
+
+def _result(out: np.ndarray, steps: np.ndarray, usable: np.ndarray, want_usable: bool) -> TrackCapacity:
+    n = out.shape[1]
+    k_steps = steps.shape[2]
     sums = steps.sum(axis=0)
     per_track = {name: out[j] for j, name in enumerate(_TRACK_FIELDS)}
     return TrackCapacity(
@@ -331,4 +400,85 @@ def simulate_tracks_fast(
         step_compute_w=sums[2],
         step_soc_mean=sums[3] / n if n else np.full(k_steps, np.nan),
         step_radiator_mean_k=sums[4] / n if n else np.full(k_steps, np.nan),
+        track_usable_gpus=usable if want_usable else None,
+    )
+
+
+def simulate_tracks_fast(
+    spec: OrbitalDesignSpec,
+    lit: np.ndarray,
+    sun_distance_m: np.ndarray,
+    altitude_m: np.ndarray | float,
+    step_s: float,
+    years_at_start: float = 0.0,
+    *,
+    track_usable: bool = False,
+) -> TrackCapacity:
+    """``fleet.orbital.simulate_tracks`` compiled: ``lit`` is ``(n, K)``, ``sun_distance_m`` ``(K,)``.
+
+    ``altitude_m`` is a scalar or one value per track. Returns the same ``TrackCapacity``; with ``track_usable``
+    it also carries every track's usable accelerators per step, ``(n, K)`` int16.
+    """
+    lit = np.ascontiguousarray(lit, dtype=np.float64)
+    n, k_steps = lit.shape
+    prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
+        spec, n, k_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
+    )
+    out, steps, usable = _tracks_kernel(
+        lit, prm, array_per_lit, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable)
+    )
+    return _result(out, steps, usable, track_usable)
+
+
+def passage_offsets(survey: Survey) -> np.ndarray:
+    """Row of each track's first passage, ``(n + 1,)``: passages of track ``i`` are ``offsets[i]:offsets[i+1]``."""
+    n = survey.shadow_s.shape[0]
+    track = survey.track
+    if track.size > 1 and np.any(track[1:] < track[:-1]):
+        raise ValueError("survey passages must be ordered by track")
+    return np.searchsorted(track, np.arange(n + 1)).astype(np.int64)
+
+
+def simulate_survey_tracks_fast(
+    spec: OrbitalDesignSpec,
+    survey: Survey,
+    n_steps: int,
+    sun_distance_m: np.ndarray,
+    altitude_m: np.ndarray | float,
+    step_s: float,
+    years_at_start: float = 0.0,
+    *,
+    tracks: slice | None = None,
+    track_usable: bool = False,
+    intervals: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> TrackCapacity:
+    """``simulate_tracks_fast(spec, step_lit_fraction(survey, step_s, n_steps, tracks), ...)`` without the lit array.
+
+    The binning of ``fleet.illumination.step_lit_fraction`` runs inside the kernel, per group of tracks, with the
+    same operations, so the results are identical. ``altitude_m`` is a scalar or one value per selected track.
+    ``intervals`` — ``(offsets, start_s, end_s, hidden_s)`` from ``survey_intervals`` — saves recomputing them when
+    a caller walks one survey in several slices.
+    """
+    sl = tracks if tracks is not None else slice(0, survey.shadow_s.shape[0])
+    n = sl.stop - sl.start
+    offsets, start, end, hidden = intervals if intervals is not None else survey_intervals(survey)
+    prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
+        spec, n, n_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
+    )
+    out, steps, usable = _survey_tracks_kernel(
+        sl.start, n, n_steps, offsets, start, end, hidden, prm, array_per_lit, b_abs, temp0, q_lim, area,
+        _n_items(n), bool(track_usable),
+    )  # fmt: skip
+    return _result(out, steps, usable, track_usable)
+
+
+def survey_intervals(survey: Survey) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(offsets, start_s, end_s, hidden_s)``: what ``simulate_survey_tracks_fast`` reads from a survey."""
+    start, end = hidden_intervals(survey)
+    hidden = np.nan_to_num(survey.passages["shadow_s"])
+    return (
+        passage_offsets(survey),
+        np.ascontiguousarray(start, dtype=np.float64),
+        np.ascontiguousarray(end, dtype=np.float64),
+        np.ascontiguousarray(hidden, dtype=np.float64),
     )

@@ -100,6 +100,8 @@ class TrackCapacity:
     step_compute_w: np.ndarray
     step_soc_mean: np.ndarray
     step_radiator_mean_k: np.ndarray
+    #: Usable accelerators of every track and step, ``(n, K)`` int16; only when asked for (``track_usable=True``).
+    track_usable_gpus: np.ndarray | None = None
 
 
 def simulate_tracks(
@@ -109,9 +111,15 @@ def simulate_tracks(
     altitude_m: np.ndarray,
     step_s: float,
     years_at_start: float = 0.0,
+    *,
+    track_usable: bool = False,
 ) -> TrackCapacity:
-    """Step ``n`` tracks through ``K`` steps; ``lit`` is ``(n, K)``, ``sun_distance_m`` is ``(K,)``."""
+    """Step ``n`` tracks through ``K`` steps; ``lit`` is ``(n, K)``, ``sun_distance_m`` is ``(K,)``.
+
+    With ``track_usable`` the result also carries each track's usable accelerators per step, ``(n, K)`` int16.
+    """
     n, k_steps = lit.shape
+    usable = np.zeros((n, k_steps), dtype=np.int16) if track_usable else None
     p = spec.payload
     params = spec.battery_params()
     state = bat.initial_state(params, 1.0, (n,))
@@ -182,6 +190,8 @@ def simulate_tracks(
         soc = state.energy_wh / np.maximum(state.capacity_wh, 1e-12)
         min_soc = np.minimum(min_soc, soc)
         steps["usable"][k] = gpus.sum()
+        if usable is not None:
+            usable[:, k] = gpus
         steps["array"][k] = array_w.sum()
         steps["compute"][k] = compute_w.sum()
         steps["soc"][k] = soc.mean()
@@ -202,4 +212,5 @@ def simulate_tracks(
         step_compute_w=steps["compute"],
         step_soc_mean=steps["soc"],
         step_radiator_mean_k=steps["temp"],
+        track_usable_gpus=usable,
     )
