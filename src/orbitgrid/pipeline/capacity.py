@@ -19,8 +19,7 @@ from orbitgrid.astro.j2 import positions_teme_m, semi_major_axis_m
 from orbitgrid.astro.survey import sun_on_grid_m
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.fleet.ground import GroundSiteCapacity, GroundSiteSpec, site_capacity
-from orbitgrid.fleet.illumination import step_lit_fraction
-from orbitgrid.fleet.kernel import simulate_tracks_fast
+from orbitgrid.fleet.kernel import simulate_survey_tracks_fast, survey_intervals
 from orbitgrid.fleet.orbital import OrbitalDesignSpec, TrackCapacity
 from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.results import RunWriter
@@ -151,11 +150,15 @@ def shell_capacity(
         scenario.design(s.orbits.kind and next(sh.design for sh in scenario.shells if sh.name == s.orbits.name))
     )
     alt = _track_altitude_m(s)
+    intervals = survey_intervals(s.survey)  # passages binned to steps inside the kernel: no (n, K) lit array
     parts: list[TrackCapacity] = []
     for lo in range(0, s.orbits.tracks, chunk):
         sl = slice(lo, min(s.orbits.tracks, lo + chunk))
-        lit = step_lit_fraction(s.survey, grid.step_s, grid.n_steps, sl)
-        parts.append(simulate_tracks_fast(spec, lit, sun_distance, alt[sl], grid.step_s))
+        parts.append(
+            simulate_survey_tracks_fast(
+                spec, s.survey, grid.n_steps, sun_distance, alt[sl], grid.step_s, tracks=sl, intervals=intervals
+            )
+        )
     merged = TrackCapacity(
         **{
             f: (
@@ -164,7 +167,8 @@ def shell_capacity(
                 else np.concatenate([np.atleast_1d(getattr(p, f)) for p in parts])
             )
             for f in TrackCapacity.__dataclass_fields__
-            if not f.startswith("step_") or f in ("step_usable_gpus", "step_array_w", "step_compute_w")
+            if f != "track_usable_gpus"
+            and (not f.startswith("step_") or f in ("step_usable_gpus", "step_array_w", "step_compute_w"))
         },
         step_soc_mean=np.average([p.step_soc_mean for p in parts], axis=0, weights=[p.gpu_hours.size for p in parts]),
         step_radiator_mean_k=np.average(
