@@ -57,7 +57,7 @@ p.omitted{color:#5b6577;font-size:13px;margin:6px 4px;font-style:italic}
 .card .v{font-size:22px;font-weight:600}.card .k{font-size:12px;color:#5b6577}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}
 .wide{overflow-x:auto}th,td{padding:4px 8px;border-bottom:1px solid #e5e8ee;text-align:right;white-space:nowrap}
-th{background:#f0f2f6;font-weight:600}td:first-child,th:first-child{text-align:left}
+th{background:#f0f2f6;font-weight:600;white-space:normal;vertical-align:bottom}td:first-child,th:first-child{text-align:left}
 tr.total td{font-weight:600;border-top:2px solid #c5cbd6}.plot{width:100%}
 footer{color:#5b6577;font-size:12px;text-align:center;padding:12px}
 """
