@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 def young_interval_s(write_s: float, mtbf_s: float) -> float:
     """Young's first-order optimum compute time between checkpoints, s."""
@@ -31,6 +33,21 @@ def daly_interval_s(write_s: float, mtbf_s: float) -> float:
         return mtbf_s
     r = write_s / (2.0 * mtbf_s)
     return math.sqrt(2.0 * write_s * mtbf_s) * (1.0 + math.sqrt(r) / 3.0 + r / 9.0) - write_s
+
+
+def daly_interval_array_s(write_s: float, mtbf_s: np.ndarray) -> np.ndarray:
+    """:func:`daly_interval_s` over an array of MTBFs."""
+    m = np.asarray(mtbf_s, dtype=np.float64)
+    out = np.full(m.shape, np.inf)
+    finite = np.isfinite(m)
+    if write_s <= 0.0:
+        return np.where(finite, 0.0, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = write_s / (2.0 * m)
+        tau = np.sqrt(2.0 * write_s * m) * (1.0 + np.sqrt(r) / 3.0 + r / 9.0) - write_s
+    out[finite] = np.where(write_s >= 2.0 * m[finite], m[finite], tau[finite])
+    out[finite & (m <= 0.0)] = 0.0
+    return out
 
 
 def expected_wall_time_s(work_s: float, tau_s: float, write_s: float, restore_s: float, mtbf_s: float) -> float:

@@ -1,0 +1,773 @@
+"""The discrete-event engine: jobs placed on nodes over time, with faults, checkpoints and preemption.
+
+The engine reads a :class:`~orbitgrid.fleet.nodes.FleetTimeline` (it never sees an orbit) and a
+:class:`~orbitgrid.workloads.jobs.Workload`, and runs the events in ``(time, priority, sequence)`` order:
+
+- *capacity changes* from the timeline (eclipse, battery, heat): when a node's usable GPUs drop below what is busy,
+  victims are chosen (spot before on-demand before reserved, least unsaved work first) and requeued; they keep
+  their last checkpoint, or — with a policy that checkpoints ahead of predictable outages — the work up to the drop;
+- *arrivals*, *completions*, and *faults* drawn per node and cause (``sdc``, ``interrupt``, ``permanent``) from a
+  non-homogeneous Poisson process ``base rate x alive GPUs x rate_scale(t)`` by inverse transform of its cumulative
+  hazard, with the run's ``numpy.random.Generator``. A fault strikes one GPU uniformly among the node's alive GPUs;
+  when that GPU is busy the job on it suffers: silent data corruption rolls back to the last checkpoint and
+  restarts at once, a functional interrupt restarts after the node's recovery time, a permanent failure removes the
+  GPU and requeues the job;
+- after the events of one instant, the policy (injected, :class:`Policy`) orders the queue and places jobs.
+
+Work model. A job's work is in GPU-seconds at the reference speed. On a node with relative speed ``s`` and per-GPU
+fabric bandwidth ``B``, a gang of ``G`` GPUs doing ``c`` seconds of reference compute per step and a ring
+all-reduce of ``A`` bytes per GPU per step advances ``G c / (c / s + 2 (G - 1) A / (G B))`` units per second
+(communication not overlapped with compute: a conservative, documented choice). Gangs never span nodes.
+Batch work is divisible: it starts on as many GPUs as are free (up to its request) and its items are saved as they
+finish, so a fault loses only the in-flight item (``EngineConfig.batch_item_s`` of one GPU). Inference services hold
+their GPUs for their duration and lose no work on a fault (they are stateless); their downtime is what counts.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from bisect import insort
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from orbitgrid.fleet.nodes import FAULT_CAUSES, INTERRUPT, PERMANENT, SDC, FleetTimeline, NodeKind
+from orbitgrid.scheduling.checkpoint import Segment, daly_interval_array_s, daly_interval_s
+from orbitgrid.scheduling.events import EventQueue, Priority
+from orbitgrid.workloads.jobs import Contract, JobKind, Placement, Workload
+
+# Job states
+PENDING, QUEUED, RUNNING, COMPLETED, FAILED = -1, 0, 1, 2, 3
+STATE_NAMES = {PENDING: "pending", QUEUED: "queued", RUNNING: "running", COMPLETED: "completed", FAILED: "failed"}
+
+# Event kinds
+_ARRIVAL, _COMPLETION, _FAULT = 0, 1, 2
+
+# Placement outcomes
+OUTCOMES = ("completed", "checkpoint", "fault", "preempted", "capacity", "horizon")
+_COMPLETED, _FAULT_OUT, _PREEMPTED, _CAPACITY, _HORIZON = 0, 2, 3, 4, 5
+
+
+class Policy(Protocol):
+    """Ordering and placement, injected into the engine."""
+
+    name: str
+    backfill: bool  # EASY backfill behind a blocked head job
+    preempt: bool  # may evict lower contract classes
+    checkpoint_ahead: bool  # writes a checkpoint ahead of a predictable capacity drop
+
+    def within_key(self, eng: Engine, j: int) -> tuple:
+        """Static order of jobs inside one queue class (same tenant, contract, placement, model and size)."""
+        ...
+
+    def key(self, eng: Engine, j: int) -> tuple:
+        """Order between the heads of the queue classes, evaluated at each dispatch (may depend on state)."""
+        ...
+
+    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Engine knobs. ``max_restarts``: a job restarted more often fails (a crash loop). ``max_blocked_per_dispatch``:
+    a dispatch stops after examining this many jobs that fit somewhere but could not be placed (the analogue of
+    Slurm's ``bf_max_job_test``), bounding the cost of a dispatch on a long queue. ``backfill_interval_s``: the
+    backfill scan behind a blocked head runs at most this often (Slurm's ``bf_interval``); between scans a dispatch
+    stops at the first job it cannot place."""
+
+    max_restarts: int = 100
+    batch_item_s: float = 300.0
+    reservation_candidates: int = 64
+    max_blocked_per_dispatch: int = 200
+    backfill_interval_s: float = 60.0
+    record_utilization: bool = True
+
+
+@dataclass
+class EngineResult:
+    """Everything a run produced, as arrays ready for Parquet and metrics."""
+
+    state: np.ndarray
+    node: np.ndarray
+    first_start_s: np.ndarray
+    end_s: np.ndarray
+    done_work: np.ndarray
+    useful_gpu_s: np.ndarray
+    delivered_gpu_s: np.ndarray
+    lost_work: np.ndarray
+    restarts: np.ndarray
+    preemptions: np.ndarray
+    energy_j: np.ndarray
+    checkpoint_interval_s: np.ndarray
+    placements: dict[str, np.ndarray]
+    faults: dict[str, np.ndarray]
+    busy_changes: dict[str, np.ndarray]
+    events: int
+    failure_reason: dict[int, str] = field(default_factory=dict)
+
+
+class Engine:
+    """One run of a workload on a fleet. Build, then :meth:`run`."""
+
+    def __init__(
+        self,
+        fleet: FleetTimeline,
+        workload: Workload,
+        policy: Policy,
+        rng: np.random.Generator,
+        config: EngineConfig | None = None,
+        horizon_s: float | None = None,
+    ) -> None:
+        self.fleet = fleet
+        self.nodes = fleet.nodes
+        self.jobs = workload.jobs
+        self.workload = workload
+        self.policy = policy
+        self.rng = rng
+        self.config = config or EngineConfig()
+        self.horizon_s = fleet.horizon_s if horizon_s is None else horizon_s
+        self.step_s = fleet.step_s
+        self.q = EventQueue()
+        nodes, jobs = self.nodes, self.jobs
+        n_nodes, n_jobs = len(nodes), len(jobs)
+        # --- node state (python lists: scalar access in handlers is several times faster than numpy) ---
+        self.installed: list[int] = nodes.gpus.astype(int).tolist()
+        self.failed = [0] * n_nodes
+        self.usable_tl: list[int] = fleet.usable_gpus[:, 0].astype(int).tolist()
+        self.busy = [0] * n_nodes
+        self.running: list[list[int]] = [[] for _ in range(n_nodes)]
+        self.free_arr = np.array([self._cap(n) for n in range(n_nodes)], dtype=np.int64)
+        self.speed: list[float] = nodes.speed.astype(float).tolist()
+        self.fabric: list[float] = nodes.fabric_bytes_s.astype(float).tolist()
+        self.power_w: list[float] = nodes.power_per_gpu_w.astype(float).tolist()
+        self.recovery: list[float] = nodes.recovery_s.astype(float).tolist()
+        self.base_rate = nodes.base_rate_per_gpu_s.astype(float)
+        self.fault_version = [[0, 0, 0] for _ in range(n_nodes)]
+        # --- job state ---
+        self.kind: list[int] = jobs.kind.astype(int).tolist()
+        self.gpus: list[int] = jobs.gpus.astype(int).tolist()
+        self.contract: list[int] = jobs.contract.astype(int).tolist()
+        self.preemptible: list[bool] = jobs.preemptible.astype(bool).tolist()
+        self.submit: list[float] = jobs.submit_s.astype(float).tolist()
+        self.tenant: list[int] = jobs.tenant.astype(int).tolist()
+        work = np.where(jobs.kind == JobKind.INFERENCE, jobs.duration_s, jobs.work_gpu_s)
+        self.work: list[float] = work.astype(float).tolist()
+        self.state = [PENDING] * n_jobs
+        self.node_of = [-1] * n_jobs
+        self.alloc = [0] * n_jobs
+        self.seg: list[Segment | None] = [None] * n_jobs
+        self.seg_start = [0.0] * n_jobs
+        self.done = [0.0] * n_jobs
+        self.version = [0] * n_jobs
+        self.first_start = [math.nan] * n_jobs
+        self.end = [math.nan] * n_jobs
+        self.useful_gpu_s = [0.0] * n_jobs
+        self.delivered_gpu_s = [0.0] * n_jobs
+        self.lost = [0.0] * n_jobs
+        self.restarts = [0] * n_jobs
+        self.preemptions = [0] * n_jobs
+        self.energy_j = [0.0] * n_jobs
+        self.tau = [math.nan] * n_jobs
+        self.end_est = [math.inf] * n_jobs
+        self._last_backfill = -math.inf
+        self.queue_classes: dict[tuple[int, int, int, int, int], list[tuple[tuple, int]]] = {}
+        self.n_queued = 0
+        self.tenant_busy = [0] * max(len(jobs.tenants), 1)
+        self.preemptible_busy = [0, 0, 0]  # GPUs held by preemptible jobs, per contract class
+        self.tenant_used_gpu_s = [0.0] * max(len(jobs.tenants), 1)
+        self.failure_reason: dict[int, str] = {}
+        # records
+        self._pl: list[tuple[int, int, float, float, int, int]] = []
+        self._faults: list[tuple[float, int, int, int, float]] = []
+        self._busy_t: list[float] = []
+        self._busy_node: list[int] = []
+        self._busy_delta: list[int] = []
+        self._masks: dict[tuple[int, int], np.ndarray] = {}
+        self._mask_key = list(
+            zip(jobs.placement.astype(int).tolist(), jobs.gpu_model.astype(int).tolist(), strict=True)
+        )
+        self._dirty = False
+        self.now = 0.0
+
+    # ----------------------------------------------------------------------------------------------- helpers ---
+    def _cap(self, n: int) -> int:
+        return max(min(self.usable_tl[n], self.installed[n] - self.failed[n]), 0)
+
+    def free(self, n: int) -> int:
+        return self._cap(n) - self.busy[n]
+
+    def mask(self, j: int) -> np.ndarray:
+        """Nodes that may ever run job ``j`` (placement, GPU model, size)."""
+        key = self._mask_key[j]
+        m = self._masks.get(key)
+        if m is None:
+            placement, model = key
+            nodes = self.nodes
+            m = np.ones(len(nodes), dtype=bool)
+            if placement == Placement.ORBIT:
+                m &= nodes.kind == NodeKind.ORBITAL
+            elif placement == Placement.GROUND:
+                m &= nodes.kind == NodeKind.GROUND
+            if model >= 0:
+                m &= nodes.gpu_model == self.jobs.gpu_models[model]
+            self._masks[key] = m
+        return m
+
+    def rate(self, j: int, n: int, g: int) -> float:
+        """Work units (reference GPU-seconds) per second for job ``j`` on ``g`` GPUs of node ``n``."""
+        s = self.speed[n]
+        if self.kind[j] == JobKind.INFERENCE:
+            return 1.0
+        if self.kind[j] == JobKind.BATCH or g == 1:
+            return g * s
+        c = float(self.jobs.step_compute_s[j])
+        a = float(self.jobs.allreduce_bytes_per_step[j])
+        comm = 2.0 * (g - 1) / g * a / self.fabric[n] if a > 0.0 else 0.0
+        return g * c / (c / s + comm)
+
+    def rates(self, j: int, nodes: np.ndarray, g: np.ndarray | int) -> np.ndarray:
+        """:meth:`rate` for many nodes at once."""
+        s = self.nodes.speed[nodes]
+        g_arr = np.broadcast_to(np.asarray(g, dtype=np.float64), s.shape)
+        if self.kind[j] == JobKind.INFERENCE:
+            return np.ones_like(s)
+        if self.kind[j] == JobKind.BATCH:
+            return g_arr * s
+        c = float(self.jobs.step_compute_s[j])
+        a = float(self.jobs.allreduce_bytes_per_step[j])
+        comm = 2.0 * (g_arr - 1.0) / g_arr * a / self.nodes.fabric_bytes_s[nodes]
+        return g_arr * c / (c / s + comm)
+
+    def gang_rate_per_s(self, j: int, n: int, g: int) -> float:
+        """Faults per second hitting a gang of ``g`` GPUs of node ``n`` at the orbit-mean rate (all causes)."""
+        return g * float(self.base_rate[n].sum())
+
+    def checkpoint_intervals(self, j: int, nodes: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """:meth:`checkpoint_interval` for many nodes at once."""
+        tau = float(self.jobs.checkpoint_interval_s[j])
+        if math.isfinite(tau) and tau > 0.0:
+            return np.full(nodes.size, tau)
+        lam = g * self.base_rate[nodes].sum(axis=1)
+        with np.errstate(divide="ignore"):
+            mtbf = np.where(lam > 0.0, 1.0 / lam, np.inf)
+        return daly_interval_array_s(float(self.jobs.checkpoint_write_s[j]), mtbf)
+
+    def checkpoint_interval(self, j: int, n: int, g: int) -> float:
+        """The job's interval, or Daly's optimum for the node's failure rate when the job leaves it open."""
+        tau = float(self.jobs.checkpoint_interval_s[j])
+        if math.isfinite(tau) and tau > 0.0:
+            return tau
+        lam = self.gang_rate_per_s(j, n, g)
+        return daly_interval_s(float(self.jobs.checkpoint_write_s[j]), 1.0 / lam if lam > 0.0 else math.inf)
+
+    def expected_end(self, j: int) -> float:
+        return self.end_est[j]
+
+    def _record_busy(self, t: float, n: int, delta: int) -> None:
+        if self.config.record_utilization:
+            self._busy_t.append(t)
+            self._busy_node.append(n)
+            self._busy_delta.append(delta)
+
+    # ------------------------------------------------------------------------------------------ job actions ---
+    def start(self, j: int, n: int, t: float, g: int | None = None) -> None:
+        g = self.gpus[j] if g is None else g
+        if g > self.free(n) or g < 1:
+            raise RuntimeError(f"policy placed job {j} ({g} GPUs) on node {n} with {self.free(n)} free")
+        self.state[j] = RUNNING
+        self.node_of[j] = n
+        self.alloc[j] = g
+        self.busy[n] += g
+        self.free_arr[n] -= g
+        self.running[n].append(j)
+        self.tenant_busy[self.tenant[j]] += g
+        if self._is_preemptible(j):
+            self.preemptible_busy[self.contract[j]] += g
+        self._record_busy(t, n, g)
+        if math.isnan(self.first_start[j]):
+            self.first_start[j] = t
+        self._new_segment(j, t, restore=0.0 if self.done[j] == 0.0 else float(self.jobs.restore_s[j]))
+
+    def _new_segment(self, j: int, t0: float, restore: float) -> None:
+        n, g = self.node_of[j], self.alloc[j]
+        kind = self.kind[j]
+        saves = kind == JobKind.TRAINING
+        tau = self.checkpoint_interval(j, n, g) if saves else math.inf
+        self.tau[j] = tau
+        seg = Segment(t0, self.rate(j, n, g), tau, float(self.jobs.checkpoint_write_s[j]), restore, saves)
+        self.seg[j] = seg
+        self.seg_start[j] = t0
+        self.version[j] += 1
+        end = seg.finish_time(self.work[j] - self.done[j])
+        self.end_est[j] = end
+        if end <= self.horizon_s:
+            self.q.push(end, Priority.COMPLETION, _COMPLETION, j, self.version[j])
+
+    def _close_segment(self, j: int, t: float, kept: float, outcome: int) -> None:
+        """Account the segment ending at ``t``: ``kept`` work is added to the job's saved work."""
+        seg = self.seg[j]
+        assert seg is not None
+        n, g = self.node_of[j], self.alloc[j]
+        start = self.seg_start[j]
+        dur = max(t - start, 0.0)
+        progress = seg.progress(t)
+        self.done[j] = min(self.done[j] + kept, self.work[j])
+        self.lost[j] += max(progress - kept, 0.0)
+        self.delivered_gpu_s[j] += dur * g
+        if seg.rate > 0.0:
+            self.useful_gpu_s[j] += kept / seg.rate * g
+        self.energy_j[j] += dur * g * self.power_w[n]
+        self.tenant_used_gpu_s[self.tenant[j]] += dur * g
+        self._pl.append((j, n, start, t, g, outcome))
+
+    def _release(self, j: int, t: float) -> None:
+        n, g = self.node_of[j], self.alloc[j]
+        self.busy[n] -= g
+        self.free_arr[n] += g
+        self.running[n].remove(j)
+        self.tenant_busy[self.tenant[j]] -= g
+        if self._is_preemptible(j):
+            self.preemptible_busy[self.contract[j]] -= g
+        self._record_busy(t, n, -g)
+        self.alloc[j] = 0
+        self.seg[j] = None
+        self.version[j] += 1
+        self._dirty = True
+
+    def _requeue(self, j: int, t: float) -> None:
+        self.restarts[j] += 1
+        if self.restarts[j] > self.config.max_restarts:
+            self.state[j] = FAILED
+            self.end[j] = t
+            self.failure_reason[j] = f"more than {self.config.max_restarts} restarts"
+            return
+        self._enqueue(j)
+
+    def _class_of(self, j: int) -> tuple[int, int, int, int, int]:
+        g_min = 1 if self.kind[j] == JobKind.BATCH else self.gpus[j]
+        placement, model = self._mask_key[j]
+        return (self.tenant[j], self.contract[j], placement, model, g_min)
+
+    def _enqueue(self, j: int) -> None:
+        self.state[j] = QUEUED
+        lst = self.queue_classes.setdefault(self._class_of(j), [])
+        insort(lst, (self.policy.within_key(self, j), j))
+        self.n_queued += 1
+        self._dirty = True
+
+    def queued_jobs(self) -> list[int]:
+        """Every queued job (any order)."""
+        return [j for lst in self.queue_classes.values() for _, j in lst]
+
+    def evict(self, j: int, t: float, outcome: int, predictable: bool = False) -> None:
+        """Stop job ``j`` at ``t`` and requeue it with its saved work."""
+        seg = self.seg[j]
+        assert seg is not None
+        kept = seg.saved_if_checkpoint_ends_at(t) if predictable and self.policy.checkpoint_ahead else seg.saved(t)
+        if self.kind[j] == JobKind.BATCH:
+            kept = max(seg.progress(t) - self._batch_item_loss(j, seg, t), 0.0) if outcome == _FAULT_OUT else kept
+        self._close_segment(j, t, kept, outcome)
+        self._release(j, t)
+        if outcome == _PREEMPTED:
+            self.preemptions[j] += 1
+        if self.kind[j] == JobKind.INFERENCE and self.done[j] >= self.work[j]:
+            self._complete(j, t)
+        else:
+            self._requeue(j, t)
+
+    def _batch_item_loss(self, j: int, seg: Segment, t: float) -> float:
+        per_gpu = seg.rate / max(self.alloc[j], 1)
+        return min(seg.progress(t), per_gpu * self.config.batch_item_s)
+
+    def _complete(self, j: int, t: float) -> None:
+        self.state[j] = COMPLETED
+        self.end[j] = t
+
+    # --------------------------------------------------------------------------------------------- handlers ---
+    def _on_arrival(self, j: int, t: float) -> None:
+        m = self.mask(j)
+        biggest = int(self.nodes.gpus[m].max()) if m.any() else 0
+        g_min = 1 if self.kind[j] == JobKind.BATCH else self.gpus[j]
+        if biggest < g_min:
+            self.state[j] = FAILED
+            self.end[j] = t
+            self.failure_reason[j] = "no node can ever hold it (placement, GPU model or gang size)"
+            return
+        self._enqueue(j)
+
+    def _on_completion(self, j: int, version: int, t: float) -> None:
+        if version != self.version[j] or self.state[j] != RUNNING:
+            return
+        remaining = self.work[j] - self.done[j]
+        self._close_segment(j, t, remaining, _COMPLETED)
+        self.done[j] = self.work[j]
+        self._release(j, t)
+        self._complete(j, t)
+
+    def _on_capacity(self, n: int, usable: int, t: float) -> None:
+        old = self._cap(n)
+        self.usable_tl[n] = usable
+        new = self._cap(n)
+        self.free_arr[n] += new - old
+        if new > old:
+            self._dirty = True
+        if self.busy[n] > new:
+            self._shed(n, t, _CAPACITY, predictable=True)
+
+    def _shed(self, n: int, t: float, outcome: int, predictable: bool) -> None:
+        """Evict (or shrink batch jobs) on node ``n`` until its busy GPUs fit its capacity."""
+        cap = self._cap(n)
+        victims = sorted(
+            self.running[n], key=lambda j: (-self.contract[j], self.kind[j] != JobKind.BATCH, self._unsaved(j, t), j)
+        )
+        for j in victims:
+            excess = self.busy[n] - cap
+            if excess <= 0:
+                break
+            if self.kind[j] == JobKind.BATCH and self.alloc[j] > excess:
+                self._shrink(j, t, self.alloc[j] - excess)
+            else:
+                self.evict(j, t, outcome, predictable)
+
+    def _shrink(self, j: int, t: float, g_new: int) -> None:
+        seg = self.seg[j]
+        assert seg is not None
+        n = self.node_of[j]
+        self._close_segment(j, t, seg.progress(t), outcome=_CAPACITY)
+        delta = self.alloc[j] - g_new
+        self.busy[n] -= delta
+        self.free_arr[n] += delta
+        self.tenant_busy[self.tenant[j]] -= delta
+        if self._is_preemptible(j):
+            self.preemptible_busy[self.contract[j]] -= delta
+        self._record_busy(t, n, -delta)
+        self.alloc[j] = g_new
+        self._new_segment(j, t, restore=0.0)
+
+    def _is_preemptible(self, j: int) -> bool:
+        return self.contract[j] == Contract.SPOT or self.preemptible[j]
+
+    def _unsaved(self, j: int, t: float) -> float:
+        seg = self.seg[j]
+        return 0.0 if seg is None else seg.progress(t) - seg.saved(t)
+
+    # faults -------------------------------------------------------------------------------------------------
+    def _schedule_fault(self, n: int, cause: int, t: float) -> None:
+        self.fault_version[n][cause] += 1
+        alive = self.installed[n] - self.failed[n]
+        lam = float(self.base_rate[n, cause]) * alive
+        if lam <= 0.0:
+            return
+        e = float(self.rng.exponential()) / lam
+        scale = self.fleet.rate_scale
+        if scale is None or cause == PERMANENT:
+            t_next = t + e
+        else:
+            h = self.fleet.cumulative_hazard(n)
+            k = min(int(t // self.step_s), self.fleet.n_steps - 1)
+            h_t = h[k] + float(scale[n, k]) * (t - k * self.step_s)
+            target = h_t + e
+            if target >= h[-1]:
+                return
+            k2 = int(np.searchsorted(h, target, side="right")) - 1
+            s = float(scale[n, k2])
+            t_next = k2 * self.step_s + ((target - h[k2]) / s if s > 0 else 0.0)
+            t_next = max(t_next, t)
+        if t_next < self.horizon_s:
+            self.q.push(t_next, Priority.FAULT, _FAULT, n, cause * (1 << 40) + self.fault_version[n][cause])
+
+    def _on_fault(self, n: int, payload: int, t: float) -> None:
+        cause, version = divmod(payload, 1 << 40)
+        if version != self.fault_version[n][cause]:
+            return
+        alive = self.installed[n] - self.failed[n]
+        slot = int(self.rng.integers(alive)) if alive > 0 else 0
+        hit = -1
+        acc = 0
+        for j in self.running[n]:
+            acc += self.alloc[j]
+            if slot < acc:
+                hit = j
+                break
+        lost_before = self.lost[hit] if hit >= 0 else 0.0
+        if cause == PERMANENT:
+            self.failed[n] += 1
+            self.free_arr[n] = self._cap(n) - self.busy[n]
+            if hit >= 0:
+                self.evict(hit, t, _FAULT_OUT)
+            if self.busy[n] > self._cap(n):
+                self._shed(n, t, _CAPACITY, predictable=False)
+            for c in (SDC, INTERRUPT, PERMANENT):  # alive count changed: redraw (memoryless, exact)
+                self._schedule_fault(n, c, t)
+        else:
+            if hit >= 0:
+                self._rollback(hit, t, delay=self.recovery[n] if cause == INTERRUPT else 0.0)
+            self._schedule_fault(n, cause, t)
+        lost = (self.lost[hit] - lost_before) if hit >= 0 else 0.0
+        self._faults.append((t, n, cause, hit, lost))
+
+    def _rollback(self, j: int, t: float, delay: float) -> None:
+        """Roll job ``j`` back to its last saved work and restart on the same GPUs after ``delay``."""
+        seg = self.seg[j]
+        assert seg is not None
+        if self.kind[j] == JobKind.INFERENCE:
+            kept = seg.progress(t)
+        elif self.kind[j] == JobKind.BATCH:
+            kept = max(seg.progress(t) - self._batch_item_loss(j, seg, t), 0.0)
+        else:
+            kept = seg.saved(t)
+        self._close_segment(j, t, kept, _FAULT_OUT)
+        self.restarts[j] += 1
+        if self.restarts[j] > self.config.max_restarts:
+            self._release(j, t)
+            self.state[j] = FAILED
+            self.end[j] = t
+            self.failure_reason[j] = f"more than {self.config.max_restarts} restarts"
+            return
+        restore = float(self.jobs.restore_s[j]) if self.kind[j] == JobKind.TRAINING else 0.0
+        self._new_segment(j, t + delay, restore=restore)
+        self.seg_start[j] = t  # the recovery time is delivered (held) GPU time too
+
+    # ------------------------------------------------------------------------------------------- dispatch ---
+    def dispatch(self, t: float) -> None:
+        """Place queued jobs: a lazy merge of the queue classes' heads in the policy's order.
+
+        A class whose smallest gang cannot fit any node of its mask right now is skipped without looking at its
+        jobs, so a dispatch costs in proportion to the jobs that fit, not to the queue length.
+        """
+        if not self.n_queued:
+            return
+        policy = self.policy
+        max_free_cache: dict[tuple[int, int], int] = {}
+
+        def max_free(mask_key: tuple[int, int], m: np.ndarray) -> int:
+            mf = max_free_cache.get(mask_key)
+            if mf is None:
+                sub = self.free_arr[m]
+                mf = int(sub.max()) if sub.size else 0
+                max_free_cache[mask_key] = mf
+            return mf
+
+        if int(self.free_arr.max(initial=0)) <= 0 and not policy.preempt:
+            return
+        heads: list[tuple[tuple, int, tuple[int, int, int, int, int]]] = []
+        for ck, lst in self.queue_classes.items():
+            if lst:
+                j = lst[0][1]
+                heads.append((policy.key(self, j), 0, ck))
+        heapq.heapify(heads)
+        reserved: tuple[int, float, int] | None = None
+        blocked = 0
+        backfill = policy.backfill and t >= self._last_backfill + self.config.backfill_interval_s
+        if backfill:
+            self._last_backfill = t
+        while heads:
+            _, idx, ck = heapq.heappop(heads)
+            lst = self.queue_classes[ck]
+            if idx >= len(lst):
+                continue
+            j = lst[idx][1]
+            g_min = ck[4]
+            mkey = (ck[2], ck[3])
+            m = self.mask(j)
+            placed = False
+            fits = max_free(mkey, m) >= g_min
+            if fits:
+                cand = np.flatnonzero(m & (self.free_arr >= g_min))
+                if reserved is not None:
+                    cand = self._respect_reservation(j, cand, reserved, t)
+                if cand.size:
+                    n = policy.choose_node(self, j, cand, t)
+                    if n is not None:
+                        g = min(self.gpus[j], self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+                        del lst[idx]
+                        self.n_queued -= 1
+                        self.start(j, n, t, g)
+                        max_free_cache.clear()
+                        placed = True
+            if not placed and policy.preempt and self._try_preempt(j, t, lst, idx):
+                max_free_cache.clear()
+                placed = True
+            if placed:
+                if idx < len(lst):
+                    heapq.heappush(heads, (policy.key(self, lst[idx][1]), idx, ck))
+                continue
+            if not backfill:
+                break
+            if reserved is None:
+                reserved = self._reservation(j, t)
+            if fits:
+                blocked += 1
+                if blocked >= self.config.max_blocked_per_dispatch:
+                    break
+                if idx + 1 < len(lst):
+                    heapq.heappush(heads, (policy.key(self, lst[idx + 1][1]), idx + 1, ck))
+
+    def _respect_reservation(self, j: int, cand: np.ndarray, reserved: tuple[int, float, int], t: float) -> np.ndarray:
+        node, shadow, extra = reserved
+        if node < 0 or not np.any(cand == node):
+            return cand
+        g = self.gpus[j]
+        n_est = min(self.gpus[j], self.free(node)) if self.kind[j] == JobKind.BATCH else g
+        end = t + self.work[j] / max(self.rate(j, node, n_est), 1e-12)
+        if end <= shadow or g <= extra:
+            return cand
+        return cand[cand != node]
+
+    def _reservation(self, j: int, t: float) -> tuple[int, float, int]:
+        """EASY: the earliest time job ``j`` could start on one node, from running jobs' expected ends."""
+        g = self.gpus[j]
+        idx = np.flatnonzero(self.mask(j))
+        ok = idx[self.nodes.gpus[idx] >= g]
+        if ok.size == 0:
+            return (-1, math.inf, 0)
+        if ok.size > self.config.reservation_candidates:
+            part = np.argpartition(-self.free_arr[ok], self.config.reservation_candidates)
+            ok = ok[part[: self.config.reservation_candidates]]
+        best = (-1, math.inf, 0)
+        for n in ok.tolist():
+            free = self.free(n)
+            cap = self._cap(n)
+            if cap < g:
+                continue
+            ends = sorted((self.expected_end(r), self.alloc[r]) for r in self.running[n])
+            shadow = t
+            for e, a in ends:
+                if free >= g:
+                    break
+                free += a
+                shadow = e
+            if free >= g and shadow < best[1]:
+                best = (n, shadow, free - g)
+        return best
+
+    def _try_preempt(self, j: int, t: float, lst: list[tuple[tuple, int]], idx: int) -> bool:
+        """Evict preemptible lower-class jobs on the node where the fewest GPUs must be freed."""
+        g = self.gpus[j]
+        c = self.contract[j]
+        if sum(self.preemptible_busy[c + 1 :]) <= 0:
+            return False
+        m = self.mask(j)
+        best: tuple[int, int, list[int]] | None = None
+        for n in np.flatnonzero(m & (self.free_arr + self.busy_arr_view() >= g) & (self.free_arr < g)).tolist():
+            victims = [r for r in self.running[n] if self.contract[r] > c and self._is_preemptible(r)]
+            if not victims:
+                continue
+            victims.sort(key=lambda r: (-self.contract[r], self._unsaved(r, t), r))
+            free = self.free(n)
+            chosen: list[int] = []
+            for r in victims:
+                if free >= g:
+                    break
+                chosen.append(r)
+                free += self.alloc[r]
+            if free >= g:
+                cost = sum(self.alloc[r] for r in chosen)
+                if best is None or cost < best[0]:
+                    best = (cost, n, chosen)
+        if best is None:
+            return False
+        _, n, chosen = best
+        del lst[idx]
+        self.n_queued -= 1
+        for r in chosen:
+            self.evict(r, t, _PREEMPTED)
+        self.start(j, n, t)
+        return True
+
+    def busy_arr_view(self) -> np.ndarray:
+        return np.asarray(self.busy, dtype=np.int64)
+
+    # ------------------------------------------------------------------------------------------------- run ---
+    def run(self) -> EngineResult:
+        jobs = self.jobs
+        for j, ts in enumerate(jobs.submit_s.tolist()):
+            if ts < self.horizon_s:
+                self.q.push(ts, Priority.ARRIVAL, _ARRIVAL, j, 0)
+        for n in range(len(self.nodes)):
+            for c in range(len(FAULT_CAUSES)):
+                self._schedule_fault(n, c, 0.0)
+        cap_t, cap_n, cap_u = self.fleet.changes()
+        cap_t_l, cap_n_l, cap_u_l = cap_t.tolist(), cap_n.tolist(), cap_u.tolist()
+        ci, n_cap = 0, len(cap_t_l)
+        horizon = self.horizon_s
+        q = self.q
+        events = 0
+        while True:
+            t_heap = q.peek_time()
+            t_cap = cap_t_l[ci] if ci < n_cap else math.inf
+            t = min(t_heap, t_cap)
+            if t >= horizon:
+                break
+            if t_cap <= t_heap:
+                self._on_capacity(cap_n_l[ci], cap_u_l[ci], t_cap)
+                ci += 1
+            else:
+                _, _, _, kind, a, b = q.pop()
+                if kind == _ARRIVAL:
+                    self._on_arrival(a, t)
+                elif kind == _COMPLETION:
+                    self._on_completion(a, b, t)
+                else:
+                    self._on_fault(a, b, t)
+            events += 1
+            self.now = t
+            if self._dirty:
+                t_next = min(q.peek_time(), cap_t_l[ci] if ci < n_cap else math.inf)
+                if t_next > t:
+                    self._dirty = False
+                    self.dispatch(t)
+        self._finish(horizon)
+        return self._result(events)
+
+    def _finish(self, horizon: float) -> None:
+        for n in range(len(self.nodes)):
+            for j in list(self.running[n]):
+                seg = self.seg[j]
+                assert seg is not None
+                kept = seg.progress(horizon) if self.kind[j] != JobKind.TRAINING else seg.saved(horizon)
+                self._close_segment(j, horizon, kept, _HORIZON)
+                # the job is still running at the horizon: its unsaved progress is not lost yet
+                self.lost[j] -= max(seg.progress(horizon) - kept, 0.0)
+
+    def _result(self, events: int) -> EngineResult:
+        pl = np.array(self._pl, dtype=np.float64).reshape(-1, 6)
+        ft = np.array(self._faults, dtype=np.float64).reshape(-1, 5)
+        return EngineResult(
+            state=np.array(self.state, dtype=np.int8),
+            node=np.array(self.node_of, dtype=np.int64),
+            first_start_s=np.array(self.first_start),
+            end_s=np.array(self.end),
+            done_work=np.array(self.done),
+            useful_gpu_s=np.array(self.useful_gpu_s),
+            delivered_gpu_s=np.array(self.delivered_gpu_s),
+            lost_work=np.array(self.lost),
+            restarts=np.array(self.restarts, dtype=np.int32),
+            preemptions=np.array(self.preemptions, dtype=np.int32),
+            energy_j=np.array(self.energy_j),
+            checkpoint_interval_s=np.array(self.tau),
+            placements={
+                "job": pl[:, 0].astype(np.int64),
+                "node": pl[:, 1].astype(np.int64),
+                "start_s": pl[:, 2],
+                "end_s": pl[:, 3],
+                "gpus": pl[:, 4].astype(np.int32),
+                "outcome": pl[:, 5].astype(np.int8),
+            },
+            faults={
+                "t_s": ft[:, 0],
+                "node": ft[:, 1].astype(np.int64),
+                "cause": ft[:, 2].astype(np.int8),
+                "job": ft[:, 3].astype(np.int64),
+                "lost_work": ft[:, 4],
+            },
+            busy_changes={
+                "t_s": np.array(self._busy_t),
+                "node": np.array(self._busy_node, dtype=np.int64),
+                "delta": np.array(self._busy_delta, dtype=np.int64),
+            },
+            events=events,
+            failure_reason=dict(self.failure_reason),
+        )

@@ -1,0 +1,234 @@
+"""Scheduling policies: queue order and node choice, injected into the engine (``scheduling.engine.Policy``).
+
+- :class:`FifoBackfill` — first come first served with EASY backfill (Lifka, "The ANL/IBM SP scheduling system",
+  JSSPP 1995): the blocked head job gets a reservation on the node where it can start earliest; later jobs may start
+  only if they do not delay it. Runtime estimates are the jobs' true work at the node's rate (perfect estimates).
+- :class:`ContractPriority` — reserved > on-demand > spot, preemption of lower classes (a tenant's jobs count as
+  reserved up to its ``reserved_gpus``; beyond that they queue as on-demand).
+- :class:`PowerAware` — wraps another policy: never starts a gang on a node whose capacity timeline (eclipse,
+  battery floor, heat) drops below what it needs before the job's next checkpoint, or whose trapped-proton rate
+  scale over that window exceeds ``saa_threshold`` (the South Atlantic Anomaly); and writes a checkpoint ahead of
+  predictable capacity drops so evictions lose nothing.
+- :class:`Hybrid` — chooses orbit or ground per job by the expected cost of running it there: energy price, the
+  fabric's effect on a gang's speed (communication-heavy training prefers nodes with a fast fabric), and a user
+  latency budget for inference services.
+- :class:`FairShare` — orders by each tenant's GPU-seconds used divided by its share (weighted max-min fairness).
+
+Node choice among the nodes that fit now is best fit (fewest free GPUs left), ties to the lowest node index.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orbitgrid.fleet.nodes import NodeKind
+from orbitgrid.workloads.jobs import Contract, JobKind
+
+if TYPE_CHECKING:
+    from orbitgrid.scheduling.engine import Engine
+
+
+def best_fit(eng: Engine, j: int, candidates: np.ndarray) -> int:
+    free = eng.free_arr[candidates]
+    return int(candidates[int(np.argmin(free))])
+
+
+@dataclass
+class FifoBackfill:
+    name: str = "fifo-backfill"
+    backfill: bool = True
+    preempt: bool = False
+    checkpoint_ahead: bool = False
+
+    def within_key(self, eng: Engine, j: int) -> tuple:
+        return (eng.submit[j], j)
+
+    def key(self, eng: Engine, j: int) -> tuple:
+        return (eng.submit[j], j)
+
+    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+        return best_fit(eng, j, candidates)
+
+
+@dataclass
+class ContractPriority:
+    name: str = "priority"
+    backfill: bool = True
+    preempt: bool = True
+    checkpoint_ahead: bool = False
+    reserved_gpus: dict[int, int] = field(default_factory=dict)  # tenant index -> reserved GPUs
+
+    def effective_contract(self, eng: Engine, j: int) -> int:
+        c = eng.contract[j]
+        if c == Contract.RESERVED:
+            quota = self.reserved_gpus.get(eng.tenant[j])
+            if quota is not None and eng.tenant_busy[eng.tenant[j]] + eng.gpus[j] > quota:
+                return int(Contract.ON_DEMAND)
+        return c
+
+    def within_key(self, eng: Engine, j: int) -> tuple:
+        return (-int(eng.jobs.priority[j]), eng.submit[j], j)
+
+    def key(self, eng: Engine, j: int) -> tuple:
+        return (self.effective_contract(eng, j), -int(eng.jobs.priority[j]), eng.submit[j], j)
+
+    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+        return best_fit(eng, j, candidates)
+
+
+@dataclass
+class FairShare:
+    name: str = "fair-share"
+    backfill: bool = True
+    preempt: bool = False
+    checkpoint_ahead: bool = False
+    shares: dict[int, float] = field(default_factory=dict)  # tenant index -> weight (default 1)
+
+    def within_key(self, eng: Engine, j: int) -> tuple:
+        return (eng.submit[j], j)
+
+    def key(self, eng: Engine, j: int) -> tuple:
+        """Tenants ordered by GPU-seconds used (finished segments plus GPUs busy now x elapsed) per share."""
+        ten = eng.tenant[j]
+        used = eng.tenant_used_gpu_s[ten] + eng.tenant_busy[ten] * eng.step_s
+        return (used / self.shares.get(ten, 1.0), eng.submit[j], j)
+
+    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+        return best_fit(eng, j, candidates)
+
+
+@dataclass
+class PowerAware:
+    """Wraps ``base``: filters nodes whose timeline would stop the gang before its next checkpoint."""
+
+    base: FifoBackfill | ContractPriority | FairShare | Hybrid = field(default_factory=FifoBackfill)
+    saa_threshold: float = 5.0
+    checkpoint_ahead: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"power-aware({self.base.name})"
+
+    @property
+    def backfill(self) -> bool:
+        return self.base.backfill
+
+    @property
+    def preempt(self) -> bool:
+        return self.base.preempt
+
+    def within_key(self, eng: Engine, j: int) -> tuple:
+        return self.base.within_key(eng, j)
+
+    def key(self, eng: Engine, j: int) -> tuple:
+        return self.base.key(eng, j)
+
+    def gangs(self, eng: Engine, j: int, candidates: np.ndarray) -> np.ndarray:
+        if eng.kind[j] == JobKind.BATCH:
+            return np.minimum(eng.gpus[j], eng.free_arr[candidates])
+        return np.full(candidates.size, eng.gpus[j], dtype=np.int64)
+
+    def window_s(self, eng: Engine, j: int, candidates: np.ndarray) -> np.ndarray:
+        """How long the gang must run undisturbed on each candidate: to its first checkpoint, or to its end."""
+        g = self.gangs(eng, j, candidates)
+        to_end = (eng.work[j] - eng.done[j]) / np.maximum(eng.rates(j, candidates, g), 1e-12)
+        if eng.kind[j] == JobKind.BATCH:
+            return np.minimum(to_end, eng.config.batch_item_s)
+        if eng.kind[j] == JobKind.INFERENCE:
+            return to_end
+        restore = float(eng.jobs.restore_s[j]) if eng.done[j] > 0 else 0.0
+        write = float(eng.jobs.checkpoint_write_s[j])
+        tau = eng.checkpoint_intervals(j, candidates, g)
+        return restore + np.minimum(to_end, tau + write)
+
+    def safe(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> np.ndarray:
+        """Which candidates keep the gang's GPUs (and stay out of the anomaly) for the whole window."""
+        win = self.window_s(eng, j, candidates)
+        k0 = min(int(t // eng.step_s), eng.fleet.n_steps - 1)
+        k1 = np.minimum(np.ceil((t + win) / eng.step_s).astype(np.int64), eng.fleet.n_steps)
+        k1 = np.maximum(k1, k0 + 1)
+        width = int(k1.max()) - k0
+        inside = np.arange(width)[None, :] < (k1 - k0)[:, None]
+        usable = eng.fleet.usable_gpus[candidates, k0 : k0 + width]
+        lowest = np.where(inside, usable, np.iinfo(np.int32).max).min(axis=1)
+        needed = np.asarray(eng.busy_arr_view()[candidates]) + self.gangs(eng, j, candidates)
+        ok = lowest >= needed
+        scale = eng.fleet.rate_scale
+        if scale is not None:
+            peak = np.where(inside, scale[candidates, k0 : k0 + width], 0.0).max(axis=1)
+            ok &= peak <= self.saa_threshold
+        return ok
+
+    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+        ok = candidates[self.safe(eng, j, candidates, t)]
+        if ok.size == 0:
+            return None
+        return self.base.choose_node(eng, j, ok, t)
+
+
+@dataclass
+class Hybrid:
+    """Orbit or ground per job, by expected cost: ``GPU-hours at the node's speed x (price per GPU-hour)``.
+
+    ``price_usd_per_gpu_hour[kind]`` is the operator's cost of a GPU-hour on orbital and ground nodes (capital
+    recovery; from the economics model when present); ground nodes add their wall-plug energy price times the
+    GPU's power. Inference services must fit ``latency_budget_s`` one-way to their users (``orbit_latency_s`` for
+    orbital nodes; ground sites are assumed near their users). Ties and equal costs fall back to best fit.
+    """
+
+    name: str = "hybrid"
+    backfill: bool = True
+    preempt: bool = False
+    checkpoint_ahead: bool = False
+    price_usd_per_gpu_hour: dict[int, float] = field(
+        default_factory=lambda: {NodeKind.ORBITAL: 0.0, NodeKind.GROUND: 0.0}
+    )
+    orbit_latency_s: float = 0.02
+    latency_budget_s: float = math.inf
+
+    def within_key(self, eng: Engine, j: int) -> tuple:
+        return (eng.submit[j], j)
+
+    def key(self, eng: Engine, j: int) -> tuple:
+        return (eng.contract[j], eng.submit[j], j)
+
+    def cost(self, eng: Engine, j: int, candidates: np.ndarray) -> np.ndarray:
+        """Expected cost (USD) of the job's remaining work on each candidate node."""
+        if eng.kind[j] == JobKind.BATCH:
+            g = np.minimum(eng.gpus[j], np.maximum(eng.free_arr[candidates], 1))
+        else:
+            g = np.full(candidates.size, eng.gpus[j], dtype=np.int64)
+        hours = (eng.work[j] - eng.done[j]) / np.maximum(eng.rates(j, candidates, g), 1e-12) / 3600.0
+        kinds = eng.nodes.kind[candidates]
+        price = np.where(
+            kinds == NodeKind.ORBITAL,
+            self.price_usd_per_gpu_hour.get(NodeKind.ORBITAL, 0.0),
+            self.price_usd_per_gpu_hour.get(NodeKind.GROUND, 0.0),
+        )
+        energy = eng.nodes.energy_price_usd_per_kwh[candidates] * eng.nodes.power_per_gpu_w[candidates] / 1000.0
+        return hours * g * (price + energy)
+
+    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+        if eng.kind[j] == JobKind.INFERENCE and self.orbit_latency_s > self.latency_budget_s:
+            candidates = candidates[eng.nodes.kind[candidates] == NodeKind.GROUND]
+            if candidates.size == 0:
+                return None
+        costs = self.cost(eng, j, candidates)
+        best = candidates[costs <= costs.min() * (1 + 1e-12)]
+        return best_fit(eng, j, best)
+
+
+POLICIES = ("fifo-backfill", "priority", "fair-share", "hybrid")
+
+
+def make_policy(name: str, power_aware: bool = False, **kwargs: object) -> object:
+    """A policy by name (``fifo-backfill``, ``priority``, ``fair-share``, ``hybrid``), optionally power-aware."""
+    classes = {"fifo-backfill": FifoBackfill, "priority": ContractPriority, "fair-share": FairShare, "hybrid": Hybrid}
+    if name not in classes:
+        raise ValueError(f"unknown policy {name!r}; allowed: {', '.join(POLICIES)}")
+    base = classes[name](**kwargs)
+    return PowerAware(base=base) if power_aware else base
