@@ -179,7 +179,7 @@ class Engine:
         self.tenant_used_gpu_s = [0.0] * max(len(jobs.tenants), 1)
         self.failure_reason: dict[int, str] = {}
         # records
-        self._pl: list[tuple[int, int, float, float, int, int]] = []
+        self._pl: list[tuple[int, int, float, float, int, int, float]] = []
         self._faults: list[tuple[float, int, int, int, float]] = []
         self._busy_t: list[float] = []
         self._busy_node: list[int] = []
@@ -320,7 +320,7 @@ class Engine:
             self.useful_gpu_s[j] += kept / seg.rate * g
         self.energy_j[j] += dur * g * self.power_w[n]
         self.tenant_used_gpu_s[self.tenant[j]] += dur * g
-        self._pl.append((j, n, start, t, g, outcome))
+        self._pl.append((j, n, start, t, g, outcome, max(progress - kept, 0.0)))
 
     def _release(self, j: int, t: float) -> None:
         n, g = self.node_of[j], self.alloc[j]
@@ -731,9 +731,10 @@ class Engine:
                 self._close_segment(j, horizon, kept, _HORIZON)
                 # the job is still running at the horizon: its unsaved progress is not lost yet
                 self.lost[j] -= max(seg.progress(horizon) - kept, 0.0)
+                self._pl[-1] = (*self._pl[-1][:6], 0.0)
 
     def _result(self, events: int) -> EngineResult:
-        pl = np.array(self._pl, dtype=np.float64).reshape(-1, 6)
+        pl = np.array(self._pl, dtype=np.float64).reshape(-1, 7)
         ft = np.array(self._faults, dtype=np.float64).reshape(-1, 5)
         return EngineResult(
             state=np.array(self.state, dtype=np.int8),
@@ -755,6 +756,7 @@ class Engine:
                 "end_s": pl[:, 3],
                 "gpus": pl[:, 4].astype(np.int32),
                 "outcome": pl[:, 5].astype(np.int8),
+                "lost_work": pl[:, 6],
             },
             faults={
                 "t_s": ft[:, 0],
