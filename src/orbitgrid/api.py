@@ -23,7 +23,9 @@ from orbitgrid.pipeline.capacity import (
     step_sun_distance_m,
     write_capacity_tables,
 )
+from orbitgrid.pipeline.nodes import build_fleet_timeline, sample_columns
 from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
+from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
 from orbitgrid.report import write_report
 from orbitgrid.results import RunWriter
 from orbitgrid.scenario import (
@@ -139,6 +141,18 @@ def simulate(
             "ground_sites": {g.spec.name: g.totals() for g in sites},
         },
     }
+    if study.shells:
+        writer.table("samples", sample_columns(scenario, study.shells))
+    if scenario.workloads:
+        if progress is not None:
+            progress("schedule", 0, 1)
+        nodes = build_fleet_timeline(scenario, study.shells, shells, sites)
+        schedule = run_schedule(scenario, nodes.timeline)
+        assert schedule is not None
+        write_schedule_tables(writer, schedule)
+        summary.update(schedule_summary(schedule))
+        if progress is not None:
+            progress("schedule", 1, 1)
     writer.json("summary.json", summary)
     if report:
         write_report(writer.path)

@@ -14,8 +14,18 @@ from orbitgrid.report import write_report
 
 @pytest.fixture(scope="session")
 def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``simulate`` on the built-in default scenario (its report written by ``simulate`` itself)."""
+    """``simulate`` on the built-in default fleet without its workloads (a capacity-only run; report written by
+    ``simulate`` itself). The samples table comes with any run that has shells; the scheduler's tables do not."""
     out = tmp_path_factory.mktemp("default") / "run"
+    scenario = load_scenario("default").model_copy(update={"workloads": [], "tenants": []})
+    simulate(scenario, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def scheduled_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``simulate`` on the built-in default scenario with its tenants and workloads."""
+    out = tmp_path_factory.mktemp("scheduled") / "run"
     simulate(load_scenario("default"), out)
     return out
 

@@ -76,6 +76,10 @@ class RunWriter:
             },
         )
 
+    def table(self, name: str, columns: Mapping[str, np.ndarray]) -> Path:
+        """Write one in-memory table as ``name.parquet`` (same encodings as :meth:`table_stream`)."""
+        return self.table_stream(f"{name}.parquet", [columns])
+
     def table_stream(
         self,
         name: str,

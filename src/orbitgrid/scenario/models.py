@@ -829,6 +829,175 @@ class Fleet(StrictModel):
 
 
 # ------------------------------------------------------------------------------------------------------------
+# Tenants, workloads, policy
+# ------------------------------------------------------------------------------------------------------------
+
+ContractName = Literal["reserved", "on_demand", "spot"]
+PlacementName = Literal["any", "orbit", "ground"]
+TRACE_SOURCES = ("alibaba_openb",)
+REQUEST_SOURCES = ("azure_conv",)
+
+
+def _resolve_data_file(v: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir")
+    path = (Path(base) / v if base is not None else v).expanduser().resolve()
+    if not path.is_file():
+        raise _error("file_not_found", f"file not found: {path}")
+    return path
+
+
+class Tenant(StrictModel):
+    """A customer of the compute service and its contract."""
+
+    name: Name = Field(description="Unique tenant name.")
+    contract: ContractName = Field(
+        default="on_demand",
+        description="Contract class: reserved (never preempted, up to reserved_gpus), on_demand, or spot "
+        "(preemptible).",
+    )
+    reserved_gpus: Annotated[int, Strict(), Bounds(0)] = Field(
+        default=0, description="GPUs reserved for this tenant (reserved contracts); jobs beyond it queue as on-demand."
+    )
+    share: PositiveFloat = Field(default=1.0, description="Fair-share weight.")
+    price_usd_per_gpu_hour: NonNegativeFloat = Field(
+        default=0.0, description="Price billed per delivered GPU-hour, USD."
+    )
+
+
+class _JobsBase(StrictModel):
+    tenant: Name = Field(description="Tenant that owns these jobs (a name from tenants).")
+    placement: PlacementName = Field(default="any", description="Where the jobs may run: any, orbit or ground.")
+    contract: ContractName | None = Field(default=None, description="Contract override; default: the tenant's.")
+    preemptible: bool = Field(default=False, description="May be preempted by higher contract classes.")
+    priority: Annotated[int, Strict()] = Field(
+        default=0, description="Priority inside a contract class (higher first)."
+    )
+    gpu_model: str | None = Field(
+        default=None,
+        description="Required accelerator model (catalog name); default: any model.",
+        json_schema_extra=lambda s: s.update({"anyOf": [{"enum": list(catalog.gpu_models())}, {"type": "null"}]}),
+    )
+
+    @field_validator("gpu_model")
+    @classmethod
+    def _known_model(cls, v: str | None) -> str | None:
+        return None if v is None else _check_gpu(v)
+
+
+class TrainingJobs(_JobsBase):
+    """``count`` identical training gangs submitted ``spacing`` apart from ``submit``."""
+
+    type: Literal["training"] = Field(description="Explicit training gangs.")
+    count: Count = Field(default=1, description="Number of jobs.")
+    gpus: Count = Field(description="Gang size: GPUs that start and stop together.")
+    work_gpu_hours: PositiveFloat = Field(description="Work per job in GPU-hours at the reference GPU's speed (H100).")
+    submit: Annotated[float, BeforeValidator(_parse_duration), Strict(), Bounds(0.0)] = Field(
+        default=0.0, description="Submission time of the first job after the epoch (duration)."
+    )
+    spacing: Annotated[float, BeforeValidator(_parse_duration), Strict(), Bounds(0.0)] = Field(
+        default=0.0, description="Time between submissions (duration)."
+    )
+    checkpoint_interval: DurationS | None = Field(
+        default=None, description="Compute time between checkpoints; default: the Young/Daly optimum on each node."
+    )
+    checkpoint_write: Annotated[float, BeforeValidator(_parse_duration), Strict(), Bounds(0.0)] = Field(
+        default=60.0, description="Time to write one checkpoint (duration)."
+    )
+    restore: Annotated[float, BeforeValidator(_parse_duration), Strict(), Bounds(0.0)] = Field(
+        default=120.0, description="Time to restore from a checkpoint after a restart (duration)."
+    )
+    allreduce_gb_per_step: NonNegativeFloat = Field(
+        default=0.0, description="Gradient bytes all-reduced per GPU per training step, GB."
+    )
+    step_compute: DurationS = Field(default=1.0, description="Compute time of one training step on the reference GPU.")
+
+
+class GeneratedJobs(_JobsBase):
+    """Jobs drawn from a generator calibrated on a public trace (``orbitgrid.workloads.generators``)."""
+
+    type: Literal["generated"] = Field(description="Jobs from a calibrated generator.")
+    source: Literal["alibaba_openb"] = Field(
+        default="alibaba_openb", description="Trace the generator was calibrated on (Alibaba 2023 openb GPU pods)."
+    )
+    kind: Literal["training", "batch"] = Field(default="batch", description="Job kind of the generated jobs.")
+    count: Count | None = Field(default=None, description="Number of jobs; default: the trace's rate over the run.")
+    rate_scale: PositiveFloat = Field(default=1.0, description="Multiplier on the trace's arrival rate.")
+    gpu_scale: Count = Field(default=1, description="Multiplier on each job's GPU count (scales the trace's pods up).")
+
+
+class TraceJobs(_JobsBase):
+    """Jobs replayed from a trace file (submit times, GPU counts and run times as recorded)."""
+
+    type: Literal["trace"] = Field(description="Replay of a job trace.")
+    format: Literal["alibaba_openb"] = Field(default="alibaba_openb", description="Trace format.")
+    file: Path | None = Field(default=None, description="Trace file; default: the copy shipped with orbitgrid.")
+    kind: Literal["training", "batch"] = Field(default="batch", description="Job kind of the replayed jobs.")
+    limit: Count | None = Field(default=None, description="Replay only the first jobs.")
+
+    @field_validator("file")
+    @classmethod
+    def _resolve(cls, v: Path | None, info: ValidationInfo) -> Path | None:
+        return None if v is None else _resolve_data_file(v, info)
+
+
+class UserSite(StrictModel):
+    lat_deg: Annotated[float, Strict(), Bounds(-90.0, 90.0)] = Field(description="Latitude, deg.")
+    lon_deg: Annotated[float, Strict(), Bounds(-180.0, 180.0)] = Field(description="Longitude, deg east.")
+
+
+class InferenceServices(_JobsBase):
+    """LLM inference services serving a request stream (defaults: a Llama-3-70B-class model on H100s)."""
+
+    type: Literal["inference"] = Field(description="Inference services.")
+    services: Count = Field(default=1, description="Number of services (the request stream is split among them).")
+    gpus: Count = Field(description="GPUs per service.")
+    start: Annotated[float, BeforeValidator(_parse_duration), Strict(), Bounds(0.0)] = Field(
+        default=0.0, description="When the services are submitted (duration)."
+    )
+    requests: Literal["azure_conv"] = Field(
+        default="azure_conv",
+        description="Request stream: the Azure LLM inference 2023 conversation trace, repeated over the run.",
+    )
+    rate_scale: PositiveFloat = Field(default=1.0, description="Multiplier on the trace's request rate.")
+    prefill_tokens_per_s: PositiveFloat = Field(default=10_000.0, description="Prefill tokens/s per GPU.")
+    decode_tokens_per_s: PositiveFloat = Field(
+        default=40.0, description="Decode tokens/s of one sequence (time per output token = 1 / this)."
+    )
+    max_batch: Count = Field(default=32, description="Concurrent sequences per GPU.")
+    ttft_slo: DurationS = Field(default=2.0, description="Time-to-first-token objective.")
+    tpot_slo: DurationS = Field(default=0.1, description="Time-per-output-token objective.")
+    users: list[UserSite] = Field(
+        default=[], description="Where requests come from (round robin); default: beside each ground site."
+    )
+
+
+WorkloadSpec = Annotated[TrainingJobs | GeneratedJobs | TraceJobs | InferenceServices, Field(discriminator="type")]
+
+
+class PolicySpec(StrictModel):
+    """The scheduling policy."""
+
+    name: Literal["fifo-backfill", "priority", "fair-share", "hybrid"] = Field(
+        default="priority", description="Queue order and placement."
+    )
+    power_aware: bool = Field(
+        default=True,
+        description="Avoid starting gangs that an eclipse, battery floor or the SAA would stop before their next "
+        "checkpoint, and checkpoint ahead of predictable capacity drops.",
+    )
+    saa_threshold: PositiveFloat = Field(
+        default=5.0, description="Power-aware: the fault-rate multiple (vs orbit mean) that counts as the SAA."
+    )
+    orbit_price_usd_per_gpu_hour: NonNegativeFloat = Field(
+        default=0.0, description="Hybrid: operator cost of an orbital GPU-hour (capital recovery), USD."
+    )
+    ground_price_usd_per_gpu_hour: NonNegativeFloat = Field(
+        default=0.0, description="Hybrid: operator cost of a ground GPU-hour before energy, USD."
+    )
+    max_restarts: Count = Field(default=100, description="A job restarted more often fails.")
+
+
+# ------------------------------------------------------------------------------------------------------------
 # Scenario
 # ------------------------------------------------------------------------------------------------------------
 
@@ -852,6 +1021,9 @@ class Scenario(StrictModel):
         description=("Satellite designs by name; they add to the design catalog and replace entries of the same name."),
     )
     fleet: Fleet = Field(description="Shells and ground sites.")
+    tenants: list[Tenant] = Field(default=[], description="Customers of the compute service.")
+    workloads: list[WorkloadSpec] = Field(default=[], description="Jobs and services the tenants run.")
+    policy: PolicySpec = Field(default=PolicySpec(), description="Scheduling policy.")
 
     _source_dir: Path | None = PrivateAttr(default=None)
 
@@ -884,6 +1056,20 @@ class Scenario(StrictModel):
             if isinstance(design, str) and design not in known:
                 msg = f"unknown design {design!r}; known designs: {', '.join(sorted(known))}"
                 found.append((("fleet", "shells", i, "design"), msg, design))
+        tenants = data.get("tenants")
+        names = [t.get("name") for t in tenants if isinstance(t, Mapping)] if isinstance(tenants, list) else []
+        seen_t: set[str] = set()
+        for i, name in enumerate(names):
+            if isinstance(name, str) and name in seen_t:
+                found.append((("tenants", i, "name"), f"duplicate tenant name {name!r}", name))
+            if isinstance(name, str):
+                seen_t.add(name)
+        workloads = data.get("workloads")
+        for i, w in enumerate(workloads if isinstance(workloads, list) else []):
+            tenant = w.get("tenant") if isinstance(w, Mapping) else None
+            if isinstance(tenant, str) and tenant not in seen_t:
+                allowed = ", ".join(sorted(seen_t)) or "none: add a tenants list"
+                found.append((("workloads", i, "tenant"), f"unknown tenant {tenant!r}; tenants: {allowed}", tenant))
         return found
 
     @classmethod

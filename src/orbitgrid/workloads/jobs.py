@@ -169,6 +169,20 @@ class JobTable:
             **cols,
         )
 
+    def columns_raw(self) -> dict[str, np.ndarray]:
+        """The numeric columns as stored (tenant and model as indices), for rebuilding a table."""
+        return {name: getattr(self, name) for name in _COLUMNS}
+
+    def take(self, rows: np.ndarray) -> JobTable:
+        """The given rows (an index array or boolean mask), re-sorted by submit time."""
+        return JobTable.build(
+            job_id=self.job_id[rows],
+            gpu_model=self.gpu_model[rows],
+            tenants=self.tenants,
+            gpu_models=self.gpu_models,
+            **{k: v[rows] for k, v in self.columns_raw().items()},
+        )
+
     def columns(self) -> dict[str, np.ndarray]:
         """Plain columns for a Parquet table (names resolved to strings)."""
         out: dict[str, np.ndarray] = {"job_id": self.job_id.astype(str)}

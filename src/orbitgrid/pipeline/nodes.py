@@ -1,0 +1,251 @@
+"""Physics -> schedulable nodes: per-node capacity timelines and fault rates from the shells' and sites' physics.
+
+Nodes (ARCHITECTURE.md §2): each satellite of a Walker, sun-synchronous or element shell is one node; each
+formation cluster is one node (its satellites share illumination, capacities add); each ground site contributes one
+node per accelerator model it houses.
+
+Fault rates per accelerator (FAULT_CAUSES: sdc, interrupt, permanent):
+
+- the ground baseline from Llama 3's 54-day snapshot (``spacecraft.radiation.ground_failure_rates_per_gpu_hour``):
+  silent data corruption -> ``sdc``; faulty GPU -> ``permanent`` (the hardware-replacement candidate); every other
+  unexpected interruption -> ``interrupt``;
+- in orbit, the radiation upsets from the shell's orbit-averaged dose behind its shielding (Suncatcher's dose per
+  event): SDC -> ``sdc``; HBM uncorrectable errors and chip/host SEFIs -> ``interrupt``;
+- along each track, the radiation part is modulated by the local >10 MeV trapped-proton flux (AP8) relative to its
+  mean over the track, so the South Atlantic Anomaly shows in time: the node's ``rate_scale[k]`` is
+  ``(ground + radiation x f_k) / (ground + radiation)``, with SDC and interrupts sharing one scale computed from
+  their sum (the engine modulates both causes by it; permanent failures are not modulated).
+
+Fabric bandwidth per accelerator: 400 Gb/s (Llama 3's RoCE/InfiniBand per GPU, FIGURES.md §6) inside a satellite
+and in a ground site; in a formation cluster, one 9.6 Tb/s DWDM aperture link per satellite (Suncatcher §4.2,
+FIGURES.md §3) shared by its accelerators. Speed is the accelerator's dense BF16 rate relative to the H100.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from orbitgrid.astro.frames import ecef_to_geodetic, teme_to_ecef
+from orbitgrid.astro.j2 import positions_teme_m
+from orbitgrid.astro.time import TimeGrid
+from orbitgrid.fleet.ground import GroundSiteCapacity
+from orbitgrid.fleet.kernel import simulate_survey_tracks_fast
+from orbitgrid.fleet.nodes import FleetTimeline, NodeKind, NodeTable
+from orbitgrid.pipeline.capacity import ShellCapacity, _track_altitude_m, design_spec, step_sun_distance_m
+from orbitgrid.pipeline.orbit import ShellSurvey
+from orbitgrid.scenario import Scenario
+from orbitgrid.scenario.catalog import gpu_models
+from orbitgrid.spacecraft.radiation import ground_failure_rates_per_gpu_hour, trapped_flux, upset_rates_per_s
+
+REFERENCE_GPU = "H100"
+GROUND_FABRIC_BYTES_S = 400e9 / 8.0
+CLUSTER_LINK_BYTES_S = 9.6e12 / 8.0
+RECOVERY_S = 600.0  # reset and reload of a node after a functional interrupt (orbitgrid assumption)
+MAX_SCHEDULED_NODES = 50_000
+
+
+def ground_rates_per_gpu_s() -> np.ndarray:
+    """(sdc, interrupt, permanent) per GPU-second from the Llama 3 snapshot."""
+    r = ground_failure_rates_per_gpu_hour()
+    sdc = r["silent_data_corruption"]
+    permanent = r["faulty_gpu"]
+    interrupt = sum(r.values()) - sdc - permanent
+    return np.array([sdc, interrupt, permanent]) / 3600.0
+
+
+def radiation_rates_per_gpu_s(dose_rate_rad_s: float) -> np.ndarray:
+    """(sdc, interrupt, 0) per chip-second from the orbit-averaged dose rate (Suncatcher dose per event)."""
+    r = upset_rates_per_s(dose_rate_rad_s)
+    interrupt = r["hbm_uncorrectable"] + r["sefi"] + r["host_cpu_sefi"] + r["host_ram_sefi"]
+    return np.array([float(r["sdc"]), float(interrupt), 0.0])
+
+
+def _speed(model: str) -> float:
+    g = gpu_models()
+    return g[model].bf16_dense_flops / g[REFERENCE_GPU].bf16_dense_flops
+
+
+def _step_midpoints(grid: TimeGrid) -> np.ndarray:
+    return (np.arange(grid.n_steps) + 0.5) * grid.step_s
+
+
+def proton_flux_profile(s: ShellSurvey, grid: TimeGrid) -> np.ndarray:
+    """``(tracks, K)`` >10 MeV proton flux at each step's midpoint along each track, relative to the track mean."""
+    t = _step_midpoints(grid)
+    jd, fr = grid.jd_utc(t)
+    out = np.ones((s.orbits.tracks, grid.n_steps))
+    chunk = max(1, 2_000_000 // max(grid.n_steps, 1))
+    for lo in range(0, s.orbits.tracks, chunk):
+        idx = np.arange(lo, min(lo + chunk, s.orbits.tracks))
+        if s.orbits.circular is not None:
+            c = s.orbits.circular.subset(idx)
+            r = positions_teme_m(c.semi_major_axis_m, c.inclination_rad, c.raan_rad, c.arg_latitude_rad, t)
+            assert isinstance(r, np.ndarray)
+        else:
+            from orbitgrid.astro.sgp4_adapter import propagate_teme
+
+            assert s.orbits.elements is not None
+            r, _, _ = propagate_teme(s.orbits.elements.subset(idx), jd, fr)
+        lat, lon, h = ecef_to_geodetic(teme_to_ecef(r, jd, fr))
+        flux = np.nan_to_num(trapped_flux(lat, lon, h), nan=0.0)
+        mean = flux.mean(axis=1, keepdims=True)
+        out[idx] = np.where(mean > 0, flux / np.where(mean > 0, mean, 1.0), 1.0)
+    return out
+
+
+@dataclass(frozen=True)
+class NodeBuild:
+    """The fleet timeline and, per node, the shell/site index it came from and its first track."""
+
+    timeline: FleetTimeline
+    satellites_per_node: np.ndarray
+
+
+def build_fleet_timeline(
+    scenario: Scenario,
+    surveys: list[ShellSurvey],
+    shells: list[ShellCapacity],
+    sites: list[GroundSiteCapacity],
+) -> NodeBuild:
+    """Every node's usable accelerators per step, fault rates and static facts (see the module docstring)."""
+    grid = scenario.time_grid()
+    n_nodes = sum(s.orbits.tracks for s in surveys) + sum(len(c.spec.payloads) for c in sites)
+    if n_nodes > MAX_SCHEDULED_NODES:
+        raise ValueError(
+            f"the fleet has {n_nodes} schedulable nodes; scheduling workloads needs a timeline per node and is "
+            f"limited to {MAX_SCHEDULED_NODES} (use formation clusters, fewer satellites, or no workloads)"
+        )
+    sun_distance = step_sun_distance_m(grid)
+    ground = ground_rates_per_gpu_s()
+    cols: dict[str, list] = {k: [] for k in NodeTable.__dataclass_fields__}
+    usable_parts: list[np.ndarray] = []
+    scale_parts: list[np.ndarray] = []
+    sats: list[np.ndarray] = []
+    for s, cap in zip(surveys, shells, strict=True):
+        n = s.orbits.tracks
+        members = s.orbits.members
+        design = scenario.design(next(sh.design for sh in scenario.shells if sh.name == s.orbits.name))
+        spec = design_spec(design)
+        alt = _track_altitude_m(s)
+        usable = np.empty((n, grid.n_steps), dtype=np.int32)
+        for lo in range(0, n, 8192):
+            sl = slice(lo, min(n, lo + 8192))
+            tc = simulate_survey_tracks_fast(
+                spec,
+                s.survey,
+                grid.n_steps,
+                sun_distance,
+                alt[sl] if np.ndim(alt) else alt,
+                grid.step_s,
+                tracks=sl,
+                track_usable=True,
+            )
+            assert tc.track_usable_gpus is not None
+            usable[sl] = tc.track_usable_gpus.astype(np.int32) * members
+        rad = radiation_rates_per_gpu_s(cap.dose_rate_rad_s)
+        base = ground + rad
+        f = proton_flux_profile(s, grid)
+        g_si, r_si = ground[0] + ground[1], rad[0] + rad[1]
+        scale_sdc = (g_si + r_si * f) / (g_si + r_si)
+        usable_parts.append(usable)
+        scale_parts.append(scale_sdc.astype(np.float32))
+        model = spec.payload.model
+        gpus = spec.payload.count * members
+        kind = "cluster" if s.orbits.kind == "formation" else "sat"
+        cols["name"] += [f"{s.orbits.name}/{kind}-{i}" for i in range(n)]
+        cols["kind"] += [NodeKind.ORBITAL] * n
+        cols["group"] += [s.orbits.name] * n
+        cols["gpu_model"] += [model] * n
+        cols["gpus"] += [gpus] * n
+        cols["speed"] += [_speed(model)] * n
+        fabric = CLUSTER_LINK_BYTES_S / spec.payload.count if members > 1 else GROUND_FABRIC_BYTES_S
+        cols["fabric_bytes_s"] += [fabric] * n
+        cols["power_per_gpu_w"] += [spec.payload.power_per_accelerator_w] * n
+        cols["base_rate_per_gpu_s"] += [base] * n
+        cols["recovery_s"] += [RECOVERY_S] * n
+        cols["lat_deg"] += [np.nan] * n
+        cols["lon_deg"] += [np.nan] * n
+        cols["altitude_m"] += list(np.broadcast_to(alt, (n,)).astype(float))
+        cols["energy_price_usd_per_kwh"] += [0.0] * n
+        sats.append(np.full(n, members))
+    for c in sites:
+        total = max(c.spec.accelerators, 1)
+        price = float(np.mean(c.spec.price_per_step(grid.n_steps))) * c.spec.pue
+        for p in c.spec.payloads:
+            share = np.minimum(p.count, np.floor(c.usable_accelerators * p.count / total + 1e-9)).astype(np.int32)
+            usable_parts.append(share[None, :])
+            scale_parts.append(np.ones((1, grid.n_steps), dtype=np.float32))
+            cols["name"].append(f"{c.spec.name}/{p.model}")
+            cols["kind"].append(NodeKind.GROUND)
+            cols["group"].append(c.spec.name)
+            cols["gpu_model"].append(p.model)
+            cols["gpus"].append(p.count)
+            cols["speed"].append(_speed(p.model))
+            cols["fabric_bytes_s"].append(GROUND_FABRIC_BYTES_S)
+            cols["power_per_gpu_w"].append(p.power_per_accelerator_w)
+            cols["base_rate_per_gpu_s"].append(ground)
+            cols["recovery_s"].append(RECOVERY_S)
+            cols["lat_deg"].append(c.spec.lat_deg)
+            cols["lon_deg"].append(c.spec.lon_deg)
+            cols["altitude_m"].append(0.0)
+            cols["energy_price_usd_per_kwh"].append(price)
+            sats.append(np.zeros(1, dtype=np.int64))
+    dtypes = {
+        "name": object,
+        "kind": np.int8,
+        "group": object,
+        "gpu_model": object,
+        "gpus": np.int32,
+        "base_rate_per_gpu_s": np.float64,
+    }
+    table = NodeTable(
+        **{
+            k: (
+                np.array(v, dtype=dtypes.get(k, np.float64)).reshape(-1, 3)
+                if k == "base_rate_per_gpu_s"
+                else np.array(v, dtype=dtypes.get(k, np.float64))
+            )
+            for k, v in cols.items()
+        }
+    )
+    usable_all = np.concatenate(usable_parts) if usable_parts else np.zeros((0, grid.n_steps), np.int32)
+    scale_all = np.concatenate(scale_parts) if scale_parts else None
+    timeline = FleetTimeline(table, grid.step_s, usable_all, scale_all)
+    return NodeBuild(timeline, np.concatenate(sats) if sats else np.zeros(0, np.int64))
+
+
+def sample_columns(scenario: Scenario, surveys: list[ShellSurvey], per_shell: int = 2) -> dict[str, np.ndarray]:
+    """Step-by-step state of a few satellites per shell (sunlit fraction, battery, radiator, usable accelerators),
+    from the numpy reference model run track by track (the report's "sample satellites")."""
+    from orbitgrid.fleet.illumination import step_lit_fraction
+    from orbitgrid.fleet.orbital import simulate_tracks
+
+    grid = scenario.time_grid()
+    sun_distance = step_sun_distance_m(grid)
+    t = np.arange(grid.n_steps) * grid.step_s
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("t_s", "lit_fraction", "battery_soc", "radiator_k")}
+    parts["usable_gpus"] = []
+    names: list[str] = []
+    shells: list[str] = []
+    for s in surveys:
+        design = scenario.design(next(sh.design for sh in scenario.shells if sh.name == s.orbits.name))
+        spec = design_spec(design)
+        alt = _track_altitude_m(s)
+        n = s.orbits.tracks
+        for i in np.unique(np.linspace(0, n - 1, min(per_shell, n)).astype(np.int64)).tolist():
+            lit = step_lit_fraction(s.survey, grid.step_s, grid.n_steps, slice(i, i + 1))
+            a = float(np.broadcast_to(alt, (n,))[i])
+            tc = simulate_tracks(spec, lit, sun_distance, np.array([a]), grid.step_s)
+            parts["t_s"].append(t)
+            parts["lit_fraction"].append(lit[0])
+            parts["battery_soc"].append(tc.step_soc_mean)
+            parts["radiator_k"].append(tc.step_radiator_mean_k)
+            parts["usable_gpus"].append(tc.step_usable_gpus * s.orbits.members)
+            names += [f"{s.orbits.name}/{i}"] * grid.n_steps
+            shells += [s.orbits.name] * grid.n_steps
+    out = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+    out["satellite"] = np.array(names, dtype=object).astype(str)
+    out["shell"] = np.array(shells, dtype=object).astype(str)
+    return out

@@ -1,0 +1,531 @@
+"""Workloads from the scenario, the engine run on the fleet timeline, and the tables and summary it produces.
+
+Inference requests are replayed after the engine (ARCHITECTURE.md §1: load feeds back through a vectorised pass,
+not step by step): each service is a pool of ``gpus x max_batch`` sequence slots on the node the engine kept it
+on; a request waits for a free slot (and for the service to be up), then takes ``input / prefill`` for its first
+token and ``output x TPOT`` to finish. Its time to first token adds the one-way network latency twice:
+ground sites, great-circle fibre at 2/3 c with a 1.5 route factor; orbital nodes, the slant range at 25 deg elevation
+at the speed of light (an estimate until the network issue routes real paths).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
+from orbitgrid.fleet.nodes import FAULT_CAUSES, FleetTimeline, NodeKind
+from orbitgrid.results.run import RunWriter
+from orbitgrid.scenario import Scenario
+from orbitgrid.scenario.models import GeneratedJobs, InferenceServices, TraceJobs, TrainingJobs
+from orbitgrid.scheduling.engine import OUTCOMES, STATE_NAMES, Engine, EngineConfig, EngineResult
+from orbitgrid.scheduling.policies import PowerAware, make_policy
+from orbitgrid.workloads.generators import generate_training_jobs
+from orbitgrid.workloads.jobs import (
+    Contract,
+    InferenceProfile,
+    JobKind,
+    JobTable,
+    Placement,
+    RequestTable,
+    Tenant,
+    Workload,
+)
+from orbitgrid.workloads.traces import default_path, load_alibaba_openb_pods, load_azure_llm_requests
+
+C_M_S = 299_792_458.0
+FIBRE_SPEED_M_S = C_M_S * 2.0 / 3.0
+FIBRE_ROUTE_FACTOR = 1.5
+ORBIT_ELEVATION_DEG = 25.0
+_CONTRACTS = {"reserved": Contract.RESERVED, "on_demand": Contract.ON_DEMAND, "spot": Contract.SPOT}
+_PLACEMENTS = {"any": Placement.ANY, "orbit": Placement.ORBIT, "ground": Placement.GROUND}
+KIND_NAMES = {int(JobKind.TRAINING): "training", int(JobKind.BATCH): "batch", int(JobKind.INFERENCE): "inference"}
+CONTRACT_NAMES = {int(c): c.name.lower() for c in Contract}
+
+
+def slant_range_m(altitude_m: float, elevation_deg: float = ORBIT_ELEVATION_DEG) -> float:
+    r, e = EARTH_EQUATORIAL_RADIUS_M, math.radians(elevation_deg)
+    return math.sqrt((r + altitude_m) ** 2 - (r * math.cos(e)) ** 2) - r * math.sin(e)
+
+
+def great_circle_m(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:
+    p1, p2 = np.radians(lat1), math.radians(lat2)
+    dl = np.radians(lon1) - math.radians(lon2)
+    c = np.sin(p1) * math.sin(p2) + np.cos(p1) * math.cos(p2) * np.cos(dl)
+    return EARTH_EQUATORIAL_RADIUS_M * np.arccos(np.clip(c, -1.0, 1.0))
+
+
+# --------------------------------------------------------------------------------------------------- workload ---
+def _piece(
+    spec: TrainingJobs | GeneratedJobs | TraceJobs | InferenceServices,
+    table: JobTable,
+    tenant_contract: Contract,
+) -> JobTable:
+    """Stamp a piece's tenant, contract, placement, priority, preemption and GPU model onto its rows."""
+    contract = _CONTRACTS[spec.contract] if spec.contract else tenant_contract
+    n = len(table)
+    cols = {name: getattr(table, name) for name in ("kind", "submit_s", "gpus", "work_gpu_s", "duration_s")}
+    cols.update(
+        {
+            name: getattr(table, name)
+            for name in (
+                "checkpoint_interval_s",
+                "checkpoint_write_s",
+                "restore_s",
+                "checkpoint_bytes",
+                "allreduce_bytes_per_step",
+                "step_compute_s",
+                "dataset_bytes",
+            )
+        }
+    )
+    return JobTable.build(
+        job_id=table.job_id,
+        gpu_model=np.zeros(n, np.int32) if spec.gpu_model else None,
+        tenants=(spec.tenant,),
+        gpu_models=(spec.gpu_model,) if spec.gpu_model else (),
+        tenant=0,
+        contract=int(contract),
+        preemptible=spec.preemptible | (contract == Contract.SPOT),
+        placement=int(_PLACEMENTS[spec.placement]),
+        priority=spec.priority,
+        **cols,
+    )
+
+
+def _tiled_requests(duration_s: float, start_s: float, rate_scale: float) -> RequestTable:
+    base = load_azure_llm_requests(default_path("azure_llm_conv"))
+    span = float(base.arrival_s[-1]) + 1.0
+    t = base.arrival_s / rate_scale
+    span_scaled = span / rate_scale
+    reps = max(1, math.ceil((duration_s - start_s) / span_scaled))
+    arrival = (t[None, :] + span_scaled * np.arange(reps)[:, None]).ravel() + start_s
+    keep = arrival < duration_s
+    n = int(keep.sum())
+    return RequestTable(
+        service=np.zeros(n, np.int64),
+        arrival_s=arrival[keep],
+        input_tokens=np.tile(base.input_tokens, reps)[keep],
+        output_tokens=np.tile(base.output_tokens, reps)[keep],
+        user_lat_deg=np.full(n, np.nan),
+        user_lon_deg=np.full(n, np.nan),
+    )
+
+
+def build_workload(scenario: Scenario, rng: np.random.Generator) -> Workload:
+    """The scenario's tenants and workloads as one job table (sorted by submit time) plus request streams."""
+    tenants = tuple(
+        Tenant(t.name, _CONTRACTS[t.contract], t.reserved_gpus, t.share, t.price_usd_per_gpu_hour)
+        for t in scenario.tenants
+    )
+    contract_of = {t.name: t.contract for t in tenants}
+    duration = scenario.duration_s
+    pieces: list[JobTable] = []
+    services: list[tuple[InferenceServices, list[str]]] = []
+    for i, w in enumerate(scenario.workloads):
+        if isinstance(w, TrainingJobs):
+            n = w.count
+            table = JobTable.build(
+                job_id=[f"w{i}-train-{k}" for k in range(n)],
+                kind=int(JobKind.TRAINING),
+                submit_s=w.submit + w.spacing * np.arange(n),
+                gpus=w.gpus,
+                work_gpu_s=w.work_gpu_hours * 3600.0,
+                checkpoint_interval_s=np.nan if w.checkpoint_interval is None else w.checkpoint_interval,
+                checkpoint_write_s=w.checkpoint_write,
+                restore_s=w.restore,
+                allreduce_bytes_per_step=w.allreduce_gb_per_step * 1e9,
+                step_compute_s=w.step_compute,
+            )
+        elif isinstance(w, GeneratedJobs):
+            kind = JobKind.TRAINING if w.kind == "training" else JobKind.BATCH
+            g = generate_training_jobs(
+                rng, w.count, horizon_s=duration, rate_scale=w.rate_scale, kind=kind, id_prefix=f"w{i}-gen-"
+            )
+            table = JobTable.build(
+                job_id=g.job_id,
+                kind=g.kind,
+                submit_s=g.submit_s,
+                gpus=g.gpus * w.gpu_scale,
+                work_gpu_s=g.work_gpu_s * w.gpu_scale,
+                checkpoint_interval_s=g.checkpoint_interval_s,
+                checkpoint_write_s=g.checkpoint_write_s,
+                restore_s=g.restore_s,
+                checkpoint_bytes=g.checkpoint_bytes,
+                allreduce_bytes_per_step=g.allreduce_bytes_per_step,
+                step_compute_s=g.step_compute_s,
+            )
+            table = table.take(table.submit_s < duration)
+        elif isinstance(w, TraceJobs):
+            kind = JobKind.TRAINING if w.kind == "training" else JobKind.BATCH
+            path = w.file or default_path("alibaba_openb_pods")
+            table = load_alibaba_openb_pods(path, kind=kind)
+            if w.limit is not None:
+                table = table.take(np.arange(min(w.limit, len(table))))
+        else:
+            n = w.services
+            table = JobTable.build(
+                job_id=[f"w{i}-svc-{k}" for k in range(n)],
+                kind=int(JobKind.INFERENCE),
+                submit_s=w.start,
+                gpus=w.gpus,
+                work_gpu_s=np.nan,
+                duration_s=duration - w.start,
+            )
+            services.append((w, [str(x) for x in table.job_id]))
+        pieces.append(_piece(w, table, contract_of[w.tenant]))
+    if not pieces:
+        return Workload(JobTable.build(tenants=tuple(t.name for t in tenants) or ("default",)), None, tenants)
+    jobs = pieces[0]
+    for p in pieces[1:]:
+        jobs = jobs.concat(p)
+    order = {t.name: k for k, t in enumerate(tenants)}
+    jobs = _reindex_tenants(jobs, tuple(t.name for t in tenants), order)
+    row_of = {str(jid): r for r, jid in enumerate(jobs.job_id)}
+    req_parts: list[RequestTable] = []
+    profiles: dict[int, InferenceProfile] = {}
+    users_default = [(g.lat_deg, g.lon_deg) for g in scenario.ground_sites] or [(0.0, 0.0)]
+    for w, ids in services:
+        stream = _tiled_requests(duration, w.start, w.rate_scale)
+        rows = np.array([row_of[x] for x in ids], dtype=np.int64)
+        k = np.arange(len(stream))
+        users = [(u.lat_deg, u.lon_deg) for u in w.users] or users_default
+        lat = np.array([u[0] for u in users])[k % len(users)]
+        lon = np.array([u[1] for u in users])[k % len(users)]
+        req_parts.append(
+            RequestTable(rows[k % rows.size], stream.arrival_s, stream.input_tokens, stream.output_tokens, lat, lon)
+        )
+        prof = InferenceProfile(w.prefill_tokens_per_s, w.decode_tokens_per_s, w.ttft_slo, w.tpot_slo, w.max_batch)
+        profiles.update({int(r): prof for r in rows})
+    requests = None
+    if req_parts:
+        requests = RequestTable(
+            *(np.concatenate([getattr(r, f) for r in req_parts]) for f in RequestTable.__dataclass_fields__)
+        )
+    return Workload(jobs, requests, tenants, profiles)
+
+
+def _reindex_tenants(jobs: JobTable, names: tuple[str, ...], order: dict[str, int]) -> JobTable:
+    """Tenant indices in the scenario's tenant order (tenants without jobs keep their place)."""
+    remap = np.array([order[t] for t in jobs.tenants], dtype=np.int32)
+    raw = jobs.columns_raw()
+    raw["tenant"] = remap[jobs.tenant] if len(jobs) else jobs.tenant
+    return JobTable.build(
+        job_id=jobs.job_id, gpu_model=jobs.gpu_model, tenants=names, gpu_models=jobs.gpu_models, **raw
+    )
+
+
+# ----------------------------------------------------------------------------------------------------- policy ---
+def build_policy(scenario: Scenario, workload: Workload) -> Any:
+    p = scenario.policy
+    names = workload.jobs.tenants
+    kwargs: dict[str, Any] = {}
+    if p.name == "priority":
+        kwargs["reserved_gpus"] = {
+            names.index(t.name): t.reserved_gpus for t in workload.tenants if t.contract == Contract.RESERVED
+        }
+    elif p.name == "fair-share":
+        kwargs["shares"] = {names.index(t.name): t.share for t in workload.tenants}
+    elif p.name == "hybrid":
+        kwargs["price_usd_per_gpu_hour"] = {
+            NodeKind.ORBITAL: p.orbit_price_usd_per_gpu_hour,
+            NodeKind.GROUND: p.ground_price_usd_per_gpu_hour,
+        }
+    policy = make_policy(p.name, power_aware=p.power_aware, **kwargs)
+    if isinstance(policy, PowerAware):
+        policy.saa_threshold = p.saa_threshold
+    return policy
+
+
+# -------------------------------------------------------------------------------------------------- inference ---
+def one_way_latency_s(fleet: FleetTimeline, node: int, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    nodes = fleet.nodes
+    if nodes.kind[node] == NodeKind.GROUND:
+        d = great_circle_m(lat, lon, float(nodes.lat_deg[node]), float(nodes.lon_deg[node]))
+        return d * FIBRE_ROUTE_FACTOR / FIBRE_SPEED_M_S
+    return np.full(lat.shape, slant_range_m(float(nodes.altitude_m[node])) / C_M_S)
+
+
+@dataclass(frozen=True)
+class InferenceOutcome:
+    ttft_s: np.ndarray
+    tpot_s: np.ndarray
+    served: np.ndarray
+    slo_met: np.ndarray
+
+
+def replay_requests(
+    workload: Workload, fleet: FleetTimeline, result: EngineResult, horizon_s: float
+) -> InferenceOutcome | None:
+    """Serve every request on the replicas the engine kept up (see the module docstring)."""
+    req = workload.requests
+    if req is None or len(req) == 0:
+        return None
+    n = len(req)
+    ttft = np.full(n, np.inf)
+    tpot = np.full(n, np.inf)
+    pl = result.placements
+    for svc in np.unique(req.service).tolist():
+        prof = workload.inference[svc]
+        mask = pl["job"] == svc
+        starts, ends, nodes = pl["start_s"][mask], pl["end_s"][mask], pl["node"][mask]
+        order = np.argsort(starts)
+        starts, ends, nodes = starts[order], ends[order], nodes[order]
+        idx = np.flatnonzero(req.service == svc)
+        if starts.size == 0:
+            continue
+        arrival = req.arrival_s[idx]
+        prefill = req.input_tokens[idx] / prof.prefill_tokens_per_s
+        tpot_s = 1.0 / prof.decode_tokens_per_s
+        decode = req.output_tokens[idx] * tpot_s
+        gpus = int(workload.jobs.gpus[svc])
+        slots = [0.0] * (gpus * prof.max_batch)
+        heapq.heapify(slots)
+        seg = 0
+        first_tok = np.full(idx.size, np.inf)
+        node_at = np.full(idx.size, -1, dtype=np.int64)
+        for r in range(idx.size):
+            t = float(arrival[r])
+            while seg < starts.size and ends[seg] <= t:
+                seg += 1
+            if seg >= starts.size:
+                break
+            t = max(t, float(starts[seg]))
+            free_at = heapq.heappop(slots)
+            begin = max(t, free_at)
+            done = begin + float(prefill[r]) + float(decode[r])
+            heapq.heappush(slots, done)
+            first_tok[r] = begin + float(prefill[r]) - float(arrival[r])
+            node_at[r] = nodes[seg]
+        served = np.isfinite(first_tok)
+        for nd in np.unique(node_at[served]).tolist():
+            sel = node_at == nd
+            rtt = 2.0 * one_way_latency_s(fleet, nd, req.user_lat_deg[idx][sel], req.user_lon_deg[idx][sel])
+            first_tok[sel] += np.nan_to_num(rtt, nan=0.0)
+        ttft[idx] = first_tok
+        tpot[idx[served]] = tpot_s
+    served = np.isfinite(ttft)
+    slo = np.zeros(n, dtype=bool)
+    for svc in np.unique(req.service).tolist():
+        prof = workload.inference[svc]
+        sel = req.service == svc
+        slo[sel] = (ttft[sel] <= prof.ttft_slo_s) & (tpot[sel] <= prof.tpot_slo_s)
+    return InferenceOutcome(ttft, tpot, served, slo)
+
+
+# --------------------------------------------------------------------------------------------------- the run ---
+@dataclass(frozen=True)
+class ScheduleRun:
+    fleet: FleetTimeline
+    workload: Workload
+    result: EngineResult
+    inference: InferenceOutcome | None
+    policy_name: str
+    wall_s: float
+
+
+def run_schedule(scenario: Scenario, fleet: FleetTimeline) -> ScheduleRun | None:
+    """Build the workload, run the engine and replay inference. ``None`` when the scenario has no workloads."""
+    import time
+
+    if not scenario.workloads:
+        return None
+    workload_ss, engine_ss = np.random.SeedSequence([scenario.seed, 4]).spawn(2)
+    workload = build_workload(scenario, np.random.default_rng(workload_ss))
+    policy = build_policy(scenario, workload)
+    config = EngineConfig(max_restarts=scenario.policy.max_restarts)
+    t0 = time.perf_counter()
+    engine = Engine(fleet, workload, policy, np.random.default_rng(engine_ss), config)
+    result = engine.run()
+    wall = time.perf_counter() - t0
+    inference = replay_requests(workload, fleet, result, fleet.horizon_s)
+    return ScheduleRun(fleet, workload, result, inference, policy.name, wall)
+
+
+def _pct(x: np.ndarray, q: float) -> float:
+    return float(np.percentile(x, q)) if x.size else math.nan
+
+
+def job_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
+    jobs, r, nodes = run.workload.jobs, run.result, run.fleet.nodes
+    tenants = np.asarray(jobs.tenants, dtype=object)[jobs.tenant]
+    price = {t.name: t.price_usd_per_gpu_hour for t in run.workload.tenants}
+    node_name = np.where(r.node >= 0, nodes.name[np.maximum(r.node, 0)], "")
+    node_kind = np.where(
+        r.node >= 0, np.where(nodes.kind[np.maximum(r.node, 0)] == NodeKind.ORBITAL, "orbital", "ground"), ""
+    )
+    wait = r.first_start_s - jobs.submit_s
+    run_s = np.where(np.isfinite(r.end_s), r.end_s, run.fleet.horizon_s) - r.first_start_s
+    return {
+        "job_id": jobs.job_id.astype(str),
+        "tenant": tenants.astype(str),
+        "kind": np.array([KIND_NAMES[int(k)] for k in jobs.kind], dtype=object).astype(str),
+        "contract": np.array([CONTRACT_NAMES[int(c)] for c in jobs.contract], dtype=object).astype(str),
+        "gpus": jobs.gpus,
+        "submit_s": jobs.submit_s,
+        "start_s": r.first_start_s,
+        "end_s": r.end_s,
+        "state": np.array([STATE_NAMES[int(s)] for s in r.state], dtype=object).astype(str),
+        "node": node_name.astype(str),
+        "node_kind": node_kind.astype(str),
+        "wait_s": wait,
+        "run_s": run_s,
+        "useful_gpu_s": r.useful_gpu_s,
+        "delivered_gpu_s": r.delivered_gpu_s,
+        "lost_gpu_s": r.lost_work,
+        "restarts": r.restarts,
+        "preemptions": r.preemptions,
+        "checkpoint_interval_s": r.checkpoint_interval_s,
+        "energy_kwh": r.energy_j / 3.6e6,
+        "cost_usd": r.delivered_gpu_s / 3600.0 * np.array([price.get(t, 0.0) for t in tenants]),
+    }
+
+
+def utilization_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
+    """Per group and step: installed, usable and step-mean busy GPUs (from the engine's busy changes)."""
+    fleet = run.fleet
+    nodes = fleet.nodes
+    k_steps, h = fleet.n_steps, fleet.step_s
+    groups = list(dict.fromkeys(nodes.group.tolist()))
+    gidx = np.array([groups.index(g) for g in nodes.group.tolist()], dtype=np.int64)
+    b = run.result.busy_changes
+    # integral of busy over each step: each change at t contributes delta x (end of step - t) to its step and
+    # delta x h to every later step (a cumulative sum over steps).
+    busy_s = np.zeros((len(groups), k_steps))
+    if b["t_s"].size:
+        k = np.minimum((b["t_s"] // h).astype(np.int64), k_steps - 1)
+        part = b["delta"] * ((k + 1) * h - b["t_s"])
+        np.add.at(busy_s, (gidx[b["node"]], k), part)
+        whole = np.zeros((len(groups), k_steps + 1))
+        np.add.at(whole, (gidx[b["node"]], k + 1), b["delta"] * h)
+        busy_s += np.cumsum(whole, axis=1)[:, :k_steps]
+    usable = np.zeros((len(groups), k_steps))
+    np.add.at(usable, gidx, fleet.usable_gpus)
+    installed = np.bincount(gidx, weights=nodes.gpus, minlength=len(groups))
+    kind = ["orbital" if nodes.kind[gidx == g][0] == NodeKind.ORBITAL else "ground" for g in range(len(groups))]
+    t = np.arange(k_steps) * h
+    return {
+        "t_s": np.tile(t, len(groups)),
+        "group": np.repeat(np.array(groups, dtype=object), k_steps).astype(str),
+        "kind": np.repeat(np.array(kind, dtype=object), k_steps).astype(str),
+        "installed_gpus": np.repeat(installed, k_steps),
+        "usable_gpus": usable.ravel(),
+        "busy_gpus": busy_s.ravel() / h,
+    }
+
+
+def schedule_summary(run: ScheduleRun) -> dict[str, Any]:
+    """The stable summary keys of the scheduling stage (see docs/quickstart.md)."""
+    jobs, r, fleet = run.workload.jobs, run.result, run.fleet
+    cols = job_columns(run)
+    state = cols["state"]
+    started = np.isfinite(r.first_start_s)
+    wait = cols["wait_s"][started]
+    h = fleet.step_s
+    delivered = float(r.delivered_gpu_s.sum()) / 3600.0
+    useful = float(r.useful_gpu_s.sum()) / 3600.0
+    deliverable = float(fleet.usable_gpus.sum(dtype=np.float64)) * h / 3600.0
+    pl, ft = r.placements, r.faults
+    lost_by: dict[str, float] = {c: 0.0 for c in (*FAULT_CAUSES, "capacity", "preempted")}
+    for c, name in enumerate(FAULT_CAUSES):
+        lost_by[name] = float(ft["lost_work"][ft["cause"] == c].sum()) / 3600.0
+    lost_by["capacity"] = float(pl["lost_work"][pl["outcome"] == OUTCOMES.index("capacity")].sum()) / 3600.0
+    lost_by["preempted"] = float(pl["lost_work"][pl["outcome"] == OUTCOMES.index("preempted")].sum()) / 3600.0
+    tenants: dict[str, Any] = {}
+    inf = run.inference
+    for ti, name in enumerate(jobs.tenants):
+        sel = jobs.tenant == ti
+        w = cols["wait_s"][sel & started]
+        block: dict[str, Any] = {
+            "jobs_submitted": int(sel.sum()),
+            "jobs_completed": int(np.sum(state[sel] == "completed")),
+            "gpu_hours_delivered": float(r.delivered_gpu_s[sel].sum()) / 3600.0,
+            "bill_usd": float(cols["cost_usd"][sel].sum()),
+            "wait_s_p50": _pct(w, 50),
+            "wait_s_p99": _pct(w, 99),
+            "slo_attainment": None,
+        }
+        if inf is not None and run.workload.requests is not None:
+            rsel = sel[run.workload.requests.service]
+            if rsel.any():
+                block["requests"] = int(rsel.sum())
+                block["slo_attainment"] = float(inf.slo_met[rsel].mean())
+                block["ttft_s_p50"] = _pct(inf.ttft_s[rsel & inf.served], 50)
+                block["ttft_s_p99"] = _pct(inf.ttft_s[rsel & inf.served], 99)
+        tenants[name] = block
+    by_kind: dict[str, Any] = {}
+    node_kind_of_pl = fleet.nodes.kind[pl["node"]] if pl["node"].size else np.zeros(0, np.int8)
+    for kname, kval in (("orbital", NodeKind.ORBITAL), ("ground", NodeKind.GROUND)):
+        nsel = fleet.nodes.kind == kval
+        if not nsel.any():
+            continue
+        gpu_days = float(fleet.nodes.gpus[nsel].sum()) * fleet.horizon_s / 86_400.0
+        psel = node_kind_of_pl == kval
+        deliv = float(np.sum((pl["end_s"] - pl["start_s"])[psel] * pl["gpus"][psel])) / 3600.0
+        fsel = fleet.nodes.kind[ft["node"]] == kval if ft["node"].size else np.zeros(0, bool)
+        able = float(fleet.usable_gpus[nsel].sum(dtype=np.float64)) * h / 3600.0
+        by_kind[kname] = {
+            "gpus": int(fleet.nodes.gpus[nsel].sum()),
+            "gpu_hours_deliverable": able,
+            "gpu_hours_delivered": deliv,
+            "utilization": deliv / able if able > 0 else math.nan,
+            "faults_per_gpu_day": float(fsel.sum()) / gpu_days if gpu_days > 0 else math.nan,
+            "jobs_completed_here": int(np.sum((cols["node_kind"] == kname) & (state == "completed"))),
+        }
+    return {
+        "policy": run.policy_name,
+        "engine_events": r.events,
+        "engine_wall_s": run.wall_s,
+        "jobs": {
+            "submitted": len(jobs),
+            "completed": int(np.sum(state == "completed")),
+            "failed": int(np.sum(state == "failed")),
+            "running": int(np.sum(state == "running")),
+            "queued": int(np.sum(state == "queued")),
+        },
+        "gpu_hours": {"delivered": delivered, "deliverable": deliverable, "useful": useful},
+        "goodput": useful / delivered if delivered > 0 else math.nan,
+        "wait_s": {"p50": _pct(wait, 50), "p99": _pct(wait, 99), "mean": float(wait.mean()) if wait.size else math.nan},
+        "lost_gpu_hours": lost_by,
+        "faults": {c: int(np.sum(ft["cause"] == i)) for i, c in enumerate(FAULT_CAUSES)},
+        "tenants": tenants,
+        "orbit_vs_ground": by_kind,
+    }
+
+
+def write_schedule_tables(writer: RunWriter, run: ScheduleRun) -> None:
+    jobs, r, nodes = run.workload.jobs, run.result, run.fleet.nodes
+    writer.table("jobs", job_columns(run))
+    pl = r.placements
+    writer.table(
+        "placements",
+        {
+            "job_id": jobs.job_id[pl["job"]].astype(str),
+            "tenant": np.asarray(jobs.tenants, dtype=object)[jobs.tenant[pl["job"]]].astype(str),
+            "node": nodes.name[pl["node"]].astype(str),
+            "node_group": nodes.group[pl["node"]].astype(str),
+            "start_s": pl["start_s"],
+            "end_s": pl["end_s"],
+            "gpus": pl["gpus"],
+            "outcome": np.array(OUTCOMES, dtype=object)[pl["outcome"]].astype(str),
+            "lost_gpu_s": pl["lost_work"],
+        },
+    )
+    ft = r.faults
+    hit = ft["job"] >= 0
+    writer.table(
+        "faults",
+        {
+            "t_s": ft["t_s"],
+            "node": nodes.name[ft["node"]].astype(str),
+            "node_group": nodes.group[ft["node"]].astype(str),
+            "cause": np.array(FAULT_CAUSES, dtype=object)[ft["cause"]].astype(str),
+            "job_id": np.where(hit, jobs.job_id[np.maximum(ft["job"], 0)], "").astype(str),
+            "lost_gpu_s": ft["lost_work"],
+        },
+    )
+    writer.table("utilization", utilization_columns(run))
