@@ -218,9 +218,8 @@ def build_fleet_timeline(
 
 def sample_columns(scenario: Scenario, surveys: list[ShellSurvey], per_shell: int = 2) -> dict[str, np.ndarray]:
     """Step-by-step state of a few satellites per shell (sunlit fraction, battery, radiator, usable accelerators),
-    from the numpy reference model run track by track (the report's "sample satellites")."""
+    from the capacity kernel run on one track at a time (the report's "sample satellites")."""
     from orbitgrid.fleet.illumination import step_lit_fraction
-    from orbitgrid.fleet.orbital import simulate_tracks
 
     grid = scenario.time_grid()
     sun_distance = step_sun_distance_m(grid)
@@ -237,7 +236,9 @@ def sample_columns(scenario: Scenario, surveys: list[ShellSurvey], per_shell: in
         for i in np.unique(np.linspace(0, n - 1, min(per_shell, n)).astype(np.int64)).tolist():
             lit = step_lit_fraction(s.survey, grid.step_s, grid.n_steps, slice(i, i + 1))
             a = float(np.broadcast_to(alt, (n,))[i])
-            tc = simulate_tracks(spec, lit, sun_distance, np.array([a]), grid.step_s)
+            tc = simulate_survey_tracks_fast(
+                spec, s.survey, grid.n_steps, sun_distance, np.array([a]), grid.step_s, tracks=slice(i, i + 1)
+            )
             parts["t_s"].append(t)
             parts["lit_fraction"].append(lit[0])
             parts["battery_soc"].append(tc.step_soc_mean)

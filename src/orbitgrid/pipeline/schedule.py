@@ -10,7 +10,6 @@ at the speed of light (an estimate until the network issue routes real paths).
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from orbitgrid.results.run import RunWriter
 from orbitgrid.scenario import Scenario
 from orbitgrid.scenario.models import GeneratedJobs, InferenceServices, TraceJobs, TrainingJobs
 from orbitgrid.scheduling.engine import OUTCOMES, STATE_NAMES, Engine, EngineConfig, EngineResult
+from orbitgrid.scheduling.inference import serve_fifo_slots
 from orbitgrid.scheduling.policies import PowerAware, make_policy
 from orbitgrid.workloads.generators import generate_training_jobs
 from orbitgrid.workloads.jobs import (
@@ -278,29 +278,22 @@ def replay_requests(
         idx = np.flatnonzero(req.service == svc)
         if starts.size == 0:
             continue
+        order_r = np.argsort(req.arrival_s[idx], kind="stable")
+        idx = idx[order_r]
         arrival = req.arrival_s[idx]
         prefill = req.input_tokens[idx] / prof.prefill_tokens_per_s
         tpot_s = 1.0 / prof.decode_tokens_per_s
         decode = req.output_tokens[idx] * tpot_s
         gpus = int(workload.jobs.gpus[svc])
-        slots = [0.0] * (gpus * prof.max_batch)
-        heapq.heapify(slots)
-        seg = 0
-        first_tok = np.full(idx.size, np.inf)
-        node_at = np.full(idx.size, -1, dtype=np.int64)
-        for r in range(idx.size):
-            t = float(arrival[r])
-            while seg < starts.size and ends[seg] <= t:
-                seg += 1
-            if seg >= starts.size:
-                break
-            t = max(t, float(starts[seg]))
-            free_at = heapq.heappop(slots)
-            begin = max(t, free_at)
-            done = begin + float(prefill[r]) + float(decode[r])
-            heapq.heappush(slots, done)
-            first_tok[r] = begin + float(prefill[r]) - float(arrival[r])
-            node_at[r] = nodes[seg]
+        first_tok, seg_of = serve_fifo_slots(
+            arrival.astype(np.float64),
+            prefill.astype(np.float64),
+            decode.astype(np.float64),
+            starts.astype(np.float64),
+            ends.astype(np.float64),
+            gpus * prof.max_batch,
+        )
+        node_at = np.where(seg_of >= 0, nodes[np.maximum(seg_of, 0)], -1)
         served = np.isfinite(first_tok)
         for nd in np.unique(node_at[served]).tolist():
             sel = node_at == nd
