@@ -149,6 +149,58 @@ def _capacity_table(cap: dict[str, Any]) -> Table:
     return t
 
 
+def _schedule_tables(s: dict[str, Any]) -> list[Table]:
+    j, w, gh = s["jobs"], s["wait_s"], s["gpu_hours"]
+    head = Table(title=f"Workloads ({s['policy']})", title_justify="left")
+    for col in ("jobs", "completed", "running", "queued", "failed", "GPU-h delivered", "goodput %", "wait p50 s"):
+        head.add_column(col, justify="right", no_wrap=True)
+    head.add_column("wait p99 s", justify="right", no_wrap=True)
+    head.add_row(
+        f"{j['submitted']:,}",
+        f"{j['completed']:,}",
+        f"{j['running']:,}",
+        f"{j['queued']:,}",
+        f"{j['failed']:,}",
+        f"{gh['delivered']:,.0f}",
+        _fmt(100 * s["goodput"] if s["goodput"] is not None else None, ".1f"),
+        _fmt(w["p50"], ",.0f"),
+        _fmt(w["p99"], ",.0f"),
+    )
+    ten = Table(title="Tenants", title_justify="left")
+    ten.add_column("tenant", no_wrap=True)
+    for col in ("jobs done", "GPU-h", "bill USD", "wait p99 s", "requests", "SLO %", "TTFT p99 s"):
+        ten.add_column(col, justify="right", no_wrap=True)
+    for name, t in s["tenants"].items():
+        slo = t.get("slo_attainment")
+        ten.add_row(
+            name,
+            f"{t['jobs_completed']:,}/{t['jobs_submitted']:,}",
+            f"{t['gpu_hours_delivered']:,.0f}",
+            f"{t['bill_usd']:,.0f}",
+            _fmt(t["wait_s_p99"], ",.0f"),
+            f"{t['requests']:,}" if "requests" in t else "-",
+            _fmt(None if slo is None else 100 * slo, ".1f"),
+            _fmt(t.get("ttft_s_p99"), ".2f"),
+        )
+    og = Table(title="Orbit vs ground", title_justify="left")
+    og.add_column("nodes", no_wrap=True)
+    for col in ("accelerators", "GPU-h deliverable", "GPU-h delivered", "utilization %", "faults/GPU-day"):
+        og.add_column(col, justify="right", no_wrap=True)
+    for name, k in s["orbit_vs_ground"].items():
+        og.add_row(
+            name,
+            f"{k['gpus']:,}",
+            f"{k['gpu_hours_deliverable']:,.0f}",
+            f"{k['gpu_hours_delivered']:,.0f}",
+            _fmt(100 * k["utilization"] if k["utilization"] is not None else None, ".1f"),
+            _fmt(k["faults_per_gpu_day"], ".4f"),
+        )
+    lost = ", ".join(f"{c} {v:,.0f}" for c, v in s["lost_gpu_hours"].items())
+    og.caption = f"GPU-hours of work lost: {lost}"
+    og.caption_justify = "left"
+    return [head, ten, og]
+
+
 @app.command()
 def simulate(
     scenario: ScenarioArg = "default",
@@ -172,10 +224,11 @@ def simulate(
     frac = s["fleet"]["sunlit_fraction_mean"]
     console.print(f"Fleet sunlit fraction: {_fmt(None if frac is None else 100 * frac, '.2f')} %")
     console.print(_capacity_table(s["capacity"]))
-    console.print(
-        f"Wrote {run.path}/ (manifest.json, summary.json, orbit.json, eclipses.parquet, nodes.parquet, "
-        f"timeseries.parquet{'' if no_report else ', report.html'})"
-    )
+    if "jobs" in s:
+        for table in _schedule_tables(s):
+            console.print(table)
+    written = sorted(p.name for p in run.path.iterdir() if p.is_file())
+    console.print(f"Wrote {run.path}/ ({', '.join(written)})")
 
 
 @app.command()

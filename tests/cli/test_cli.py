@@ -182,3 +182,19 @@ def test_design_size_rejects_bad_input() -> None:
     assert "allowed" in res.stderr
     res = runner.invoke(app, ["design", "size", "--power-mw", "0.1", "--orbit", "inclined"])
     assert res.exit_code == 2
+
+
+def test_simulate_prints_the_workload_tables_and_lists_what_it_wrote(tmp_path: Path) -> None:
+    from orbitgrid.scenario import builtin_scenario_text
+
+    text = builtin_scenario_text("default").replace("duration: 24h", "duration: 2h")
+    path = tmp_path / "short.yaml"
+    path.write_text(text)
+    result = runner.invoke(app, ["simulate", str(path), "--out", str(tmp_path / "run"), "--no-report"])
+    assert result.exit_code == 0, result.output
+    for title in ("Workloads (power-aware(priority))", "Tenants", "Orbit vs ground", "GPU-hours of work lost"):
+        assert title in result.output
+    assert "frontier-lab" in result.output and "chat-app" in result.output
+    for name in ("jobs.parquet", "placements.parquet", "faults.parquet", "utilization.parquet", "samples.parquet"):
+        assert name in result.output
+        assert (tmp_path / "run" / name).is_file()
