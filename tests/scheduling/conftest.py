@@ -84,7 +84,7 @@ def run(
 ) -> EngineResult:
     """One engine run; ``policy`` is a name for :func:`make_policy` or a policy object."""
     pol = make_policy(policy, power_aware=power_aware, **policy_kwargs) if isinstance(policy, str) else policy
-    eng = Engine(fleet, workload, pol, np.random.default_rng(seed), config)  # type: ignore[arg-type]
+    eng = Engine(fleet, workload, pol, np.random.default_rng(seed), config)
     return eng.run()
 
 

@@ -18,7 +18,7 @@ from orbitgrid.workloads.jobs import Contract, JobKind
 N_STEPS = 720  # 12 h of 60 s steps
 
 
-def mixed_fleet(make_fleet, rates=(2e-5, 1e-5, 2e-6)):  # type: ignore[no-untyped-def]
+def mixed_fleet(make_fleet, rates=(2e-5, 1e-5, 2e-6)):
     gpus = np.array([8, 8, 8, 4, 4, 16])
     k = np.arange(N_STEPS)
     usable = np.repeat(gpus[:, None], N_STEPS, axis=1)
@@ -29,7 +29,7 @@ def mixed_fleet(make_fleet, rates=(2e-5, 1e-5, 2e-6)):  # type: ignore[no-untype
     return make_fleet(gpus, N_STEPS, usable=usable, rates=rates, kind=kind, energy_price=[0, 0, 0, 0, 0, 0.1])
 
 
-def mixed_workload(make_workload, n=300, seed=7):  # type: ignore[no-untyped-def]
+def mixed_workload(make_workload, n=300, seed=7):
     r = np.random.default_rng(seed)
     kind = r.choice([JobKind.TRAINING, JobKind.BATCH, JobKind.INFERENCE], n, p=[0.5, 0.35, 0.15])
     gpus = r.choice([1, 2, 4, 8, 16, 32], n, p=[0.3, 0.25, 0.2, 0.15, 0.07, 0.03])  # 32 fits no node
@@ -64,7 +64,7 @@ def assert_same(a: EngineResult, b: EngineResult) -> None:
 
 @pytest.mark.parametrize("power_aware", [False, True])
 @pytest.mark.parametrize("policy", POLICIES)
-def test_conservation(make_fleet, make_workload, run_engine, check_invariants, policy, power_aware) -> None:  # type: ignore[no-untyped-def]
+def test_conservation(make_fleet, make_workload, run_engine, check_invariants, policy, power_aware) -> None:
     fleet = mixed_fleet(make_fleet)
     wl = mixed_workload(make_workload)
     res = run_engine(fleet, wl, policy, seed=3, power_aware=power_aware)
@@ -79,7 +79,7 @@ def test_conservation(make_fleet, make_workload, run_engine, check_invariants, p
         assert 3 in outcomes, "no preemption happened under the priority policy"
 
 
-def test_same_seed_same_result(make_fleet, make_workload, run_engine) -> None:  # type: ignore[no-untyped-def]
+def test_same_seed_same_result(make_fleet, make_workload, run_engine) -> None:
     fleet = mixed_fleet(make_fleet)
     wl = mixed_workload(make_workload)
     a = run_engine(fleet, wl, "priority", seed=11)
@@ -90,7 +90,7 @@ def test_same_seed_same_result(make_fleet, make_workload, run_engine) -> None:  
     assert not np.array_equal(a.lost_work, c.lost_work)
 
 
-def test_no_faults_no_randomness(make_fleet, make_workload, run_engine) -> None:  # type: ignore[no-untyped-def]
+def test_no_faults_no_randomness(make_fleet, make_workload, run_engine) -> None:
     """Without fault rates the seed must not matter: the rng is only used for faults."""
     fleet = mixed_fleet(make_fleet, rates=(0.0, 0.0, 0.0))
     wl = mixed_workload(make_workload)
