@@ -166,6 +166,7 @@ def build_workload(scenario: Scenario, rng: np.random.Generator) -> Workload:
             table = load_alibaba_openb_pods(path, kind=kind)
             if w.limit is not None:
                 table = table.take(np.arange(min(w.limit, len(table))))
+            table = table.take(table.submit_s < duration)  # pods created after the run ends never arrive
         else:
             n = w.services
             table = JobTable.build(
