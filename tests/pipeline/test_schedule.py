@@ -112,3 +112,29 @@ def test_an_unknown_tenant_is_named_with_its_path() -> None:
         load_scenario_text(bad)
     text = str(err.value)
     assert "workloads[3].tenant" in text and "nobody" in text and "lab" in text
+
+
+def test_trace_and_generated_jobs_keep_their_contracts_unless_overridden() -> None:
+    import numpy as np
+
+    from orbitgrid.pipeline.schedule import build_workload
+    from orbitgrid.workloads.jobs import Contract
+
+    text = SMALL.replace(
+        "  - {type: generated, tenant: app, kind: batch, count: 300, gpu_scale: 4, contract: spot}",
+        "  - {type: generated, tenant: app, kind: batch, count: 300, gpu_scale: 4}\n  - {type: trace, tenant: app}",
+    )
+    # The openb pods arrive over 141 days (the first busy day is day 115): build the workload over 150 days, without
+    # the inference service (its request stream would be tiled over the whole span).
+    text = text.replace("duration: 6h\nstep: 60s", "duration: 150d\nstep: 1d")
+    text = "\n".join(line for line in text.splitlines() if "type: inference" not in line)
+    wl = build_workload(load_scenario_text(text), np.random.default_rng(1))
+    ids = wl.jobs.job_id.astype(str)
+    gen = np.char.find(ids, "w3-gen-") == 0
+    trace = ~gen & (np.char.find(ids, "w") != 0)
+    assert gen.sum() > 0 and trace.sum() > 0
+    for sel in (gen, trace):
+        # the openb QoS mix has both spot (best effort) and on-demand pods; the tenant's on_demand would erase it
+        assert set(np.unique(wl.jobs.contract[sel]).tolist()) >= {int(Contract.ON_DEMAND), int(Contract.SPOT)}
+        spot = sel & (wl.jobs.contract == Contract.SPOT)
+        assert wl.jobs.preemptible[spot].all()

@@ -65,9 +65,18 @@ def _piece(
     table: JobTable,
     tenant_contract: Contract,
 ) -> JobTable:
-    """Stamp a piece's tenant, contract, placement, priority, preemption and GPU model onto its rows."""
-    contract = _CONTRACTS[spec.contract] if spec.contract else tenant_contract
+    """Stamp a piece's tenant, contract, placement, priority, preemption and GPU model onto its rows.
+
+    Traces and generated jobs keep their own per-job contracts (the openb pods' QoS classes, or the mix the
+    generator drew from them) unless the workload names one; explicit jobs take the workload's or the tenant's.
+    """
     n = len(table)
+    if spec.contract:
+        contract: np.ndarray | int = int(_CONTRACTS[spec.contract])
+    elif isinstance(spec, TraceJobs | GeneratedJobs):
+        contract = table.contract
+    else:
+        contract = int(tenant_contract)
     cols = {name: getattr(table, name) for name in ("kind", "submit_s", "gpus", "work_gpu_s", "duration_s")}
     cols.update(
         {
@@ -89,8 +98,8 @@ def _piece(
         tenants=(spec.tenant,),
         gpu_models=(spec.gpu_model,) if spec.gpu_model else (),
         tenant=0,
-        contract=int(contract),
-        preemptible=spec.preemptible | (contract == Contract.SPOT),
+        contract=contract,
+        preemptible=spec.preemptible | (np.asarray(contract) == Contract.SPOT) | table.preemptible,
         placement=int(_PLACEMENTS[spec.placement]),
         priority=spec.priority,
         **cols,
@@ -152,6 +161,8 @@ def build_workload(scenario: Scenario, rng: np.random.Generator) -> Workload:
                 submit_s=g.submit_s,
                 gpus=g.gpus * w.gpu_scale,
                 work_gpu_s=g.work_gpu_s * w.gpu_scale,
+                contract=g.contract,
+                preemptible=g.preemptible,
                 checkpoint_interval_s=g.checkpoint_interval_s,
                 checkpoint_write_s=g.checkpoint_write_s,
                 restore_s=g.restore_s,
