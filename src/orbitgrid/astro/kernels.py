@@ -739,3 +739,118 @@ def compact_passages(lo, counts, events):
                 eclipses[i] += 1
             q += 1
     return rows, track, shadow, eclipses
+
+
+@_jit
+def _extent(ev):
+    """First and last boundary instant of a passage record (-inf / +inf where it runs past the surveyed window)."""
+    first = math.inf
+    last = -math.inf
+    for f in range(EV_SHADOW_S):
+        if not math.isnan(ev[f]):
+            first = min(first, ev[f])
+            last = max(last, ev[f])
+    if ev[EV_FLAGS] == FLAG_STARTS_BEFORE or ev[EV_FLAGS] == FLAG_STARTS_BEFORE + FLAG_ENDS_AFTER:
+        first = -math.inf
+    if ev[EV_FLAGS] >= FLAG_ENDS_AFTER:
+        last = math.inf
+    return first, last
+
+
+@_jit
+def _class_at(ev, tau):
+    """Shadow class of a passage record at instant ``tau`` (0 outside it), counted from its boundary instants."""
+    starts_before = ev[EV_FLAGS] == FLAG_STARTS_BEFORE or ev[EV_FLAGS] == FLAG_STARTS_BEFORE + FLAG_ENDS_AFTER
+    c = int(ev[EV_CLASS_START]) if starts_before else 0
+    for f in range(3):  # entries: penumbra, half disc, umbra
+        if not math.isnan(ev[f]) and ev[f] <= tau:
+            c += 1
+    for f in range(3, 6):  # exits: umbra, half disc, penumbra
+        if not math.isnan(ev[f]) and ev[f] <= tau:
+            c -= 1
+    return max(c, 0)
+
+
+@_jit_parallel
+def shift_passages(
+    ref_rows, ref_offsets, member_ref, member_dt, span, a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, h, sun_m,
+    centre_only,
+):  # fmt: skip
+    """Passages of each member of a designed shell from its reference track's passages, shifted in time.
+
+    Member ``i`` sees at ``t`` what reference ``member_ref[i]`` sees at ``t + member_dt[i]``: its passages are the
+    reference's (rows ``ref_offsets[r]:ref_offsets[r+1]`` of ``ref_rows``, surveyed over a window reaching
+    ``|member_dt|`` beyond ``[0, span]`` on both sides) moved by ``-member_dt[i]`` and cut to ``[0, span]``. A
+    boundary outside the window becomes NaN, the classes at the window's edges are counted from the boundary
+    instants, and a passage cut by an edge has its hidden time integrated again on the member's own exact orbit
+    (``a_m`` .. ``u_dot``; ``sun_m`` on the member grid ``k h``), as ``survey_circular`` does for such passages.
+
+    Returns ``(rows (k, EV_SHADOW_S + 1), track int64 (k,), shadow_s (n,), eclipses int32 (n,), flags int8 (k,),
+    class_at_start int8 (k,), class_at_end int8 (k,))``: ``compact_passages``'s rows with the last three fields as
+    separate small arrays.
+    """
+    n = member_ref.shape[0]
+    counts = np.zeros(n, dtype=np.int64)
+    for i in nb.prange(n):
+        r = member_ref[i]
+        dt = member_dt[i]
+        c = 0
+        for q in range(ref_offsets[r], ref_offsets[r + 1]):
+            first, last = _extent(ref_rows[q])
+            if last - dt > 0.0 and first - dt < span:
+                c += 1
+        counts[i] = c
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        offsets[i + 1] = offsets[i] + counts[i]
+    total = offsets[n]
+    rows = np.empty((total, EV_SHADOW_S + 1))
+    track = np.empty(total, dtype=np.int64)
+    flags = np.empty(total, dtype=np.int8)
+    cls_start = np.empty(total, dtype=np.int8)
+    cls_end = np.empty(total, dtype=np.int8)
+    shadow = np.zeros(n)
+    eclipses = np.zeros(n, dtype=np.int32)
+    dummy = np.empty((2, 3))
+    for i in nb.prange(n):
+        r = member_ref[i]
+        dt = member_dt[i]
+        p = np.empty(7)
+        p[0] = a_m[i]
+        p[1] = math.cos(inc_rad[i])
+        p[2] = math.sin(inc_rad[i])
+        p[3] = raan0_rad[i]
+        p[4] = raan_dot[i]
+        p[5] = u0_rad[i]
+        p[6] = u_dot[i]
+        w = offsets[i]
+        for q in range(ref_offsets[r], ref_offsets[r + 1]):
+            src = ref_rows[q]
+            first, last = _extent(src)
+            if not (last - dt > 0.0 and first - dt < span):
+                continue
+            ev = rows[w]
+            for f in range(EV_SHADOW_S):
+                t = src[f] - dt
+                ev[f] = t if 0.0 < t <= span else np.nan
+            c_start = _class_at(src, dt)
+            c_end = _class_at(src, span + dt)
+            flags[w] = (1 if c_start > 0 else 0) + (2 if c_end > 0 else 0)
+            cls_start[w] = c_start
+            cls_end[w] = c_end
+            if c_start == 0 and c_end == 0:
+                ev[EV_SHADOW_S] = src[EV_SHADOW_S]
+            elif centre_only:
+                t_in = ev[EV_HALF_IN] if not math.isnan(ev[EV_HALF_IN]) else 0.0
+                ev[EV_SHADOW_S] = (span if c_end > 0 else ev[EV_HALF_OUT]) - t_in
+            else:
+                start = ev[EV_PEN_IN] if not math.isnan(ev[EV_PEN_IN]) else 0.0
+                end = span if c_end > 0 else ev[EV_PEN_OUT]
+                _close_passage(MODE_CIRCULAR, ev, start, end, p, dummy, dummy, 0.0, h, sun_m)
+            track[w] = i
+            shadow[i] += ev[EV_SHADOW_S]
+            hidden = not (math.isnan(ev[EV_HALF_IN]) and math.isnan(ev[EV_HALF_OUT]))
+            if hidden or c_start >= 2 or c_end >= 2:
+                eclipses[i] += 1
+            w += 1
+    return rows, track, shadow, eclipses, flags, cls_start, cls_end

@@ -1,6 +1,8 @@
 """Shadow survey of many satellites over a time grid: chunked drivers around the numba kernels.
 
-``survey_circular`` takes designed shells (J2 path), ``survey_elements`` takes element sets (SGP4 path). Both
+``survey_circular`` takes designed shells (J2 path), ``survey_elements`` takes element sets (SGP4 path).
+``survey_shell_shifted`` takes designed shells too, but surveys only a few reference tracks per orbital plane and
+derives every member's passages from them by a time shift (see its docstring for the approximation). All
 return a ``Survey``: one row per track (satellite, or formation-cluster centre) with sunlit time and beta extremes,
 and a table of shadow passages with refined boundary crossings. Memory stays bounded by the chunk size: positions
 are never stored for the whole fleet.
@@ -268,3 +270,256 @@ def survey_elements(
         if progress is not None:
             progress(r.shape[0])
     return _assemble(parts, span, n)
+
+
+#: Reference tracks per orbital plane for ``survey_shell_shifted``: a member is at most ``T / (2 R)`` from its
+#: reference, and the error of the shift grows with that lag (see ``survey_shell_shifted``).
+REFS_PER_PLANE = 16
+
+
+@dataclass(frozen=True)
+class ShellPlanes:
+    """The orbital planes of a designed shell: the index of every track's plane and each plane's common orbit.
+
+    ``plane`` (n,) int64 indexes the rows of the per-plane arrays; ``u_base_rad`` is the argument of latitude at the
+    epoch of the plane's first track, ``sync_rate_rad_s`` the plane's mean rate of the argument of latitude relative
+    to the in-plane direction of the Sun over the window (``u_dot - phi_dot``; see ``survey_shell_shifted``).
+    """
+
+    plane: np.ndarray
+    semi_major_axis_m: np.ndarray
+    inclination_rad: np.ndarray
+    raan_rad: np.ndarray
+    u_base_rad: np.ndarray
+    sync_rate_rad_s: np.ndarray
+
+
+def shell_planes(orbits: CircularOrbits, grid: TimeGrid, sun_m: np.ndarray | None = None) -> ShellPlanes | None:
+    """Group ``orbits`` into planes of identical ``(a, i, RAAN)``, or None if some plane's members differ."""
+    if len(orbits) == 0:
+        return None
+    _labels, first, plane = np.unique(orbits.plane, return_index=True, return_inverse=True)
+    a = orbits.semi_major_axis_m[first]
+    inc = orbits.inclination_rad[first]
+    raan = orbits.raan_rad[first]
+    if not (
+        np.array_equal(a[plane], orbits.semi_major_axis_m)
+        and np.array_equal(inc[plane], orbits.inclination_rad)
+        and np.array_equal(raan[plane], orbits.raan_rad)
+    ):
+        return None
+    raan_dot, argp_dot, m_dot = secular_rates(a, inc)
+    # In-plane longitude of the Sun from the ascending node, phi = atan2(Q.s, P.s), sampled over the window; its
+    # mean rate turns the orbital rate into the rate at which a track overtakes the shadow.
+    sun = sun_on_grid_m(grid) if sun_m is None else sun_m
+    k = np.unique(np.linspace(0, sun.shape[0] - 1, 25).astype(np.int64))
+    t = k * grid.step_s
+    s_hat = sun[k] / np.linalg.norm(sun[k], axis=-1, keepdims=True)
+    o = raan[:, None] + raan_dot[:, None] * t[None, :]
+    ps = np.cos(o) * s_hat[None, :, 0] + np.sin(o) * s_hat[None, :, 1]
+    qs = np.cos(inc)[:, None] * (np.cos(o) * s_hat[None, :, 1] - np.sin(o) * s_hat[None, :, 0])
+    qs += np.sin(inc)[:, None] * s_hat[None, :, 2]
+    phi = np.unwrap(np.arctan2(qs, ps), axis=1)
+    phi_dot = (phi[:, -1] - phi[:, 0]) / max(t[-1] - t[0], 1.0)
+    return ShellPlanes(
+        plane=plane.astype(np.int64),
+        semi_major_axis_m=a,
+        inclination_rad=inc,
+        raan_rad=raan,
+        u_base_rad=orbits.arg_latitude_rad[first],
+        sync_rate_rad_s=argp_dot + m_dot - phi_dot,
+    )
+
+
+def _window_beta(planes: ShellPlanes, grid: TimeGrid, sun: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-plane beta extremes sampled where ``kernels.survey_circular`` samples them (every REANCHOR-th node and
+    the last), so a shifted survey reports the same extremes as the full one."""
+    n_t = grid.n_steps + 1
+    k = np.unique(np.append(np.arange(0, n_t, kernels.REANCHOR), n_t - 1))
+    s_hat = sun[k] / np.linalg.norm(sun[k], axis=-1, keepdims=True)
+    raan_dot = secular_rates(planes.semi_major_axis_m, planes.inclination_rad)[0]
+    o = planes.raan_rad[:, None] + raan_dot[:, None] * (k * grid.step_s)[None, :]
+    si, ci = np.sin(planes.inclination_rad)[:, None], np.cos(planes.inclination_rad)[:, None]
+    sb = np.sin(o) * si * s_hat[None, :, 0] - np.cos(o) * si * s_hat[None, :, 1] + ci * s_hat[None, :, 2]
+    return np.arcsin(sb.min(axis=1)), np.arcsin(sb.max(axis=1))
+
+
+@dataclass(frozen=True)
+class ShiftedShell:
+    """A designed shell surveyed through reference tracks: what every member's passages are derived from.
+
+    ``references`` is the survey of the reference tracks over ``[t0_s, t0_s + references.span_s]`` (passage
+    instants in seconds since the grid's epoch, so ``t0_s < 0``); ``offsets`` (n_refs + 1) index its passage rows
+    by reference. Member ``i`` sees at ``t`` what reference ``member_ref[i]`` sees at ``t + member_dt_s[i]``.
+    ``planes`` is the shell's plane grouping and ``span_s`` the members' window ``[0, span_s]``.
+    """
+
+    references: Survey
+    offsets: np.ndarray
+    t0_s: float
+    member_ref: np.ndarray
+    member_dt_s: np.ndarray
+    span_s: float
+    refs_per_plane: int
+    planes: ShellPlanes
+    centre_only: bool
+
+    @property
+    def max_lag_s(self) -> float:
+        return float(np.max(np.abs(self.member_dt_s), initial=0.0))
+
+    def intervals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(start_s, end_s, hidden_s)`` of each reference passage: the interval over which its hidden time is
+        spread when binned to steps (``fleet.illumination.hidden_intervals``, with the references' own window)."""
+        p = self.references.passages
+        ref = self.references
+        t1 = self.t0_s + ref.span_s
+        centre = ~np.isnan(p["entry_s"]) | ~np.isnan(p["exit_s"]) | (ref.class_at_start >= 2) | (ref.class_at_end >= 2)
+        start_c = np.where(np.isnan(p["entry_s"]), self.t0_s, p["entry_s"])
+        end_c = np.where(np.isnan(p["exit_s"]), t1, p["exit_s"])
+        start_p = np.where(np.isnan(p["penumbra_entry_s"]), self.t0_s, p["penumbra_entry_s"])
+        end_p = np.where(np.isnan(p["penumbra_exit_s"]), t1, p["penumbra_exit_s"])
+        return (
+            np.ascontiguousarray(np.where(centre, start_c, start_p)),
+            np.ascontiguousarray(np.where(centre, end_c, end_p)),
+            np.ascontiguousarray(np.nan_to_num(p["shadow_s"])),
+        )
+
+
+def survey_shell_references(
+    orbits: CircularOrbits,
+    grid: TimeGrid,
+    sun_m: np.ndarray | None = None,
+    *,
+    refs_per_plane: int = REFS_PER_PLANE,
+    centre_only: bool = False,
+    planes: ShellPlanes | None = None,
+    block: int = 64,
+) -> ShiftedShell | None:
+    """Survey ``refs_per_plane`` reference tracks per plane of a designed shell (None if it has no such planes).
+
+    All tracks of a plane fly the same circular J2 orbit (same ``a``, ``i``, node and node drift) and differ only in
+    the argument of latitude ``u``. Each plane gets ``R = refs_per_plane`` reference tracks spaced ``2 pi / R``
+    apart in ``u`` from its first track, surveyed on the grid extended on both sides by the largest lag; a member
+    ``du`` ahead of its nearest reference (``|du| <= pi / R``) meets the reference's passages earlier by
+    ``dt = du / (u_dot - phi_dot)``, where ``phi`` is the Sun's longitude in the plane measured from the node: its
+    mean rate over the window (node drift and the Sun's motion) makes ``dt`` the lag at which the member meets the
+    same shadow geometry. What the shift leaves out is the change of that geometry over ``dt`` beyond the mean
+    rate, mainly the drift of the beta angle, which widens or narrows the eclipse arc; the error is first order in
+    ``dt`` and so in ``1 / R`` (``tests/validation/test_shell_symmetry.py`` measures it).
+    """
+    if refs_per_plane < 1:
+        raise ValueError("refs_per_plane must be >= 1")
+    sun = sun_on_grid_m(grid) if sun_m is None else sun_m
+    pl = planes if planes is not None else shell_planes(orbits, grid, sun)
+    if pl is None:
+        return None
+    n_planes = pl.semi_major_axis_m.shape[0]
+    spacing = 2.0 * math.pi / refs_per_plane
+    du = np.mod(orbits.arg_latitude_rad - pl.u_base_rad[pl.plane], 2.0 * math.pi)
+    slot = np.rint(du / spacing)
+    du -= slot * spacing
+    member_ref = pl.plane * refs_per_plane + np.mod(slot.astype(np.int64), refs_per_plane)
+    member_dt = du / pl.sync_rate_rad_s[pl.plane]
+    rp = np.repeat(np.arange(n_planes), refs_per_plane)  # reference tracks, plane-major
+    ref = CircularOrbits(
+        pl.semi_major_axis_m[rp],
+        pl.inclination_rad[rp],
+        pl.raan_rad[rp],
+        np.mod(pl.u_base_rad[rp] + spacing * np.tile(np.arange(refs_per_plane), n_planes), 2.0 * math.pi),
+        rp,
+    )
+    h = grid.step_s
+    pad = math.ceil(float(np.max(np.abs(member_dt), initial=0.0)) / h) + 1
+    n_win = grid.n_steps + 1
+    n_ext = n_win + 2 * pad
+    sun_ext = np.empty((n_ext, 3))
+    sun_ext[pad : pad + n_win] = sun
+    outside = np.r_[np.arange(pad), np.arange(pad + n_win, n_ext)]
+    sun_ext[outside] = sun_position_teme_m(grid.jd_tt((outside - pad) * h))
+    raan_dot, argp_dot, m_dot = secular_rates(ref.semi_major_axis_m, ref.inclination_rad)
+    u_dot = argp_dot + m_dot
+    span_ext = (n_ext - 1) * h
+    cap = _cap_for(float(np.max(u_dot)), span_ext)
+    while True:
+        room = np.empty((len(ref), cap, kernels.EV_FIELDS))
+        counts, events, smin, smax = kernels.survey_circular(
+            ref.semi_major_axis_m, ref.inclination_rad, ref.raan_rad, raan_dot, ref.arg_latitude_rad, u_dot,
+            -pad * h, h, n_ext, sun_ext, room, block, centre_only,
+        )  # fmt: skip
+        if counts.max(initial=0) <= cap:
+            break
+        cap *= 2
+    part = _compact(0, counts, events, np.arcsin(smin), np.arcsin(smax), np.ones(len(ref), dtype=bool))
+    del room, events
+    references = _assemble([part], span_ext, len(ref))
+    offsets = np.searchsorted(references.track, np.arange(len(ref) + 1)).astype(np.int64)
+    return ShiftedShell(
+        references=references,
+        offsets=offsets,
+        t0_s=-pad * h,
+        member_ref=member_ref,
+        member_dt_s=member_dt,
+        span_s=grid.duration_s,
+        refs_per_plane=refs_per_plane,
+        planes=pl,
+        centre_only=centre_only,
+    )
+
+
+def expand_shifted(
+    shifted: ShiftedShell, orbits: CircularOrbits, grid: TimeGrid, sun_m: np.ndarray | None = None
+) -> Survey:
+    """Every member's passages from ``shifted`` (``kernels.shift_passages``): a ``Survey`` of all of ``orbits``.
+
+    Passages cut by the window's edges have their hidden time integrated again on the member's exact orbit; beta
+    extremes are the plane's, sampled as ``survey_circular`` samples them.
+    """
+    sun = sun_on_grid_m(grid) if sun_m is None else sun_m
+    ref = shifted.references
+    rows_ref = np.empty((ref.track.shape[0], kernels.EV_FIELDS))
+    for j, name in enumerate(PASSAGE_COLUMNS):
+        rows_ref[:, j] = ref.passages[name]
+    rows_ref[:, kernels.EV_FLAGS] = ref.truncated
+    rows_ref[:, kernels.EV_CLASS_START] = ref.class_at_start
+    rows_ref[:, kernels.EV_CLASS_END] = ref.class_at_end
+    raan_dot, argp_dot, m_dot = secular_rates(orbits.semi_major_axis_m, orbits.inclination_rad)
+    rows, track, shadow, eclipses, flags, c_start, c_end = kernels.shift_passages(
+        rows_ref, shifted.offsets, shifted.member_ref, shifted.member_dt_s, shifted.span_s,
+        orbits.semi_major_axis_m, orbits.inclination_rad, orbits.raan_rad, raan_dot, orbits.arg_latitude_rad,
+        argp_dot + m_dot, grid.step_s, sun, shifted.centre_only,
+    )  # fmt: skip
+    bmin, bmax = _window_beta(shifted.planes, grid, sun)
+    pl = shifted.planes.plane
+    return Survey(
+        span_s=shifted.span_s,
+        shadow_s=shadow,
+        eclipses=eclipses,
+        beta_min_rad=bmin[pl],
+        beta_max_rad=bmax[pl],
+        valid=np.ones(len(orbits), dtype=bool),
+        track=track,
+        passages={name: rows[:, j] for j, name in enumerate(PASSAGE_COLUMNS)},
+        truncated=flags,
+        class_at_start=c_start,
+        class_at_end=c_end,
+    )
+
+
+def survey_shell_shifted(
+    orbits: CircularOrbits,
+    grid: TimeGrid,
+    sun_m: np.ndarray | None = None,
+    *,
+    refs_per_plane: int = REFS_PER_PLANE,
+    centre_only: bool = False,
+) -> Survey:
+    """``survey_circular`` of a designed shell by the time shift of ``survey_shell_references``.
+
+    Falls back to ``survey_circular`` when the tracks do not form planes of identical orbits.
+    """
+    sun = sun_on_grid_m(grid) if sun_m is None else sun_m
+    shifted = survey_shell_references(orbits, grid, sun, refs_per_plane=refs_per_plane, centre_only=centre_only)
+    if shifted is None:
+        return survey_circular(orbits, grid, sun, centre_only=centre_only)
+    return expand_shifted(shifted, orbits, grid, sun)
