@@ -20,9 +20,11 @@ So the numerics differ from the reference in the last bits (products regrouped, 
 the Newton solve stopped by count instead of by tolerance): ``tests/fleet/test_kernel.py`` holds them to the
 reference within stated tolerances in physical units (GPU-hours, Wh, K), and energy still closes per step.
 
-Two entry points share the lane loop: ``simulate_tracks_fast`` takes an ``(n, K)`` array of step-mean lit
+Three entry points share the lane loop: ``simulate_tracks_fast`` takes an ``(n, K)`` array of step-mean lit
 fractions; ``simulate_survey_tracks_fast`` bins a survey's shadow passages into per-group scratch inside the kernel
-(``fleet.illumination``'s binning, the same operations), so no ``(n, K)`` lit array is ever built.
+(``fleet.illumination``'s binning, the same operations), so no ``(n, K)`` lit array is ever built;
+``simulate_shifted_tracks_fast`` bins the passages of a designed shell's reference tracks, moved by each member's
+lag (``astro.survey.ShiftedShell``), so not even per-satellite passages are built.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import math
 import numba as nb
 import numpy as np
 
-from orbitgrid.astro.survey import Survey
+from orbitgrid.astro.survey import ShiftedShell, Survey
 from orbitgrid.fleet.illumination import hidden_intervals
 from orbitgrid.fleet.orbital import (
     CONDITIONING_EFFICIENCY,
@@ -268,6 +270,30 @@ def _tracks_kernel(lit, prm, array_per_lit, b_abs, temp0, q_lim, area, n_items, 
     return out, steps, usable
 
 
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _bin_track(lit_kb, j, q0, q1, shift, p_start, p_end, p_hidden, step_s, inv_step):
+    """``fleet.illumination._bin_hidden`` for one track into lane ``j`` of ``lit_kb``, then hidden -> lit fraction.
+
+    Passages ``q0..q1-1`` are taken ``shift`` seconds earlier (0 for a track's own passages); the binning clips them
+    to the steps ``0..K-1``.
+    """
+    k_steps = lit_kb.shape[0] // _LANES
+    for q in range(q0, q1):
+        a, b, w = p_start[q] - shift, p_end[q] - shift, p_hidden[q]
+        if not b > a or w <= 0.0:
+            continue
+        density = w / (b - a)
+        k0 = max(math.floor(a / step_s), 0)
+        k1 = min(math.floor(b / step_s), k_steps - 1)
+        for k in range(k0, k1 + 1):
+            lo = max(a, k * step_s)
+            hi = min(b, (k + 1) * step_s)
+            if hi > lo:
+                lit_kb[k * _LANES + j] += density * (hi - lo)
+    for k in range(k_steps):
+        lit_kb[k * _LANES + j] = min(max(1.0 - lit_kb[k * _LANES + j] * inv_step, 0.0), 1.0)
+
+
 @nb.njit(cache=True, parallel=True, error_model="numpy")
 def _survey_tracks_kernel(
     first, n, k_steps, offsets, p_start, p_end, p_hidden, prm, array_per_lit, b_abs, temp0, q_lim, area, n_items,
@@ -289,21 +315,41 @@ def _survey_tracks_kernel(
             nl = min(_LANES, n - i0)
             lit_kb[:] = 0.0
             for j in range(nl):
-                # fleet.illumination._bin_hidden for one track, into column j
-                for q in range(offsets[first + i0 + j], offsets[first + i0 + j + 1]):
-                    a, b, w = p_start[q], p_end[q], p_hidden[q]
-                    if not b > a or w <= 0.0:
-                        continue
-                    density = w / (b - a)
-                    k0 = max(math.floor(a / step_s), 0)
-                    k1 = min(math.floor(b / step_s), k_steps - 1)
-                    for k in range(k0, k1 + 1):
-                        lo = max(a, k * step_s)
-                        hi = min(b, (k + 1) * step_s)
-                        if hi > lo:
-                            lit_kb[k * _LANES + j] += density * (hi - lo)
-                for k in range(k_steps):
-                    lit_kb[k * _LANES + j] = min(max(1.0 - lit_kb[k * _LANES + j] * inv_step, 0.0), 1.0)
+                i = first + i0 + j
+                _bin_track(lit_kb, j, offsets[i], offsets[i + 1], 0.0, p_start, p_end, p_hidden, step_s, inv_step)
+            _step_group(
+                lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, out, steps[item], usable,
+                want_usable, st,
+            )  # fmt: skip
+    return out, steps, usable
+
+
+@nb.njit(cache=True, parallel=True, error_model="numpy")
+def _shifted_tracks_kernel(
+    first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, prm, array_per_lit, b_abs, temp0,
+    q_lim, area, n_items, want_usable,
+):  # fmt: skip
+    """Lit fractions binned from reference passages moved by each member's lag (``astro.survey.ShiftedShell``)."""
+    step_s = prm[_P_STEP]
+    inv_step = 1.0 / step_s
+    out = np.zeros((10, n))
+    steps = np.zeros((n_items, 5, k_steps))
+    usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
+    n_groups = (n + _LANES - 1) // _LANES
+    per_item = (n_groups + n_items - 1) // n_items
+    for item in nb.prange(n_items):
+        lit_kb = np.zeros(k_steps * _LANES)
+        st = np.empty(_N_ROWS * _LANES)
+        for g in range(item * per_item, min(n_groups, (item + 1) * per_item)):
+            i0 = g * _LANES
+            nl = min(_LANES, n - i0)
+            lit_kb[:] = 0.0
+            for j in range(nl):
+                i = first + i0 + j
+                r = member_ref[i]
+                _bin_track(
+                    lit_kb, j, offsets[r], offsets[r + 1], member_dt[i], p_start, p_end, p_hidden, step_s, inv_step
+                )
             _step_group(
                 lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, out, steps[item], usable,
                 want_usable, st,
@@ -482,3 +528,62 @@ def survey_intervals(survey: Survey) -> tuple[np.ndarray, np.ndarray, np.ndarray
         np.ascontiguousarray(end, dtype=np.float64),
         np.ascontiguousarray(hidden, dtype=np.float64),
     )
+
+
+def simulate_shifted_tracks_fast(
+    spec: OrbitalDesignSpec,
+    shifted: ShiftedShell,
+    n_steps: int,
+    sun_distance_m: np.ndarray,
+    altitude_m: np.ndarray | float,
+    step_s: float,
+    years_at_start: float = 0.0,
+    *,
+    tracks: slice | None = None,
+    track_usable: bool = False,
+    intervals: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> TrackCapacity:
+    """``simulate_survey_tracks_fast`` for a shell surveyed through reference tracks (``ShiftedShell``).
+
+    Each member's step-mean sunlight is binned from its reference's passages moved ``member_dt_s`` earlier, inside
+    the kernel: no per-member passage is ever stored. A passage cut by the window's edge keeps the reference's
+    hidden-time density over the part inside (the per-satellite survey integrates that part again; the two differ
+    by the penumbral asymmetry, well below a second of hidden time). ``intervals`` is
+    ``shifted.intervals()``, to share between slices.
+    """
+    sl = tracks if tracks is not None else slice(0, shifted.member_ref.shape[0])
+    n = sl.stop - sl.start
+    start, end, hidden = intervals if intervals is not None else shifted.intervals()
+    prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
+        spec, n, n_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
+    )
+    out, steps, usable = _shifted_tracks_kernel(
+        sl.start, n, n_steps, shifted.offsets, shifted.member_ref, shifted.member_dt_s, start, end, hidden, prm,
+        array_per_lit, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable),
+    )  # fmt: skip
+    return _result(out, steps, usable, track_usable)
+
+
+@nb.njit(cache=True, parallel=True, error_model="numpy")
+def _shifted_lit_kernel(first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, step_s):
+    out = np.empty((n, k_steps))
+    inv_step = 1.0 / step_s
+    for i in nb.prange(n):
+        lit_kb = np.zeros(k_steps * _LANES)
+        m = first + i
+        r = member_ref[m]
+        _bin_track(lit_kb, 0, offsets[r], offsets[r + 1], member_dt[m], p_start, p_end, p_hidden, step_s, inv_step)
+        for k in range(k_steps):
+            out[i, k] = lit_kb[k * _LANES]
+    return out
+
+
+def shifted_lit_fraction(shifted: ShiftedShell, step_s: float, n_steps: int, tracks: slice | None = None) -> np.ndarray:
+    """The step-mean lit fractions ``simulate_shifted_tracks_fast`` steps with, ``(n_tracks, n_steps)`` (for checks;
+    the kernel itself never builds this array)."""
+    sl = tracks if tracks is not None else slice(0, shifted.member_ref.shape[0])
+    start, end, hidden = shifted.intervals()
+    return _shifted_lit_kernel(
+        sl.start, sl.stop - sl.start, n_steps, shifted.offsets, shifted.member_ref, shifted.member_dt_s, start, end,
+        hidden, float(step_s),
+    )  # fmt: skip
