@@ -19,7 +19,7 @@ from orbitgrid.astro.j2 import positions_teme_m, semi_major_axis_m
 from orbitgrid.astro.survey import sun_on_grid_m
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.fleet.ground import GroundSiteCapacity, GroundSiteSpec, site_capacity
-from orbitgrid.fleet.kernel import simulate_survey_tracks_fast, survey_intervals
+from orbitgrid.fleet.kernel import simulate_shifted_tracks_fast, simulate_survey_tracks_fast, survey_intervals
 from orbitgrid.fleet.orbital import OrbitalDesignSpec, TrackCapacity
 from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.results import RunWriter
@@ -150,15 +150,26 @@ def shell_capacity(
         scenario.design(s.orbits.kind and next(sh.design for sh in scenario.shells if sh.name == s.orbits.name))
     )
     alt = _track_altitude_m(s)
-    intervals = survey_intervals(s.survey)  # passages binned to steps inside the kernel: no (n, K) lit array
     parts: list[TrackCapacity] = []
-    for lo in range(0, s.orbits.tracks, chunk):
-        sl = slice(lo, min(s.orbits.tracks, lo + chunk))
-        parts.append(
-            simulate_survey_tracks_fast(
-                spec, s.survey, grid.n_steps, sun_distance, alt[sl], grid.step_s, tracks=sl, intervals=intervals
+    if s.shifted is not None:
+        # designed shell surveyed through reference tracks: each track's passages are binned from its reference's,
+        # moved by its lag, inside the kernel (no per-track passage is read)
+        ref_intervals = s.shifted.intervals()
+        for lo in range(0, s.orbits.tracks, chunk):
+            sl = slice(lo, min(s.orbits.tracks, lo + chunk))
+            cap = simulate_shifted_tracks_fast(
+                spec, s.shifted, grid.n_steps, sun_distance, alt[sl], grid.step_s, tracks=sl, intervals=ref_intervals
             )
-        )
+            parts.append(cap)
+    else:
+        intervals = survey_intervals(s.survey)  # passages binned to steps inside the kernel: no (n, K) lit array
+        for lo in range(0, s.orbits.tracks, chunk):
+            sl = slice(lo, min(s.orbits.tracks, lo + chunk))
+            parts.append(
+                simulate_survey_tracks_fast(
+                    spec, s.survey, grid.n_steps, sun_distance, alt[sl], grid.step_s, tracks=sl, intervals=intervals
+                )
+            )
     merged = TrackCapacity(
         **{
             f: (

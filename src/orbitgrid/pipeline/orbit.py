@@ -4,6 +4,11 @@ This is where scenario models become plain arrays: designed shells become ``Circ
 element files become an ``ElementSet`` for SGP4. A formation shell is surveyed through its clusters' reference
 orbits: members sit within ``radius_km`` of the centre, which shifts their shadow instants by at most
 ``R / v`` (0.13 s for R = 1 km in LEO), so every member shares its cluster's passages.
+
+Large designed shells (``SYMMETRY_MIN_TRACKS`` tracks or more, at least ``2 * REFS_PER_PLANE`` per plane) are
+surveyed through the time-shift symmetry of their planes (``astro.survey.survey_shell_references``): a few reference
+tracks per plane are surveyed and every track's passages are derived by shifting them in time; the shell keeps the
+reference survey (``ShellSurvey.shifted``) so capacity can bin straight from it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,17 @@ from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
 from orbitgrid.astro.elements import ElementSet, load_elements
 from orbitgrid.astro.frames import gmst_rad
 from orbitgrid.astro.j2 import nodal_period_s, secular_rates, semi_major_axis_m
-from orbitgrid.astro.survey import PASSAGE_COLUMNS, Survey, sun_on_grid_m, survey_circular, survey_elements
+from orbitgrid.astro.survey import (
+    PASSAGE_COLUMNS,
+    REFS_PER_PLANE,
+    ShiftedShell,
+    Survey,
+    expand_shifted,
+    sun_on_grid_m,
+    survey_circular,
+    survey_elements,
+    survey_shell_references,
+)
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.scenario import ElementsOrbit, FormationOrbit, Scenario, Shell, SunSynchronousOrbit, WalkerOrbit
 
@@ -114,10 +129,17 @@ def _shell_geometry_stats(orbits: ShellOrbits) -> dict[str, float]:
     }
 
 
+#: Designed shells with fewer tracks are surveyed track by track (exact, and under ~0.5 s at a day of 60 s steps).
+SYMMETRY_MIN_TRACKS = 20_000
+
+
 @dataclass(frozen=True)
 class ShellSurvey:
+    """A shell's survey; ``shifted`` holds the reference tracks it was derived from when the symmetry was used."""
+
     orbits: ShellOrbits
     survey: Survey
+    shifted: ShiftedShell | None = None
 
     def summary(self) -> dict[str, float | int | str]:
         s = self.survey
@@ -166,13 +188,27 @@ class ShellSurvey:
         return cols
 
 
+def _use_symmetry(circ: con.CircularOrbits, symmetry: bool | None) -> bool:
+    if symmetry is False:
+        return False
+    n_planes = np.unique(circ.plane).size
+    enough = len(circ) >= 2 * REFS_PER_PLANE * n_planes
+    return enough if symmetry else enough and len(circ) >= SYMMETRY_MIN_TRACKS
+
+
 def survey_shells(
     scenario: Scenario,
     *,
     centre_only: bool = False,
+    symmetry: bool | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[ShellSurvey]:
-    """Survey every shell of ``scenario``; ``progress(shell, done, total)`` is called as chunks finish."""
+    """Survey every shell of ``scenario``; ``progress(shell, done, total)`` is called as chunks finish.
+
+    ``symmetry``: None (default) uses the time-shift symmetry for designed shells of at least
+    ``SYMMETRY_MIN_TRACKS`` tracks and ``2 * REFS_PER_PLANE`` tracks per plane; True for every designed shell with
+    that many per plane; False never (every track surveyed).
+    """
     grid = scenario.time_grid()
     sun = sun_on_grid_m(grid)
     out = []
@@ -185,10 +221,17 @@ def survey_shells(
             if progress is not None:
                 progress(_name, _done[0], _total)
 
+        shifted = None
         if orbits.circular is not None:
-            survey = survey_circular(orbits.circular, grid, sun, centre_only=centre_only, progress=tick)
+            if _use_symmetry(orbits.circular, symmetry):
+                shifted = survey_shell_references(orbits.circular, grid, sun, centre_only=centre_only)
+            if shifted is not None:
+                survey = expand_shifted(shifted, orbits.circular, grid, sun)
+                tick(orbits.tracks)
+            else:
+                survey = survey_circular(orbits.circular, grid, sun, centre_only=centre_only, progress=tick)
         else:
             assert orbits.elements is not None
             survey = survey_elements(orbits.elements, grid, sun, progress=tick)
-        out.append(ShellSurvey(orbits, survey))
+        out.append(ShellSurvey(orbits, survey, shifted))
     return out
