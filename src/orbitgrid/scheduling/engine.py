@@ -43,7 +43,7 @@ PENDING, QUEUED, RUNNING, COMPLETED, FAILED = -1, 0, 1, 2, 3
 STATE_NAMES = {PENDING: "pending", QUEUED: "queued", RUNNING: "running", COMPLETED: "completed", FAILED: "failed"}
 
 # Event kinds
-_ARRIVAL, _COMPLETION, _FAULT = 0, 1, 2
+_ARRIVAL, _COMPLETION, _FAULT, _WAKE = 0, 1, 2, 3
 
 # Placement outcomes
 OUTCOMES = ("completed", "checkpoint", "fault", "preempted", "capacity", "horizon")
@@ -172,6 +172,7 @@ class Engine:
         self.tau = [math.nan] * n_jobs
         self.end_est = [math.inf] * n_jobs
         self._last_backfill = -math.inf
+        self._wake_at = -math.inf  # time of the pending wake-up (a dispatch with nothing else happening)
         self.queue_classes: dict[tuple[int, int, int, int, int], list[tuple[tuple, int]]] = {}
         self.n_queued = 0
         self.tenant_busy = [0] * max(len(jobs.tenants), 1)
@@ -582,11 +583,16 @@ class Engine:
                     n = policy.choose_node(self, j, cand, t)
                     if n is not None:
                         g = min(self.gpus[j], self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+                        if reserved is not None and n == reserved[0] and self._backfill_end(j, n, t) > reserved[1]:
+                            reserved = (n, reserved[1], reserved[2] - g)  # it holds spare GPUs past the shadow
                         del lst[idx]
                         self.n_queued -= 1
                         self.start(j, n, t, g)
                         max_free_cache.clear()
                         placed = True
+                    else:
+                        # refused by the policy (power-aware: the timeline); its answer can only change at a step
+                        self._wake((math.floor(t / self.step_s) + 1) * self.step_s)
             if not placed and policy.preempt and self._try_preempt(j, t, lst, idx):
                 max_free_cache.clear()
                 placed = True
@@ -595,6 +601,8 @@ class Engine:
                     heapq.heappush(heads, (policy.key(self, lst[idx][1]), idx, ck))
                 continue
             if not backfill:
+                if policy.backfill:  # the scan is only throttled: run it when it is due, even if nothing happens
+                    self._wake(self._last_backfill + self.config.backfill_interval_s)
                 break
             if reserved is None:
                 reserved = self._reservation(j, t)
@@ -610,11 +618,27 @@ class Engine:
         if node < 0 or not np.any(cand == node):
             return cand
         g = self.gpus[j]
-        n_est = min(self.gpus[j], self.free(node)) if self.kind[j] == JobKind.BATCH else g
-        end = t + self.work[j] / max(self.rate(j, node, n_est), 1e-12)
-        if end <= shadow or g <= extra:
+        if g <= extra or self._backfill_end(j, node, t) <= shadow:
             return cand
         return cand[cand != node]
+
+    def _backfill_end(self, j: int, n: int, t: float) -> float:
+        """When job ``j`` would end if started on node ``n`` at ``t`` (restore and checkpoint writes included)."""
+        g = min(self.gpus[j], self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+        restore = 0.0 if self.done[j] == 0.0 else float(self.jobs.restore_s[j])
+        rate = self.rate(j, n, g)
+        if self.kind[j] != JobKind.TRAINING or rate <= 0.0:
+            return t + restore + (self.work[j] - self.done[j]) / max(rate, 1e-12)
+        tau = self.checkpoint_interval(j, n, g)
+        seg = Segment(t, rate, tau, float(self.jobs.checkpoint_write_s[j]), restore, True)
+        return seg.finish_time(self.work[j] - self.done[j])
+
+    def _wake(self, t_wake: float) -> None:
+        """Make sure a dispatch runs at ``t_wake`` (one pending wake-up at a time: a later request waits for it)."""
+        if t_wake >= self.horizon_s or self.now < self._wake_at <= t_wake:
+            return
+        self._wake_at = t_wake
+        self.q.push(t_wake, Priority.RESUME, _WAKE)
 
     def _reservation(self, j: int, t: float) -> tuple[int, float, int]:
         """EASY: the earliest time job ``j`` could start on one node, from running jobs' expected ends."""
@@ -710,8 +734,10 @@ class Engine:
                     self._on_arrival(a, t)
                 elif kind == _COMPLETION:
                     self._on_completion(a, b, t)
-                else:
+                elif kind == _FAULT:
                     self._on_fault(a, b, t)
+                else:  # _WAKE: only a dispatch is due
+                    self._dirty = True
             events += 1
             self.now = t
             if self._dirty:
