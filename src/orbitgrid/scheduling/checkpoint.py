@@ -80,7 +80,9 @@ class Segment:
         self.tau = tau
         self.delta = delta
         self.restore = restore
-        self.saves = saves
+        # A zero interval (Daly's optimum when a write costs nothing) is the limit of checkpointing continuously at
+        # no cost: every unit of work is saved as it is done.
+        self.saves = saves and tau > 0.0
 
     def _elapsed(self, t: float) -> float:
         return max(t - self.t0 - self.restore, 0.0)
