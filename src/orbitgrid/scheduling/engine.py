@@ -50,6 +50,45 @@ OUTCOMES = ("completed", "checkpoint", "fault", "preempted", "capacity", "horizo
 _COMPLETED, _FAULT_OUT, _PREEMPTED, _CAPACITY, _HORIZON = 0, 2, 3, 4, 5
 
 
+_BLOCK = 64  # steps per block of the window min/max tables
+
+
+def _block_reduce(a: np.ndarray, reduce: np.ufunc) -> np.ndarray:
+    """``reduce`` over consecutive blocks of :data:`_BLOCK` steps of each row of ``a`` (the last block may be short)."""
+    n, k = a.shape
+    full = k // _BLOCK
+    out = np.empty((n, -(-k // _BLOCK)), dtype=a.dtype)
+    if full:
+        out[:, :full] = reduce.reduce(a[:, : full * _BLOCK].reshape(n, full, _BLOCK), axis=2)
+    if k % _BLOCK:
+        out[:, full] = reduce.reduce(a[:, full * _BLOCK :], axis=1)
+    return out
+
+
+def _window_reduce(
+    a: np.ndarray, blocks: np.ndarray, rows: np.ndarray, k0: int, k1: np.ndarray, reduce: np.ufunc, fill: float
+) -> np.ndarray:
+    """``reduce(a[rows[i], k0 : k1[i]])`` for every ``i`` (``k1 > k0``) from at most two partial blocks of ``a`` and
+    the whole blocks between them in ``blocks`` (:func:`_block_reduce` of ``a``): exact, as min and max are."""
+    k = a.shape[1]
+    steps = np.arange(_BLOCK)
+    head = a[rows, k0 : k0 + _BLOCK]
+    head = np.where(steps[: head.shape[1]][None, :] < (k1 - k0)[:, None], head, fill)
+    last = (k1 - 1) // _BLOCK * _BLOCK
+    cols = last[:, None] + steps[None, :]
+    tail = a[rows[:, None], np.minimum(cols, k - 1)]
+    tail = np.where((cols < k1[:, None]) & (cols >= k0), tail, fill)
+    out = reduce(reduce.reduce(head, axis=1), reduce.reduce(tail, axis=1))
+    b0 = k0 // _BLOCK + 1
+    b1 = (k1 - 1) // _BLOCK  # whole blocks b0 .. b1 - 1
+    nb = int(b1.max()) - b0
+    if nb > 0:
+        mid = blocks[rows, b0 : b0 + nb]
+        mid = np.where(np.arange(nb)[None, :] < (b1 - b0)[:, None], mid, fill)
+        out = reduce(out, reduce.reduce(mid, axis=1))
+    return out
+
+
 class Policy(Protocol):
     """Ordering and placement, injected into the engine."""
 
@@ -136,6 +175,8 @@ class Engine:
         self.installed: list[int] = nodes.gpus.astype(int).tolist()
         self.failed = [0] * n_nodes
         self.usable_tl: list[int] = fleet.usable_gpus[:, 0].astype(int).tolist()
+        self.usable_arr = fleet.usable_gpus[:, 0].astype(np.int64)  # the same, for capacity blocks
+        self.alive_arr = nodes.gpus.astype(np.int64)  # installed minus permanently failed GPUs
         self.busy = [0] * n_nodes
         self.running: list[list[int]] = [[] for _ in range(n_nodes)]
         self.free_arr = np.array([self._cap(n) for n in range(n_nodes)], dtype=np.int64)
@@ -190,6 +231,9 @@ class Engine:
             zip(jobs.placement.astype(int).tolist(), jobs.gpu_model.astype(int).tolist(), strict=True)
         )
         self._dirty = False
+        self._hazard_all: np.ndarray | None = None
+        self._usable_blocks: np.ndarray | None = None
+        self._scale_blocks: np.ndarray | None = None
         self.now = 0.0
 
     # ----------------------------------------------------------------------------------------------- helpers ---
@@ -262,6 +306,21 @@ class Engine:
             return tau
         lam = self.gang_rate_per_s(j, n, g)
         return daly_interval_s(float(self.jobs.checkpoint_write_s[j]), 1.0 / lam if lam > 0.0 else math.inf)
+
+    def window_min_usable(self, nodes: np.ndarray, k0: int, k1: np.ndarray) -> np.ndarray:
+        """The least usable GPUs of each node over steps ``[k0, k1)`` (``k1 > k0``, per node)."""
+        if self._usable_blocks is None:
+            self._usable_blocks = _block_reduce(self.fleet.usable_gpus, np.minimum)
+        fill = np.iinfo(self.fleet.usable_gpus.dtype).max
+        return _window_reduce(self.fleet.usable_gpus, self._usable_blocks, nodes, k0, k1, np.minimum, fill)
+
+    def window_max_rate_scale(self, nodes: np.ndarray, k0: int, k1: np.ndarray) -> np.ndarray:
+        """The largest fault-rate scale of each node over steps ``[k0, k1)`` (the fleet must have a rate scale)."""
+        scale = self.fleet.rate_scale
+        assert scale is not None
+        if self._scale_blocks is None:
+            self._scale_blocks = _block_reduce(scale, np.maximum)
+        return _window_reduce(scale, self._scale_blocks, nodes, k0, k1, np.maximum, 0.0)
 
     def expected_end(self, j: int) -> float:
         return self.end_est[j]
@@ -407,14 +466,21 @@ class Engine:
         self._release(j, t)
         self._complete(j, t)
 
-    def _on_capacity(self, n: int, usable: int, t: float) -> None:
-        old = self._cap(n)
-        self.usable_tl[n] = usable
-        new = self._cap(n)
-        self.free_arr[n] += new - old
-        if new > old:
+    def _on_capacity_block(self, nodes: np.ndarray, usable: np.ndarray, t: float) -> None:
+        """:meth:`_on_capacity` for every node whose capacity changes at ``t`` (distinct nodes, ascending)."""
+        alive = self.alive_arr[nodes]
+        old = np.maximum(np.minimum(self.usable_arr[nodes], alive), 0)
+        new = np.maximum(np.minimum(usable, alive), 0)
+        self.usable_arr[nodes] = usable
+        usable_tl = self.usable_tl
+        for n, u in zip(nodes.tolist(), usable.tolist(), strict=True):
+            usable_tl[n] = u
+        free = self.free_arr
+        free[nodes] += new - old
+        if (new > old).any():
             self._dirty = True
-        if self.busy[n] > new:
+        over = nodes[free[nodes] < 0]  # busy > new capacity
+        for n in over.tolist():
             self._shed(n, t, _CAPACITY, predictable=True)
 
     def _shed(self, n: int, t: float, outcome: int, predictable: bool) -> None:
@@ -455,6 +521,19 @@ class Engine:
         return 0.0 if seg is None else seg.progress(t) - seg.saved(t)
 
     # faults -------------------------------------------------------------------------------------------------
+    def _hazard(self, n: int) -> np.ndarray:
+        """``fleet.cumulative_hazard(n)``, computed once for every node (the same sequential sums)."""
+        h = self._hazard_all
+        if h is None:
+            scale = self.fleet.rate_scale
+            assert scale is not None
+            h = np.empty((scale.shape[0], scale.shape[1] + 1))
+            h[:, 0] = 0.0
+            np.cumsum(scale, axis=1, dtype=np.float64, out=h[:, 1:])
+            h[:, 1:] *= self.step_s
+            self._hazard_all = h
+        return h[n]
+
     def _schedule_fault(self, n: int, cause: int, t: float) -> None:
         self.fault_version[n][cause] += 1
         alive = self.installed[n] - self.failed[n]
@@ -466,7 +545,7 @@ class Engine:
         if scale is None or cause == PERMANENT:
             t_next = t + e
         else:
-            h = self.fleet.cumulative_hazard(n)
+            h = self._hazard(n)
             k = min(int(t // self.step_s), self.fleet.n_steps - 1)
             h_t = h[k] + float(scale[n, k]) * (t - k * self.step_s)
             target = h_t + e
@@ -495,6 +574,7 @@ class Engine:
         lost_before = self.lost[hit] if hit >= 0 else 0.0
         if cause == PERMANENT:
             self.failed[n] += 1
+            self.alive_arr[n] -= 1
             self.free_arr[n] = self._cap(n) - self.busy[n]
             if hit >= 0:
                 self.evict(hit, t, _FAULT_OUT)
@@ -713,21 +793,31 @@ class Engine:
         for n in range(len(self.nodes)):
             for c in range(len(FAULT_CAUSES)):
                 self._schedule_fault(n, c, 0.0)
+        # Capacity changes come in blocks, one per step boundary (sorted by time, then node). A block is applied at
+        # once (vectorised; sheds in node order), exactly as one capacity event after another at that instant:
+        # they precede every heap event at the same time and no dispatch runs between them.
         cap_t, cap_n, cap_u = self.fleet.changes()
-        cap_t_l, cap_n_l, cap_u_l = cap_t.tolist(), cap_n.tolist(), cap_u.tolist()
-        ci, n_cap = 0, len(cap_t_l)
+        bounds = np.flatnonzero(np.diff(cap_t)) + 1 if cap_t.size else np.zeros(0, np.int64)
+        starts = [0, *bounds.tolist()]
+        ends = [*bounds.tolist(), int(cap_t.size)]
+        blk_t = cap_t[starts].tolist() if cap_t.size else []
+        bi, n_blk = 0, len(blk_t)
         horizon = self.horizon_s
         q = self.q
+        heap = q._heap
         events = 0
+        inf = math.inf
         while True:
-            t_heap = q.peek_time()
-            t_cap = cap_t_l[ci] if ci < n_cap else math.inf
-            t = min(t_heap, t_cap)
+            t_heap = heap[0][0] if heap else inf
+            t_cap = blk_t[bi] if bi < n_blk else inf
+            t = t_heap if t_heap < t_cap else t_cap
             if t >= horizon:
                 break
             if t_cap <= t_heap:
-                self._on_capacity(cap_n_l[ci], cap_u_l[ci], t_cap)
-                ci += 1
+                lo, hi = starts[bi], ends[bi]
+                self._on_capacity_block(cap_n[lo:hi], cap_u[lo:hi], t_cap)
+                events += hi - lo
+                bi += 1
             else:
                 _, _, _, kind, a, b = q.pop()
                 if kind == _ARRIVAL:
@@ -738,10 +828,10 @@ class Engine:
                     self._on_fault(a, b, t)
                 else:  # _WAKE: only a dispatch is due
                     self._dirty = True
-            events += 1
+                events += 1
             self.now = t
             if self._dirty:
-                t_next = min(q.peek_time(), cap_t_l[ci] if ci < n_cap else math.inf)
+                t_next = min(heap[0][0] if heap else inf, blk_t[bi] if bi < n_blk else inf)
                 if t_next > t:
                     self._dirty = False
                     self.dispatch(t)

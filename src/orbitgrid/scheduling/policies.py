@@ -151,23 +151,35 @@ class PowerAware:
         k0 = min(int(t // eng.step_s), eng.fleet.n_steps - 1)
         k1 = np.minimum(np.ceil((t + win) / eng.step_s).astype(np.int64), eng.fleet.n_steps)
         k1 = np.maximum(k1, k0 + 1)
-        width = int(k1.max()) - k0
-        inside = np.arange(width)[None, :] < (k1 - k0)[:, None]
-        usable = eng.fleet.usable_gpus[candidates, k0 : k0 + width]
-        lowest = np.where(inside, usable, np.iinfo(np.int32).max).min(axis=1)
-        needed = np.asarray(eng.busy_arr_view()[candidates]) + self.gangs(eng, j, candidates)
+        lowest = eng.window_min_usable(candidates, k0, k1)
+        busy = eng.busy
+        needed = np.array([busy[n] for n in candidates.tolist()], dtype=np.int64) + self.gangs(eng, j, candidates)
         ok = lowest >= needed
-        scale = eng.fleet.rate_scale
-        if scale is not None:
-            peak = np.where(inside, scale[candidates, k0 : k0 + width], 0.0).max(axis=1)
-            ok &= peak <= self.saa_threshold
+        if eng.fleet.rate_scale is not None:
+            ok &= eng.window_max_rate_scale(candidates, k0, k1) <= self.saa_threshold
         return ok
 
     def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
-        ok = candidates[self.safe(eng, j, candidates, t)]
-        if ok.size == 0:
-            return None
-        return self.base.choose_node(eng, j, ok, t)
+        if isinstance(self.base, Hybrid):
+            ok = candidates[self.safe(eng, j, candidates, t)]
+            if ok.size == 0:
+                return None
+            return self.base.choose_node(eng, j, ok, t)
+        # The base policy is best fit: the first safe candidate in (free GPUs, position) order is the best fit among
+        # the safe ones, so the window is checked on growing chunks of that order instead of on every candidate.
+        free = eng.free_arr[candidates]
+        if free.size and int(free.max()) < 32768:
+            free = free.astype(np.int16)  # a stable sort of small integers is a radix sort
+        order = candidates[np.argsort(free, kind="stable")]
+        lo, chunk = 0, 16
+        while lo < order.size:
+            part = order[lo : lo + chunk]
+            ok = np.flatnonzero(self.safe(eng, j, part, t))
+            if ok.size:
+                return int(part[ok[0]])
+            lo += chunk
+            chunk *= 4
+        return None
 
 
 @dataclass
