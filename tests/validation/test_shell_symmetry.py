@@ -23,8 +23,12 @@ Tolerances, and why:
   half-width ``w``; with a lag of at most T / (2 R) = 180 s (R = 16) that is up to ~0.1 s in mid-beta planes and
   more where ``dw/dbeta`` grows toward the critical beta. Measured: 0.08 s (Walker), see the slow test's printout;
 - hidden time of a passage ``HIDDEN_TOL_S`` = 1 s (entry and exit errors of opposite sign add up);
-- step-mean lit fraction ``LIT_TOL`` = 0.02: a crossing 0.5 s off moves 0.5/60 = 0.008 of a step's sunlight, and
-  in the two edge steps the kernel spreads a cut passage's reference density instead of integrating the cut part;
+- step-mean lit fraction ``LIT_TOL`` = 0.02: a crossing 0.5 s off moves 0.5/60 = 0.008 of a step's sunlight. In
+  the window's first and last step ``EDGE_LIT_TOL`` = 0.2 for the kernel's binning, which spreads a cut passage at
+  the whole passage's hidden-time density instead of integrating the cut part: where the edge cuts a penumbral
+  crossing (4-25 s long) that misplaces at most half its length, 12.5 s of a 60 s step;
+- truncation flags and NaN boundaries agree except for passages with a boundary within the crossing tolerance of
+  the window's edges, which the crossing error can move to the other side;
 - GPU-hours and harvested energy per track: relative 1e-3 (an eclipse ~2,100 s long moved by < 1 s changes the
   day's energy by < 1/80,000 of a day's harvest; whole-GPU rounding can flip a step's last GPU, 1/1,440 of a day
   for one GPU of 8-80);
@@ -61,6 +65,7 @@ from orbitgrid.scenario.catalog import designs
 CROSSING_TOL_S = 0.5
 HIDDEN_TOL_S = 1.0
 LIT_TOL = 0.02
+EDGE_LIT_TOL = 0.2
 REL_TOL = 1e-3
 TEMP_TOL_K = 0.01
 SOC_TOL = 1e-3
@@ -114,6 +119,10 @@ def _errors(orbits: con.CircularOrbits, grid: TimeGrid, design: str) -> dict[str
         nan_mismatch += int(np.count_nonzero(np.isnan(a) != np.isnan(b)))
         crossing = max(crossing, float(np.nanmax(np.abs(a - b), initial=0.0)))
     out["nan_mismatch"] = float(nan_mismatch)
+    # passages with a boundary within the crossing tolerance of the window's edges may fall on either side of it
+    b = np.stack([full.passages[name] for name in PASSAGE_COLUMNS[:-1]])
+    near = np.any((np.abs(b) < CROSSING_TOL_S) | (np.abs(b - grid.duration_s) < CROSSING_TOL_S), axis=0)
+    out["near_edge"] = float(np.count_nonzero(near))
     out["crossing_s"] = crossing
     out["hidden_s"] = float(np.max(np.abs(full.passages["shadow_s"] - shift.passages["shadow_s"]), initial=0.0))
     out["track_shadow_s"] = float(np.max(np.abs(full.shadow_s - shift.shadow_s)))
@@ -121,7 +130,9 @@ def _errors(orbits: con.CircularOrbits, grid: TimeGrid, design: str) -> dict[str
     out["beta_rad"] = float(np.max(np.abs(full.beta_min_rad - shift.beta_min_rad)))
     lit_full = step_lit_fraction(full, grid.step_s, grid.n_steps)
     out["lit_expanded"] = float(np.max(np.abs(step_lit_fraction(shift, grid.step_s, grid.n_steps) - lit_full)))
-    out["lit_kernel"] = float(np.max(np.abs(shifted_lit_fraction(shifted, grid.step_s, grid.n_steps) - lit_full)))
+    lit_diff = np.abs(shifted_lit_fraction(shifted, grid.step_s, grid.n_steps) - lit_full)
+    out["lit_kernel"] = float(np.max(lit_diff[:, 1:-1]))
+    out["lit_kernel_edge"] = float(np.max(lit_diff[:, [0, -1]]))
     spec = design_spec(designs()[design])
     sun_d = step_sun_distance_m(grid)
     alt = orbits.semi_major_axis_m - EARTH_EQUATORIAL_RADIUS_M
@@ -140,14 +151,15 @@ def _errors(orbits: con.CircularOrbits, grid: TimeGrid, design: str) -> dict[str
 
 def _check(e: dict[str, float]) -> None:
     assert e["count_mismatch"] == 0
-    assert e["flag_mismatch"] == 0
-    assert e["nan_mismatch"] == 0
+    assert e["flag_mismatch"] <= e["near_edge"]
+    assert e["nan_mismatch"] <= e["near_edge"]
     assert e["crossing_s"] < CROSSING_TOL_S
     assert e["hidden_s"] < HIDDEN_TOL_S
     assert e["eclipse_count"] == 0
     assert e["beta_rad"] == 0.0
     assert e["lit_expanded"] < LIT_TOL
     assert e["lit_kernel"] < LIT_TOL
+    assert e["lit_kernel_edge"] < EDGE_LIT_TOL
     assert e["gpu_hours_rel"] < REL_TOL
     assert e["harvest_rel"] < REL_TOL
     assert e["radiator_mean_k"] < TEMP_TOL_K
