@@ -233,7 +233,7 @@ class Engine:
         self._dirty = False
         self._hazard_all: np.ndarray | None = None
         self._usable_blocks: np.ndarray | None = None
-        self._scale_blocks: np.ndarray | None = None
+        self._scale_above: dict[float, np.ndarray] = {}
         self.now = 0.0
 
     # ----------------------------------------------------------------------------------------------- helpers ---
@@ -314,13 +314,22 @@ class Engine:
         fill = np.iinfo(self.fleet.usable_gpus.dtype).max
         return _window_reduce(self.fleet.usable_gpus, self._usable_blocks, nodes, k0, k1, np.minimum, fill)
 
-    def window_max_rate_scale(self, nodes: np.ndarray, k0: int, k1: np.ndarray) -> np.ndarray:
-        """The largest fault-rate scale of each node over steps ``[k0, k1)`` (the fleet must have a rate scale)."""
-        scale = self.fleet.rate_scale
-        assert scale is not None
-        if self._scale_blocks is None:
-            self._scale_blocks = _block_reduce(scale, np.maximum)
-        return _window_reduce(scale, self._scale_blocks, nodes, k0, k1, np.maximum, 0.0)
+    def next_rate_scale_above(self, nodes: np.ndarray, k0: int, threshold: float) -> np.ndarray:
+        """The first step ``>= k0`` at which each node's fault-rate scale exceeds ``threshold`` (or is NaN); the
+        number of steps when there is none. From a table built once per threshold (int16 or int32 per node-step)."""
+        table = self._scale_above.get(threshold)
+        if table is None:
+            scale = self.fleet.rate_scale
+            assert scale is not None
+            n, k = scale.shape
+            table = np.empty((n, k), dtype=np.int16 if k < 32767 else np.int32)
+            steps = np.arange(k, dtype=table.dtype)
+            for lo in range(0, n, 1024):
+                above = ~(scale[lo : lo + 1024] <= threshold)
+                idx = np.where(above, steps, k).astype(table.dtype)
+                table[lo : lo + 1024] = np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1]
+            self._scale_above[threshold] = table
+        return table[nodes, k0]
 
     def expected_end(self, j: int) -> float:
         return self.end_est[j]

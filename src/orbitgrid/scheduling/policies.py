@@ -151,12 +151,17 @@ class PowerAware:
         k0 = min(int(t // eng.step_s), eng.fleet.n_steps - 1)
         k1 = np.minimum(np.ceil((t + win) / eng.step_s).astype(np.int64), eng.fleet.n_steps)
         k1 = np.maximum(k1, k0 + 1)
-        lowest = eng.window_min_usable(candidates, k0, k1)
+        if eng.fleet.rate_scale is not None:  # out of the anomaly first: no step of the window above the threshold
+            ok = eng.next_rate_scale_above(candidates, k0, self.saa_threshold) >= k1
+            if not ok.any():
+                return ok
+        else:
+            ok = np.ones(candidates.size, dtype=bool)
+        sel = np.flatnonzero(ok)
+        nodes = candidates[sel]
         busy = eng.busy
-        needed = np.array([busy[n] for n in candidates.tolist()], dtype=np.int64) + self.gangs(eng, j, candidates)
-        ok = lowest >= needed
-        if eng.fleet.rate_scale is not None:
-            ok &= eng.window_max_rate_scale(candidates, k0, k1) <= self.saa_threshold
+        needed = np.array([busy[n] for n in nodes.tolist()], dtype=np.int64) + self.gangs(eng, j, nodes)
+        ok[sel] = eng.window_min_usable(nodes, k0, k1[sel]) >= needed
         return ok
 
     def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
