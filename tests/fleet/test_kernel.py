@@ -12,11 +12,17 @@ import pytest
 
 from orbitgrid.astro import constellations as con
 from orbitgrid.astro.constants import AU_M
-from orbitgrid.astro.survey import sun_on_grid_m, survey_circular
+from orbitgrid.astro.survey import sun_on_grid_m, survey_circular, survey_shell_references
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.fleet.illumination import step_lit_fraction
-from orbitgrid.fleet.kernel import simulate_survey_tracks_fast, simulate_tracks_fast, survey_intervals
-from orbitgrid.fleet.orbital import TrackCapacity, simulate_tracks
+from orbitgrid.fleet.kernel import (
+    shifted_lit_fraction,
+    simulate_shifted_tracks_fast,
+    simulate_survey_tracks_fast,
+    simulate_tracks_fast,
+    survey_intervals,
+)
+from orbitgrid.fleet.orbital import ArrayIncidence, TrackCapacity, body_fixed_incidence_circular, simulate_tracks
 from orbitgrid.pipeline.capacity import design_spec
 from orbitgrid.scenario.catalog import designs
 
@@ -184,3 +190,62 @@ def test_survey_fed_kernel_matches_the_lit_array_path() -> None:
         assert a.track_usable_gpus is not None and b.track_usable_gpus is not None
         np.testing.assert_array_equal(b.track_usable_gpus, a.track_usable_gpus)
     assert np.any(a.throttled_eclipse_s > 0.0)  # the comparison covers shadowed, throttled tracks
+
+
+def _plane_incidence(rng: np.random.Generator, n: int, k_steps: int, planes: int = 7) -> ArrayIncidence:
+    """Body-fixed cosines shared by planes: |sin beta| drifting along the run, one plane through beta = 0."""
+    beta0 = rng.uniform(-1.4, 1.4, planes)
+    beta0[0] = -0.05
+    drift = rng.uniform(-0.2, 0.2, planes)
+    beta = beta0[:, None] + drift[:, None] * np.linspace(0.0, 1.0, k_steps)[None, :]
+    return ArrayIncidence(np.abs(np.sin(beta)), rng.integers(0, planes, n))
+
+
+@pytest.mark.parametrize("name", DESIGNS)
+def test_body_fixed_kernel_matches_reference(inputs, name: str) -> None:
+    """A body-fixed array: the per-lane power buffer against the reference's ``cos_incidence``, same tolerances."""
+    lit, sun, alt = inputs
+    spec = dataclasses.replace(design_spec(designs()[name]), tracking="body_fixed")
+    inc = _plane_incidence(np.random.default_rng(7), lit.shape[0], lit.shape[1])
+    ref = simulate_tracks(spec, lit, sun, alt, STEP_S, years_at_start=1.5, track_usable=True, incidence=inc)
+    fast = simulate_tracks_fast(spec, lit, sun, alt, STEP_S, years_at_start=1.5, track_usable=True, incidence=inc)
+    diffs = assert_matches(ref, fast)
+    assert diffs["gpu_hours_max_abs"] < 1e-9 and diffs["temperature_max_abs_k"] < 1e-8
+    assert ref.track_usable_gpus is not None and fast.track_usable_gpus is not None
+    np.testing.assert_array_equal(fast.track_usable_gpus, ref.track_usable_gpus)
+    # the cosine bites: the array-limited throttling of the sun-tracking run grows
+    tracking = simulate_tracks_fast(dataclasses.replace(spec, tracking="sun_tracking"), lit, sun, alt, STEP_S, 1.5)
+    assert fast.harvested_wh.sum() < 0.8 * tracking.harvested_wh.sum()
+    assert fast.throttled_array_s.sum() + fast.throttled_eclipse_s.sum() > tracking.throttled_array_s.sum()
+
+
+def test_body_fixed_survey_and_shifted_kernels_match_the_lit_array_path() -> None:
+    """The survey- and shift-fed kernels read each selected track's incidence row as the lit-array kernel does."""
+    grid = TimeGrid.from_duration(dt.datetime(2027, 6, 21, tzinfo=dt.UTC), 12 * 3600.0, 60.0)
+    orbits = con.walker(550e3, math.radians(53.0), 64, 2, 1)
+    sun_m = sun_on_grid_m(grid)
+    survey = survey_circular(orbits, grid, sun_m)
+    shifted = survey_shell_references(orbits, grid, sun_m, refs_per_plane=4)
+    assert shifted is not None
+    inc = body_fixed_incidence_circular(orbits, grid)
+    sun = np.full(grid.n_steps, AU_M)
+    spec = dataclasses.replace(design_spec(designs()["starlink-v2-mini-compute"]), tracking="body_fixed")
+    for sl in (slice(0, 64), slice(5, 22), slice(40, 64)):
+        per_track = ArrayIncidence(inc.per_track(sl), np.arange(sl.stop - sl.start))
+        for lit, fast in (
+            (
+                step_lit_fraction(survey, grid.step_s, grid.n_steps, sl),
+                simulate_survey_tracks_fast(
+                    spec, survey, grid.n_steps, sun, 550e3, grid.step_s, tracks=sl, incidence=inc
+                ),
+            ),
+            (
+                shifted_lit_fraction(shifted, grid.step_s, grid.n_steps, sl),
+                simulate_shifted_tracks_fast(
+                    spec, shifted, grid.n_steps, sun, 550e3, grid.step_s, tracks=sl, incidence=inc
+                ),
+            ),
+        ):
+            a = simulate_tracks_fast(spec, lit, sun, 550e3, grid.step_s, incidence=per_track)
+            for name in (*PER_TRACK, "radiator_peak_k", "radiator_mean_k", "energy_closure_wh"):
+                np.testing.assert_allclose(getattr(fast, name), getattr(a, name), rtol=1e-12, atol=1e-9, err_msg=name)

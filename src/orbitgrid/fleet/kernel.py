@@ -14,7 +14,10 @@ rounding -> battery step -> backward-Euler radiator step), laid out for throughp
   change ``e0 = |T1 - T0| / T1``; four steps reach the double's resolution for ``e0`` up to 0.1 (a 30 K jump in one
   step), far beyond what a radiator of minutes' time constant does in 60 s;
 - *constants*: every per-step and per-design factor (array power per lit fraction, reciprocals of the efficiencies,
-  of the step and of the accelerator power) is computed once; per-track counters are integers until the end.
+  of the step and of the accelerator power) is computed once; per-track counters are integers until the end;
+- *incidence*: the array power per lit fraction is read per lane and step from a group buffer, written once per
+  thread at normal incidence (sun-tracking: the lane loop is what it was) or per group as the step's power times
+  the track's body-fixed cosine (``fleet.orbital.ArrayIncidence``: rows shared by the tracks of a plane).
 
 So the numerics differ from the reference in the last bits (products regrouped, reciprocals multiplied,
 the Newton solve stopped by count instead of by tolerance): ``tests/fleet/test_kernel.py`` holds them to the
@@ -39,8 +42,10 @@ from orbitgrid.fleet.illumination import hidden_intervals
 from orbitgrid.fleet.orbital import (
     CONDITIONING_EFFICIENCY,
     SECONDS_PER_YEAR,
+    ArrayIncidence,
     OrbitalDesignSpec,
     TrackCapacity,
+    incidence_for,
 )
 from orbitgrid.spacecraft import power, thermal
 from orbitgrid.spacecraft.battery import SECONDS_PER_HOUR
@@ -83,11 +88,12 @@ _N_ROWS = 22
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def _step_group(lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, out, acc, usable, want_usable, st):
+def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, acc, usable, want_usable, st):
     """Step lanes ``0..nl-1`` (tracks ``i0..i0+nl-1``) through all steps.
 
-    ``lit_kb`` is the group's lit fractions, flat ``(K * _LANES)`` (step-major); ``st`` is flat
-    ``(_N_ROWS * _LANES)`` scratch. Padding lanes repeat the last track; their results are dropped.
+    ``lit_kb`` is the group's lit fractions and ``pk_kb`` its array power per lit fraction (W), both flat
+    ``(K * _LANES)`` (step-major, filled by ``_fill_power``); ``st`` is flat ``(_N_ROWS * _LANES)`` scratch.
+    Padding lanes repeat the last track; their results are dropped.
     """
     L = _LANES
     k_steps = lit_kb.shape[0] // L
@@ -134,11 +140,10 @@ def _step_group(lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, o
         st[_R_RDG * L + j] = 1.0 / (heat_c + 4.0 * a4 * temp0[jj] ** 3)
         st[_R_RCAP * L + j] = 1.0 / max(c0, 1e-12)
     for k in range(k_steps):
-        pk = array_per_lit[k]
         base = k * L
         for j in range(L):
             f = min(max(lit_kb[base + j], 0.0), 1.0)
-            array_w = pk * f
+            array_w = pk_kb[base + j] * f
             bus = CONDITIONING_EFFICIENCY * array_w
             t0 = st[_R_TEMP * L + j]
             e0 = st[_R_ENERGY * L + j]
@@ -244,9 +249,30 @@ def _step_group(lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, o
         out[9, i] = st[_R_CLOSURE * L + j]
 
 
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _fill_power(pk_kb, array_per_lit, cos, row, i0, nl, filled):
+    """Array power per lit fraction of lanes ``0..nl-1`` (tracks ``i0..``), flat ``(K * _LANES)``; returns True.
+
+    Normal incidence (``cos`` has no rows): every lane gets ``array_per_lit[k]``, written once per work item
+    (``filled`` True skips it). Otherwise lane ``j`` gets ``array_per_lit[k] * cos[row[i0 + j], k]``.
+    """
+    k_steps = array_per_lit.shape[0]
+    if cos.shape[0] == 0:
+        if not filled:
+            for k in range(k_steps):
+                for j in range(_LANES):
+                    pk_kb[k * _LANES + j] = array_per_lit[k]
+        return True
+    for j in range(_LANES):
+        r = row[i0 + min(j, nl - 1)]
+        for k in range(k_steps):
+            pk_kb[k * _LANES + j] = array_per_lit[k] * cos[r, k]
+    return True
+
+
 @nb.njit(cache=True, parallel=True, error_model="numpy")
-def _tracks_kernel(lit, prm, array_per_lit, b_abs, temp0, q_lim, area, n_items, want_usable):
-    """Lit fractions given as ``(n, K)``."""
+def _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, n_items, want_usable):
+    """Lit fractions given as ``(n, K)``; ``cos``/``row`` as in ``_fill_power`` (``row`` indexed like ``lit``)."""
     n, k_steps = lit.shape
     out = np.zeros((10, n))
     steps = np.zeros((n_items, 5, k_steps))
@@ -255,16 +281,19 @@ def _tracks_kernel(lit, prm, array_per_lit, b_abs, temp0, q_lim, area, n_items, 
     per_item = (n_groups + n_items - 1) // n_items
     for item in nb.prange(n_items):
         lit_kb = np.zeros(k_steps * _LANES)
+        pk_kb = np.empty(k_steps * _LANES)
+        filled = False
         st = np.empty(_N_ROWS * _LANES)
         for g in range(item * per_item, min(n_groups, (item + 1) * per_item)):
             i0 = g * _LANES
             nl = min(_LANES, n - i0)
+            filled = _fill_power(pk_kb, array_per_lit, cos, row, i0, nl, filled)
             for j in range(nl):
-                row = lit[i0 + j]
+                lit_row = lit[i0 + j]
                 for k in range(k_steps):
-                    lit_kb[k * _LANES + j] = row[k]
+                    lit_kb[k * _LANES + j] = lit_row[k]
             _step_group(
-                lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, out, steps[item], usable,
+                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, steps[item], usable,
                 want_usable, st,
             )  # fmt: skip
     return out, steps, usable
@@ -296,8 +325,8 @@ def _bin_track(lit_kb, j, q0, q1, shift, p_start, p_end, p_hidden, step_s, inv_s
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
 def _survey_tracks_kernel(
-    first, n, k_steps, offsets, p_start, p_end, p_hidden, prm, array_per_lit, b_abs, temp0, q_lim, area, n_items,
-    want_usable,
+    first, n, k_steps, offsets, p_start, p_end, p_hidden, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area,
+    n_items, want_usable,
 ):  # fmt: skip
     """Lit fractions binned from the passages of tracks ``first..first+n-1`` (``offsets`` index the passage rows)."""
     step_s = prm[_P_STEP]
@@ -309,16 +338,19 @@ def _survey_tracks_kernel(
     per_item = (n_groups + n_items - 1) // n_items
     for item in nb.prange(n_items):
         lit_kb = np.zeros(k_steps * _LANES)
+        pk_kb = np.empty(k_steps * _LANES)
+        filled = False
         st = np.empty(_N_ROWS * _LANES)
         for g in range(item * per_item, min(n_groups, (item + 1) * per_item)):
             i0 = g * _LANES
             nl = min(_LANES, n - i0)
+            filled = _fill_power(pk_kb, array_per_lit, cos, row, i0, nl, filled)
             lit_kb[:] = 0.0
             for j in range(nl):
                 i = first + i0 + j
                 _bin_track(lit_kb, j, offsets[i], offsets[i + 1], 0.0, p_start, p_end, p_hidden, step_s, inv_step)
             _step_group(
-                lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, out, steps[item], usable,
+                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, steps[item], usable,
                 want_usable, st,
             )  # fmt: skip
     return out, steps, usable
@@ -326,8 +358,8 @@ def _survey_tracks_kernel(
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
 def _shifted_tracks_kernel(
-    first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, prm, array_per_lit, b_abs, temp0,
-    q_lim, area, n_items, want_usable,
+    first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, prm, array_per_lit, cos, row, b_abs,
+    temp0, q_lim, area, n_items, want_usable,
 ):  # fmt: skip
     """Lit fractions binned from reference passages moved by each member's lag (``astro.survey.ShiftedShell``)."""
     step_s = prm[_P_STEP]
@@ -339,10 +371,13 @@ def _shifted_tracks_kernel(
     per_item = (n_groups + n_items - 1) // n_items
     for item in nb.prange(n_items):
         lit_kb = np.zeros(k_steps * _LANES)
+        pk_kb = np.empty(k_steps * _LANES)
+        filled = False
         st = np.empty(_N_ROWS * _LANES)
         for g in range(item * per_item, min(n_groups, (item + 1) * per_item)):
             i0 = g * _LANES
             nl = min(_LANES, n - i0)
+            filled = _fill_power(pk_kb, array_per_lit, cos, row, i0, nl, filled)
             lit_kb[:] = 0.0
             for j in range(nl):
                 i = first + i0 + j
@@ -351,7 +386,7 @@ def _shifted_tracks_kernel(
                     lit_kb, j, offsets[r], offsets[r + 1], member_dt[i], p_start, p_end, p_hidden, step_s, inv_step
                 )
             _step_group(
-                lit_kb, nl, i0, prm, array_per_lit, b_abs, temp0, q_lim, area, out, steps[item], usable,
+                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, steps[item], usable,
                 want_usable, st,
             )  # fmt: skip
     return out, steps, usable
@@ -381,7 +416,8 @@ def _prepare(
     d_time = power.time_degradation_factor(years, spec.degradation_per_year)
     d_rad = float(power.radiation_degradation_factor(0.0))
     d_temp = float(power.temperature_factor(power.REFERENCE_CELL_TEMPERATURE_K))
-    array_per_lit = np.ascontiguousarray(bol_w * d_time * d_rad * d_temp, dtype=np.float64)  # normal incidence
+    # at normal incidence; a body-fixed array's cosine is applied per lane by _fill_power
+    array_per_lit = np.ascontiguousarray(bol_w * d_time * d_rad * d_temp, dtype=np.float64)
     b_abs = np.ascontiguousarray(np.broadcast_to(thermal.absorbed_flux_w_m2(env), (n,)), dtype=np.float64)
     k_emit = float(thermal.emission_coefficient_w_m2_k4(env))
     temp0 = np.ascontiguousarray(
@@ -429,6 +465,19 @@ def _prepare(
     return prm, array_per_lit, b_abs, temp0, q_lim, area
 
 
+def _incidence_rows(
+    spec: OrbitalDesignSpec, incidence: ArrayIncidence | None, n: int, k_steps: int, first: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(cos, row)`` for the kernels: no rows for normal incidence, else the shared rows and each selected track's
+    row (``row[i]`` for track ``first + i``), with the same checks as the numpy reference."""
+    incidence_for(spec, incidence, 0, k_steps, first)  # shape and tracking checks without building (n, K)
+    if incidence is None:
+        return np.empty((0, k_steps)), np.empty(0, dtype=np.int64)
+    if incidence.row.shape[0] < first + n:
+        raise ValueError(f"incidence covers {incidence.row.shape[0]} tracks, not {first + n}")
+    return incidence.cos, np.ascontiguousarray(incidence.row[first : first + n])
+
+
 def _n_items(n: int) -> int:
     groups = (n + _LANES - 1) // _LANES
     return max(1, min(groups, _ITEMS_PER_THREAD * nb.get_num_threads()))
@@ -459,19 +508,22 @@ def simulate_tracks_fast(
     years_at_start: float = 0.0,
     *,
     track_usable: bool = False,
+    incidence: ArrayIncidence | None = None,
 ) -> TrackCapacity:
     """``fleet.orbital.simulate_tracks`` compiled: ``lit`` is ``(n, K)``, ``sun_distance_m`` ``(K,)``.
 
     ``altitude_m`` is a scalar or one value per track. Returns the same ``TrackCapacity``; with ``track_usable``
-    it also carries every track's usable accelerators per step, ``(n, K)`` int16.
+    it also carries every track's usable accelerators per step, ``(n, K)`` int16. ``incidence`` as in the
+    reference (one row index per track of ``lit``; required for a ``body_fixed`` design).
     """
     lit = np.ascontiguousarray(lit, dtype=np.float64)
     n, k_steps = lit.shape
+    cos, row = _incidence_rows(spec, incidence, n, k_steps)
     prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
         spec, n, k_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
     )
     out, steps, usable = _tracks_kernel(
-        lit, prm, array_per_lit, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable)
+        lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable)
     )
     return _result(out, steps, usable, track_usable)
 
@@ -497,22 +549,25 @@ def simulate_survey_tracks_fast(
     tracks: slice | None = None,
     track_usable: bool = False,
     intervals: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+    incidence: ArrayIncidence | None = None,
 ) -> TrackCapacity:
     """``simulate_tracks_fast(spec, step_lit_fraction(survey, step_s, n_steps, tracks), ...)`` without the lit array.
 
     The binning of ``fleet.illumination.step_lit_fraction`` runs inside the kernel, per group of tracks, with the
     same operations, so the results are identical. ``altitude_m`` is a scalar or one value per selected track.
     ``intervals`` — ``(offsets, start_s, end_s, hidden_s)`` from ``survey_intervals`` — saves recomputing them when
-    a caller walks one survey in several slices.
+    a caller walks one survey in several slices. ``incidence`` covers all the survey's tracks (its rows are read
+    for ``tracks``); required for a ``body_fixed`` design.
     """
     sl = tracks if tracks is not None else slice(0, survey.shadow_s.shape[0])
     n = sl.stop - sl.start
     offsets, start, end, hidden = intervals if intervals is not None else survey_intervals(survey)
+    cos, row = _incidence_rows(spec, incidence, n, n_steps, sl.start)
     prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
         spec, n, n_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
     )
     out, steps, usable = _survey_tracks_kernel(
-        sl.start, n, n_steps, offsets, start, end, hidden, prm, array_per_lit, b_abs, temp0, q_lim, area,
+        sl.start, n, n_steps, offsets, start, end, hidden, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area,
         _n_items(n), bool(track_usable),
     )  # fmt: skip
     return _result(out, steps, usable, track_usable)
@@ -542,6 +597,7 @@ def simulate_shifted_tracks_fast(
     tracks: slice | None = None,
     track_usable: bool = False,
     intervals: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    incidence: ArrayIncidence | None = None,
 ) -> TrackCapacity:
     """``simulate_survey_tracks_fast`` for a shell surveyed through reference tracks (``ShiftedShell``).
 
@@ -549,17 +605,20 @@ def simulate_shifted_tracks_fast(
     the kernel: no per-member passage is ever stored. A passage cut by the window's edge keeps the reference's
     hidden-time density over the part inside (the per-satellite survey integrates that part again; the two differ
     by the penumbral asymmetry, well below a second of hidden time). ``intervals`` is
-    ``shifted.intervals()``, to share between slices.
+    ``shifted.intervals()``, to share between slices. ``incidence`` covers all the shell's tracks, as in
+    ``simulate_survey_tracks_fast``; the body-fixed incidence depends on the plane only, so the shift leaves it
+    exact.
     """
     sl = tracks if tracks is not None else slice(0, shifted.member_ref.shape[0])
     n = sl.stop - sl.start
     start, end, hidden = intervals if intervals is not None else shifted.intervals()
+    cos, row = _incidence_rows(spec, incidence, n, n_steps, sl.start)
     prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
         spec, n, n_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
     )
     out, steps, usable = _shifted_tracks_kernel(
         sl.start, n, n_steps, shifted.offsets, shifted.member_ref, shifted.member_dt_s, start, end, hidden, prm,
-        array_per_lit, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable),
+        array_per_lit, cos, row, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable),
     )  # fmt: skip
     return _result(out, steps, usable, track_usable)
 

@@ -20,7 +20,13 @@ from orbitgrid.astro.survey import sun_on_grid_m
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.fleet.ground import GroundSiteCapacity, GroundSiteSpec, site_capacity
 from orbitgrid.fleet.kernel import simulate_shifted_tracks_fast, simulate_survey_tracks_fast, survey_intervals
-from orbitgrid.fleet.orbital import OrbitalDesignSpec, TrackCapacity
+from orbitgrid.fleet.orbital import (
+    ArrayIncidence,
+    OrbitalDesignSpec,
+    TrackCapacity,
+    body_fixed_incidence_circular,
+    body_fixed_incidence_elements,
+)
 from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.results import RunWriter
 from orbitgrid.scenario import GroundSite, SatelliteDesign, Scenario
@@ -51,7 +57,19 @@ def design_spec(design: SatelliteDesign) -> OrbitalDesignSpec:
         solar_absorptivity=design.radiator.solar_absorptivity,
         radiator_faces=2 if design.radiator.two_sided else 1,
         shielding_mm_al=design.shielding_mm_al,
+        tracking=design.solar_array.tracking,
     )
+
+
+def shell_array_incidence(spec: OrbitalDesignSpec, s: ShellSurvey, grid: TimeGrid) -> ArrayIncidence | None:
+    """The array's cosine per track and step for a ``body_fixed`` design (``|sin beta|``, one row per orbital plane
+    of a designed shell, one per element set); None for a ``sun_tracking`` one (normal incidence)."""
+    if spec.tracking != "body_fixed":
+        return None
+    if s.orbits.circular is not None:
+        return body_fixed_incidence_circular(s.orbits.circular, grid)
+    assert s.orbits.elements is not None
+    return body_fixed_incidence_elements(s.orbits.elements, grid)
 
 
 def ground_spec(site: GroundSite, grid: TimeGrid) -> GroundSiteSpec:
@@ -150,6 +168,7 @@ def shell_capacity(
         scenario.design(s.orbits.kind and next(sh.design for sh in scenario.shells if sh.name == s.orbits.name))
     )
     alt = _track_altitude_m(s)
+    incidence = shell_array_incidence(spec, s, grid)
     parts: list[TrackCapacity] = []
     if s.shifted is not None:
         # designed shell surveyed through reference tracks: each track's passages are binned from its reference's,
@@ -158,7 +177,15 @@ def shell_capacity(
         for lo in range(0, s.orbits.tracks, chunk):
             sl = slice(lo, min(s.orbits.tracks, lo + chunk))
             cap = simulate_shifted_tracks_fast(
-                spec, s.shifted, grid.n_steps, sun_distance, alt[sl], grid.step_s, tracks=sl, intervals=ref_intervals
+                spec,
+                s.shifted,
+                grid.n_steps,
+                sun_distance,
+                alt[sl],
+                grid.step_s,
+                tracks=sl,
+                intervals=ref_intervals,
+                incidence=incidence,
             )
             parts.append(cap)
     else:
@@ -167,7 +194,15 @@ def shell_capacity(
             sl = slice(lo, min(s.orbits.tracks, lo + chunk))
             parts.append(
                 simulate_survey_tracks_fast(
-                    spec, s.survey, grid.n_steps, sun_distance, alt[sl], grid.step_s, tracks=sl, intervals=intervals
+                    spec,
+                    s.survey,
+                    grid.n_steps,
+                    sun_distance,
+                    alt[sl],
+                    grid.step_s,
+                    tracks=sl,
+                    intervals=intervals,
+                    incidence=incidence,
                 )
             )
     merged = TrackCapacity(

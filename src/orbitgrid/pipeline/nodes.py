@@ -33,7 +33,13 @@ from orbitgrid.astro.time import TimeGrid
 from orbitgrid.fleet.ground import GroundSiteCapacity
 from orbitgrid.fleet.kernel import simulate_survey_tracks_fast
 from orbitgrid.fleet.nodes import FleetTimeline, NodeKind, NodeTable
-from orbitgrid.pipeline.capacity import ShellCapacity, _track_altitude_m, design_spec, step_sun_distance_m
+from orbitgrid.pipeline.capacity import (
+    ShellCapacity,
+    _track_altitude_m,
+    design_spec,
+    shell_array_incidence,
+    step_sun_distance_m,
+)
 from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.scenario import Scenario
 from orbitgrid.scenario.catalog import gpu_models
@@ -130,6 +136,7 @@ def build_fleet_timeline(
         spec = design_spec(design)
         alt = _track_altitude_m(s)
         usable = np.empty((n, grid.n_steps), dtype=np.int32)
+        incidence = shell_array_incidence(spec, s, grid)
         for lo in range(0, n, 8192):
             sl = slice(lo, min(n, lo + 8192))
             tc = simulate_survey_tracks_fast(
@@ -141,6 +148,7 @@ def build_fleet_timeline(
                 grid.step_s,
                 tracks=sl,
                 track_usable=True,
+                incidence=incidence,
             )
             assert tc.track_usable_gpus is not None
             usable[sl] = tc.track_usable_gpus.astype(np.int32) * members
@@ -233,11 +241,19 @@ def sample_columns(scenario: Scenario, surveys: list[ShellSurvey], per_shell: in
         spec = design_spec(design)
         alt = _track_altitude_m(s)
         n = s.orbits.tracks
+        incidence = shell_array_incidence(spec, s, grid)
         for i in np.unique(np.linspace(0, n - 1, min(per_shell, n)).astype(np.int64)).tolist():
             lit = step_lit_fraction(s.survey, grid.step_s, grid.n_steps, slice(i, i + 1))
             a = float(np.broadcast_to(alt, (n,))[i])
             tc = simulate_survey_tracks_fast(
-                spec, s.survey, grid.n_steps, sun_distance, np.array([a]), grid.step_s, tracks=slice(i, i + 1)
+                spec,
+                s.survey,
+                grid.n_steps,
+                sun_distance,
+                np.array([a]),
+                grid.step_s,
+                tracks=slice(i, i + 1),
+                incidence=incidence,
             )
             parts["t_s"].append(t)
             parts["lit_fraction"].append(lit[0])

@@ -17,7 +17,11 @@ The electrical power at the array's terminals, for a planar array of area ``A`` 
   ``cos(theta) = 1`` times an optional tracking factor (e.g. ``cos`` of the residual angle a single-axis drive
   leaves, or a pointing-error allowance); a body-fixed array uses ``max(0, n . s)`` from the panel normal ``n`` and
   Sun direction ``s`` (one active face: light on the back gives nothing), as STK Astrogator's solar-array source
-  does with its "inclination to sun line" (help.agi.com, Astrogator power source components).
+  does with its "inclination to sun line" (help.agi.com, Astrogator power source components). The body-fixed
+  attitude orbitgrid simulates is a nadir-pointing bus with the array's normal along the orbit normal, turned to
+  the Sun's side of the orbit plane (a 180 deg yaw when the Sun crosses the plane): ``cos(theta) = |h . s| =
+  |sin beta|`` for the unit orbit normal ``h`` and Sun direction ``s`` (``orbit_normal_array_cosine``; the
+  attitude and its validity are in ``fleet.orbital``).
 - ``D_time = (1 - d)^t`` compounding degradation at ``d`` per year over ``t`` years in orbit (the same form as
   STK Astrogator's ``(1 - x%/yr)^time`` and as Wertz & Larson, *Space Mission Analysis and Design*, 3rd ed.,
   1999, sec. 11.4, lifetime degradation ``L_d = (1 - degradation/yr)^life``). The scenario default 2.5 %/yr is
@@ -93,6 +97,19 @@ def incidence_cosine(panel_normal: ArrayLike, sun_direction: ArrayLike) -> np.nd
     dot = np.einsum("...i,...i->...", n, s)
     norm = np.linalg.norm(n, axis=-1) * np.linalg.norm(s, axis=-1)
     return np.clip(dot / norm, 0.0, 1.0)
+
+
+def orbit_normal_array_cosine(orbit_normal: ArrayLike, sun_direction: ArrayLike) -> np.ndarray:
+    """``|h . s| = |sin beta|``: an array whose normal lies along the orbit normal ``h``, on the Sun's side.
+
+    ``h`` and ``s`` are ``(..., 3)`` in the same frame, any length. This is ``incidence_cosine`` with the panel
+    normal flipped to the Sun's side of the orbit plane, as a bus that yaws 180 deg when ``beta`` changes sign has it.
+    """
+    n = np.asarray(orbit_normal, dtype=np.float64)
+    s = np.asarray(sun_direction, dtype=np.float64)
+    dot = np.einsum("...i,...i->...", n, s)
+    norm = np.linalg.norm(n, axis=-1) * np.linalg.norm(s, axis=-1)
+    return np.minimum(np.abs(dot) / norm, 1.0)
 
 
 def array_cos_incidence(
