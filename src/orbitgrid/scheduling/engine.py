@@ -31,6 +31,7 @@ from bisect import insort
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numba as nb
 import numpy as np
 
 from orbitgrid.fleet.nodes import FAULT_CAUSES, INTERRUPT, PERMANENT, SDC, FleetTimeline, NodeKind
@@ -87,6 +88,29 @@ def _window_reduce(
         mid = np.where(np.arange(nb)[None, :] < (b1 - b0)[:, None], mid, fill)
         out = reduce(out, reduce.reduce(mid, axis=1))
     return out
+
+
+@nb.njit(cache=True)
+def _first_window_fit(
+    a: np.ndarray, blocks: np.ndarray, rows: np.ndarray, k0: int, k1: np.ndarray, needed: np.ndarray
+) -> int:
+    """The first ``i`` with ``a[rows[i], k0 : k1[i]] >= needed[i]`` everywhere, or -1: whole blocks whose minimum
+    (``blocks``, :func:`_block_reduce`) clears the need are skipped, and a row stops at its first short step."""
+    for i in range(rows.size):
+        n, need, end = rows[i], needed[i], k1[i]
+        k = k0
+        ok = True
+        while k < end:
+            if k % _BLOCK == 0 and k + _BLOCK <= end and blocks[n, k // _BLOCK] >= need:
+                k += _BLOCK
+            elif a[n, k] < need:
+                ok = False
+                break
+            else:
+                k += 1
+        if ok:
+            return i
+    return -1
 
 
 class Policy(Protocol):
@@ -185,6 +209,7 @@ class Engine:
         self.power_w: list[float] = nodes.power_per_gpu_w.astype(float).tolist()
         self.recovery: list[float] = nodes.recovery_s.astype(float).tolist()
         self.base_rate = nodes.base_rate_per_gpu_s.astype(float)
+        self.rate_sum: list[float] = self.base_rate.sum(axis=1).tolist()  # all causes, per GPU-second
         self.fault_version = [[0, 0, 0] for _ in range(n_nodes)]
         # --- job state ---
         self.kind: list[int] = jobs.kind.astype(int).tolist()
@@ -313,6 +338,12 @@ class Engine:
             self._usable_blocks = _block_reduce(self.fleet.usable_gpus, np.minimum)
         fill = np.iinfo(self.fleet.usable_gpus.dtype).max
         return _window_reduce(self.fleet.usable_gpus, self._usable_blocks, nodes, k0, k1, np.minimum, fill)
+
+    def first_window_fit(self, nodes: np.ndarray, k0: int, k1: np.ndarray, needed: np.ndarray) -> int:
+        """The first ``i`` whose node keeps at least ``needed[i]`` usable GPUs over steps ``[k0, k1[i])``, or -1."""
+        if self._usable_blocks is None:
+            self._usable_blocks = _block_reduce(self.fleet.usable_gpus, np.minimum)
+        return int(_first_window_fit(self.fleet.usable_gpus, self._usable_blocks, nodes, k0, k1, needed))
 
     def next_rate_scale_above(self, nodes: np.ndarray, k0: int, threshold: float) -> np.ndarray:
         """The first step ``>= k0`` at which each node's fault-rate scale exceeds ``threshold`` (or is NaN); the

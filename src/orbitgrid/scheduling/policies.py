@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orbitgrid.fleet.nodes import NodeKind
+from orbitgrid.scheduling.checkpoint import daly_interval_s
 from orbitgrid.workloads.jobs import Contract, JobKind
 
 if TYPE_CHECKING:
@@ -145,24 +146,80 @@ class PowerAware:
         tau = eng.checkpoint_intervals(j, candidates, g)
         return restore + np.minimum(to_end, tau + write)
 
-    def safe(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> np.ndarray:
-        """Which candidates keep the gang's GPUs (and stay out of the anomaly) for the whole window."""
+    def _steps(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> tuple[int, np.ndarray]:
+        """The window of each candidate in steps: ``[k0, k1)``."""
         win = self.window_s(eng, j, candidates)
         k0 = min(int(t // eng.step_s), eng.fleet.n_steps - 1)
         k1 = np.minimum(np.ceil((t + win) / eng.step_s).astype(np.int64), eng.fleet.n_steps)
-        k1 = np.maximum(k1, k0 + 1)
-        if eng.fleet.rate_scale is not None:  # out of the anomaly first: no step of the window above the threshold
-            ok = eng.next_rate_scale_above(candidates, k0, self.saa_threshold) >= k1
-            if not ok.any():
-                return ok
-        else:
-            ok = np.ones(candidates.size, dtype=bool)
+        return k0, np.maximum(k1, k0 + 1)
+
+    def _needed(self, eng: Engine, j: int, nodes: np.ndarray) -> np.ndarray:
+        busy = eng.busy
+        return np.array([busy[n] for n in nodes.tolist()], dtype=np.int64) + self.gangs(eng, j, nodes)
+
+    def _out_of_anomaly(self, eng: Engine, candidates: np.ndarray, k0: int, k1: np.ndarray) -> np.ndarray:
+        """No step of the window above the threshold (all True without a rate scale)."""
+        if eng.fleet.rate_scale is None:
+            return np.ones(candidates.size, dtype=bool)
+        return eng.next_rate_scale_above(candidates, k0, self.saa_threshold) >= k1
+
+    def safe(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> np.ndarray:
+        """Which candidates keep the gang's GPUs (and stay out of the anomaly) for the whole window."""
+        k0, k1 = self._steps(eng, j, candidates, t)
+        ok = self._out_of_anomaly(eng, candidates, k0, k1)
         sel = np.flatnonzero(ok)
         nodes = candidates[sel]
-        busy = eng.busy
-        needed = np.array([busy[n] for n in nodes.tolist()], dtype=np.int64) + self.gangs(eng, j, nodes)
-        ok[sel] = eng.window_min_usable(nodes, k0, k1[sel]) >= needed
+        ok[sel] = eng.window_min_usable(nodes, k0, k1[sel]) >= self._needed(eng, j, nodes)
         return ok
+
+    def _safe_one(self, eng: Engine, j: int, n: int, t: float) -> bool | None:
+        """:meth:`safe` for one node in scalar arithmetic (the same operations in the same order, so the same
+        answer); ``None`` when the window is not finite (left to the array path)."""
+        kind = eng.kind[j]
+        g = min(eng.gpus[j], int(eng.free_arr[n])) if kind == JobKind.BATCH else eng.gpus[j]
+        gf = float(g)
+        s = eng.speed[n]
+        if kind == JobKind.INFERENCE:
+            rate = 1.0
+        elif kind == JobKind.BATCH:
+            rate = gf * s
+        else:
+            c = float(eng.jobs.step_compute_s[j])
+            a = float(eng.jobs.allreduce_bytes_per_step[j])
+            comm = 2.0 * (gf - 1.0) / gf * a / eng.fabric[n]
+            rate = gf * c / (c / s + comm)
+        to_end = (eng.work[j] - eng.done[j]) / max(rate, 1e-12)
+        if kind == JobKind.BATCH:
+            win = min(to_end, eng.config.batch_item_s)
+        elif kind == JobKind.INFERENCE:
+            win = to_end
+        else:
+            restore = float(eng.jobs.restore_s[j]) if eng.done[j] > 0 else 0.0
+            write = float(eng.jobs.checkpoint_write_s[j])
+            tau = float(eng.jobs.checkpoint_interval_s[j])
+            if not (math.isfinite(tau) and tau > 0.0):
+                lam = gf * eng.rate_sum[n]
+                tau = daly_interval_s(write, 1.0 / lam if lam > 0.0 else math.inf)
+            win = restore + min(to_end, tau + write)
+        if not math.isfinite(win) or not math.isfinite(t):
+            return None
+        k0 = min(int(t // eng.step_s), eng.fleet.n_steps - 1)
+        k1 = max(min(math.ceil((t + win) / eng.step_s), eng.fleet.n_steps), k0 + 1)
+        node = np.array([n])
+        if eng.fleet.rate_scale is not None and eng.next_rate_scale_above(node, k0, self.saa_threshold)[0] < k1:
+            return False
+        needed = np.array([eng.busy[n] + g], dtype=np.int64)
+        return eng.first_window_fit(node, k0, np.array([k1], dtype=np.int64), needed) == 0
+
+    def first_safe(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int:
+        """The index of the first candidate :meth:`safe` accepts, or -1 (stops at the first)."""
+        k0, k1 = self._steps(eng, j, candidates, t)
+        sel = np.flatnonzero(self._out_of_anomaly(eng, candidates, k0, k1))
+        if not sel.size:
+            return -1
+        nodes = candidates[sel]
+        i = eng.first_window_fit(nodes, k0, k1[sel], self._needed(eng, j, nodes))
+        return -1 if i < 0 else int(sel[i])
 
     def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
         if isinstance(self.base, Hybrid):
@@ -171,17 +228,20 @@ class PowerAware:
                 return None
             return self.base.choose_node(eng, j, ok, t)
         # The base policy is best fit: the first safe candidate in (free GPUs, position) order is the best fit among
-        # the safe ones, so the window is checked on growing chunks of that order instead of on every candidate.
+        # the safe ones, so the window is checked on the best fit alone first, then on growing chunks of that order.
         free = eng.free_arr[candidates]
+        best = int(candidates[int(np.argmin(free))])
+        if self._safe_one(eng, j, best, t):
+            return best
         if free.size and int(free.max()) < 32768:
             free = free.astype(np.int16)  # a stable sort of small integers is a radix sort
         order = candidates[np.argsort(free, kind="stable")]
         lo, chunk = 0, 16
         while lo < order.size:
             part = order[lo : lo + chunk]
-            ok = np.flatnonzero(self.safe(eng, j, part, t))
-            if ok.size:
-                return int(part[ok[0]])
+            i = self.first_safe(eng, j, part, t)
+            if i >= 0:
+                return int(part[i])
             lo += chunk
             chunk *= 4
         return None
