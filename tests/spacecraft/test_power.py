@@ -163,3 +163,15 @@ def test_breakdown_multiplies_out_and_conditions() -> None:
     np.testing.assert_array_equal(direct, b.array_w)
     np.testing.assert_allclose(pw.bus_power_w(direct, 0.92), b.conditioned_w, rtol=1e-15)
     assert pw.bus_power_w(1000.0) == pytest.approx(1000.0 * pw.DEFAULT_CONDITIONING_EFFICIENCY)
+
+
+def test_orbit_normal_array_cosine_is_abs_sin_beta() -> None:
+    """The body-fixed array on the orbit normal, on the Sun's side: |sin beta| for either sign of beta."""
+    h = np.array([0.0, 0.0, 3.0])
+    for beta_deg in (-80.0, -30.0, 0.0, 12.0, 90.0):
+        b = np.radians(beta_deg)
+        sun = np.array([np.cos(b), 0.0, np.sin(b)]) * 1.5e11
+        assert pw.orbit_normal_array_cosine(h, sun) == pytest.approx(abs(np.sin(b)), abs=1e-15)
+    # the one-sided panel cosine with the normal turned to the Sun's side gives the same
+    sun = np.array([0.6, 0.0, -0.8])
+    assert pw.orbit_normal_array_cosine(h, sun) == pytest.approx(pw.incidence_cosine(-h, sun))

@@ -302,7 +302,12 @@ class SolarArray(StrictModel):
     packing_factor: UnitFraction = Field(description="Fraction of the array area covered by active cells, (0, 1].")
     tracking: Literal["sun_tracking", "body_fixed"] = Field(
         default="sun_tracking",
-        description="sun_tracking: the array normal follows the Sun; body_fixed: it is fixed to the bus.",
+        description=(
+            "sun_tracking: the array normal follows the Sun (normal incidence). body_fixed: the array is fixed to a "
+            "nadir-pointing bus with its normal along the orbit normal, on the Sun's side of the orbit plane (a 180 "
+            "deg yaw when beta changes sign), so it gets cos(incidence) = |sin beta| at every step: ~0.99 for a "
+            "dawn-dusk sun-synchronous orbit at the equinox, ~0.5 on average for a 53 deg shell."
+        ),
     )
     degradation_per_year: Annotated[float, Strict(), Bounds(0.0, 1.0, hi_open=True)] = Field(
         default=0.025,
