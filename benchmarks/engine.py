@@ -139,6 +139,7 @@ def main() -> None:
     ap.add_argument("--simulate", action="store_true", help="also time `orbitgrid simulate` (default scenario)")
     ap.add_argument("--peer", action="store_true", help="also run the comparison with orbital-compute")
     ap.add_argument("--peer-venv", type=Path, default=Path("/tmp/peer-venv"))
+    ap.add_argument("--peer-repeats", type=int, default=3)
     args = ap.parse_args()
 
     print(
@@ -178,7 +179,7 @@ def main() -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from peer_orbital_compute import compare
 
-        compare(args.peer_venv, args.repeats)
+        compare(args.peer_venv, args.peer_repeats)
 
 
 if __name__ == "__main__":

@@ -102,6 +102,9 @@ class FairShare:
         return best_fit(eng, j, candidates)
 
 
+_SCALAR_FIRST = 12  # candidates checked one by one before the array path takes over
+
+
 @dataclass
 class PowerAware:
     """Wraps ``base``: filters nodes whose timeline would stop the gang before its next checkpoint."""
@@ -236,7 +239,15 @@ class PowerAware:
         if free.size and int(free.max()) < 32768:
             free = free.astype(np.int16)  # a stable sort of small integers is a radix sort
         order = candidates[np.argsort(free, kind="stable")]
-        lo, chunk = 0, 16
+        for n in order[1:_SCALAR_FIRST].tolist():  # order[0] is the best fit, refused above
+            ok = self._safe_one(eng, j, n, t)
+            if ok is None:
+                break
+            if ok:
+                return int(n)
+        else:
+            order = order[_SCALAR_FIRST:]
+        lo, chunk = 0, 64
         while lo < order.size:
             part = order[lo : lo + chunk]
             i = self.first_safe(eng, j, part, t)
