@@ -332,11 +332,6 @@ def test_batch_shrinks_instead_of_being_evicted(make_fleet, make_workload, run_e
     assert res.end_s[1] == pytest.approx(600.0 + (4 * 7200.0 - 4 * 600.0) / 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine._shed evicts a batch job whose GPUs alone cannot cover the excess, even when evicting the gang "
-    "leaves room for it: the batch job is requeued (a restart, a restore) and restarted at the same instant",
-)
 def test_batch_keeps_what_is_left_after_a_gang_is_evicted(make_fleet, make_workload, run_engine, check_invariants):
     """Usable drops to 2: the gang (4 > 2) must go; the divisible batch job should shrink to the 2 GPUs left, not
     be evicted and restarted."""
@@ -345,3 +340,38 @@ def test_batch_keeps_what_is_left_after_a_gang_is_evicted(make_fleet, make_workl
     check_invariants(fleet, wl, res)
     assert res.restarts[0] == 1
     assert res.restarts[1] == 0
+
+
+def test_capacity_evictions_do_not_count_toward_the_crash_loop_limit(make_fleet, make_workload, run_engine):
+    """A node that loses all capacity for 10 of every 30 minutes evicts a long gang 20 times in 10 hours; with
+    max_restarts = 3 it must still finish (the limit is for fault restarts), and its restarts column counts them."""
+    from orbitgrid.scheduling.engine import EngineConfig
+
+    k = np.arange(600)
+    usable = np.where((k % 30) >= 20, 0, 8)[None, :]
+    fleet = make_fleet(8, usable=usable)
+    wl = make_workload(
+        submit_s=[0.0], gpus=8, work_gpu_s=8 * 4 * 3600.0, checkpoint_interval_s=300.0, checkpoint_write_s=10.0
+    )
+    res = run_engine(fleet, wl, "fifo-backfill", config=EngineConfig(max_restarts=3))
+    assert res.state[0] == COMPLETED
+    assert res.restarts[0] >= 10
+
+
+def test_reserved_jobs_beyond_their_quota_do_not_preempt_on_demand_work(make_fleet, make_workload, run_engine):
+    """Tenant 0 has a reserved quota of 4 GPUs. Its second 4-GPU job counts as on-demand, so it must not preempt a
+    preemptible on-demand job of tenant 1 (a reserved job within quota would)."""
+    fleet = make_fleet(8)
+    wl = make_workload(
+        tenants=("lab", "other"),
+        tenant=[1, 0, 0],
+        submit_s=[0.0, 10.0, 20.0],
+        gpus=[4, 4, 4],
+        work_gpu_s=4 * 7200.0,
+        contract=[int(Contract.ON_DEMAND), int(Contract.RESERVED), int(Contract.RESERVED)],
+        preemptible=[True, False, False],
+    )
+    res = run_engine(fleet, wl, "priority", reserved_gpus={0: 4})
+    # job 1 (reserved, within quota) fits beside job 0; job 2 would exceed the quota: it waits, job 0 keeps running
+    assert res.preemptions.tolist() == [0, 0, 0]
+    assert res.first_start_s[2] >= res.end_s[0] - 1e-6 or res.first_start_s[2] >= res.end_s[1] - 1e-6

@@ -35,8 +35,9 @@ zero waits. "In the range the trace shows" is therefore, honestly:
    docstring warns, whole GPUs overstate the trace's real GPU-fraction use: measured by 17.6 %, asserted between
    5 % and 30 % and below the loader's bound (1 / the smallest fraction, 20x).
 
-The replays with ground fault rates and with the pods as divisible BATCH jobs are blocked by engine behaviour
-(reported, not changed here: the engine has its own owner) and are marked ``xfail(strict=True)`` with the reason.
+Two replays first exposed engine bugs, since fixed: with ground fault rates (free checkpoints gave a zero Daly interval
+that was divided by) and with the pods as divisible BATCH jobs (they started on 1-2 GPUs of the tightest node while
+whole nodes sat idle; a divisible job now runs on fewer GPUs only when no node can hold its whole request).
 """
 
 from __future__ import annotations
@@ -216,12 +217,6 @@ def test_replay_with_ground_fault_rates() -> None:
     assert float(res.lost_work.sum()) == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/policy behaviour: a BATCH job's candidates are the nodes with >= 1 free GPU and best fit picks "
-    "the one with the fewest free, where it starts on what is free: all 50 multi-GPU pods start on 1-2 GPUs while "
-    "whole 8-GPU nodes sit idle, and run up to 8x longer",
-)
 def test_batch_pods_get_their_gpus_on_an_idle_cluster() -> None:
     tr = _trace(kind=JobKind.BATCH)
     res = _replay(tr, FifoBackfill())

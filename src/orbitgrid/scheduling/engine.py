@@ -134,7 +134,8 @@ class Policy(Protocol):
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Engine knobs. ``max_restarts``: a job restarted more often fails (a crash loop). ``max_blocked_per_dispatch``:
+    """Engine knobs. ``max_restarts``: a job restarted after faults more often fails (a crash loop; evictions for
+    capacity and preemptions are counted in ``restarts`` but not against this limit). ``max_blocked_per_dispatch``:
     a dispatch stops after examining this many jobs that fit somewhere but could not be placed (the analogue of
     Slurm's ``bf_max_job_test``), bounding the cost of a dispatch on a long queue. ``backfill_interval_s``: the
     backfill scan behind a blocked head runs at most this often (Slurm's ``bf_interval``); between scans a dispatch
@@ -233,6 +234,7 @@ class Engine:
         self.delivered_gpu_s = [0.0] * n_jobs
         self.lost = [0.0] * n_jobs
         self.restarts = [0] * n_jobs
+        self.fault_restarts = [0] * n_jobs
         self.preemptions = [0] * n_jobs
         self.energy_j = [0.0] * n_jobs
         self.tau = [math.nan] * n_jobs
@@ -436,9 +438,10 @@ class Engine:
         self.version[j] += 1
         self._dirty = True
 
-    def _requeue(self, j: int, t: float) -> None:
+    def _requeue(self, j: int, t: float, fault: bool = False) -> None:
         self.restarts[j] += 1
-        if self.restarts[j] > self.config.max_restarts:
+        self.fault_restarts[j] += int(fault)
+        if self.fault_restarts[j] > self.config.max_restarts:
             self.state[j] = FAILED
             self.end[j] = t
             self.failure_reason[j] = f"more than {self.config.max_restarts} restarts"
@@ -475,7 +478,7 @@ class Engine:
         if self.kind[j] == JobKind.INFERENCE and self.done[j] >= self.work[j]:
             self._complete(j, t)
         else:
-            self._requeue(j, t)
+            self._requeue(j, t, fault=outcome == _FAULT_OUT)
 
     def _batch_item_loss(self, j: int, seg: Segment, t: float) -> float:
         per_gpu = seg.rate / max(self.alloc[j], 1)
@@ -524,16 +527,25 @@ class Engine:
             self._shed(n, t, _CAPACITY, predictable=True)
 
     def _shed(self, n: int, t: float, outcome: int, predictable: bool) -> None:
-        """Evict (or shrink batch jobs) on node ``n`` until its busy GPUs fit its capacity."""
+        """Fit node ``n``'s busy GPUs into its capacity: evict non-divisible jobs (lowest class, least unsaved work
+        first) only while shrinking the divisible batch jobs cannot absorb the excess, then shrink (or evict) those.
+        Shrinking loses nothing (batch items are saved as they finish); an eviction loses unsaved work."""
         cap = self._cap(n)
-        victims = sorted(
-            self.running[n], key=lambda j: (-self.contract[j], self.kind[j] != JobKind.BATCH, self._unsaved(j, t), j)
-        )
+        victims = sorted(self.running[n], key=lambda j: (-self.contract[j], self._unsaved(j, t), j))
+        batch = [j for j in victims if self.kind[j] == JobKind.BATCH]
+        shrinkable = sum(self.alloc[j] - 1 for j in batch)
         for j in victims:
+            if self.kind[j] == JobKind.BATCH:
+                continue
+            excess = self.busy[n] - cap
+            if excess <= 0 or excess <= shrinkable:
+                break
+            self.evict(j, t, outcome, predictable)
+        for j in batch:
             excess = self.busy[n] - cap
             if excess <= 0:
                 break
-            if self.kind[j] == JobKind.BATCH and self.alloc[j] > excess:
+            if self.alloc[j] > excess:
                 self._shrink(j, t, self.alloc[j] - excess)
             else:
                 self.evict(j, t, outcome, predictable)
@@ -552,6 +564,12 @@ class Engine:
         self._record_busy(t, n, -delta)
         self.alloc[j] = g_new
         self._new_segment(j, t, restore=0.0)
+
+    def effective_contract(self, j: int) -> int:
+        """The job's contract class as the policy sees it now (e.g. reserved beyond the tenant's quota is on-demand)."""
+        pol = self.policy
+        f = getattr(pol, "effective_contract", None) or getattr(getattr(pol, "base", None), "effective_contract", None)
+        return int(f(self, j)) if f is not None else self.contract[j]
 
     def _is_preemptible(self, j: int) -> bool:
         return self.contract[j] == Contract.SPOT or self.preemptible[j]
@@ -641,7 +659,8 @@ class Engine:
             kept = seg.saved(t)
         self._close_segment(j, t, kept, _FAULT_OUT)
         self.restarts[j] += 1
-        if self.restarts[j] > self.config.max_restarts:
+        self.fault_restarts[j] += 1
+        if self.fault_restarts[j] > self.config.max_restarts:
             self._release(j, t)
             self.state[j] = FAILED
             self.end[j] = t
@@ -697,6 +716,10 @@ class Engine:
             fits = max_free(mkey, m) >= g_min
             if fits:
                 cand = np.flatnonzero(m & (self.free_arr >= g_min))
+                if g_min < self.gpus[j] and cand.size:
+                    whole = cand[self.free_arr[cand] >= self.gpus[j]]
+                    if whole.size:  # a divisible job runs on fewer GPUs only when no node can hold all it asks
+                        cand = whole
                 if reserved is not None:
                     cand = self._respect_reservation(j, cand, reserved, t)
                 if cand.size:
@@ -790,7 +813,7 @@ class Engine:
     def _try_preempt(self, j: int, t: float, lst: list[tuple[tuple, int]], idx: int) -> bool:
         """Evict preemptible lower-class jobs on the node where the fewest GPUs must be freed."""
         g = self.gpus[j]
-        c = self.contract[j]
+        c = self.effective_contract(j)
         if sum(self.preemptible_busy[c + 1 :]) <= 0:
             return False
         m = self.mask(j)
