@@ -91,7 +91,8 @@ def test_unknown_key_top_level(base: dict[str, Any], write_yaml: WriteYaml) -> N
     base["epoc"] = "2027-01-01T00:00:00Z"
     assert only_problem(write_yaml(base)) == Problem(
         "epoc",
-        "unknown field; allowed: schema_version, name, description, epoch, duration, step, seed, designs, fleet",
+        "unknown field; allowed: schema_version, name, description, epoch, duration, step, seed, designs, fleet, "
+        "tenants, workloads, policy",
     )
 
 

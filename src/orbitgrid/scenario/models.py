@@ -946,6 +946,8 @@ class TraceJobs(_JobsBase):
 
 
 class UserSite(StrictModel):
+    """A place inference requests come from."""
+
     lat_deg: Annotated[float, Strict(), Bounds(-90.0, 90.0)] = Field(description="Latitude, deg.")
     lon_deg: Annotated[float, Strict(), Bounds(-180.0, 180.0)] = Field(description="Longitude, deg east.")
 
