@@ -138,3 +138,15 @@ def test_trace_and_generated_jobs_keep_their_contracts_unless_overridden() -> No
         assert set(np.unique(wl.jobs.contract[sel]).tolist()) >= {int(Contract.ON_DEMAND), int(Contract.SPOT)}
         spot = sel & (wl.jobs.contract == Contract.SPOT)
         assert wl.jobs.preemptible[spot].all()
+
+
+def test_node_usage_adds_up_to_the_placements_and_the_timeline(run_dir: Path) -> None:
+    nu = _table(run_dir / "node_usage.parquet")
+    pl = _table(run_dir / "placements.parquet")
+    u = _table(run_dir / "utilization.parquet")
+    assert np.isclose(nu["gpu_hours_delivered"].sum(), np.sum((pl["end_s"] - pl["start_s"]) * pl["gpus"]) / 3600.0)
+    assert np.isclose(nu["gpu_hours_deliverable"].sum(), u["usable_gpus"].sum() * 60.0 / 3600.0)
+    assert nu["placements"].sum() == pl["job_id"].size
+    used = nu["gpu_hours_delivered"] > 0
+    assert np.all(nu["utilization"][used] <= 1.0 + 1e-9)
+    assert np.all((nu["goodput"][used] > 0.0) & (nu["goodput"][used] <= 1.0))

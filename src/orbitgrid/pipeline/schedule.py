@@ -423,6 +423,41 @@ def utilization_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
     }
 
 
+def node_usage_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
+    """Per node over the run: deliverable and delivered GPU-hours, utilization, work lost, goodput, energy, faults.
+
+    ``goodput`` here is ``1 - lost / delivered`` with the lost reference GPU-seconds converted to the node's
+    GPU-seconds by its speed (communication stalls are not separated out), so it can differ slightly from the
+    job-level goodput of ``summary.json``, which counts kept work per segment.
+    """
+    fleet, r = run.fleet, run.result
+    nodes = fleet.nodes
+    n = len(nodes)
+    pl, ft = r.placements, r.faults
+    dur = pl["end_s"] - pl["start_s"]
+    delivered = np.bincount(pl["node"], weights=dur * pl["gpus"], minlength=n)
+    lost = np.bincount(pl["node"], weights=pl["lost_work"], minlength=n) / nodes.speed
+    energy = delivered * nodes.power_per_gpu_w / 3.6e6
+    deliverable = fleet.usable_gpus.sum(axis=1, dtype=np.float64) * fleet.step_s
+    with np.errstate(invalid="ignore", divide="ignore"):
+        util = np.where(deliverable > 0, delivered / deliverable, np.nan)
+        goodput = np.where(delivered > 0, 1.0 - lost / delivered, np.nan)
+    return {
+        "node": nodes.name.astype(str),
+        "group": nodes.group.astype(str),
+        "kind": np.where(nodes.kind == NodeKind.ORBITAL, "orbital", "ground").astype(str),
+        "gpus": nodes.gpus,
+        "gpu_hours_deliverable": deliverable / 3600.0,
+        "gpu_hours_delivered": delivered / 3600.0,
+        "utilization": util,
+        "lost_gpu_hours": lost / 3600.0,
+        "goodput": goodput,
+        "energy_kwh": energy,
+        "faults": np.bincount(ft["node"], minlength=n).astype(np.int64),
+        "placements": np.bincount(pl["node"], minlength=n).astype(np.int64),
+    }
+
+
 def schedule_summary(run: ScheduleRun) -> dict[str, Any]:
     """The stable summary keys of the scheduling stage (see docs/quickstart.md)."""
     jobs, r, fleet = run.workload.jobs, run.result, run.fleet
@@ -534,3 +569,4 @@ def write_schedule_tables(writer: RunWriter, run: ScheduleRun) -> None:
         },
     )
     writer.table("utilization", utilization_columns(run))
+    writer.table("node_usage", node_usage_columns(run))
