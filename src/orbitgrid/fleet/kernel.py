@@ -324,39 +324,6 @@ def _bin_track(lit_kb, j, q0, q1, shift, p_start, p_end, p_hidden, step_s, inv_s
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
-def _survey_tracks_kernel(
-    first, n, k_steps, offsets, p_start, p_end, p_hidden, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area,
-    n_items, want_usable,
-):  # fmt: skip
-    """Lit fractions binned from the passages of tracks ``first..first+n-1`` (``offsets`` index the passage rows)."""
-    step_s = prm[_P_STEP]
-    inv_step = 1.0 / step_s
-    out = np.zeros((10, n))
-    steps = np.zeros((n_items, 5, k_steps))
-    usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
-    n_groups = (n + _LANES - 1) // _LANES
-    per_item = (n_groups + n_items - 1) // n_items
-    for item in nb.prange(n_items):
-        lit_kb = np.zeros(k_steps * _LANES)
-        pk_kb = np.empty(k_steps * _LANES)
-        filled = False
-        st = np.empty(_N_ROWS * _LANES)
-        for g in range(item * per_item, min(n_groups, (item + 1) * per_item)):
-            i0 = g * _LANES
-            nl = min(_LANES, n - i0)
-            filled = _fill_power(pk_kb, array_per_lit, cos, row, i0, nl, filled)
-            lit_kb[:] = 0.0
-            for j in range(nl):
-                i = first + i0 + j
-                _bin_track(lit_kb, j, offsets[i], offsets[i + 1], 0.0, p_start, p_end, p_hidden, step_s, inv_step)
-            _step_group(
-                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, steps[item], usable,
-                want_usable, st,
-            )  # fmt: skip
-    return out, steps, usable
-
-
-@nb.njit(cache=True, parallel=True, error_model="numpy")
 def _shifted_tracks_kernel(
     first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, prm, array_per_lit, cos, row, b_abs,
     temp0, q_lim, area, n_items, want_usable,
@@ -566,9 +533,11 @@ def simulate_survey_tracks_fast(
     prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
         spec, n, n_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
     )
-    out, steps, usable = _survey_tracks_kernel(
-        sl.start, n, n_steps, offsets, start, end, hidden, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area,
-        _n_items(n), bool(track_usable),
+    # each track is its own reference with no lag: the shifted kernel's binning with a zero shift is the same arithmetic
+    n_tracks = offsets.size - 1
+    out, steps, usable = _shifted_tracks_kernel(
+        sl.start, n, n_steps, offsets, np.arange(n_tracks, dtype=np.int64), np.zeros(n_tracks), start, end, hidden,
+        prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable),
     )  # fmt: skip
     return _result(out, steps, usable, track_usable)
 
