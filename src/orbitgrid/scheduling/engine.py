@@ -113,6 +113,20 @@ def _first_window_fit(
     return -1
 
 
+@nb.njit(cache=True)
+def _window_fits_one(a: np.ndarray, blocks: np.ndarray, n: int, k0: int, end: int, need: int) -> bool:
+    """:func:`_first_window_fit` for one row: whether ``a[n, k0 : end] >= need`` everywhere (the same steps)."""
+    k = k0
+    while k < end:
+        if k % _BLOCK == 0 and k + _BLOCK <= end and blocks[n, k // _BLOCK] >= need:
+            k += _BLOCK
+        elif a[n, k] < need:
+            return False
+        else:
+            k += 1
+    return True
+
+
 class Policy(Protocol):
     """Ordering and placement, injected into the engine."""
 
@@ -210,7 +224,8 @@ class Engine:
         self.power_w: list[float] = nodes.power_per_gpu_w.astype(float).tolist()
         self.recovery: list[float] = nodes.recovery_s.astype(float).tolist()
         self.base_rate = nodes.base_rate_per_gpu_s.astype(float)
-        self.rate_sum: list[float] = self.base_rate.sum(axis=1).tolist()  # all causes, per GPU-second
+        self.rate_sum_arr = self.base_rate.sum(axis=1)
+        self.rate_sum: list[float] = self.rate_sum_arr.tolist()  # all causes, per GPU-second
         self.fault_version = [[0, 0, 0] for _ in range(n_nodes)]
         # --- job state ---
         self.kind: list[int] = jobs.kind.astype(int).tolist()
@@ -221,6 +236,13 @@ class Engine:
         self.tenant: list[int] = jobs.tenant.astype(int).tolist()
         work = np.where(jobs.kind == JobKind.INFERENCE, jobs.duration_s, jobs.work_gpu_s)
         self.work: list[float] = work.astype(float).tolist()
+        # the same columns as python floats, for the scalar paths of node choice
+        self.step_compute_l: list[float] = jobs.step_compute_s.astype(float).tolist()
+        self.allreduce_l: list[float] = jobs.allreduce_bytes_per_step.astype(float).tolist()
+        self.restore_l: list[float] = jobs.restore_s.astype(float).tolist()
+        self.write_l: list[float] = jobs.checkpoint_write_s.astype(float).tolist()
+        self.interval_l: list[float] = jobs.checkpoint_interval_s.astype(float).tolist()
+        self.n_steps = fleet.n_steps
         self.state = [PENDING] * n_jobs
         self.node_of = [-1] * n_jobs
         self.alloc = [0] * n_jobs
@@ -321,7 +343,7 @@ class Engine:
         tau = float(self.jobs.checkpoint_interval_s[j])
         if math.isfinite(tau) and tau > 0.0:
             return np.full(nodes.size, tau)
-        lam = g * self.base_rate[nodes].sum(axis=1)
+        lam = g * self.rate_sum_arr[nodes]
         with np.errstate(divide="ignore"):
             mtbf = np.where(lam > 0.0, 1.0 / lam, np.inf)
         return daly_interval_array_s(float(self.jobs.checkpoint_write_s[j]), mtbf)
@@ -347,9 +369,7 @@ class Engine:
             self._usable_blocks = _block_reduce(self.fleet.usable_gpus, np.minimum)
         return int(_first_window_fit(self.fleet.usable_gpus, self._usable_blocks, nodes, k0, k1, needed))
 
-    def next_rate_scale_above(self, nodes: np.ndarray, k0: int, threshold: float) -> np.ndarray:
-        """The first step ``>= k0`` at which each node's fault-rate scale exceeds ``threshold`` (or is NaN); the
-        number of steps when there is none. From a table built once per threshold (int16 or int32 per node-step)."""
+    def _scale_above_table(self, threshold: float) -> np.ndarray:
         table = self._scale_above.get(threshold)
         if table is None:
             scale = self.fleet.rate_scale
@@ -362,7 +382,22 @@ class Engine:
                 idx = np.where(above, steps, k).astype(table.dtype)
                 table[lo : lo + 1024] = np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1]
             self._scale_above[threshold] = table
-        return table[nodes, k0]
+        return table
+
+    def next_rate_scale_above(self, nodes: np.ndarray, k0: int, threshold: float) -> np.ndarray:
+        """The first step ``>= k0`` at which each node's fault-rate scale exceeds ``threshold`` (or is NaN); the
+        number of steps when there is none. From a table built once per threshold (int16 or int32 per node-step)."""
+        return self._scale_above_table(threshold)[nodes, k0]
+
+    def next_rate_scale_above_one(self, n: int, k0: int, threshold: float) -> int:
+        """:meth:`next_rate_scale_above` for one node."""
+        return int(self._scale_above_table(threshold)[n, k0])
+
+    def window_fits_one(self, n: int, k0: int, k1: int, needed: int) -> bool:
+        """:meth:`first_window_fit` for one node: whether it keeps ``needed`` usable GPUs over steps ``[k0, k1)``."""
+        if self._usable_blocks is None:
+            self._usable_blocks = _block_reduce(self.fleet.usable_gpus, np.minimum)
+        return bool(_window_fits_one(self.fleet.usable_gpus, self._usable_blocks, n, k0, k1, needed))
 
     def expected_end(self, j: int) -> float:
         return self.end_est[j]

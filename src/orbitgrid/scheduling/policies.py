@@ -187,8 +187,8 @@ class PowerAware:
         elif kind == JobKind.BATCH:
             rate = gf * s
         else:
-            c = float(eng.jobs.step_compute_s[j])
-            a = float(eng.jobs.allreduce_bytes_per_step[j])
+            c = eng.step_compute_l[j]
+            a = eng.allreduce_l[j]
             comm = 2.0 * (gf - 1.0) / gf * a / eng.fabric[n]
             rate = gf * c / (c / s + comm)
         to_end = (eng.work[j] - eng.done[j]) / max(rate, 1e-12)
@@ -197,22 +197,20 @@ class PowerAware:
         elif kind == JobKind.INFERENCE:
             win = to_end
         else:
-            restore = float(eng.jobs.restore_s[j]) if eng.done[j] > 0 else 0.0
-            write = float(eng.jobs.checkpoint_write_s[j])
-            tau = float(eng.jobs.checkpoint_interval_s[j])
+            restore = eng.restore_l[j] if eng.done[j] > 0 else 0.0
+            write = eng.write_l[j]
+            tau = eng.interval_l[j]
             if not (math.isfinite(tau) and tau > 0.0):
                 lam = gf * eng.rate_sum[n]
                 tau = daly_interval_s(write, 1.0 / lam if lam > 0.0 else math.inf)
             win = restore + min(to_end, tau + write)
         if not math.isfinite(win) or not math.isfinite(t):
             return None
-        k0 = min(int(t // eng.step_s), eng.fleet.n_steps - 1)
-        k1 = max(min(math.ceil((t + win) / eng.step_s), eng.fleet.n_steps), k0 + 1)
-        node = np.array([n])
-        if eng.fleet.rate_scale is not None and eng.next_rate_scale_above(node, k0, self.saa_threshold)[0] < k1:
+        k0 = min(int(t // eng.step_s), eng.n_steps - 1)
+        k1 = max(min(math.ceil((t + win) / eng.step_s), eng.n_steps), k0 + 1)
+        if eng.fleet.rate_scale is not None and eng.next_rate_scale_above_one(n, k0, self.saa_threshold) < k1:
             return False
-        needed = np.array([eng.busy[n] + g], dtype=np.int64)
-        return eng.first_window_fit(node, k0, np.array([k1], dtype=np.int64), needed) == 0
+        return eng.window_fits_one(n, k0, k1, eng.busy[n] + g)
 
     def first_safe(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int:
         """The index of the first candidate :meth:`safe` accepts, or -1 (stops at the first)."""
@@ -223,6 +221,13 @@ class PowerAware:
         nodes = candidates[sel]
         i = eng.first_window_fit(nodes, k0, k1[sel], self._needed(eng, j, nodes))
         return -1 if i < 0 else int(sel[i])
+
+    @staticmethod
+    def _order(candidates: np.ndarray, free: np.ndarray) -> np.ndarray:
+        """The candidates in best-fit order: free GPUs, then position."""
+        if free.size and int(free.max()) < 32768:
+            free = free.astype(np.int16)  # a stable sort of small integers is a radix sort
+        return candidates[np.argsort(free, kind="stable")]
 
     def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
         if isinstance(self.base, Hybrid):
@@ -236,17 +241,22 @@ class PowerAware:
         best = int(candidates[int(np.argmin(free))])
         if self._safe_one(eng, j, best, t):
             return best
-        if free.size and int(free.max()) < 32768:
-            free = free.astype(np.int16)  # a stable sort of small integers is a radix sort
-        order = candidates[np.argsort(free, kind="stable")]
-        for n in order[1:_SCALAR_FIRST].tolist():  # order[0] is the best fit, refused above
+        if candidates.size > 4 * _SCALAR_FIRST:
+            # the first _SCALAR_FIRST of the (free, position) order without sorting them all: the keys are unique
+            key = free.astype(np.int64) * candidates.size + np.arange(candidates.size)
+            part = np.argpartition(key, _SCALAR_FIRST)[:_SCALAR_FIRST]
+            head = candidates[part[np.argsort(key[part])]]
+        else:
+            head = self._order(candidates, free)[:_SCALAR_FIRST]
+        for n in head[1:].tolist():  # head[0] is the best fit, refused above
             ok = self._safe_one(eng, j, n, t)
             if ok is None:
+                order = self._order(candidates, free)
                 break
             if ok:
                 return int(n)
         else:
-            order = order[_SCALAR_FIRST:]
+            order = self._order(candidates, free)[_SCALAR_FIRST:]
         lo, chunk = 0, 64
         while lo < order.size:
             part = order[lo : lo + chunk]
