@@ -23,7 +23,7 @@ from orbitgrid.pipeline.capacity import (
     step_sun_distance_m,
     write_capacity_tables,
 )
-from orbitgrid.pipeline.nodes import build_fleet_timeline, sample_columns
+from orbitgrid.pipeline.nodes import TooManyNodesError, build_fleet_timeline, sample_columns
 from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
 from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
 from orbitgrid.report import write_report
@@ -36,11 +36,15 @@ from orbitgrid.scenario import (
     resolved_scenario_dict,
 )
 
+#: A valid scenario that this build cannot run (e.g. workloads on more nodes than timelines are built for).
+ScenarioRunError = TooManyNodesError
+
 __all__ = [
     "OrbitStudy",
     "Run",
     "Scenario",
     "ScenarioError",
+    "ScenarioRunError",
     "list_builtin_scenarios",
     "load_scenario",
     "orbit",

@@ -213,7 +213,11 @@ def simulate(
     sc = _load(scenario)
     out_dir = out or Path("runs") / sc.name
     command = " ".join(["orbitgrid", *sys.argv[1:]])
-    run = _run_with_progress(api.simulate, sc, out_dir=out_dir, command=command, report=not no_report)
+    try:
+        run = _run_with_progress(api.simulate, sc, out_dir=out_dir, command=command, report=not no_report)
+    except api.ScenarioRunError as exc:
+        err_console.print(f"{sc.name}: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
     s = run.summary
     console.print(
         f"[bold]{sc.name}[/]: {s['fleet']['satellites']:,} satellites in {s['fleet']['shells']} "

@@ -198,3 +198,17 @@ def test_simulate_prints_the_workload_tables_and_lists_what_it_wrote(tmp_path: P
     for name in ("jobs.parquet", "placements.parquet", "faults.parquet", "utilization.parquet", "samples.parquet"):
         assert name in result.output
         assert (tmp_path / "run" / name).is_file()
+
+
+def test_workloads_on_too_many_nodes_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orbitgrid.pipeline import nodes
+    from orbitgrid.scenario import builtin_scenario_text
+
+    monkeypatch.setattr(nodes, "MAX_SCHEDULED_NODES", 100)
+    text = builtin_scenario_text("default").replace("duration: 24h", "duration: 1h")
+    path = tmp_path / "big.yaml"
+    path.write_text(text)
+    result = runner.invoke(app, ["simulate", str(path), "--out", str(tmp_path / "run"), "--no-report"])
+    assert result.exit_code == 2
+    assert "schedulable nodes" in result.output and "limited to 100" in result.output
+    assert "Traceback" not in result.output

@@ -101,6 +101,10 @@ def proton_flux_profile(s: ShellSurvey, grid: TimeGrid) -> np.ndarray:
     return out
 
 
+class TooManyNodesError(ValueError):
+    """The scenario asks to schedule workloads on more nodes than per-node timelines are built for."""
+
+
 @dataclass(frozen=True)
 class NodeBuild:
     """The fleet timeline and, per node, the shell/site index it came from and its first track."""
@@ -119,7 +123,7 @@ def build_fleet_timeline(
     grid = scenario.time_grid()
     n_nodes = sum(s.orbits.tracks for s in surveys) + sum(len(c.spec.payloads) for c in sites)
     if n_nodes > MAX_SCHEDULED_NODES:
-        raise ValueError(
+        raise TooManyNodesError(
             f"the fleet has {n_nodes} schedulable nodes; scheduling workloads needs a timeline per node and is "
             f"limited to {MAX_SCHEDULED_NODES} (use formation clusters, fewer satellites, or no workloads)"
         )
