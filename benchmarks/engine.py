@@ -80,7 +80,7 @@ def build_fleet(satellites: int, planes: int, days: float) -> tuple[FleetTimelin
     surveys = survey_shells(scenario)
     t1 = time.perf_counter()
     sun = step_sun_distance_m(scenario.time_grid())
-    shells = [shell_capacity(scenario, s, sun) for s in surveys]
+    shells = [shell_capacity(scenario, s, sun, track_usable=True) for s in surveys]
     sites = ground_capacities(scenario)
     t2 = time.perf_counter()
     fleet = build_fleet_timeline(scenario, surveys, shells, sites).timeline

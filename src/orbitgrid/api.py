@@ -129,7 +129,7 @@ def simulate(
     study = orbit(scenario, progress=progress)
     study.write(writer)
     sun_distance = step_sun_distance_m(scenario.time_grid())
-    shells = [shell_capacity(scenario, s, sun_distance) for s in study.shells]
+    shells = [shell_capacity(scenario, s, sun_distance, track_usable=bool(scenario.workloads)) for s in study.shells]
     sites = ground_capacities(scenario)
     write_capacity_tables(writer, shells, sites)
     summary = {

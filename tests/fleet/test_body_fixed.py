@@ -248,7 +248,7 @@ def test_pipeline_carries_the_body_fixed_factor_to_capacity_timeline_and_samples
         sc = _scenario(tracking)
         surveys = survey_shells(sc, symmetry=True)
         assert surveys[1].shifted is not None and surveys[0].shifted is None
-        caps = [shell_capacity(sc, s) for s in surveys]
+        caps = [shell_capacity(sc, s, track_usable=True) for s in surveys]
         build = build_fleet_timeline(sc, surveys, caps, [])
         samples = sample_columns(sc, surveys, per_shell=1)
         out[tracking] = (caps, build, samples)

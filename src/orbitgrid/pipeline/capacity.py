@@ -159,8 +159,15 @@ def step_sun_distance_m(grid: TimeGrid) -> np.ndarray:
 
 
 def shell_capacity(
-    scenario: Scenario, s: ShellSurvey, sun_distance: np.ndarray | None = None, chunk: int = 8_192
+    scenario: Scenario,
+    s: ShellSurvey,
+    sun_distance: np.ndarray | None = None,
+    chunk: int = 8_192,
+    *,
+    track_usable: bool = False,
 ) -> ShellCapacity:
+    """The shell's capacity through the fused kernel; with ``track_usable`` the result also carries every track's
+    usable accelerators per step (``tracks.track_usable_gpus``, what the scheduler's node timelines are built from)."""
     grid = scenario.time_grid()
     if sun_distance is None:
         sun_distance = step_sun_distance_m(grid)
@@ -186,6 +193,7 @@ def shell_capacity(
                 tracks=sl,
                 intervals=ref_intervals,
                 incidence=incidence,
+                track_usable=track_usable,
             )
             parts.append(cap)
     else:
@@ -203,6 +211,7 @@ def shell_capacity(
                     tracks=sl,
                     intervals=intervals,
                     incidence=incidence,
+                    track_usable=track_usable,
                 )
             )
     merged = TrackCapacity(
@@ -219,6 +228,11 @@ def shell_capacity(
         step_soc_mean=np.average([p.step_soc_mean for p in parts], axis=0, weights=[p.gpu_hours.size for p in parts]),
         step_radiator_mean_k=np.average(
             [p.step_radiator_mean_k for p in parts], axis=0, weights=[p.gpu_hours.size for p in parts]
+        ),
+        track_usable_gpus=(
+            np.concatenate([p.track_usable_gpus for p in parts if p.track_usable_gpus is not None])
+            if track_usable
+            else None
         ),
     )
     dose = shell_dose_rate_rad_s(s, grid, spec.shielding_mm_al)

@@ -119,7 +119,8 @@ def build_fleet_timeline(
     shells: list[ShellCapacity],
     sites: list[GroundSiteCapacity],
 ) -> NodeBuild:
-    """Every node's usable accelerators per step, fault rates and static facts (see the module docstring)."""
+    """Every node's usable accelerators per step, fault rates and static facts (see the module docstring); the shells'
+    capacities must carry their track timelines (``shell_capacity(..., track_usable=True)``)."""
     grid = scenario.time_grid()
     n_nodes = sum(s.orbits.tracks for s in surveys) + sum(len(c.spec.payloads) for c in sites)
     if n_nodes > MAX_SCHEDULED_NODES:
@@ -127,7 +128,6 @@ def build_fleet_timeline(
             f"the fleet has {n_nodes} schedulable nodes; scheduling workloads needs a timeline per node and is "
             f"limited to {MAX_SCHEDULED_NODES} (use formation clusters, fewer satellites, or no workloads)"
         )
-    sun_distance = step_sun_distance_m(grid)
     ground = ground_rates_per_gpu_s()
     cols: dict[str, list] = {k: [] for k in NodeTable.__dataclass_fields__}
     usable_parts: list[np.ndarray] = []
@@ -136,26 +136,11 @@ def build_fleet_timeline(
     for s, cap in zip(surveys, shells, strict=True):
         n = s.orbits.tracks
         members = s.orbits.members
-        design = scenario.design(next(sh.design for sh in scenario.shells if sh.name == s.orbits.name))
-        spec = design_spec(design)
+        spec = cap.spec
         alt = _track_altitude_m(s)
-        usable = np.empty((n, grid.n_steps), dtype=np.int32)
-        incidence = shell_array_incidence(spec, s, grid)
-        for lo in range(0, n, 8192):
-            sl = slice(lo, min(n, lo + 8192))
-            tc = simulate_survey_tracks_fast(
-                spec,
-                s.survey,
-                grid.n_steps,
-                sun_distance,
-                alt[sl] if np.ndim(alt) else alt,
-                grid.step_s,
-                tracks=sl,
-                track_usable=True,
-                incidence=incidence,
-            )
-            assert tc.track_usable_gpus is not None
-            usable[sl] = tc.track_usable_gpus.astype(np.int32) * members
+        if cap.tracks.track_usable_gpus is None:
+            raise ValueError(f"shell {cap.name!r}: build its capacity with shell_capacity(..., track_usable=True)")
+        usable = cap.tracks.track_usable_gpus.astype(np.int32) * members
         rad = radiation_rates_per_gpu_s(cap.dose_rate_rad_s)
         base = ground + rad
         f = proton_flux_profile(s, grid)
