@@ -22,6 +22,7 @@ import datetime as _dt
 import math
 import types
 import typing
+from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -565,8 +566,9 @@ class _SeriesFile(StrictModel):
     def _resolve(cls, v: Path, info: ValidationInfo) -> Path:
         return _resolve_file(v, info, "series file")
 
+    @abstractmethod
     def _factor(self) -> float:
-        raise NotImplementedError
+        """Multiplier from the file's unit to the field's unit (each series kind defines its units)."""
 
     def _check_values(self, values: np.ndarray) -> str | None:
         return None
