@@ -1,0 +1,758 @@
+"""Uncertainty and decisions: distributions, Monte Carlo, tornado sensitivity, break-even and Pareto fronts.
+
+Everything here is generic over a model ``f(params: Mapping[str, float]) -> Mapping[str, float]`` (the cost model,
+a simulation, or any function of named numbers), so the same tools serve the cost model and sweeps.
+
+Distributions
+-------------
+Small frozen dataclasses that sample by inversion, ``x = F^-1(u)`` with ``u`` uniform on (0, 1): every distribution
+consumes exactly one uniform per draw, so draws are reproducible and any quantile (``ppf``) is exact.
+
+- ``Fixed(value)``; ``Uniform(low, high)``.
+- ``Normal(mean, std, low=-inf, high=inf)``: optionally truncated to ``[low, high]`` (``scipy.stats.truncnorm``).
+- ``LogNormal(mu, sigma)``: ``ln x ~ N(mu, sigma^2)``; ``LogNormal.from_median_p90(m, p90)`` gives ``mu = ln m``,
+  ``sigma = ln(p90 / m) / z_0.9`` with ``z_0.9 = Phi^-1(0.9) = 1.2816``. Mean ``exp(mu + sigma^2 / 2)``.
+- ``Triangular(low, mode, high)``: mean ``(a + c + b) / 3``.
+- ``Pert(low, mode, high, shape=4)``: the beta-PERT of Malcolm, Roseboom, Clark & Fazar (Operations Research 7(5),
+  1959): ``x = a + (b - a) B`` with ``B ~ Beta(1 + s (c - a) / (b - a), 1 + s (b - c) / (b - a))``, mean
+  ``(a + s c + b) / (s + 2)``; ``s = 4`` is the classic choice (Vose, *Risk Analysis*, 3rd ed., 2008, sec. 9.1.4).
+- ``Choice(values, weights=None)``: a discrete distribution over the given numbers.
+
+Monte Carlo
+-----------
+``monte_carlo(f, distributions, n, seed=...)`` draws parameter ``name`` in blocks of ``BLOCK_DRAWS``; block ``b``
+uses ``numpy.random.default_rng(SeedSequence(seed, spawn_key=(key(name), b)))`` with ``key`` a stable hash of the
+name. The draws therefore depend only on (seed, name, draw index): not on the chunking, the executor or the worker
+count, not on which other parameters are uncertain (common random numbers across studies), and the first ``n``
+draws of a larger run are those of a smaller one. Draws are made in the calling process; only the evaluation of
+``f`` is split into chunks and, optionally, sent to a ``concurrent.futures.Executor`` (a process pool or a
+``dask.distributed`` client's executor). Statistics: mean, sample standard deviation (``ddof = 1``), standard error
+``s / sqrt(n)`` and percentiles (numpy's linear interpolation) over the finite outputs.
+
+Tornado, break-even, Pareto
+---------------------------
+- ``tornado``: one-at-a-time swings; each parameter is set to its low and high value (a range, or a distribution's
+  10th and 90th percentiles) with the others at the base case; bars sorted by ``|f(high) - f(low)|``.
+- ``break_even``: the parameter value where an output equals a target (a number or another output) by Brent's
+  method (``scipy.optimize.brentq``) on a bracket with a sign change; without one, ``NoSignChangeError`` reports
+  both ends.
+- ``pareto_front``: the non-dominated points for any mix of minimized and maximized objectives; O(n log n) for
+  two objectives (a sort and a running minimum), an incremental vectorised filter in lexicographic order for more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, TypeVar
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import special
+
+__all__ = [
+    "BLOCK_DRAWS",
+    "BreakEven",
+    "Choice",
+    "Distribution",
+    "Fixed",
+    "InlineExecutor",
+    "LogNormal",
+    "MonteCarloResult",
+    "NoSignChangeError",
+    "Normal",
+    "Pert",
+    "Tornado",
+    "TornadoBar",
+    "Triangular",
+    "Uniform",
+    "break_even",
+    "draw",
+    "monte_carlo",
+    "pareto_front",
+    "pareto_rows",
+    "solve_break_even",
+    "tornado",
+]
+
+#: Draws per seeded block of one parameter (a constant of the stream layout: changing it changes every draw).
+BLOCK_DRAWS = 4096
+
+#: Phi^-1(0.9), the standard normal's 90th percentile.
+Z90 = float(special.ndtri(0.9))
+
+Params = Mapping[str, Any]
+Model = Callable[[Params], Mapping[str, Any]]
+_T = TypeVar("_T")
+
+
+# ------------------------------------------------------------------------------------------------ distributions
+
+
+class Distribution(Protocol):
+    """What Monte Carlo and tornado need of a distribution."""
+
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        """Quantile function (inverse CDF) at probabilities ``q`` in (0, 1)."""
+        ...
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws using ``rng``."""
+        ...
+
+    def expected_value(self) -> float:
+        """The distribution's mean."""
+        ...
+
+
+def open_uniform(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` uniforms on the open interval (0, 1): ``(k + 1/2) / 2^53`` for the integer ``k`` behind ``rng.random``.
+
+    ``rng.random`` returns ``k / 2^53`` and can return exactly 0, whose normal quantile is infinite.
+    """
+    return (np.floor(rng.random(n) * 2.0**53) + 0.5) / 2.0**53
+
+
+class _Inversion(ABC):
+    """Sampling by inversion: one open-interval uniform per draw through ``ppf``."""
+
+    @abstractmethod
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        """Quantile function at probabilities ``q``."""
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.ppf(open_uniform(rng, n))
+
+
+def _check_finite(kind: str, **values: float) -> None:
+    for name, v in values.items():
+        if not math.isfinite(v):
+            raise ValueError(f"{kind}: {name} must be a finite number, got {v!r}")
+
+
+def _q(q: ArrayLike) -> np.ndarray:
+    arr = np.asarray(q, dtype=np.float64)
+    if np.any((arr < 0.0) | (arr > 1.0)):
+        raise ValueError("probabilities must lie in [0, 1]")
+    return arr
+
+
+@dataclass(frozen=True)
+class Fixed(_Inversion):
+    """A known value (a degenerate distribution)."""
+
+    value: float
+
+    def __post_init__(self) -> None:
+        _check_finite("fixed", value=self.value)
+
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        return np.full(np.shape(_q(q)), float(self.value))
+
+    def expected_value(self) -> float:
+        return float(self.value)
+
+
+@dataclass(frozen=True)
+class Uniform(_Inversion):
+    """Uniform on ``[low, high]``."""
+
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        _check_finite("uniform", low=self.low, high=self.high)
+        if not self.low < self.high:
+            raise ValueError(f"uniform: low must be below high, got low={self.low!r}, high={self.high!r}")
+
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        return self.low + _q(q) * (self.high - self.low)
+
+    def expected_value(self) -> float:
+        return 0.5 * (self.low + self.high)
+
+
+@dataclass(frozen=True)
+class Normal(_Inversion):
+    """Normal with ``mean`` and ``std``, optionally truncated to ``[low, high]`` (then ``mean`` and ``std`` are
+    those of the parent normal, as in ``scipy.stats.truncnorm``)."""
+
+    mean: float
+    std: float
+    low: float = -math.inf
+    high: float = math.inf
+
+    def __post_init__(self) -> None:
+        _check_finite("normal", mean=self.mean, std=self.std)
+        if not self.std > 0.0:
+            raise ValueError(f"normal: std must be > 0, got {self.std!r}")
+        if not self.low < self.high:
+            raise ValueError(f"normal: low must be below high, got low={self.low!r}, high={self.high!r}")
+
+    @property
+    def truncated(self) -> bool:
+        return math.isfinite(self.low) or math.isfinite(self.high)
+
+    def _truncnorm(self) -> Any:
+        from scipy import stats  # scipy.stats takes ~1 s to import: only truncated normals need it
+
+        a, b = (self.low - self.mean) / self.std, (self.high - self.mean) / self.std
+        return stats.truncnorm(a, b, loc=self.mean, scale=self.std)
+
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        if self.truncated:
+            return np.asarray(self._truncnorm().ppf(_q(q)), dtype=np.float64)
+        return self.mean + self.std * special.ndtri(_q(q))
+
+    def expected_value(self) -> float:
+        return float(self._truncnorm().mean()) if self.truncated else float(self.mean)
+
+
+@dataclass(frozen=True)
+class LogNormal(_Inversion):
+    """``ln x ~ N(mu, sigma^2)``: median ``exp(mu)``, mean ``exp(mu + sigma^2 / 2)``."""
+
+    mu: float
+    sigma: float
+
+    def __post_init__(self) -> None:
+        _check_finite("lognormal", mu=self.mu, sigma=self.sigma)
+        if not self.sigma > 0.0:
+            raise ValueError(f"lognormal: sigma must be > 0, got {self.sigma!r}")
+
+    @classmethod
+    def from_median_p90(cls, median: float, p90: float) -> LogNormal:
+        """The lognormal with this median and 90th percentile: ``sigma = ln(p90 / median) / Phi^-1(0.9)``."""
+        _check_finite("lognormal", median=median, p90=p90)
+        if not 0.0 < median < p90:
+            raise ValueError(f"lognormal: need 0 < median < p90, got median={median!r}, p90={p90!r}")
+        return cls(math.log(median), math.log(p90 / median) / Z90)
+
+    @property
+    def median(self) -> float:
+        return math.exp(self.mu)
+
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        return np.exp(self.mu + self.sigma * special.ndtri(_q(q)))
+
+    def expected_value(self) -> float:
+        return math.exp(self.mu + 0.5 * self.sigma**2)
+
+
+def _check_three_point(kind: str, low: float, mode: float, high: float) -> None:
+    _check_finite(kind, low=low, mode=mode, high=high)
+    if not (low <= mode <= high and low < high):
+        raise ValueError(f"{kind}: need low <= mode <= high and low < high, got {low!r}, {mode!r}, {high!r}")
+
+
+@dataclass(frozen=True)
+class Triangular(_Inversion):
+    """Triangular on ``[low, high]`` with its peak at ``mode``."""
+
+    low: float
+    mode: float
+    high: float
+
+    def __post_init__(self) -> None:
+        _check_three_point("triangular", self.low, self.mode, self.high)
+
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        a, c, b = self.low, self.mode, self.high
+        p = _q(q)
+        fc = (c - a) / (b - a)
+        left = a + np.sqrt(p * (b - a) * (c - a))
+        right = b - np.sqrt((1.0 - p) * (b - a) * (b - c))
+        return np.where(p < fc, left, right)
+
+    def expected_value(self) -> float:
+        return (self.low + self.mode + self.high) / 3.0
+
+
+@dataclass(frozen=True)
+class Pert(_Inversion):
+    """Beta-PERT on ``[low, high]`` with mode ``mode`` and shape ``s`` (4 is the classic PERT)."""
+
+    low: float
+    mode: float
+    high: float
+    shape: float = 4.0
+
+    def __post_init__(self) -> None:
+        _check_three_point("pert", self.low, self.mode, self.high)
+        if not (math.isfinite(self.shape) and self.shape > 0.0):
+            raise ValueError(f"pert: shape must be > 0, got {self.shape!r}")
+
+    @property
+    def alpha_beta(self) -> tuple[float, float]:
+        span = self.high - self.low
+        return (
+            1.0 + self.shape * (self.mode - self.low) / span,
+            1.0 + self.shape * (self.high - self.mode) / span,
+        )
+
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        a, b = self.alpha_beta
+        return self.low + (self.high - self.low) * special.betaincinv(a, b, _q(q))
+
+    def expected_value(self) -> float:
+        return (self.low + self.shape * self.mode + self.high) / (self.shape + 2.0)
+
+
+@dataclass(frozen=True)
+class Choice(_Inversion):
+    """One of ``values`` with probabilities proportional to ``weights`` (equal when omitted).
+
+    Integer values are drawn as integers (an int64 array), so they can feed integer fields.
+    """
+
+    values: tuple[float, ...]
+    weights: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.values) == 0:
+            raise ValueError("choice: values must not be empty")
+        for v in self.values:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ValueError(f"choice: values must be finite numbers, got {v!r}")
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                n, m = len(self.weights), len(self.values)
+                raise ValueError(f"choice: {n} weights for {m} values")
+            w = np.asarray(self.weights, dtype=np.float64)
+            if not (np.all(np.isfinite(w)) and np.all(w >= 0.0) and w.sum() > 0.0):
+                raise ValueError(f"choice: weights must be finite, >= 0 and not all 0, got {self.weights!r}")
+
+    def _array(self) -> np.ndarray:
+        ints = all(isinstance(v, int) for v in self.values)
+        return np.asarray(self.values, dtype=np.int64 if ints else np.float64)
+
+    def _cumulative(self) -> np.ndarray:
+        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, dtype=np.float64)
+        cum = np.cumsum(w / w.sum())
+        cum[-1] = 1.0
+        return cum
+
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        """The smallest listed value (in list order) whose cumulative probability reaches ``q``."""
+        idx = np.searchsorted(self._cumulative(), _q(q), side="left")
+        return self._array()[np.minimum(idx, len(self.values) - 1)]
+
+    def expected_value(self) -> float:
+        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, dtype=np.float64)
+        return float(np.dot(w, np.asarray(self.values, dtype=np.float64)) / w.sum())
+
+
+# -------------------------------------------------------------------------------------------------- executors
+
+
+class InlineExecutor(Executor):
+    """An ``Executor`` that runs each call at ``submit``, in the calling thread (the serial path of the same code)."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        fut: Future[_T] = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            fut.set_exception(exc)
+        return fut
+
+
+# ------------------------------------------------------------------------------------------------- Monte Carlo
+
+
+def _name_key(name: str) -> int:
+    """A stable 32-bit key for a parameter name (the same in every process and Python version)."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:4], "little")
+
+
+def _seed_sequence(seed: int | np.random.SeedSequence, *keys: int) -> np.random.SeedSequence:
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, *keys))
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0 or a numpy SeedSequence, got {seed!r}")
+    return np.random.SeedSequence(int(seed), spawn_key=keys)
+
+
+def draw(
+    distributions: Mapping[str, Distribution], n: int, seed: int | np.random.SeedSequence
+) -> dict[str, np.ndarray]:
+    """``n`` draws of each named parameter; draw ``i`` of ``name`` depends only on (seed, name, i)."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    out: dict[str, np.ndarray] = {}
+    n_blocks = -(-n // BLOCK_DRAWS)
+    for name, dist in distributions.items():
+        key = _name_key(name)
+        blocks = [
+            dist.sample(np.random.default_rng(_seed_sequence(seed, key, b)), BLOCK_DRAWS) for b in range(n_blocks)
+        ]
+        out[name] = np.concatenate(blocks)[:n] if blocks else np.asarray(dist.ppf(np.empty(0)))
+    return out
+
+
+def evaluate_rows(
+    f: Model,
+    columns: Mapping[str, np.ndarray],
+    fixed: Mapping[str, Any] | None = None,
+    vectorized: bool = False,
+) -> dict[str, np.ndarray]:
+    """Evaluate ``f`` on each row of ``columns`` (plus the ``fixed`` parameters); outputs as float64 columns.
+
+    With ``vectorized=True``, ``f`` is called once with the whole columns and must return arrays of the same
+    length. A top-level function: it is what an executor runs for each chunk.
+    """
+    names = list(columns)
+    n = len(next(iter(columns.values()))) if columns else 0
+    if vectorized:
+        params: dict[str, Any] = dict(fixed or {})
+        params.update(columns)
+        res = f(params)
+        return {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)).copy() for k, v in res.items()}
+    rows = [columns[name].tolist() for name in names]
+    keys: list[str] | None = None
+    out: list[list[float]] = []
+    for i in range(n):
+        params = dict(fixed or {})
+        params.update({name: rows[j][i] for j, name in enumerate(names)})
+        res = f(params)
+        if keys is None:
+            keys = list(res)
+        elif set(res) != set(keys):
+            raise ValueError(f"f returned outputs {sorted(res)} at draw {i}, but {sorted(keys)} before")
+        out.append([float(res[k]) for k in keys])
+    if keys is None:
+        return {}
+    arr = np.asarray(out, dtype=np.float64).reshape(n, len(keys))
+    return {k: arr[:, j].copy() for j, k in enumerate(keys)}
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """Draws and outputs of a Monte Carlo run, one array per name, row ``i`` is draw ``i``."""
+
+    inputs: dict[str, np.ndarray]
+    outputs: dict[str, np.ndarray]
+    seed: int | np.random.SeedSequence = field(repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(next(iter(self.inputs.values()))) if self.inputs else 0
+
+    def _finite(self, name: str) -> np.ndarray:
+        x = self.outputs[name]
+        return x[np.isfinite(x)]
+
+    def mean(self, name: str) -> float:
+        return float(np.mean(self._finite(name)))
+
+    def std(self, name: str) -> float:
+        """Sample standard deviation (``ddof = 1``) of the finite outputs."""
+        return float(np.std(self._finite(name), ddof=1))
+
+    def std_error(self, name: str) -> float:
+        """Standard error of the mean, ``s / sqrt(n)`` over the finite outputs."""
+        x = self._finite(name)
+        return float(np.std(x, ddof=1) / math.sqrt(x.size))
+
+    def percentiles(self, name: str, q: Sequence[float] = (5.0, 50.0, 95.0)) -> dict[float, float]:
+        vals = np.percentile(self._finite(name), list(q))
+        return {float(p): float(v) for p, v in zip(q, vals, strict=True)}
+
+    def summary(self, q: Sequence[float] = (5.0, 50.0, 95.0)) -> dict[str, dict[str, float]]:
+        """Per output: n (finite), mean, std, std_error and ``p5``/``p50``/``p95``-style percentiles."""
+        out: dict[str, dict[str, float]] = {}
+        for name in self.outputs:
+            x = self._finite(name)
+            row: dict[str, float] = {"n": float(x.size)}
+            if x.size:
+                row["mean"] = float(x.mean())
+                row["std"] = float(x.std(ddof=1)) if x.size > 1 else math.nan
+                row["std_error"] = row["std"] / math.sqrt(x.size)
+                row.update({f"p{p:g}": v for p, v in self.percentiles(name, q).items()})
+            out[name] = row
+        return out
+
+
+def monte_carlo(
+    f: Model,
+    distributions: Mapping[str, Distribution],
+    n: int,
+    *,
+    seed: int | np.random.SeedSequence,
+    fixed: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+    chunk_size: int = 1024,
+    vectorized: bool = False,
+) -> MonteCarloResult:
+    """Run ``f`` on ``n`` joint draws of the named parameters (independent draws; see the module docstring).
+
+    ``fixed`` parameters are passed unchanged to every call. With an ``executor``, chunks of ``chunk_size`` draws
+    are submitted to it (``f`` must then be picklable: a top-level function); the results are identical to a
+    serial run whatever the executor and chunk size.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    clash = set(distributions) & set(fixed or {})
+    if clash:
+        raise ValueError(f"parameters both fixed and uncertain: {', '.join(sorted(clash))}")
+    inputs = draw(distributions, n, seed)
+    runner = executor if executor is not None else InlineExecutor()
+    futures = [
+        runner.submit(
+            evaluate_rows, f, {k: v[lo : lo + chunk_size] for k, v in inputs.items()}, dict(fixed or {}), vectorized
+        )
+        for lo in range(0, n, chunk_size)
+    ]
+    parts = [fut.result() for fut in futures]
+    keys = list(parts[0]) if parts else []
+    outputs = {k: np.concatenate([p[k] for p in parts]) for k in keys}
+    return MonteCarloResult(inputs, outputs, seed)
+
+
+# ----------------------------------------------------------------------------------------------------- tornado
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    """One parameter's swing: the output with the parameter at ``low`` and at ``high``, the others at base."""
+
+    parameter: str
+    low: float
+    high: float
+    output_at_low: float
+    output_at_high: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.output_at_high - self.output_at_low)
+
+
+@dataclass(frozen=True)
+class Tornado:
+    """A tornado diagram's data: the base output and the bars, largest swing first."""
+
+    output: str
+    base_output: float
+    bars: tuple[TornadoBar, ...]
+
+    def rows(self) -> list[dict[str, float | str]]:
+        return [
+            {
+                "parameter": b.parameter,
+                "low": b.low,
+                "high": b.high,
+                "output_at_low": b.output_at_low,
+                "output_at_high": b.output_at_high,
+                "swing": b.swing,
+            }
+            for b in self.bars
+        ]
+
+
+def _range(spec: tuple[float, float] | Distribution, quantiles: tuple[float, float]) -> tuple[float, float]:
+    if isinstance(spec, tuple):
+        lo, hi = spec
+        return float(lo), float(hi)
+    lo_hi = np.asarray(spec.ppf(np.asarray(quantiles, dtype=np.float64)), dtype=np.float64)
+    return float(lo_hi[0]), float(lo_hi[1])
+
+
+def _output(res: Mapping[str, Any], output: str) -> float:
+    if output not in res:
+        raise KeyError(f"output {output!r} not among the model's outputs: {', '.join(res)}")
+    return float(res[output])
+
+
+def tornado(
+    f: Model,
+    base: Mapping[str, Any],
+    ranges: Mapping[str, tuple[float, float] | Distribution],
+    output: str,
+    *,
+    quantiles: tuple[float, float] = (0.1, 0.9),
+    executor: Executor | None = None,
+) -> Tornado:
+    """One-at-a-time sensitivity of ``f(...)[output]`` around ``base``.
+
+    ``ranges`` gives each parameter's (low, high), or a distribution whose ``quantiles`` (default 10th and 90th
+    percentiles) are used. Bars are sorted by swing, largest first (ties by parameter name).
+    """
+    unknown = [k for k in ranges if k not in base]
+    if unknown:
+        raise KeyError(f"tornado parameters not in the base case: {', '.join(unknown)}; base has {', '.join(base)}")
+    runner = executor if executor is not None else InlineExecutor()
+    lows_highs = {name: _range(spec, quantiles) for name, spec in ranges.items()}
+    cases: list[dict[str, Any]] = [dict(base)]
+    for name, (lo, hi) in lows_highs.items():
+        cases.append({**base, name: lo})
+        cases.append({**base, name: hi})
+    results = [fut.result() for fut in [runner.submit(f, case) for case in cases]]
+    values = [_output(r, output) for r in results]
+    bars = [
+        TornadoBar(name, lo, hi, values[1 + 2 * i], values[2 + 2 * i])
+        for i, (name, (lo, hi)) in enumerate(lows_highs.items())
+    ]
+    bars.sort(key=lambda b: (-b.swing, b.parameter))
+    return Tornado(output, values[0], tuple(bars))
+
+
+# -------------------------------------------------------------------------------------------------- break-even
+
+
+class NoSignChangeError(ValueError):
+    """The bracket of a break-even search does not change sign: no root is known to lie inside it."""
+
+    def __init__(self, parameter: str, bracket: tuple[float, float], g_ends: tuple[float, float]) -> None:
+        self.parameter, self.bracket, self.g_ends = parameter, bracket, g_ends
+        (lo, hi), (g_lo, g_hi) = bracket, g_ends
+        super().__init__(
+            f"no break-even for {parameter} in [{lo:g}, {hi:g}]: the difference is {g_lo:.6g} at {parameter} = {lo:g} "
+            f"and {g_hi:.6g} at {parameter} = {hi:g} (same sign; widen the bracket or check the model)"
+        )
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """The solved value of ``parameter`` and the search that found it."""
+
+    parameter: str
+    value: float
+    bracket: tuple[float, float]
+    g_at_ends: tuple[float, float]
+    iterations: int
+    function_calls: int
+
+
+def solve_break_even(
+    g: Callable[[float], float],
+    bracket: tuple[float, float],
+    *,
+    parameter: str = "x",
+    xtol: float = 1e-12,
+    rtol: float = 4.0 * np.finfo(float).eps,
+    maxiter: int = 200,
+) -> BreakEven:
+    """The root of ``g`` inside ``bracket`` by Brent's method. ``NoSignChangeError`` if ``g`` has one sign at both
+    ends; ``ValueError`` if ``g`` is not finite there."""
+    lo, hi = float(bracket[0]), float(bracket[1])
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"bracket for {parameter} must be two finite numbers, low < high, got {bracket!r}")
+    g_lo, g_hi = float(g(lo)), float(g(hi))
+    if not (math.isfinite(g_lo) and math.isfinite(g_hi)):
+        raise ValueError(f"break-even for {parameter}: the difference is {g_lo} at {lo:g} and {g_hi} at {hi:g}")
+    if g_lo == 0.0 or g_hi == 0.0:
+        value = lo if g_lo == 0.0 else hi
+        return BreakEven(parameter, value, (lo, hi), (g_lo, g_hi), 0, 2)
+    if (g_lo > 0.0) == (g_hi > 0.0):
+        raise NoSignChangeError(parameter, (lo, hi), (g_lo, g_hi))
+    from scipy import optimize
+
+    root, info = optimize.brentq(g, lo, hi, xtol=xtol, rtol=rtol, maxiter=maxiter, full_output=True)
+    return BreakEven(parameter, float(root), (lo, hi), (g_lo, g_hi), int(info.iterations), int(info.function_calls) + 2)
+
+
+def break_even(
+    f: Model,
+    base: Mapping[str, Any],
+    parameter: str,
+    bracket: tuple[float, float],
+    output: str,
+    target: float | str = 0.0,
+    **solver: Any,
+) -> BreakEven:
+    """The value of ``parameter`` (others at ``base``) at which ``f(...)[output]`` equals ``target``: a number, or
+    the name of another output (e.g. orbit $/GPU-h against ground $/GPU-h)."""
+
+    def g(x: float) -> float:
+        res = f({**base, parameter: x})
+        ref = _output(res, target) if isinstance(target, str) else float(target)
+        return _output(res, output) - ref
+
+    return solve_break_even(g, bracket, parameter=parameter, **solver)
+
+
+# ------------------------------------------------------------------------------------------------------ Pareto
+
+
+Sense = Literal["min", "max"]
+
+
+def _as_minimized(points: ArrayLike, senses: Sequence[Sense]) -> np.ndarray:
+    p = np.array(points, dtype=np.float64, ndmin=2, copy=True)
+    if p.ndim != 2:
+        raise ValueError(f"points must be a 2-D array (n points x k objectives), got shape {p.shape}")
+    if p.shape[1] != len(senses):
+        raise ValueError(f"{len(senses)} senses for {p.shape[1]} objectives")
+    for j, s in enumerate(senses):
+        if s == "max":
+            p[:, j] = -p[:, j]
+        elif s != "min":
+            raise ValueError(f"sense must be 'min' or 'max', got {s!r}")
+    return p
+
+
+def _front_2d(p: np.ndarray) -> np.ndarray:
+    """Non-dominated mask of finite 2-D points (both minimized) by one sort and a running minimum."""
+    n = p.shape[0]
+    order = np.lexsort((p[:, 1], p[:, 0]))
+    a0, a1 = p[order, 0], p[order, 1]
+    starts = np.flatnonzero(np.r_[True, a0[1:] != a0[:-1]])
+    group = np.cumsum(np.r_[True, a0[1:] != a0[:-1]]) - 1
+    group_min = a1[starts][group]  # sorted by a1 within a group: its first entry is its minimum
+    running = np.minimum.accumulate(a1)
+    before = np.r_[np.inf, running[starts[1:] - 1]][group]  # best a1 among strictly smaller a0
+    dominated = (before <= a1) | (group_min < a1)
+    mask = np.zeros(n, dtype=bool)
+    mask[order] = ~dominated
+    return mask
+
+
+def _front_nd(p: np.ndarray) -> np.ndarray:
+    """Non-dominated mask of finite points (all minimized), any number of objectives.
+
+    In lexicographic order a point can only be dominated by points before it, and a dominated point's dominator
+    is dominated by or equal to a front member (transitivity), so each point is checked against the front so far.
+    """
+    n = p.shape[0]
+    order = np.lexsort(p.T[::-1])
+    front = np.empty_like(p)
+    members: list[int] = []
+    for i in order:
+        x = p[i]
+        f = front[: len(members)]
+        if len(members) and np.any(np.all(f <= x, axis=1) & np.any(f < x, axis=1)):
+            continue
+        front[len(members)] = x
+        members.append(int(i))
+    mask = np.zeros(n, dtype=bool)
+    mask[members] = True
+    return mask
+
+
+def pareto_front(points: ArrayLike, senses: Sequence[Sense]) -> np.ndarray:
+    """Boolean mask of the Pareto-optimal rows of ``points`` (n points x k objectives).
+
+    ``senses[j]`` is ``"min"`` or ``"max"`` for objective ``j``. A point is dominated when another is at least as
+    good in every objective and better in one; equal points do not dominate each other (both stay). Rows with a
+    non-finite objective are never on the front.
+    """
+    p = _as_minimized(points, senses)
+    ok = np.all(np.isfinite(p), axis=1)
+    mask = np.zeros(p.shape[0], dtype=bool)
+    if not ok.any():
+        return mask
+    sub = p[ok]
+    mask[ok] = _front_2d(sub) if sub.shape[1] == 2 else _front_nd(sub)
+    return mask
+
+
+def pareto_rows(columns: Mapping[str, ArrayLike], senses: Mapping[str, Sense]) -> np.ndarray:
+    """Indices of the Pareto-optimal rows of named columns, e.g. ``{"usd_per_gpu_hour": "min", "mass_kg": "min",
+    "gpu_hours": "max"}``, in ascending row order."""
+    names = list(senses)
+    pts = np.column_stack([np.asarray(columns[k], dtype=np.float64) for k in names])
+    return np.flatnonzero(pareto_front(pts, [senses[k] for k in names]))
