@@ -2,7 +2,8 @@
 
 Measured (100 kW requested = 79 H100 = 100.7 kW compute, 650 km, radiator 330 K, 10 mm Al, 5-yr life, defaults):
 dawn-dusk SSO: worst eclipse 19.8 min, array 731 m², battery 106 kWh EOL (discharge-C-rate bound) / 112 kWh
-nominal, radiator 113 m², 6,944 kg, 68.9 kg/kW. 53 deg: eclipse 35.4 min, array 931 m², battery 133 / 173 kWh
+nominal, radiator 113 m², 6,944 kg dry + 77 kg propellant (drag make-up 48 m/s, deorbit 126 m/s at
+Isp 1,600 s) = 7,021 kg, 69.7 kg/kW. 53 deg: eclipse 35.4 min, array 931 m², battery 133 / 173 kWh
 (charge-C-rate bound), 8,235 kg, 81.7 kg/kW. With the battery module's 1 C discharge limit a 100 kW load needs
 ~100 kWh whatever the orbit, so the dawn-dusk advantage shows in full only in the eclipse energy or with faster cells.
 """

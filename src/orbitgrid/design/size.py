@@ -29,12 +29,14 @@ Every physical step calls the project's models; nothing is re-derived here.
    equal to the smallest |beta| reached) at perihelion flux.
 5. **Shielding.** Bisection on the thickness of ``spacecraft.radiation.dose_rate_rad_s`` averaged over one day of
    the track at 60 s (AP8MIN + AE8MAX), to meet a dose target in rad(Si)/yr; or the dose at a given thickness.
-6. **Mass.** Named specific masses (``SpecificMasses``, each with its source); bus as a fraction of dry mass.
+6. **Mass.** ``economics.mass.mass_budget``: named specific masses (``SpecificMasses``, each with its source), bus
+   as a fraction of dry mass, and propellant for drag make-up over the design life and for deorbit (rocket
+   equation).
 
 Validity
 --------
-A point design at the mean-element level: constant load, no duty cycling, no pointing losses, no propellant (dry
-mass), no array/radiator mutual shading, battery energy treated as in ``spacecraft.battery`` (no voltage model).
+A point design at the mean-element level: constant load, no duty cycling, no pointing losses, no array/radiator
+mutual shading, battery energy treated as in ``spacecraft.battery`` (no voltage model).
 The kg/kW it yields is that of these assumptions; the published figures it is compared with use others.
 """
 
@@ -43,7 +45,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 import numpy as np
 
@@ -54,6 +55,16 @@ from orbitgrid.astro.eclipse import illuminated_fraction
 from orbitgrid.astro.sun import sun_position_teme_m
 from orbitgrid.astro.survey import survey_circular
 from orbitgrid.astro.time import TimeGrid
+from orbitgrid.economics.mass import (
+    DGX_H100_GPUS,
+    DGX_H100_MASS_KG,
+    DGX_H100_POWER_W,
+    MassBudget,
+    Propulsion,
+    SpecificMasses,
+    mass_budget,
+    server_enclosure_area_m2,
+)
 from orbitgrid.spacecraft import battery, power, radiation, thermal
 from orbitgrid.spacecraft.payload import Payload
 
@@ -62,14 +73,8 @@ SECONDS_PER_YEAR = radiation.SECONDS_PER_JULIAN_YEAR
 #: Earth's orbital eccentricity (aphelion 1.0167 AU, perihelion 0.9833 AU; power.py docstring).
 _EARTH_ECCENTRICITY = 0.0167
 
-#: NVIDIA DGX H100 system: 8 H100 SXM, 130.45 kg (287.6 lb), 8U, 356 x 482.2 x 897.1 mm (NVIDIA DGX H100 User Guide,
-#: "Hardware Overview" specifications); 10.2 kW max (FIGURES.md §5).
-DGX_H100_MASS_KG = 130.45
-DGX_H100_GPUS = 8
-DGX_H100_DIMENSIONS_M = (0.897, 0.482, 0.356)  # length, width, height
-
-#: Aluminium density, g/cm³ (as the brief; radiation.py uses PDG's 2.699 for the dose, the same to 0.04 %).
-ALUMINIUM_DENSITY_KG_M3 = 2700.0
+_MASSES = SpecificMasses()
+_PROPULSION = Propulsion()
 
 #: Published kg per kW of compute, FIGURES.md §3 dispute 4: (label, low, high).
 PUBLISHED_KG_PER_KW = (
@@ -78,25 +83,6 @@ PUBLISHED_KG_PER_KW = (
     ("SpaceX AI1, ~70 kW/t", 14.0, 14.0),
     ("SpaceX filing, 100 kW/t", 10.0, 10.0),
 )
-
-
-@dataclass(frozen=True)
-class SpecificMasses:
-    """Specific masses of the budget; each default is sourced in ``SOURCES``."""
-
-    payload_kg_per_gpu: float = DGX_H100_MASS_KG / DGX_H100_GPUS
-    array_w_per_kg: float = 75.0
-    battery_wh_per_kg: float = 200.0
-    radiator_kg_per_m2: float = 7.0
-    bus_fraction_of_dry_mass: float = 0.20
-
-    SOURCES: ClassVar[dict[str, str]] = {
-        "payload_kg_per_gpu": "DGX H100 130.45 kg / 8 GPUs incl. chassis, CPUs, PSUs (NVIDIA DGX H100 User Guide)",
-        "array_w_per_kg": "iROSA ~75 W/kg 'flight-real', BOL rated (FIGURES.md §5; rigid 40-100)",
-        "battery_wh_per_kg": "Li-ion space cells 150-250 Wh/kg, midpoint, cell level, no pack (FIGURES.md §5, conf. L)",
-        "radiator_kg_per_m2": "conventional 5-10 kg/m², Thermacore SBIR '7 kg/m² conventional' (FIGURES.md §5)",
-        "bus_fraction_of_dry_mass": "structure+ADCS+propulsion+avionics+harness+PCU: orbitgrid assumption",
-    }
 
 
 @dataclass(frozen=True)
@@ -171,6 +157,8 @@ class Sizing:
     shielded_area_m2: float
     # mass
     mass_kg: dict[str, float]
+    budget: MassBudget = field(repr=False)
+    propulsion: Propulsion | None = field(repr=False)
 
     @property
     def load_w(self) -> float:
@@ -179,11 +167,16 @@ class Sizing:
 
     @property
     def total_mass_kg(self) -> float:
+        """Launched mass: dry mass plus propellant."""
         return self.mass_kg["total"]
 
     @property
+    def dry_mass_kg(self) -> float:
+        return self.budget.dry_kg
+
+    @property
     def kg_per_kw(self) -> float:
-        """Total mass per kW of compute load."""
+        """Launched mass per kW of compute load."""
         return self.total_mass_kg / (self.compute_w / 1e3)
 
     def battery_params(self, end_of_life: bool = True) -> battery.BatteryParams:
@@ -292,8 +285,40 @@ class Sizing:
                 f"{m.bus_fraction_of_dry_mass:.0%} of dry mass: {s['bus_fraction_of_dry_mass']}",
             ),
             ("mass: margin", kg["margin"], "kg", f"{self.margins.mass:.0%} of dry mass: assumption"),
-            ("mass: total (dry)", kg["total"], "kg", "sum"),
-            ("specific mass", self.kg_per_kw, "kg/kW", "total / compute kW"),
+            ("mass: total (dry)", self.dry_mass_kg, "kg", "sum of the above"),
+        ]
+        b, p = self.budget, self.propulsion
+        if p is not None:
+            rows += [
+                (
+                    "atmospheric density",
+                    b.density_kg_m3,
+                    "kg/m3",
+                    f"Vallado Table 8-4 exponential atmosphere x {p.solar_activity_factor:g} (solar cycle: ~100x)",
+                ),
+                (
+                    "delta-v: station keeping",
+                    b.delta_v_station_keeping_m_s,
+                    "m/s",
+                    f"drag rho v^2/(2B) x {self.design_life_years:g} yr, B = {b.ballistic_coefficient_kg_m2:.3g} kg/m2",
+                ),
+                (
+                    "delta-v: deorbit",
+                    b.delta_v_deorbit_m_s,
+                    "m/s",
+                    f"tangential burn to a {p.deorbit_perigee_altitude_m / 1e3:g} km perigee",
+                ),
+                (
+                    "mass: propellant, station keeping",
+                    kg["propellant_station_keeping"],
+                    "kg",
+                    f"rocket equation, Isp {p.isp_s:g} s",
+                ),
+                ("mass: propellant, deorbit", kg["propellant_deorbit"], "kg", f"rocket equation, Isp {p.isp_s:g} s"),
+            ]
+        rows += [
+            ("mass: total at launch", kg["total"], "kg", "dry + propellant (economics.mass)"),
+            ("specific mass", self.kg_per_kw, "kg/kW", "launched mass / compute kW"),
         ]
         for label, lo, hi in PUBLISHED_KG_PER_KW:
             rows.append(
@@ -384,8 +409,9 @@ def size_satellite(
     design_life_years: float = 5.0,
     margins: Margins = Margins(),
     chain: PowerChain = PowerChain(),
-    masses: SpecificMasses = SpecificMasses(),
+    masses: SpecificMasses = _MASSES,
     shielded_area_m2: float | None = None,
+    propulsion: Propulsion | None = _PROPULSION,
 ) -> Sizing:
     """Size a compute satellite (see the module docstring).
 
@@ -394,6 +420,7 @@ def size_satellite(
     scaled from the DGX H100 (130.45 kg per 10.2 kW). Orbit: ``"sun_synchronous"`` at ``ltan_hours`` or
     ``"inclined"`` at ``inclination_deg``. Shielding: ``dose_target_rad_per_year`` (bisection) or
     ``shielding_mm_al`` (default 10 mm, Suncatcher §2.3). ``shielded_area_m2`` overrides the enclosure assumption.
+    Propellant for drag make-up and deorbit per ``propulsion`` (``economics.mass``); ``None`` leaves it out.
     """
     # --- load
     if gpu is not None:
@@ -412,8 +439,8 @@ def size_satellite(
         if compute_power_w is None:
             raise ValueError("without a gpu model give compute_power_w")
         gpus, compute_w = 0, float(compute_power_w)
-        payload_kg = compute_w * DGX_H100_MASS_KG / 10_200.0
-        n_servers = math.ceil(compute_w / 10_200.0)
+        payload_kg = compute_w * DGX_H100_MASS_KG / DGX_H100_POWER_W
+        n_servers = math.ceil(compute_w / DGX_H100_POWER_W)
     housekeeping_w = chain.housekeeping_fraction * compute_w
     load_w = compute_w + housekeeping_w
 
@@ -491,22 +518,25 @@ def size_satellite(
         mm = 10.0 if shielding_mm_al is None else float(shielding_mm_al)
         dose = _annual_dose_rad(mm, *_track_geodetic(orb, epoch))
     if shielded_area_m2 is None:
-        ln, wd, ht = DGX_H100_DIMENSIONS_M
-        shielded_area_m2 = 2.0 * (ln * wd + (ln + wd) * ht * n_servers)
+        shielded_area_m2 = server_enclosure_area_m2(n_servers)
 
-    # --- mass budget
-    kg = {
-        "payload": payload_kg,
-        "array": bol_w / masses.array_w_per_kg,
-        "battery": c_bol / masses.battery_wh_per_kg,
-        "radiator": rad_area * masses.radiator_kg_per_m2,
-        "shielding": ALUMINIUM_DENSITY_KG_M3 * mm / 1e3 * shielded_area_m2,
-    }
-    known = sum(kg.values())
-    dry = known / (1.0 - masses.bus_fraction_of_dry_mass)
-    kg["bus"] = dry - known
-    kg["margin"] = margins.mass * dry
-    kg["total"] = dry + kg["margin"]
+    # --- mass budget (economics.mass)
+    budget = mass_budget(
+        payload_kg=payload_kg,
+        array_bol_w=bol_w,
+        battery_wh=c_bol,
+        radiator_area_m2=rad_area,
+        shielding_mm_al=mm,
+        shielded_area_m2=shielded_area_m2,
+        array_area_m2=area,
+        altitude_m=altitude_m,
+        design_life_years=design_life_years,
+        masses=masses,
+        margin_fraction=margins.mass,
+        propulsion=propulsion,
+    )
+    kg = dict(budget.kg)
+    kg["total"] = budget.total_kg
 
     return Sizing(
         gpu=gpu,
@@ -543,4 +573,6 @@ def size_satellite(
         dose_target_rad_per_year=dose_target_rad_per_year,
         shielded_area_m2=shielded_area_m2,
         mass_kg=kg,
+        budget=budget,
+        propulsion=propulsion,
     )

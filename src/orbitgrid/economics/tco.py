@@ -1,0 +1,482 @@
+"""Orbital total cost of ownership and levelized cost per delivered GPU-hour, kWh, W and PFLOP-day.
+
+One call, :func:`evaluate_orbit`, prices a fleet of identical satellites from plain numbers (no scenario objects,
+no pandas) in well under a millisecond; ``uncertainty`` and ``design.sweep`` call it many thousand times.
+
+Model
+-----
+**Time.** Whole years ``t = 0, 1, ...`` of the programme. Satellites fly in cohorts: the launch schedule
+(``launch.schedule_launches``: whole satellites per launch, at most ``max_launches_per_year``) puts cohort ``y``'s
+satellites in orbit during year ``y``; they are paid for in year ``y`` and serve in years ``y+1 ... y+L`` (design
+life ``L``; a fractional last year counts its fraction). NRE is paid in year 0.
+
+**Capital (paid in the launch year).**
+
+- *Hardware*, per satellite, ``"per_w"``: ``$/W x P_array,BOL + GPUs x $/GPU`` (McCalip prices the satellite
+  without its compute at $22/W of array nameplate, Starlink V2 Mini BOM at ~$800/kg; GPUs are priced on both sides
+  alike); or ``"bottom_up"``: ``GPUs x $/GPU + sum_i m_i x $/kg_i + P_array x $/W_array + sum_j P_compute x $/W_j``
+  over the mass budget's items ``m_i`` (``mass.ITEMS``; payload and propellant excluded, the GPUs carry the
+  payload) and named per-W lines ``j``.
+- *Launch* from the schedule (fixed $/kg, a vehicle's price per launch, or the learning curve; the whole launch is
+  billed unless ``billed="mass"``). The share of the launched mass that is deorbit propellant is reported as
+  *deorbit* (the disposal's cost), the rest as *launch*.
+- *Insurance*: launch + first-year cover, a fraction of hardware + launch value. 5 % by default: the actuarially fair
+  premium of a launch failure rate of about 1 in 20 (CNBC, quoted by astropreneurs.space 2017); plus an optional
+  in-orbit premium per year on the same value.
+- *NRE* (non-recurring engineering): McCalip's $0.5 B default (FIGURES.md §3).
+
+**Operations (per service year).**
+
+- *Ground segment*: ``stations(t) = max(min_stations, ceil(N_active(t) x D / C))`` for a downlink demand ``D``
+  bits per satellite-day and a station capacity ``C`` bits per station-day (link rate x contact time per day; the
+  network layer computes contact time); a station is bought (capex) the first year it is needed and run (opex)
+  every year after. Plus a per-satellite operations cost per year. Stations come in whole units, so the cost steps.
+- *Operations* as a fraction of hardware per year: McCalip's 1 % of satellite hardware over a 5-year analysis is
+  0.2 %/yr (andrewmccalip/thoughts ``static/js/math.js``, ``ORBITAL_OPS_FRAC``).
+
+**Failures and degradation.** GPUs fail at ``f`` per GPU-year (McCalip: 9 %/yr, "Meta"; the Llama 3 counts give
+0.061/yr faulty GPU + 0.030/yr HBM = 0.091/yr, FIGURES.md §6), or at the rate a simulation measured. A failed GPU is
+*either* replaced *or* its capacity is lost, never both (``replace_failed``):
+
+- lost: the cohort's working fraction over service year ``a`` is ``(1 - f)^(a-1) (1 - f/2)`` (start-of-year survivors,
+  less half the year's failures); no replacement cost;
+- replaced: the working fraction stays 1, and each year ``f`` of the installed GPUs are replaced, each at its share
+  of a new satellite flown to orbit: ``(hardware + launch per satellite) x (1 + launch insurance) / GPUs``.
+
+Array degradation ``d`` per year (McCalip 2.5 %/yr) throttles compute once the array's margin is used up: the power
+fraction in service year ``a`` is ``min(1, k (1 - d)^(a - 1/2))``; ``k = None`` means the array was sized for end of
+life (as ``design.size`` does), so the fraction is 1.
+
+**Delivered GPU-hours.** ``installed GPU-hours x working fraction x power fraction x delivered fraction``, where the
+delivered fraction is a simulation's delivered / installed GPU-hours when given (``gpu_hours_source =
+"simulated"``: eclipse throttling, faults, checkpoint losses and scheduler idling as simulated) or else the nominal
+``availability x utilization`` (``"nominal"``: terminator-orbit sunlight 0.98, FIGURES.md §5, times McCalip's
+capacity factor 0.85, which he applies to the ground). Hours per year 8,766 (Julian) unless given.
+
+**Discounting and levelized cost.** Present value at rate ``r``: ``PV = sum_t CF_t / (1 + r)^t``. Levelized cost
+per unit = PV(costs) / PV(units) (the discounted-output convention of levelized cost of energy; with ``r = 0`` it is
+total cost / total units), for delivered GPU-hours, compute energy (delivered GPU-hours x W per GPU incl. host), and
+PFLOP-days (delivered GPU-hours x dense BF16 FLOP/s per GPU). ``usd_per_w`` is PV(costs) / installed compute W.
+
+Validity
+--------
+Constant prices in real terms (no inflation, no GPU price decline), no salvage value, no taxes or financing beyond
+the discount rate; every satellite of the fleet is the same; one launch vehicle. Non-linear in fleet size through
+NRE, whole stations, the launch cadence (a fleet that takes years to deploy serves later, and discounting weighs
+that) and the learning curve (a large fleet buys its own price cuts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from orbitgrid.economics.launch import STARSHIP_V3, LaunchVehicle, WrightsLaw, schedule_launches
+
+HOURS_PER_JULIAN_YEAR = 8766.0
+
+#: NVIDIA H100 SXM dense BF16, FLOP/s (GPU catalog; FIGURES.md §6).
+H100_BF16_DENSE_FLOPS = 9.89e14
+
+#: Price of one GPU with its share of the server: a DGX H100 sold for ~$270,000 (SemiAnalysis, "AI server cost
+#: analysis", May 2023, as used by Epoch AI's training-cost-trends), / 8 GPUs.
+H100_SERVER_USD_PER_GPU = 270_000.0 / 8
+
+#: McCalip's satellite hardware price, $/W of array nameplate, GPUs excluded (Starlink V2 Mini BOM ~$590k / 27 kW,
+#: "~$800/kg manufacturing"; andrewmccalip/thoughts static/js/math.js @534b5d7).
+MCCALIP_SATELLITE_USD_PER_W = 22.0
+MCCALIP_SATELLITE_USD_PER_KG = 800.0
+MCCALIP_NRE_USD = 500e6
+MCCALIP_OPS_FRACTION_PER_YEAR = 0.01 / 5.0
+MCCALIP_GPU_FAILURE_RATE_PER_YEAR = 0.09
+MCCALIP_CELL_DEGRADATION_PER_YEAR = 0.025
+MCCALIP_CAPACITY_FACTOR = 0.85
+TERMINATOR_SUNLIT_FRACTION = 0.98  # FIGURES.md §5, McCalip's terminator default
+
+#: Real discount rate: the base case of OMB Circular A-94 (1992).
+DEFAULT_DISCOUNT_RATE = 0.07
+
+#: Launch + first-year insurance: one launch in ~20 fails (CNBC via astropreneurs.space, 2017) -> 5 % fair premium.
+DEFAULT_LAUNCH_INSURANCE_FRACTION = 0.05
+
+#: Lines of the cost breakdown, in display order; capital lines first.
+CAPEX_LINES = ("hardware", "launch", "deorbit", "insurance", "nre", "ground_segment_capex")
+OPEX_LINES = ("ground_segment_opex", "operations", "insurance_in_orbit", "replacements")
+LINES = CAPEX_LINES + OPEX_LINES
+
+
+@dataclass(frozen=True)
+class SatelliteSpec:
+    """One satellite as the cost model sees it.
+
+    ``compute_w``: IT load at full use (GPUs + host share). ``array_bol_w``: array rating at beginning of life (the
+    $/W hardware basis). ``mass_kg``: launched mass; ``deorbit_propellant_kg`` is the part of it reported as
+    deorbit. ``mass_items_kg``: the mass budget by item, for bottom-up pricing.
+    """
+
+    gpus: int
+    compute_w: float
+    array_bol_w: float
+    mass_kg: float
+    deorbit_propellant_kg: float = 0.0
+    flops_per_gpu: float = H100_BF16_DENSE_FLOPS
+    mass_items_kg: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HardwareCost:
+    """Satellite hardware price; ``method`` ``"per_w"`` or ``"bottom_up"`` (module docstring)."""
+
+    method: str = "per_w"
+    satellite_usd_per_w: float = MCCALIP_SATELLITE_USD_PER_W
+    gpu_usd: float = H100_SERVER_USD_PER_GPU
+    default_usd_per_kg: float = MCCALIP_SATELLITE_USD_PER_KG
+    usd_per_kg: Mapping[str, float] = field(default_factory=dict)
+    array_usd_per_w: float = 0.0
+    usd_per_compute_w: Mapping[str, float] = field(default_factory=dict)
+
+    def lines_usd(self, sat: SatelliteSpec) -> dict[str, float]:
+        """Hardware of one satellite by line."""
+        out = {"gpus": sat.gpus * self.gpu_usd}
+        if self.method == "per_w":
+            out["satellite"] = self.satellite_usd_per_w * sat.array_bol_w
+        elif self.method == "bottom_up":
+            for item, kg in sat.mass_items_kg.items():
+                if item == "payload" or item.startswith("propellant"):
+                    continue
+                out[f"{item}_mass"] = kg * self.usd_per_kg.get(item, self.default_usd_per_kg)
+            if self.array_usd_per_w:
+                out["array_power"] = self.array_usd_per_w * sat.array_bol_w
+            for name, usd_per_w in self.usd_per_compute_w.items():
+                out[name] = usd_per_w * sat.compute_w
+        else:
+            raise ValueError(f"hardware method must be 'per_w' or 'bottom_up', not {self.method!r}")
+        return out
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    """How the fleet flies: vehicle, price ($/kg, per launch, or a learning curve), cadence, billing.
+
+    Defaults: Starship V3, 100 t to LEO (FIGURES.md §4), at $200/kg, Suncatcher's projection for ~2035 (the catalog's
+    nominal); no cadence limit.
+    """
+
+    vehicle: LaunchVehicle = STARSHIP_V3
+    price_usd_per_kg: float | None = 200.0
+    learning: WrightsLaw | None = None
+    start_cumulative_kg: float | None = None
+    world_kg_per_year: float = 0.0
+    max_launches_per_year: float = math.inf
+    billed: str = "launch"
+
+
+@dataclass(frozen=True)
+class GroundSegment:
+    """Stations from downlink demand, and per-satellite operations (module docstring). All zero by default: no
+    published station cost was found; give them to price the ground segment."""
+
+    downlink_bits_per_satellite_day: float = 0.0
+    station_capacity_bits_per_day: float = math.inf
+    station_capex_usd: float = 0.0
+    station_opex_usd_per_year: float = 0.0
+    min_stations: int = 0
+    ops_usd_per_satellite_year: float = 0.0
+
+    def stations(self, active_satellites: np.ndarray) -> np.ndarray:
+        """Stations needed for ``active_satellites`` (per year)."""
+        a = np.asarray(active_satellites, dtype=np.float64)
+        if self.downlink_bits_per_satellite_day > 0.0:
+            need = np.ceil(a * self.downlink_bits_per_satellite_day / self.station_capacity_bits_per_day - 1e-9)
+        else:
+            need = np.zeros_like(a)
+        return np.where(a > 0, np.maximum(need, self.min_stations), 0.0)
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """GPU failures (replaced or lost, never both) and array degradation (module docstring)."""
+
+    gpu_failure_rate_per_year: float = MCCALIP_GPU_FAILURE_RATE_PER_YEAR
+    replace_failed: bool = False
+    array_degradation_per_year: float = MCCALIP_CELL_DEGRADATION_PER_YEAR
+    array_bol_margin: float | None = None
+
+
+@dataclass(frozen=True)
+class OrbitInputs:
+    """Everything :func:`evaluate_orbit` needs, as plain numbers."""
+
+    satellites: int
+    satellite: SatelliteSpec
+    hardware: HardwareCost = HardwareCost()
+    launch: LaunchPlan = LaunchPlan()
+    ground_segment: GroundSegment = GroundSegment()
+    reliability: Reliability = Reliability()
+    design_life_years: float = 5.0
+    discount_rate: float = DEFAULT_DISCOUNT_RATE
+    nre_usd: float = MCCALIP_NRE_USD
+    ops_fraction_of_hardware_per_year: float = MCCALIP_OPS_FRACTION_PER_YEAR
+    launch_insurance_fraction: float = DEFAULT_LAUNCH_INSURANCE_FRACTION
+    in_orbit_insurance_fraction_per_year: float = 0.0
+    availability: float = TERMINATOR_SUNLIT_FRACTION
+    utilization: float = MCCALIP_CAPACITY_FACTOR
+    simulated_delivered_fraction: float | None = None
+    hours_per_year: float = HOURS_PER_JULIAN_YEAR
+
+
+@dataclass(frozen=True)
+class CostResult:
+    """Cash flows by year and line, delivered units, present values and levelized costs of one side."""
+
+    side: str
+    years: np.ndarray
+    cash_usd: dict[str, np.ndarray]
+    gpu_hours: np.ndarray
+    installed_gpu_hours: np.ndarray
+    lost_gpu_hours_failures: np.ndarray
+    compute_energy_kwh: np.ndarray
+    pflop_days: np.ndarray
+    discount_rate: float
+    installed_compute_w: float
+    gpu_hours_source: str
+    facts: dict[str, float]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def discount_factors(self) -> np.ndarray:
+        return (1.0 + self.discount_rate) ** -self.years.astype(np.float64)
+
+    def pv(self, values: np.ndarray) -> float:
+        return float(np.dot(values, self.discount_factors))
+
+    @property
+    def total_cash_usd(self) -> np.ndarray:
+        return np.sum(np.stack(list(self.cash_usd.values())), axis=0)
+
+    @property
+    def pv_usd(self) -> dict[str, float]:
+        return {k: self.pv(v) for k, v in self.cash_usd.items()}
+
+    @property
+    def pv_total_usd(self) -> float:
+        return self.pv(self.total_cash_usd)
+
+    @property
+    def pv_gpu_hours(self) -> float:
+        return self.pv(self.gpu_hours)
+
+    @property
+    def usd_per_gpu_hour(self) -> float:
+        return _ratio(self.pv_total_usd, self.pv_gpu_hours)
+
+    @property
+    def usd_per_kwh(self) -> float:
+        return _ratio(self.pv_total_usd, self.pv(self.compute_energy_kwh))
+
+    @property
+    def usd_per_pflop_day(self) -> float:
+        return _ratio(self.pv_total_usd, self.pv(self.pflop_days))
+
+    @property
+    def usd_per_w(self) -> float:
+        return _ratio(self.pv_total_usd, self.installed_compute_w)
+
+    def totals_usd(self, lines: tuple[str, ...] | None = None) -> dict[str, float]:
+        """Undiscounted totals by line."""
+        keys = self.cash_usd.keys() if lines is None else [k for k in lines if k in self.cash_usd]
+        return {k: float(self.cash_usd[k].sum()) for k in keys}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with stable keys (see ``economics.report``)."""
+        capex = [k for k in self.cash_usd if k in CAPEX_LINES or k.startswith("capex_")]
+        opex = [k for k in self.cash_usd if k not in capex]
+        return {
+            "usd_per_gpu_hour": self.usd_per_gpu_hour,
+            "usd_per_kwh": self.usd_per_kwh,
+            "usd_per_w": self.usd_per_w,
+            "usd_per_pflop_day": self.usd_per_pflop_day,
+            "pv_usd": self.pv_total_usd,
+            "pv_usd_by_line": self.pv_usd,
+            "capex_usd": self.totals_usd(tuple(capex)),
+            "opex_usd": self.totals_usd(tuple(opex)),
+            "total_usd": float(self.total_cash_usd.sum()),
+            "gpu_hours_delivered": float(self.gpu_hours.sum()),
+            "gpu_hours_installed": float(self.installed_gpu_hours.sum()),
+            "gpu_hours_lost_failures": float(self.lost_gpu_hours_failures.sum()),
+            "gpu_hours_source": self.gpu_hours_source,
+            "compute_energy_kwh": float(self.compute_energy_kwh.sum()),
+            "installed_compute_w": self.installed_compute_w,
+            "discount_rate": self.discount_rate,
+            "years": [int(t) for t in self.years],
+            "cash_usd_by_year": {k: [float(x) for x in v] for k, v in self.cash_usd.items()},
+            "facts": dict(self.facts),
+            "notes": list(self.notes),
+        }
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0.0 else math.inf
+
+
+def service_weights(life_years: float) -> np.ndarray:
+    """Fraction of each service year ``a = 1 .. ceil(L)`` that is served: 1, ..., 1, and the fraction of the last."""
+    n = max(1, math.ceil(life_years - 1e-9))
+    return np.clip(life_years - np.arange(n), 0.0, 1.0)
+
+
+def failure_profile(rate_per_year: float, life_years: float, replace: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per service year: (working fraction of installed GPUs, GPUs failing per installed GPU) (module docstring)."""
+    w = service_weights(life_years)
+    a = np.arange(w.size, dtype=np.float64)
+    if replace:
+        return np.ones_like(w), rate_per_year * w
+    start = (1.0 - rate_per_year) ** a
+    return start * (1.0 - 0.5 * rate_per_year), start * rate_per_year * w
+
+
+def evaluate_orbit(inp: OrbitInputs) -> CostResult:
+    """Price an orbital fleet (module docstring)."""
+    sat, n_sat = inp.satellite, int(inp.satellites)
+    if n_sat <= 0 or sat.gpus < 0:
+        raise ValueError("satellites must be > 0 and gpus >= 0")
+    lp = inp.launch
+    sched = schedule_launches(
+        n_sat,
+        sat.mass_kg,
+        lp.vehicle,
+        price_usd_per_kg=lp.price_usd_per_kg,
+        learning=lp.learning,
+        start_cumulative_kg=lp.start_cumulative_kg,
+        world_kg_per_year=lp.world_kg_per_year,
+        max_launches_per_year=lp.max_launches_per_year,
+        billed=lp.billed,
+    )
+    d_years = sched.deployment_years
+    cohorts = np.bincount(sched.year, weights=sched.satellites, minlength=d_years).astype(np.float64)
+    launch_by_year = np.bincount(sched.year, weights=sched.cost_usd, minlength=d_years)
+
+    w = service_weights(inp.design_life_years)
+    n_age = w.size
+    n_t = d_years + n_age
+    years = np.arange(n_t)
+    rel = inp.reliability
+    working, failing = failure_profile(rel.gpu_failure_rate_per_year, inp.design_life_years, rel.replace_failed)
+    if rel.array_bol_margin is None:
+        power = np.ones(n_age)
+    else:
+        power = np.minimum(
+            1.0, rel.array_bol_margin * (1.0 - rel.array_degradation_per_year) ** (np.arange(n_age) + 0.5)
+        )
+
+    # cohort y serves in years y+1 .. y+n_age: spread each per-age profile over calendar years
+    def by_year(per_age: np.ndarray) -> np.ndarray:
+        out = np.zeros(n_t)
+        for y in range(d_years):
+            if cohorts[y]:
+                out[y + 1 : y + 1 + n_age] += cohorts[y] * per_age
+        return out
+
+    sat_years = by_year(w)  # satellite-years of service
+    active = by_year((w > 0).astype(np.float64))
+    hours = inp.hours_per_year
+    installed_gpu_h = sat_years * sat.gpus * hours
+    working_gpu_h = by_year(w * working) * sat.gpus * hours
+    powered_gpu_h = by_year(w * working * power) * sat.gpus * hours
+    if inp.simulated_delivered_fraction is not None:
+        frac, source = float(inp.simulated_delivered_fraction), "simulated"
+    else:
+        frac, source = inp.availability * inp.utilization, "nominal"
+    gpu_h = powered_gpu_h * frac
+    lost_failures = installed_gpu_h - working_gpu_h
+    w_per_gpu = sat.compute_w / sat.gpus if sat.gpus else 0.0
+
+    hw_lines = inp.hardware.lines_usd(sat)
+    hw_sat = math.fsum(hw_lines.values())
+    cash: dict[str, np.ndarray] = {k: np.zeros(n_t) for k in LINES}
+    cash["hardware"][:d_years] = cohorts * hw_sat
+    deorbit_share = sat.deorbit_propellant_kg / sat.mass_kg if sat.mass_kg > 0 else 0.0
+    cash["deorbit"][:d_years] = launch_by_year * deorbit_share
+    cash["launch"][:d_years] = launch_by_year * (1.0 - deorbit_share)
+    cash["insurance"][:d_years] = inp.launch_insurance_fraction * (cohorts * hw_sat + launch_by_year)
+    cash["nre"][0] = inp.nre_usd
+    gs = inp.ground_segment
+    stations = gs.stations(active)
+    bought = np.maximum.accumulate(stations)
+    cash["ground_segment_capex"] = np.diff(bought, prepend=0.0) * gs.station_capex_usd
+    cash["ground_segment_opex"] = stations * gs.station_opex_usd_per_year + sat_years * gs.ops_usd_per_satellite_year
+    cash["operations"] = sat_years * hw_sat * inp.ops_fraction_of_hardware_per_year
+    launch_per_sat = float(sched.cost_usd.sum()) / n_sat
+    value_per_sat = hw_sat + launch_per_sat
+    cash["insurance_in_orbit"] = sat_years * value_per_sat * inp.in_orbit_insurance_fraction_per_year
+    replaced_gpus = by_year(failing) * sat.gpus if rel.replace_failed else np.zeros(n_t)
+    unit = value_per_sat * (1.0 + inp.launch_insurance_fraction) / sat.gpus if sat.gpus else 0.0
+    cash["replacements"] = replaced_gpus * unit
+
+    facts = {
+        "satellites": float(n_sat),
+        "gpus": float(n_sat * sat.gpus),
+        "satellite_mass_kg": sat.mass_kg,
+        "fleet_mass_kg": n_sat * sat.mass_kg,
+        "launches": float(sched.launches),
+        "satellites_per_launch": float(sched.satellites_per_launch),
+        "deployment_years": float(d_years),
+        "launch_usd_per_kg_mean": float(sched.cost_usd.sum()) / (n_sat * sat.mass_kg),
+        "hardware_usd_per_satellite": hw_sat,
+        "stations_max": float(stations.max(initial=0.0)),
+        "gpus_replaced": float(replaced_gpus.sum()),
+        "delivered_fraction": frac,
+        "launched_power_price_usd_per_kw_year": float(sched.cost_usd.sum())
+        / (n_sat * sat.compute_w / 1e3 * inp.design_life_years),
+    }
+    for k, v in hw_lines.items():
+        facts[f"hardware_usd_per_satellite.{k}"] = v
+    notes = []
+    if source == "nominal":
+        notes.append(
+            f"delivered GPU-hours are nominal (availability {inp.availability:g} x utilization {inp.utilization:g}),"
+            " not simulated"
+        )
+    return CostResult(
+        side="orbit",
+        years=years,
+        cash_usd=cash,
+        gpu_hours=gpu_h,
+        installed_gpu_hours=installed_gpu_h,
+        lost_gpu_hours_failures=lost_failures,
+        compute_energy_kwh=gpu_h * w_per_gpu / 1e3,
+        pflop_days=gpu_h * sat.flops_per_gpu / 1e15 / 24.0,
+        discount_rate=inp.discount_rate,
+        installed_compute_w=n_sat * sat.compute_w,
+        gpu_hours_source=source,
+        facts=facts,
+        notes=tuple(notes),
+    )
+
+
+def replace_path(obj: Any, path: str, value: Any) -> Any:
+    """A copy of the frozen dataclass tree ``obj`` with the field at dotted ``path`` set to ``value``.
+
+    ``replace_path(inputs, "launch.price_usd_per_kg", 500.0)``; integer fields get ``int(value)`` when a float
+    with an integral value is given (so samplers may pass floats).
+    """
+    head, _, rest = path.partition(".")
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        raise KeyError(f"{path!r}: not a dataclass field")
+    names = {f.name: f for f in dataclasses.fields(obj)}
+    if head not in names:
+        raise KeyError(f"{head!r} is not a field of {type(obj).__name__}; fields: {', '.join(names)}")
+    if rest:
+        return dataclasses.replace(obj, **{head: replace_path(getattr(obj, head), rest, value)})
+    current = getattr(obj, head)
+    if isinstance(current, bool) or (isinstance(current, int) and not isinstance(current, bool)):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(current, bool):
+            value = bool(value)
+    return dataclasses.replace(obj, **{head: value})
