@@ -219,8 +219,9 @@ def grazing_altitude_m(
     deep = scaled_alt < _DEEP_M
     s = t * length
     for _ in range(_NEWTON_STEPS):
-        p = a + s[..., None] * d_hat
-        lat, lon, _h = ecef_to_geodetic(np.where(deep[..., None], a, p))
+        # Deep segments (result taken from the scaled test) are evaluated at ``a``: the centre is no valid point.
+        p = np.where(deep[..., None], a, a + s[..., None] * d_hat)
+        lat, lon, _h = ecef_to_geodetic(p)
         cl = np.cos(lat)
         n_hat = np.stack((cl * np.cos(lon), cl * np.sin(lon), np.sin(lat)), axis=-1)
         g = np.einsum("...j,...j->...", n_hat, d_hat)
