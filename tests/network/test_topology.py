@@ -8,12 +8,15 @@ the grazing altitude; an O(n^2) distance matrix and a plain Python greedy for th
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
 from orbitgrid.astro import constellations as con
 from orbitgrid.astro.j2 import mean_motion_rad_s, positions_teme_m, secular_rates
 from orbitgrid.network import topology as tp
+from orbitgrid.network.budget import isl_capacity_bps, starlink_laser_link
 from orbitgrid.network.geometry import WGS84_MEAN_RADIUS_M
 
 R_EARTH = WGS84_MEAN_RADIUS_M
@@ -302,3 +305,16 @@ def test_formation_all_to_all_and_diagonals() -> None:
     i, j = np.nonzero(np.triu((sep > 0) & (sep <= np.sqrt(2) * spacing * (1 + 1e-9)), 1))
     assert {tuple(e) for e in diag} == set(zip(i.tolist(), j.tolist(), strict=True))
     assert np.bincount(diag.ravel(), minlength=25).max() == 8
+
+
+def test_capacity_from_the_link_budget() -> None:
+    """The budget's Starlink-like terminal as the capacity callable: every +Grid link of a 550 km shell is shorter
+    than 5,400 km, so each carries at least the 100 Gbps Starlink sustains at that range (FIGURES.md), and the
+    capacities are the budget's at the links' lengths."""
+    capacity = functools.partial(isl_capacity_bps, link=starlink_laser_link())
+    orbits = con.walker(550e3, np.radians(53.0), 1584, 72, 39)
+    r = positions(orbits, 60.0)
+    links = tp.evaluate_links(tp.plus_grid_edges(tp.walker_layout(orbits)), r, capacity)
+    np.testing.assert_array_equal(links.capacity_bps, capacity(links.length_m))
+    assert links.length_m.max() < tp.MAX_ISL_RANGE_M
+    assert links.capacity_bps.min() >= 100e9

@@ -1,8 +1,9 @@
 """Inter-satellite link topology: which satellites are linked at a step, how long each link is, what it carries.
 
 Three fabrics, one output (:class:`Links`: edges ``(i, j)`` with ``i < j`` as int32, ``length_m``, ``capacity_bps``).
-Link capacity is not modelled here: every function takes a callable ``capacity_bps(distance_m) -> bps`` (a link
-budget, or :func:`terminal_rate` for a fixed terminal rate) and evaluates it at each link's length.
+Link capacity is not modelled here: every function takes a callable ``capacity_bps(distance_m) -> bps`` and evaluates
+it at each link's length: :func:`orbitgrid.network.budget.isl_capacity_bps` (Suncatcher's terminal by default, or
+``functools.partial(isl_capacity_bps, link=starlink_laser_link())``), or :func:`terminal_rate` for a fixed rate.
 
 +Grid for Walker shells
     Each satellite links to its two in-plane neighbours (slots ``s +- 1`` of its plane) and to the satellite of the
@@ -70,6 +71,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from orbitgrid.astro.constellations import CircularOrbits, formation_relative_ric_m, ric_to_inertial
+from orbitgrid.network.budget import STARLINK_MAX_RANGE_M
 from orbitgrid.network.geometry import EarthShape, grazing_altitude_m
 
 __all__ = [
@@ -96,7 +98,7 @@ __all__ = [
 #: Lowest altitude a link's segment may reach (m): the mesopause (module docstring).
 ATMOSPHERE_MARGIN_M = 80e3
 #: Longest ISL considered (m): Starlink's reported maximum laser link length (module docstring).
-MAX_ISL_RANGE_M = 5_400e3
+MAX_ISL_RANGE_M = STARLINK_MAX_RANGE_M
 #: Terminals a +Grid satellite needs (Bhattacherjee & Singla 2019).
 PLUS_GRID_TERMINALS = 4
 #: Re-planning interval of nearest-neighbour topologies (s) (module docstring).
