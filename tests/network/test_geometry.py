@@ -25,7 +25,6 @@ from orbitgrid.network.geometry import (
 from orbitgrid.network.stations import Stations
 
 A_M = 6_378_137.0
-TLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "tle_starlink" / "starlink_2023-07-18_wdlctc.tle"
 
 
 def _stations() -> Stations:
@@ -36,12 +35,13 @@ def _stations() -> Stations:
 
 
 @pytest.fixture(scope="module")
-def skyfield_case():
-    if not TLE.exists():
-        pytest.skip(f"shared data not found: {TLE}")
+def skyfield_case(shared_data: Path):
+    tle = shared_data / "tle_starlink" / "starlink_2023-07-18_wdlctc.tle"
+    if not tle.exists():
+        pytest.skip(f"{tle} not found")
     from skyfield.api import EarthSatellite, load, wgs84
 
-    lines = TLE.read_text().splitlines()[:30]
+    lines = tle.read_text().splitlines()[:30]
     ts = load.timescale(builtin=True)
     t = ts.utc(2023, 7, 18, 12, 0, np.arange(0.0, 600.0, 13.0))
     utc = t.ut1 - t.dut1 / 86_400.0
