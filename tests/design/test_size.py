@@ -108,3 +108,19 @@ def test_inputs_are_checked():
         size_satellite(gpus=8, orbit="inclined")
     with pytest.raises(ValueError):
         size_satellite(gpus=8, dose_target_rad_per_year=100.0, shielding_mm_al=5.0)
+
+
+def test_frozen_reference_satellite_is_this_sizing(dawn_dusk):
+    """economics.reference freezes this design's numbers (economics may not import design): they must agree."""
+    from orbitgrid.economics.reference import REFERENCE_SATELLITE, REFERENCE_SATELLITE_MASS_ITEMS_KG
+
+    assert REFERENCE_SATELLITE.gpus == dawn_dusk.gpus
+    assert REFERENCE_SATELLITE.compute_w == pytest.approx(dawn_dusk.compute_w, rel=1e-12)
+    assert REFERENCE_SATELLITE.array_bol_w == pytest.approx(dawn_dusk.array_bol_w, abs=0.1)
+    for item, kg in REFERENCE_SATELLITE_MASS_ITEMS_KG.items():
+        assert kg == pytest.approx(dawn_dusk.mass_kg[item], abs=0.006), item
+    assert REFERENCE_SATELLITE.mass_kg == pytest.approx(dawn_dusk.total_mass_kg, abs=0.05)
+    # and the budget closes: items sum to the launched mass, dry + propellant = launched
+    parts = sum(v for k, v in dawn_dusk.mass_kg.items() if k != "total")
+    assert parts == pytest.approx(dawn_dusk.total_mass_kg, rel=1e-12)
+    assert dawn_dusk.dry_mass_kg + dawn_dusk.budget.propellant_kg == pytest.approx(dawn_dusk.total_mass_kg)

@@ -247,6 +247,7 @@ class CostResult:
     gpu_hours_source: str
     facts: dict[str, float]
     notes: tuple[str, ...] = ()
+    capex_lines: tuple[str, ...] = CAPEX_LINES
 
     @property
     def discount_factors(self) -> np.ndarray:
@@ -294,8 +295,8 @@ class CostResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with stable keys (see ``economics.report``)."""
-        capex = [k for k in self.cash_usd if k in CAPEX_LINES or k.startswith("capex_")]
-        opex = [k for k in self.cash_usd if k not in capex]
+        capex = [k for k in self.cash_usd if k in self.capex_lines]
+        opex = [k for k in self.cash_usd if k not in self.capex_lines]
         return {
             "usd_per_gpu_hour": self.usd_per_gpu_hour,
             "usd_per_kwh": self.usd_per_kwh,
