@@ -72,6 +72,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -249,26 +250,30 @@ class CostResult:
     notes: tuple[str, ...] = ()
     capex_lines: tuple[str, ...] = CAPEX_LINES
 
-    @property
+    # cached: the result is immutable, and sweeps read several metrics of each evaluation
+    @cached_property
     def discount_factors(self) -> np.ndarray:
         return (1.0 + self.discount_rate) ** -self.years.astype(np.float64)
 
     def pv(self, values: np.ndarray) -> float:
         return float(np.dot(values, self.discount_factors))
 
-    @property
+    @cached_property
     def total_cash_usd(self) -> np.ndarray:
-        return np.sum(np.stack(list(self.cash_usd.values())), axis=0)
+        total = np.zeros(self.years.size)
+        for v in self.cash_usd.values():
+            total += v
+        return total
 
     @property
     def pv_usd(self) -> dict[str, float]:
         return {k: self.pv(v) for k, v in self.cash_usd.items()}
 
-    @property
+    @cached_property
     def pv_total_usd(self) -> float:
         return self.pv(self.total_cash_usd)
 
-    @property
+    @cached_property
     def pv_gpu_hours(self) -> float:
         return self.pv(self.gpu_hours)
 
