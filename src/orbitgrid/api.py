@@ -9,6 +9,8 @@ Everything a script or notebook needs is here; the CLI is a thin layer over thes
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from orbitgrid.design.sweep import SweepError, SweepResult, flatten_outputs, open_executor, run_sweep
 from orbitgrid.pipeline.capacity import (
     ground_capacities,
     shell_capacity,
@@ -35,6 +38,7 @@ from orbitgrid.scenario import (
     load_scenario,
     resolved_scenario_dict,
 )
+from orbitgrid.scenario.sweep import load_sweep
 
 #: A valid scenario that this build cannot run (e.g. workloads on more nodes than timelines are built for).
 ScenarioRunError = TooManyNodesError
@@ -45,10 +49,14 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ScenarioRunError",
+    "SweepError",
+    "SweepResult",
+    "evaluate_simulate",
     "list_builtin_scenarios",
     "load_scenario",
     "orbit",
     "simulate",
+    "sweep",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -161,3 +169,37 @@ def simulate(
     if report:
         write_report(writer.path)
     return Run(writer.path, summary, study)
+
+
+def evaluate_simulate(scenario: Scenario) -> dict[str, Any]:
+    """Sweep evaluator ``simulate``: a full simulation with the report off, in a temporary run directory that is
+    removed afterwards; returns ``summary.json`` flattened to dotted keys (``jobs.completed``, ``wait_s.p50``)."""
+    with tempfile.TemporaryDirectory(prefix="orbitgrid-point-") as tmp:
+        run = simulate(scenario, tmp, report=False, command="orbitgrid sweep")
+    return flatten_outputs(run.summary)
+
+
+#: Sweep evaluators by the sweep file's ``evaluate`` value (top-level functions: picklable for processes and dask).
+SWEEP_EVALUATORS: dict[str, Callable[[Scenario], Any]] = {"simulate": evaluate_simulate}
+
+
+def sweep(
+    source: str | os.PathLike[str],
+    out_dir: str | Path | None = None,
+    *,
+    cluster: str | None = None,
+    workers: int | None = None,
+    resume: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run a sweep file: every point through a local process pool (``workers`` processes; 0 runs in this process)
+    or, given ``cluster`` or ``ORBITGRID_CLUSTER``, a dask.distributed scheduler. Writes ``points/``,
+    ``sweep.parquet``, ``sweep.json`` and ``sweep.html`` under ``out_dir`` (default ``sweeps/<name>``); an
+    interrupted sweep resumes where it stopped. Raises :class:`ScenarioError` for a bad sweep file."""
+    spec = load_sweep(source)
+    evaluator = SWEEP_EVALUATORS.get(spec.spec.evaluate)
+    if evaluator is None:
+        raise SweepError(f"evaluate: {spec.spec.evaluate!r} is not available; available: {', '.join(SWEEP_EVALUATORS)}")
+    out = Path(out_dir) if out_dir is not None else Path("sweeps") / spec.spec.name
+    with open_executor(cluster, workers) as executor:
+        return run_sweep(spec, evaluator, out, executor=executor, resume=resume, progress=progress)

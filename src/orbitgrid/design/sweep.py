@@ -1,0 +1,632 @@
+"""Sweeps: every point of a sweep spec evaluated through a ``concurrent.futures.Executor``, one Parquet row each.
+
+How a sweep runs
+----------------
+1. **Points.** The grid axes' cartesian product (last axis fastest) times the random axes' ``samples`` joint draws
+   (``economics.uncertainty.draw``: draw ``k`` of an axis depends only on the seed, the axis path and ``k``, so
+   every grid point sees the same draws: common random numbers). A point's id is the first 16 hex digits of the
+   SHA-256 of its parameter values as canonical JSON (sorted keys, floats as their shortest round-trip repr):
+   the same values give the same id in every run, on every machine.
+2. **Tasks.** Points not finished in an earlier run are split into batches (``batch_size`` points per task) and
+   submitted to the executor: a local process pool by default, a ``dask.distributed`` client's executor given an
+   address, or :class:`~orbitgrid.economics.uncertainty.InlineExecutor` (in process). A task applies each point to
+   the base scenario (validated by the scenario model), calls the evaluator and returns flat rows; the evaluator
+   must be a top-level function (picklable by reference). Task arguments are plain data.
+3. **Results.** The calling process writes each finished batch as ``points/part-*.parquet`` (written to a temporary
+   name and renamed, so an interrupted write leaves nothing), then, when every point is done, the combined
+   ``sweep.parquet`` (one row per point, in point order), ``sweep.json`` and the plots page ``sweep.html``.
+4. **Resume.** A rerun with the same spec reads the part files and skips every point that finished without error.
+   Points whose evaluation raised are recorded with their ``error`` and tried again on the next run. A rerun whose
+   base scenario or evaluation differs from the one recorded in ``sweep.json`` is refused (start afresh with
+   ``resume=False``, which deletes the old part files).
+
+Row layout: ``point_id``, ``point_index``, one ``param.<dotted path>`` column per axis, the evaluator's outputs
+flattened to dotted keys (``jobs.completed``, ``wait_s.p50``; lists are left out), ``error`` (null when the point
+succeeded) and ``eval_s`` (wall time of the point in its worker, the only column that differs between runs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from orbitgrid.economics import uncertainty as unc
+from orbitgrid.scenario import Scenario, ScenarioError, resolved_scenario_dict
+from orbitgrid.scenario.sweep import (
+    ChoiceSpec,
+    DistributionSpec,
+    FixedSpec,
+    LogNormalSpec,
+    NormalSpec,
+    PertSpec,
+    SweepFile,
+    TriangularSpec,
+    UniformSpec,
+    apply_point,
+)
+
+__all__ = [
+    "CLUSTER_ENV",
+    "Evaluator",
+    "SweepError",
+    "SweepPoint",
+    "SweepResult",
+    "flatten_outputs",
+    "open_executor",
+    "plan_points",
+    "point_id",
+    "run_batch",
+    "run_sweep",
+    "to_distribution",
+    "write_sweep_page",
+]
+
+#: Environment variable holding a dask.distributed scheduler address (``tcp://host:8786``) to run sweeps on.
+CLUSTER_ENV = "ORBITGRID_CLUSTER"
+
+#: Evaluates one point's scenario; returns outputs (nested mappings are flattened to dotted keys).
+Evaluator = Callable[[Scenario], Mapping[str, Any]]
+#: ``progress(done, total)``: points finished (including those of earlier runs) out of the sweep's points.
+SweepProgress = Callable[[int, int], None]
+
+POINTS_DIR = "points"
+RESERVED = ("point_id", "point_index", "error", "eval_s")
+PARAM_PREFIX = "param."
+#: Most outputs drawn on the plots page when the spec does not list them.
+MAX_PLOTTED_OUTPUTS = 24
+#: Output names containing these come first on the plots page, in this order.
+HEADLINE = (
+    "usd_per_gpu_hour",
+    "goodput",
+    "gpu_hours.delivered",
+    "jobs.completed",
+    "wait_s.p50",
+    "wait_s.p99",
+    "sunlit_fraction",
+    "gpu_hours_deliverable",
+)
+#: Scatters with more points than this are drawn with WebGL (scattergl) rather than SVG.
+WEBGL_ABOVE_POINTS = 2_000
+#: Most points drawn per scatter (a deterministic thinning beyond).
+MAX_PLOTTED_POINTS = 20_000
+
+
+class SweepError(RuntimeError):
+    """A sweep cannot run as asked (e.g. resuming over a different base scenario)."""
+
+
+# ------------------------------------------------------------------------------------------------------ points
+
+
+def to_distribution(spec: DistributionSpec) -> unc.Distribution:
+    """The ``economics.uncertainty`` distribution of a validated sweep-file distribution."""
+    if isinstance(spec, FixedSpec):
+        return unc.Fixed(spec.value)
+    if isinstance(spec, UniformSpec):
+        return unc.Uniform(spec.low, spec.high)
+    if isinstance(spec, NormalSpec):
+        lo = -math.inf if spec.low is None else spec.low
+        hi = math.inf if spec.high is None else spec.high
+        return unc.Normal(spec.mean, spec.std, lo, hi)
+    if isinstance(spec, LogNormalSpec):
+        if spec.median is not None and spec.p90 is not None:
+            return unc.LogNormal.from_median_p90(spec.median, spec.p90)
+        assert spec.mu is not None and spec.sigma is not None  # the spec's checks guarantee one complete pair
+        return unc.LogNormal(spec.mu, spec.sigma)
+    if isinstance(spec, TriangularSpec):
+        return unc.Triangular(spec.low, spec.mode, spec.high)
+    if isinstance(spec, PertSpec):
+        return unc.Pert(spec.low, spec.mode, spec.high, spec.shape)
+    if isinstance(spec, ChoiceSpec):
+        return unc.Choice(tuple(spec.values), None if spec.weights is None else tuple(spec.weights))
+    raise TypeError(f"not a distribution spec: {spec!r}")
+
+
+def _plain(v: Any) -> Any:
+    """numpy scalars as Python scalars (JSON and Parquet want those)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def point_id(params: Mapping[str, Any]) -> str:
+    """Stable id of a point: SHA-256 of its parameter values as canonical JSON, 16 hex digits."""
+    text = json.dumps({k: _plain(v) for k, v in params.items()}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One point: its position in the sweep, its id and its parameter values (dotted path -> value)."""
+
+    index: int
+    point_id: str
+    params: dict[str, Any]
+
+
+def plan_points(sweep: SweepFile) -> list[SweepPoint]:
+    """Every point of the sweep, in order (grid product, last axis fastest, then the random draws); a point whose
+    values repeat an earlier one's (a value listed twice) is kept once."""
+    spec = sweep.spec
+    grid = list(itertools.product(*spec.grid.values())) if spec.grid else [()]
+    if spec.random is not None:
+        dists = {path: to_distribution(d) for path, d in spec.random.axes.items()}
+        draws = unc.draw(dists, spec.random.samples, spec.random.seed)
+        samples = [{p: _plain(draws[p][k]) for p in dists} for k in range(spec.random.samples)]
+    else:
+        samples = [{}]
+    out: list[SweepPoint] = []
+    seen: set[str] = set()
+    for values in grid:
+        fixed = dict(zip(spec.grid, values, strict=True))
+        for sample in samples:
+            params = {**fixed, **sample}
+            pid = point_id(params)
+            if pid not in seen:
+                seen.add(pid)
+                out.append(SweepPoint(len(out), pid, params))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------- tasks
+
+
+def flatten_outputs(outputs: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested outputs as one flat mapping with dotted keys; numbers, strings, booleans and nulls are kept, lists and
+    other objects are left out."""
+    flat: dict[str, Any] = {}
+    for key, value in outputs.items():
+        name = f"{prefix}{key}"
+        value = _plain(value)
+        if isinstance(value, Mapping):
+            flat.update(flatten_outputs(value, f"{name}."))
+        elif value is None or isinstance(value, bool | int | float | str):
+            flat[name] = value
+    return flat
+
+
+def _output_column(name: str) -> str:
+    return f"out.{name}" if name in RESERVED or name.startswith(PARAM_PREFIX) else name
+
+
+def run_batch(
+    evaluator: Evaluator,
+    base: Mapping[str, Any],
+    base_dir: str | None,
+    points: Sequence[tuple[int, str, dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Evaluate points ``(index, id, params)`` on the resolved ``base`` scenario; one flat row per point.
+
+    Runs in a worker. An invalid point or an evaluator exception becomes the row's ``error`` (the other points of
+    the batch still run).
+    """
+    rows = []
+    for index, pid, params in points:
+        t0 = time.perf_counter()
+        row: dict[str, Any] = {"point_id": pid, "point_index": index}
+        row.update({f"{PARAM_PREFIX}{k}": _plain(v) for k, v in params.items()})
+        try:
+            scenario = apply_point(base, params, base_dir=base_dir)
+            outputs = flatten_outputs(evaluator(scenario))
+        except ScenarioError as exc:
+            row["error"] = "invalid point: " + "; ".join(str(p) for p in exc.problems)
+        except Exception as exc:
+            row["error"] = f"{type(exc).__name__}: {exc}"
+        else:
+            row.update({_output_column(k): v for k, v in outputs.items()})
+            row["error"] = None
+        row["eval_s"] = time.perf_counter() - t0
+        rows.append(row)
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------------- storage
+
+
+def _rows_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Rows with possibly different keys as one table (missing values null; first-seen column order)."""
+    names: dict[str, None] = {}
+    for r in rows:
+        names.update(dict.fromkeys(r))
+    return pa.Table.from_pydict({n: [r.get(n) for r in rows] for n in names})
+
+
+def _write_part(points_dir: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
+    ids = ",".join(sorted(str(r["point_id"]) for r in rows))
+    digest = hashlib.sha256(f"{ids}|{time.time_ns()}|{os.getpid()}".encode()).hexdigest()[:12]
+    first = min(int(r["point_index"]) for r in rows)
+    path = points_dir / f"part-{first:07d}-{digest}.parquet"
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(_rows_table(rows), tmp)
+    tmp.replace(path)
+    return path
+
+
+def _parts(points_dir: Path) -> list[Path]:
+    return sorted(points_dir.glob("part-*.parquet")) if points_dir.is_dir() else []
+
+
+def _finished_ids(points_dir: Path) -> set[str]:
+    done: set[str] = set()
+    for part in _parts(points_dir):
+        t = pq.read_table(part, columns=["point_id", "error"])
+        for pid, err in zip(t.column("point_id").to_pylist(), t.column("error").to_pylist(), strict=True):
+            if err is None:
+                done.add(pid)
+    return done
+
+
+def _combined_rows(points_dir: Path) -> list[dict[str, Any]]:
+    """Every point's row from the part files: its successful row if it has one, else its latest error row."""
+    best: dict[str, dict[str, Any]] = {}
+    parts = sorted(_parts(points_dir), key=lambda p: p.stat().st_mtime_ns)
+    for part in parts:
+        for row in pq.read_table(part).to_pylist():
+            old = best.get(row["point_id"])
+            if old is None or old["error"] is not None:
+                best[row["point_id"]] = {k: v for k, v in row.items() if v is not None or k == "error"}
+    return sorted(best.values(), key=lambda r: int(r["point_index"]))
+
+
+# ----------------------------------------------------------------------------------------------------- running
+
+
+@contextlib.contextmanager
+def open_executor(cluster: str | None = None, workers: int | None = None) -> Iterator[Executor]:
+    """The executor a sweep runs on, closed on exit.
+
+    ``cluster`` (else the ``ORBITGRID_CLUSTER`` environment variable): a dask.distributed scheduler address; its
+    client's ``get_executor(pure=False)``. Otherwise a local ``ProcessPoolExecutor`` of ``workers`` processes
+    (default: the CPU count), started with ``spawn`` (a clean interpreter: no threads or locks copied from the
+    parent); ``workers=0`` runs every point in this process.
+    """
+    address = cluster or os.environ.get(CLUSTER_ENV) or None
+    if address:
+        from distributed import Client
+
+        client = Client(address)
+        try:
+            yield client.get_executor(pure=False)
+        finally:
+            client.close()
+    elif workers == 0:
+        yield unc.InlineExecutor()
+    else:
+        if workers is not None and workers < 0:
+            raise ValueError(f"workers must be >= 0, got {workers}")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a sweep wrote: the folder, the combined table's path and the counts."""
+
+    path: Path
+    points: int
+    evaluated: int
+    skipped: int
+    failed: int
+    wall_s: float
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def table_path(self) -> Path:
+        return self.path / "sweep.parquet"
+
+    @property
+    def page_path(self) -> Path:
+        return self.path / "sweep.html"
+
+    def table(self) -> pa.Table:
+        return pq.read_table(self.table_path)
+
+
+def _fingerprint(sweep: SweepFile, evaluator: Evaluator, base: Mapping[str, Any]) -> str:
+    what = {
+        "base": base,
+        "evaluate": sweep.spec.evaluate,
+        "evaluator": f"{getattr(evaluator, '__module__', '')}.{getattr(evaluator, '__qualname__', repr(evaluator))}",
+    }
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _slots(executor: Executor) -> int:
+    """How many tasks the executor runs at once. The sweep keeps twice that many submitted (one for the in-process
+    executor, which runs a task as it is submitted), no more, so an interrupted sweep loses little evaluated work."""
+    if isinstance(executor, ProcessPoolExecutor):
+        return int(getattr(executor, "_max_workers", os.cpu_count() or 1))
+    client = getattr(executor, "_client", None)  # dask.distributed's ClientExecutor
+    if client is not None:
+        with contextlib.suppress(Exception):
+            return max(1, sum(client.nthreads().values()))
+    return os.cpu_count() or 1
+
+
+def _auto_batch(spec_batch: int | None, evaluate: str, n_todo: int) -> int:
+    if spec_batch is not None:
+        return spec_batch
+    if evaluate == "simulate":
+        return 1
+    return max(1, min(500, math.ceil(n_todo / 64)))
+
+
+def _stats(rows: Sequence[Mapping[str, Any]], outputs: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Mean, standard error and percentiles of numeric outputs over successful points (a Monte Carlo summary)."""
+    ok = [r for r in rows if r.get("error") is None]
+    columns = {}
+    for name in outputs:
+        vals = [r.get(name) for r in ok]
+        if vals and all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
+            columns[name] = np.asarray(vals, dtype=np.float64)
+    res = unc.MonteCarloResult({"point": np.arange(len(ok), dtype=np.float64)}, columns, seed=0)
+    return res.summary()
+
+
+def _output_names(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    names: dict[str, None] = {}
+    for r in rows:
+        names.update(dict.fromkeys(k for k in r if k not in RESERVED and not k.startswith(PARAM_PREFIX)))
+    return list(names)
+
+
+def run_sweep(
+    sweep: SweepFile,
+    evaluator: Evaluator,
+    out_dir: str | os.PathLike[str],
+    *,
+    executor: Executor | None = None,
+    resume: bool = True,
+    batch_size: int | None = None,
+    progress: SweepProgress | None = None,
+    page: bool = True,
+) -> SweepResult:
+    """Run every point of ``sweep`` not already finished in ``out_dir`` and write the combined results.
+
+    ``executor`` defaults to in-process evaluation (:class:`InlineExecutor`); see :func:`open_executor` for a
+    process pool or a dask cluster. ``batch_size`` overrides the spec's (default: 1 point per task for
+    ``simulate``, about 64 tasks for ``cost``).
+    """
+    t_start = time.perf_counter()
+    out = Path(out_dir)
+    points_dir = out / POINTS_DIR
+    base = resolved_scenario_dict(sweep.base)
+    base_dir = str(sweep.base.source_dir) if sweep.base.source_dir is not None else None
+    fingerprint = _fingerprint(sweep, evaluator, base)
+    meta_path = out / "sweep.json"
+    if resume and meta_path.is_file():
+        old = json.loads(meta_path.read_text(encoding="utf-8")).get("fingerprint")
+        if old is not None and old != fingerprint and _parts(points_dir):
+            raise SweepError(
+                f"{out} holds results of a sweep over a different base scenario or evaluation "
+                f"(fingerprint {old}, now {fingerprint}); use another output folder or resume=False to start afresh"
+            )
+    if not resume:
+        for part in _parts(points_dir):
+            part.unlink()
+    points_dir.mkdir(parents=True, exist_ok=True)
+    for stale in points_dir.glob("*.tmp"):
+        stale.unlink()
+    points = plan_points(sweep)
+    meta = {
+        "name": sweep.spec.name,
+        "description": sweep.spec.description,
+        "source": sweep.source,
+        "base": sweep.spec.base,
+        "evaluate": sweep.spec.evaluate,
+        "fingerprint": fingerprint,
+        "points": len(points),
+        "grid": sweep.spec.grid,
+        "random": None if sweep.spec.random is None else sweep.spec.random.model_dump(mode="json"),
+    }
+    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    finished = _finished_ids(points_dir)
+    todo = [p for p in points if p.point_id not in finished]
+    skipped = len(points) - len(todo)
+    size = batch_size or _auto_batch(sweep.spec.batch_size, sweep.spec.evaluate, len(todo))
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    runner = executor if executor is not None else unc.InlineExecutor()
+    done = skipped
+    if progress is not None:
+        progress(done, len(points))
+    futures: dict[Future[list[dict[str, Any]]], list[SweepPoint]] = {}
+    queue = iter(batches)
+    limit = 1 if isinstance(runner, unc.InlineExecutor) else 2 * _slots(runner)
+    try:
+        while True:
+            for batch in itertools.islice(queue, max(0, limit - len(futures))):
+                payload = [(p.index, p.point_id, p.params) for p in batch]
+                futures[runner.submit(run_batch, evaluator, base, base_dir, payload)] = batch
+            if not futures:
+                break
+            finished_now, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for fut in finished_now:
+                batch = futures.pop(fut)
+                try:
+                    rows = fut.result()
+                except Exception as exc:  # the task itself failed (worker died, result not transferable, ...)
+                    rows = [
+                        {
+                            "point_id": p.point_id,
+                            "point_index": p.index,
+                            **{f"{PARAM_PREFIX}{k}": v for k, v in p.params.items()},
+                            "error": f"task failed: {type(exc).__name__}: {exc}",
+                        }
+                        for p in batch
+                    ]
+                _write_part(points_dir, rows)
+                done += len(rows)
+                if progress is not None:
+                    progress(done, len(points))
+    except BaseException:
+        for fut in futures:
+            fut.cancel()
+        raise
+
+    rows = _combined_rows(points_dir)
+    wanted = {p.point_id for p in points}
+    rows = [r for r in rows if r["point_id"] in wanted]
+    table = _rows_table(rows)
+    tmp = out / "sweep.parquet.tmp"
+    pq.write_table(table, tmp)
+    tmp.replace(out / "sweep.parquet")
+    failed = sum(1 for r in rows if r.get("error") is not None)
+    outputs = _output_names(rows)
+    summary: dict[str, Any] = {"points": len(rows), "failed": failed}
+    if sweep.spec.random is not None and not sweep.spec.grid:
+        summary["outputs"] = _stats(rows, outputs)
+    meta["summary"] = summary
+    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    if page:
+        write_sweep_page(out, sweep, rows)
+    return SweepResult(out, len(points), len(todo), skipped, failed, time.perf_counter() - t_start, summary)
+
+
+# ----------------------------------------------------------------------------------------------------- the page
+
+
+def _numeric(values: Sequence[Any]) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values if v is not None)
+
+
+def _plotted_outputs(sweep: SweepFile, rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str], list[str]]:
+    """Outputs to draw, the varying ones left out, and names in the spec's ``plot`` list that no point returned.
+
+    Without a ``plot`` list: numeric outputs that vary across the successful points, headline results first
+    (``HEADLINE`` order), leaving out run times (``*_wall_s``) and outputs that merely repeat an axis.
+    """
+    ok = [r for r in rows if r.get("error") is None]
+    names = _output_names(ok)
+    if sweep.spec.plot is not None:
+        return [n for n in sweep.spec.plot if n in names], [], [n for n in sweep.spec.plot if n not in names]
+    axis_columns = [[r.get(f"{PARAM_PREFIX}{a}") for r in ok] for a in sweep.spec.axes]
+    varying = []
+    for n in names:
+        column = [r.get(n) for r in ok]
+        vals = [v for v in column if v is not None]
+        if not vals or not _numeric(vals) or len(set(vals)) < 2 or n.endswith("_wall_s"):
+            continue
+        if any(column == axis for axis in axis_columns):
+            continue
+        varying.append(n)
+
+    def rank(name: str) -> int:
+        return next((i for i, token in enumerate(HEADLINE) if token in name), len(HEADLINE))
+
+    varying.sort(key=rank)  # stable: summary order within a rank
+    return varying[:MAX_PLOTTED_OUTPUTS], varying[MAX_PLOTTED_OUTPUTS:], []
+
+
+def _scatter_row(output: str, columns: Mapping[str, list[Any]], rows: Sequence[Mapping[str, Any]]) -> str:
+    """A plotly figure (as a JavaScript object literal) with one scatter per axis side by side, y shared.
+
+    Built as plain data rather than through plotly's figure objects, which cost ~70 ms per figure to validate.
+    """
+    n = len(columns)
+    gap = 0.04 if n > 1 else 0.0
+    width = (1.0 - gap * (n - 1)) / n
+    ys = [r.get(output) for r in rows]
+    ids = [r["point_id"] for r in rows]
+    data: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {
+        "title": {"text": output},
+        "height": 340,
+        "margin": {"l": 70, "r": 20, "t": 40, "b": 50},
+        "showlegend": False,
+        "yaxis": {"title": {"text": output}, "anchor": "x"},
+    }
+    for j, (axis, xs) in enumerate(columns.items()):
+        suffix = "" if j == 0 else str(j + 1)
+        data.append(
+            {
+                "type": "scattergl" if len(rows) > WEBGL_ABOVE_POINTS else "scatter",
+                "mode": "markers",
+                "x": xs if _numeric(xs) else [str(x) for x in xs],
+                "y": ys,
+                "text": ids,
+                "xaxis": f"x{suffix}",
+                "yaxis": "y",
+                "marker": {"size": 6, "opacity": 0.7, "color": "#1f77b4"},
+                "hovertemplate": f"{escape(axis)}=%{{x}}<br>{escape(output)}=%{{y}}<br>point %{{text}}<extra></extra>",
+            }
+        )
+        layout[f"xaxis{suffix}"] = {
+            "domain": [j * (width + gap), j * (width + gap) + width],
+            "anchor": "y",
+            "title": {"text": axis},
+        }
+    return json.dumps({"data": data, "layout": layout}, separators=(",", ":")).replace("</", "<\\/")
+
+
+def write_sweep_page(out_dir: Path, sweep: SweepFile, rows: Sequence[Mapping[str, Any]]) -> Path:
+    """``sweep.html``: one scatter per axis against each output, offline (plotly.js inlined once)."""
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+
+    ok = [r for r in rows if r.get("error") is None]
+    if len(ok) > MAX_PLOTTED_POINTS:
+        ok = ok[:: math.ceil(len(ok) / MAX_PLOTTED_POINTS)]
+    axes = sweep.spec.axes
+    outputs, left_out, unknown = _plotted_outputs(sweep, rows)
+    columns = {axis: [r.get(f"{PARAM_PREFIX}{axis}") for r in ok] for axis in axes}
+    figures = [
+        f'<div class="plot" id="p{i}"></div><script>ogPlot("p{i}",{_scatter_row(name, columns, ok)});</script>'
+        for i, name in enumerate(outputs)
+    ]
+    template = pio.templates["plotly_white"].to_plotly_json()
+    config = {"displaylogo": False, "responsive": True}
+    setup = (
+        f"var OG_TEMPLATE={json.dumps(template, sort_keys=True)};var OG_CONFIG={json.dumps(config, sort_keys=True)};"
+        "function ogPlot(id,fig){var l=fig.layout;l.template=OG_TEMPLATE;Plotly.newPlot(id,fig.data,l,OG_CONFIG);}"
+    ).replace("</", "<\\/")
+    failed = [r for r in rows if r.get("error") is not None]
+    notes = [
+        f"{len(rows):,} points ({len(failed):,} failed), evaluate: {sweep.spec.evaluate}, base: {sweep.spec.base}.",
+        "Axes: " + ", ".join(axes) + ".",
+    ]
+    if unknown:
+        notes.append(f"plot: no point returned {', '.join(unknown)}.")
+    if left_out:
+        notes.append(f"Not drawn ({len(left_out)} more varying outputs): {', '.join(left_out)}.")
+    if not outputs:
+        notes.append("No output varies across the successful points: nothing to draw.")
+    err_rows = "".join(
+        f"<tr><td>{escape(str(r['point_id']))}</td><td>{escape(str(r['error']))}</td></tr>" for r in failed[:20]
+    )
+    errors = f"<h2>Failed points</h2><table><tr><th>point</th><th>error</th></tr>{err_rows}</table>" if failed else ""
+    html = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>orbitgrid sweep: {escape(sweep.spec.name)}</title>\n"
+        "<style>body{font:15px/1.45 system-ui,sans-serif;margin:0 24px 32px;color:#1d2430}"
+        "h1{font-size:22px}.plot{width:100%;height:340px;margin:12px 0}p{color:#5b6577;font-size:13px}"
+        "td,th{padding:3px 8px;border-bottom:1px solid #e5e8ee;text-align:left;font-size:13px}</style>\n"
+        f"<script>{get_plotlyjs()}</script>\n<script>{setup}</script>\n</head>\n<body>\n"
+        f"<h1>orbitgrid sweep: {escape(sweep.spec.name)}</h1>\n"
+        + "".join(f"<p>{escape(n)}</p>" for n in notes)
+        + "\n".join(figures)
+        + errors
+        + "\n</body>\n</html>\n"
+    )
+    path = out_dir / "sweep.html"
+    tmp = path.with_name("sweep.html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path
