@@ -301,6 +301,61 @@ def scenario_show(name: Annotated[str, typer.Argument(help="Built-in scenario na
     sys.stdout.write(builtin_scenario_text(name))
 
 
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep YAML file (base scenario, grid and random axes).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default: sweeps/<sweep name>).")
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(help="dask.distributed scheduler address, e.g. tcp://host:8786 (default: $ORBITGRID_CLUSTER)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Local worker processes without --cluster (default: CPU count; 0: in-process).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume/--no-resume", help="Skip points finished by an earlier run in the same folder.")
+    ] = True,
+) -> None:
+    """Evaluate every point of a sweep (a simulation or the cost model per point); one Parquet row per point."""
+    from orbitgrid import api
+    from orbitgrid.scenario import ScenarioError
+
+    if workers is not None and workers < 0:
+        err_console.print("--workers must be >= 0")
+        raise typer.Exit(2)
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task("sweep points", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            res = api.sweep(sweep_file, out, cluster=cluster, workers=workers, resume=resume, progress=progress)
+    except ScenarioError as exc:
+        _report_problems(str(sweep_file), exc)
+        raise typer.Exit(2) from None
+    except api.SweepError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(
+        f"{res.points:,} points: {res.evaluated:,} evaluated, {res.skipped:,} already done, {res.failed:,} failed "
+        f"({res.wall_s:,.1f} s)"
+    )
+    if res.failed:
+        import pyarrow.compute as pc
+
+        t = res.table()
+        bad = t.filter(pc.is_valid(t.column("error"))).slice(0, 5).to_pylist()
+        for row in bad:
+            err_console.print(f"  point {row['point_id']}: {row['error']}", markup=False, highlight=False)
+        err_console.print(f"{res.failed:,} points failed; run the same command again to retry them")
+    console.print(f"Wrote {res.path}/ (sweep.parquet, sweep.json, sweep.html, points/)")
+    if res.failed:
+        raise typer.Exit(1)
+
+
 @design_app.command("size")
 def design_size(
     power_mw: Annotated[float, typer.Option("--power-mw", help="Compute load per satellite, MW (GPUs + host).")],
