@@ -175,7 +175,7 @@ def test_visible_pairs_match_all_pairs_look_angles() -> None:
     v = rng.normal(size=(n, 3))
     r = v / np.linalg.norm(v, axis=1, keepdims=True) * (WGS84_MEAN_RADIUS_M + rng.uniform(300e3, 2000e3, n))[:, None]
     sites = random_sites(40, rng, mask_deg=rng.uniform(0.0, 60.0, 40))
-    s_idx, p_idx, rng_m, el = rt.visible_pairs(r, sites, chunk=700)
+    s_idx, p_idx, rng_m, el = rt.visible_pairs(r, sites)
     el_ref, _, rng_ref = look_angles(r, sites.ecef_m, sites.lat_rad, sites.lon_rad)
     want = np.nonzero(el_ref >= sites.elevation_mask_rad[None, :])
     assert set(zip(s_idx.tolist(), p_idx.tolist(), strict=True)) == set(zip(*(w.tolist() for w in want), strict=True))

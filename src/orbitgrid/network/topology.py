@@ -286,7 +286,7 @@ def _greedy_kernel(i: np.ndarray, j: np.ndarray, order: np.ndarray, budget: np.n
 def greedy_terminal_matching(edges: np.ndarray, length_m: np.ndarray, terminals: np.ndarray | int) -> np.ndarray:
     """Boolean mask of the candidate ``edges`` kept by greedy shortest-first matching under terminal budgets.
 
-    Candidates are taken in order of increasing length (ties by position, i.e. by ``(i, j)`` for canonical input);
+    Candidates are taken in order of increasing length (ties in input order);
     one becomes a link when both of its satellites still have a free terminal. ``terminals`` is one count for every
     satellite or one per satellite.
     """
@@ -308,19 +308,38 @@ def neighbour_candidates(
     max_range_m: float = MAX_ISL_RANGE_M,
     workers: int = 1,
     tree: cKDTree | None = None,
-) -> np.ndarray:
-    """Canonical pairs ``(i, j)`` where one is among the other's ``candidates`` nearest within ``max_range_m``."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(i, j)``, ``i < j``, where one is among the other's ``candidates`` nearest within ``max_range_m``,
+    and their distances (m). Each pair once, in the order of the k-d tree query. ``tree``, if given, must be the
+    ``cKDTree`` of ``r_m``.
+
+    A pair found from both ends is kept from its lower end only: ``(j, i)`` with ``i < j`` found in row ``j`` is
+    dropped when ``j`` is also in row ``i``.
+    """
     n = r_m.shape[0]
     if n < 2 or candidates < 1:
-        return np.zeros((0, 2), dtype=np.int32)
+        return np.zeros((0, 2), dtype=np.int32), np.zeros(0)
     if tree is None:
         tree = cKDTree(r_m, balanced_tree=False, compact_nodes=False)
     k = min(candidates + 1, n)
-    _, idx = tree.query(r_m, k=k, distance_upper_bound=max_range_m, workers=workers)
+    # Query in the tree's leaf order: neighbouring queries then walk the same nodes (2x faster on shuffled fleets).
+    order = np.asarray(tree.indices, dtype=np.int64)
+    dist, idx = tree.query(r_m[order], k=k, distance_upper_bound=max_range_m, workers=workers)
     idx = idx.reshape(n, k)
-    i = np.broadcast_to(np.arange(n)[:, None], idx.shape)
-    ok = idx < n  # missing neighbours are reported as index n
-    return _canonical(i[ok], idx[ok], n)
+    dist = dist.reshape(n, k)
+    row_of = np.empty(n, dtype=np.int64)
+    row_of[order] = np.arange(n)
+    found = idx < n  # missing neighbours are reported as index n
+    i = np.broadcast_to(order[:, None], idx.shape)[found]
+    j, d = idx[found], dist[found]
+    up = i < j
+    down = np.nonzero(j < i)[0]
+    mirrored = np.any(idx[row_of[j[down]]] == i[down, None], axis=1)
+    keep = up.copy()
+    keep[down[~mirrored]] = True
+    lo = np.minimum(i[keep], j[keep])
+    hi = np.maximum(i[keep], j[keep])
+    return np.column_stack([lo, hi]).astype(np.int32), d[keep]
 
 
 def nearest_neighbour_links(
@@ -336,12 +355,14 @@ def nearest_neighbour_links(
     """Links of an arbitrary fleet at positions ``r_m`` ``(n, 3)``: k-d tree candidates (default ``2 terminals``
     nearest each), line-of-sight filter, greedy shortest-first matching within ``terminals`` per satellite."""
     k = 2 * terminals if candidates is None else candidates
-    pairs = neighbour_candidates(r_m, k, max_range_m, workers)
-    ok, length = link_valid(pairs, r_m, margin_m, None, earth)
+    pairs, length = neighbour_candidates(r_m, k, max_range_m, workers)
+    ok = grazing_altitude_m(r_m[pairs[:, 0]], r_m[pairs[:, 1]], earth=earth) >= margin_m
     pairs, length = pairs[ok], length[ok]
     keep = greedy_terminal_matching(pairs, length, terminals) if pairs.size else np.zeros(0, dtype=bool)
-    edges = np.ascontiguousarray(pairs[keep])
-    return Links(edges, length[keep], np.asarray(capacity_bps(length[keep]), dtype=np.float64))
+    pairs, length = pairs[keep], length[keep]
+    order = np.argsort(pairs[:, 0].astype(np.int64) * r_m.shape[0] + pairs[:, 1])
+    edges = np.ascontiguousarray(pairs[order])
+    return Links(edges, length[order], np.asarray(capacity_bps(length[order]), dtype=np.float64))
 
 
 class NeighbourTopology:
