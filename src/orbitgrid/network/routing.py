@@ -191,12 +191,14 @@ def visible_pairs(sat_ecef_m: np.ndarray, points: Sites) -> tuple[np.ndarray, np
 class StepGraph:
     """One step's network as a directed CSR matrix of one-way delays (s) with per-entry capacity (bps) and kind.
 
-    ``capacity_bps`` and ``kind`` are aligned with ``graph.data``; entries are sorted by ``(row, column)``.
+    ``capacity_bps``, ``kind`` and ``entry_key`` (``row * n_nodes + column``, ascending) are aligned with
+    ``graph.data``.
     """
 
     graph: csr_matrix
     capacity_bps: np.ndarray
     kind: np.ndarray
+    entry_key: np.ndarray
     n_satellites: int
     n_gateways: int
     n_users: int
@@ -217,14 +219,8 @@ class StepGraph:
     def entry_index(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Position in ``graph.data`` of each directed entry ``rows[k] -> cols[k]`` (which must exist)."""
         n = self.n_nodes
-        keys = _entry_keys(self.graph)
-        return np.searchsorted(keys, np.asarray(rows, dtype=np.int64) * n + np.asarray(cols, dtype=np.int64))
-
-
-def _entry_keys(graph: csr_matrix) -> np.ndarray:
-    n = graph.shape[0]
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
-    return rows * n + graph.indices.astype(np.int64)
+        key = np.asarray(rows, dtype=np.int64) * n + np.asarray(cols, dtype=np.int64)
+        return np.searchsorted(self.entry_key, key)
 
 
 def _assemble(
@@ -246,7 +242,7 @@ def _assemble(
     np.cumsum(np.bincount(r, minlength=n_nodes), out=indptr[1:])
     indices = (key % n_nodes).astype(np.int32)
     graph = csr_matrix((delay_s[order], indices, indptr), shape=(n_nodes, n_nodes))
-    return StepGraph(graph, capacity_bps[order], kind[order].astype(np.int8), *counts)
+    return StepGraph(graph, capacity_bps[order], kind[order].astype(np.int8), key, *counts)
 
 
 def graph_from_edges(
@@ -470,7 +466,7 @@ class FlowOutcome:
 
 
 def _flow_paths(
-    graph: StepGraph, src: np.ndarray, dst: np.ndarray
+    graph: StepGraph, src: np.ndarray, dst: np.ndarray, routes: Callable[[], GatewayRoutes]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shortest paths of flows on one step: ``(routable, latency_s, pair_flow, pair_entry)`` where the pairs list
     the directed graph entries each flow crosses."""
@@ -482,14 +478,14 @@ def _flow_paths(
     to_gw = dst == ANY_GATEWAY
     from_gw = src == ANY_GATEWAY
     if (to_gw | from_gw).any():
-        routes = routes_to_gateways(graph)
-        pred = routes.predecessor.astype(np.int64)
+        tree = routes()
+        pred = tree.predecessor.astype(np.int64)
         for sel, node, outward in ((to_gw, src, True), (from_gw, dst, False)):
             ids = np.nonzero(sel)[0]
-            ok = routes.reachable[node[ids]]
+            ok = tree.reachable[node[ids]]
             ids = ids[ok]
             routable[ids] = True
-            latency[ids] = routes.latency_s[node[ids]]
+            latency[ids] = tree.latency_s[node[ids]]
             cur = node[ids]
             while ids.size:
                 p = pred[cur]
@@ -535,7 +531,8 @@ def simulate_flows(
     """Completion times of ``flows`` over a sequence of step graphs (module docstring).
 
     ``graphs[k]`` holds from ``step_start_s[k]`` until ``step_start_s[k + 1]`` (the last one for ever; before the
-    first start the first graph holds). Flows that start at the same instant share from that instant.
+    first start the first graph holds). Flows that start at the same instant share from that instant. Endpoints
+    are satellites or gateways (users have no incoming edges); a flow that never finds a path gets ``inf``.
     """
     src = np.asarray(flows.src, dtype=np.int64)
     dst = np.asarray(flows.dst, dtype=np.int64)
@@ -554,6 +551,14 @@ def simulate_flows(
     t = float(start.min())
     k = max(int(np.searchsorted(steps, t, side="right")) - 1, 0)
     cache: dict[int, np.ndarray] = {}  # flow -> graph entries of its path on step k (absent: not routed yet)
+    trees: dict[int, GatewayRoutes] = {}  # step -> nearest-gateway routes, computed when a flow first needs them
+
+    def gateway_tree() -> GatewayRoutes:
+        if k not in trees:
+            trees.clear()
+            trees[k] = routes_to_gateways(graphs[k])
+        return trees[k]
+
     routable = np.zeros(m, dtype=bool)
     path_latency = np.full(m, np.inf)
     rates = np.zeros(m)
@@ -564,7 +569,7 @@ def simulate_flows(
         if rated != key:
             new = np.array([f for f in active if f not in cache], dtype=np.int64)
             if new.size:
-                ok, lat, pf, pe = _flow_paths(graphs[k], src[new], dst[new])
+                ok, lat, pf, pe = _flow_paths(graphs[k], src[new], dst[new], gateway_tree)
                 routable[new], path_latency[new] = ok, lat
                 order = np.argsort(pf, kind="stable")
                 bounds = np.searchsorted(pf[order], np.arange(new.size + 1))
