@@ -37,6 +37,8 @@ import numpy as np
 from orbitgrid.fleet.nodes import FAULT_CAUSES, INTERRUPT, PERMANENT, SDC, FleetTimeline, NodeKind
 from orbitgrid.scheduling.checkpoint import Segment, daly_interval_array_s, daly_interval_s
 from orbitgrid.scheduling.events import EventQueue, Priority
+from orbitgrid.scheduling.placement import REFUSED, mask_max
+from orbitgrid.scheduling.placement import search as placement_search
 from orbitgrid.workloads.jobs import Contract, JobKind, Placement, Workload
 
 # Job states
@@ -51,7 +53,11 @@ OUTCOMES = ("completed", "checkpoint", "fault", "preempted", "capacity", "horizo
 _COMPLETED, _FAULT_OUT, _PREEMPTED, _CAPACITY, _HORIZON = 0, 2, 3, 4, 5
 
 
-_BLOCK = 64  # steps per block of the window min/max tables
+_BLOCK = 64  # steps per block of the window min/max tables (placement._BLOCK)
+# placeholders for the compiled search's arrays a policy without the power-aware test does not read
+_NO_SCALE = np.zeros((1, 1), dtype=np.int16)
+_NO_BLOCKS = np.zeros((1, 1), dtype=np.int32)
+_NO_USABLE = np.zeros((1, 1), dtype=np.int32)
 
 
 def _block_reduce(a: np.ndarray, reduce: np.ufunc) -> np.ndarray:
@@ -143,7 +149,14 @@ class Policy(Protocol):
         """Order between the heads of the queue classes, evaluated at each dispatch (may depend on state)."""
         ...
 
-    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None: ...
+    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+        """The node for job ``j`` among ``candidates`` (ascending indices, all with the GPUs free), or ``None``.
+
+        A policy whose choice is best fit (fewest free GPUs, then lowest index) may say so with a ``search``
+        attribute of ``"best-fit"`` (``"power-aware"`` for the power-aware test over best fit): the engine then
+        makes the same choice with a compiled search (:mod:`orbitgrid.scheduling.placement`) without building the
+        candidate array. A subclass that changes ``choose_node`` must set ``search = None``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -153,7 +166,8 @@ class EngineConfig:
     a dispatch stops after examining this many jobs that fit somewhere but could not be placed (the analogue of
     Slurm's ``bf_max_job_test``), bounding the cost of a dispatch on a long queue. ``backfill_interval_s``: the
     backfill scan behind a blocked head runs at most this often (Slurm's ``bf_interval``); between scans a dispatch
-    stops at the first job it cannot place."""
+    stops at the first job it cannot place. ``compiled_search``: use the compiled node search for policies that
+    declare a best-fit choice (``False`` forces ``choose_node`` on candidate arrays, the reference path)."""
 
     max_restarts: int = 100
     batch_item_s: float = 300.0
@@ -161,6 +175,7 @@ class EngineConfig:
     max_blocked_per_dispatch: int = 200
     backfill_interval_s: float = 60.0
     record_utilization: bool = True
+    compiled_search: bool = True
 
 
 @dataclass
@@ -217,6 +232,7 @@ class Engine:
         self.usable_arr = fleet.usable_gpus[:, 0].astype(np.int64)  # the same, for capacity blocks
         self.alive_arr = nodes.gpus.astype(np.int64)  # installed minus permanently failed GPUs
         self.busy = [0] * n_nodes
+        self.busy_arr = np.zeros(n_nodes, dtype=np.int64)  # the same, for the compiled node search
         self.running: list[list[int]] = [[] for _ in range(n_nodes)]
         self.free_arr = np.array([self._cap(n) for n in range(n_nodes)], dtype=np.int64)
         self.speed: list[float] = nodes.speed.astype(float).tolist()
@@ -276,6 +292,9 @@ class Engine:
         self._busy_node: list[int] = []
         self._busy_delta: list[int] = []
         self._masks: dict[tuple[int, int], np.ndarray] = {}
+        self._mask_nodes: dict[tuple[int, int], np.ndarray] = {}
+        self.nodes_speed = nodes.speed.astype(np.float64)
+        self.nodes_fabric = nodes.fabric_bytes_s.astype(np.float64)
         self._mask_key = list(
             zip(jobs.placement.astype(int).tolist(), jobs.gpu_model.astype(int).tolist(), strict=True)
         )
@@ -316,8 +335,8 @@ class Engine:
             return 1.0
         if self.kind[j] == JobKind.BATCH or g == 1:
             return g * s
-        c = float(self.jobs.step_compute_s[j])
-        a = float(self.jobs.allreduce_bytes_per_step[j])
+        c = self.step_compute_l[j]
+        a = self.allreduce_l[j]
         comm = 2.0 * (g - 1) / g * a / self.fabric[n] if a > 0.0 else 0.0
         return g * c / (c / s + comm)
 
@@ -336,7 +355,7 @@ class Engine:
 
     def gang_rate_per_s(self, j: int, n: int, g: int) -> float:
         """Faults per second hitting a gang of ``g`` GPUs of node ``n`` at the orbit-mean rate (all causes)."""
-        return g * float(self.base_rate[n].sum())
+        return g * self.rate_sum[n]
 
     def checkpoint_intervals(self, j: int, nodes: np.ndarray, g: np.ndarray) -> np.ndarray:
         """:meth:`checkpoint_interval` for many nodes at once."""
@@ -350,11 +369,11 @@ class Engine:
 
     def checkpoint_interval(self, j: int, n: int, g: int) -> float:
         """The job's interval, or Daly's optimum for the node's failure rate when the job leaves it open."""
-        tau = float(self.jobs.checkpoint_interval_s[j])
+        tau = self.interval_l[j]
         if math.isfinite(tau) and tau > 0.0:
             return tau
         lam = self.gang_rate_per_s(j, n, g)
-        return daly_interval_s(float(self.jobs.checkpoint_write_s[j]), 1.0 / lam if lam > 0.0 else math.inf)
+        return daly_interval_s(self.write_l[j], 1.0 / lam if lam > 0.0 else math.inf)
 
     def window_min_usable(self, nodes: np.ndarray, k0: int, k1: np.ndarray) -> np.ndarray:
         """The least usable GPUs of each node over steps ``[k0, k1)`` (``k1 > k0``, per node)."""
@@ -417,6 +436,7 @@ class Engine:
         self.node_of[j] = n
         self.alloc[j] = g
         self.busy[n] += g
+        self.busy_arr[n] += g
         self.free_arr[n] -= g
         self.running[n].append(j)
         self.tenant_busy[self.tenant[j]] += g
@@ -425,7 +445,7 @@ class Engine:
         self._record_busy(t, n, g)
         if math.isnan(self.first_start[j]):
             self.first_start[j] = t
-        self._new_segment(j, t, restore=0.0 if self.done[j] == 0.0 else float(self.jobs.restore_s[j]))
+        self._new_segment(j, t, restore=0.0 if self.done[j] == 0.0 else self.restore_l[j])
 
     def _new_segment(self, j: int, t0: float, restore: float) -> None:
         n, g = self.node_of[j], self.alloc[j]
@@ -433,7 +453,7 @@ class Engine:
         saves = kind == JobKind.TRAINING
         tau = self.checkpoint_interval(j, n, g) if saves else math.inf
         self.tau[j] = tau
-        seg = Segment(t0, self.rate(j, n, g), tau, float(self.jobs.checkpoint_write_s[j]), restore, saves)
+        seg = Segment(t0, self.rate(j, n, g), tau, self.write_l[j], restore, saves)
         self.seg[j] = seg
         self.seg_start[j] = t0
         self.version[j] += 1
@@ -462,6 +482,7 @@ class Engine:
     def _release(self, j: int, t: float) -> None:
         n, g = self.node_of[j], self.alloc[j]
         self.busy[n] -= g
+        self.busy_arr[n] -= g
         self.free_arr[n] += g
         self.running[n].remove(j)
         self.tenant_busy[self.tenant[j]] -= g
@@ -592,6 +613,7 @@ class Engine:
         self._close_segment(j, t, seg.progress(t), outcome=_CAPACITY)
         delta = self.alloc[j] - g_new
         self.busy[n] -= delta
+        self.busy_arr[n] -= delta
         self.free_arr[n] += delta
         self.tenant_busy[self.tenant[j]] -= delta
         if self._is_preemptible(j):
@@ -720,13 +742,15 @@ class Engine:
         def max_free(mask_key: tuple[int, int], m: np.ndarray) -> int:
             mf = max_free_cache.get(mask_key)
             if mf is None:
-                sub = self.free_arr[m]
-                mf = int(sub.max()) if sub.size else 0
-                max_free_cache[mask_key] = mf
+                nodes = self._mask_nodes.get(mask_key)
+                if nodes is None:
+                    nodes = self._mask_nodes[mask_key] = np.flatnonzero(m).astype(np.int64)
+                mf = max_free_cache[mask_key] = int(mask_max(nodes, self.free_arr))
             return mf
 
         if int(self.free_arr.max(initial=0)) <= 0 and not policy.preempt:
             return
+        search = getattr(policy, "search", None) if self.config.compiled_search else None
         heads: list[tuple[tuple, int, tuple[int, int, int, int, int]]] = []
         for ck, lst in self.queue_classes.items():
             if lst:
@@ -748,8 +772,22 @@ class Engine:
             mkey = (ck[2], ck[3])
             m = self.mask(j)
             placed = False
-            fits = max_free(mkey, m) >= g_min
-            if fits:
+            mf = max_free(mkey, m)
+            fits = mf >= g_min
+            if fits and search is not None:
+                n = self._search(j, mkey, m, mf, g_min, reserved, t, search)
+                if n >= 0:
+                    g = min(self.gpus[j], self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+                    if reserved is not None and n == reserved[0] and self._backfill_end(j, n, t) > reserved[1]:
+                        reserved = (n, reserved[1], reserved[2] - g)  # it holds spare GPUs past the shadow
+                    del lst[idx]
+                    self.n_queued -= 1
+                    self.start(j, n, t, g)
+                    max_free_cache.clear()
+                    placed = True
+                elif n == REFUSED:
+                    self._wake((math.floor(t / self.step_s) + 1) * self.step_s)
+            elif fits:
                 cand = np.flatnonzero(m & (self.free_arr >= g_min))
                 if g_min < self.gpus[j] and cand.size:
                     whole = cand[self.free_arr[cand] >= self.gpus[j]]
@@ -790,6 +828,76 @@ class Engine:
                     break
                 if idx + 1 < len(lst):
                     heapq.heappush(heads, (policy.key(self, lst[idx + 1][1]), idx + 1, ck))
+
+    def _search(
+        self,
+        j: int,
+        mkey: tuple[int, int],
+        m: np.ndarray,
+        mf: int,
+        g_min: int,
+        reserved: tuple[int, float, int] | None,
+        t: float,
+        search: str,
+    ) -> int:
+        """The compiled node choice (:func:`orbitgrid.scheduling.placement.search`) for a policy whose choice is
+        best fit (``search == "best-fit"``) or power-aware best fit (``"power-aware"``): the same decision as
+        building the candidate array and calling ``policy.choose_node``."""
+        g_req = self.gpus[j]
+        exclude = -1
+        if reserved is not None and reserved[0] >= 0:
+            node = reserved[0]
+            need = g_req if (g_min < g_req and mf >= g_req) else g_min
+            if (
+                m[node]
+                and self.free_arr[node] >= need
+                and not (g_req <= reserved[2] or self._backfill_end(j, node, t) <= reserved[1])
+            ):
+                exclude = node
+        nodes = self._mask_nodes[mkey]  # filled by dispatch's max_free
+        power_aware = search == "power-aware"
+        if power_aware:
+            if self._usable_blocks is None:
+                self._usable_blocks = _block_reduce(self.fleet.usable_gpus, np.minimum)
+            use_scale = self.fleet.rate_scale is not None
+            scale = (
+                self._scale_above_table(self.policy.saa_threshold)  # type: ignore[attr-defined]
+                if use_scale
+                else _NO_SCALE
+            )
+            blocks = self._usable_blocks
+        else:
+            use_scale, scale, blocks = False, _NO_SCALE, _NO_BLOCKS
+        return int(
+            placement_search(
+                nodes,
+                self.free_arr,
+                g_min,
+                g_req,
+                exclude,
+                power_aware,
+                t,
+                self.kind[j],
+                self.work[j] - self.done[j],
+                self.done[j],
+                self.step_compute_l[j],
+                self.allreduce_l[j],
+                self.restore_l[j],
+                self.write_l[j],
+                self.interval_l[j],
+                self.config.batch_item_s,
+                self.nodes_speed,
+                self.nodes_fabric,
+                self.rate_sum_arr,
+                self.busy_arr,
+                self.fleet.usable_gpus if power_aware else _NO_USABLE,
+                blocks,
+                scale,
+                use_scale,
+                self.step_s,
+                self.n_steps,
+            )
+        )
 
     def _respect_reservation(self, j: int, cand: np.ndarray, reserved: tuple[int, float, int], t: float) -> np.ndarray:
         node, shadow, extra = reserved
@@ -853,7 +961,7 @@ class Engine:
             return False
         m = self.mask(j)
         best: tuple[int, int, list[int]] | None = None
-        for n in np.flatnonzero(m & (self.free_arr + self.busy_arr_view() >= g) & (self.free_arr < g)).tolist():
+        for n in np.flatnonzero(m & (self.free_arr + self.busy_arr >= g) & (self.free_arr < g)).tolist():
             victims = [r for r in self.running[n] if self.contract[r] > c and self._is_preemptible(r)]
             if not victims:
                 continue
@@ -878,9 +986,6 @@ class Engine:
             self.evict(r, t, _PREEMPTED)
         self.start(j, n, t)
         return True
-
-    def busy_arr_view(self) -> np.ndarray:
-        return np.asarray(self.busy, dtype=np.int64)
 
     # ------------------------------------------------------------------------------------------------- run ---
     def run(self) -> EngineResult:

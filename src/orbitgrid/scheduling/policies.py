@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -44,6 +44,7 @@ class FifoBackfill:
     backfill: bool = True
     preempt: bool = False
     checkpoint_ahead: bool = False
+    search: ClassVar[str | None] = "best-fit"  # choose_node is best fit: the engine may use its compiled search
 
     def within_key(self, eng: Engine, j: int) -> tuple:
         return (eng.submit[j], j)
@@ -61,6 +62,7 @@ class ContractPriority:
     backfill: bool = True
     preempt: bool = True
     checkpoint_ahead: bool = False
+    search: ClassVar[str | None] = "best-fit"  # choose_node is best fit: the engine may use its compiled search
     reserved_gpus: dict[int, int] = field(default_factory=dict)  # tenant index -> reserved GPUs
 
     def effective_contract(self, eng: Engine, j: int) -> int:
@@ -87,6 +89,7 @@ class FairShare:
     backfill: bool = True
     preempt: bool = False
     checkpoint_ahead: bool = False
+    search: ClassVar[str | None] = "best-fit"  # choose_node is best fit: the engine may use its compiled search
     shares: dict[int, float] = field(default_factory=dict)  # tenant index -> weight (default 1)
 
     def within_key(self, eng: Engine, j: int) -> tuple:
@@ -124,6 +127,12 @@ class PowerAware:
     @property
     def preempt(self) -> bool:
         return self.base.preempt
+
+    @property
+    def search(self) -> str | None:
+        """``"power-aware"`` over a best-fit base: the engine may use the compiled search, which applies
+        :meth:`_safe_one` to the candidates in best-fit order exactly as :meth:`choose_node` does."""
+        return "power-aware" if self.base.search == "best-fit" else None
 
     def within_key(self, eng: Engine, j: int) -> tuple:
         return self.base.within_key(eng, j)
@@ -282,6 +291,7 @@ class Hybrid:
     backfill: bool = True
     preempt: bool = False
     checkpoint_ahead: bool = False
+    search: ClassVar[str | None] = None  # choice by cost: the engine calls choose_node
     price_usd_per_gpu_hour: dict[int, float] = field(
         default_factory=lambda: {NodeKind.ORBITAL: 0.0, NodeKind.GROUND: 0.0}
     )
