@@ -775,17 +775,17 @@ class Engine:
             mf = max_free(mkey, m)
             fits = mf >= g_min
             if fits and search is not None:
-                n = self._search(j, mkey, m, mf, g_min, reserved, t, search)
-                if n >= 0:
-                    g = min(self.gpus[j], self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
-                    if reserved is not None and n == reserved[0] and self._backfill_end(j, n, t) > reserved[1]:
-                        reserved = (n, reserved[1], reserved[2] - g)  # it holds spare GPUs past the shadow
+                found = self._search(j, mkey, m, mf, g_min, reserved, t, search)
+                if found >= 0:
+                    g = min(self.gpus[j], self.free(found)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+                    if reserved is not None and found == reserved[0] and self._backfill_end(j, found, t) > reserved[1]:
+                        reserved = (found, reserved[1], reserved[2] - g)  # it holds spare GPUs past the shadow
                     del lst[idx]
                     self.n_queued -= 1
-                    self.start(j, n, t, g)
+                    self.start(j, found, t, g)
                     max_free_cache.clear()
                     placed = True
-                elif n == REFUSED:
+                elif found == REFUSED:
                     self._wake((math.floor(t / self.step_s) + 1) * self.step_s)
             elif fits:
                 cand = np.flatnonzero(m & (self.free_arr >= g_min))
