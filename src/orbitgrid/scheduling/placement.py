@@ -167,12 +167,10 @@ def search(
         return NO_CANDIDATE
     best = -1
     best_free = 0
-    count = 0
     for i in range(m):
         n = mask_nodes[i]
         f = free[n]
         if f >= need and n != exclude:
-            count += 1
             if best < 0 or f < best_free:
                 best = n
                 best_free = f
@@ -185,23 +183,38 @@ def search(
     args = (t, kind, work_left, done, step_compute_s, allreduce_bytes, restore_s, write_s, interval_s, batch_item_s)
     if _safe(best, g, *args, speed, fabric, rate_sum, busy, usable, blocks, scale_above, use_scale, step_s, n_steps):
         return best
-    # the rest in (free, index) order: a stable sort of the candidates (ascending index) by free GPUs
-    cand = np.empty(count, dtype=np.int64)
-    keys = np.empty(count, dtype=np.int64)
-    c = 0
-    for i in range(m):
-        n = mask_nodes[i]
-        f = free[n]
-        if f >= need and n != exclude:
-            cand[c] = n
-            keys[c] = f
-            c += 1
-    order = np.argsort(keys, kind="mergesort")
-    for i in range(count):
-        n = cand[order[i]]
-        if n == best:
-            continue
-        g = min(g_req, free[n]) if batch else g_req
-        if _safe(n, g, *args, speed, fabric, rate_sum, busy, usable, blocks, scale_above, use_scale, step_s, n_steps):
-            return n
+    # the rest in (free, index) order, one free level at a time: a pass over the mask per level visited (the levels
+    # are the distinct free counts, at most a node's GPUs), with no sort, and it stops at the first safe node
+    level = best_free
+    while True:
+        next_level = -1
+        for i in range(m):
+            n = mask_nodes[i]
+            f = free[n]
+            if f < need or n == exclude:
+                continue
+            if f == level:
+                if n != best:
+                    g = min(g_req, f) if batch else g_req
+                    if _safe(
+                        n,
+                        g,
+                        *args,
+                        speed,
+                        fabric,
+                        rate_sum,
+                        busy,
+                        usable,
+                        blocks,
+                        scale_above,
+                        use_scale,
+                        step_s,
+                        n_steps,
+                    ):
+                        return n
+            elif f > level and (next_level < 0 or f < next_level):
+                next_level = f
+        if next_level < 0:
+            break
+        level = next_level
     return REFUSED
