@@ -19,8 +19,10 @@ Baselines, in the same process:
   over gateways), against the single multi-source run.
 
 ``--million`` also times a 1,000,000-satellite +Grid step (line of sight and lengths only, the part a reused edge
-list needs per step). Times are wall-clock medians over ``--steps`` steps (60 s apart) after a warm-up at small
-scale; the machine is shared, so the load average is printed with the results.
+list needs per step). Times are medians over ``--steps`` steps (60 s apart) after a warm-up at small scale, of wall
+time and of this process's CPU time: the machine is shared, so the load average is printed with the results, and on a
+loaded machine the CPU time (the code is single-threaded: ``cKDTree`` with ``workers=1``) is the better estimate of
+the wall time on a quiet one.
 
     python benchmarks/links.py [--satellites 100000] [--planes 400] [--gateways 100] [--steps 5] [--subset 10000]
                                [--million]
@@ -90,19 +92,24 @@ def gateways(n: int, seed: int) -> Stations:
 
 
 class Timer:
-    """Wall-clock samples by stage name: ``with timer("stage"): ...``."""
+    """Wall-clock and process CPU samples by stage name: ``with timer("stage"): ...``."""
 
     def __init__(self) -> None:
         self.times: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
 
     @contextlib.contextmanager
     def __call__(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         yield
         self.times.setdefault(name, []).append(time.perf_counter() - t0)
+        self.cpu.setdefault(name, []).append(time.process_time() - c0)
 
     def median(self, name: str) -> float:
         return statistics.median(self.times[name])
+
+    def median_cpu(self, name: str) -> float:
+        return statistics.median(self.cpu[name])
 
 
 def brute_force_knn(r: np.ndarray, k: int, max_range_m: float, chunk: int = 1024) -> int:
@@ -190,9 +197,13 @@ def main() -> None:
 
     def row(label: str, stats: dict[str, float], stages: list[str]) -> None:
         med = {s: timer.median(f"{label}:{s}") for s in stages}
+        cpu = {s: timer.median_cpu(f"{label}:{s}") for s in stages}
         core = sum(med[s] for s in stages if s not in ("positions", "reuse"))
+        core_cpu = sum(cpu[s] for s in stages if s not in ("positions", "reuse"))
         parts = ", ".join(f"{s} {med[s]:.3f}" for s in stages)
-        print(f"  {label:5s}: {parts} | topology+graph+routes {core:.3f} s per step")
+        print(f"  {label:5s}: {parts} | topology+graph+routes {core:.3f} s per step (wall)")
+        parts = ", ".join(f"{s} {cpu[s]:.3f}" for s in stages)
+        print(f"  {'':5s}  {parts} | topology+graph+routes {core_cpu:.3f} s per step (process CPU)")
         print(
             f"         {int(stats['links']):,} ISLs, {int(stats['entries']):,} graph entries, "
             f"{stats['reach']:.1%} of satellites reach a gateway, median {stats['lat_ms']:.2f} ms, "
@@ -242,7 +253,7 @@ def main() -> None:
                 tp.link_valid(edges, r_big, tp.ATMOSPHERE_MARGIN_M)
         print(
             f"\n1,000,000-satellite +Grid: edge list once {t_edges:.2f} s ({len(edges):,} edges); line of sight and "
-            f"lengths per step {mt.median('1m'):.3f} s (median of 3)"
+            f"lengths per step {mt.median('1m'):.3f} s wall, {mt.median_cpu('1m'):.3f} s CPU (median of 3)"
         )
     print(f"\npeak RSS {peak_rss_mb():,.0f} MB; load after {os.getloadavg()}")
 
