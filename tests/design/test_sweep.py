@@ -9,6 +9,7 @@ point's scenario.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import multiprocessing
@@ -173,7 +174,7 @@ def test_unknown_path_names_the_path_and_what_is_allowed(folder: Path) -> None:
         ("fleet.shells.3.design", "fleet.shells has 1 entry; index 3 is out of range (0-0)"),
         ("fleet.shells.nope.design", "fleet.shells is a list: use an index 0-0 or a name (dawn-dusk), got 'nope'"),
         ("fleet.ground_sites.0.pue.x", "fleet.ground_sites.0.pue is a value (float), not a mapping or list"),
-        ("fleets", "the scenario has no field 'fleets'; allowed: description, designs, duration, epoch, fleet,"),
+        ("fleets", "the scenario has no field 'fleets'; allowed: description, designs, duration, economics, epoch,"),
         ("fleet..pue", "is not a dotted path"),
     ],
 )
@@ -182,11 +183,15 @@ def test_bad_paths(folder: Path, path: str, message: str) -> None:
     assert message in problems[path]
 
 
-def test_aliases_and_names_resolve(folder: Path) -> None:
+def test_aliases_and_names_resolve_and_the_base_is_left_alone(folder: Path) -> None:
     base = _load(folder).base_dict
+    before = copy.deepcopy(base)
     assert check_paths(base, ["duration_s", "step_s", "fleet.shells.dawn-dusk.orbit.planes", "designs"]) == {}
     sc = apply_point(base, {"duration_s": 3600.0, "fleet.ground_sites.memphis.gpus.H100": 8})
     assert sc.duration_s == 3600.0 and sc.ground_sites[0].gpus == {"H100": 8}
+    sc2 = apply_point(base, {"fleet.shells.0.orbit.altitude_km": 700.0, "fleet.shells.0.orbit.planes": 2})
+    assert (sc2.shells[0].orbit.altitude_km, sc2.shells[0].orbit.planes) == (700.0, 2)
+    assert base == before  # points are set on copies of the containers they touch, never on the shared base
 
 
 def test_bad_value_names_the_scenario_path_and_the_point(folder: Path) -> None:

@@ -72,22 +72,23 @@ def with_overrides(case: CostCase, overrides: Mapping[str, Any]) -> CostCase:
     return case
 
 
-def _jsonable(x: Any) -> Any:
+def jsonable(x: Any) -> Any:
+    """``x`` as JSON-ready plain data: dataclasses and mappings as dicts, arrays summarised, non-finite -> None."""
     if isinstance(x, Mapping):
-        return {str(k): _jsonable(v) for k, v in x.items()}
+        return {str(k): jsonable(v) for k, v in x.items()}
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return {f.name: _jsonable(getattr(x, f.name)) for f in dataclasses.fields(x)}
+        return {f.name: jsonable(getattr(x, f.name)) for f in dataclasses.fields(x)}
     if isinstance(x, np.ndarray):
         if x.ndim == 0:
-            return _jsonable(float(x))
+            return jsonable(float(x))
         return {
             "series_length": int(x.size),
-            "mean": _jsonable(float(np.mean(x))),
-            "min": _jsonable(float(np.min(x))),
-            "max": _jsonable(float(np.max(x))),
+            "mean": jsonable(float(np.mean(x))),
+            "min": jsonable(float(np.min(x))),
+            "max": jsonable(float(np.max(x))),
         }
     if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
+        return [jsonable(v) for v in x]
     if isinstance(x, bool | str) or x is None:
         return x
     if isinstance(x, int | np.integer):
@@ -119,7 +120,7 @@ def cost_dict(
         "ratios": {m: getattr(o, m) / getattr(g, m) for m in METRICS},
         "assumptions": {"orbit": case.orbit, "ground": case.ground} if case is not None else {},
     }
-    return dict(_jsonable(doc))
+    return dict(jsonable(doc))
 
 
 def flat_metrics(result: CaseResult) -> dict[str, float]:

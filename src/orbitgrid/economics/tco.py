@@ -486,3 +486,52 @@ def replace_path(obj: Any, path: str, value: Any) -> Any:
         if isinstance(current, bool):
             value = bool(value)
     return dataclasses.replace(obj, **{head: value})
+
+
+#: Facts that add up over shells; the rest take the largest value (``deployment_years``) or are dropped.
+_ADDITIVE_FACTS = ("satellites", "gpus", "fleet_mass_kg", "launches", "stations_max", "gpus_replaced")
+
+
+def combine_results(results: list[CostResult]) -> CostResult:
+    """One orbital result from several fleets priced separately (e.g. one per shell): cash flows, GPU-hours and
+    units added year by year. Each part keeps its own launch schedule and learning curve."""
+    if not results:
+        raise ValueError("nothing to combine")
+    if len(results) == 1:
+        return results[0]
+    n_t = max(r.years.size for r in results)
+    rates = {r.discount_rate for r in results}
+    if len(rates) != 1:
+        raise ValueError("results to combine must share a discount rate")
+
+    def pad(a: np.ndarray) -> np.ndarray:
+        return np.pad(a, (0, n_t - a.size))
+
+    lines = list(dict.fromkeys(k for r in results for k in r.cash_usd))
+    cash = {k: sum((pad(r.cash_usd[k]) for r in results if k in r.cash_usd), np.zeros(n_t)) for k in lines}
+
+    def add(attr: str) -> np.ndarray:
+        return np.sum([pad(getattr(r, attr)) for r in results], axis=0)
+
+    facts = {k: float(sum(r.facts.get(k, 0.0) for r in results)) for k in _ADDITIVE_FACTS}
+    facts["deployment_years"] = max(r.facts.get("deployment_years", 0.0) for r in results)
+    mass = facts["fleet_mass_kg"]
+    launch_usd = float(sum(r.cash_usd["launch"].sum() + r.cash_usd["deorbit"].sum() for r in results))
+    facts["launch_usd_per_kg_mean"] = launch_usd / mass if mass > 0 else math.nan
+    sources = {r.gpu_hours_source for r in results}
+    return CostResult(
+        side=results[0].side,
+        years=np.arange(n_t),
+        cash_usd=cash,
+        gpu_hours=add("gpu_hours"),
+        installed_gpu_hours=add("installed_gpu_hours"),
+        lost_gpu_hours_failures=add("lost_gpu_hours_failures"),
+        compute_energy_kwh=add("compute_energy_kwh"),
+        pflop_days=add("pflop_days"),
+        discount_rate=rates.pop(),
+        installed_compute_w=float(sum(r.installed_compute_w for r in results)),
+        gpu_hours_source=sources.pop() if len(sources) == 1 else "mixed",
+        facts=facts,
+        notes=tuple(dict.fromkeys(n for r in results for n in r.notes)),
+        capex_lines=results[0].capex_lines,
+    )

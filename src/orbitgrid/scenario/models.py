@@ -1007,6 +1007,187 @@ class PolicySpec(StrictModel):
 
 
 # ------------------------------------------------------------------------------------------------------------
+# Economics (the cost model; equations and sources in docs/economics.md)
+# ------------------------------------------------------------------------------------------------------------
+
+Fraction = Annotated[float, Strict(), Bounds(0.0, 1.0)]  # [0, 1]
+
+
+class LearningCurveSpec(StrictModel):
+    """Wright's law for the launch price: it falls by ``learning_rate`` per doubling of cumulative launched mass.
+    Defaults: Suncatcher's fit, ~20 % per doubling from Falcon Heavy's ~$1,800/kg at ~400 t (arXiv:2511.19468
+    §4.4)."""
+
+    learning_rate: Annotated[float, Strict(), Bounds(0.0, 1.0, hi_open=True)] = Field(
+        default=0.20, description="Price drop per doubling of cumulative mass, [0, 1) (Suncatcher: ~0.20, 0.18-0.24)."
+    )
+    start_price_usd_per_kg: PositiveFloat = Field(
+        default=1800.0, description="Price at the curve's anchor, USD/kg (Suncatcher: Falcon Heavy ~1,800)."
+    )
+    start_cumulative_t: PositiveFloat = Field(
+        default=400.0, description="Cumulative launched mass at the anchor, t (Suncatcher: ~400)."
+    )
+    programme_start_cumulative_t: PositiveFloat | None = Field(
+        default=None,
+        description="Cumulative mass when this programme's first launch flies, t; default: the anchor. "
+        "Suncatcher's < $200/kg point is ~368,560 t.",
+    )
+    world_t_per_year: NonNegativeFloat = Field(
+        default=0.0, description="Mass others launch each year, which moves the curve along too, t/yr."
+    )
+
+
+class LaunchSpec(StrictModel):
+    """How the fleet flies: a vehicle from the launch-vehicle catalog, its price and the launch cadence."""
+
+    vehicle: Name = Field(
+        default="Starship", description="Launch vehicle, a name from the catalog (launch_vehicles.yaml)."
+    )
+    price_usd_per_kg: PositiveFloat | None = Field(
+        default=None,
+        description="Fixed price, USD/kg; default: the vehicle's catalog price (Starship: $200/kg, Suncatcher's "
+        "~2035 projection), unless a learning curve is given.",
+    )
+    learning_curve: LearningCurveSpec | None = Field(
+        default=None, description="Price from Wright's law instead of a fixed price."
+    )
+    max_launches_per_year: PositiveFloat | None = Field(
+        default=None,
+        description="Launch cadence limit; deployment stretches over years (Suncatcher's path: ~180/yr). "
+        "null: no limit.",
+    )
+    billed: Literal["launch", "mass"] = Field(
+        default="launch", description="launch: the whole payload of each launch is paid; mass: only the mass flown."
+    )
+
+    @field_validator("vehicle")
+    @classmethod
+    def _known_vehicle(cls, v: str) -> str:
+        known = catalog.launch_vehicles()
+        if v not in known:
+            raise _error("unknown_vehicle", f"unknown launch vehicle {v!r}; known: {', '.join(known)}")
+        return v
+
+
+class GroundSegmentSpec(StrictModel):
+    """Ground stations sized from downlink demand, and per-satellite operations. Not priced by default (no
+    published station cost was found): McCalip's operations fraction covers "comms, infra"."""
+
+    downlink_gbit_per_satellite_day: NonNegativeFloat = Field(
+        default=0.0, description="Data each satellite sends down per day, Gbit (0: no stations sized)."
+    )
+    station_capacity_gbit_per_day: PositiveFloat = Field(
+        default=1e6, description="What one station takes in per day (link rate x contact time), Gbit."
+    )
+    station_capex_usd: NonNegativeFloat = Field(default=0.0, description="Cost of building one station, USD.")
+    station_opex_usd_per_year: NonNegativeFloat = Field(default=0.0, description="Running one station, USD/yr.")
+    min_stations: Annotated[int, Strict(), Bounds(0)] = Field(
+        default=0, description="Stations needed whatever the demand (coverage)."
+    )
+    ops_usd_per_satellite_year: NonNegativeFloat = Field(
+        default=0.0, description="Operations per satellite per year, USD."
+    )
+
+
+class TerrestrialSpec(StrictModel):
+    """The ground baseline: the same GPUs in a new data centre. Defaults: McCalip's on-site gas build
+    (andrewmccalip.com/space-datacenters, FIGURES.md §3); with ``site`` the PUE, energy price, carbon and water
+    come from that ground site and power generation is bought from the grid (0 capex)."""
+
+    site: Name | None = Field(
+        default=None, description="A ground site of the fleet to take PUE, energy price, carbon and water from."
+    )
+    pue: Annotated[float, Strict(), Bounds(1.0, 3.0)] | None = Field(
+        default=None, description="Power usage effectiveness; default: the site's, else 1.2 (McCalip)."
+    )
+    electricity_usd_per_kwh: NonNegativeFloat | None = Field(
+        default=None, description="Grid energy price, USD/kWh; default: the site's mean price, else fuel."
+    )
+    heat_rate_btu_per_kwh: PositiveFloat = Field(
+        default=6200.0, description="On-site generation heat rate, BTU/kWh (McCalip: frame CCGT 6,200)."
+    )
+    gas_usd_per_mmbtu: NonNegativeFloat = Field(
+        default=4.30, description="Gas price, USD/MMBtu (McCalip: EIA 2025 Henry Hub forecast 4.30)."
+    )
+    power_generation_usd_per_kw: NonNegativeFloat | None = Field(
+        default=None, description="Generation capex per kW of facility power; default 1,450 with fuel, 0 with grid."
+    )
+    electrical_usd_per_w: NonNegativeFloat = Field(default=5.25, description="Electrical, USD/W of IT (McCalip).")
+    mechanical_usd_per_w: NonNegativeFloat = Field(default=3.00, description="Mechanical, USD/W of IT (McCalip).")
+    civil_usd_per_w: NonNegativeFloat = Field(default=2.50, description="Civil and shell, USD/W of IT (McCalip).")
+    fit_out_usd_per_w: NonNegativeFloat = Field(default=1.75, description="Fit-out, USD/W of IT (McCalip).")
+    backup_power_usd_per_w: NonNegativeFloat = Field(
+        default=0.0, description="Backup power not in electrical, USD/W of IT (Starcloud: 0.50)."
+    )
+    utilization: UnitFraction | None = Field(
+        default=None,
+        description="Fraction of GPU-hours used; default: a run's ground utilization, else 0.85 (McCalip).",
+    )
+    water_usd_per_m3: NonNegativeFloat = Field(default=0.0, description="Water price, USD/m3 (0: not priced).")
+    carbon_usd_per_t: NonNegativeFloat = Field(default=0.0, description="Carbon price, USD/t CO2 (0: not priced).")
+    replace_failed: bool = Field(default=True, description="Failed GPUs are replaced (else their capacity is lost).")
+
+
+class Economics(StrictModel):
+    """Cost model inputs for ``orbitgrid cost``: orbital TCO and the terrestrial baseline. Every default is
+    sourced in docs/economics.md."""
+
+    design_life_years: PositiveFloat = Field(default=5.0, description="Service life of a satellite and a site, yr.")
+    discount_rate: Annotated[float, Strict(), Bounds(0.0, 1.0)] = Field(
+        default=0.07, description="Real discount rate (OMB Circular A-94 base case: 0.07)."
+    )
+    hardware_method: Literal["per_w", "bottom_up"] = Field(
+        default="per_w",
+        description="per_w: USD per W of array nameplate; bottom_up: USD per kg of the mass budget's items.",
+    )
+    satellite_usd_per_w: NonNegativeFloat = Field(
+        default=22.0, description="Satellite without GPUs, USD/W of array (McCalip: Starlink V2 Mini BOM)."
+    )
+    satellite_usd_per_kg: NonNegativeFloat = Field(
+        default=800.0, description="Bottom-up: satellite without GPUs, USD/kg (McCalip: ~800)."
+    )
+    gpu_usd: NonNegativeFloat = Field(
+        default=33_750.0, description="One GPU with its server share, USD (DGX H100 ~$270k / 8, SemiAnalysis)."
+    )
+    nre_usd: NonNegativeFloat = Field(default=5e8, description="Non-recurring engineering, USD (McCalip: $0.5B).")
+    operations_fraction_per_year: Fraction = Field(
+        default=0.002, description="Operations per year as a fraction of hardware (McCalip: 1 % over 5 years)."
+    )
+    launch_insurance_fraction: Fraction = Field(
+        default=0.05, description="Launch insurance, fraction of hardware + launch (~1 launch in 20 fails)."
+    )
+    in_orbit_insurance_fraction_per_year: Fraction = Field(
+        default=0.0, description="In-orbit insurance per year, fraction of hardware + launch."
+    )
+    availability: UnitFraction = Field(
+        default=0.98, description="Nominal fraction of orbital GPU-hours power allows (terminator orbit: 0.98)."
+    )
+    utilization: UnitFraction = Field(
+        default=0.85, description="Nominal fraction of available orbital GPU-hours used (McCalip: 0.85)."
+    )
+    gpu_failure_rate_per_year: Fraction = Field(
+        default=0.09,
+        description="Permanent GPU failures per GPU-year (McCalip: 0.09, Meta); a run's measured rate replaces it.",
+    )
+    replace_failed_in_orbit: bool = Field(
+        default=False,
+        description="true: failed orbital GPUs are replaced by flying new capacity (paid); false: capacity lost.",
+    )
+    isp_s: PositiveFloat = Field(default=1600.0, description="Thruster specific impulse, s (SPT-100-class Hall).")
+    solar_activity_factor: PositiveFloat = Field(
+        default=1.0, description="Multiplier on the drag density table (solar cycle: ~0.1-10)."
+    )
+    deorbit_perigee_km: Annotated[float, Strict(), Bounds(0.0, 1000.0)] = Field(
+        default=200.0, description="Perigee the disposal burn lowers the orbit to, km."
+    )
+    launch: LaunchSpec = Field(default=LaunchSpec(), description="Launch vehicle, price and cadence.")
+    ground_segment: GroundSegmentSpec = Field(
+        default=GroundSegmentSpec(), description="Ground stations and per-satellite operations."
+    )
+    terrestrial: TerrestrialSpec = Field(default=TerrestrialSpec(), description="The ground baseline.")
+
+
+# ------------------------------------------------------------------------------------------------------------
 # Scenario
 # ------------------------------------------------------------------------------------------------------------
 
@@ -1033,6 +1214,7 @@ class Scenario(StrictModel):
     tenants: list[Tenant] = Field(default=[], description="Customers of the compute service.")
     workloads: list[WorkloadSpec] = Field(default=[], description="Jobs and services the tenants run.")
     policy: PolicySpec = Field(default=PolicySpec(), description="Scheduling policy.")
+    economics: Economics = Field(default=Economics(), description="Cost model inputs (orbitgrid cost).")
 
     _source_dir: Path | None = PrivateAttr(default=None)
 
@@ -1100,6 +1282,11 @@ class Scenario(StrictModel):
                         ref.shift_s(model.epoch, model.duration)
                     except SeriesError as exc:
                         found.append((("fleet", "ground_sites", i, key), exc.message, str(ref.file)))
+        site = model.economics.terrestrial.site
+        sites = [g.name for g in model.fleet.ground_sites]
+        if site is not None and site not in sites:
+            msg = f"unknown ground site {site!r}; ground sites: {', '.join(sites) or 'none'}"
+            found.append((("economics", "terrestrial", "site"), msg, site))
         if found:
             raise cls._merged([], found)
         return model
