@@ -51,6 +51,8 @@ __all__ = [
     "ScenarioRunError",
     "SweepError",
     "SweepResult",
+    "cost",
+    "design_fleet",
     "evaluate_simulate",
     "list_builtin_scenarios",
     "load_scenario",
@@ -107,6 +109,40 @@ class OrbitStudy:
         )
         names = [s.orbits.name for s in self.shells]
         writer.table_stream("eclipses.parquet", self.passage_parts(), labels={"shell": names})
+
+
+def cost(scenario: Scenario | None = None, run_dir: str | Path | None = None) -> dict[str, Any]:
+    """Price the scenario's orbital fleet against the same GPUs on the ground (its ``economics`` section); returns
+    the ``cost.json`` document. With ``run_dir`` (a finished ``simulate`` run) the run's scenario is used unless one
+    is given, and the run's simulated delivered GPU-hours replace the nominal ones."""
+    import json
+
+    from orbitgrid.pipeline.economics import scenario_cost
+    from orbitgrid.scenario.loader import load_scenario_text
+
+    summary = None
+    if run_dir is not None:
+        run = Path(run_dir)
+        for name in ("summary.json", "manifest.json"):
+            if not (run / name).is_file():
+                raise FileNotFoundError(f"{run}: no {name}; is it a run directory written by `orbitgrid simulate`?")
+        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+        if scenario is None:
+            manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+            scenario = load_scenario_text(json.dumps(manifest["scenario"]), base_dir=run, source=str(run))
+    if scenario is None:
+        raise ValueError("give a scenario or a run directory")
+    doc = scenario_cost(scenario, summary).to_dict()
+    doc["label"] = scenario.name
+    return doc
+
+
+def design_fleet(power_w: float, **kwargs: Any) -> Any:
+    """Size a fleet for ``power_w`` of compute and price it (``design.size.size_fleet``; same keyword arguments):
+    satellite count, per-satellite design and mass budget, launches, and cost against the ground."""
+    from orbitgrid.design.size import size_fleet
+
+    return size_fleet(power_w, **kwargs)
 
 
 def orbit(scenario: Scenario, *, progress: Progress | None = None) -> OrbitStudy:

@@ -26,7 +26,10 @@ app = typer.Typer(
 )
 scenario_app = typer.Typer(help="Built-in scenarios to start from.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
-design_app = typer.Typer(help="Size spacecraft for a compute load.", no_args_is_help=True)
+design_app = typer.Typer(
+    help="Size a fleet for a compute requirement (`orbitgrid design --power-mw 1000`), or one spacecraft (`size`).",
+    no_args_is_help=True,
+)
 app.add_typer(design_app, name="design")
 
 console = Console()
@@ -354,6 +357,173 @@ def sweep(
     console.print(f"Wrote {res.path}/ (sweep.parquet, sweep.json, sweep.html, points/)")
     if res.failed:
         raise typer.Exit(1)
+
+
+def _cost_table(doc: dict[str, Any]) -> Table:
+    o, g = doc["orbit"], doc["ground"]
+    t = Table(title="Cost: orbit vs ground (levelized, present values)", title_justify="left")
+    t.add_column("metric", no_wrap=True)
+    for col in ("orbit", "ground", "orbit / ground"):
+        t.add_column(col, justify="right", no_wrap=True)
+    for label, key, spec in (
+        ("$ per delivered GPU-hour", "usd_per_gpu_hour", ",.3f"),
+        ("$ per kWh of compute energy", "usd_per_kwh", ",.3f"),
+        ("$ per W installed", "usd_per_w", ",.2f"),
+        ("$ per PFLOP-day (BF16 dense)", "usd_per_pflop_day", ",.1f"),
+    ):
+        t.add_row(label, _fmt(o[key], spec), _fmt(g[key], spec), _fmt(doc["ratios"][key], ".2f"))
+    t.add_row("present value, $M", _fmt(o["pv_usd"] / 1e6, ",.1f"), _fmt(g["pv_usd"] / 1e6, ",.1f"), "")
+    t.add_row(
+        "GPU-hours delivered, M",
+        _fmt(o["gpu_hours_delivered"] / 1e6, ",.2f"),
+        _fmt(g["gpu_hours_delivered"] / 1e6, ",.2f"),
+        "",
+    )
+    lease = doc["lease"]["usd_per_gpu_hour"]
+    t.caption = (
+        f"orbit GPU-hours: {o['gpu_hours_source']}; discount rate {o['discount_rate']:.0%}; "
+        f"Colossus-class lease for comparison: ${lease:.2f}/GPU-h"
+    )
+    t.caption_justify = "left"
+    return t
+
+
+def _lines_table(doc: dict[str, Any]) -> Table:
+    t = Table(title="Cost lines (undiscounted), $M", title_justify="left")
+    t.add_column("orbit", no_wrap=True)
+    t.add_column("$M", justify="right")
+    t.add_column("ground", no_wrap=True)
+    t.add_column("$M", justify="right")
+    left = [(k, v) for part in ("capex_usd", "opex_usd") for k, v in doc["orbit"][part].items() if v]
+    right = [(k, v) for part in ("capex_usd", "opex_usd") for k, v in doc["ground"][part].items() if v]
+    for i in range(max(len(left), len(right))):
+        a = left[i] if i < len(left) else ("", None)
+        b = right[i] if i < len(right) else ("", None)
+        t.add_row(
+            a[0], "" if a[1] is None else f"{a[1] / 1e6:,.1f}", b[0], "" if b[1] is None else f"{b[1] / 1e6:,.1f}"
+        )
+    return t
+
+
+@app.command()
+def cost(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(help="Scenario YAML file or built-in name (default: the run's scenario, else `default`)."),
+    ] = None,
+    run: Annotated[
+        Path | None, typer.Option("--run", help="A finished run directory: use its simulated delivered GPU-hours.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="cost.json path (default: RUN/cost.json or runs/<name>/).")
+    ] = None,
+) -> None:
+    """Price a scenario's orbital fleet against the same GPUs on the ground; print the table, write cost.json."""
+    import json
+
+    from orbitgrid import api
+    from orbitgrid.pipeline.economics import CostInputError
+
+    sc = _load(scenario) if scenario is not None else (None if run is not None else _load("default"))
+    try:
+        doc = api.cost(sc, run)
+    except (FileNotFoundError, CostInputError) as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    path = out or ((run / "cost.json") if run is not None else Path("runs") / doc["label"] / "cost.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
+    f = doc["orbit"]["facts"]
+    console.print(
+        f"[bold]{doc['label']}[/]: {f['satellites']:,.0f} satellites, {f['gpus']:,.0f} GPUs, "
+        f"{f['fleet_mass_kg'] / 1e3:,.0f} t in {f['launches']:,.0f} launches over {f['deployment_years']:.0f} yr"
+    )
+    console.print(_cost_table(doc))
+    console.print(_lines_table(doc))
+    for note in doc["orbit"]["notes"]:
+        console.print(f"note: {note}", markup=False, highlight=False)
+    console.print(f"Wrote {path}")
+
+
+@design_app.callback(invoke_without_command=True)
+def design(
+    ctx: typer.Context,
+    power_mw: Annotated[
+        float | None, typer.Option("--power-mw", help="Compute requirement of the whole fleet, MW (GPUs + host).")
+    ] = None,
+    satellite_kw: Annotated[float, typer.Option(help="Compute per satellite, kW.")] = 100.0,
+    gpu: Annotated[str, typer.Option(help="Accelerator model from the GPU catalog.")] = "H100",
+    orbit: Annotated[str, typer.Option(help="dawn-dusk, sun_synchronous (with --ltan-hours) or inclined.")] = (
+        "dawn-dusk"
+    ),
+    altitude_km: Annotated[float, typer.Option(help="Circular orbit altitude, km.")] = 650.0,
+    ltan_hours: Annotated[float, typer.Option(help="LTAN for sun_synchronous, h.")] = 18.0,
+    inclination_deg: Annotated[float | None, typer.Option(help="Inclination for an inclined orbit, deg.")] = None,
+    life_years: Annotated[float, typer.Option(help="Design life, years.")] = 5.0,
+    vehicle: Annotated[str, typer.Option(help="Launch vehicle from the catalog.")] = "Starship",
+    price_per_kg: Annotated[
+        float | None, typer.Option(help="Launch price, USD/kg (default: the vehicle's catalog price).")
+    ] = None,
+    launches_per_year: Annotated[float | None, typer.Option(help="Launch cadence limit (default: none).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the fleet's cost.json here.")] = None,
+) -> None:
+    """Size a fleet for a compute requirement: satellite count, per-satellite design, mass, launches and cost."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if power_mw is None:
+        err_console.print("give --power-mw (the fleet's compute), or a subcommand; see `orbitgrid design --help`")
+        raise typer.Exit(2)
+    import json
+    import math
+
+    from orbitgrid import api
+    from orbitgrid.economics.report import cost_dict
+    from orbitgrid.scenario.catalog import gpu_models, launch_vehicles
+
+    if gpu not in gpu_models():
+        err_console.print(f"--gpu: unknown model {gpu!r}; allowed: {', '.join(gpu_models())}")
+        raise typer.Exit(2)
+    if vehicle not in launch_vehicles():
+        err_console.print(f"--vehicle: unknown {vehicle!r}; allowed: {', '.join(launch_vehicles())}")
+        raise typer.Exit(2)
+    kind = {"dawn-dusk": "sun_synchronous", "sun_synchronous": "sun_synchronous", "inclined": "inclined"}.get(orbit)
+    if kind is None or (kind == "inclined" and inclination_deg is None):
+        err_console.print("--orbit: dawn-dusk, sun_synchronous, or inclined with --inclination-deg")
+        raise typer.Exit(2)
+    if power_mw <= 0 or satellite_kw <= 0 or not 160.0 <= altitude_km <= 5_000.0:
+        err_console.print("--power-mw and --satellite-kw must be > 0 and --altitude-km between 160 and 5000")
+        raise typer.Exit(2)
+    try:
+        fleet = api.design_fleet(
+            power_mw * 1e6,
+            satellite_power_w=satellite_kw * 1e3,
+            gpu=gpu,
+            altitude_m=altitude_km * 1e3,
+            orbit=kind,
+            ltan_hours=18.0 if orbit == "dawn-dusk" else ltan_hours,
+            inclination_deg=inclination_deg,
+            design_life_years=life_years,
+            vehicle=vehicle,
+            price_usd_per_kg=price_per_kg,
+            max_launches_per_year=math.inf if launches_per_year is None else launches_per_year,
+        )
+    except ValueError as exc:
+        err_console.print(f"cannot design this fleet: {exc}")
+        raise typer.Exit(2) from None
+    t = Table("item", "value", "unit", "source", title="Satellite", title_justify="left")
+    for item, value, unit, source in fleet.sizing.rows():
+        if not item.startswith("published"):
+            t.add_row(item, f"{value:,.4g}", unit, source)
+    console.print(t)
+    f = Table("item", "value", "unit", "basis", title="Fleet and cost", title_justify="left")
+    for item, value, unit, source in fleet.rows():
+        f.add_row(item, f"{value:,.4g}", unit, source)
+    console.print(f)
+    if out is not None:
+        doc = cost_dict(fleet.result, fleet.case)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
+        console.print(f"Wrote {out}")
 
 
 @design_app.command("size")

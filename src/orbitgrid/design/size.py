@@ -42,9 +42,11 @@ The kg/kW it yields is that of these assumptions; the published figures it is co
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +57,7 @@ from orbitgrid.astro.eclipse import illuminated_fraction
 from orbitgrid.astro.sun import sun_position_teme_m
 from orbitgrid.astro.survey import survey_circular
 from orbitgrid.astro.time import TimeGrid
+from orbitgrid.economics.launch import LaunchVehicle
 from orbitgrid.economics.mass import (
     DGX_H100_GPUS,
     DGX_H100_MASS_KG,
@@ -65,6 +68,9 @@ from orbitgrid.economics.mass import (
     mass_budget,
     server_enclosure_area_m2,
 )
+from orbitgrid.economics.report import CaseResult, CostCase, evaluate_case
+from orbitgrid.economics.tco import DEFAULT_DISCOUNT_RATE, LaunchPlan, OrbitInputs, SatelliteSpec
+from orbitgrid.economics.terrestrial import GroundInputs
 from orbitgrid.spacecraft import battery, power, radiation, thermal
 from orbitgrid.spacecraft.payload import Payload
 
@@ -576,3 +582,128 @@ def size_satellite(
         budget=budget,
         propulsion=propulsion,
     )
+
+
+@dataclass(frozen=True)
+class FleetDesign:
+    """A fleet sized for a compute requirement: the satellite, how many, how they fly, and what they cost against
+    the same GPUs on the ground (``economics``)."""
+
+    requirement_w: float
+    sizing: Sizing
+    satellites: int
+    case: CostCase
+    result: CaseResult
+
+    @property
+    def installed_compute_w(self) -> float:
+        return self.satellites * self.sizing.compute_w
+
+    def rows(self) -> list[tuple[str, float, str, str]]:
+        """(item, value, unit, source) of the fleet, for display."""
+        o, g, s = self.result.orbit, self.result.ground, self.sizing
+        lp = self.case.orbit.launch
+        price = (
+            "learning curve"
+            if lp.learning is not None
+            else f"${lp.price_usd_per_kg:,.0f}/kg"
+            if lp.price_usd_per_kg is not None
+            else "per launch"
+        )
+        return [
+            ("requirement", self.requirement_w / 1e6, "MW", "compute (GPUs + host share)"),
+            ("satellites", float(self.satellites), "-", f"ceil(requirement / {s.compute_w / 1e3:,.1f} kW each)"),
+            ("GPUs", float(self.satellites * s.gpus), s.gpu or "-", f"{s.gpus} per satellite"),
+            ("installed compute", self.installed_compute_w / 1e6, "MW", "satellites x compute per satellite"),
+            ("satellite mass at launch", s.total_mass_kg, "kg", f"{s.kg_per_kw:.1f} kg/kW (economics.mass)"),
+            ("fleet mass", o.facts["fleet_mass_kg"] / 1e3, "t", "satellites x launched mass"),
+            (
+                "launches",
+                o.facts["launches"],
+                lp.vehicle.name,
+                f"{o.facts['satellites_per_launch']:.0f} satellites per {lp.vehicle.payload_kg / 1e3:g} t launch",
+            ),
+            (
+                "deployment",
+                o.facts["deployment_years"],
+                "yr",
+                "no cadence limit"
+                if math.isinf(lp.max_launches_per_year)
+                else f"at most {lp.max_launches_per_year:g} launches/yr",
+            ),
+            ("launch price, mean", o.facts["launch_usd_per_kg_mean"], "$/kg", price),
+            ("capex, orbit", sum(o.totals_usd(o.capex_lines).values()) / 1e9, "$B", "hardware+launch+NRE+insurance"),
+            ("orbit $/GPU-hour", o.usd_per_gpu_hour, "$", f"levelized, {o.gpu_hours_source} GPU-hours"),
+            ("ground $/GPU-hour", g.usd_per_gpu_hour, "$", "same GPUs, McCalip on-site gas build"),
+            ("orbit / ground", self.result.ratio_orbit_to_ground, "x", "cost per delivered GPU-hour"),
+        ]
+
+
+def size_fleet(
+    power_w: float,
+    *,
+    satellite_power_w: float = 100e3,
+    gpu: str = "H100",
+    altitude_m: float = 650e3,
+    orbit: str = "sun_synchronous",
+    ltan_hours: float | None = 18.0,
+    inclination_deg: float | None = None,
+    design_life_years: float = 5.0,
+    vehicle: str = "Starship",
+    price_usd_per_kg: float | None = None,
+    max_launches_per_year: float = math.inf,
+    discount_rate: float = DEFAULT_DISCOUNT_RATE,
+    **size_kwargs: Any,
+) -> FleetDesign:
+    """Size a fleet for ``power_w`` of compute: one satellite of ~``satellite_power_w`` by :func:`size_satellite`,
+    as many as the requirement needs (whole satellites), launched on a catalog ``vehicle`` (its catalog price per
+    kg unless ``price_usd_per_kg``), priced by ``economics.tco`` against the same GPUs on the ground
+    (``economics.terrestrial``, McCalip's on-site gas build). Other inputs at the ``economics`` defaults."""
+    from orbitgrid.scenario.catalog import launch_vehicles
+
+    if power_w <= 0 or satellite_power_w <= 0:
+        raise ValueError("power_w and satellite_power_w must be > 0")
+    vehicles = launch_vehicles()
+    if vehicle not in vehicles:
+        raise ValueError(f"unknown launch vehicle {vehicle!r}; known: {', '.join(vehicles)}")
+    lv = vehicles[vehicle]
+    sizing = size_satellite(
+        compute_power_w=min(satellite_power_w, power_w),
+        gpu=gpu,
+        altitude_m=altitude_m,
+        orbit=orbit,
+        ltan_hours=ltan_hours,
+        inclination_deg=inclination_deg,
+        design_life_years=design_life_years,
+        **size_kwargs,
+    )
+    n = math.ceil(power_w / sizing.compute_w - 1e-9)
+    sat = SatelliteSpec(
+        gpus=sizing.gpus,
+        compute_w=sizing.compute_w,
+        array_bol_w=sizing.array_bol_w,
+        mass_kg=sizing.total_mass_kg,
+        deorbit_propellant_kg=sizing.mass_kg["propellant_deorbit"],
+        mass_items_kg={k: v for k, v in sizing.mass_kg.items() if k != "total"},
+    )
+    if gpu is not None:
+        from orbitgrid.scenario.catalog import gpu_models
+
+        sat = dataclasses.replace(sat, flops_per_gpu=gpu_models()[gpu].bf16_dense_flops)
+    launch = LaunchPlan(
+        vehicle=LaunchVehicle(lv.name, float(lv.payload_leo_kg), None, bool(lv.reusable)),
+        price_usd_per_kg=float(lv.price_usd_per_kg) if price_usd_per_kg is None else price_usd_per_kg,
+        max_launches_per_year=max_launches_per_year,
+    )
+    orbit_in = OrbitInputs(
+        satellites=n, satellite=sat, launch=launch, design_life_years=design_life_years, discount_rate=discount_rate
+    )
+    ground_in = GroundInputs(
+        gpus=n * sat.gpus,
+        it_w_per_gpu=sat.compute_w / sat.gpus if sat.gpus else sat.compute_w,
+        flops_per_gpu=sat.flops_per_gpu,
+        life_years=design_life_years,
+        discount_rate=discount_rate,
+    )
+    case = CostCase(orbit_in, ground_in, label=f"{power_w / 1e6:g} MW of {gpu} at {altitude_m / 1e3:g} km")
+    return FleetDesign(power_w, sizing, n, case, evaluate_case(case))
