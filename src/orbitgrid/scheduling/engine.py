@@ -37,7 +37,7 @@ import numpy as np
 from orbitgrid.fleet.nodes import FAULT_CAUSES, INTERRUPT, PERMANENT, SDC, FleetTimeline, NodeKind
 from orbitgrid.scheduling.checkpoint import Segment, daly_interval_array_s, daly_interval_s
 from orbitgrid.scheduling.events import EventQueue, Priority
-from orbitgrid.scheduling.placement import REFUSED, mask_max
+from orbitgrid.scheduling.placement import REFUSED, mask_max, next_fault_time
 from orbitgrid.scheduling.placement import search as placement_search
 from orbitgrid.workloads.jobs import Contract, JobKind, Placement, Workload
 
@@ -293,6 +293,7 @@ class Engine:
         self._busy_delta: list[int] = []
         self._masks: dict[tuple[int, int], np.ndarray] = {}
         self._mask_nodes: dict[tuple[int, int], np.ndarray] = {}
+        self._biggest: dict[tuple[int, int], int] = {}  # the most GPUs any node of a mask has installed
         self.nodes_speed = nodes.speed.astype(np.float64)
         self.nodes_fabric = nodes.fabric_bytes_s.astype(np.float64)
         self._mask_key = list(
@@ -546,8 +547,11 @@ class Engine:
 
     # --------------------------------------------------------------------------------------------- handlers ---
     def _on_arrival(self, j: int, t: float) -> None:
-        m = self.mask(j)
-        biggest = int(self.nodes.gpus[m].max()) if m.any() else 0
+        key = self._mask_key[j]
+        biggest = self._biggest.get(key)
+        if biggest is None:
+            m = self.mask(j)
+            biggest = self._biggest[key] = int(self.nodes.gpus[m].max()) if m.any() else 0
         g_min = 1 if self.kind[j] == JobKind.BATCH else self.gpus[j]
         if biggest < g_min:
             self.state[j] = FAILED
@@ -636,8 +640,8 @@ class Engine:
         return 0.0 if seg is None else seg.progress(t) - seg.saved(t)
 
     # faults -------------------------------------------------------------------------------------------------
-    def _hazard(self, n: int) -> np.ndarray:
-        """``fleet.cumulative_hazard(n)``, computed once for every node (the same sequential sums)."""
+    def _hazard_table(self) -> np.ndarray:
+        """``fleet.cumulative_hazard(n)`` of every node, computed once (the same sequential sums)."""
         h = self._hazard_all
         if h is None:
             scale = self.fleet.rate_scale
@@ -647,7 +651,7 @@ class Engine:
             np.cumsum(scale, axis=1, dtype=np.float64, out=h[:, 1:])
             h[:, 1:] *= self.step_s
             self._hazard_all = h
-        return h[n]
+        return h
 
     def _schedule_fault(self, n: int, cause: int, t: float) -> None:
         self.fault_version[n][cause] += 1
@@ -660,16 +664,9 @@ class Engine:
         if scale is None or cause == PERMANENT:
             t_next = t + e
         else:
-            h = self._hazard(n)
-            k = min(int(t // self.step_s), self.fleet.n_steps - 1)
-            h_t = h[k] + float(scale[n, k]) * (t - k * self.step_s)
-            target = h_t + e
-            if target >= h[-1]:
+            t_next = next_fault_time(self._hazard_table(), scale, n, t, e, self.step_s)
+            if t_next < 0.0:  # beyond the timeline's cumulative hazard
                 return
-            k2 = int(np.searchsorted(h, target, side="right")) - 1
-            s = float(scale[n, k2])
-            t_next = k2 * self.step_s + ((target - h[k2]) / s if s > 0 else 0.0)
-            t_next = max(t_next, t)
         if t_next < self.horizon_s:
             self.q.push(t_next, Priority.FAULT, _FAULT, n, cause * (1 << 40) + self.fault_version[n][cause])
 

@@ -170,10 +170,9 @@ def search(
     for i in range(m):
         n = mask_nodes[i]
         f = free[n]
-        if f >= need and n != exclude:
-            if best < 0 or f < best_free:
-                best = n
-                best_free = f
+        if f >= need and n != exclude and (best < 0 or f < best_free):
+            best = n
+            best_free = f
     if best < 0:
         return NO_CANDIDATE
     if not power_aware:
@@ -218,3 +217,30 @@ def search(
             break
         level = next_level
     return REFUSED
+
+
+@nb.njit(cache=True)
+def next_fault_time(hazard: np.ndarray, scale: np.ndarray, n: int, t: float, e: float, step_s: float) -> float:
+    """The time at which node ``n``'s cumulative hazard grows by ``e`` after ``t``, or -1 beyond the timeline.
+
+    ``hazard[n]`` is the cumulative rate scale at the step boundaries (``n_steps + 1`` values, in scale-seconds),
+    ``scale[n]`` the scale per step (piecewise constant), so the inversion is exact: the step where the target is
+    reached (the last boundary at or below it, as ``searchsorted(..., side="right") - 1``), then linear inside it.
+    """
+    n_steps = scale.shape[1]
+    k = min(int(t // step_s), n_steps - 1)
+    h_t = hazard[n, k] + float(scale[n, k]) * (t - k * step_s)
+    target = h_t + e
+    if target >= hazard[n, n_steps]:
+        return -1.0
+    lo, hi = 0, n_steps + 1  # first index with hazard > target, by bisection
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if hazard[n, mid] <= target:
+            lo = mid + 1
+        else:
+            hi = mid
+    k2 = lo - 1
+    s = float(scale[n, k2])
+    t_next = k2 * step_s + ((target - hazard[n, k2]) / s if s > 0 else 0.0)
+    return max(t_next, t)
