@@ -6,6 +6,9 @@ Physics writes a :class:`FleetTimeline`; the scheduling engine reads it and neve
   or one ground site.
 - ``usable_gpus[n, k]`` is how many of node ``n``'s accelerators can run during step ``k`` (power- and heat-limited,
   from the fused capacity kernel for orbital nodes, from the grid cap for ground sites).
+- Links (optional, :class:`LinkTimeline`): per node and link step, the one-way latency and bottleneck bandwidth of
+  its best path to a ground gateway (``inf`` / 0 when it has none) and the latency to each user location, from the
+  network layer's topology and routing.
 - Fault rates are per GPU per second: ``base_rate_per_gpu_s[n, c]`` for each cause ``c`` in :data:`FAULT_CAUSES`,
   modulated per step by ``rate_scale[n, k]`` (the trapped-proton flux along the track relative to its orbit mean,
   so the South Atlantic Anomaly shows; 1 on the ground). Permanent failures are not modulated.
@@ -51,6 +54,45 @@ class NodeTable:
 
 
 @dataclass(frozen=True)
+class LinkTimeline:
+    """What the network delivers to each node over time, on a link grid of ``step_s`` (a multiple of the capacity
+    step; link step ``l`` covers ``[l step_s, (l+1) step_s)``).
+
+    ``ground_latency_s[n, l]``: one-way latency of node ``n``'s best path to a ground gateway (light time in vacuum
+    and fibre plus switching; ``inf`` without a path; 0 for a ground site, which is its own gateway).
+    ``ground_bandwidth_bps[n, l]``: the bottleneck capacity of that path (0 without a path; ``inf`` on the ground).
+    ``user_latency_s[u, n, l]``: one-way latency from node ``n`` to user location ``u`` (``user_names[u]``).
+    """
+
+    step_s: float
+    ground_latency_s: np.ndarray  # (n, L) float64
+    ground_bandwidth_bps: np.ndarray  # (n, L) float64
+    user_latency_s: np.ndarray  # (U, n, L) float64
+    user_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.step_s <= 0:
+            raise ValueError("link step_s must be positive")
+        if self.ground_latency_s.ndim != 2 or self.ground_bandwidth_bps.shape != self.ground_latency_s.shape:
+            raise ValueError("ground_latency_s and ground_bandwidth_bps must both be (n_nodes, L)")
+        n, steps = self.ground_latency_s.shape
+        if self.user_latency_s.shape != (len(self.user_names), n, steps):
+            raise ValueError(f"user_latency_s must be (n_users={len(self.user_names)}, {n}, {steps})")
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.ground_latency_s.shape[1])
+
+    def step_at(self, t_s: float) -> int:
+        """The link step covering ``t_s`` (clamped to the grid)."""
+        return min(max(int(t_s // self.step_s), 0), self.n_steps - 1)
+
+    def reachable(self, link_step: int) -> np.ndarray:
+        """Nodes with a path to the ground during ``link_step`` (bool, per node)."""
+        return np.isfinite(self.ground_latency_s[:, link_step])
+
+
+@dataclass(frozen=True)
 class FleetTimeline:
     """Nodes and their per-step capacity on the scenario's time grid (step ``k`` covers ``[k h, (k+1) h)``)."""
 
@@ -58,6 +100,7 @@ class FleetTimeline:
     step_s: float
     usable_gpus: np.ndarray  # (n, K) int32
     rate_scale: np.ndarray | None = None  # (n, K) float32, or None for constant rates
+    links: LinkTimeline | None = None  # the network's view per node, or None (every node reachable, no latency)
 
     def __post_init__(self) -> None:
         n = len(self.nodes)
@@ -67,6 +110,8 @@ class FleetTimeline:
             raise ValueError("usable_gpus must lie in [0, installed gpus]")
         if self.rate_scale is not None and self.rate_scale.shape != self.usable_gpus.shape:
             raise ValueError("rate_scale must have the shape of usable_gpus")
+        if self.links is not None and self.links.ground_latency_s.shape[0] != n:
+            raise ValueError(f"links must describe the {n} nodes")
 
     @property
     def n_steps(self) -> int:
