@@ -16,7 +16,7 @@ Physics writes a :class:`FleetTimeline`; the scheduling engine reads it and neve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -69,6 +69,8 @@ class LinkTimeline:
     ground_bandwidth_bps: np.ndarray  # (n, L) float64
     user_latency_s: np.ndarray  # (U, n, L) float64
     user_names: tuple[str, ...] = ()
+    user_lat_deg: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (U,) user locations, WGS84 degrees
+    user_lon_deg: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         if self.step_s <= 0:
@@ -78,6 +80,15 @@ class LinkTimeline:
         n, steps = self.ground_latency_s.shape
         if self.user_latency_s.shape != (len(self.user_names), n, steps):
             raise ValueError(f"user_latency_s must be (n_users={len(self.user_names)}, {n}, {steps})")
+        if self.user_lat_deg.shape != (len(self.user_names),) or self.user_lon_deg.shape != self.user_lat_deg.shape:
+            raise ValueError("user_lat_deg and user_lon_deg must have one entry per user name")
+
+    def user_index(self, lat_deg: float, lon_deg: float) -> int:
+        """The user location at these coordinates (to 1e-6 deg), or -1."""
+        hit = np.flatnonzero(
+            (np.abs(self.user_lat_deg - lat_deg) <= 1e-6) & (np.abs(self.user_lon_deg - lon_deg) <= 1e-6)
+        )
+        return int(hit[0]) if hit.size else -1
 
     @property
     def n_steps(self) -> int:
