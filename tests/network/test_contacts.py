@@ -219,3 +219,20 @@ def test_visible_and_step_rule():
     # 1/48 of the synodic period: 112 s at 550 km; capped at 300 s for high orbits.
     assert ct.coarse_step_s(A_M + 550e3) == pytest.approx(112.1, abs=0.1)
     assert ct.coarse_step_s(42_164e3) == 300.0
+
+
+def test_circular_states_equal_the_numpy_propagator_and_frame_rotation():
+    from orbitgrid.astro.frames import teme_to_ecef_rv
+    from orbitgrid.astro.j2 import positions_teme_m
+
+    orbits = con.walker(700e3, math.radians(97.6), 30, 5, 2)
+    t = np.arange(0.0, 86_400.0, 997.0)
+    r, v = ct.circular_states(orbits, EPOCH_JD, ut1_minus_utc_s=0.3)(np.arange(30), t)
+    rt, vt = positions_teme_m(
+        orbits.semi_major_axis_m, orbits.inclination_rad, orbits.raan_rad, orbits.arg_latitude_rad, t, True
+    )
+    fr = EPOCH_JD[1] + t / 86_400.0
+    whole = np.floor(fr)
+    re, ve = teme_to_ecef_rv(rt, vt, EPOCH_JD[0] + whole, fr - whole, 0.3)
+    np.testing.assert_allclose(r, re, rtol=0, atol=1e-6)  # 1 um
+    np.testing.assert_allclose(v, ve, rtol=0, atol=1e-9)
