@@ -26,6 +26,7 @@ from orbitgrid.pipeline.capacity import (
     step_sun_distance_m,
     write_capacity_tables,
 )
+from orbitgrid.pipeline.economics import evaluate_cost
 from orbitgrid.pipeline.nodes import TooManyNodesError, build_fleet_timeline, sample_columns
 from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
 from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
@@ -216,7 +217,8 @@ def evaluate_simulate(scenario: Scenario) -> dict[str, Any]:
 
 
 #: Sweep evaluators by the sweep file's ``evaluate`` value (top-level functions: picklable for processes and dask).
-SWEEP_EVALUATORS: dict[str, Callable[[Scenario], Any]] = {"simulate": evaluate_simulate}
+#: ``cost``: the cost model on the point's scenario with nominal GPU-hours (``pipeline.economics.evaluate_cost``).
+SWEEP_EVALUATORS: dict[str, Callable[[Scenario], Any]] = {"simulate": evaluate_simulate, "cost": evaluate_cost}
 
 
 def sweep(

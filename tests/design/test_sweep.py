@@ -24,7 +24,7 @@ import pytest
 from orbitgrid.design import sweep as sw
 from orbitgrid.economics import uncertainty as unc
 from orbitgrid.scenario import ScenarioError
-from orbitgrid.scenario.sweep import apply_point, check_paths, load_sweep_text
+from orbitgrid.scenario.sweep import apply_point, check_paths, load_sweep, load_sweep_text
 
 BASE = """\
 schema_version: 1
@@ -423,3 +423,59 @@ def test_simulate_evaluator_matches_a_direct_simulation(folder: Path, tmp_path_f
         a_m = 6_378_137.0 + 1e3 * row[ALT]
         kepler_s = 2.0 * np.pi * np.sqrt(a_m**3 / 3.986004418e14)
         assert row["shells.dawn-dusk.period_s_mean"] == pytest.approx(kepler_s, rel=5e-3)
+
+
+COST_SPEC = """\
+schema_version: 1
+name: cost-sweep
+base: default
+evaluate: cost
+grid:
+  economics.launch.price_usd_per_kg: [200.0, 1000.0]
+"""
+
+
+def test_cost_sweep_rows_are_the_cost_model_of_each_point(folder: Path) -> None:
+    """`evaluate: cost` on the built-in default scenario: each row is pipeline.economics.evaluate_cost of the point's
+    scenario; the launch price moves the orbital cost only."""
+    from orbitgrid import api
+
+    (folder / "cost.yaml").write_text(COST_SPEC)
+    res = api.sweep(folder / "cost.yaml", folder / "out", workers=0)
+    assert (res.points, res.failed) == (2, 0)
+    rows = res.table().to_pylist()
+    sweep = load_sweep(folder / "cost.yaml")
+    for point, row in zip(sw.plan_points(sweep), rows, strict=True):
+        direct = api.evaluate_cost(apply_point(sweep.base_dict, point.params))
+        assert {k: row[k] for k in direct} == direct
+    assert rows[0]["ground.usd_per_gpu_hour"] == rows[1]["ground.usd_per_gpu_hour"]
+    assert rows[1]["orbit.usd_per_gpu_hour"] > rows[0]["orbit.usd_per_gpu_hour"]
+    # Whole launches are billed, so the price per kg flown is the list price over the same fill factor at both points.
+    fill = [r["orbit.launch_usd_per_kg_mean"] / p for r, p in zip(rows, (200.0, 1000.0), strict=True)]
+    assert fill[0] == pytest.approx(fill[1], rel=1e-12) and fill[0] >= 1.0
+
+
+def test_scenario_model_feeds_the_uncertainty_tools(process_pool) -> None:
+    """Monte Carlo on a scenario path, on a process pool and serially (identical), and a break-even on the ground
+    side's grid price where the default scenario's orbit and ground cost per GPU-hour meet."""
+    from orbitgrid import api
+
+    model = sw.ScenarioModel.from_scenario(api.load_scenario("default"), api.evaluate_cost)
+    dists = {"economics.launch.price_usd_per_kg": unc.LogNormal.from_median_p90(500.0, 1500.0)}
+    serial = unc.monte_carlo(model, dists, 24, seed=4)
+    pooled = unc.monte_carlo(model, dists, 24, seed=4, executor=process_pool, chunk_size=5)
+    for k in serial.outputs:
+        np.testing.assert_array_equal(serial.outputs[k], pooled.outputs[k])
+    # Orbit cost rises with every launch-price draw: its rank order follows the draws'.
+    order = np.argsort(serial.inputs["economics.launch.price_usd_per_kg"])
+    assert np.all(np.diff(serial.outputs["orbit.usd_per_gpu_hour"][order]) > 0)
+    be = unc.break_even(
+        model,
+        {},
+        "economics.terrestrial.electricity_usd_per_kwh",
+        (0.0, 5.0),
+        "orbit.usd_per_gpu_hour",
+        target="ground.usd_per_gpu_hour",
+    )
+    at = model({"economics.terrestrial.electricity_usd_per_kwh": be.value})
+    assert at["orbit.usd_per_gpu_hour"] == pytest.approx(at["ground.usd_per_gpu_hour"], abs=1e-9)  # USD/GPU-h

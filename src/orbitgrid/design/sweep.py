@@ -64,6 +64,7 @@ from orbitgrid.scenario.sweep import (
 __all__ = [
     "CLUSTER_ENV",
     "Evaluator",
+    "ScenarioModel",
     "SweepError",
     "SweepPoint",
     "SweepResult",
@@ -232,6 +233,27 @@ def run_batch(
         row["eval_s"] = time.perf_counter() - t0
         rows.append(row)
     return rows
+
+
+@dataclass(frozen=True)
+class ScenarioModel:
+    """A scenario evaluator as a model of named parameters, ``f(params) -> flat outputs``, for
+    ``economics.uncertainty`` (Monte Carlo, tornado, break-even): ``params`` maps dotted scenario paths to values,
+    set on the resolved ``base`` and validated as in a sweep. Picklable when ``evaluator`` is a top-level function,
+    so it runs on a process pool or a dask cluster."""
+
+    base: Mapping[str, Any]
+    evaluator: Evaluator
+    base_dir: str | None = None
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario, evaluator: Evaluator) -> ScenarioModel:
+        src = scenario.source_dir
+        return cls(resolved_scenario_dict(scenario), evaluator, None if src is None else str(src))
+
+    def __call__(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        values = {k: _plain(v) for k, v in params.items()}
+        return flatten_outputs(self.evaluator(apply_point(self.base, values, base_dir=self.base_dir)))
 
 
 # ----------------------------------------------------------------------------------------------------- storage

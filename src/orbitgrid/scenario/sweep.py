@@ -26,7 +26,6 @@ what is allowed, in the style of :mod:`orbitgrid.scenario.errors`.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 import os
@@ -374,15 +373,25 @@ def _step(node: Any, part: str, done: str) -> tuple[Any, str | int]:
     raise PathError(f"{where} is a value ({kind}), not a mapping or list; {part!r} cannot follow it")
 
 
-def _resolve(data: Any, path: str) -> tuple[Any, str | int, str]:
-    """The container holding the last part of ``path``, the key or index in it, and the canonical path."""
+def _resolve(data: Any, path: str, fresh: set[int] | None = None) -> tuple[Any, str | int, str]:
+    """The container holding the last part of ``path``, the key or index in it, and the canonical path.
+
+    With ``fresh`` (ids of containers that are copies already, starting with ``data``), every container on the way
+    that is not yet a copy is replaced in its parent by a shallow copy: setting a value then changes only copies,
+    never the shared base (copy on write, much cheaper than a deep copy of the whole scenario).
+    """
     parts = path.split(".")
     if not path or any(not p for p in parts):
         raise PathError(f"{path!r} is not a dotted path (e.g. fleet.shells.0.orbit.altitude_km)")
     node, done = data, ""
     canonical: list[str] = []
     for part in parts[:-1]:
+        parent = node
         node, key = _step(node, part, done)
+        if fresh is not None and isinstance(node, dict | list) and id(node) not in fresh:
+            node = dict(node) if isinstance(node, dict) else list(node)
+            parent[key] = node
+            fresh.add(id(node))
         canonical.append(str(key))
         done = ".".join(canonical)
     if not isinstance(node, dict | list):
@@ -403,10 +412,10 @@ def check_paths(resolved: Mapping[str, Any], paths: Sequence[str]) -> dict[str, 
     return out
 
 
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at the dotted ``path`` of a resolved scenario dict (in place). :class:`PathError` if the path
-    does not exist."""
-    container, key, _ = _resolve(data, path)
+def set_path(data: dict[str, Any], path: str, value: Any, fresh: set[int] | None = None) -> None:
+    """Set ``value`` at the dotted ``path`` of a resolved scenario dict (in place; see ``_resolve`` for ``fresh``).
+    :class:`PathError` if the path does not exist."""
+    container, key, _ = _resolve(data, path, fresh)
     container[key] = value
 
 
@@ -415,11 +424,12 @@ def apply_point(
 ) -> Scenario:
     """The scenario at one sweep point: ``params`` (dotted path -> value) set on a copy of the resolved base and
     validated by the scenario model. :class:`ScenarioError` names each bad path and value and what is allowed."""
-    data = copy.deepcopy(dict(resolved))
+    data = dict(resolved)
+    fresh = {id(data)}
     problems: list[Problem] = []
     for path, value in params.items():
         try:
-            set_path(data, path, value)
+            set_path(data, path, value, fresh)
         except PathError as exc:
             problems.append(Problem(path, str(exc)))
     if problems:
