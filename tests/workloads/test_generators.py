@@ -10,7 +10,6 @@ seeds are fixed, so the outcome is deterministic.
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +234,19 @@ def test_checkpoint_rule_memory_cap_and_single_gpu() -> None:
     assert np.all(cols["allreduce_bytes_per_step"] == 0)
 
 
+def test_dataset_is_the_compute_optimal_token_count_in_32_bit_ids() -> None:
+    """D = C / (6 N) tokens, 4 bytes each: 20 tokens per parameter while N is compute-optimal (Chinchilla), more
+    once the HBM cap binds; a 16-GPU, 48 GPU-hour job reads 61 GB (hand: C = 6.912e19, N = 7.59e8, D = 1.518e10)."""
+    rule = gen.DEFAULT_CHECKPOINT_RULE
+    gpus, work = np.array([16.0, 1.0]), np.array([48 * 3600.0, 1e9])
+    n = rule.params(gpus, work)
+    d = rule.dataset_bytes(gpus, work) / 4.0
+    assert d[0] == pytest.approx(20.0 * n[0], rel=1e-12)
+    assert rule.dataset_bytes(gpus, work)[0] == pytest.approx(4 * 6.912e19 / (6 * np.sqrt(6.912e19 / 120)), rel=1e-12)
+    assert 60e9 < rule.dataset_bytes(gpus, work)[0] < 62e9
+    assert d[1] == pytest.approx(1e9 * 400e12 / (6 * 5e9), rel=1e-12) and d[1] > 20.0 * n[1]
+
+
 def test_generated_jobs_carry_checkpoint_columns(generated_jobs) -> None:  # type: ignore[no-untyped-def]
     expected = gen.DEFAULT_CHECKPOINT_RULE.columns(generated_jobs.gpus, generated_jobs.work_gpu_s)
     for name, col in expected.items():
@@ -293,14 +305,3 @@ def test_same_seed_same_output_different_seed_differs() -> None:
     assert np.array_equal(ra.arrival_s, rb.arrival_s) and np.array_equal(ra.input_tokens, rb.input_tokens)
     assert not np.array_equal(ra.arrival_s, rc.arrival_s)
     assert not np.array_equal(ra.output_tokens, rc.output_tokens)
-
-
-def test_100k_jobs_and_requests_well_under_a_second() -> None:
-    rng = np.random.default_rng(0)
-    gen.generate_training_jobs(rng, 1_000)  # warm caches
-    start = time.perf_counter()
-    jobs = gen.generate_training_jobs(rng, 100_000)
-    req = gen.generate_requests(rng, 100_000)
-    elapsed = time.perf_counter() - start
-    assert len(jobs) == len(req) == 100_000
-    assert elapsed < 0.5, f"{elapsed:.3f} s"

@@ -99,8 +99,8 @@ class LinkTimeline:
         return min(max(int(t_s // self.step_s), 0), self.n_steps - 1)
 
     def reachable(self, link_step: int) -> np.ndarray:
-        """Nodes with a path to the ground during ``link_step`` (bool, per node)."""
-        return np.isfinite(self.ground_latency_s[:, link_step])
+        """Nodes with a path to the ground during ``link_step`` (finite latency and some bandwidth; bool per node)."""
+        return np.isfinite(self.ground_latency_s[:, link_step]) & (self.ground_bandwidth_bps[:, link_step] > 0.0)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ Inference requests are replayed after the engine (ARCHITECTURE.md §1: load feed
 not step by step): each service is a pool of ``gpus x max_batch`` sequence slots on the node the engine kept it
 on; a request waits for a free slot (and for the service to be up), then takes ``input / prefill`` for its first
 token and ``output x TPOT`` to finish. Its time to first token adds the one-way network latency twice:
-ground sites, great-circle fibre at 2/3 c with a 1.5 route factor; orbital nodes, the slant range at 25 deg elevation
-at the speed of light (an estimate until the network issue routes real paths).
+with a link timeline (the scenario's ``network:`` section), the routed latency from the replica's node to the
+request's user location at its arrival; without one, an estimate: ground sites, great-circle fibre at 2/3 c with a
+1.5 route factor; orbital nodes, the slant range at 25 deg elevation at the speed of light.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from orbitgrid.scenario.models import GeneratedJobs, InferenceServices, TraceJob
 from orbitgrid.scheduling.engine import OUTCOMES, STATE_NAMES, Engine, EngineConfig, EngineResult
 from orbitgrid.scheduling.inference import serve_fifo_slots
 from orbitgrid.scheduling.policies import PowerAware, make_policy
-from orbitgrid.workloads.generators import generate_training_jobs
+from orbitgrid.workloads.generators import DEFAULT_CHECKPOINT_RULE, generate_training_jobs
 from orbitgrid.workloads.jobs import (
     Contract,
     InferenceProfile,
@@ -149,6 +150,9 @@ def build_workload(scenario: Scenario, rng: np.random.Generator) -> Workload:
                 restore_s=w.restore,
                 allreduce_bytes_per_step=w.allreduce_gb_per_step * 1e9,
                 step_compute_s=w.step_compute,
+                dataset_bytes=DEFAULT_CHECKPOINT_RULE.dataset_bytes(
+                    np.full(n, float(w.gpus)), np.full(n, w.work_gpu_hours * 3600.0)
+                ),
             )
         elif isinstance(w, GeneratedJobs):
             kind = JobKind.TRAINING if w.kind == "training" else JobKind.BATCH
@@ -169,6 +173,7 @@ def build_workload(scenario: Scenario, rng: np.random.Generator) -> Workload:
                 checkpoint_bytes=g.checkpoint_bytes,
                 allreduce_bytes_per_step=g.allreduce_bytes_per_step,
                 step_compute_s=g.step_compute_s,
+                dataset_bytes=g.dataset_bytes,
             )
             table = table.take(table.submit_s < duration)
         elif isinstance(w, TraceJobs):
@@ -254,8 +259,26 @@ def build_policy(scenario: Scenario, workload: Workload) -> Any:
 
 
 # -------------------------------------------------------------------------------------------------- inference ---
-def one_way_latency_s(fleet: FleetTimeline, node: int, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+def one_way_latency_s(
+    fleet: FleetTimeline, node: int, lat: np.ndarray, lon: np.ndarray, t_s: np.ndarray | None = None
+) -> np.ndarray:
+    """One-way latency from ``node`` to users at ``lat``/``lon`` (requests at ``t_s``): the routed latency of the
+    fleet's link timeline where it knows the user location, else the estimate of the module docstring."""
     nodes = fleet.nodes
+    links = fleet.links
+    if links is not None and t_s is not None and links.user_names:
+        out = np.full(lat.shape, np.nan)
+        steps = np.clip((np.asarray(t_s) // links.step_s).astype(np.int64), 0, links.n_steps - 1)
+        coords = np.stack([lat, lon], axis=1)
+        for a, b in np.unique(coords, axis=0).tolist():
+            u = links.user_index(a, b)
+            if u >= 0:
+                sel = (lat == a) & (lon == b)
+                out[sel] = links.user_latency_s[u, node, steps[sel]]
+        missing = np.isnan(out)
+        if missing.any():
+            out[missing] = one_way_latency_s(fleet, node, lat[missing], lon[missing])
+        return out
     if nodes.kind[node] == NodeKind.GROUND:
         d = great_circle_m(lat, lon, float(nodes.lat_deg[node]), float(nodes.lon_deg[node]))
         return d * FIBRE_ROUTE_FACTOR / FIBRE_SPEED_M_S
@@ -309,7 +332,9 @@ def replay_requests(
         served = np.isfinite(first_tok)
         for nd in np.unique(node_at[served]).tolist():
             sel = node_at == nd
-            rtt = 2.0 * one_way_latency_s(fleet, nd, req.user_lat_deg[idx][sel], req.user_lon_deg[idx][sel])
+            rtt = 2.0 * one_way_latency_s(
+                fleet, nd, req.user_lat_deg[idx][sel], req.user_lon_deg[idx][sel], arrival[sel]
+            )
             first_tok[sel] += np.nan_to_num(rtt, nan=0.0)
         ttft[idx] = first_tok
         tpot[idx[served]] = tpot_s

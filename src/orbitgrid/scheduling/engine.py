@@ -193,6 +193,7 @@ class EngineResult:
     restarts: np.ndarray
     preemptions: np.ndarray
     energy_j: np.ndarray
+    upload_s: np.ndarray  # seconds spent uploading datasets before starts in orbit (with links)
     checkpoint_interval_s: np.ndarray
     placements: dict[str, np.ndarray]
     faults: dict[str, np.ndarray]
@@ -294,6 +295,15 @@ class Engine:
         self._masks: dict[tuple[int, int], np.ndarray] = {}
         self._mask_nodes: dict[tuple[int, int], np.ndarray] = {}
         self._biggest: dict[tuple[int, int], int] = {}  # the most GPUs any node of a mask has installed
+        # links: nodes without a path to the ground take no new work; datasets are uploaded before a start in orbit
+        self.links = fleet.links
+        self._link_step = -1
+        self._reachable: np.ndarray | None = None
+        self._masks_now: dict[tuple[int, int], np.ndarray] = {}
+        self.dataset_bytes_l: list[float] = jobs.dataset_bytes.astype(float).tolist()
+        self.data_node = [-1] * n_jobs  # the node holding the job's dataset (after an upload)
+        self.upload_s = [0.0] * n_jobs
+        self.orbital: list[bool] = (nodes.kind == NodeKind.ORBITAL).tolist()
         self.nodes_speed = nodes.speed.astype(np.float64)
         self.nodes_fabric = nodes.fabric_bytes_s.astype(np.float64)
         self._mask_key = list(
@@ -328,6 +338,40 @@ class Engine:
                 m &= nodes.gpu_model == self.jobs.gpu_models[model]
             self._masks[key] = m
         return m
+
+    def _refresh_links(self, t: float) -> None:
+        """Follow the link timeline to the step covering ``t``: the nodes reachable from the ground change."""
+        links = self.links
+        if links is None:
+            return
+        step = links.step_at(t)
+        if step == self._link_step:
+            return
+        self._link_step = step
+        reach = links.reachable(step)
+        if self._reachable is None or not np.array_equal(reach, self._reachable):
+            self._reachable = reach
+            self._masks_now.clear()
+            self._mask_nodes.clear()
+
+    def mask_now(self, j: int) -> np.ndarray:
+        """:meth:`mask` less the nodes that have no path to the ground now (with links; :meth:`mask` without)."""
+        if self._reachable is None:
+            return self.mask(j)
+        key = self._mask_key[j]
+        m = self._masks_now.get(key)
+        if m is None:
+            m = self._masks_now[key] = self.mask(j) & self._reachable
+        return m
+
+    def upload_time_s(self, j: int, n: int, t: float) -> float:
+        """Seconds to upload job ``j``'s dataset to orbital node ``n`` at ``t`` over its path's bottleneck (0 on
+        the ground, without links, or when the node already holds it)."""
+        links = self.links
+        if links is None or not self.orbital[n] or self.data_node[j] == n or self.dataset_bytes_l[j] <= 0.0:
+            return 0.0
+        bw = float(links.ground_bandwidth_bps[n, links.step_at(t)])
+        return self.dataset_bytes_l[j] * 8.0 / bw if bw > 0.0 else math.inf
 
     def rate(self, j: int, n: int, g: int) -> float:
         """Work units (reference GPU-seconds) per second for job ``j`` on ``g`` GPUs of node ``n``."""
@@ -446,7 +490,14 @@ class Engine:
         self._record_busy(t, n, g)
         if math.isnan(self.first_start[j]):
             self.first_start[j] = t
-        self._new_segment(j, t, restore=0.0 if self.done[j] == 0.0 else self.restore_l[j])
+        restore = 0.0 if self.done[j] == 0.0 else self.restore_l[j]
+        if self.links is not None:
+            up = self.upload_time_s(j, n, t)
+            if up > 0.0:
+                self.upload_s[j] += up
+                restore += up
+            self.data_node[j] = n
+        self._new_segment(j, t, restore=restore)
 
     def _new_segment(self, j: int, t0: float, restore: float) -> None:
         n, g = self.node_of[j], self.alloc[j]
@@ -733,6 +784,7 @@ class Engine:
         """
         if not self.n_queued:
             return
+        self._refresh_links(t)
         policy = self.policy
         max_free_cache: dict[tuple[int, int], int] = {}
 
@@ -767,7 +819,7 @@ class Engine:
             j = lst[idx][1]
             g_min = ck[4]
             mkey = (ck[2], ck[3])
-            m = self.mask(j)
+            m = self.mask_now(j)
             placed = False
             mf = max_free(mkey, m)
             fits = mf >= g_min
@@ -956,7 +1008,7 @@ class Engine:
         c = self.effective_contract(j)
         if sum(self.preemptible_busy[c + 1 :]) <= 0:
             return False
-        m = self.mask(j)
+        m = self.mask_now(j)
         best: tuple[int, int, list[int]] | None = None
         for n in np.flatnonzero(m & (self.free_arr + self.busy_arr >= g) & (self.free_arr < g)).tolist():
             victims = [r for r in self.running[n] if self.contract[r] > c and self._is_preemptible(r)]
@@ -993,6 +1045,10 @@ class Engine:
         for n in range(len(self.nodes)):
             for c in range(len(FAULT_CAUSES)):
                 self._schedule_fault(n, c, 0.0)
+        if self.links is not None:  # reachability changes at link steps: queued jobs may start there
+            for step in range(1, self.links.n_steps):
+                if step * self.links.step_s < self.horizon_s:
+                    self.q.push(step * self.links.step_s, Priority.RESUME, _WAKE)
         # Capacity changes come in blocks, one per step boundary (sorted by time, then node). A block is applied at
         # once (vectorised; sheds in node order), exactly as one capacity event after another at that instant:
         # they precede every heap event at the same time and no dispatch runs between them.
@@ -1064,6 +1120,7 @@ class Engine:
             restarts=np.array(self.restarts, dtype=np.int32),
             preemptions=np.array(self.preemptions, dtype=np.int32),
             energy_j=np.array(self.energy_j),
+            upload_s=np.array(self.upload_s),
             checkpoint_interval_s=np.array(self.tau),
             placements={
                 "job": pl[:, 0].astype(np.int64),

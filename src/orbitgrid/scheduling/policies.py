@@ -283,8 +283,10 @@ class Hybrid:
 
     ``price_usd_per_gpu_hour[kind]`` is the operator's cost of a GPU-hour on orbital and ground nodes (capital
     recovery; from the economics model when present); ground nodes add their wall-plug energy price times the
-    GPU's power. Inference services must fit ``latency_budget_s`` one-way to their users (``orbit_latency_s`` for
-    orbital nodes; ground sites are assumed near their users). Ties and equal costs fall back to best fit.
+    GPU's power. Inference services must fit ``latency_budget_s`` one-way to their users: with a link timeline,
+    the routed latency from each node to the service's user locations (request-weighted mean), and among equally
+    cheap nodes the one with the shortest path wins; without one, ``orbit_latency_s`` for orbital nodes and ground
+    sites assumed near their users. Remaining ties fall back to best fit.
     """
 
     name: str = "hybrid"
@@ -297,6 +299,7 @@ class Hybrid:
     )
     orbit_latency_s: float = 0.02
     latency_budget_s: float = math.inf
+    _users: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, init=False)
 
     def within_key(self, eng: Engine, j: int) -> tuple:
         return (eng.submit[j], j)
@@ -320,13 +323,45 @@ class Hybrid:
         energy = eng.nodes.energy_price_usd_per_kwh[candidates] * eng.nodes.power_per_gpu_w[candidates] / 1000.0
         return hours * g * (price + energy)
 
+    def user_latency_s(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> np.ndarray | None:
+        """Request-weighted mean one-way latency from each candidate to inference service ``j``'s users at ``t``,
+        from the fleet's link timeline; ``None`` without links or known users."""
+        links = eng.fleet.links
+        req = eng.workload.requests
+        if links is None or req is None or not links.user_names:
+            return None
+        users = self._users.get(j)
+        if users is None:
+            sel = req.service == j
+            coords, counts = np.unique(
+                np.stack([req.user_lat_deg[sel], req.user_lon_deg[sel]], axis=1), axis=0, return_counts=True
+            )
+            idx = np.array([links.user_index(float(a), float(b)) for a, b in coords], dtype=np.int64)
+            known = idx >= 0
+            users = self._users[j] = (idx[known], counts[known].astype(np.float64))
+        idx, weight = users
+        if idx.size == 0:
+            return None
+        lat = links.user_latency_s[idx][:, candidates, links.step_at(t)]
+        return (weight[:, None] * lat).sum(axis=0) / weight.sum()
+
     def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
-        if eng.kind[j] == JobKind.INFERENCE and self.orbit_latency_s > self.latency_budget_s:
-            candidates = candidates[eng.nodes.kind[candidates] == NodeKind.GROUND]
+        latency = None
+        if eng.kind[j] == JobKind.INFERENCE:
+            latency = self.user_latency_s(eng, j, candidates, t)
+            if latency is not None:  # routed latency per node: keep those within the budget
+                ok = latency <= self.latency_budget_s
+                candidates, latency = candidates[ok], latency[ok]
+            elif self.orbit_latency_s > self.latency_budget_s:
+                candidates = candidates[eng.nodes.kind[candidates] == NodeKind.GROUND]
             if candidates.size == 0:
                 return None
         costs = self.cost(eng, j, candidates)
-        best = candidates[costs <= costs.min() * (1 + 1e-12)]
+        cheapest = costs <= costs.min() * (1 + 1e-12)
+        best = candidates[cheapest]
+        if latency is not None:  # among equally cheap nodes an inference service takes the shortest path
+            lat = latency[cheapest]
+            best = best[lat <= lat.min()]
         return best_fit(eng, j, best)
 
 

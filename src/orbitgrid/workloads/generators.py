@@ -221,6 +221,10 @@ class CheckpointRule:
        2 TB/s for 16,384 GPUs (122 MB/s per GPU; Llama 3 paper §3.3 via FIGURES.md §6); restore is assumed to
        read at the same rate.
     5. All-reduce: a ring all-reduce of bf16 gradients sends ``2 (g - 1) / g * 2 N`` bytes per GPU per step.
+    6. Dataset: the job reads ``D = C / (6 N)`` tokens, stored as 32-bit token ids (Llama 3's 128K-token
+       vocabulary needs more than 16 bits; Llama 3 paper §3.1.1): ``dataset_bytes = 4 D``. For a 48 GPU-hour job
+       that is 61 GB; for Llama 3 405B's 15.6T tokens it would be 62 TB. Where links are modelled, the engine
+       uploads it before the job starts on an orbital node (conservative: a streaming loader overlaps it).
 
     ``checkpoint_interval_s`` is left NaN (the engine picks the Young/Daly interval) and ``step_compute_s`` keeps
     the JobTable default: the traces carry no step times.
@@ -233,6 +237,7 @@ class CheckpointRule:
     gradient_bytes_per_param: float = 2.0
     hbm_bytes_per_gpu: float = 80e9
     storage_bytes_per_s_per_gpu: float = 2e12 / 16_384
+    bytes_per_token: float = 4.0
 
     def params(self, gpus: np.ndarray, work_gpu_s: np.ndarray) -> np.ndarray:
         """Model parameters N of each job (step 2)."""
@@ -241,8 +246,8 @@ class CheckpointRule:
         return np.minimum(n, np.asarray(gpus, dtype=np.float64) * self.hbm_bytes_per_gpu / self.state_bytes_per_param)
 
     def columns(self, gpus: np.ndarray, work_gpu_s: np.ndarray) -> dict[str, np.ndarray]:
-        """The JobTable columns ``checkpoint_bytes``, ``checkpoint_write_s``, ``restore_s`` and
-        ``allreduce_bytes_per_step`` for each job."""
+        """The JobTable columns ``checkpoint_bytes``, ``checkpoint_write_s``, ``restore_s``,
+        ``allreduce_bytes_per_step`` and ``dataset_bytes`` for each job."""
         g = np.asarray(gpus, dtype=np.float64)
         n = self.params(g, work_gpu_s)
         ckpt = self.checkpoint_bytes_per_param * n
@@ -252,7 +257,16 @@ class CheckpointRule:
             "checkpoint_write_s": io_s,
             "restore_s": io_s.copy(),
             "allreduce_bytes_per_step": 2.0 * (g - 1.0) / g * self.gradient_bytes_per_param * n,
+            "dataset_bytes": self.dataset_bytes(g, work_gpu_s),
         }
+
+    def dataset_bytes(self, gpus: np.ndarray, work_gpu_s: np.ndarray) -> np.ndarray:
+        """Bytes of tokenized data each job reads (step 6)."""
+        compute = np.asarray(work_gpu_s, dtype=np.float64) * self.flops_per_gpu_s
+        n = self.params(np.asarray(gpus, dtype=np.float64), work_gpu_s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tokens = np.where(n > 0, compute / (6.0 * n), 0.0)
+        return self.bytes_per_token * tokens
 
 
 DEFAULT_CHECKPOINT_RULE = CheckpointRule()
@@ -336,6 +350,7 @@ def generate_training_jobs(
         checkpoint_write_s=ckpt["checkpoint_write_s"],
         restore_s=ckpt["restore_s"],
         allreduce_bytes_per_step=ckpt["allreduce_bytes_per_step"],
+        dataset_bytes=ckpt["dataset_bytes"],
     )
 
 
