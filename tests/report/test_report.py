@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -308,15 +307,13 @@ def test_not_a_run_directory(tmp_path: Path) -> None:
         write_report(tmp_path)
 
 
-def test_report_is_deterministic_fast_and_reasonably_small(
+def test_report_is_deterministic_and_reasonably_small(
     default_run: Path, full_run: Path, full_report: tuple[str, float]
 ) -> None:
-    html, seconds = full_report
+    # how long it takes is measured by benchmarks/engine.py --simulate (report included), not asserted here
+    html, _ = full_report
     assert render_report(full_run) == html
-    assert seconds < 5.0
-    t0 = time.perf_counter()
     path = write_report(default_run)
-    assert time.perf_counter() - t0 < 5.0
     plotly_js = len(get_plotlyjs())
     assert path.stat().st_size < plotly_js + 1_000_000  # the run's data (samples at 1,440 steps included) adds < 1 MB
     assert len(html.encode()) < plotly_js + 2_500_000  # 12,000 jobs and their placements, sampled
