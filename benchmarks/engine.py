@@ -69,6 +69,13 @@ fleet:
 POLICIES = (("priority", True), ("fifo-backfill", False))
 
 
+def cpu_s() -> float:
+    """This process's CPU time (user + system), s: on a shared machine the better estimate of a quiet machine's
+    wall time for this single-threaded engine."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -97,13 +104,16 @@ def run_once(fleet: FleetTimeline, n_jobs: int, policy_name: str, power_aware: b
     workload = Workload(jobs, None, (Tenant("default"),))
     policy = make_policy(policy_name, power_aware=power_aware)
     t1 = time.perf_counter()
+    c1 = cpu_s()
     engine = Engine(fleet, workload, policy, np.random.default_rng(seed + 1), EngineConfig())  # type: ignore[arg-type]
     res = engine.run()
     t2 = time.perf_counter()
+    c2 = cpu_s()
     capacity_events = int(fleet.changes()[0].size)
     return {
         "workload_s": t1 - t0,
         "engine_s": t2 - t1,
+        "engine_cpu_s": c2 - c1,
         "whole_s": t2 - t0,
         "events": res.events,
         "capacity_events": capacity_events,
@@ -160,6 +170,7 @@ def main() -> None:
         results[(name, power_aware)] = runs
         last = runs[-1]
         engine_s = statistics.median(r["engine_s"] for r in runs)
+        engine_cpu = statistics.median(r["engine_cpu_s"] for r in runs)
         whole_s = statistics.median(r["whole_s"] for r in runs)
         label = f"{name}{' (power-aware)' if power_aware else ''}"
         heap_events = last["events"] - last["capacity_events"]
@@ -167,7 +178,8 @@ def main() -> None:
         print(
             f"{label:<26} events {last['events']:,} ({last['capacity_events']:,} capacity changes, {heap_events:,} "
             f"arrivals/completions/faults/wake-ups); {last['events'] / engine_s:,.0f} events/s; engine "
-            f"{engine_s:.2f} s (runs {each}); whole run {whole_s:.2f} s (workload {last['workload_s']:.2f} s); "
+            f"{engine_s:.2f} s (runs {each}; CPU {engine_cpu:.2f} s, {last['events'] / engine_cpu:,.0f} events/CPU-s); "
+            f"whole run {whole_s:.2f} s (workload {last['workload_s']:.2f} s); "
             f"jobs completed {last['completed']:,}, running {last['running']:,}, "
             f"failed {last['failed']:,}; placements {last['placements']:,}; faults {last['faults']:,}; "
             f"peak RSS {peak_rss_mb():,.0f} MB"
