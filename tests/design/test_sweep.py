@@ -80,6 +80,13 @@ def marking_outputs(scenario, marker_dir: str, fail_once_at_km: float | None = N
     return toy_outputs(scenario)
 
 
+def numba_threads_outputs(scenario):
+    """toy_outputs plus the number of threads numba's parallel kernels would use while this point runs."""
+    import numba
+
+    return {**toy_outputs(scenario), "numba_threads": numba.get_num_threads()}
+
+
 def _calls(marker_dir: Path) -> dict[tuple[str, str], int]:
     out: dict[tuple[str, str], int] = {}
     for p in marker_dir.glob("*.call"):
@@ -305,6 +312,22 @@ def test_process_pool_and_dask_give_the_serial_results(folder: Path, process_poo
     _check_rows(serial)
     assert _comparable(pooled.table()) == _comparable(serial)
     assert _comparable(on_dask.table()) == _comparable(serial)
+
+
+def test_points_on_a_pool_run_numba_kernels_on_one_thread(folder: Path, process_pool) -> None:
+    """One point per core: on a pool, a point's numba kernels get one thread (not every core); in process they keep
+    numba's default, and the setting is restored after the batch."""
+    import numba
+
+    sweep = _load(folder)
+    pooled = sw.run_sweep(sweep, numba_threads_outputs, folder / "pool", executor=process_pool, page=False)
+    assert set(pooled.table().column("numba_threads").to_pylist()) == {1}
+    before = numba.get_num_threads()
+    inline = sw.run_sweep(sweep, numba_threads_outputs, folder / "inline", page=False)
+    assert set(inline.table().column("numba_threads").to_pylist()) == {before}
+    capped = sw.run_sweep(sweep, numba_threads_outputs, folder / "capped", page=False, numba_threads=1)
+    assert set(capped.table().column("numba_threads").to_pylist()) == {1}
+    assert numba.get_num_threads() == before
 
 
 def test_interrupted_sweep_resumes_without_rerunning_finished_points(folder: Path) -> None:

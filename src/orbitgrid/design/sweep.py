@@ -204,17 +204,45 @@ def _output_column(name: str) -> str:
     return f"out.{name}" if name in RESERVED or name.startswith(PARAM_PREFIX) else name
 
 
+@contextlib.contextmanager
+def _numba_threads(n: int | None) -> Iterator[None]:
+    """Limit numba's parallel kernels to ``n`` threads in this thread (numba's setting is thread-local), then
+    restore it. A sweep runs one point per core, so a point's kernels should not also fan out over every core."""
+    if n is None:
+        yield
+        return
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(n, int(getattr(numba.config, "NUMBA_NUM_THREADS", n)))))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 def run_batch(
     evaluator: Evaluator,
     base: Mapping[str, Any],
     base_dir: str | None,
     points: Sequence[tuple[int, str, dict[str, Any]]],
+    numba_threads: int | None = None,
 ) -> list[dict[str, Any]]:
     """Evaluate points ``(index, id, params)`` on the resolved ``base`` scenario; one flat row per point.
 
     Runs in a worker. An invalid point or an evaluator exception becomes the row's ``error`` (the other points of
-    the batch still run).
+    the batch still run). ``numba_threads`` caps the threads of numba's parallel kernels while the batch runs.
     """
+    with _numba_threads(numba_threads):
+        return _run_points(evaluator, base, base_dir, points)
+
+
+def _run_points(
+    evaluator: Evaluator,
+    base: Mapping[str, Any],
+    base_dir: str | None,
+    points: Sequence[tuple[int, str, dict[str, Any]]],
+) -> list[dict[str, Any]]:
     rows = []
     for index, pid, params in points:
         t0 = time.perf_counter()
@@ -419,12 +447,15 @@ def run_sweep(
     batch_size: int | None = None,
     progress: SweepProgress | None = None,
     page: bool = True,
+    numba_threads: int | None = None,
 ) -> SweepResult:
     """Run every point of ``sweep`` not already finished in ``out_dir`` and write the combined results.
 
     ``executor`` defaults to in-process evaluation (:class:`InlineExecutor`); see :func:`open_executor` for a
     process pool or a dask cluster. ``batch_size`` overrides the spec's (default: 1 point per task for
-    ``simulate``, about 64 tasks for ``cost``).
+    ``simulate``, about 64 tasks for ``cost``). ``numba_threads``: threads for numba's parallel kernels within a
+    point; default 1 on a pool or cluster (the parallelism is across points, one per core: with more, two workers
+    on two cores would each start two kernel threads and contend), and numba's own default in process.
     """
     t_start = time.perf_counter()
     out = Path(out_dir)
@@ -471,12 +502,14 @@ def run_sweep(
         progress(done, len(points))
     futures: dict[Future[list[dict[str, Any]]], list[SweepPoint]] = {}
     queue = iter(batches)
-    limit = 1 if isinstance(runner, unc.InlineExecutor) else 2 * _slots(runner)
+    inline = isinstance(runner, unc.InlineExecutor)
+    limit = 1 if inline else 2 * _slots(runner)
+    threads = numba_threads if numba_threads is not None else (None if inline else 1)
     try:
         while True:
             for batch in itertools.islice(queue, max(0, limit - len(futures))):
                 payload = [(p.index, p.point_id, p.params) for p in batch]
-                futures[runner.submit(run_batch, evaluator, base, base_dir, payload)] = batch
+                futures[runner.submit(run_batch, evaluator, base, base_dir, payload, threads)] = batch
             if not futures:
                 break
             finished_now, _ = wait(futures, return_when=FIRST_COMPLETED)
