@@ -97,3 +97,18 @@ def test_failed_points_exit_1_and_are_listed(folder: Path) -> None:
     err = " ".join(res.stderr.split())
     assert "fleet.shells[0].orbit.inclination_deg: must be between 0 and 180, got 200" in err
     assert "1 points failed" in err
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sweeps"
+
+
+@pytest.mark.parametrize(("name", "points"), [("simulate-ltan.yaml", 6), ("cost-launch-price.yaml", 1000)])
+def test_example_sweeps_are_valid(name: str, points: int) -> None:
+    """The shipped examples load: spec, base scenario and every axis path (their runs are in docs/economics.md)."""
+    from orbitgrid.design.sweep import plan_points
+    from orbitgrid.scenario.sweep import apply_point, load_sweep
+
+    sweep = load_sweep(EXAMPLES / name)
+    planned = plan_points(sweep)
+    assert len(planned) == points
+    apply_point(sweep.base_dict, planned[-1].params)  # the last point is a valid scenario
