@@ -33,8 +33,8 @@ For a station at ``s`` with up vector ``u`` (WGS84 normal) and mask ``el_m``, wi
 4. Capacity per pass: the ground-link capacity ``C(range, elevation)`` (e.g.
    :meth:`orbitgrid.network.budget.RfGroundLink.capacity_bps`) sampled at evenly spaced instants from rise to set,
    no more than ``fine_step_s`` apart, integrated with the trapezoidal rule, divided by 8: bytes per pass.
-   ``C`` is evaluated once per chunk on a uniform grid of sin(elevation) (step 1e-3) x range (step 0.5 % of the
-   shortest range) covering every possible pass and looked up bilinearly in the kernel (relative error ~1e-5 for
+   ``C`` is evaluated once per chunk on a uniform grid of sin(elevation) (step 1e-3) x log range (step 0.5 %)
+   covering every possible pass and looked up bilinearly in the kernel (relative error ~1e-5 for
    smooth budgets; a cap's kink is rounded over one cell), so a user's numpy budget is called ~10^6 times per
    chunk, not once per sample.
 
@@ -533,10 +533,10 @@ def _scan(r, v, t0, h, st, up, smask, margin, out, counts):
 
 @_jit
 def _table_value(g, rng, g0, dg, r0, dr, table):
-    """Bilinear look-up of ``table[sin elevation, range]`` on uniform axes, clamped at the edges."""
+    """Bilinear look-up of ``table[sin elevation, log range]`` on uniform axes, clamped at the edges."""
     n_g, n_r = table.shape
     x = min(max((g - g0) / dg, 0.0), n_g - 1.000001)
-    y = min(max((rng - r0) / dr, 0.0), n_r - 1.000001)
+    y = min(max((math.log(rng) - r0) / dr, 0.0), n_r - 1.000001)
     a = int(x)
     b = int(y)
     fx = x - a
@@ -589,25 +589,25 @@ def _capacity_table(
     r: np.ndarray,
     stations: Stations,
 ) -> tuple[float, float, float, float, np.ndarray]:
-    """``capacity_fn`` on a uniform grid of sin(elevation) x range covering every pass of these satellites.
+    """``capacity_fn`` on a uniform grid of sin(elevation) x log(range) covering every pass of these satellites.
 
-    sin(elevation) from the lowest mask to 1 in steps of <= 1e-3 (0.06 deg at the horizon); range from the
-    closest possible approach (satellite radius minus station radius) to the horizon distance of the highest
-    satellite from the lowest station, in steps of <= 0.5 % of the shortest range.
+    sin(elevation) from the lowest mask to 1 in steps of <= 1e-3 (0.06 deg at the horizon); range log-spaced in
+    steps of <= 0.5 %, from the closest possible approach (satellite radius minus station radius, at least 1 km)
+    to the horizon distance of the highest satellite from the lowest station.
     """
     radius = np.sqrt(np.einsum("itj,itj->it", r, r))
     radius = radius[np.isfinite(radius)]
     st_radius = np.linalg.norm(stations.ecef_m, axis=-1)
-    lo = max(1.0, float(radius.min() - st_radius.max()))
-    hi = math.sqrt(max(float(radius.max()) ** 2 - float(st_radius.min()) ** 2, lo * lo)) * 1.01
+    lo = max(1e3, float(radius.min() - st_radius.max()))
+    hi = max(math.sqrt(max(float(radius.max()) ** 2 - float(st_radius.min()) ** 2, 0.0)) * 1.01, 1.01 * lo)
     g_lo = float(np.sin(stations.elevation_mask_rad.min()))
     n_g = max(2, math.ceil((1.0 - g_lo) / 1e-3) + 1)
-    n_r = max(2, math.ceil((hi - lo) / (5e-3 * lo)) + 1)
+    n_r = max(2, math.ceil(math.log(hi / lo) / 5e-3) + 1)
     g_axis = np.linspace(g_lo, 1.0, n_g)
-    r_axis = np.linspace(lo, hi, n_r)
-    table = np.asarray(capacity_fn(r_axis[None, :], np.arcsin(g_axis)[:, None]), dtype=np.float64)
+    lr_axis = np.linspace(math.log(lo), math.log(hi), n_r)
+    table = np.asarray(capacity_fn(np.exp(lr_axis)[None, :], np.arcsin(g_axis)[:, None]), dtype=np.float64)
     table = np.ascontiguousarray(np.broadcast_to(table, (n_g, n_r)))
-    return g_lo, float(g_axis[1] - g_axis[0]), lo, float(r_axis[1] - r_axis[0]), table
+    return g_lo, float(g_axis[1] - g_axis[0]), float(lr_axis[0]), float(lr_axis[1] - lr_axis[0]), table
 
 
 def _integrate_capacity(
