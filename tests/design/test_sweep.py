@@ -386,6 +386,14 @@ def test_invalid_points_are_rows_with_an_error(folder: Path) -> None:
     assert "Failed points" in (folder / "out" / "sweep.html").read_text()
 
 
+def test_an_axis_mixing_numbers_and_strings_is_stored(folder: Path) -> None:
+    text = SPEC.replace("[550, 650, 800]", "[550, 'high']")
+    res = sw.run_sweep(_load(folder, text), toy_outputs, folder / "out", page=False)
+    assert (res.points, res.failed) == (8, 4)
+    column = res.table().column(ALT).to_pylist()
+    assert column == ["550"] * 4 + ['"high"'] * 4  # no common Arrow type: JSON text
+
+
 def test_resume_refuses_a_different_base_and_no_resume_starts_afresh(folder: Path) -> None:
     sw.run_sweep(_load(folder), toy_outputs, folder / "out", page=False)
     (folder / "base.yaml").write_text(BASE.replace("pue: 1.2", "pue: 1.3"))

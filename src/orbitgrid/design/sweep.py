@@ -28,6 +28,7 @@ succeeded) and ``eval_s`` (wall time of the point in its worker, the only column
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -288,11 +289,19 @@ class ScenarioModel:
 
 
 def _rows_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
-    """Rows with possibly different keys as one table (missing values null; first-seen column order)."""
+    """Rows with possibly different keys as one table (missing values null; first-seen column order). A column whose
+    values have no common Arrow type (a grid axis listing a number and a string) is stored as JSON text."""
     names: dict[str, None] = {}
     for r in rows:
         names.update(dict.fromkeys(r))
-    return pa.Table.from_pydict({n: [r.get(n) for r in rows] for n in names})
+    columns = {}
+    for n in names:
+        values = [r.get(n) for r in rows]
+        try:
+            columns[n] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            columns[n] = pa.array([None if v is None else json.dumps(v, sort_keys=True) for v in values])
+    return pa.table(columns)
 
 
 def _write_part(points_dir: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
@@ -389,12 +398,17 @@ class SweepResult:
         return pq.read_table(self.table_path)
 
 
+def _evaluator_name(evaluator: Any) -> str:
+    """A name for the evaluator that is the same in every process (no memory addresses)."""
+    if isinstance(evaluator, functools.partial):
+        args = ", ".join([*map(repr, evaluator.args), *(f"{k}={v!r}" for k, v in sorted(evaluator.keywords.items()))])
+        return f"{_evaluator_name(evaluator.func)}({args})"
+    name = getattr(evaluator, "__qualname__", None) or type(evaluator).__qualname__
+    return f"{getattr(evaluator, '__module__', None) or type(evaluator).__module__}.{name}"
+
+
 def _fingerprint(sweep: SweepFile, evaluator: Evaluator, base: Mapping[str, Any]) -> str:
-    what = {
-        "base": base,
-        "evaluate": sweep.spec.evaluate,
-        "evaluator": f"{getattr(evaluator, '__module__', '')}.{getattr(evaluator, '__qualname__', repr(evaluator))}",
-    }
+    what = {"base": base, "evaluate": sweep.spec.evaluate, "evaluator": _evaluator_name(evaluator)}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
