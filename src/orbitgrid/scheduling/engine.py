@@ -38,6 +38,7 @@ from orbitgrid.fleet.nodes import FAULT_CAUSES, INTERRUPT, PERMANENT, SDC, Fleet
 from orbitgrid.scheduling.checkpoint import Segment, daly_interval_array_s, daly_interval_s
 from orbitgrid.scheduling.events import EventQueue, Priority
 from orbitgrid.scheduling.placement import REFUSED, mask_max, next_fault_time
+from orbitgrid.scheduling.placement import best_fit as placement_best_fit
 from orbitgrid.scheduling.placement import search as placement_search
 from orbitgrid.workloads.jobs import Contract, JobKind, Placement, Workload
 
@@ -904,6 +905,8 @@ class Engine:
             ):
                 exclude = node
         nodes = self._mask_nodes[mkey]  # filled by dispatch's max_free
+        if search == "best-fit":
+            return int(placement_best_fit(nodes, self.free_arr, g_min, g_req, exclude))
         power_aware = search == "power-aware"
         if power_aware:
             if self._usable_blocks is None:

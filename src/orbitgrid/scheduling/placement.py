@@ -121,6 +121,34 @@ def _safe(
 
 
 @nb.njit(cache=True)
+def _best_fit(mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int) -> tuple[int, int, int]:
+    """``(node, its free GPUs, the free GPUs a candidate needs)`` of the best fit, node -1 when there is none."""
+    max_free = -1
+    for i in range(mask_nodes.size):
+        f = free[mask_nodes[i]]
+        if f > max_free:
+            max_free = f
+    need = g_req if (g_min < g_req and max_free >= g_req) else g_min
+    if max_free < need:
+        return NO_CANDIDATE, 0, need
+    best = NO_CANDIDATE
+    best_free = 0
+    for i in range(mask_nodes.size):
+        n = mask_nodes[i]
+        f = free[n]
+        if f >= need and n != exclude and (best < 0 or f < best_free):
+            best = n
+            best_free = f
+    return best, best_free, need
+
+
+@nb.njit(cache=True)
+def best_fit(mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int) -> int:
+    """:func:`search` without the power-aware test (fewer arguments: numba's call overhead grows with them)."""
+    return _best_fit(mask_nodes, free, g_min, g_req, exclude)[0]
+
+
+@nb.njit(cache=True)
 def search(
     mask_nodes: np.ndarray,
     free: np.ndarray,
@@ -157,25 +185,8 @@ def search(
     with ``power_aware``, the first in that order that passes the power-aware test.
     """
     m = mask_nodes.size
-    max_free = -1
-    for i in range(m):
-        f = free[mask_nodes[i]]
-        if f > max_free:
-            max_free = f
-    need = g_req if (g_min < g_req and max_free >= g_req) else g_min
-    if max_free < need:
-        return NO_CANDIDATE
-    best = -1
-    best_free = 0
-    for i in range(m):
-        n = mask_nodes[i]
-        f = free[n]
-        if f >= need and n != exclude and (best < 0 or f < best_free):
-            best = n
-            best_free = f
-    if best < 0:
-        return NO_CANDIDATE
-    if not power_aware:
+    best, best_free, need = _best_fit(mask_nodes, free, g_min, g_req, exclude)
+    if best < 0 or not power_aware:
         return best
     batch = kind == _BATCH
     g = min(g_req, best_free) if batch else g_req
