@@ -62,6 +62,7 @@ from orbitgrid.astro.frames import ecef_to_geodetic, geodetic_to_ecef
 __all__ = [
     "WGS84_B_M",
     "WGS84_MEAN_RADIUS_M",
+    "EarthShape",
     "elevation_rad",
     "enu_basis",
     "grazing_altitude_m",
