@@ -202,3 +202,22 @@ def test_grazing_altitude_properties(x, h_a, h_b):
     assert g <= min(h_a, h_b) + 1e-6
     assert g == pytest.approx(float(grazing_altitude_m(b, a)), abs=1e-6)
     assert g >= -WGS84_MEAN_RADIUS_M - 1e-6
+
+
+def test_stations_columns_subset_and_validation():
+    stations = _stations()
+    assert len(stations) == 3
+    np.testing.assert_allclose(stations.elevation_mask_rad, math.radians(10.0))  # the documented default
+    np.testing.assert_allclose(np.linalg.norm(stations.up, axis=1), 1.0)
+    np.testing.assert_allclose(stations.up, enu_basis(stations.lat_rad, stations.lon_rad)[:, 2, :])
+    sub = stations.subset([2, 0])
+    assert sub.names == ("Singapore", "Svalbard")
+    np.testing.assert_array_equal(sub.ecef_m, stations.ecef_m[[2, 0]])
+    with pytest.raises(ValueError):  # the columns are read-only
+        stations.lat_rad[0] = 0.0
+    with pytest.raises(ValueError, match="one name per station"):
+        Stations.from_degrees(["a"], [1.0, 2.0], [0.0, 0.0])
+    with pytest.raises(ValueError, match="latitudes"):
+        Stations.from_degrees(["a"], [91.0], [0.0])
+    with pytest.raises(ValueError, match="masks"):
+        Stations.from_degrees(["a"], [10.0], [0.0], 0.0, 95.0)
