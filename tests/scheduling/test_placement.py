@@ -164,3 +164,36 @@ def test_whole_runs_identical_with_and_without_the_compiled_search(
         runs.append(Engine(fleet, wl, policy, np.random.default_rng(9), cfg).run())  # type: ignore[arg-type]
     _same(*runs)
     assert runs[0].placements["job"].size > 200  # the run did place work
+
+
+def test_power_aware_hybrid_matches_its_definition_on_random_states(make_fleet, make_workload) -> None:
+    """PowerAware over Hybrid searches price tiers with the compiled search; by definition it is the hybrid
+    choice among the candidates the power-aware test accepts (``safe``, the array path)."""
+    rng = np.random.default_rng(23)
+    fleet = _fleet(make_fleet, rng, n_orbit=30, n_ground=3)
+    # energy prices that make several price tiers (ground sites dearer or cheaper than orbit)
+    nodes = dataclasses.replace(fleet.nodes, energy_price_usd_per_kwh=rng.choice([0.0, 0.05, 0.2], len(fleet.nodes)))
+    fleet = dataclasses.replace(fleet, nodes=nodes)
+    wl = _jobs(make_workload, rng, 300, fleet.horizon_s)
+    policy = make_policy(
+        "hybrid", power_aware=True, price_usd_per_gpu_hour={NodeKind.ORBITAL: 1.0, NodeKind.GROUND: 1.2}
+    )
+    eng = Engine(fleet, wl, policy, np.random.default_rng(0))  # type: ignore[arg-type]
+    outcomes = {"node": 0, "none": 0}
+    for _ in range(40):
+        t = float(rng.uniform(0.0, fleet.horizon_s - STEP_S))
+        k = int(t // STEP_S)
+        cap = np.minimum(fleet.usable_gpus[:, k], fleet.nodes.gpus).astype(np.int64)
+        busy = np.minimum(np.ceil(cap * rng.random(cap.size)), cap).astype(np.int64)
+        eng.busy, eng.busy_arr, eng.free_arr = busy.tolist(), busy.copy(), cap - busy
+        for j in rng.choice(len(wl.jobs), 20, replace=False).tolist():
+            g_min = 1 if eng.kind[j] == JobKind.BATCH else eng.gpus[j]
+            cand = np.flatnonzero(eng.mask(j) & (eng.free_arr >= g_min))
+            if cand.size == 0:
+                continue
+            ok = cand[policy.safe(eng, j, cand, t)]
+            want = policy.base.choose_node(eng, j, ok, t) if ok.size else None
+            got = policy.choose_node(eng, j, cand, t)
+            assert got == want
+            outcomes["none" if want is None else "node"] += 1
+    assert outcomes["node"] > 200 and outcomes["none"] > 10

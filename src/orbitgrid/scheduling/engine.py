@@ -55,10 +55,8 @@ _COMPLETED, _FAULT_OUT, _PREEMPTED, _CAPACITY, _HORIZON = 0, 2, 3, 4, 5
 
 
 _BLOCK = 64  # steps per block of the window min/max tables (placement._BLOCK)
-# placeholders for the compiled search's arrays a policy without the power-aware test does not read
+# placeholder for the anomaly table when the fleet has no rate scale (the compiled search does not read it)
 _NO_SCALE = np.zeros((1, 1), dtype=np.int16)
-_NO_BLOCKS = np.zeros((1, 1), dtype=np.int32)
-_NO_USABLE = np.zeros((1, 1), dtype=np.int32)
 
 
 def _block_reduce(a: np.ndarray, reduce: np.ufunc) -> np.ndarray:
@@ -78,6 +76,8 @@ def _window_reduce(
 ) -> np.ndarray:
     """``reduce(a[rows[i], k0 : k1[i]])`` for every ``i`` (``k1 > k0``) from at most two partial blocks of ``a`` and
     the whole blocks between them in ``blocks`` (:func:`_block_reduce` of ``a``): exact, as min and max are."""
+    if rows.size == 0:
+        return np.zeros(0, dtype=a.dtype)
     k = a.shape[1]
     steps = np.arange(_BLOCK)
     head = a[rows, k0 : k0 + _BLOCK]
@@ -907,27 +907,25 @@ class Engine:
         nodes = self._mask_nodes[mkey]  # filled by dispatch's max_free
         if search == "best-fit":
             return int(placement_best_fit(nodes, self.free_arr, g_min, g_req, exclude))
-        power_aware = search == "power-aware"
-        if power_aware:
-            if self._usable_blocks is None:
-                self._usable_blocks = _block_reduce(self.fleet.usable_gpus, np.minimum)
-            use_scale = self.fleet.rate_scale is not None
-            scale = (
-                self._scale_above_table(self.policy.saa_threshold)  # type: ignore[attr-defined]
-                if use_scale
-                else _NO_SCALE
-            )
-            blocks = self._usable_blocks
-        else:
-            use_scale, scale, blocks = False, _NO_SCALE, _NO_BLOCKS
+        return self.power_aware_best_fit(j, nodes, g_min, exclude, t, self.policy.saa_threshold)  # type: ignore[attr-defined]
+
+    def power_aware_best_fit(
+        self, j: int, nodes: np.ndarray, g_min: int, exclude: int, t: float, saa_threshold: float
+    ) -> int:
+        """The first of ``nodes`` (ascending int64 indices) in best-fit order that passes the power-aware test
+        (``PowerAware._safe_one``) for job ``j`` at ``t``, compiled; ``placement.NO_CANDIDATE`` or ``REFUSED``."""
+        if self._usable_blocks is None:
+            self._usable_blocks = _block_reduce(self.fleet.usable_gpus, np.minimum)
+        use_scale = self.fleet.rate_scale is not None
+        scale = self._scale_above_table(saa_threshold) if use_scale else _NO_SCALE
         return int(
             placement_search(
                 nodes,
                 self.free_arr,
                 g_min,
-                g_req,
+                self.gpus[j],
                 exclude,
-                power_aware,
+                True,
                 t,
                 self.kind[j],
                 self.work[j] - self.done[j],
@@ -942,8 +940,8 @@ class Engine:
                 self.nodes_fabric,
                 self.rate_sum_arr,
                 self.busy_arr,
-                self.fleet.usable_gpus if power_aware else _NO_USABLE,
-                blocks,
+                self.fleet.usable_gpus,
+                self._usable_blocks,
                 scale,
                 use_scale,
                 self.step_s,

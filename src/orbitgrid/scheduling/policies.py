@@ -106,6 +106,7 @@ class FairShare:
 
 
 _SCALAR_FIRST = 12  # candidates checked one by one before the array path takes over
+_HYBRID_TIERS = 8  # price tiers searched one by one (compiled) before the array test on every candidate
 
 
 @dataclass
@@ -240,10 +241,26 @@ class PowerAware:
 
     def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
         if isinstance(self.base, Hybrid):
-            ok = candidates[self.safe(eng, j, candidates, t)]
-            if ok.size == 0:
+            # The hybrid choice among the safe candidates without testing them all: the cheapest safe candidate
+            # sets the price tier (costs within 1e-12 of it); inside the tier the pick is the shortest path (for
+            # inference with links) then best fit, so the answer is the first safe node of the first tier that has
+            # one, in (latency, free GPUs, index) order. Without latencies each tier is one compiled search.
+            cand, costs, latency = self.base.rank(eng, j, candidates, t)
+            if cand.size == 0:
                 return None
-            return self.base.choose_node(eng, j, ok, t)
+            levels = np.unique(costs)
+            if latency is None and levels.size <= _HYBRID_TIERS:
+                order = np.argsort(cand)
+                for level in levels.tolist():
+                    tier = cand[order][costs[order] <= level * (1 + 1e-12)]
+                    g_min = 1 if eng.kind[j] == JobKind.BATCH else eng.gpus[j]
+                    n = eng.power_aware_best_fit(j, tier.astype(np.int64), g_min, -1, t, self.saa_threshold)
+                    if n >= 0:
+                        return n
+                return None
+            sel = np.flatnonzero(self.safe(eng, j, cand, t))
+            lat = None if latency is None else latency[sel]
+            return self.base.pick(eng, j, cand[sel], costs[sel], lat)
         # The base policy is best fit: the first safe candidate in (free GPUs, position) order is the best fit among
         # the safe ones, so the window is checked on the best fit alone first, then on growing chunks of that order.
         free = eng.free_arr[candidates]
@@ -345,7 +362,11 @@ class Hybrid:
         lat = links.user_latency_s[idx][:, candidates, links.step_at(t)]
         return (weight[:, None] * lat).sum(axis=0) / weight.sum()
 
-    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+    def rank(
+        self, eng: Engine, j: int, candidates: np.ndarray, t: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The candidates within the latency budget, their expected costs, and (an inference service with a link
+        timeline) their latencies to its users. Every value is per node, independent of the other candidates."""
         latency = None
         if eng.kind[j] == JobKind.INFERENCE:
             latency = self.user_latency_s(eng, j, candidates, t)
@@ -354,15 +375,24 @@ class Hybrid:
                 candidates, latency = candidates[ok], latency[ok]
             elif self.orbit_latency_s > self.latency_budget_s:
                 candidates = candidates[eng.nodes.kind[candidates] == NodeKind.GROUND]
-            if candidates.size == 0:
-                return None
-        costs = self.cost(eng, j, candidates)
+        costs = self.cost(eng, j, candidates) if candidates.size else np.zeros(0)
+        return candidates, costs, latency
+
+    def pick(
+        self, eng: Engine, j: int, candidates: np.ndarray, costs: np.ndarray, latency: np.ndarray | None
+    ) -> int | None:
+        """The cheapest (to 1e-12 relative), then the shortest path for inference, then best fit."""
+        if candidates.size == 0:
+            return None
         cheapest = costs <= costs.min() * (1 + 1e-12)
         best = candidates[cheapest]
         if latency is not None:  # among equally cheap nodes an inference service takes the shortest path
             lat = latency[cheapest]
             best = best[lat <= lat.min()]
         return best_fit(eng, j, best)
+
+    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+        return self.pick(eng, j, *self.rank(eng, j, candidates, t))
 
 
 POLICIES = ("fifo-backfill", "priority", "fair-share", "hybrid")
