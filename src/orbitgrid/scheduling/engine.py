@@ -918,36 +918,31 @@ class Engine:
             self._usable_blocks = _block_reduce(self.fleet.usable_gpus, np.minimum)
         use_scale = self.fleet.rate_scale is not None
         scale = self._scale_above_table(saa_threshold) if use_scale else _NO_SCALE
-        return int(
-            placement_search(
-                nodes,
-                self.free_arr,
-                g_min,
-                self.gpus[j],
-                exclude,
-                True,
-                t,
-                self.kind[j],
-                self.work[j] - self.done[j],
-                self.done[j],
-                self.step_compute_l[j],
-                self.allreduce_l[j],
-                self.restore_l[j],
-                self.write_l[j],
-                self.interval_l[j],
-                self.config.batch_item_s,
-                self.nodes_speed,
-                self.nodes_fabric,
-                self.rate_sum_arr,
-                self.busy_arr,
-                self.fleet.usable_gpus,
-                self._usable_blocks,
-                scale,
-                use_scale,
-                self.step_s,
-                self.n_steps,
-            )
+        job = (
+            t,
+            self.kind[j],
+            self.work[j] - self.done[j],
+            self.done[j],
+            self.step_compute_l[j],
+            self.allreduce_l[j],
+            self.restore_l[j],
+            self.write_l[j],
+            self.interval_l[j],
+            self.config.batch_item_s,
         )
+        fleet = (
+            self.nodes_speed,
+            self.nodes_fabric,
+            self.rate_sum_arr,
+            self.busy_arr,
+            self.fleet.usable_gpus,
+            self._usable_blocks,
+            scale,
+            use_scale,
+            self.step_s,
+            self.n_steps,
+        )
+        return int(placement_search(nodes, self.free_arr, g_min, self.gpus[j], exclude, job, fleet))
 
     def _respect_reservation(self, j: int, cand: np.ndarray, reserved: tuple[int, float, int], t: float) -> np.ndarray:
         node, shadow, extra = reserved

@@ -64,32 +64,12 @@ def _fits(usable: np.ndarray, blocks: np.ndarray, n: int, k0: int, end: int, nee
 
 
 @nb.njit(cache=True)
-def _safe(
-    n: int,
-    g: int,
-    t: float,
-    kind: int,
-    work_left: float,
-    done: float,
-    step_compute_s: float,
-    allreduce_bytes: float,
-    restore_s: float,
-    write_s: float,
-    interval_s: float,
-    batch_item_s: float,
-    speed: np.ndarray,
-    fabric: np.ndarray,
-    rate_sum: np.ndarray,
-    busy: np.ndarray,
-    usable: np.ndarray,
-    blocks: np.ndarray,
-    scale_above: np.ndarray,
-    use_scale: bool,
-    step_s: float,
-    n_steps: int,
-) -> bool:
+def _safe(n: int, g: int, job: tuple, fleet: tuple) -> bool:
     """The power-aware test for one node (``PowerAware._safe_one``): the gang's window, to its next checkpoint or
-    its end, stays out of the anomaly and within the node's usable GPUs."""
+    its end, stays out of the anomaly and within the node's usable GPUs. ``job`` and ``fleet`` are the tuples
+    :func:`search` documents."""
+    t, kind, work_left, done, step_compute_s, allreduce_bytes, restore_s, write_s, interval_s, batch_item_s = job
+    speed, fabric, rate_sum, busy, usable, blocks, scale_above, use_scale, step_s, n_steps = fleet
     gf = float(g)
     s = speed[n]
     if kind == _INFERENCE:
@@ -150,48 +130,26 @@ def best_fit(mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, e
 
 @nb.njit(cache=True)
 def search(
-    mask_nodes: np.ndarray,
-    free: np.ndarray,
-    g_min: int,
-    g_req: int,
-    exclude: int,
-    power_aware: bool,
-    t: float,
-    kind: int,
-    work_left: float,
-    done: float,
-    step_compute_s: float,
-    allreduce_bytes: float,
-    restore_s: float,
-    write_s: float,
-    interval_s: float,
-    batch_item_s: float,
-    speed: np.ndarray,
-    fabric: np.ndarray,
-    rate_sum: np.ndarray,
-    busy: np.ndarray,
-    usable: np.ndarray,
-    blocks: np.ndarray,
-    scale_above: np.ndarray,
-    use_scale: bool,
-    step_s: float,
-    n_steps: int,
+    mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int, job: tuple, fleet: tuple
 ) -> int:
     """The node for a job, :data:`NO_CANDIDATE` or :data:`REFUSED`.
 
     ``mask_nodes``: the mask's node indices, ascending. A node is a candidate when it has ``g_min`` GPUs free; when
     ``g_min < g_req`` (a divisible job) and some node of the mask has ``g_req`` free, only those are. ``exclude`` (or
-    -1) is then removed (the EASY reservation). Among candidates, best fit: fewest free GPUs, then lowest index;
-    with ``power_aware``, the first in that order that passes the power-aware test.
+    -1) is then removed (the EASY reservation). Among candidates, in best-fit order (fewest free GPUs, then lowest
+    index), the first that passes the power-aware test.
+
+    ``job``: ``(t, kind, remaining work, done work, step compute s, all-reduce bytes per step, restore s, checkpoint
+    write s, checkpoint interval s, batch item s)``. ``fleet``: ``(speed, fabric bytes/s, fault rate sum per GPU-s,
+    busy GPUs, usable GPUs (n, K), their block minima, anomaly table, use it, step s, steps)``.
     """
     m = mask_nodes.size
     best, best_free, need = _best_fit(mask_nodes, free, g_min, g_req, exclude)
-    if best < 0 or not power_aware:
+    if best < 0:
         return best
-    batch = kind == _BATCH
+    batch = job[1] == _BATCH
     g = min(g_req, best_free) if batch else g_req
-    args = (t, kind, work_left, done, step_compute_s, allreduce_bytes, restore_s, write_s, interval_s, batch_item_s)
-    if _safe(best, g, *args, speed, fabric, rate_sum, busy, usable, blocks, scale_above, use_scale, step_s, n_steps):
+    if _safe(best, g, job, fleet):
         return best
     # the rest in (free, index) order, one free level at a time: a pass over the mask per level visited (the levels
     # are the distinct free counts, at most a node's GPUs), with no sort, and it stops at the first safe node
@@ -206,21 +164,7 @@ def search(
             if f == level:
                 if n != best:
                     g = min(g_req, f) if batch else g_req
-                    if _safe(
-                        n,
-                        g,
-                        *args,
-                        speed,
-                        fabric,
-                        rate_sum,
-                        busy,
-                        usable,
-                        blocks,
-                        scale_above,
-                        use_scale,
-                        step_s,
-                        n_steps,
-                    ):
+                    if _safe(n, g, job, fleet):
                         return n
             elif f > level and (next_level < 0 or f < next_level):
                 next_level = f
