@@ -27,6 +27,7 @@ from orbitgrid.pipeline.capacity import (
     write_capacity_tables,
 )
 from orbitgrid.pipeline.economics import evaluate_cost
+from orbitgrid.pipeline.network import run_network, simulate_data_flows, write_network
 from orbitgrid.pipeline.nodes import TooManyNodesError, build_fleet_timeline, sample_columns
 from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
 from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
@@ -192,16 +193,24 @@ def simulate(
     }
     if study.shells:
         writer.table("samples", sample_columns(scenario, study.shells))
+    flows = None
     if scenario.workloads:
         if progress is not None:
             progress("schedule", 0, 1)
         nodes = build_fleet_timeline(scenario, study.shells, shells, sites)
-        schedule = run_schedule(scenario, nodes.timeline)
+        net = run_network(scenario, study.shells, nodes.timeline.nodes, progress=progress)
+        timeline = nodes.timeline if net is None else net.attach(nodes.timeline)
+        schedule = run_schedule(scenario, timeline)
         assert schedule is not None
         write_schedule_tables(writer, schedule)
         summary.update(schedule_summary(schedule))
+        flows = None if net is None else simulate_data_flows(net, timeline, schedule)
         if progress is not None:
             progress("schedule", 1, 1)
+    else:
+        net = run_network(scenario, study.shells, progress=progress)
+    if net is not None:
+        summary["network"] = write_network(writer, net, scenario, flows)
     writer.json("summary.json", summary)
     if report:
         write_report(writer.path)
