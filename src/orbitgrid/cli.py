@@ -152,6 +152,41 @@ def _capacity_table(cap: dict[str, Any]) -> Table:
     return t
 
 
+def _network_table(n: dict[str, Any]) -> Table:
+    """The summary's ``network`` block: links, routes to the ground and to users, contacts, data flows."""
+    t = Table(title="Network", title_justify="left")
+    t.add_column("", no_wrap=True)
+    t.add_column("value", justify="right", no_wrap=True)
+    lat = n["latency_to_ground_s"]
+    fc = n["flow_completion_s"]
+    reach = n["reachable_fraction"]
+    rows = [
+        ("link step, gateways", f"{_fmt(n['link_step_s'], 'g')} s, {n['gateways']:,}"),
+        ("reachable node-steps %", _fmt(None if reach is None else 100.0 * reach, ".2f")),
+        ("to ground p50 / p99 ms", f"{_fmt(_ms(lat['p50']), '.2f')} / {_fmt(_ms(lat['p99']), '.2f')}"),
+    ]
+    for name, u in n["latency_to_users_s"].items():
+        rows.append((f"to user {name} p50 / p99 ms", f"{_fmt(_ms(u['p50']), '.2f')} / {_fmt(_ms(u['p99']), '.2f')}"))
+    isl = n["isl_capacity_bps"]["p50"]
+    rows += [
+        (
+            "ISLs per step, capacity p50 Gb/s",
+            f"{n['isl_links_per_step']:,.0f}, {_fmt(None if isl is None else isl / 1e9, ',.1f')}",
+        ),
+        ("contacts (passes), hours", f"{n['contacts']:,}, {n['contact_hours']:,.0f}"),
+        ("flows (simulated)", f"{n['flows']:,} ({n.get('flows_simulated', 0):,})"),
+        ("bytes moved TB", _fmt(n["bytes_moved"] / 1e12, ",.2f")),
+        ("flow completion p50 / p99 s", f"{_fmt(fc['p50'], ',.1f')} / {_fmt(fc['p99'], ',.1f')}"),
+    ]
+    for label, value in rows:
+        t.add_row(label, value)
+    return t
+
+
+def _ms(x: Any) -> Any:
+    return None if x is None else 1e3 * x
+
+
 def _schedule_tables(s: dict[str, Any]) -> list[Table]:
     j, w, gh = s["jobs"], s["wait_s"], s["gpu_hours"]
     head = Table(title=f"Workloads ({s['policy']})", title_justify="left")
@@ -234,6 +269,8 @@ def simulate(
     if "jobs" in s:
         for table in _schedule_tables(s):
             console.print(table)
+    if "network" in s:
+        console.print(_network_table(s["network"]))
     written = sorted(p.name for p in run.path.iterdir() if p.is_file())
     console.print(f"Wrote {run.path}/ ({', '.join(written)})")
 
