@@ -74,7 +74,7 @@ def test_every_plot_renders(full_run: Path, full_report: tuple[str, float], tmp_
     for m, nxt in zip(drawn, [*drawn[1:], None], strict=True):
         body = dom[m.start() : nxt.start() if nxt else len(dom)]
         assert 'class="main-svg"' in body, m[1]  # the figure's SVG was drawn
-        assert re.search(r'class="(trace|bars|scatterlayer)', body), m[1]  # with data in it
+        assert re.search(r'class="(trace|bars|scatterlayer|hm")', body), m[1]  # with data in it (hm: a heatmap)
 
 
 def test_screenshot_is_a_real_rendering(full_run: Path, full_report: tuple[str, float], tmp_path: Path) -> None:

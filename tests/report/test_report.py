@@ -18,8 +18,9 @@ from orbitgrid.report import REPORT_NAME, SECTIONS, render_report, write_report
 from orbitgrid.report.html import GANTT_MAX_BARS, GANTT_NODES, MAX_POINTS
 
 KEYS = [k for k, _, _ in SECTIONS]
-#: Sections a run without the scheduler can fill from summary.json, timeseries.parquet and eclipses.parquet.
-WITHOUT_SCHEDULER = {"headline", "capacity", "fleet", "eclipses", "samples"}
+#: Sections a run without the scheduler can fill from summary.json, timeseries.parquet and eclipses.parquet (and,
+#: with the default scenario's network: section, links, latency and contacts tables).
+WITHOUT_SCHEDULER = {"headline", "capacity", "fleet", "eclipses", "samples", "links"}
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
@@ -236,6 +237,8 @@ def test_eclipse_section_matches_the_orbit_summary(default_run: Path) -> None:
         (("utilization",), set(), ("fleet", "Busy GPUs appear when the run has utilization.parquet")),
         (("faults", "placements"), {"gantt", "lost-work"}, None),
         (("jobs", "placements", "faults", "utilization"), {"wait-cdf", "gantt", "lost-work", "orbit-vs-ground"}, None),
+        (("latency",), {"links"}, None),
+        (("contacts",), set(), ("links", "No contacts.parquet: the contact timeline is not shown.")),
     ],
 )
 def test_each_table_drives_its_sections(
@@ -317,3 +320,57 @@ def test_report_is_deterministic_and_reasonably_small(
     plotly_js = len(get_plotlyjs())
     assert path.stat().st_size < plotly_js + 1_000_000  # the run's data (samples at 1,440 steps included) adds < 1 MB
     assert len(html.encode()) < plotly_js + 2_500_000  # 12,000 jobs and their placements, sampled
+
+
+def test_links_section_draws_the_network_tables(default_run: Path) -> None:
+    """Cards from summary.json's network block; the ISL map's segments are the links of the first link step between
+    the satellites' positions in latency.parquet; the latency-over-time line is the percentile of latency.parquet;
+    the contact timeline counts the passes in contacts.parquet covering each link step's middle."""
+    from orbitgrid.report.network import MAX_MAP_LINKS, MAX_STATIONS
+
+    html = (default_run / REPORT_NAME).read_text(encoding="utf-8")
+    links = section(html, "links")
+    net = json.loads((default_run / "summary.json").read_text())["network"]
+    assert f'<div class="v">{net["gateways"]}</div><div class="k">gateways</div>' in links
+    p50 = f"{1e3 * net['latency_to_ground_s']['p50']:.1f} ms"
+    assert f'<div class="v">{p50}</div><div class="k">to ground p50</div>' in links
+    assert "No data flows: the run has no workloads." in links
+    isl_map, latency_map, over_time, contacts = figures(links)
+    # ISL map: every drawn segment joins the positions of a link's two satellites at t = 0.
+    lat = _read(default_run / "latency.parquet")
+    first = (lat["t_s"] == 0.0) & (lat["target"] == "ground")
+    where = {
+        str(n): (float(a), float(b))
+        for n, a, b in zip(lat["node"][first], lat["lon_deg"][first], lat["lat_deg"][first], strict=True)
+    }
+    lk = _read(default_run / "links.parquet")
+    isl = (lk["t_s"] == 0.0) & (lk["kind"] == "isl")
+    pairs = {(where[str(a)], where[str(b)]) for a, b in zip(lk["a"][isl], lk["b"][isl], strict=True)}
+    trace = next(t for t in isl_map["data"] if t["name"] == "isl links")
+    x, y = values(trace["x"]).reshape(-1, 3), values(trace["y"]).reshape(-1, 3)
+    assert 0 < len(x) <= MAX_MAP_LINKS and np.all(np.isnan(x[:, 2]))
+    drawn = {
+        ((float(a), float(b)), (float(c), float(d)))
+        for a, b, c, d in zip(x[:, 0], y[:, 0], x[:, 1], y[:, 1], strict=True)
+    }
+    assert drawn <= pairs
+    # Latency over time: the median over satellites with a path, per link step.
+    sel = (lat["target"] == "ground") & (lat["kind"] == "orbital")
+    times = np.unique(lat["t_s"][sel])
+    expected = [
+        np.percentile(v[np.isfinite(v)], 50) * 1e3 for v in (lat["latency_s"][sel][lat["t_s"][sel] == t] for t in times)
+    ]
+    line = next(t for t in over_time["data"] if t["name"].startswith("latency to ground p50"))
+    np.testing.assert_allclose(values(line["y"]), expected, rtol=1e-6)
+    # Contact timeline: passes covering each bin's middle, per station.
+    c = _read(default_run / "contacts.parquet")
+    heat = contacts["data"][0]
+    shape = [int(n) for n in str(heat["z"]["shape"]).split(",")]
+    z = values(heat["z"]).reshape(shape)
+    mid = values(heat["x"]).astype(np.float64) * 3600.0
+    assert len(heat["y"]) == min(MAX_STATIONS, len(np.unique(c["station"])))
+    for row, name in enumerate(heat["y"][:5]):
+        rise, set_ = c["rise_s"][c["station"] == name], c["set_s"][c["station"] == name]
+        count = [(np.sum((rise <= m) & (set_ > m))) for m in mid]
+        np.testing.assert_array_equal(z[row], count)
+    assert latency_map["data"]

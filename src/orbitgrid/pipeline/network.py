@@ -1019,6 +1019,10 @@ def network_summary(net: NetworkRun, flows: DataFlows | None) -> dict[str, Any]:
         "link_step_s": model.step_s,
         "link_steps": model.n_steps,
         "gateways": len(model.gateways),
+        "gateway_sites": {
+            name: [float(np.degrees(a)), float(np.degrees(b))]
+            for name, a, b in zip(model.gateways.names, model.gateways.lat_rad, model.gateways.lon_rad, strict=True)
+        },
         "users": len(model.user_names),
         "latency_to_ground_s": {"p50": _pct(lat[reach], 50), "p99": _pct(lat[reach], 99)},
         "latency_to_users_s": users,

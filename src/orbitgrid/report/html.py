@@ -785,6 +785,12 @@ def _eclipses(run: RunData, plots: _Plots) -> _Body:
     return plots.div(fig, 420) + table, tuple(notes)
 
 
+def _links(run: RunData, plots: _Plots) -> _Body:
+    from orbitgrid.report.network import links_section  # it imports this module's helpers
+
+    return links_section(run, plots)
+
+
 #: The page's sections in order: (key, title, builder).
 SECTIONS: tuple[tuple[str, str, Callable[[RunData, _Plots], _Body]], ...] = (
     ("headline", "Headline numbers", _headline),
@@ -796,6 +802,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[RunData, _Plots], _Body]], ...] = (
     ("wait-cdf", "Wait time per tenant", _wait_cdf),
     ("lost-work", "Lost work by cause", _lost_work),
     ("orbit-vs-ground", "Orbit versus ground", _orbit_vs_ground),
+    ("links", "Links and latency", _links),
     ("eclipses", "Eclipse fraction per shell", _eclipses),
 )
 
