@@ -269,11 +269,10 @@ def one_way_latency_s(
     if links is not None and t_s is not None and links.user_names:
         out = np.full(lat.shape, np.nan)
         steps = np.clip((np.asarray(t_s) // links.step_s).astype(np.int64), 0, links.n_steps - 1)
-        coords = np.stack([lat, lon], axis=1)
-        for a, b in np.unique(coords, axis=0).tolist():
-            u = links.user_index(a, b)
-            if u >= 0:
-                sel = (lat == a) & (lon == b)
+        for u in range(len(links.user_names)):  # a few user locations, millions of requests
+            sel = (np.abs(lat - links.user_lat_deg[u]) <= 1e-6) & (np.abs(lon - links.user_lon_deg[u]) <= 1e-6)
+            sel &= np.isnan(out)
+            if sel.any():
                 out[sel] = links.user_latency_s[u, node, steps[sel]]
         missing = np.isnan(out)
         if missing.any():
