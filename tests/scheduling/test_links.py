@@ -126,3 +126,32 @@ def test_request_latency_is_the_routed_latency_at_arrival(make_fleet) -> None:
     # a user location the timeline does not know falls back to the geometric estimate (550 km at 25 deg elevation)
     np.testing.assert_allclose(got[3], one_way_latency_s(dataclasses.replace(fleet, links=None), 0, lat[3:], lon[3:]))
     assert got[3] > 550e3 / 299_792_458.0
+
+
+def test_a_gang_across_satellites_runs_at_the_link_budgets_bandwidth(make_fleet, make_workload, run_engine) -> None:
+    """A formation-cluster node's gang crosses satellites over their laser links: with the fabric set from the link
+    budget at the lattice spacing (as the network stage does), a Starlink-class terminal (100 Gb/s) slows a
+    communication-heavy gang against Suncatcher's DWDM terminal (9.6 Tb/s), by exactly the work model's ratio."""
+    from orbitgrid.network.budget import starlink_laser_link, suncatcher_link
+
+    spacing_m, gpus_per_sat, g = 150.0, 8, 64
+    c, a = 1.0, 20e9  # 1 s of compute and 20 GB of all-reduce per GPU per step
+    ends = {}
+    for name, link in (("suncatcher", suncatcher_link()), ("starlink", starlink_laser_link())):
+        fabric = float(link.capacity_bps(spacing_m)) / 8.0 / gpus_per_sat
+        fleet = make_fleet([g], n_steps=24 * 60, fabric_bytes_s=fabric)
+        wl = make_workload(
+            kind=int(JobKind.TRAINING),
+            submit_s=[0.0],
+            gpus=g,
+            work_gpu_s=g * 3600.0,
+            step_compute_s=c,
+            allreduce_bytes_per_step=a,
+            checkpoint_interval_s=np.inf,
+        )
+        res = run_engine(fleet, wl, "fifo-backfill")
+        assert res.state[0] == COMPLETED
+        ends[name] = (res.end_s[0], fabric)
+    for end, fabric in ends.values():  # the work model: g c / (c + 2 (g - 1) / g * a / B) units per second
+        np.testing.assert_allclose(end, g * 3600.0 / (g * c / (c + 2 * (g - 1) / g * a / fabric)), rtol=1e-12)
+    assert ends["starlink"][0] > 5 * ends["suncatcher"][0]
