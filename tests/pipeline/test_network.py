@@ -432,3 +432,15 @@ def test_no_network_section_runs_as_before(tmp_path: Path) -> None:
     assert "network" not in run.summary
     for name in ("links", "latency", "contacts", "flows"):
         assert not (tmp_path / "run" / f"{name}.parquet").exists()
+
+
+def test_a_ground_only_fleet_has_a_trivial_network(tmp_path: Path) -> None:
+    """No shells: no satellites, no links; the ground site is its own gateway and users get fibre."""
+    data = yaml.safe_load(yaml.safe_dump(BASE))
+    data["fleet"]["shells"] = []
+    data["workloads"] = data["workloads"][1:]
+    st = _stage(data, tmp_path / "run")
+    links = st.fleet.links
+    assert links is not None and links.ground_latency_s.shape == (1, 12)
+    assert np.all(links.ground_latency_s == 0.0) and np.all(links.reachable(0))
+    assert st.summary["contacts"] == 0 and st.flows is not None and len(st.flows) == 0

@@ -80,7 +80,6 @@ from typing import Any
 import numpy as np
 
 from orbitgrid.astro import constellations as con
-from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
 from orbitgrid.astro.frames import ecef_to_geodetic
 from orbitgrid.astro.j2 import mean_motion_rad_s
 from orbitgrid.fleet.nodes import FleetTimeline, LinkTimeline, NodeKind, NodeTable
@@ -125,17 +124,22 @@ from orbitgrid.scenario.models import (
 )
 
 __all__ = [
+    "FLOW_KINDS",
     "MAX_CONTACT_PAIRS",
+    "MAX_FLOWS",
     "MAX_LINK_ROWS",
     "MAX_VERTEX_STEPS",
     "REFERENCE_ALTITUDE_M",
     "DataFlows",
     "NetworkRun",
+    "flow_columns",
     "gateway_stations",
     "ground_link_capacity",
     "isl_terminal",
     "network_summary",
     "node_vertices",
+    "optical_ground_link",
+    "rf_ground_link",
     "run_network",
     "simulate_data_flows",
     "user_locations",
@@ -298,7 +302,6 @@ class _ShellNet:
     mode: str  # "plus_grid", "neighbours" or "none"
     edges: np.ndarray | None  # +Grid edge list (shell-local)
     fabric: _Fabric | None
-    altitude_m: float
 
 
 def _shell_nets(scenario: Scenario, surveys: list[ShellSurvey], net: NetworkSpec) -> list[_ShellNet]:
@@ -311,11 +314,9 @@ def _shell_nets(scenario: Scenario, surveys: list[ShellSurvey], net: NetworkSpec
         n = orbits.tracks
         if orbits.circular is not None:
             states = circular_states(orbits.circular, epoch_jd)
-            altitude = float(np.mean(orbits.circular.semi_major_axis_m)) - EARTH_EQUATORIAL_RADIUS_M
         else:
             assert orbits.elements is not None
             states = sgp4_states(orbits.elements, epoch_jd)
-            altitude = math.nan
         mode = "none" if net.topology == "none" else "neighbours"
         edges = None
         if net.topology == "auto" and orbits.kind in ("walker_delta", "walker_star") and orbits.circular is not None:
@@ -332,7 +333,7 @@ def _shell_nets(scenario: Scenario, surveys: list[ShellSurvey], net: NetworkSpec
                 orbit.per_cluster,
             )
         word = "cluster" if orbits.kind == "formation" else "sat"
-        out.append(_ShellNet(orbits.name, word, offset, n, states, mode, edges, fabric, altitude))
+        out.append(_ShellNet(orbits.name, word, offset, n, states, mode, edges, fabric))
         offset += n
     return out
 
@@ -444,6 +445,7 @@ class _Model:
                 if s.fabric is not None:
                     length = s.fabric.lengths_m(t)
                     fabric[s.name] = (length, np.asarray(self.fabric_capacity(length), dtype=np.float64))
+            parts.append(empty)
             links = Links(
                 np.concatenate([p.edges for p in parts]).astype(np.int32).reshape(-1, 2),
                 np.concatenate([p.length_m for p in parts]),
