@@ -52,6 +52,16 @@ def test_flow_completion_times_hand_case() -> None:
     np.testing.assert_allclose(out.latency_s, [2e-3, 1e-3, 1e-3, 1e-3, 1e-3], rtol=1e-12)
 
 
+def test_an_idle_gap_between_flows() -> None:
+    """The second flow starts after the first is through (nothing active in between): each runs alone, at the
+    A-B capacity of the chain (80 bit/s, 1 ms)."""
+    flows = rt.Flows(
+        src=np.array([0, 0]), dst=np.array([1, 1]), size_bytes=np.array([20.0, 20.0]), start_s=np.array([0.0, 10.0])
+    )
+    out = rt.simulate_flows(flows, [chain()], np.array([0.0]))
+    np.testing.assert_allclose(out.finish_s, [2.0 + 1e-3, 12.0 + 1e-3], rtol=0, atol=1e-9)
+
+
 def test_flow_waits_for_a_path_and_is_rerouted_between_steps() -> None:
     """Step 0 (t < 5 s): only A-B exists, the A->C flow waits. Step 1 (5-7 s): A-B-C at 16 bit/s, 32 of its 80 bits
     go through. Step 2 (from 7 s): a direct A-C link at 32 bit/s carries the remaining 48 bits in 1.5 s."""

@@ -575,13 +575,14 @@ def simulate_flows(
                 bounds = np.searchsorted(pf[order], np.arange(new.size + 1))
                 for i, f in enumerate(new):
                     cache[int(f)] = pe[order[bounds[i] : bounds[i + 1]]]
-            pe_all = [cache[int(f)] for f in active]
-            pf_all = np.repeat(np.arange(active.size), [e.size for e in pe_all])
-            local_res, res_idx = np.unique(np.concatenate(pe_all), return_inverse=True)
-            r_active = max_min_fair_rates(pf_all, res_idx, graphs[k].capacity_bps[local_res], active.size)
-            r_active[~routable[active]] = 0.0
             rates[:] = 0.0
-            rates[active] = r_active
+            if active.size:  # none between busy periods: every started flow is done and the next has not begun
+                pe_all = [cache[int(f)] for f in active]
+                pf_all = np.repeat(np.arange(active.size), [e.size for e in pe_all])
+                local_res, res_idx = np.unique(np.concatenate(pe_all), return_inverse=True)
+                r_active = max_min_fair_rates(pf_all, res_idx, graphs[k].capacity_bps[local_res], active.size)
+                r_active[~routable[active]] = 0.0
+                rates[active] = r_active
             rated = key
         # Flows that need no time (nothing to send, or unlimited paths) complete now.
         instant = active[(remaining[active] <= 0.0) | np.isinf(rates[active])]

@@ -374,10 +374,7 @@ class _Model:
             if users
             else None
         )
-        # The graphs always hold at least one user vertex: users have no incoming edges, so a flow to one never
-        # finds a path, and the flow simulation gets a sentinel that keeps its active set from emptying between
-        # busy periods (routing.simulate_flows stops with "need at least one array to concatenate" when every
-        # started flow is done and later ones have not started yet).
+        # The graphs always hold at least one user vertex (a placeholder when the scenario has no users).
         self.graph_users = self.users or Stations.from_degrees(["(sentinel)"], [0.0], [0.0], 0.0, 89.0)
         self.isl_link = isl_terminal(net.isl)
         self.fabric_link = isl_terminal(net.fabric)
@@ -940,16 +937,8 @@ def simulate_data_flows(net: NetworkRun, fleet: FleetTimeline, schedule: Any) ->
     cols = {k: v[simulated] for k, v in every.items()}
     m = int(simulated.sum())
     if m:
-        # the sentinel: vertex 0 to the first user vertex, which no path reaches (see _Model)
-        sentinel_dst = net.model.n_vertices + len(net.model.gateways)
-        flows = Flows(
-            np.append(cols["src"], 0),
-            np.append(cols["dst"], sentinel_dst),
-            np.append(cols["size"], 1.0),
-            np.append(cols["start"], cols["start"].min()),
-        )
-        outcome = simulate_flows(flows, net.graphs, step_start)
-        finish, latency = outcome.finish_s[:m], outcome.latency_s[:m]
+        outcome = simulate_flows(Flows(cols["src"], cols["dst"], cols["size"], cols["start"]), net.graphs, step_start)
+        finish, latency = outcome.finish_s, outcome.latency_s
     else:
         finish, latency = np.zeros(0), np.zeros(0)
 
