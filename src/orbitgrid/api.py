@@ -113,13 +113,15 @@ class OrbitStudy:
         writer.table_stream("eclipses.parquet", self.passage_parts(), labels={"shell": names})
 
 
-def cost(scenario: Scenario | None = None, run_dir: str | Path | None = None) -> dict[str, Any]:
+def cost(
+    scenario: Scenario | None = None, run_dir: str | Path | None = None, monte_carlo: int = 1000
+) -> dict[str, Any]:
     """Price the scenario's orbital fleet against the same GPUs on the ground (its ``economics`` section); returns
     the ``cost.json`` document. With ``run_dir`` (a finished ``simulate`` run) the run's scenario is used unless one
-    is given, and the run's simulated delivered GPU-hours replace the nominal ones."""
+    is given, and the run's simulated delivered GPU-hours replace the nominal ones. ``monte_carlo``: draws of the
+    uncertainty block (0: tornado and break-even only)."""
     import json
 
-    from orbitgrid.pipeline.economics import scenario_cost
     from orbitgrid.scenario.loader import load_scenario_text
 
     summary = None
@@ -134,8 +136,23 @@ def cost(scenario: Scenario | None = None, run_dir: str | Path | None = None) ->
             scenario = load_scenario_text(json.dumps(manifest["scenario"]), base_dir=run, source=str(run))
     if scenario is None:
         raise ValueError("give a scenario or a run directory")
-    doc = scenario_cost(scenario, summary).to_dict()
+    return _cost_document(scenario, summary, monte_carlo)
+
+
+#: Monte Carlo draws of the cost model written with every simulate run (~1.5 ms each on the default scenario).
+SIMULATE_MONTE_CARLO_DRAWS = 1000
+
+
+def _cost_document(scenario: Scenario, summary: dict[str, Any] | None, monte_carlo: int) -> dict[str, Any]:
+    """cost.json: the scenario priced (with a run's simulated GPU-hours when ``summary`` is given), and its
+    uncertainty block (``pipeline.cost_uncertainty``: ``monte_carlo`` draws seeded by the scenario's seed)."""
+    from orbitgrid.pipeline.cost_uncertainty import uncertainty_block
+    from orbitgrid.pipeline.economics import scenario_cost
+
+    sc = scenario_cost(scenario, summary)
+    doc = sc.to_dict()
     doc["label"] = scenario.name
+    doc["uncertainty"] = uncertainty_block(sc, n=monte_carlo, seed=scenario.seed)
     return doc
 
 
@@ -212,6 +229,14 @@ def simulate(
     if net is not None:
         summary["network"] = write_network(writer, net, scenario, flows)
     writer.json("summary.json", summary)
+    if study.shells:  # every run with an orbital fleet prices itself from its simulated GPU-hours
+        from orbitgrid.pipeline.economics import CostInputError
+
+        try:
+            writer.json("cost.json", _cost_document(scenario, summary, SIMULATE_MONTE_CARLO_DRAWS))
+        except CostInputError as why:  # e.g. a fleet of element sets with no design to price
+            summary["cost_note"] = f"no cost.json: {why}"
+            writer.json("summary.json", summary)
     if report:
         write_report(writer.path)
     return Run(writer.path, summary, study)

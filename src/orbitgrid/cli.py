@@ -454,8 +454,12 @@ def cost(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="cost.json path (default: RUN/cost.json or runs/<name>/).")
     ] = None,
+    monte_carlo: Annotated[
+        int, typer.Option("--monte-carlo", min=0, help="Monte Carlo draws of the uncertain cost parameters (0: none).")
+    ] = 1000,
 ) -> None:
-    """Price a scenario's orbital fleet against the same GPUs on the ground; print the table, write cost.json."""
+    """Price a scenario's orbital fleet against the same GPUs on the ground, with uncertainty (Monte Carlo, tornado,
+    break-even); print the tables, write cost.json."""
     import json
 
     from orbitgrid import api
@@ -463,7 +467,7 @@ def cost(
 
     sc = _load(scenario) if scenario is not None else (None if run is not None else _load("default"))
     try:
-        doc = api.cost(sc, run)
+        doc = api.cost(sc, run, monte_carlo=monte_carlo)
     except (FileNotFoundError, CostInputError) as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
@@ -477,9 +481,62 @@ def cost(
     )
     console.print(_cost_table(doc))
     console.print(_lines_table(doc))
+    for table in _uncertainty_tables(doc.get("uncertainty") or {}):
+        console.print(table)
     for note in doc["orbit"]["notes"]:
         console.print(f"note: {note}", markup=False, highlight=False)
     console.print(f"Wrote {path}")
+
+
+def _uncertainty_tables(unc: dict[str, Any]) -> list[Table]:
+    """Monte Carlo percentiles, the tornado and the break-even values of cost.json's uncertainty block."""
+    tables = []
+    mc = unc.get("monte_carlo")
+    if mc:
+        t = Table(
+            title=f"Monte Carlo, {mc['n']:,} draws (seed {mc['seed']}); P(orbit cheaper) = {mc['p_orbit_cheaper']:.3f}"
+        )
+        for col in ("", "mean ± s.e.", "p5", "p50", "p95"):
+            t.add_column(col, justify="right" if col else "left")
+        for key, label in (
+            ("orbit.usd_per_gpu_hour", "orbit $/GPU-h"),
+            ("ground.usd_per_gpu_hour", "ground $/GPU-h"),
+            ("ratio_orbit_to_ground", "orbit / ground"),
+        ):
+            m = mc[key]
+            t.add_row(label, f"{m['mean']:.3f} ± {m['std_error']:.3f}", *(f"{m[q]:.3f}" for q in ("p5", "p50", "p95")))
+        tables.append(t)
+    tor = unc.get("tornado")
+    if tor:
+        t = Table(title=f"Tornado: orbit / ground (base {tor['base']:.3f}), 10th-90th percentile of each parameter")
+        for col in ("parameter", "low → high", "ratio at low → high", "swing"):
+            t.add_column(col, justify="left" if col == "parameter" else "right")
+        for r in tor["rows"]:
+            t.add_row(
+                r["parameter"],
+                f"{r['low']:,.4g} → {r['high']:,.4g}",
+                f"{r['output_at_low']:.3f} → {r['output_at_high']:.3f}",
+                f"{r['swing']:.3f}",
+            )
+        tables.append(t)
+    rows = unc.get("break_even")
+    if rows:
+        t = Table(
+            title="Break-even: the value at which orbit $/GPU-h = ground $/GPU-h (others at the scenario's values)"
+        )
+        for col in ("parameter", "break-even", "searched"):
+            t.add_column(col, justify="left" if col == "parameter" else "right")
+        for r in rows:
+            value = (
+                f"{r['value']:,.4g}"
+                if r["value"] is not None
+                else "none (orbit dearer throughout)"
+                if min(r["gap_at_ends"]) > 0
+                else "none (orbit cheaper throughout)"
+            )
+            t.add_row(r["parameter"], value, f"{r['bracket'][0]:,.4g} – {r['bracket'][1]:,.4g}")
+        tables.append(t)
+    return tables
 
 
 @design_app.callback(invoke_without_command=True)

@@ -32,7 +32,7 @@ economics:
   nre_usd: 0.0
 """
 
-KEYS = {"schema", "label", "orbit", "ground", "lease", "ratio_orbit_to_ground", "ratios", "assumptions"}
+KEYS = {"schema", "label", "orbit", "ground", "lease", "ratio_orbit_to_ground", "ratios", "assumptions", "uncertainty"}
 
 
 def test_cost_of_a_scenario_prints_orbit_vs_ground_and_writes_cost_json(tmp_path: Path) -> None:
@@ -48,6 +48,21 @@ def test_cost_of_a_scenario_prints_orbit_vs_ground_and_writes_cost_json(tmp_path
     assert doc["orbit"]["gpu_hours_source"] == "nominal"
     assert doc["orbit"]["facts"]["satellites"] == 2 and doc["ground"]["facts"]["gpus"] == 16
     assert doc["ratio_orbit_to_ground"] == doc["orbit"]["usd_per_gpu_hour"] / doc["ground"]["usd_per_gpu_hour"]
+    unc = doc["uncertainty"]
+    assert set(unc) == {"parameters", "monte_carlo", "tornado", "break_even"} and unc["monte_carlo"]["n"] == 1000
+    for text in ("Monte Carlo, 1,000 draws", "Tornado", "Break-even"):
+        assert text in res.stdout
+
+
+def test_cost_monte_carlo_flag(tmp_path: Path) -> None:
+    sc = tmp_path / "tiny.yaml"
+    sc.write_text(TINY)
+    out = tmp_path / "cost.json"
+    res = runner.invoke(app, ["cost", str(sc), "--out", str(out), "--monte-carlo", "0"])
+    assert res.exit_code == 0, res.output
+    assert "monte_carlo" not in json.loads(out.read_text())["uncertainty"]
+    bad = runner.invoke(app, ["cost", str(sc), "--out", str(out), "--monte-carlo", "-5"])
+    assert bad.exit_code == 2
 
 
 def test_cost_of_a_run_uses_its_simulated_gpu_hours(tmp_path: Path) -> None:
@@ -82,7 +97,7 @@ def test_design_from_a_requirement(tmp_path: Path) -> None:
     # 40 MW of 100.725 kW satellites (79 H100 each): 398 satellites, 14 per Starship launch, 29 launches, 3 years
     facts = doc["orbit"]["facts"]
     assert facts["satellites"] == 398 and facts["launches"] == 29 and facts["deployment_years"] == 3
-    assert set(doc) == KEYS
+    assert set(doc) == KEYS - {"uncertainty"}  # a designed fleet is priced at its point values
 
 
 def test_design_rejects_bad_input() -> None:

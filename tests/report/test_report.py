@@ -20,7 +20,7 @@ from orbitgrid.report.html import GANTT_MAX_BARS, GANTT_NODES, MAX_POINTS
 KEYS = [k for k, _, _ in SECTIONS]
 #: Sections a run without the scheduler can fill from summary.json, timeseries.parquet and eclipses.parquet (and,
 #: with the default scenario's network: section, links, latency and contacts tables).
-WITHOUT_SCHEDULER = {"headline", "capacity", "fleet", "eclipses", "samples", "links"}
+WITHOUT_SCHEDULER = {"headline", "capacity", "fleet", "eclipses", "samples", "links", "cost"}
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:

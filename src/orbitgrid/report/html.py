@@ -791,6 +791,12 @@ def _links(run: RunData, plots: _Plots) -> _Body:
     return links_section(run, plots)
 
 
+def _cost(run: RunData, plots: _Plots) -> _Body:
+    from orbitgrid.report.cost import cost_section  # it imports this module's helpers
+
+    return cost_section(run, plots)
+
+
 #: The page's sections in order: (key, title, builder).
 SECTIONS: tuple[tuple[str, str, Callable[[RunData, _Plots], _Body]], ...] = (
     ("headline", "Headline numbers", _headline),
@@ -803,6 +809,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[RunData, _Plots], _Body]], ...] = (
     ("lost-work", "Lost work by cause", _lost_work),
     ("orbit-vs-ground", "Orbit versus ground", _orbit_vs_ground),
     ("links", "Links and latency", _links),
+    ("cost", "Cost: orbit vs ground", _cost),
     ("eclipses", "Eclipse fraction per shell", _eclipses),
 )
 
