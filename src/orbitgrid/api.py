@@ -185,8 +185,10 @@ def simulate(
     progress: Progress | None = None,
     command: str = "simulate",
     report: bool = True,
+    cost: bool = True,
 ) -> Run:
-    """Simulate ``scenario`` and write a run directory (``manifest.json``, ``summary.json``, tables, report)."""
+    """Simulate ``scenario`` and write a run directory (``manifest.json``, ``summary.json``, tables, report;
+    ``cost.json`` with its uncertainty block unless ``cost`` is false)."""
     writer = RunWriter(out_dir)
     writer.manifest(command=command, scenario=resolved_scenario_dict(scenario), seed=scenario.seed)
     study = orbit(scenario, progress=progress)
@@ -229,7 +231,7 @@ def simulate(
     if net is not None:
         summary["network"] = write_network(writer, net, scenario, flows)
     writer.json("summary.json", summary)
-    if study.shells:  # every run with an orbital fleet prices itself from its simulated GPU-hours
+    if cost and study.shells:  # every run with an orbital fleet prices itself from its simulated GPU-hours
         from orbitgrid.pipeline.economics import CostInputError
 
         try:
@@ -243,10 +245,11 @@ def simulate(
 
 
 def evaluate_simulate(scenario: Scenario) -> dict[str, Any]:
-    """Sweep evaluator ``simulate``: a full simulation with the report off, in a temporary run directory that is
-    removed afterwards; returns ``summary.json`` flattened to dotted keys (``jobs.completed``, ``wait_s.p50``)."""
+    """Sweep evaluator ``simulate``: a full simulation with the report and cost.json off (the point's summary is what
+    the sweep keeps), in a temporary run directory that is removed afterwards; returns ``summary.json`` flattened to
+    dotted keys (``jobs.completed``, ``wait_s.p50``)."""
     with tempfile.TemporaryDirectory(prefix="orbitgrid-point-") as tmp:
-        run = simulate(scenario, tmp, report=False, command="orbitgrid sweep")
+        run = simulate(scenario, tmp, report=False, cost=False, command="orbitgrid sweep")
     return flatten_outputs(run.summary)
 
 
