@@ -19,11 +19,12 @@ folder (the loader does this; without it they resolve against the current direct
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
 import types
 import typing
 from abc import abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -1007,6 +1008,139 @@ class PolicySpec(StrictModel):
 
 
 # ------------------------------------------------------------------------------------------------------------
+# Distributions (economics.uncertainty; random axes of sweep files, scenario.sweep)
+# ------------------------------------------------------------------------------------------------------------
+
+Number = Annotated[float, Strict()]
+
+
+class FixedSpec(StrictModel):
+    """A known value."""
+
+    type: Literal["fixed"] = Field(description="fixed.")
+    value: Number = Field(description="The value.")
+
+
+class UniformSpec(StrictModel):
+    """Uniform on [low, high]."""
+
+    type: Literal["uniform"] = Field(description="uniform.")
+    low: Number = Field(description="Lower end.")
+    high: Number = Field(description="Upper end, > low.")
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        return _ordered(data, ("low", "high"), strict=True)
+
+
+class NormalSpec(StrictModel):
+    """Normal, optionally truncated to [low, high]."""
+
+    type: Literal["normal"] = Field(description="normal.")
+    mean: Number = Field(description="Mean of the (untruncated) normal.")
+    std: PositiveFloat = Field(description="Standard deviation of the (untruncated) normal, > 0.")
+    low: Number | None = Field(default=None, description="Truncate below this value.")
+    high: Number | None = Field(default=None, description="Truncate above this value.")
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        return _ordered(data, ("low", "high"), strict=True)
+
+
+class LogNormalSpec(StrictModel):
+    """Lognormal from its median and 90th percentile, or from mu and sigma of ln x."""
+
+    type: Literal["lognormal"] = Field(description="lognormal.")
+    median: PositiveFloat | None = Field(default=None, description="Median (with p90).")
+    p90: PositiveFloat | None = Field(default=None, description="90th percentile, > median (with median).")
+    mu: Number | None = Field(default=None, description="Mean of ln x (with sigma).")
+    sigma: PositiveFloat | None = Field(default=None, description="Standard deviation of ln x (with mu).")
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        given = {k for k, v in data.items() if v is not None}  # null is not given (a resolved scenario has it)
+        by_quantiles = "median" in given or "p90" in given
+        by_moments = "mu" in given or "sigma" in given
+        if by_quantiles == by_moments:
+            return [((), "give either median and p90, or mu and sigma", None)]
+        keys = ("median", "p90") if by_quantiles else ("mu", "sigma")
+        missing = [k for k in keys if k not in given]
+        if missing:
+            return [((k,), f"required field is missing (with {' and '.join(keys)})", None) for k in missing]
+        return _ordered(data, ("median", "p90"), strict=True) if by_quantiles else []
+
+
+class TriangularSpec(StrictModel):
+    """Triangular on [low, high] peaking at mode."""
+
+    type: Literal["triangular"] = Field(description="triangular.")
+    low: Number = Field(description="Lower end.")
+    mode: Number = Field(description="Most likely value, low <= mode <= high.")
+    high: Number = Field(description="Upper end, > low.")
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        return _ordered(data, ("low", "mode", "high")) + _ordered(data, ("low", "high"), strict=True)
+
+
+class PertSpec(StrictModel):
+    """Beta-PERT on [low, high] with mode and shape (4: classic PERT)."""
+
+    type: Literal["pert"] = Field(description="pert.")
+    low: Number = Field(description="Lower end.")
+    mode: Number = Field(description="Most likely value, low <= mode <= high.")
+    high: Number = Field(description="Upper end, > low.")
+    shape: PositiveFloat = Field(default=4.0, description="Weight of the mode, > 0 (4: classic PERT).")
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        return _ordered(data, ("low", "mode", "high")) + _ordered(data, ("low", "high"), strict=True)
+
+
+class ChoiceSpec(StrictModel):
+    """One of the listed numbers (integers stay integers), with optional weights."""
+
+    type: Literal["choice"] = Field(description="choice.")
+    values: list[int | float] = Field(min_length=1, description="The possible values (numbers).")
+    weights: list[Annotated[float, Strict(), Bounds(0.0)]] | None = Field(
+        default=None, description="Relative weights, one per value, >= 0 (default: equal)."
+    )
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        values, weights = data.get("values"), data.get("weights")
+        found: Found = []
+        if isinstance(values, list):
+            for i, v in enumerate(values):
+                if isinstance(v, bool) or not isinstance(v, int | float):
+                    found.append((("values", i), "must be a number", v))
+        if isinstance(values, list) and isinstance(weights, list) and len(values) != len(weights):
+            found.append((("weights",), f"must have one weight per value ({len(values)}), got {len(weights)}", None))
+        return found
+
+
+DistributionSpec = Annotated[
+    FixedSpec | UniformSpec | NormalSpec | LogNormalSpec | TriangularSpec | PertSpec | ChoiceSpec,
+    Discriminator("type"),
+]
+
+
+def _ordered(data: Mapping[str, Any], keys: Sequence[str], strict: bool = False) -> Found:
+    """``data[keys[0]] <= data[keys[1]] <= ...`` (``<`` when strict), checked where both are numbers."""
+    found: Found = []
+    for a, b in itertools.pairwise(keys):
+        va, vb = data.get(a), data.get(b)
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (va, vb)):
+            continue
+        assert isinstance(va, int | float) and isinstance(vb, int | float)
+        bad = va >= vb if strict else va > vb
+        if bad:
+            rel = "greater than" if strict else "at least"
+            found.append(((b,), f"must be {rel} {a} ({fmt_number(va)}), got {fmt_number(vb)}", vb))
+    return found
+
+
+# ------------------------------------------------------------------------------------------------------------
 # Economics (the cost model; equations and sources in docs/economics.md)
 # ------------------------------------------------------------------------------------------------------------
 
@@ -1128,6 +1262,114 @@ class TerrestrialSpec(StrictModel):
     replace_failed: bool = Field(default=True, description="Failed GPUs are replaced (else their capacity is lost).")
 
 
+#: Roots of a cost-model parameter path (``pipeline.cost_uncertainty``): ``orbit.<field of tco.OrbitInputs>`` (every
+#: shell), ``ground.<field of terrestrial.GroundInputs>``, and the named parameters below.
+COST_PATH_ROOTS = ("orbit", "ground", "shared", "satellite")
+#: Parameters set on both sides at once (one draw): GPU price, GPU (and satellite / site) life, discount rate, GPU
+#: failure rate.
+SHARED_COST_PARAMETERS = ("gpu_usd", "life_years", "discount_rate", "gpu_failure_rate_per_year")
+#: ``satellite.kg_per_kw``: the fleet's launched mass per kW of compute; every satellite's mass scales with it.
+SATELLITE_COST_PARAMETERS = ("kg_per_kw",)
+
+#: Default uncertain parameters: the ranges on which published analyses disagree (sources in docs/economics.md,
+#: "Uncertainty in the product"; FIGURES.md §3-5 and open disputes 2, 4, 5).
+DEFAULT_UNCERTAIN_PARAMETERS: dict[str, DistributionSpec] = {
+    # median: McCalip's current $500/kg; 99th percentile ~$3,700/kg, Falcon 9's price (dispute 2)
+    "orbit.launch.price_usd_per_kg": LogNormalSpec(type="lognormal", median=500.0, p90=1500.0),
+    # SpaceX filing 10 kg/kW, McCalip's Starlink V2 Mini 27.4 kg/kW (36.5 W/kg), Turyshev 59 kg/kW (dispute 4)
+    "satellite.kg_per_kw": TriangularSpec(type="triangular", low=10.0, mode=27.4, high=59.0),
+    # McCalip's satellite hardware slider, $5-40/W around the V2 Mini's $22/W
+    "orbit.hardware.satellite_usd_per_w": TriangularSpec(type="triangular", low=5.0, mode=22.0, high=40.0),
+    # McCalip's NRE slider $0-10B around his model's $0.5B
+    "orbit.nre_usd": PertSpec(type="pert", low=0.0, mode=5e8, high=1e10),
+    # H100 per-unit prices $25,000-40,000 (2023-26 market reports) around DGX H100 $270k / 8
+    "shared.gpu_usd": PertSpec(type="pert", low=25_000.0, mode=33_750.0, high=40_000.0),
+    # McCalip's analysis-period slider, 3-10 years around his 5 (Suncatcher's 5-year dose requirement)
+    "shared.life_years": TriangularSpec(type="triangular", low=3.0, mode=5.0, high=10.0),
+    # OMB Circular A-4's two real discount rates, 3 % and 7 %
+    "shared.discount_rate": UniformSpec(type="uniform", low=0.03, high=0.07),
+    # Suncatcher's PUE range 1.09-1.4 around McCalip's 1.2
+    "ground.pue": TriangularSpec(type="triangular", low=1.09, mode=1.2, high=1.4),
+}
+
+#: Default break-even searches: parameter path -> bracket searched.
+DEFAULT_BREAK_EVEN: dict[str, list[float]] = {
+    "orbit.launch.price_usd_per_kg": [1.0, 100_000.0],
+    "satellite.kg_per_kw": [0.1, 500.0],
+    "shared.life_years": [1.0, 30.0],
+    "orbit.hardware.satellite_usd_per_w": [0.0, 500.0],
+}
+
+Bracket = Annotated[list[Number], Field(min_length=2, max_length=2)]
+
+
+def _cost_path_problems(where: str, paths: Any) -> Found:
+    """Paths whose root (or named parameter) is unknown; fields under ``orbit.`` and ``ground.`` are checked
+    against the cost model when it is priced (``pipeline.cost_uncertainty``)."""
+    if not isinstance(paths, Mapping):
+        return []
+    found: Found = []
+    named = {"shared": SHARED_COST_PARAMETERS, "satellite": SATELLITE_COST_PARAMETERS}
+    for path in paths:
+        if not isinstance(path, str):
+            continue
+        root, _, rest = path.partition(".")
+        if root not in COST_PATH_ROOTS or not rest:
+            msg = (
+                f"unknown cost-model parameter path {path!r}; a path starts with one of "
+                f"{', '.join(r + '.' for r in COST_PATH_ROOTS)} (e.g. orbit.launch.price_usd_per_kg)"
+            )
+            found.append(((where, path), msg, path))
+        elif root in named and rest not in named[root]:
+            msg = f"unknown parameter {path!r}; allowed: {', '.join(f'{root}.{n}' for n in named[root])}"
+            found.append(((where, path), msg, path))
+    return found
+
+
+class CostUncertainty(StrictModel):
+    """Uncertainty of the cost model in ``orbitgrid cost`` and every run's cost.json: a Monte Carlo over
+    distributions on cost-model parameter paths, a tornado (each parameter at its 10th and 90th percentile) and
+    break-even searches (the value at which orbit and ground cost the same per GPU-hour). A path is
+    ``orbit.<field>`` (the orbital inputs of every shell, e.g. ``orbit.launch.price_usd_per_kg``,
+    ``orbit.hardware.satellite_usd_per_w``, ``orbit.nre_usd``), ``ground.<field>`` (``ground.pue``,
+    ``ground.gas_usd_per_mmbtu``), ``shared.<gpu_usd|life_years|discount_rate|gpu_failure_rate_per_year>`` (both
+    sides at once) or ``satellite.kg_per_kw`` (the fleet's launched mass per kW of compute). Defaults: sourced
+    ranges in docs/economics.md ("Uncertainty in the product")."""
+
+    parameters: dict[str, DistributionSpec] = Field(
+        default=DEFAULT_UNCERTAIN_PARAMETERS,
+        description="Cost-model parameter path -> distribution (`type`: fixed, uniform, normal, lognormal, "
+        "triangular, pert, choice); given, it replaces the default set.",
+    )
+    monte_carlo: Annotated[int, Strict(), Bounds(0)] = Field(
+        default=1000,
+        description="Monte Carlo draws (0: none); a simulate run draws at most 1,000 (~1.5 ms each).",
+    )
+    seed: Annotated[int, Strict(), Bounds(0)] | None = Field(
+        default=None, description="Seed of the draws, >= 0; default: the scenario's seed."
+    )
+    tornado: bool = Field(default=True, description="One-at-a-time swings of orbit / ground $ per GPU-hour.")
+    break_even: dict[str, Bracket] = Field(
+        default=DEFAULT_BREAK_EVEN,
+        description="Parameter path -> [low, high] searched for the value at which orbit $ per GPU-hour equals "
+        "ground's (Brent's method; the others at the scenario's values).",
+    )
+
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        found = _cost_path_problems("parameters", data.get("parameters"))
+        found += _cost_path_problems("break_even", data.get("break_even"))
+        brackets = data.get("break_even")
+        if isinstance(brackets, Mapping):
+            for path, b in brackets.items():
+                if isinstance(b, list) and len(b) == 2:
+                    lo, hi = (v if isinstance(v, int | float) and not isinstance(v, bool) else None for v in b)
+                    if lo is not None and hi is not None and lo >= hi:
+                        msg = f"the bracket's high end must be greater than its low end ({fmt_number(lo)})"
+                        found.append((("break_even", path, 1), f"{msg}, got {fmt_number(hi)}", hi))
+        return found
+
+
 class Economics(StrictModel):
     """Cost model inputs for ``orbitgrid cost``: orbital TCO and the terrestrial baseline. Every default is
     sourced in docs/economics.md."""
@@ -1185,6 +1427,9 @@ class Economics(StrictModel):
         default=GroundSegmentSpec(), description="Ground stations and per-satellite operations."
     )
     terrestrial: TerrestrialSpec = Field(default=TerrestrialSpec(), description="The ground baseline.")
+    uncertainty: CostUncertainty | None = Field(
+        default=CostUncertainty(), description="Monte Carlo, tornado and break-even of the cost; null: none."
+    )
 
 
 # ------------------------------------------------------------------------------------------------------------
