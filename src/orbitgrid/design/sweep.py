@@ -50,15 +50,8 @@ import pyarrow.parquet as pq
 from orbitgrid.economics import uncertainty as unc
 from orbitgrid.scenario import Scenario, ScenarioError, resolved_scenario_dict
 from orbitgrid.scenario.sweep import (
-    ChoiceSpec,
     DistributionSpec,
-    FixedSpec,
-    LogNormalSpec,
-    NormalSpec,
-    PertSpec,
     SweepFile,
-    TriangularSpec,
-    UniformSpec,
     apply_point,
 )
 
@@ -118,26 +111,7 @@ class SweepError(RuntimeError):
 
 def to_distribution(spec: DistributionSpec) -> unc.Distribution:
     """The ``economics.uncertainty`` distribution of a validated sweep-file distribution."""
-    if isinstance(spec, FixedSpec):
-        return unc.Fixed(spec.value)
-    if isinstance(spec, UniformSpec):
-        return unc.Uniform(spec.low, spec.high)
-    if isinstance(spec, NormalSpec):
-        lo = -math.inf if spec.low is None else spec.low
-        hi = math.inf if spec.high is None else spec.high
-        return unc.Normal(spec.mean, spec.std, lo, hi)
-    if isinstance(spec, LogNormalSpec):
-        if spec.median is not None and spec.p90 is not None:
-            return unc.LogNormal.from_median_p90(spec.median, spec.p90)
-        assert spec.mu is not None and spec.sigma is not None  # the spec's checks guarantee one complete pair
-        return unc.LogNormal(spec.mu, spec.sigma)
-    if isinstance(spec, TriangularSpec):
-        return unc.Triangular(spec.low, spec.mode, spec.high)
-    if isinstance(spec, PertSpec):
-        return unc.Pert(spec.low, spec.mode, spec.high, spec.shape)
-    if isinstance(spec, ChoiceSpec):
-        return unc.Choice(tuple(spec.values), None if spec.weights is None else tuple(spec.weights))
-    raise TypeError(f"not a distribution spec: {spec!r}")
+    return unc.from_fields(spec.type, spec.model_dump(exclude={"type"}))
 
 
 def _plain(v: Any) -> Any:

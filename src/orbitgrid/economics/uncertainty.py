@@ -72,6 +72,7 @@ __all__ = [
     "Uniform",
     "break_even",
     "draw",
+    "from_fields",
     "monte_carlo",
     "pareto_front",
     "pareto_rows",
@@ -344,6 +345,34 @@ class Choice(_Inversion):
     def expected_value(self) -> float:
         w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, dtype=np.float64)
         return float(np.dot(w, np.asarray(self.values, dtype=np.float64)) / w.sum())
+
+
+def from_fields(kind: str, fields: Mapping[str, Any]) -> Distribution:
+    """The distribution named ``kind`` from the fields a scenario or sweep file writes (``null`` fields omitted):
+    ``fixed`` (value), ``uniform`` (low, high), ``normal`` (mean, std, optional low/high truncation),
+    ``lognormal`` (median and p90, or mu and sigma), ``triangular`` (low, mode, high), ``pert`` (low, mode, high,
+    shape), ``choice`` (values, weights)."""
+    f = {k: v for k, v in fields.items() if v is not None}
+    if kind == "fixed":
+        return Fixed(float(f["value"]))
+    if kind == "uniform":
+        return Uniform(float(f["low"]), float(f["high"]))
+    if kind == "normal":
+        return Normal(float(f["mean"]), float(f["std"]), float(f.get("low", -math.inf)), float(f.get("high", math.inf)))
+    if kind == "lognormal":
+        if "median" in f:
+            return LogNormal.from_median_p90(float(f["median"]), float(f["p90"]))
+        return LogNormal(float(f["mu"]), float(f["sigma"]))
+    if kind == "triangular":
+        return Triangular(float(f["low"]), float(f["mode"]), float(f["high"]))
+    if kind == "pert":
+        return Pert(float(f["low"]), float(f["mode"]), float(f["high"]), float(f.get("shape", 4.0)))
+    if kind == "choice":
+        weights = f.get("weights")
+        return Choice(tuple(f["values"]), None if weights is None else tuple(float(w) for w in weights))
+    raise ValueError(
+        f"unknown distribution {kind!r}; known: fixed, uniform, normal, lognormal, triangular, pert, choice"
+    )
 
 
 # -------------------------------------------------------------------------------------------------- executors
