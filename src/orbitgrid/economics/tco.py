@@ -504,8 +504,10 @@ def combine_results(results: list[CostResult]) -> CostResult:
     if len(rates) != 1:
         raise ValueError("results to combine must share a discount rate")
 
-    def pad(a: np.ndarray) -> np.ndarray:
-        return np.pad(a, (0, n_t - a.size))
+    def pad(a: np.ndarray) -> np.ndarray:  # zeros after the end (np.pad costs ~60 us a call: half an evaluation)
+        out = np.zeros(n_t, dtype=np.result_type(a, np.float64))
+        out[: a.size] = a
+        return out
 
     lines = list(dict.fromkeys(k for r in results for k in r.cash_usd))
     cash = {k: sum((pad(r.cash_usd[k]) for r in results if k in r.cash_usd), np.zeros(n_t)) for k in lines}
