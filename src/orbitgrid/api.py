@@ -114,12 +114,17 @@ class OrbitStudy:
 
 
 def cost(
-    scenario: Scenario | None = None, run_dir: str | Path | None = None, monte_carlo: int = 1000
+    scenario: Scenario | None = None,
+    run_dir: str | Path | None = None,
+    monte_carlo: int | None = None,
+    seed: int | None = None,
+    uncertainty: bool = True,
 ) -> dict[str, Any]:
     """Price the scenario's orbital fleet against the same GPUs on the ground (its ``economics`` section); returns
     the ``cost.json`` document. With ``run_dir`` (a finished ``simulate`` run) the run's scenario is used unless one
-    is given, and the run's simulated delivered GPU-hours replace the nominal ones. ``monte_carlo``: draws of the
-    uncertainty block (0: tornado and break-even only)."""
+    is given, and the run's simulated delivered GPU-hours replace the nominal ones. The ``uncertainty`` block follows
+    ``economics.uncertainty``; ``monte_carlo`` (draws, 0: none) and ``seed`` override its values, and
+    ``uncertainty=False`` leaves the block out."""
     import json
 
     from orbitgrid.scenario.loader import load_scenario_text
@@ -136,23 +141,39 @@ def cost(
             scenario = load_scenario_text(json.dumps(manifest["scenario"]), base_dir=run, source=str(run))
     if scenario is None:
         raise ValueError("give a scenario or a run directory")
-    return _cost_document(scenario, summary, monte_carlo)
+    return _cost_document(scenario, summary, monte_carlo=monte_carlo, seed=seed, uncertainty=uncertainty)
 
 
-#: Monte Carlo draws of the cost model written with every simulate run (~1.5 ms each on the default scenario).
+#: Most Monte Carlo draws of the cost written with a simulate run (~1.5 ms each on the default scenario, so the
+#: block adds ~2 s); ``orbitgrid cost --run RUN --monte-carlo N`` draws more.
 SIMULATE_MONTE_CARLO_DRAWS = 1000
 
 
-def _cost_document(scenario: Scenario, summary: dict[str, Any] | None, monte_carlo: int) -> dict[str, Any]:
-    """cost.json: the scenario priced (with a run's simulated GPU-hours when ``summary`` is given), and its
-    uncertainty block (``pipeline.cost_uncertainty``: ``monte_carlo`` draws seeded by the scenario's seed)."""
+def _cost_document(
+    scenario: Scenario,
+    summary: dict[str, Any] | None,
+    *,
+    monte_carlo: int | None = None,
+    seed: int | None = None,
+    uncertainty: bool = True,
+    max_draws: int | None = None,
+) -> dict[str, Any]:
+    """cost.json: the scenario priced (with a run's simulated GPU-hours when ``summary`` is given) and, unless
+    ``economics.uncertainty`` is null or ``uncertainty`` false, its uncertainty block (``pipeline.cost_uncertainty``;
+    draws: ``monte_carlo`` else the block's, at most ``max_draws``; seed: ``seed``, else the block's, else the
+    scenario's)."""
     from orbitgrid.pipeline.cost_uncertainty import uncertainty_block
     from orbitgrid.pipeline.economics import scenario_cost
 
     sc = scenario_cost(scenario, summary)
     doc = sc.to_dict()
     doc["label"] = scenario.name
-    doc["uncertainty"] = uncertainty_block(sc, n=monte_carlo, seed=scenario.seed)
+    spec = scenario.economics.uncertainty
+    if uncertainty and spec is not None:
+        n = spec.monte_carlo if monte_carlo is None else monte_carlo
+        n = n if max_draws is None else min(n, max_draws)
+        s = seed if seed is not None else spec.seed if spec.seed is not None else scenario.seed
+        doc["uncertainty"] = uncertainty_block(sc, spec, n=n, seed=s)
     return doc
 
 
@@ -235,7 +256,7 @@ def simulate(
         from orbitgrid.pipeline.economics import CostInputError
 
         try:
-            writer.json("cost.json", _cost_document(scenario, summary, SIMULATE_MONTE_CARLO_DRAWS))
+            writer.json("cost.json", _cost_document(scenario, summary, max_draws=SIMULATE_MONTE_CARLO_DRAWS))
         except CostInputError as why:  # e.g. a fleet of element sets with no design to price
             summary["cost_note"] = f"no cost.json: {why}"
             writer.json("summary.json", summary)

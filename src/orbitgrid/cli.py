@@ -455,8 +455,22 @@ def cost(
         Path | None, typer.Option("--out", "-o", help="cost.json path (default: RUN/cost.json or runs/<name>/).")
     ] = None,
     monte_carlo: Annotated[
-        int, typer.Option("--monte-carlo", min=0, help="Monte Carlo draws of the uncertain cost parameters (0: none).")
-    ] = 1000,
+        int | None,
+        typer.Option(
+            "--monte-carlo",
+            min=0,
+            help="Monte Carlo draws of the uncertain cost parameters (0: none; default: economics.uncertainty's).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", min=0, help="Seed of the draws (default: economics.uncertainty.seed, else the scenario's)."
+        ),
+    ] = None,
+    no_uncertainty: Annotated[
+        bool, typer.Option("--no-uncertainty", help="Point values only: no Monte Carlo, tornado or break-even.")
+    ] = False,
 ) -> None:
     """Price a scenario's orbital fleet against the same GPUs on the ground, with uncertainty (Monte Carlo, tornado,
     break-even); print the tables, write cost.json."""
@@ -467,7 +481,7 @@ def cost(
 
     sc = _load(scenario) if scenario is not None else (None if run is not None else _load("default"))
     try:
-        doc = api.cost(sc, run, monte_carlo=monte_carlo)
+        doc = api.cost(sc, run, monte_carlo=monte_carlo, seed=seed, uncertainty=not no_uncertainty)
     except (FileNotFoundError, CostInputError) as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
@@ -499,8 +513,8 @@ def _uncertainty_tables(unc: dict[str, Any]) -> list[Table]:
         for col in ("", "mean ± s.e.", "p5", "p50", "p95"):
             t.add_column(col, justify="right" if col else "left")
         for key, label in (
-            ("orbit.usd_per_gpu_hour", "orbit $/GPU-h"),
-            ("ground.usd_per_gpu_hour", "ground $/GPU-h"),
+            ("orbit_usd_per_gpu_hour", "orbit $/GPU-h"),
+            ("ground_usd_per_gpu_hour", "ground $/GPU-h"),
             ("ratio_orbit_to_ground", "orbit / ground"),
         ):
             m = mc[key]
@@ -508,8 +522,8 @@ def _uncertainty_tables(unc: dict[str, Any]) -> list[Table]:
         tables.append(t)
     tor = unc.get("tornado")
     if tor:
-        t = Table(title=f"Tornado: orbit / ground (base {tor['base']:.3f}), 10th-90th percentile of each parameter")
-        for col in ("parameter", "low → high", "ratio at low → high", "swing"):
+        t = Table(title=f"Tornado: orbit / ground (base {tor['base']:.3f}), 10th → 90th percentile of each parameter")
+        for col in ("parameter", "p10 → p90", "orbit / ground at p10 → p90", "swing"):
             t.add_column(col, justify="left" if col == "parameter" else "right")
         for r in tor["rows"]:
             t.add_row(
@@ -521,20 +535,13 @@ def _uncertainty_tables(unc: dict[str, Any]) -> list[Table]:
         tables.append(t)
     rows = unc.get("break_even")
     if rows:
-        t = Table(
-            title="Break-even: the value at which orbit $/GPU-h = ground $/GPU-h (others at the scenario's values)"
-        )
-        for col in ("parameter", "break-even", "searched"):
+        t = Table(title="Break-even: where orbit $/GPU-h = ground $/GPU-h (the others at the scenario's values)")
+        for col in ("parameter", "scenario", "break-even", "searched"):
             t.add_column(col, justify="left" if col == "parameter" else "right")
         for r in rows:
-            value = (
-                f"{r['value']:,.4g}"
-                if r["value"] is not None
-                else "none (orbit dearer throughout)"
-                if min(r["gap_at_ends"]) > 0
-                else "none (orbit cheaper throughout)"
-            )
-            t.add_row(r["parameter"], value, f"{r['bracket'][0]:,.4g} – {r['bracket'][1]:,.4g}")
+            value = f"{r['value']:,.4g}" if r["value"] is not None else f"none: {r['status']}"
+            lo, hi = r["bracket"]
+            t.add_row(r["parameter"], f"{r['base']:,.4g}", value, f"{lo:,.4g} – {hi:,.4g}")
         tables.append(t)
     return tables
 

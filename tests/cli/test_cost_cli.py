@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -49,20 +50,90 @@ def test_cost_of_a_scenario_prints_orbit_vs_ground_and_writes_cost_json(tmp_path
     assert doc["orbit"]["facts"]["satellites"] == 2 and doc["ground"]["facts"]["gpus"] == 16
     assert doc["ratio_orbit_to_ground"] == doc["orbit"]["usd_per_gpu_hour"] / doc["ground"]["usd_per_gpu_hour"]
     unc = doc["uncertainty"]
-    assert set(unc) == {"parameters", "monte_carlo", "tornado", "break_even"} and unc["monte_carlo"]["n"] == 1000
-    for text in ("Monte Carlo, 1,000 draws", "Tornado", "Break-even"):
+    assert set(unc) == {"seed", "parameters", "monte_carlo", "tornado", "break_even"}
+    assert unc["monte_carlo"]["n"] == 1000 and unc["seed"] == 3  # the scenario's seed
+    for text in ("Monte Carlo, 1,000 draws (seed 3)", "Tornado", "Break-even", "orbit.launch.price_usd_per_kg"):
         assert text in res.stdout
 
 
-def test_cost_monte_carlo_flag(tmp_path: Path) -> None:
+def _cost(tmp_path: Path, *args: str, scenario: str = TINY) -> tuple[Any, Path]:
     sc = tmp_path / "tiny.yaml"
-    sc.write_text(TINY)
-    out = tmp_path / "cost.json"
-    res = runner.invoke(app, ["cost", str(sc), "--out", str(out), "--monte-carlo", "0"])
+    sc.write_text(scenario)
+    out = tmp_path / f"cost-{len(list(tmp_path.glob('cost-*.json')))}.json"
+    return runner.invoke(app, ["cost", str(sc), "--out", str(out), *args]), out
+
+
+def test_cost_uncertainty_flags(tmp_path: Path) -> None:
+    res, out = _cost(tmp_path, "--monte-carlo", "0")
     assert res.exit_code == 0, res.output
-    assert "monte_carlo" not in json.loads(out.read_text())["uncertainty"]
-    bad = runner.invoke(app, ["cost", str(sc), "--out", str(out), "--monte-carlo", "-5"])
-    assert bad.exit_code == 2
+    unc = json.loads(out.read_text())["uncertainty"]
+    assert "monte_carlo" not in unc and unc["tornado"]["rows"] and unc["break_even"]
+    assert "Monte Carlo" not in res.stdout and "Tornado" in res.stdout
+    # --seed and --monte-carlo override the scenario's; the same seed writes the same bytes, another one others
+    a, out_a = _cost(tmp_path, "--monte-carlo", "50", "--seed", "11")
+    b, out_b = _cost(tmp_path, "--monte-carlo", "50", "--seed", "11")
+    c, out_c = _cost(tmp_path, "--monte-carlo", "50", "--seed", "12")
+    assert a.exit_code == b.exit_code == c.exit_code == 0, a.output
+    assert out_a.read_bytes() == out_b.read_bytes() != out_c.read_bytes()
+    mc = json.loads(out_a.read_text())["uncertainty"]["monte_carlo"]
+    assert mc["n"] == 50 and mc["seed"] == 11 and len(mc["draws"]["ratio_orbit_to_ground"]) == 50
+    # --no-uncertainty: point values only
+    res, out = _cost(tmp_path, "--no-uncertainty")
+    assert res.exit_code == 0 and "uncertainty" not in json.loads(out.read_text()) and "Tornado" not in res.stdout
+    assert runner.invoke(app, ["cost", "--monte-carlo", "-5"]).exit_code == 2
+
+
+def test_cost_uncertainty_from_the_scenario(tmp_path: Path) -> None:
+    block = """\
+  uncertainty:
+    monte_carlo: 20
+    seed: 5
+    tornado: false
+    parameters:
+      orbit.launch.price_usd_per_kg: {type: uniform, low: 100, high: 300}
+    break_even:
+      ground.gas_usd_per_mmbtu: [0, 10000]
+"""
+    res, out = _cost(tmp_path, scenario=TINY + block)
+    assert res.exit_code == 0, res.output
+    unc = json.loads(out.read_text())["uncertainty"]
+    assert unc["monte_carlo"]["n"] == 20 and unc["seed"] == 5 and "tornado" not in unc
+    assert list(unc["parameters"]) == ["orbit.launch.price_usd_per_kg"]
+    assert unc["parameters"]["orbit.launch.price_usd_per_kg"]["distribution"] == {
+        "type": "uniform",
+        "low": 100.0,
+        "high": 300.0,
+    }
+    (row,) = unc["break_even"]
+    assert row["parameter"] == "ground.gas_usd_per_mmbtu" and row["status"] == "solved"
+    assert f"{row['value']:,.4g}" in res.stdout
+
+
+def test_a_bad_distribution_exits_2_naming_the_field(tmp_path: Path) -> None:
+    bad = (
+        TINY
+        + """\
+  uncertainty:
+    parameters:
+      orbit.launch.price_usd_per_kg: {type: triangular, low: 100, mode: 900, high: 500}
+"""
+    )
+    res, _ = _cost(tmp_path, scenario=bad)
+    assert res.exit_code == 2
+    err = " ".join(res.stderr.split())  # rich wraps lines
+    assert "economics.uncertainty.parameters.orbit.launch.price_usd_per_kg.high: must be at least mode (900)" in err
+    unknown = (
+        TINY
+        + """\
+  uncertainty:
+    parameters:
+      orbit.launch.price_per_kg: {type: uniform, low: 100, high: 900}
+"""
+    )
+    res, _ = _cost(tmp_path, scenario=unknown)
+    assert res.exit_code == 2
+    err = " ".join(res.stderr.split())
+    assert "economics.uncertainty.parameters.orbit.launch.price_per_kg: 'price_per_kg' is not a field" in err
 
 
 def test_cost_of_a_run_uses_its_simulated_gpu_hours(tmp_path: Path) -> None:

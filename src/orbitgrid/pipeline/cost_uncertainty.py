@@ -1,147 +1,269 @@
-"""Orbit vs ground with uncertainty: Monte Carlo, tornado and break-even on a scenario's cost inputs.
+"""Orbit vs ground with uncertainty: Monte Carlo, tornado and break-even over a scenario's cost-model parameters.
 
-The parameters whose published values disagree most (FIGURES.md, open disputes 2, 4 and 5), with the ranges the
-docs and the example sweep use:
+The scenario's ``economics.uncertainty`` block (:class:`orbitgrid.scenario.models.CostUncertainty`) names
+distributions and break-even brackets by **cost-model parameter path**, applied to the priced case
+(:class:`~orbitgrid.pipeline.economics.ScenarioCost`: one orbital fleet per shell and the terrestrial baseline):
 
-- ``launch_usd_per_kg`` (every shell's launch price): lognormal, median $500/kg, 90th percentile $1,500/kg —
-  Nanjangud's re-pricing points ($500 and $1,000/kg) around the median, Falcon 9's $3,600/kg in the upper tail,
-  Suncatcher's ~$200/kg (2035 projection) near the 10th percentile;
-- ``satellite_usd_per_w`` (satellite without GPUs, per W of array): triangular $11-22-44/W around McCalip's
-  $22/W Starlink V2 Mini bill of materials (half to double, an orbitgrid range);
-- ``gpu_usd`` (GPU with its server share, both sides): PERT $25k-33.75k-45k around SemiAnalysis' DGX H100 ~$270k/8;
-- ``discount_rate`` (both sides): uniform 4-10 % around OMB Circular A-94's 7 % base case;
-- ``nre_usd`` (orbit): uniform $0-2 B around McCalip's $0.5 B.
+- ``orbit.<field>``: a field of :class:`~orbitgrid.economics.tco.OrbitInputs`, dotted into its parts
+  (``orbit.launch.price_usd_per_kg``, ``orbit.hardware.satellite_usd_per_w``, ``orbit.design_life_years``,
+  ``orbit.reliability.gpu_failure_rate_per_year``), set on every shell's fleet. Two are special: a launch price
+  turns a learning curve off (the price is then fixed), and ``orbit.nre_usd`` is the programme's NRE, carried by the
+  first shell as the scenario does;
+- ``ground.<field>``: a field of :class:`~orbitgrid.economics.terrestrial.GroundInputs` (``ground.pue``,
+  ``ground.gas_usd_per_mmbtu``, ``ground.capex.electrical_usd_per_w``);
+- ``shared.gpu_usd``, ``shared.life_years``, ``shared.discount_rate``, ``shared.gpu_failure_rate_per_year``: one
+  value for both sides (the same GPUs, the same service life, the same investor and failure statistics), so a draw
+  moves both together;
+- ``satellite.kg_per_kw``: the fleet's launched mass per kW of compute (IT load), ``sum(N_s m_s) / sum(N_s P_s)``;
+  a value ``x`` scales every satellite's mass, its deorbit propellant and its mass items by ``x / x_scenario``
+  (the mix between shells kept). Mass drives launch (and its insurance), not the ``per_w`` hardware price.
 
-Every draw prices the case the scenario defines (:class:`~orbitgrid.pipeline.economics.ScenarioCost`, one orbital
-fleet per shell plus the terrestrial baseline) with these values set; the draws come from
-:func:`orbitgrid.economics.uncertainty.monte_carlo` with the scenario's seed, so the same scenario gives the same
-numbers. Break-even solves each parameter for orbit $/GPU-h = ground $/GPU-h by Brent's method on a wide bracket and
-reports the bracket ends when there is no sign change (no value in the bracket makes orbit as cheap).
+**Base values** are the scenario's (the first shell's where shells differ; orbit's for ``shared.*``). A launch
+price under a learning curve has none: its base is the mean price the curve gives the fleet
+(``facts.launch_usd_per_kg_mean``).
+
+**Monte Carlo** (:func:`orbitgrid.economics.uncertainty.monte_carlo`): ``n`` joint draws, each parameter's stream
+seeded by (seed, parameter path), so the same scenario and seed give byte-identical ``cost.json``; statistics of
+orbit and ground $ per delivered GPU-hour and their ratio over the finite draws: mean, standard error
+``s / sqrt(n)``, 5th/50th/95th percentiles; ``P(orbit cheaper)`` = share of draws with ratio < 1.
+**Tornado**: each parameter at its distribution's 10th and 90th percentiles, the others at base, the ratio's swing,
+largest first. **Break-even**: Brent's method on ``orbit $/GPU-h - ground $/GPU-h`` over the bracket, the others at
+base; without a sign change the row has ``value: null`` and the gap at both ends (orbit dearer or cheaper
+throughout).
+
+cost.json's ``uncertainty`` block (stable keys): ``seed``; ``parameters.{path}.{distribution, base, p10, p90,
+mean}``; ``monte_carlo.{n, seed, p_orbit_cheaper, orbit_usd_per_gpu_hour, ground_usd_per_gpu_hour,
+ratio_orbit_to_ground, draws}`` with ``{mean, std_error, p5, p50, p95}`` per output and ``draws`` the ``n`` values
+of each; ``tornado.{output, base, rows}`` with rows ``{parameter, low, high, output_at_low, output_at_high,
+swing}``; ``break_even`` rows ``{parameter, base, bracket, value, status, gap_usd_per_gpu_hour_at_ends}``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from orbitgrid.economics import uncertainty as u
-from orbitgrid.economics.report import CaseResult, flat_metrics
-from orbitgrid.economics.tco import OrbitInputs, combine_results, evaluate_orbit
+from orbitgrid.economics.report import CaseResult, flat_metrics, jsonable
+from orbitgrid.economics.tco import OrbitInputs, combine_results, evaluate_orbit, replace_path
 from orbitgrid.economics.terrestrial import evaluate_ground
-from orbitgrid.pipeline.economics import ScenarioCost
+from orbitgrid.pipeline.economics import CostInputError, ScenarioCost
+from orbitgrid.scenario.models import CostUncertainty, DistributionSpec
 
-#: name -> (distribution, break-even bracket, what it sets)
-PARAMETERS: dict[str, tuple[u.Distribution, tuple[float, float], str]] = {
-    "launch_usd_per_kg": (u.LogNormal.from_median_p90(500.0, 1500.0), (1.0, 100_000.0), "every shell's launch price"),
-    "satellite_usd_per_w": (u.Triangular(11.0, 22.0, 44.0), (0.01, 1_000.0), "satellite bus and array, $/W"),
-    "gpu_usd": (u.Pert(25_000.0, 33_750.0, 45_000.0), (100.0, 1_000_000.0), "GPU with its server share (both sides)"),
-    "discount_rate": (u.Uniform(0.04, 0.10), (0.0, 0.5), "real discount rate (both sides)"),
-    "nre_usd": (u.Uniform(0.0, 2e9), (0.0, 1e12), "non-recurring engineering (orbit)"),
+__all__ = [
+    "OUTPUTS",
+    "ScenarioCostModel",
+    "base_values",
+    "check_paths",
+    "to_distribution",
+    "uncertainty_block",
+]
+
+#: cost.json name -> the cost model's flat metric.
+OUTPUTS = {
+    "orbit_usd_per_gpu_hour": "orbit.usd_per_gpu_hour",
+    "ground_usd_per_gpu_hour": "ground.usd_per_gpu_hour",
+    "ratio_orbit_to_ground": "ratio_orbit_to_ground",
 }
-OUTPUTS = ("orbit.usd_per_gpu_hour", "ground.usd_per_gpu_hour", "ratio_orbit_to_ground")
+_SHARED = {
+    "gpu_usd": ("hardware.gpu_usd", "gpu_usd"),
+    "life_years": ("design_life_years", "life_years"),
+    "discount_rate": ("discount_rate", "discount_rate"),
+    "gpu_failure_rate_per_year": ("reliability.gpu_failure_rate_per_year", "gpu_failure_rate_per_year"),
+}
+_LAUNCH_PRICE = "launch.price_usd_per_kg"
+#: Tornado bars at these quantiles of each distribution.
+TORNADO_QUANTILES = (0.1, 0.9)
 
 
-def _apply(sc: ScenarioCost, params: Mapping[str, float]) -> ScenarioCost:
-    orbit: list[OrbitInputs] = []
-    for o in sc.orbit:
-        hw, launch = o.hardware, o.launch
-        if "satellite_usd_per_w" in params:
-            hw = dataclasses.replace(hw, satellite_usd_per_w=float(params["satellite_usd_per_w"]))
-        if "gpu_usd" in params:
-            hw = dataclasses.replace(hw, gpu_usd=float(params["gpu_usd"]))
-        if "launch_usd_per_kg" in params:
-            launch = dataclasses.replace(launch, price_usd_per_kg=float(params["launch_usd_per_kg"]), learning=None)
-        changes: dict[str, Any] = {"hardware": hw, "launch": launch}
-        if "discount_rate" in params:
-            changes["discount_rate"] = float(params["discount_rate"])
-        if "nre_usd" in params:  # the programme's NRE, carried by the first shell
-            changes["nre_usd"] = float(params["nre_usd"]) if not orbit else 0.0
-        orbit.append(dataclasses.replace(o, **changes))
-    ground = sc.ground
-    if "gpu_usd" in params:
-        ground = dataclasses.replace(ground, gpu_usd=float(params["gpu_usd"]))
-    if "discount_rate" in params:
-        ground = dataclasses.replace(ground, discount_rate=float(params["discount_rate"]))
-    return dataclasses.replace(sc, orbit=tuple(orbit), ground=ground)
+def to_distribution(spec: DistributionSpec) -> u.Distribution:
+    """The sampling distribution of a scenario's distribution spec."""
+    return u.from_fields(spec.type, spec.model_dump(exclude={"type"}))
 
 
-@dataclasses.dataclass(frozen=True)
+def _get(obj: Any, path: str) -> Any:
+    """The value at dotted ``path`` in a tree of dataclasses (``KeyError`` naming the fields when unknown)."""
+    for part in path.split("."):
+        if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+            raise KeyError(f"{part!r}: {type(obj).__name__} has no fields")
+        names = [f.name for f in dataclasses.fields(obj)]
+        if part not in names:
+            raise KeyError(f"{part!r} is not a field of {type(obj).__name__}; fields: {', '.join(names)}")
+        obj = getattr(obj, part)
+    return obj
+
+
+def _kg_per_kw(sc: ScenarioCost) -> float:
+    mass = sum(o.satellites * o.satellite.mass_kg for o in sc.orbit)
+    kw = sum(o.satellites * o.satellite.compute_w for o in sc.orbit) / 1e3
+    return mass / kw
+
+
+def _scaled_mass(o: OrbitInputs, k: float) -> OrbitInputs:
+    s = o.satellite
+    sat = dataclasses.replace(
+        s,
+        mass_kg=s.mass_kg * k,
+        deorbit_propellant_kg=s.deorbit_propellant_kg * k,
+        mass_items_kg={name: kg * k for name, kg in s.mass_items_kg.items()},
+    )
+    return dataclasses.replace(o, satellite=sat)
+
+
+def _set(sc: ScenarioCost, path: str, value: float) -> ScenarioCost:
+    """``sc`` with the cost-model parameter ``path`` set to ``value`` (module docstring)."""
+    root, _, rest = path.partition(".")
+    orbit, ground = sc.orbit, sc.ground
+    if root == "orbit":
+        if rest == "nre_usd":  # the programme's NRE, carried by the first shell
+            orbit = tuple(dataclasses.replace(o, nre_usd=float(value) if i == 0 else 0.0) for i, o in enumerate(orbit))
+        elif rest == _LAUNCH_PRICE:
+            orbit = tuple(
+                dataclasses.replace(
+                    o, launch=dataclasses.replace(o.launch, price_usd_per_kg=float(value), learning=None)
+                )
+                for o in orbit
+            )
+        else:
+            orbit = tuple(replace_path(o, rest, value) for o in orbit)
+    elif root == "ground":
+        ground = replace_path(ground, rest, value)
+    elif root == "shared" and rest in _SHARED:
+        orbit_path, ground_path = _SHARED[rest]
+        orbit = tuple(replace_path(o, orbit_path, value) for o in orbit)
+        ground = replace_path(ground, ground_path, value)
+    elif root == "satellite" and rest == "kg_per_kw":
+        k = float(value) / _kg_per_kw(sc)
+        orbit = tuple(_scaled_mass(o, k) for o in orbit)
+    else:
+        raise KeyError(f"unknown cost-model parameter path {path!r}")
+    return dataclasses.replace(sc, orbit=orbit, ground=ground)
+
+
+def _base(sc: ScenarioCost, path: str) -> float | None:
+    root, _, rest = path.partition(".")
+    if root == "orbit":
+        if rest == "nre_usd":
+            return float(sum(o.nre_usd for o in sc.orbit))
+        value = _get(sc.orbit[0], rest)
+    elif root == "ground":
+        value = _get(sc.ground, rest)
+    elif root == "shared" and rest in _SHARED:
+        value = _get(sc.orbit[0], _SHARED[rest][0])
+    elif root == "satellite" and rest == "kg_per_kw":
+        value = _kg_per_kw(sc)
+    else:
+        raise KeyError(f"unknown cost-model parameter path {path!r}")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise KeyError(f"{path!r} is not a number (it is {type(value).__name__})")
+    return float(value)
+
+
+def check_paths(sc: ScenarioCost, spec: CostUncertainty) -> None:
+    """Every path of ``spec`` names a numeric parameter of the cost model; else ``CostInputError`` naming the
+    scenario field (``economics.uncertainty.parameters.<path>``)."""
+    for where, paths in (("parameters", spec.parameters), ("break_even", spec.break_even)):
+        for path in paths:
+            try:
+                _base(sc, path)
+            except (KeyError, TypeError) as why:
+                msg = why.args[0] if why.args else str(why)
+                raise CostInputError(f"economics.uncertainty.{where}.{path}: {msg}") from None
+
+
+@dataclass(frozen=True)
 class ScenarioCostModel:
-    """``f(params) -> flat metrics`` of a scenario's cost case with the :data:`PARAMETERS` in ``params`` set."""
+    """``f(params) -> flat metrics`` of a scenario's priced case with cost-model parameter paths set (picklable)."""
 
     base: ScenarioCost
 
-    def __call__(self, params: Mapping[str, float]) -> dict[str, float]:
-        sc = _apply(self.base, params)
+    def __call__(self, params: Mapping[str, Any]) -> dict[str, float]:
+        sc = self.base
+        for path, value in params.items():
+            sc = _set(sc, path, float(value))
         orbit = combine_results([evaluate_orbit(o) for o in sc.orbit])
         return flat_metrics(CaseResult(orbit, evaluate_ground(sc.ground)))
 
 
-def base_values(sc: ScenarioCost) -> dict[str, float]:
-    """The scenario's own values of the :data:`PARAMETERS` (the first shell's where shells differ)."""
-    o = sc.orbit[0]
-    launch = o.launch.price_usd_per_kg
-    return {
-        "launch_usd_per_kg": float(launch) if launch is not None else float("nan"),
-        "satellite_usd_per_w": float(o.hardware.satellite_usd_per_w),
-        "gpu_usd": float(o.hardware.gpu_usd),
-        "discount_rate": float(o.discount_rate),
-        "nre_usd": float(sum(x.nre_usd for x in sc.orbit)),
-    }
+def base_values(sc: ScenarioCost, paths: list[str], dists: Mapping[str, u.Distribution]) -> dict[str, float]:
+    """The scenario's value of each path (module docstring: a launch price under a learning curve takes the mean
+    price the curve gives the fleet)."""
+    out: dict[str, float] = {}
+    mean_price: float | None = None
+    for path in paths:
+        v = _base(sc, path)
+        if v is None and path == f"orbit.{_LAUNCH_PRICE}":
+            if mean_price is None:
+                mean_price = float(
+                    combine_results([evaluate_orbit(o) for o in sc.orbit]).facts["launch_usd_per_kg_mean"]
+                )
+            v = mean_price
+        if v is None:
+            v = float(dists[path].ppf(0.5)) if path in dists else math.nan
+        out[path] = v
+    return out
 
 
-def uncertainty_block(sc: ScenarioCost, n: int = 1000, seed: int = 0) -> dict[str, Any]:
-    """cost.json's ``uncertainty`` block: Monte Carlo (``n`` draws), tornado and break-even (module docstring)."""
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def uncertainty_block(sc: ScenarioCost, spec: CostUncertainty, *, n: int, seed: int) -> dict[str, Any]:
+    """cost.json's ``uncertainty`` block for the priced case ``sc``: ``n`` Monte Carlo draws seeded by ``seed``,
+    the tornado when ``spec.tornado``, and the break-even rows (module docstring)."""
+    check_paths(sc, spec)
     f = ScenarioCostModel(sc)
-    dists = {k: v[0] for k, v in PARAMETERS.items()}
-    base = base_values(sc)
-    base = {k: (v if np.isfinite(v) else float(dists[k].ppf(0.5))) for k, v in base.items()}
-    out: dict[str, Any] = {
-        "parameters": {
-            k: {"distribution": type(d).__name__, **_params(d), "sets": what, "base": base[k]}
-            for k, (d, _, what) in PARAMETERS.items()
+    dists = {path: to_distribution(d) for path, d in spec.parameters.items()}
+    paths = list(dict.fromkeys([*spec.parameters, *spec.break_even]))
+    base = base_values(sc, paths, dists)
+    out: dict[str, Any] = {"seed": seed, "parameters": {}}
+    for path, d in dists.items():
+        lo, hi = (float(x) for x in d.ppf(np.asarray(TORNADO_QUANTILES)))
+        out["parameters"][path] = {
+            "distribution": spec.parameters[path].model_dump(exclude_none=True),
+            "base": base[path],
+            "p10": lo,
+            "p90": hi,
+            "mean": float(d.expected_value()),
         }
-    }
-    if n > 0:
+    if n > 0 and dists:
         mc = u.monte_carlo(f, dists, n, seed=seed)
         block: dict[str, Any] = {"n": n, "seed": seed}
-        for name in OUTPUTS:
-            pct = mc.percentiles(name, (5.0, 50.0, 95.0))
-            block[name] = {
-                "mean": mc.mean(name),
-                "std_error": mc.std_error(name),
+        for key, metric in OUTPUTS.items():
+            pct = mc.percentiles(metric, (5.0, 50.0, 95.0))
+            block[key] = {
+                "mean": mc.mean(metric),
+                "std_error": mc.std_error(metric),
                 "p5": pct[5.0],
                 "p50": pct[50.0],
                 "p95": pct[95.0],
             }
-        ratio = mc.outputs["ratio_orbit_to_ground"]
-        block["p_orbit_cheaper"] = float(np.mean(ratio < 1.0))
-        block["draws"] = {name: [float(x) for x in mc.outputs[name]] for name in OUTPUTS}
+        block["p_orbit_cheaper"] = float(np.mean(mc.outputs["ratio_orbit_to_ground"] < 1.0))
+        block["draws"] = {key: [_finite(x) for x in mc.outputs[metric]] for key, metric in OUTPUTS.items()}
         out["monte_carlo"] = block
-    tor = u.tornado(f, base, dists, "ratio_orbit_to_ground")
-    out["tornado"] = {"output": tor.output, "base": tor.base_output, "rows": tor.rows()}
+    if spec.tornado and dists:
+        tor = u.tornado(f, {p: base[p] for p in dists}, dists, "ratio_orbit_to_ground", quantiles=TORNADO_QUANTILES)
+        out["tornado"] = {"output": "ratio_orbit_to_ground", "base": tor.base_output, "rows": tor.rows()}
     rows: list[dict[str, Any]] = []
-    for k, (_, bracket, _) in PARAMETERS.items():
+    for path, (lo, hi) in spec.break_even.items():
+        row: dict[str, Any] = {"parameter": path, "base": base[path], "bracket": [float(lo), float(hi)]}
         try:
-            be = u.break_even(f, base, k, bracket, "orbit.usd_per_gpu_hour", "ground.usd_per_gpu_hour")
+            be = u.break_even(f, base, path, (lo, hi), "orbit.usd_per_gpu_hour", "ground.usd_per_gpu_hour")
         except u.NoSignChangeError as e:
-            rows.append({"parameter": k, "value": None, "bracket": list(bracket), "gap_at_ends": list(e.g_ends)})
+            g_lo, g_hi = e.g_ends
+            status = "orbit dearer throughout" if g_lo > 0.0 else "orbit cheaper throughout"
+            row.update(value=None, status=status, gap_usd_per_gpu_hour_at_ends=[g_lo, g_hi])
+        except ValueError as e:  # not finite at an end of the bracket
+            row.update(value=None, status=f"not solved: {e}", gap_usd_per_gpu_hour_at_ends=None)
         else:
-            rows.append(
-                {"parameter": k, "value": be.value, "bracket": list(bracket), "gap_at_ends": list(be.g_at_ends)}
-            )
+            row.update(value=be.value, status="solved", gap_usd_per_gpu_hour_at_ends=list(be.g_at_ends))
+        rows.append(row)
     out["break_even"] = rows
-    return out
-
-
-def _params(d: u.Distribution) -> dict[str, float]:
-    if dataclasses.is_dataclass(d):
-        return {
-            f.name: float(getattr(d, f.name))
-            for f in dataclasses.fields(d)
-            if isinstance(getattr(d, f.name), float | int)
-        }
-    return {}
+    return dict(jsonable(out))  # non-finite numbers -> null

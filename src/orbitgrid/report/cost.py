@@ -1,13 +1,14 @@
 """The report's "Cost: orbit vs ground" section, from the run's ``cost.json`` (written by ``api.simulate`` from the
 run's simulated delivered GPU-hours, with the uncertainty block of ``pipeline.cost_uncertainty``):
 
-* headline cards: levelized $ per delivered GPU-hour in orbit and on the ground, their ratio, and from the Monte
-  Carlo the mean ratio with its standard error and the probability that orbit is cheaper;
-* the cost lines side by side (undiscounted, $M): capital and operating lines of the orbital fleet and of the same
-  GPUs on the ground, stacked, so the two totals and what makes them up read at a glance;
-* the tornado of the orbit / ground ratio (10th to 90th percentile of each uncertain parameter);
-* the Monte Carlo distribution of orbit and ground $ per GPU-hour;
-* the break-even table.
+* cards: levelized $ per delivered GPU-hour in orbit and on the ground and their ratio; from the Monte Carlo the
+  mean ratio with its standard error and P(orbit cheaper);
+* the cost waterfalls side by side: each line's levelized share, ``PV(line) / PV(delivered GPU-hours)``, stacked
+  from capital to operating lines up to the $ per GPU-hour (the shares add up to it exactly, as cost.json's
+  ``pv_usd_by_line`` adds up to ``pv_usd``);
+* the tornado of orbit / ground (each uncertain parameter at its 10th and 90th percentile, the others at base);
+* the Monte Carlo distribution of orbit and ground $ per GPU-hour (histograms of the draws) and its statistics;
+* the uncertain parameters (distribution, base, 10th-90th percentile) and the break-even table.
 """
 
 from __future__ import annotations
@@ -20,24 +21,145 @@ import numpy as np
 from orbitgrid.report.data import Missing, RunData
 from orbitgrid.report.html import _Body, _cards, _num, _pct, _Plots, _table
 
-__all__ = ["cost_section", "read_cost"]
+__all__ = ["MC_OUTPUTS", "cost_section", "read_cost", "waterfall_steps"]
+
+#: Monte Carlo outputs in cost.json and their labels.
+MC_OUTPUTS = (
+    ("orbit_usd_per_gpu_hour", "orbit $/GPU-h"),
+    ("ground_usd_per_gpu_hour", "ground $/GPU-h"),
+    ("ratio_orbit_to_ground", "orbit / ground"),
+)
+_SIDES = (("orbit", "orbit"), ("ground", "ground (same GPUs)"))
 
 
 def read_cost(run: RunData) -> dict[str, Any]:
     path = run.path / "cost.json"
     if not path.is_file():
-        raise Missing("this run has no cost.json (a run without an orbital fleet to price)")
+        raise Missing("this run has no cost.json (no orbital fleet to price, or simulate ran with cost off)")
     doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return doc
 
 
-def _lines(side: dict[str, Any]) -> list[tuple[str, float]]:
-    return [(k, float(v)) for part in ("capex_usd", "opex_usd") for k, v in (side.get(part) or {}).items() if v]
+def waterfall_steps(side: dict[str, Any]) -> list[tuple[str, float]]:
+    """(line, $ per delivered GPU-hour) of one side of cost.json: ``PV(line) / PV(total) x usd_per_gpu_hour``, capital
+    lines first, lines that cost nothing left out."""
+    pv = side.get("pv_usd_by_line") or {}
+    total, per_h = side.get("pv_usd"), side.get("usd_per_gpu_hour")
+    if not pv or not total or per_h is None:
+        return []
+    order = [*(side.get("capex_usd") or {}), *(side.get("opex_usd") or {})]
+    order += [k for k in pv if k not in order]
+    return [(k, float(pv[k]) / float(total) * float(per_h)) for k in order if pv.get(k)]
+
+
+def _waterfalls(doc: dict[str, Any], plots: _Plots) -> str:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=[label for _, label in _SIDES])
+    for col, (key, label) in enumerate(_SIDES, start=1):
+        side = doc[key]
+        steps = waterfall_steps(side)
+        fig.add_trace(
+            go.Waterfall(
+                name=label,
+                x=[name for name, _ in steps] + ["$ per GPU-hour"],
+                y=[v for _, v in steps] + [side["usd_per_gpu_hour"]],
+                measure=["relative"] * len(steps) + ["total"],
+                text=[f"{v:,.3f}" for _, v in steps] + [f"{side['usd_per_gpu_hour']:,.3f}"],
+                textposition="outside",
+                hovertemplate="%{x}: %{y:,.4f} $/GPU-h<extra>" + label + "</extra>",
+            ),
+            row=1,
+            col=col,
+        )
+    fig.update_layout(
+        title="Cost waterfall: each line's levelized share, PV(line) / PV(delivered GPU-hours), $ per GPU-hour",
+        showlegend=False,
+        yaxis_title="$ per delivered GPU-hour",
+    )
+    return plots.div(fig, 460)
+
+
+def _tornado(tor: dict[str, Any], plots: _Plots) -> str:
+    import plotly.graph_objects as go
+
+    rows = list(reversed(tor["rows"]))  # largest swing on top
+    base = float(tor["base"])
+    names = [r["parameter"] for r in rows]
+    fig = go.Figure()
+    for end, label in (("low", "parameter at p10"), ("high", "parameter at p90")):
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=[r[f"output_at_{end}"] - base for r in rows],
+                base=base,
+                orientation="h",
+                name=label,
+                customdata=[r[end] for r in rows],
+                hovertemplate="%{y} = %{customdata:,.4g}: orbit / ground %{x:.3f}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="overlay",
+        title=f"Tornado: orbit / ground around the scenario's {base:.3f}",
+        xaxis_title="orbit / ground, $ per GPU-hour",
+        margin={"l": 260, "r": 24, "t": 48, "b": 48},
+    )
+    return plots.div(fig, 140 + 36 * len(rows))
+
+
+def _monte_carlo(mc: dict[str, Any], plots: _Plots) -> str:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for key, label in MC_OUTPUTS[:2]:
+        x = np.array([np.nan if v is None else v for v in mc["draws"][key]], dtype=np.float64)
+        fig.add_trace(go.Histogram(x=x[np.isfinite(x)], name=label, opacity=0.6, nbinsx=60))
+    fig.update_layout(
+        barmode="overlay",
+        title=(
+            f"Monte Carlo: $ per delivered GPU-hour, {mc['n']:,} draws (seed {mc['seed']}); "
+            f"P(orbit cheaper) = {mc['p_orbit_cheaper']:.3f}"
+        ),
+        xaxis_title="$ per delivered GPU-hour",
+        yaxis_title="draws",
+    )
+    rows = [
+        [label, f"{m['mean']:.3f} ± {m['std_error']:.3f}", *(f"{m[q]:.3f}" for q in ("p5", "p50", "p95"))]
+        for key, label in MC_OUTPUTS
+        for m in (mc[key],)
+    ]
+    return plots.div(fig, 380) + _table(["", "mean ± s.e.", "p5", "p50", "p95"], rows)
+
+
+def _parameters(params: dict[str, Any]) -> str:
+    rows = []
+    for path, p in params.items():
+        d = dict(p["distribution"])
+        kind = d.pop("type")
+        rows.append(
+            [
+                path,
+                f"{kind} "
+                + ", ".join(f"{k} {v:,.6g}" if isinstance(v, float | int) else f"{k} {v}" for k, v in d.items()),
+                _num(p["base"], ",.6g"),
+                f"{p['p10']:,.4g} – {p['p90']:,.4g}",
+            ]
+        )
+    return _table(["uncertain parameter", "distribution", "scenario", "p10 – p90"], rows)
+
+
+def _break_even(rows_in: list[dict[str, Any]]) -> str:
+    rows = []
+    for r in rows_in:
+        value = _num(r["value"], ",.6g") if r["value"] is not None else f"none: {r['status']}"
+        lo, hi = r["bracket"]
+        rows.append([r["parameter"], _num(r["base"], ",.6g"), value, f"{lo:,.6g} – {hi:,.6g}"])
+    return _table(["break-even parameter", "scenario", "orbit = ground at", "searched"], rows)
 
 
 def cost_section(run: RunData, plots: _Plots) -> _Body:
-    import plotly.graph_objects as go
-
     doc = read_cost(run)
     o, g = doc["orbit"], doc["ground"]
     unc = doc.get("uncertainty") or {}
@@ -53,74 +175,21 @@ def cost_section(run: RunData, plots: _Plots) -> _Body:
             (f"orbit / ground, Monte Carlo mean ± s.e. ({mc['n']:,} draws)", f"{r['mean']:.3f} ± {r['std_error']:.3f}")
         )
         cards.append(("P(orbit cheaper)", _pct(mc["p_orbit_cheaper"])))
-    parts = [_cards(cards)]
-    # cost lines, stacked per side
-    fig = go.Figure()
-    for side, label in ((o, "orbit"), (g, "ground")):
-        for name, usd in _lines(side):
-            fig.add_trace(go.Bar(x=[label], y=[usd / 1e6], name=f"{label}: {name}", hovertemplate="%{y:,.1f} $M"))
-    fig.update_layout(barmode="stack", title="Cost lines, undiscounted ($M)", yaxis_title="$M", showlegend=True)
-    parts.append(plots.div(fig, 420))
+    parts = [_cards(cards), _waterfalls(doc, plots)]
     tor = unc.get("tornado")
     if tor and tor.get("rows"):
-        rows = list(reversed(tor["rows"]))  # largest swing on top
-        base = float(tor["base"])
-        fig = go.Figure()
-        names = [r["parameter"] for r in rows]
-        fig.add_trace(
-            go.Bar(
-                y=names, x=[r["output_at_low"] - base for r in rows], base=base, orientation="h", name="parameter low"
-            )
-        )
-        fig.add_trace(
-            go.Bar(
-                y=names, x=[r["output_at_high"] - base for r in rows], base=base, orientation="h", name="parameter high"
-            )
-        )
-        fig.update_layout(
-            barmode="overlay",
-            title=f"Tornado: orbit / ground around the scenario's {base:.3f} (10th-90th percentile of each parameter)",
-            xaxis_title="orbit / ground $ per GPU-hour",
-        )
-        parts.append(plots.div(fig, 120 + 40 * len(rows)))
+        parts.append(_tornado(tor, plots))
     if mc and mc.get("draws"):
-        fig = go.Figure()
-        for key, label in (("orbit.usd_per_gpu_hour", "orbit"), ("ground.usd_per_gpu_hour", "ground")):
-            x = np.asarray(mc["draws"][key], dtype=np.float64)
-            fig.add_trace(go.Histogram(x=x[np.isfinite(x)].astype(np.float32), name=label, opacity=0.6, nbinsx=60))
-        fig.update_layout(
-            barmode="overlay",
-            title=f"Monte Carlo: $ per GPU-hour ({mc['n']:,} draws, seed {mc['seed']})",
-            xaxis_title="$ per delivered GPU-hour",
-            yaxis_title="draws",
-        )
-        parts.append(plots.div(fig, 360))
-        rows_mc = []
-        for key, label in (
-            ("orbit.usd_per_gpu_hour", "orbit $/GPU-h"),
-            ("ground.usd_per_gpu_hour", "ground $/GPU-h"),
-            ("ratio_orbit_to_ground", "orbit / ground"),
-        ):
-            m = mc[key]
-            rows_mc.append(
-                [label, f"{m['mean']:.3f} ± {m['std_error']:.3f}", *(f"{m[q]:.3f}" for q in ("p5", "p50", "p95"))]
-            )
-        parts.append(_table(["", "mean ± s.e.", "p5", "p50", "p95"], rows_mc))
-    be = unc.get("break_even")
-    if be:
-        rows_be = []
-        for r in be:
-            if r["value"] is not None:
-                value = _num(r["value"], ",.4g")
-            else:
-                value = (
-                    "none: orbit dearer throughout" if min(r["gap_at_ends"]) > 0 else "none: orbit cheaper throughout"
-                )
-            rows_be.append([r["parameter"], value, f"{r['bracket'][0]:,.4g} – {r['bracket'][1]:,.4g}"])
-        parts.append(_table(["parameter", "orbit = ground at", "searched"], rows_be))
+        parts.append(_monte_carlo(mc, plots))
+    if unc.get("parameters"):
+        parts.append(_parameters(unc["parameters"]))
+    if unc.get("break_even"):
+        parts.append(_break_even(unc["break_even"]))
     notes = [
         f"GPU-hours: {o.get('gpu_hours_source', 'see cost.json')}; discount rate {_pct(o.get('discount_rate'))}; "
-        "parameters, distributions and sources in cost.json's uncertainty block and docs/economics.md."
+        "the parameter paths, their sources and the model are in docs/economics.md."
     ]
+    if not unc:
+        notes.append("cost.json has no uncertainty block (economics.uncertainty: null).")
     notes += [str(n) for n in o.get("notes") or []]
     return "".join(parts), tuple(notes)
