@@ -536,12 +536,14 @@ def _uncertainty_tables(unc: dict[str, Any]) -> list[Table]:
     rows = unc.get("break_even")
     if rows:
         t = Table(title="Break-even: where orbit $/GPU-h = ground $/GPU-h (the others at the scenario's values)")
-        for col in ("parameter", "scenario", "break-even", "searched"):
+        for col in ("parameter", "scenario", "break-even", "searched", "orbit - ground at the ends, $/GPU-h"):
             t.add_column(col, justify="left" if col == "parameter" else "right")
         for r in rows:
             value = f"{r['value']:,.4g}" if r["value"] is not None else f"none: {r['status']}"
             lo, hi = r["bracket"]
-            t.add_row(r["parameter"], f"{r['base']:,.4g}", value, f"{lo:,.4g} – {hi:,.4g}")
+            gap = r["gap_usd_per_gpu_hour_at_ends"]
+            gaps = f"{gap[0]:+,.4g} / {gap[1]:+,.4g}" if gap and None not in gap else "–"
+            t.add_row(r["parameter"], f"{r['base']:,.4g}", value, f"{lo:,.4g} – {hi:,.4g}", gaps)
         tables.append(t)
     return tables
 

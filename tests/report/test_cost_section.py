@@ -82,11 +82,13 @@ def test_the_section_draws_cost_json(default_run: Path) -> None:
         f"{m['mean']:.3f} ± {m['std_error']:.3f}",
         *(f"{m[q]:.3f}" for q in ("p5", "p50", "p95")),
     ]
-    be = {r[0]: r for r in tables if r[0] in {b["parameter"] for b in unc["break_even"]} and len(r) == 4}
+    be = {r[0]: r for r in tables if r[0] in {b["parameter"] for b in unc["break_even"]} and len(r) == 5}
     assert len(be) == len(unc["break_even"])
     for b in unc["break_even"]:
         shown = be[b["parameter"]][2]
         assert shown == (f"{b['value']:,.6g}" if b["value"] is not None else f"none: {b['status']}")
+        gap = b["gap_usd_per_gpu_hour_at_ends"]
+        assert be[b["parameter"]][4] == f"{gap[0]:+,.4g} / {gap[1]:+,.4g}"
 
 
 def test_a_run_without_cost_json_omits_the_section(default_run: Path, tmp_path: Path) -> None:

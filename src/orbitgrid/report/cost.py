@@ -155,8 +155,17 @@ def _break_even(rows_in: list[dict[str, Any]]) -> str:
     for r in rows_in:
         value = _num(r["value"], ",.6g") if r["value"] is not None else f"none: {r['status']}"
         lo, hi = r["bracket"]
-        rows.append([r["parameter"], _num(r["base"], ",.6g"), value, f"{lo:,.6g} – {hi:,.6g}"])
-    return _table(["break-even parameter", "scenario", "orbit = ground at", "searched"], rows)
+        gap = r.get("gap_usd_per_gpu_hour_at_ends")
+        gaps = f"{gap[0]:+,.4g} / {gap[1]:+,.4g}" if gap and None not in gap else "–"
+        rows.append([r["parameter"], _num(r["base"], ",.6g"), value, f"{lo:,.6g} – {hi:,.6g}", gaps])
+    header = [
+        "break-even parameter",
+        "scenario",
+        "orbit = ground at",
+        "searched",
+        "orbit - ground at the ends, $/GPU-h",
+    ]
+    return _table(header, rows)
 
 
 def cost_section(run: RunData, plots: _Plots) -> _Body:
