@@ -142,9 +142,11 @@ def test_cost_of_a_run_uses_its_simulated_gpu_hours(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     sim = runner.invoke(app, ["simulate", str(sc), "--out", str(run_dir), "--no-report"])
     assert sim.exit_code == 0, sim.output
+    written = json.loads((run_dir / "cost.json").read_text())  # simulate prices its own run
     res = runner.invoke(app, ["cost", "--run", str(run_dir)])
     assert res.exit_code == 0, res.output
     doc = json.loads((run_dir / "cost.json").read_text())
+    assert doc == written and doc["uncertainty"]["monte_carlo"]["n"] == 1000
     summary = json.loads((run_dir / "summary.json").read_text())
     assert doc["orbit"]["gpu_hours_source"] == "simulated"
     frac = summary["orbit_vs_ground"]["orbital"]["gpu_hours_delivered"] / sum(

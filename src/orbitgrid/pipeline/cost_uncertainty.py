@@ -35,7 +35,8 @@ cost.json's ``uncertainty`` block (stable keys): ``seed``; ``parameters.{path}.{
 mean}``; ``monte_carlo.{n, seed, p_orbit_cheaper, orbit_usd_per_gpu_hour, ground_usd_per_gpu_hour,
 ratio_orbit_to_ground, draws}`` with ``{mean, std_error, p5, p50, p95}`` per output and ``draws`` the ``n`` values
 of each; ``tornado.{output, base, rows}`` with rows ``{parameter, low, high, output_at_low, output_at_high,
-swing}``; ``break_even`` rows ``{parameter, base, bracket, value, status, gap_usd_per_gpu_hour_at_ends}``.
+swing}``; ``break_even`` rows ``{parameter, base, bracket, value, status, gap_usd_per_gpu_hour_at_ends}`` in the
+order of their paths.
 """
 
 from __future__ import annotations
@@ -252,7 +253,7 @@ def uncertainty_block(sc: ScenarioCost, spec: CostUncertainty, *, n: int, seed: 
         tor = u.tornado(f, {p: base[p] for p in dists}, dists, "ratio_orbit_to_ground", quantiles=TORNADO_QUANTILES)
         out["tornado"] = {"output": "ratio_orbit_to_ground", "base": tor.base_output, "rows": tor.rows()}
     rows: list[dict[str, Any]] = []
-    for path, (lo, hi) in spec.break_even.items():
+    for path, (lo, hi) in sorted(spec.break_even.items()):  # by path: a run's manifest stores the block sorted
         row: dict[str, Any] = {"parameter": path, "base": base[path], "bracket": [float(lo), float(hi)]}
         try:
             be = u.break_even(f, base, path, (lo, hi), "orbit.usd_per_gpu_hour", "ground.usd_per_gpu_hour")
