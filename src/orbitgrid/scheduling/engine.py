@@ -150,6 +150,9 @@ class Policy(Protocol):
         """Order between the heads of the queue classes, evaluated at each dispatch (may depend on state)."""
         ...
 
+    # A policy may also define ``admit(eng, j, t) -> bool``: whether job ``j`` may start now at all (a quota); a job
+    # it refuses is neither placed nor allowed to preempt, and waits for the next dispatch.
+
     def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
         """The node for job ``j`` among ``candidates`` (ascending indices, all with the GPUs free), or ``None``.
 
@@ -801,6 +804,7 @@ class Engine:
         if int(self.free_arr.max(initial=0)) <= 0 and not policy.preempt:
             return
         search = getattr(policy, "search", None) if self.config.compiled_search else None
+        admit = getattr(policy, "admit", None)  # optional admission check (quotas) before placement and preemption
         heads: list[tuple[tuple, int, tuple[int, int, int, int, int]]] = []
         for ck, lst in self.queue_classes.items():
             if lst:
@@ -818,6 +822,11 @@ class Engine:
             if idx >= len(lst):
                 continue
             j = lst[idx][1]
+            if admit is not None and not admit(self, j, t):
+                # over its quota now: it waits (a release re-runs the dispatch) and the jobs behind it are examined
+                if idx + 1 < len(lst):
+                    heapq.heappush(heads, (policy.key(self, lst[idx + 1][1]), idx + 1, ck))
+                continue
             g_min = ck[4]
             mkey = (ck[2], ck[3])
             m = self.mask_now(j)
@@ -1034,8 +1043,17 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------------- run ---
     def run(self) -> EngineResult:
+        """Run the whole workload to the horizon: :meth:`prime`, :meth:`run_until` the horizon, close the books."""
+        self.prime()
+        self.run_until(self.horizon_s)
+        self._finish(self.horizon_s)
+        return self._result(self.events)
+
+    def prime(self) -> None:
+        """Queue the arrivals of the job table, the first fault of every node and cause, the link-step wake-ups and
+        the capacity change blocks (once, before the first :meth:`run_until`)."""
         jobs = self.jobs
-        for j, ts in enumerate(jobs.submit_s.tolist()):
+        for j, ts in enumerate(jobs.submit_s[: len(jobs)].tolist()):
             if ts < self.horizon_s:
                 self.q.push(ts, Priority.ARRIVAL, _ARRIVAL, j, 0)
         for n in range(len(self.nodes)):
@@ -1050,20 +1068,32 @@ class Engine:
         # they precede every heap event at the same time and no dispatch runs between them.
         cap_t, cap_n, cap_u = self.fleet.changes()
         bounds = np.flatnonzero(np.diff(cap_t)) + 1 if cap_t.size else np.zeros(0, np.int64)
-        starts = [0, *bounds.tolist()]
-        ends = [*bounds.tolist(), int(cap_t.size)]
-        blk_t = cap_t[starts].tolist() if cap_t.size else []
-        bi, n_blk = 0, len(blk_t)
-        horizon = self.horizon_s
+        self._blk_starts = [0, *bounds.tolist()]
+        self._blk_ends = [*bounds.tolist(), int(cap_t.size)]
+        self._blk_t = cap_t[self._blk_starts].tolist() if cap_t.size else []
+        self._blk_n, self._blk_u = cap_n, cap_u
+        self._bi = 0
+        self.events = 0
+
+    def run_until(self, t_stop: float) -> None:
+        """Process every event before ``t_stop`` (and before the horizon), each instant followed by its dispatch.
+
+        Stopping and resuming changes nothing: the loop is the same whether it runs in one call or in many, so a
+        live driver may advance the engine in small steps and add jobs at the instant it stopped at (their arrival
+        events are processed after the events already queued for that instant, as in a batch run)."""
+        starts, ends, blk_t = self._blk_starts, self._blk_ends, self._blk_t
+        cap_n, cap_u = self._blk_n, self._blk_u
+        bi, n_blk = self._bi, len(blk_t)
+        limit = min(self.horizon_s, t_stop)
         q = self.q
         heap = q._heap
-        events = 0
+        events = self.events
         inf = math.inf
         while True:
             t_heap = heap[0][0] if heap else inf
             t_cap = blk_t[bi] if bi < n_blk else inf
             t = t_heap if t_heap < t_cap else t_cap
-            if t >= horizon:
+            if t >= limit:
                 break
             if t_cap <= t_heap:
                 lo, hi = starts[bi], ends[bi]
@@ -1087,8 +1117,8 @@ class Engine:
                 if t_next > t:
                     self._dirty = False
                     self.dispatch(t)
-        self._finish(horizon)
-        return self._result(events)
+        self._bi = bi
+        self.events = events
 
     def _finish(self, horizon: float) -> None:
         for n in range(len(self.nodes)):

@@ -1,0 +1,460 @@
+"""The engine driven incrementally: jobs and tenants added while it runs, cancellations, a record of what happened
+to each job, quotas with cohorts, and a look-ahead copy (the live service's scheduler, ARCHITECTURE.md §6).
+
+:class:`LiveEngine` is :class:`~orbitgrid.scheduling.engine.Engine` with a growing job table. A driver advances
+it with :meth:`~orbitgrid.scheduling.engine.Engine.run_until` and adds a job with :meth:`LiveEngine.add_job` at the
+instant it stopped at; the same calls in the same order give the same state (the engine is a pure function of its
+inputs and seed), which is how the service rebuilds its scheduler from the database after a crash. Adding every job
+of a batch workload at its submit time reproduces the batch run exactly (tested).
+
+What happens to each job is recorded as :class:`JobEvent` rows (placed, resumed, interrupted by a fault, preempted
+by whom and why, evicted by a capacity drop, checkpointed, completed, failed, cancelled) and every closed run of a
+job on a node as a :class:`Run` (the metering unit).
+
+Quotas follow Kueue's cohort model (ClusterQueue ``nominalQuota``, ``borrowingLimit``, ``lendingLimit``;
+kubernetes-sigs/kueue, docs "Cohort"): a tenant may hold up to its nominal GPUs; beyond that it borrows unused
+nominal GPUs of the other members of its cohort, at most ``borrowing_limit`` in all, and a member lends at most
+``lending_limit`` of its unused nominal GPUs. Reserved-contract jobs also stay within the tenant's reserved GPUs.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from orbitgrid.fleet.nodes import FAULT_CAUSES, FleetTimeline, NodeKind
+from orbitgrid.scheduling.engine import (
+    _ARRIVAL,
+    _CAPACITY,
+    _FAULT_OUT,
+    _PREEMPTED,
+    _WAKE,
+    FAILED,
+    OUTCOMES,
+    PENDING,
+    QUEUED,
+    RUNNING,
+    STATE_NAMES,
+    Engine,
+    EngineConfig,
+)
+from orbitgrid.scheduling.events import Priority
+from orbitgrid.workloads.jobs import _COLUMNS, Contract, JobKind, JobTable, Workload
+
+#: A job cancelled by its tenant (a state beyond the engine's batch states).
+CANCELLED = 4
+LIVE_STATE_NAMES = {**STATE_NAMES, CANCELLED: "cancelled", PENDING: "submitted"}
+#: Outcome code of a run ended by a cancellation (after the engine's :data:`OUTCOMES`).
+CANCELLED_OUT = len(OUTCOMES)
+RUN_OUTCOMES = (*OUTCOMES, "cancelled")
+
+
+class JobColumns:
+    """A job table that grows: the columns the engine and the policies index (``jobs.<column>[j]``) as numpy
+    buffers with spare room (doubling), the tenants and GPU models as growing lists."""
+
+    def __init__(self, tenants: list[str], gpu_models: list[str]) -> None:
+        self.n = 0
+        self.tenants = tenants
+        self.gpu_models = gpu_models
+        self.job_id: list[str] = []
+        self._cap = 0
+        self._grow(64)
+
+    def _grow(self, cap: int) -> None:
+        for name, (dtype, default) in (*_COLUMNS.items(), ("gpu_model", ("int32", -1))):
+            buf = np.full(cap, default, dtype=dtype)
+            if self._cap:
+                buf[: self.n] = getattr(self, name)[: self.n]
+            setattr(self, name, buf)
+        self._cap = cap
+
+    def __len__(self) -> int:
+        return self.n
+
+    def append(self, job_id: str, row: dict[str, float | int | bool]) -> int:
+        if self.n == self._cap:
+            self._grow(2 * self._cap)
+        j = self.n
+        for name, value in row.items():
+            getattr(self, name)[j] = value
+        self.job_id.append(job_id)
+        self.n += 1
+        return j
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """Something that happened to a job: ``kind`` in placed, resumed, checkpointed, interrupted, preempted, evicted,
+    completed, failed, cancelled; ``node`` (-1 when none); ``detail`` a plain dict (culprit, reason, cause)."""
+
+    t_s: float
+    job: int
+    kind: str
+    node: int
+    detail: dict
+
+
+@dataclass(frozen=True)
+class Run:
+    """A closed run of a job on one node: ``gpus`` held from ``start_s`` to ``end_s``; ``outcome`` in
+    :data:`RUN_OUTCOMES`."""
+
+    job: int
+    node: int
+    gpus: int
+    start_s: float
+    end_s: float
+    outcome: str
+
+
+@dataclass
+class Quota:
+    """A tenant's limits (``None``: unlimited): ``nominal_gpus`` held at once, ``borrowing_limit_gpus`` beyond its
+    nominal from its cohort, ``lending_limit_gpus`` of its unused nominal lent to the cohort, ``reserved_gpus`` for
+    reserved-contract jobs (its active reserved contracts)."""
+
+    cohort: str | None = None
+    nominal_gpus: int | None = None
+    borrowing_limit_gpus: int | None = None
+    lending_limit_gpus: int | None = None
+    reserved_gpus: int = 0
+
+
+class CohortQuotas:
+    """Wraps a policy with an admission check (``admit``): the tenant's quota within its cohort (module docstring).
+    Node choice goes through ``choose_node`` of the wrapped policy (no compiled search, which would skip it)."""
+
+    search = None
+
+    def __init__(self, base: object) -> None:
+        self.base = base
+        self.quotas: dict[int, Quota] = {}
+        self.reserved_busy: dict[int, int] = {}
+
+    def __getattr__(self, name: str) -> object:  # name, backfill, preempt, checkpoint_ahead, keys, saa_threshold
+        return getattr(self.base, name)
+
+    def within_key(self, eng: Engine, j: int) -> tuple:
+        return self.base.within_key(eng, j)  # type: ignore[attr-defined]
+
+    def key(self, eng: Engine, j: int) -> tuple:
+        return self.base.key(eng, j)  # type: ignore[attr-defined]
+
+    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+        return self.base.choose_node(eng, j, candidates, t)  # type: ignore[attr-defined]
+
+    def effective_contract(self, eng: Engine, j: int) -> int:
+        return eng.contract[j]
+
+    def borrowable(self, eng: Engine, tenant: int) -> int:
+        """The most GPUs ``tenant`` may hold beyond its nominal quota now: the other members' unused nominal GPUs
+        within their lending limits, less what the other members already borrow (0 without a cohort)."""
+        q = self.quotas.get(tenant)
+        if q is None or q.cohort is None:
+            return 0
+        pool = 0
+        borrowed = 0
+        for m, qm in self.quotas.items():
+            if qm.cohort != q.cohort or qm.nominal_gpus is None:
+                continue
+            used = eng.tenant_busy[m]
+            if m != tenant:
+                unused = max(qm.nominal_gpus - used, 0)
+                pool += unused if qm.lending_limit_gpus is None else min(unused, qm.lending_limit_gpus)
+                borrowed += max(used - qm.nominal_gpus, 0)
+        return max(pool - borrowed, 0)
+
+    def admit(self, eng: Engine, j: int, t: float) -> bool:
+        tenant = eng.tenant[j]
+        q = self.quotas.get(tenant)
+        if q is None:
+            return True
+        g = eng.gpus[j] if eng.kind[j] != JobKind.BATCH else 1
+        if eng.contract[j] == Contract.RESERVED and self.reserved_busy.get(tenant, 0) + eng.gpus[j] > q.reserved_gpus:
+            return False
+        if q.nominal_gpus is None:
+            return True
+        after = eng.tenant_busy[tenant] + g
+        over = after - q.nominal_gpus
+        if over <= 0:
+            return True
+        if q.borrowing_limit_gpus is not None and over > q.borrowing_limit_gpus:
+            return False
+        return over <= self.borrowable(eng, tenant)
+
+
+class LiveEngine(Engine):
+    """:class:`Engine` with jobs and tenants added while it runs (module docstring). Build, :meth:`prime`, then
+    alternate :meth:`run_until` and :meth:`add_job` / :meth:`cancel`."""
+
+    def __init__(
+        self,
+        fleet: FleetTimeline,
+        policy: object,
+        rng: np.random.Generator,
+        config: EngineConfig | None = None,
+        horizon_s: float | None = None,
+    ) -> None:
+        self.quota_policy = policy if isinstance(policy, CohortQuotas) else None
+        super().__init__(fleet, Workload(JobTable.build(tenants=())), policy, rng, config, horizon_s)  # type: ignore[arg-type]
+        self.jobs = JobColumns([], [])  # type: ignore[assignment]
+        self.tenant_busy = []
+        self.tenant_used_gpu_s = []
+        self.log: list[JobEvent] = []
+        self.runs: list[Run] = []
+        self._culprit: int = -1
+        self._fault: tuple[int, int] | None = None
+        self._capacity_from: dict[int, int] = {}
+
+    # ------------------------------------------------------------------------------------------ additions ---
+    def add_tenant(self, name: str) -> int:
+        """A new tenant index."""
+        self.jobs.tenants.append(name)
+        self.tenant_busy.append(0)
+        self.tenant_used_gpu_s.append(0.0)
+        return len(self.jobs.tenants) - 1
+
+    def gpu_model_index(self, model: str | None) -> int:
+        """The index of a GPU model name in the job table (added on first use); -1 for any model."""
+        if model is None:
+            return -1
+        models = self.jobs.gpu_models
+        if model not in models:
+            models.append(model)
+        return models.index(model)
+
+    def largest_node_gpus(self, placement: int, model: int) -> int:
+        """The most GPUs any node that jobs of this placement and GPU model may use has installed (0: none)."""
+        self._mask_key.append((placement, model))
+        try:
+            m = self.mask(len(self._mask_key) - 1)
+        finally:
+            self._mask_key.pop()
+        return int(self.nodes.gpus[m].max()) if m.any() else 0
+
+    def add_job(self, job_id: str, t: float, **row: float | int | bool) -> int:
+        """Add a job arriving at ``t`` (not before the instant the engine stopped at); ``row`` holds JobTable
+        columns (``kind``, ``tenant``, ``gpus``, ``work_gpu_s`` or ``duration_s``, ``contract``, ...; ``gpu_model``
+        an index from :meth:`gpu_model_index`). Returns the job's row."""
+        if t < self.now:
+            raise ValueError(f"job {job_id} arrives at {t} s, before the engine's time {self.now} s")
+        unknown = set(row) - set(_COLUMNS) - {"gpu_model"}
+        if unknown:
+            raise TypeError(f"unknown job columns: {sorted(unknown)}")
+        row = {**row, "submit_s": t}
+        if row.get("contract", int(Contract.ON_DEMAND)) == Contract.SPOT:
+            row["preemptible"] = True
+        j = self.jobs.append(job_id, row)
+        jobs = self.jobs
+        kind = int(jobs.kind[j])
+        self.kind.append(kind)
+        self.gpus.append(int(jobs.gpus[j]))
+        self.contract.append(int(jobs.contract[j]))
+        self.preemptible.append(bool(jobs.preemptible[j]))
+        self.submit.append(t)
+        self.tenant.append(int(jobs.tenant[j]))
+        self.work.append(float(jobs.duration_s[j] if kind == JobKind.INFERENCE else jobs.work_gpu_s[j]))
+        self.step_compute_l.append(float(jobs.step_compute_s[j]))
+        self.allreduce_l.append(float(jobs.allreduce_bytes_per_step[j]))
+        self.restore_l.append(float(jobs.restore_s[j]))
+        self.write_l.append(float(jobs.checkpoint_write_s[j]))
+        self.interval_l.append(float(jobs.checkpoint_interval_s[j]))
+        for name, value in (
+            ("state", PENDING),
+            ("node_of", -1),
+            ("alloc", 0),
+            ("seg", None),
+            ("seg_start", 0.0),
+            ("done", 0.0),
+            ("version", 0),
+            ("first_start", math.nan),
+            ("end", math.nan),
+            ("useful_gpu_s", 0.0),
+            ("delivered_gpu_s", 0.0),
+            ("lost", 0.0),
+            ("restarts", 0),
+            ("fault_restarts", 0),
+            ("preemptions", 0),
+            ("energy_j", 0.0),
+            ("tau", math.nan),
+            ("end_est", math.inf),
+            ("data_node", -1),
+            ("upload_s", 0.0),
+        ):
+            getattr(self, name).append(value)
+        self.dataset_bytes_l.append(float(jobs.dataset_bytes[j]))
+        self._mask_key.append((int(jobs.placement[j]), int(jobs.gpu_model[j])))
+        if t < self.horizon_s:
+            self.q.push(t, Priority.ARRIVAL, _ARRIVAL, j, 0)
+        return j
+
+    def cancel(self, j: int, t: float) -> bool:
+        """Cancel job ``j`` at ``t`` (the instant the engine stopped at): a queued job leaves the queue, a running one
+        is stopped and its GPUs released. False when it had already finished (completed, failed, cancelled)."""
+        state = self.state[j]
+        if state in (FAILED, CANCELLED) or state == 2:  # 2: COMPLETED
+            return False
+        if state == QUEUED:
+            lst = self.queue_classes[self._class_of(j)]
+            for i, (_, r) in enumerate(lst):
+                if r == j:
+                    del lst[i]
+                    break
+            self.n_queued -= 1
+        elif state == RUNNING:
+            seg = self.seg[j]
+            assert seg is not None
+            self._close_segment(
+                j, t, seg.saved(t) if self.kind[j] == JobKind.TRAINING else seg.progress(t), CANCELLED_OUT
+            )
+            self._release(j, t)
+            self.q.push(t, Priority.RESUME, _WAKE)  # a dispatch at t: the freed GPUs go to the queue
+        self.state[j] = CANCELLED
+        self.end[j] = t
+        self.version[j] += 1
+        self._event(t, j, "cancelled", -1, {})
+        return True
+
+    # ------------------------------------------------------------------------------------------- recording ---
+    def _event(self, t: float, j: int, kind: str, node: int, detail: dict) -> None:
+        self.log.append(JobEvent(t, j, kind, node, detail))
+
+    def _on_arrival(self, j: int, t: float) -> None:
+        if self.state[j] == CANCELLED:
+            return
+        super()._on_arrival(j, t)
+        if self.state[j] == FAILED:
+            self._event(t, j, "failed", -1, {"reason": self.failure_reason.get(j, "")})
+        else:
+            self._event(t, j, "queued", -1, {})
+
+    def start(self, j: int, n: int, t: float, g: int | None = None) -> None:
+        resumed = self.done[j] > 0.0 or self.restarts[j] > 0
+        super().start(j, n, t, g)
+        if self.quota_policy is not None and self.contract[j] == Contract.RESERVED:
+            rb = self.quota_policy.reserved_busy
+            rb[self.tenant[j]] = rb.get(self.tenant[j], 0) + self.alloc[j]
+        self._event(t, j, "resumed" if resumed else "placed", n, {"gpus": self.alloc[j]})
+
+    def _release(self, j: int, t: float) -> None:
+        if self.quota_policy is not None and self.contract[j] == Contract.RESERVED:
+            rb = self.quota_policy.reserved_busy
+            rb[self.tenant[j]] = rb.get(self.tenant[j], 0) - self.alloc[j]
+        super()._release(j, t)
+
+    def _close_segment(self, j: int, t: float, kept: float, outcome: int) -> None:
+        seg = self.seg[j]
+        if seg is not None and seg.saves and math.isfinite(seg.tau):
+            cycle = seg.tau + seg.delta
+            k = 1
+            while True:  # the checkpoint writes completed in this segment
+                tk = seg.t0 + seg.restore + k * cycle
+                if tk > t or seg.rate * seg.tau * k >= self.work[j] - self.done[j]:
+                    break
+                self._event(tk, j, "checkpointed", self.node_of[j], {"saved_gpu_s": seg.rate * seg.tau * k})
+                k += 1
+        start = self.seg_start[j]
+        super()._close_segment(j, t, kept, outcome)
+        name = RUN_OUTCOMES[outcome]
+        self.runs.append(Run(j, self.node_of[j], self.alloc[j], start, t, name))
+        if outcome == 0:
+            self._event(t, j, "completed", self.node_of[j], {})
+
+    def evict(self, j: int, t: float, outcome: int, predictable: bool = False) -> None:
+        n = self.node_of[j]
+        if outcome == _PREEMPTED:
+            c = self._culprit
+            detail = {
+                "by_job": self.jobs.job_id[c] if c >= 0 else None,
+                "by_tenant": self.jobs.tenants[self.tenant[c]] if c >= 0 else None,
+                "reason": (
+                    f"a {Contract(self.contract[c]).name.lower()} job needed {self.gpus[c]} GPUs on this node and "
+                    f"{Contract(self.contract[j]).name.lower()} jobs are preemptible by it"
+                    if c >= 0
+                    else "preempted"
+                ),
+            }
+            self._event(t, j, "preempted", n, detail)
+        elif outcome == _CAPACITY:
+            was = self._capacity_from.get(n)
+            reason = "the node's usable GPUs dropped"
+            if was is not None:
+                reason += f" from {was} to {self._cap(n)}"
+            kind = "eclipse, battery or heat" if self.orbital[n] else "the site's power cap"
+            self._event(t, j, "evicted", n, {"reason": f"{reason} ({kind})"})
+        elif outcome == _FAULT_OUT:
+            self._fault_event(t, j, n)
+        super().evict(j, t, outcome, predictable)
+        if self.state[j] == FAILED:
+            self._event(t, j, "failed", -1, {"reason": self.failure_reason.get(j, "")})
+
+    def _fault_event(self, t: float, j: int, n: int) -> None:
+        cause = FAULT_CAUSES[self._fault[1]] if self._fault is not None else "fault"
+        where = "radiation upset" if self.nodes.kind[n] == NodeKind.ORBITAL and cause != "permanent" else "failure"
+        self._event(t, j, "interrupted", n, {"cause": cause, "reason": f"{cause} ({where}) on one of its GPUs"})
+
+    def _rollback(self, j: int, t: float, delay: float) -> None:
+        self._fault_event(t, j, self.node_of[j])
+        super()._rollback(j, t, delay)
+        if self.state[j] == FAILED:
+            self._event(t, j, "failed", -1, {"reason": self.failure_reason.get(j, "")})
+
+    def _on_fault(self, n: int, payload: int, t: float) -> None:
+        self._fault = (n, divmod(payload, 1 << 40)[0])
+        try:
+            super()._on_fault(n, payload, t)
+        finally:
+            self._fault = None
+
+    def _on_capacity_block(self, nodes: np.ndarray, usable: np.ndarray, t: float) -> None:
+        self._capacity_from = {int(n): self._cap(int(n)) for n in nodes.tolist()}
+        super()._on_capacity_block(nodes, usable, t)
+        self._capacity_from = {}
+
+    def _try_preempt(self, j: int, t: float, lst: list, idx: int) -> bool:
+        self._culprit = j
+        try:
+            return super()._try_preempt(j, t, lst, idx)
+        finally:
+            self._culprit = -1
+
+    # ---------------------------------------------------------------------------------------- look-ahead ---
+    def fork(self) -> LiveEngine:
+        """A deep copy sharing the read-only fleet and precomputed tables (a look-ahead that changes nothing here;
+        its random stream is a copy, so it draws the faults this engine would draw)."""
+        memo: dict[int, object] = {
+            id(self.fleet): self.fleet,
+            id(self.nodes): self.nodes,
+            id(self.workload): self.workload,
+        }
+        for name in ("_hazard_all", "_usable_blocks", "_scale_above", "_masks", "_mask_nodes", "_blk_n", "_blk_u"):
+            v = getattr(self, name, None)
+            if v is not None:
+                memo[id(v)] = v
+        for name in ("log", "runs", "_pl", "_faults", "_busy_t", "_busy_node", "_busy_delta"):
+            memo[id(getattr(self, name))] = []
+        return copy.deepcopy(self, memo)
+
+    def estimated_starts(self, until_s: float, max_events: int = 200_000) -> dict[int, float]:
+        """When each job waiting now (queued or just submitted) would start if nothing else arrived, from a
+        look-ahead copy run to ``until_s`` (at most ``max_events`` events); jobs that do not start by then are left
+        out."""
+        waiting = set(self.queued_jobs()) | {j for j, s in enumerate(self.state) if s == PENDING}
+        if not waiting:
+            return {}
+        ahead = self.fork()
+        out: dict[int, float] = {}
+        t = self.now
+        seen = 0
+        while t < until_s and ahead.events - self.events < max_events and len(out) < len(waiting):
+            t = min(t + 64 * self.step_s, until_s)
+            ahead.run_until(t)
+            for ev in ahead.log[seen:]:
+                if ev.job in waiting and ev.kind in ("placed", "resumed") and ev.job not in out:
+                    out[ev.job] = ev.t_s
+            seen = len(ahead.log)
+        return out
