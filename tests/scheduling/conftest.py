@@ -123,7 +123,26 @@ def invariants(fleet: FleetTimeline, workload: Workload, res: EngineResult, hori
     # --- busy GPUs per node over time: never negative, never above usable minus permanent failures ---
     bc = res.busy_changes
     n_nodes = len(fleet.nodes)
+    ac = res.alive_changes
+    installed = fleet.nodes.gpus
+
+    def failed_at(n: int, times: np.ndarray) -> np.ndarray:
+        """GPUs of node ``n`` out of service just after each of ``times`` (failed, in repair or awaiting a spare)."""
+        sel = ac["node"] == n
+        if not sel.any():
+            return np.zeros(np.shape(times), np.int64)
+        idx = np.searchsorted(ac["t_s"][sel], times, side="right") - 1
+        return np.where(idx >= 0, installed[n] - ac["alive"][sel][np.maximum(idx, 0)], 0)
+
+    # the alive log agrees with the fault table: one step down per permanent failure, one up per return
     perm = res.faults["cause"] == PERMANENT
+    downs = np.zeros(n_nodes, np.int64)
+    for n in range(n_nodes):
+        sel = ac["node"] == n
+        steps = np.diff(np.concatenate([[installed[n]], ac["alive"][sel]]))
+        assert np.all(np.abs(steps) == 1), f"node {n}: alive GPUs changed by more than one at once"
+        downs[n] = int((steps < 0).sum())
+    assert np.array_equal(downs, np.bincount(res.faults["node"][perm], minlength=n_nodes))
     for n in range(n_nodes):
         sel = bc["node"] == n
         t = bc["t_s"][sel]
@@ -134,8 +153,7 @@ def invariants(fleet: FleetTimeline, workload: Workload, res: EngineResult, hori
             continue
         last_of_instant = np.append(t[1:] != t[:-1], True)  # the state after all changes of one instant
         k = np.minimum((t // fleet.step_s).astype(np.int64), fleet.n_steps - 1)
-        fault_t = np.sort(res.faults["t_s"][perm & (res.faults["node"] == n)])
-        failed = np.searchsorted(fault_t, t, side="right")
+        failed = failed_at(n, t)
         cap = np.minimum(fleet.usable_gpus[n, k], fleet.nodes.gpus[n] - failed)
         over = last_of_instant & (busy > cap)
         assert not over.any(), f"node {n}: busy {busy[over][:3]} above capacity {cap[over][:3]} at {t[over][:3]}"
@@ -143,8 +161,7 @@ def invariants(fleet: FleetTimeline, workload: Workload, res: EngineResult, hori
         steps = np.arange(fleet.n_steps) * fleet.step_s
         idx = np.searchsorted(t, steps, side="right") - 1
         busy_at = np.where(idx >= 0, busy[np.maximum(idx, 0)], 0)
-        failed_at = np.searchsorted(fault_t, steps, side="right")
-        cap_at = np.minimum(fleet.usable_gpus[n], fleet.nodes.gpus[n] - failed_at)
+        cap_at = np.minimum(fleet.usable_gpus[n], fleet.nodes.gpus[n] - failed_at(n, steps))
         assert np.all(busy_at <= cap_at), f"node {n}: busy above usable at a step start"
         # the integral of busy GPUs over the run is the placements' GPU-seconds on that node
         t_end = np.append(t[1:], horizon)

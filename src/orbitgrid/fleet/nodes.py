@@ -12,6 +12,8 @@ Physics writes a :class:`FleetTimeline`; the scheduling engine reads it and neve
 - Fault rates are per GPU per second: ``base_rate_per_gpu_s[n, c]`` for each cause ``c`` in :data:`FAULT_CAUSES`,
   modulated per step by ``rate_scale[n, k]`` (the trapped-proton flux along the track relative to its orbit mean,
   so the South Atlantic Anomaly shows; 1 on the ground). Permanent failures are not modulated.
+- Maintenance (optional, :class:`~orbitgrid.fleet.maintenance.Maintenance`): what becomes of a GPU that fails for
+  good on each node (repaired after a repair time, replaced by a cold spare, or lost).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from orbitgrid.fleet.maintenance import Maintenance
 
 #: Fault causes, in the column order of ``base_rate_per_gpu_s``.
 FAULT_CAUSES = ("sdc", "interrupt", "permanent")
@@ -112,6 +116,7 @@ class FleetTimeline:
     usable_gpus: np.ndarray  # (n, K) int32
     rate_scale: np.ndarray | None = None  # (n, K) float32, or None for constant rates
     links: LinkTimeline | None = None  # the network's view per node, or None (every node reachable, no latency)
+    maintenance: Maintenance | None = None  # repairs and spares per node, or None (every permanent failure is lost)
 
     def __post_init__(self) -> None:
         n = len(self.nodes)
@@ -123,6 +128,8 @@ class FleetTimeline:
             raise ValueError("rate_scale must have the shape of usable_gpus")
         if self.links is not None and self.links.ground_latency_s.shape[0] != n:
             raise ValueError(f"links must describe the {n} nodes")
+        if self.maintenance is not None and self.maintenance.repair_s.shape != (n,):
+            raise ValueError(f"maintenance must describe the {n} nodes")
 
     @property
     def n_steps(self) -> int:

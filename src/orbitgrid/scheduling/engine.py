@@ -11,7 +11,12 @@ The engine reads a :class:`~orbitgrid.fleet.nodes.FleetTimeline` (it never sees 
   hazard, with the run's ``numpy.random.Generator``. A fault strikes one GPU uniformly among the node's alive GPUs;
   when that GPU is busy the job on it suffers: silent data corruption rolls back to the last checkpoint and
   restarts at once, a functional interrupt restarts after the node's recovery time, a permanent failure removes the
-  GPU and requeues the job;
+  GPU and requeues the job. What becomes of the GPU is decided at the failure by the fleet's maintenance
+  (:mod:`orbitgrid.fleet.maintenance`): a ground site's GPU joins its site's repair queue (first come, first served,
+  at most ``technicians`` repairs at once) and returns after an exponential repair time; a satellite with a cold
+  spare left on the failed GPU's satellite swaps it in after the switch-over time; otherwise the GPU is lost for
+  the rest of the run. The fault table records each permanent failure's fate; the result's ``maintenance`` block
+  counts failures, repairs, spares used, GPUs lost and the capacity they took (usable GPU-seconds) per node;
 - after the events of one instant, the policy (injected, :class:`Policy`) orders the queue and places jobs.
 
 Work model. A job's work is in GPU-seconds at the reference speed. On a node with relative speed ``s`` and per-GPU
@@ -34,6 +39,7 @@ from typing import Protocol
 import numba as nb
 import numpy as np
 
+from orbitgrid.fleet.maintenance import LOST, REPAIR, SPARE, fate_of
 from orbitgrid.fleet.nodes import FAULT_CAUSES, INTERRUPT, PERMANENT, SDC, FleetTimeline, NodeKind
 from orbitgrid.scheduling.checkpoint import Segment, daly_interval_array_s, daly_interval_s
 from orbitgrid.scheduling.events import EventQueue, Priority
@@ -47,7 +53,7 @@ PENDING, QUEUED, RUNNING, COMPLETED, FAILED = -1, 0, 1, 2, 3
 STATE_NAMES = {PENDING: "pending", QUEUED: "queued", RUNNING: "running", COMPLETED: "completed", FAILED: "failed"}
 
 # Event kinds
-_ARRIVAL, _COMPLETION, _FAULT, _WAKE = 0, 1, 2, 3
+_ARRIVAL, _COMPLETION, _FAULT, _WAKE, _RETURN = 0, 1, 2, 3, 4
 
 # Placement outcomes
 OUTCOMES = ("completed", "checkpoint", "fault", "preempted", "capacity", "horizon")
@@ -165,15 +171,17 @@ class Policy(Protocol):
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Engine knobs. ``max_restarts``: a job restarted after faults more often fails (a crash loop; evictions for
-    capacity and preemptions are counted in ``restarts`` but not against this limit). ``max_blocked_per_dispatch``:
+    """Engine knobs. ``max_restarts``: a job restarted after faults more often fails (an operator giving up;
+    evictions for capacity and preemptions are counted in ``restarts`` but not against this limit); ``None``, the
+    default, restarts every job until it is done, as operators of long training runs do, and a job's own
+    ``max_restarts`` column (``>= 0``) overrides it. ``max_blocked_per_dispatch``:
     a dispatch stops after examining this many jobs that fit somewhere but could not be placed (the analogue of
     Slurm's ``bf_max_job_test``), bounding the cost of a dispatch on a long queue. ``backfill_interval_s``: the
     backfill scan behind a blocked head runs at most this often (Slurm's ``bf_interval``); between scans a dispatch
     stops at the first job it cannot place. ``compiled_search``: use the compiled node search for policies that
     declare a best-fit choice (``False`` forces ``choose_node`` on candidate arrays, the reference path)."""
 
-    max_restarts: int = 100
+    max_restarts: int | None = None
     batch_item_s: float = 300.0
     reservation_candidates: int = 64
     max_blocked_per_dispatch: int = 200
@@ -204,6 +212,8 @@ class EngineResult:
     busy_changes: dict[str, np.ndarray]
     events: int
     failure_reason: dict[int, str] = field(default_factory=dict)
+    maintenance: dict[str, np.ndarray] = field(default_factory=dict)  # per node (Engine._maintenance_result)
+    alive_changes: dict[str, np.ndarray] = field(default_factory=dict)  # t_s, node, alive: GPUs in service from t_s
 
 
 class Engine:
@@ -290,9 +300,11 @@ class Engine:
         self.preemptible_busy = [0, 0, 0]  # GPUs held by preemptible jobs, per contract class
         self.tenant_used_gpu_s = [0.0] * max(len(jobs.tenants), 1)
         self.failure_reason: dict[int, str] = {}
+        self.max_restarts_l: list[int] = jobs.max_restarts.astype(int).tolist()
+        self._init_maintenance()
         # records
         self._pl: list[tuple[int, int, float, float, int, int, float]] = []
-        self._faults: list[tuple[float, int, int, int, float]] = []
+        self._faults: list[tuple[float, int, int, int, float, int]] = []
         self._busy_t: list[float] = []
         self._busy_node: list[int] = []
         self._busy_delta: list[int] = []
@@ -318,6 +330,109 @@ class Engine:
         self._usable_blocks: np.ndarray | None = None
         self._scale_above: dict[float, np.ndarray] = {}
         self.now = 0.0
+
+    # ------------------------------------------------------------------------------------------- maintenance ---
+    def _init_maintenance(self) -> None:
+        n_nodes = len(self.nodes)
+        m = self.fleet.maintenance
+        self.maint = m
+        self.repair_s: list[float] = [math.inf] * n_nodes if m is None else m.repair_s.astype(float).tolist()
+        self.switchover_s: list[float] = [0.0] * n_nodes if m is None else m.switchover_s.astype(float).tolist()
+        self.crew_of: list[int] = [-1] * n_nodes if m is None else m.crew.astype(int).tolist()
+        n_crews = 0 if m is None else int(m.crew.max(initial=-1)) + 1
+        self.crew_size = [0] * n_crews  # technicians (0: as many as needed)
+        if m is not None:
+            for n in np.flatnonzero(m.crew >= 0).tolist():
+                self.crew_size[self.crew_of[n]] = int(m.technicians[n])
+        self.crew_busy = [0] * n_crews
+        self.crew_queue: list[list[int]] = [[] for _ in range(n_crews)]  # FIFO of nodes waiting for a technician
+        self.crew_head = [0] * n_crews
+        # per satellite of each node with spares: working accelerators and spares left (None: no spares on board)
+        self.member_alive: list[list[int] | None] = [None] * n_nodes
+        self.member_spares: list[list[int] | None] = [None] * n_nodes
+        if m is not None:
+            for n in np.flatnonzero(m.spares_per_member > 0).tolist():
+                k = int(m.members[n])
+                per = self.installed[n] // k
+                alive = [per] * k
+                alive[-1] += self.installed[n] - per * k
+                self.member_alive[n] = alive
+                self.member_spares[n] = [int(m.spares_per_member[n])] * k
+        self.n_failures = [0] * n_nodes
+        self.n_fate = [[0, 0, 0] for _ in range(n_nodes)]  # repair, spare, lost
+        self.n_returned = [[0, 0] for _ in range(n_nodes)]  # repairs done, spares brought into service
+        self._alive_log: list[tuple[float, int, int]] = []  # (t, node, alive GPUs from t on)
+
+    def _permanent_failure(self, n: int, slot: int, t: float) -> int:
+        """GPU ``slot`` of node ``n``'s alive GPUs fails for good at ``t``: it leaves service, and its fate
+        (:func:`orbitgrid.fleet.maintenance.fate_of`) decides whether and when it comes back."""
+        self.failed[n] += 1
+        self.alive_arr[n] -= 1
+        self.free_arr[n] = self._cap(n) - self.busy[n]
+        self._alive_log.append((t, n, self.installed[n] - self.failed[n]))
+        self.n_failures[n] += 1
+        repairs = math.isfinite(self.repair_s[n])
+        spares = None if repairs else self.member_spares[n]
+        member = -1
+        if spares is not None:
+            alive = self.member_alive[n]
+            assert alive is not None
+            acc = 0
+            for i, a in enumerate(alive):  # the satellite holding the failed accelerator (slots in member order)
+                acc += a
+                if slot < acc:
+                    member = i
+                    break
+        fate = fate_of(repairs, member >= 0 and spares is not None and spares[member] > 0)
+        self.n_fate[n][fate] += 1
+        if member >= 0:
+            alive = self.member_alive[n]
+            assert alive is not None
+            alive[member] -= 1
+        if fate == REPAIR:
+            c = self.crew_of[n]
+            self.crew_queue[c].append(n)
+            self._start_repairs(c, t)
+        elif fate == SPARE:
+            assert spares is not None
+            spares[member] -= 1
+            # the payload carries the satellite the spare serves: fate + 3 x member
+            self.q.push(t + self.switchover_s[n], Priority.CAPACITY, _RETURN, n, SPARE + 3 * member)
+        return fate
+
+    def _start_repairs(self, c: int, t: float) -> None:
+        """Hand waiting repairs of crew ``c`` to free technicians (first come, first served)."""
+        queue, size = self.crew_queue[c], self.crew_size[c]
+        while self.crew_head[c] < len(queue) and (size <= 0 or self.crew_busy[c] < size):
+            n = queue[self.crew_head[c]]
+            self.crew_head[c] += 1
+            self.crew_busy[c] += 1
+            self.q.push(t + float(self.rng.exponential(self.repair_s[n])), Priority.CAPACITY, _RETURN, n, REPAIR)
+
+    def _on_return(self, n: int, payload: int, t: float) -> None:
+        """A repaired GPU, or a spare swapped in, enters service on node ``n``."""
+        member, fate = divmod(payload, 3)
+        alive = self.member_alive[n]
+        if fate == SPARE and alive is not None:
+            alive[member] += 1
+        self.failed[n] -= 1
+        self.alive_arr[n] += 1
+        self.free_arr[n] = self._cap(n) - self.busy[n]
+        self._alive_log.append((t, n, self.installed[n] - self.failed[n]))
+        self.n_returned[n][0 if fate == REPAIR else 1] += 1
+        self._dirty = True
+        for c in (SDC, INTERRUPT, PERMANENT):  # alive count changed: redraw (memoryless, exact)
+            self._schedule_fault(n, c, t)
+        if fate == REPAIR:
+            crew = self.crew_of[n]
+            self.crew_busy[crew] -= 1
+            self._start_repairs(crew, t)
+
+    def _restart_limit(self, j: int) -> float:
+        own = self.max_restarts_l[j]
+        if own >= 0:
+            return own
+        return math.inf if self.config.max_restarts is None else self.config.max_restarts
 
     # ----------------------------------------------------------------------------------------------- helpers ---
     def _cap(self, n: int) -> int:
@@ -553,10 +668,10 @@ class Engine:
     def _requeue(self, j: int, t: float, fault: bool = False) -> None:
         self.restarts[j] += 1
         self.fault_restarts[j] += int(fault)
-        if self.fault_restarts[j] > self.config.max_restarts:
+        if self.fault_restarts[j] > self._restart_limit(j):
             self.state[j] = FAILED
             self.end[j] = t
-            self.failure_reason[j] = f"more than {self.config.max_restarts} restarts"
+            self.failure_reason[j] = f"more than {self._restart_limit(j):.0f} restarts"
             return
         self._enqueue(j)
 
@@ -739,10 +854,9 @@ class Engine:
                 hit = j
                 break
         lost_before = self.lost[hit] if hit >= 0 else 0.0
+        fate = -1
         if cause == PERMANENT:
-            self.failed[n] += 1
-            self.alive_arr[n] -= 1
-            self.free_arr[n] = self._cap(n) - self.busy[n]
+            fate = self._permanent_failure(n, slot, t)
             if hit >= 0:
                 self.evict(hit, t, _FAULT_OUT)
             if self.busy[n] > self._cap(n):
@@ -754,7 +868,7 @@ class Engine:
                 self._rollback(hit, t, delay=self.recovery[n] if cause == INTERRUPT else 0.0)
             self._schedule_fault(n, cause, t)
         lost = (self.lost[hit] - lost_before) if hit >= 0 else 0.0
-        self._faults.append((t, n, cause, hit, lost))
+        self._faults.append((t, n, cause, hit, lost, fate))
 
     def _rollback(self, j: int, t: float, delay: float) -> None:
         """Roll job ``j`` back to its last saved work and restart on the same GPUs after ``delay``."""
@@ -769,11 +883,11 @@ class Engine:
         self._close_segment(j, t, kept, _FAULT_OUT)
         self.restarts[j] += 1
         self.fault_restarts[j] += 1
-        if self.fault_restarts[j] > self.config.max_restarts:
+        if self.fault_restarts[j] > self._restart_limit(j):
             self._release(j, t)
             self.state[j] = FAILED
             self.end[j] = t
-            self.failure_reason[j] = f"more than {self.config.max_restarts} restarts"
+            self.failure_reason[j] = f"more than {self._restart_limit(j):.0f} restarts"
             return
         restore = float(self.jobs.restore_s[j]) if self.kind[j] == JobKind.TRAINING else 0.0
         self._new_segment(j, t + delay, restore=restore)
@@ -1108,6 +1222,8 @@ class Engine:
                     self._on_completion(a, b, t)
                 elif kind == _FAULT:
                     self._on_fault(a, b, t)
+                elif kind == _RETURN:
+                    self._on_return(a, b, t)
                 else:  # _WAKE: only a dispatch is due
                     self._dirty = True
                 events += 1
@@ -1133,7 +1249,7 @@ class Engine:
 
     def _result(self, events: int) -> EngineResult:
         pl = np.array(self._pl, dtype=np.float64).reshape(-1, 7)
-        ft = np.array(self._faults, dtype=np.float64).reshape(-1, 5)
+        ft = np.array(self._faults, dtype=np.float64).reshape(-1, 6)
         return EngineResult(
             state=np.array(self.state, dtype=np.int8),
             node=np.array(self.node_of, dtype=np.int64),
@@ -1163,6 +1279,7 @@ class Engine:
                 "cause": ft[:, 2].astype(np.int8),
                 "job": ft[:, 3].astype(np.int64),
                 "lost_work": ft[:, 4],
+                "fate": ft[:, 5].astype(np.int8),
             },
             busy_changes={
                 "t_s": np.array(self._busy_t),
@@ -1171,4 +1288,50 @@ class Engine:
             },
             events=events,
             failure_reason=dict(self.failure_reason),
+            maintenance=self._maintenance_result(),
+            alive_changes={
+                "t_s": np.array([a[0] for a in self._alive_log], dtype=np.float64),
+                "node": np.array([a[1] for a in self._alive_log], dtype=np.int64),
+                "alive": np.array([a[2] for a in self._alive_log], dtype=np.int64),
+            },
         )
+
+    def _maintenance_result(self) -> dict[str, np.ndarray]:
+        """Per node: permanent ``failures`` and their fates (``repairs``: sent to repair, ``spares_used``,
+        ``lost``), ``repaired`` (repairs finished by the horizon), ``in_repair`` at the horizon (queued or being
+        repaired), and ``capacity_lost_gpu_s``: usable GPU-seconds the failed GPUs took, ``integral of
+        min(usable, installed) - min(usable, alive)`` over the run against the fleet's capacity timeline."""
+        n_nodes = len(self.nodes)
+        fate = np.array(self.n_fate, dtype=np.int64).reshape(n_nodes, 3)
+        back = np.array(self.n_returned, dtype=np.int64).reshape(n_nodes, 2)
+        lost_s = np.zeros(n_nodes)
+        usable = self.fleet.usable_gpus
+        h, k_all = self.step_s, self.fleet.n_steps
+        horizon = self.horizon_s
+        by_node: dict[int, list[tuple[float, int]]] = {}
+        for t, n, alive in self._alive_log:
+            by_node.setdefault(n, []).append((t, alive))
+        for n, changes in by_node.items():
+            inst = self.installed[n]
+            for i, (t0, alive) in enumerate(changes):
+                t1 = changes[i + 1][0] if i + 1 < len(changes) else horizon
+                t1 = min(t1, horizon)
+                if t1 <= t0 or alive >= inst:
+                    continue
+                k0, k1 = int(t0 // h), min(math.ceil(t1 / h), k_all)
+                if k1 <= k0:
+                    continue
+                u = usable[n, k0:k1].astype(np.float64)
+                deficit = np.minimum(u, inst) - np.minimum(u, alive)
+                edges = np.arange(k0, k1 + 1, dtype=np.float64) * h
+                overlap = np.minimum(edges[1:], t1) - np.maximum(edges[:-1], t0)
+                lost_s[n] += float(np.dot(deficit, np.maximum(overlap, 0.0)))
+        return {
+            "failures": np.array(self.n_failures, dtype=np.int64),
+            "repairs": fate[:, REPAIR],
+            "spares_used": fate[:, SPARE],
+            "lost": fate[:, LOST],
+            "repaired": back[:, 0],
+            "in_repair": fate[:, REPAIR] - back[:, 0],
+            "capacity_lost_gpu_s": lost_s,
+        }

@@ -68,6 +68,7 @@ _COLUMNS: dict[str, tuple[str, object]] = {
     "allreduce_bytes_per_step": ("float64", 0.0),
     "step_compute_s": ("float64", 1.0),
     "dataset_bytes": ("float64", 0.0),
+    "max_restarts": ("int32", -1),
 }
 
 
@@ -98,6 +99,7 @@ class JobTable:
     allreduce_bytes_per_step: np.ndarray
     step_compute_s: np.ndarray
     dataset_bytes: np.ndarray
+    max_restarts: np.ndarray  # fault restarts after which the job fails; -1: the engine's limit (none by default)
     tenants: tuple[str, ...] = ("default",)
     gpu_models: tuple[str, ...] = ()
 
