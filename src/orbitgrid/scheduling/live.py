@@ -263,6 +263,7 @@ class LiveEngine(Engine):
         self.restore_l.append(float(jobs.restore_s[j]))
         self.write_l.append(float(jobs.checkpoint_write_s[j]))
         self.interval_l.append(float(jobs.checkpoint_interval_s[j]))
+        self.max_restarts_l.append(int(jobs.max_restarts[j]))
         for name, value in (
             ("state", PENDING),
             ("node_of", -1),
