@@ -27,13 +27,12 @@ CPU time is the better guide to what an idle machine would take.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import tempfile
 import time
 from pathlib import Path
-
-import pyarrow.parquet as pq
 
 from orbitgrid import api
 from orbitgrid.design import sweep as sw
@@ -57,7 +56,6 @@ random:
     economics.discount_rate: {{type: uniform, low: 0.04, high: 0.10}}
 plot: [orbit.usd_per_gpu_hour, ratio_orbit_to_ground]
 """
-
 
 #: 64 points: 4 LTAN x 2 batteries (none, compute-sat's 30 kWh) x 4 altitudes x power-aware placement on/off.
 SIM_SPEC = """\
@@ -92,8 +90,7 @@ def cost_sweep(args: argparse.Namespace, tmp: Path) -> None:
         wall, res = _timed_sweep(sweep, evaluator, tmp / "cost-pool", pool)
     cpu, kids = time.process_time() - cpu0, _children_cpu_s() - kids0  # the pool's processes are reaped by now
     assert res.failed == 0 and res.points == n, res
-    table = pq.read_table(tmp / "cost-pool" / "sweep.parquet")
-    eval_s = sorted(table.column("eval_s").to_pylist())
+    eval_s = sorted(json.loads(res.timings_path.read_text())["eval_s"].values())
     print(
         f"process pool, {args.workers} workers: {wall:7.2f} s for {n:,} points = {n / wall:8.1f} points/s "
         f"(target < 60 s); per point in the workers: median {1e3 * eval_s[len(eval_s) // 2]:.2f} ms "
@@ -176,7 +173,7 @@ def simulate_sweep(args: argparse.Namespace, tmp: Path) -> None:
                 worker_cpu = sum(v - before[k] for k, v in client.run(_self_cpu_s).items())
             assert res.failed == 0, res
             walls[workers].append(wall)
-            eval_s = sorted(pq.read_table(out / "sweep.parquet").column("eval_s").to_pylist())
+            eval_s = sorted(json.loads(res.timings_path.read_text())["eval_s"].values())
             warm_s = ", ".join(f"{v:.1f}" for v in warm.values())
             print(
                 f"{workers} worker{'s' if workers > 1 else ' '}: {wall:7.2f} s for {res.points} simulations = "

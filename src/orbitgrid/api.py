@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -192,11 +193,35 @@ def orbit(scenario: Scenario, *, progress: Progress | None = None) -> OrbitStudy
 
 @dataclass(frozen=True)
 class Run:
-    """The result of ``simulate``: the run directory and the summary written to it."""
+    """The result of ``simulate``: the run directory, the summary written to it and the wall times of its stages
+    (``timings.json``: the one file of a run that differs between two identical runs)."""
 
     path: Path
     summary: dict[str, Any]
     orbit: OrbitStudy
+    timings: dict[str, Any] = field(default_factory=dict)
+
+
+#: The file of a run directory holding wall-clock times; every other file is the same bytes for the same inputs.
+TIMINGS_FILE = "timings.json"
+
+
+class _Stopwatch:
+    """Wall time of each stage of a run, in the order the stages ran (written to ``timings.json``)."""
+
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+        self.last = self.t0
+        self.stages: dict[str, float] = {}
+        self.extra: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = self.stages.get(stage, 0.0) + (now - self.last)
+        self.last = now
+
+    def document(self) -> dict[str, Any]:
+        return {"stages_s": dict(self.stages), **self.extra, "total_s": time.perf_counter() - self.t0}
 
 
 def simulate(
@@ -209,11 +234,14 @@ def simulate(
     cost: bool = True,
 ) -> Run:
     """Simulate ``scenario`` and write a run directory (``manifest.json``, ``summary.json``, tables, report;
-    ``cost.json`` with its uncertainty block unless ``cost`` is false)."""
+    ``cost.json`` with its uncertainty block unless ``cost`` is false). Wall times go to ``timings.json`` only, so
+    every other file is byte-identical between two runs of the same scenario (docs/design.md, determinism)."""
+    watch = _Stopwatch()
     writer = RunWriter(out_dir)
     writer.manifest(command=command, scenario=resolved_scenario_dict(scenario), seed=scenario.seed)
     study = orbit(scenario, progress=progress)
     study.write(writer)
+    watch.lap("orbit")
     sun_distance = step_sun_distance_m(scenario.time_grid())
     shells = [shell_capacity(scenario, s, sun_distance, track_usable=bool(scenario.workloads)) for s in study.shells]
     sites = ground_capacities(scenario)
@@ -233,24 +261,32 @@ def simulate(
     }
     if study.shells:
         writer.table("samples", sample_columns(scenario, study.shells))
+    watch.lap("capacity")
     flows = None
     if scenario.workloads:
         if progress is not None:
             progress("schedule", 0, 1)
         nodes = build_fleet_timeline(scenario, study.shells, shells, sites)
+        watch.lap("nodes")
         net = run_network(scenario, study.shells, nodes.timeline.nodes, progress=progress)
+        watch.lap("network")
         timeline = nodes.timeline if net is None else net.attach(nodes.timeline)
         schedule = run_schedule(scenario, timeline)
         assert schedule is not None
+        watch.lap("schedule")
+        watch.extra["engine_s"] = schedule.wall_s  # the event loop alone (the schedule stage adds the workload)
         write_schedule_tables(writer, schedule)
         summary.update(schedule_summary(schedule))
         flows = None if net is None else simulate_data_flows(net, timeline, schedule)
+        watch.lap("flows")
         if progress is not None:
             progress("schedule", 1, 1)
     else:
         net = run_network(scenario, study.shells, progress=progress)
+        watch.lap("network")
     if net is not None:
         summary["network"] = write_network(writer, net, scenario, flows)
+        watch.lap("network")
     writer.json("summary.json", summary)
     if cost and study.shells:  # every run with an orbital fleet prices itself from its simulated GPU-hours
         from orbitgrid.pipeline.economics import CostInputError
@@ -260,9 +296,13 @@ def simulate(
         except CostInputError as why:  # e.g. a fleet of element sets with no design to price
             summary["cost_note"] = f"no cost.json: {why}"
             writer.json("summary.json", summary)
+        watch.lap("cost")
     if report:
         write_report(writer.path)
-    return Run(writer.path, summary, study)
+        watch.lap("report")
+    timings = watch.document()
+    writer.json(TIMINGS_FILE, timings)
+    return Run(writer.path, summary, study, timings)
 
 
 def evaluate_simulate(scenario: Scenario) -> dict[str, Any]:

@@ -106,7 +106,8 @@ def _load(folder: Path, text: str = SPEC):
 
 
 def _comparable(table) -> list[dict]:
-    return [{k: v for k, v in row.items() if k != "eval_s"} for row in table.to_pylist()]
+    assert "eval_s" not in table.column_names  # wall times are in timings.json, not in the rows
+    return table.to_pylist()
 
 
 # --------------------------------------------------------------------------------------------------- points
@@ -270,6 +271,23 @@ def test_serial_run_writes_one_row_per_point(folder: Path) -> None:
     # cost.usd_per_gpu_hour is drawn; alt_km varies too but repeats the altitude axis, and label is a string.
     assert "Plotly.newPlot" in page and page.count('class="plot"') == 1 and '"text":"cost.usd_per_gpu_hour"' in page
     assert "https://" not in page.split("<script>", 1)[0]  # nothing fetched before plotly.js
+
+
+def test_two_runs_of_a_sweep_write_the_same_bytes_and_their_wall_times_apart(folder: Path) -> None:
+    """sweep.parquet, sweep.json and sweep.html are byte-identical between two runs; wall times are only in
+    timings.json (one eval_s per point, and the run's wall_s)."""
+    sweep = _load(folder)
+    first = sw.run_sweep(sweep, toy_outputs, folder / "out", resume=False)
+    names = ("sweep.parquet", "sweep.json", "sweep.html")
+    before = {n: (folder / "out" / n).read_bytes() for n in names}
+    timings = json.loads(first.timings_path.read_text())
+    second = sw.run_sweep(sweep, toy_outputs, folder / "out", resume=False)
+    assert second.evaluated == 12
+    assert {n: (folder / "out" / n).read_bytes() for n in names} == before
+    assert "eval_s" not in first.table().column_names
+    ids = [p.point_id for p in sw.plan_points(sweep)]
+    assert sorted(timings["eval_s"]) == sorted(ids) and all(v > 0.0 for v in timings["eval_s"].values())
+    assert timings["evaluated"] == 12 and timings["wall_s"] >= sum(timings["eval_s"].values())
 
 
 def test_pure_random_sweep_summarizes_outputs(folder: Path) -> None:

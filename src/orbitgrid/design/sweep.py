@@ -22,7 +22,9 @@ How a sweep runs
 
 Row layout: ``point_id``, ``point_index``, one ``param.<dotted path>`` column per axis, the evaluator's outputs
 flattened to dotted keys (``jobs.completed``, ``wait_s.p50``; lists are left out), ``error`` (null when the point
-succeeded) and ``eval_s`` (wall time of the point in its worker, the only column that differs between runs).
+succeeded). Wall times are not in the rows: ``timings.json`` holds each point's ``eval_s`` (its wall time in its
+worker) and the run's ``wall_s``, so ``sweep.parquet``, ``sweep.json`` and ``sweep.html`` are the same bytes for the
+same sweep file (the part files under ``points/`` keep ``eval_s`` and have time-stamped names: they are working files).
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ Evaluator = Callable[[Scenario], Mapping[str, Any]]
 SweepProgress = Callable[[int, int], None]
 
 POINTS_DIR = "points"
+#: Wall times of a sweep (per point and for the run): the one output that differs between two identical sweeps.
+TIMINGS_FILE = "timings.json"
 RESERVED = ("point_id", "point_index", "error", "eval_s")
 PARAM_PREFIX = "param."
 #: Most outputs drawn on the plots page when the spec does not list them.
@@ -368,6 +372,12 @@ class SweepResult:
     def page_path(self) -> Path:
         return self.path / "sweep.html"
 
+    @property
+    def timings_path(self) -> Path:
+        """``timings.json``: ``wall_s`` of this run, ``evaluated`` points and each point's ``eval_s`` (seconds in
+        its worker, from the run that evaluated it)."""
+        return self.path / TIMINGS_FILE
+
     def table(self) -> pa.Table:
         return pq.read_table(self.table_path)
 
@@ -527,6 +537,7 @@ def run_sweep(
     rows = _combined_rows(points_dir)
     wanted = {p.point_id for p in points}
     rows = [r for r in rows if r["point_id"] in wanted]
+    eval_s = {r["point_id"]: r.pop("eval_s", None) for r in rows}
     table = _rows_table(rows)
     tmp = out / "sweep.parquet.tmp"
     pq.write_table(table, tmp)
@@ -540,7 +551,10 @@ def run_sweep(
     meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
     if page:
         write_sweep_page(out, sweep, rows)
-    return SweepResult(out, len(points), len(todo), skipped, failed, time.perf_counter() - t_start, summary)
+    wall_s = time.perf_counter() - t_start
+    timings = {"wall_s": wall_s, "evaluated": len(todo), "eval_s": eval_s}
+    (out / TIMINGS_FILE).write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return SweepResult(out, len(points), len(todo), skipped, failed, wall_s, summary)
 
 
 # ----------------------------------------------------------------------------------------------------- the page

@@ -543,7 +543,6 @@ def schedule_summary(run: ScheduleRun) -> dict[str, Any]:
     return {
         "policy": run.policy_name,
         "engine_events": r.events,
-        "engine_wall_s": run.wall_s,
         "jobs": {
             "submitted": len(jobs),
             "completed": int(np.sum(state == "completed")),
