@@ -10,6 +10,7 @@ file. The report is also searched for what would make two renderings differ: tim
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -126,10 +127,14 @@ def test_two_runs_of_every_stage_are_byte_identical(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_default_scenario_through_the_cli_twice_is_byte_identical(tmp_path: Path) -> None:
     """The main job as a user runs it (a subprocess of ``python -m orbitgrid simulate``), twice into one folder."""
+    import orbitgrid
+
     cmd = [sys.executable, "-m", "orbitgrid", "simulate", "default", "--out", "run"]
+    # the orbitgrid under test, whatever the working directory (the folder is not on the child's path otherwise)
+    env = {**os.environ, "PYTHONPATH": str(Path(orbitgrid.__file__).resolve().parents[1])}
     outs = []
     for k in range(2):
-        done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=1800)
+        done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1800)
         assert done.returncode == 0, done.stderr
         outs.append(_files(tmp_path / "run"))
         shutil.move(tmp_path / "run", tmp_path / f"run{k}")
