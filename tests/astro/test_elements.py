@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -419,10 +420,8 @@ def test_load_elements_dispatch(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------------------- real data
 
 
-def test_whole_starlink_file_loads(shared_data: Path) -> None:
-    path = shared_data / "tle_starlink" / "starlink_frozen_20260224_1413Z.tle"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
+def test_whole_starlink_file_loads(shared_file: Callable[[str], Path]) -> None:
+    path = shared_file("tle_starlink/starlink_frozen_20260224_1413Z.tle")
     es = load_elements(path)
     assert len(es) == 9594
     assert len(np.unique(es.catalog_numbers)) == len(es)
@@ -435,12 +434,11 @@ def test_whole_starlink_file_loads(shared_data: Path) -> None:
     assert 85 < np.median(period_min) < 100
 
 
-def test_starlink_omm_round_trip(shared_data: Path) -> None:
-    path = shared_data / "tle_starlink" / "starlink_frozen_20260224_1413Z.tle"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
+def test_starlink_omm_round_trip(reference_data: Path) -> None:
+    path = reference_data / "tle_starlink" / "starlink_20260224_1413Z_slice.tle"
     lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
-    groups = [(lines[i].strip(), lines[i + 1], lines[i + 2]) for i in range(0, 3 * 500, 3)]
+    groups = [(lines[i].strip(), lines[i + 1], lines[i + 2]) for i in range(0, len(lines), 3)]
+    assert len(groups) == 243
     from_tle = ElementSet.from_tle_text("\n".join("\n".join(g) for g in groups))
     records = [omm_from_tle(*g) for g in groups]
     _assert_same_sets(from_tle, ElementSet.from_omm_json(omm_json_text(records)))

@@ -55,12 +55,10 @@ def test_fuel_priced_energy_by_hand_and_carbon_of_gas():
     assert g.facts["water_l"] == pytest.approx(1_000.0 * 8_766.0 * 0.85 * 3 * 1.7e9 / 3.504e9, rel=1e-12)
 
 
-def test_hourly_price_series_from_real_day_ahead_prices(shared_data):
+def test_hourly_price_series_from_real_day_ahead_prices(shared_file):
     """Belgian day-ahead prices 2022-2023 (hourly, EUR/kWh, ENTSO-E via ../shared/data/grid_carbon): a flat load pays
     the mean price; a load that idles in the 10 % dearest hours pays sum(u_h p_h), less than the flat load."""
-    path = shared_data / "grid_carbon" / "belgium_dayahead_price_2022_2023_eur_per_kwh.csv"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
+    path = shared_file("grid_carbon/belgium_dayahead_price_2022_2023_eur_per_kwh.csv")
     with path.open() as f:
         rows = list(csv.DictReader(f))
     price = np.array([float(r["DAM_price"]) for r in rows if r["DAM_price"].strip()])

@@ -35,10 +35,8 @@ def _stations() -> Stations:
 
 
 @pytest.fixture(scope="module")
-def skyfield_case(shared_data: Path):
-    tle = shared_data / "tle_starlink" / "starlink_2023-07-18_wdlctc.tle"
-    if not tle.exists():
-        pytest.skip(f"{tle} not found")
+def skyfield_case(reference_data: Path):
+    tle = reference_data / "tle_starlink" / "starlink_20230718_first10.tle"
     from skyfield.api import EarthSatellite, load, wgs84
 
     lines = tle.read_text().splitlines()[:30]

@@ -334,7 +334,7 @@ def test_the_colossus_example_loads() -> None:
     assert site.grid_power_mw == 300
 
 
-def test_the_belgian_example_loads(shared_data: Path) -> None:
+def test_the_belgian_example_loads(examples_shared_data: Path) -> None:
     repo = Path(__file__).resolve().parents[2]
     s = load_scenario(repo / "examples" / "ground-site-belgian-prices.yaml")
     site = s.ground_sites[0]

@@ -99,11 +99,9 @@ def test_unknown_builtin_lists_the_known_ones() -> None:
     assert str(info.value).startswith("no scenario file or built-in scenario called 'nope'; built-in scenarios:")
 
 
-def test_starlink_snapshot_example_resolves_its_element_file() -> None:
+def test_starlink_snapshot_example_resolves_its_element_file(examples_shared_data: Path) -> None:
     example = REPO / "examples" / "starlink-snapshot.yaml"
-    tle = REPO.parent / "shared" / "data" / "tle_starlink" / "starlink_frozen_20260224_1413Z.tle"
-    if not tle.is_file():
-        pytest.skip("the shared Starlink TLE snapshot is not beside the repository")
+    tle = examples_shared_data / "tle_starlink" / "starlink_frozen_20260224_1413Z.tle"
     s = load_scenario(example)
     orbit = s.shells[0].orbit
     assert isinstance(orbit, ElementsOrbit)

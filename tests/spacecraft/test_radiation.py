@@ -75,10 +75,8 @@ def sso_650():
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def test_vendored_npz_equals_shared_csv(shared_data):
-    csv_path = shared_data / "radiation_space_env" / CSV_NAME
-    if not csv_path.is_file():
-        pytest.skip(f"{csv_path} not present")
+def test_vendored_npz_equals_shared_csv(shared_file):
+    csv_path = shared_file(f"radiation_space_env/{CSV_NAME}")
     raw = csv_path.read_bytes()
     header = raw.split(b"\n", 1)[0].decode().strip().split(",")
     table = np.loadtxt(csv_path, delimiter=",", skiprows=1)

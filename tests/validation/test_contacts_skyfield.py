@@ -1,9 +1,10 @@
 """Contact windows of Starlink satellites over KSAT Svalbard against Skyfield's ``EarthSatellite.find_events``.
 
-Three polar Starlink satellites (the first three with inclination > 80 deg in the frozen 2026-02-24 element file)
-over Svalbard (KSAT, 78.23 N 15.41 E, from the packaged brahe catalog) for one day from 2026-02-24 15:00 UTC, mask
-10 deg. Both sides run the same SGP4 (python-sgp4, WGS72). Frames: ours rotate TEME by IAU-82 GMST with UT1 = UTC
-and no polar motion; Skyfield uses its builtin UT1 table (UT1 - UTC = +0.062 s on the day) and, for satellites,
+Three polar Starlink satellites (the first three with inclination > 80 deg in the frozen 2026-02-24 element file,
+shipped as the last three records of ``tests/data/tle_starlink/starlink_20260224_1413Z_slice.tle``) over Svalbard
+(KSAT, 78.23 N 15.41 E, from the packaged brahe catalog) for one day from 2026-02-24 15:00 UTC, mask 10 deg. Both
+sides run the same SGP4 (python-sgp4, WGS72). Frames: ours rotate TEME by IAU-82 GMST with UT1 = UTC and no polar
+motion; Skyfield uses its builtin UT1 table (UT1 - UTC = +0.062 s on the day) and, for satellites,
 the same GMST rotation. Skyfield's ``find_events`` stops its search at half a second, so its events are good to
 ~0.5 s; we therefore also refine Skyfield's own altitude with scipy (``brentq`` for the mask crossings,
 ``minimize_scalar`` for the culmination) and compare with that.
@@ -31,6 +32,7 @@ from orbitgrid.network.stations import Stations
 from orbitgrid.scenario.catalog import ground_stations
 
 EPOCH = dt.datetime(2026, 2, 24, 15, 0, tzinfo=dt.UTC)
+STARLINK_SLICE = "tle_starlink/starlink_20260224_1413Z_slice.tle"  # shipped (tests/data)
 MASK_DEG = 10.0
 FIND_EVENTS_TOL_S = 2.0  # issue 5
 REFINED_TOL_S = 0.02
@@ -38,14 +40,11 @@ MAX_ELEVATION_TOL_DEG = 2e-3
 
 
 @pytest.fixture(scope="module")
-def case(shared_data: Path):
-    path = shared_data / "tle_starlink" / "starlink_frozen_20260224_1413Z.tle"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
+def case(reference_data: Path):
+    path = reference_data / STARLINK_SLICE
     lines = path.read_text().splitlines()
-    polar = [k for k in range(0, len(lines) - 2, 3) if float(lines[k + 2][8:16]) > 80.0][:3]
-    assert len(polar) == 3
-    triples = [lines[k : k + 3] for k in polar]
+    triples = [lines[k : k + 3] for k in range(len(lines) - 9, len(lines), 3)]  # the slice's last three records
+    assert [float(t[2][8:16]) for t in triples] == [97.6594, 97.6595, 97.6028]
     svalbard = next(g for g in ground_stations() if g.name == "Svalbard" and g.provider == "KSAT")
     return triples, svalbard
 

@@ -43,11 +43,9 @@ GEODETIC_EXACT_TOL_M = 1e-6  # vs a fully converged iteration / round trip: meas
 
 
 @pytest.fixture(scope="module")
-def starlink_day(shared_data: Path):
-    path = shared_data / "tle_starlink" / "starlink_frozen_20260224_1413Z.tle"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    elements = load_elements(path).subset(slice(0, 9594, 480))  # 20 satellites across the shells
+def starlink_day(reference_data: Path):
+    path = reference_data / "tle_starlink" / "starlink_20260224_1413Z_slice.tle"
+    elements = load_elements(path).subset(slice(0, 240, 12))  # 20 satellites across the shells (every 480th)
     jd0, fr0 = datetime_to_jd(dt.datetime(2026, 2, 24, tzinfo=dt.UTC))
     t_s = np.arange(0.0, 86400.0, 600.0)
     jd = np.full(t_s.shape, jd0)

@@ -65,11 +65,9 @@ def _schedule(start: float, stop: float, step: float) -> list[float]:
 
 
 @pytest.fixture(scope="module")
-def vallado(shared_data: Path):
-    folder = shared_data / "sgp4_verification"
+def vallado(reference_data: Path):
+    folder = reference_data / "sgp4_verification"  # shipped: tests/data/PROVENANCE.md
     tle, out = folder / "SGP4-VER.TLE", folder / "tcppver.out"
-    if not (tle.is_file() and out.is_file()):
-        pytest.skip(f"Vallado verification files not found in {folder}")
     pairs, spans = _read_cases(tle)
     # Cases 33333-33335 carry deliberately wrong checksums, so this file is read without checking them.
     elements = ElementSet.from_tle_text("\n".join(pairs), source=str(tle), verify_checksum=False)
