@@ -275,6 +275,73 @@ def simulate(
     console.print(f"Wrote {run.path}/ ({', '.join(written)})")
 
 
+SERVICE_MODULES = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "argon2", "sse_starlette", "pydantic_settings")
+
+
+@app.command()
+def serve(
+    scenario: ScenarioArg = "default",
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL (default: ORBITGRID_DB_URL or sqlite:///orbitgrid-service.db)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    speed: Annotated[
+        float | None,
+        typer.Option(help="Simulated seconds per wall second (default: ORBITGRID_SPEED or 1; 0 pauses the clock)."),
+    ] = None,
+) -> None:
+    """Run the control plane: the jobs API over the scenario's fleet, scheduled live by its digital twin."""
+    import importlib.util
+
+    missing = [m for m in SERVICE_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        err_console.print(
+            f"[bold red]orbitgrid serve needs the service extra[/] (missing: {', '.join(missing)}): "
+            "pip install 'orbitgrid[service]'"
+        )
+        raise typer.Exit(2)
+    import uvicorn
+    from pydantic import ValidationError
+
+    from orbitgrid.pipeline.live import build_live_fleet
+    from orbitgrid.service.app import create_app, preflight
+    from orbitgrid.service.settings import Settings
+
+    overrides: dict[str, Any] = {"scenario": scenario}
+    if db is not None:
+        overrides["db_url"] = db
+    if speed is not None:
+        overrides["speed"] = speed
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        for e in exc.errors():
+            err_console.print(f"[bold red]{'.'.join(str(x) for x in e['loc'])}: {e['msg']}[/]")
+        raise typer.Exit(2) from None
+    sc = _load(scenario)
+    with console.status(f"Building the fleet of {sc.name} (orbits, capacity, network)..."):
+        fleet = build_live_fleet(sc)
+    try:
+        preflight(settings, fleet)
+    except RuntimeError as exc:
+        err_console.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(2) from None
+
+    def show_admin_key(key: str) -> None:
+        err_console.print(
+            "[bold]Admin key (shown once; store it now, it is kept only as a hash):[/]\n" + key, soft_wrap=True
+        )
+
+    app_ = create_app(settings, fleet=fleet, on_admin_key=show_admin_key)
+    console.print(
+        f"orbitgrid control plane: {sc.name}, {len(fleet.timeline.nodes)} nodes, speed {settings.speed:g}x, "
+        f"http://{host}:{port}/docs"
+    )
+    uvicorn.run(app_, host=host, port=port, log_level="info")
+
+
 @app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="Run directory written by `orbitgrid simulate`.")],

@@ -213,11 +213,45 @@ def build_fleet_timeline(
     return NodeBuild(timeline, np.concatenate(sats) if sats else np.zeros(0, np.int64))
 
 
+def track_state(
+    scenario: Scenario, s: ShellSurvey, i: int, sun_distance: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Step-by-step state of track ``i`` of a shell from the capacity kernel run on that track alone: sunlit
+    fraction of the step, mean battery state of charge, mean radiator temperature (K) and usable accelerators (all
+    members of a formation cluster)."""
+    from orbitgrid.fleet.illumination import step_lit_fraction
+
+    grid = scenario.time_grid()
+    if sun_distance is None:
+        sun_distance = step_sun_distance_m(grid)
+    design = scenario.design(next(sh.design for sh in scenario.shells if sh.name == s.orbits.name))
+    spec = design_spec(design)
+    alt = _track_altitude_m(s)
+    n = s.orbits.tracks
+    incidence = shell_array_incidence(spec, s, grid)
+    lit = step_lit_fraction(s.survey, grid.step_s, grid.n_steps, slice(i, i + 1))
+    a = float(np.broadcast_to(alt, (n,))[i])
+    tc = simulate_survey_tracks_fast(
+        spec,
+        s.survey,
+        grid.n_steps,
+        sun_distance,
+        np.array([a]),
+        grid.step_s,
+        tracks=slice(i, i + 1),
+        incidence=incidence,
+    )
+    return {
+        "lit_fraction": lit[0],
+        "battery_soc": tc.step_soc_mean,
+        "radiator_k": tc.step_radiator_mean_k,
+        "usable_gpus": tc.step_usable_gpus * s.orbits.members,
+    }
+
+
 def sample_columns(scenario: Scenario, surveys: list[ShellSurvey], per_shell: int = 2) -> dict[str, np.ndarray]:
     """Step-by-step state of a few satellites per shell (sunlit fraction, battery, radiator, usable accelerators),
     from the capacity kernel run on one track at a time (the report's "sample satellites")."""
-    from orbitgrid.fleet.illumination import step_lit_fraction
-
     grid = scenario.time_grid()
     sun_distance = step_sun_distance_m(grid)
     t = np.arange(grid.n_steps) * grid.step_s
@@ -226,29 +260,12 @@ def sample_columns(scenario: Scenario, surveys: list[ShellSurvey], per_shell: in
     names: list[str] = []
     shells: list[str] = []
     for s in surveys:
-        design = scenario.design(next(sh.design for sh in scenario.shells if sh.name == s.orbits.name))
-        spec = design_spec(design)
-        alt = _track_altitude_m(s)
         n = s.orbits.tracks
-        incidence = shell_array_incidence(spec, s, grid)
         for i in np.unique(np.linspace(0, n - 1, min(per_shell, n)).astype(np.int64)).tolist():
-            lit = step_lit_fraction(s.survey, grid.step_s, grid.n_steps, slice(i, i + 1))
-            a = float(np.broadcast_to(alt, (n,))[i])
-            tc = simulate_survey_tracks_fast(
-                spec,
-                s.survey,
-                grid.n_steps,
-                sun_distance,
-                np.array([a]),
-                grid.step_s,
-                tracks=slice(i, i + 1),
-                incidence=incidence,
-            )
+            state = track_state(scenario, s, i, sun_distance)
             parts["t_s"].append(t)
-            parts["lit_fraction"].append(lit[0])
-            parts["battery_soc"].append(tc.step_soc_mean)
-            parts["radiator_k"].append(tc.step_radiator_mean_k)
-            parts["usable_gpus"].append(tc.step_usable_gpus * s.orbits.members)
+            for k in ("lit_fraction", "battery_soc", "radiator_k", "usable_gpus"):
+                parts[k].append(state[k])
             names += [f"{s.orbits.name}/{i}"] * grid.n_steps
             shells += [s.orbits.name] * grid.n_steps
     out = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}

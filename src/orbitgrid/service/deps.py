@@ -1,0 +1,117 @@
+"""Dependencies: the service state, the session, the caller (every route authenticates) and rate limits."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from orbitgrid.service import db
+from orbitgrid.service.auth import KeyStore, Principal
+from orbitgrid.service.driver import Driver, ServiceError
+from orbitgrid.service.settings import Settings
+
+
+@dataclass
+class Bucket:
+    tokens: float
+    stamp: float
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket per tenant (rate and burst from its row; the admin is not limited)."""
+
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, tenant_id: str, rate: float, burst: int) -> float:
+        """0 when the request may go on, else the seconds to wait."""
+        now = time.monotonic()
+        with self.lock:
+            b = self.buckets.get(tenant_id)
+            if b is None:
+                b = self.buckets[tenant_id] = Bucket(float(burst), now)
+            b.tokens = min(float(burst), b.tokens + (now - b.stamp) * rate)
+            b.stamp = now
+            if b.tokens >= 1.0:
+                b.tokens -= 1.0
+                return 0.0
+            return (1.0 - b.tokens) / rate
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    driver: Driver
+    keys: KeyStore
+    limiter: RateLimiter
+    limits: dict[str, tuple[float, int]]  # tenant id -> (rate, burst), kept in step with the tenants table
+
+
+def service(request: Request) -> ServiceState:
+    return request.app.state.service
+
+
+ServiceDep = Annotated[ServiceState, Depends(service)]
+
+
+def session(svc: ServiceDep) -> Iterator[Session]:
+    with svc.sessions() as s:
+        yield s
+
+
+SessionDep = Annotated[Session, Depends(session)]
+_bearer = HTTPBearer(auto_error=False, description="an API key: og_<id>_<secret> (tenant) or the admin key")
+
+
+def principal(svc: ServiceDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    if creds is None or not creds.credentials:
+        raise ServiceError(401, "missing API key: send 'Authorization: Bearer <key>'")
+    if len(creds.credentials) > 512:
+        raise ServiceError(401, "invalid API key")
+    with svc.sessions() as s:
+        p = svc.keys.verify(s, creds.credentials)
+        if p is not None and p.tenant_id is not None and p.tenant_id not in svc.limits:
+            t = s.get(db.Tenant, p.tenant_id)
+            if t is not None:
+                svc.limits[t.id] = (t.rate_limit_per_s, t.rate_burst)
+    if p is None:
+        raise ServiceError(401, "invalid API key")
+    if p.tenant_id is not None:
+        rate, burst = svc.limits.get(
+            p.tenant_id, (svc.settings.default_rate_limit_per_s, svc.settings.default_rate_burst)
+        )
+        wait = svc.limiter.take(p.tenant_id, rate, burst)
+        if wait > 0:
+            raise ServiceError(429, {"message": "rate limit exceeded", "retry_after_s": math.ceil(wait)})
+    return p
+
+
+PrincipalDep = Annotated[Principal, Depends(principal)]
+
+
+def admin(p: PrincipalDep) -> Principal:
+    if not p.is_admin:
+        raise ServiceError(403, "this route needs the admin key")
+    return p
+
+
+AdminDep = Annotated[Principal, Depends(admin)]
+
+
+def tenant_scope(p: Principal, tenant_id: str | None) -> str | None:
+    """The tenant a request may see: its own (another tenant's id is a 404), or any (admin; None: all)."""
+    if p.is_admin:
+        return tenant_id
+    if tenant_id is not None and tenant_id != p.tenant_id:
+        raise ServiceError(404, f"tenant {tenant_id} not found")
+    return p.tenant_id

@@ -1,0 +1,534 @@
+"""The live driver: the scheduling engine advanced by a clock at ``speed`` x real time, fed from the database.
+
+Every input the scheduler sees (a tenant, a quota change, a contract, a submission, a cancellation) is a row of the
+``commands`` table, committed in the same transaction as the resource it creates before the request is
+acknowledged, and applied to the engine at the simulated instant it was accepted. The engine is a pure function of
+the scenario, its seed and that log (``scheduling.live``), so at start the driver rebuilds it by replaying the log
+and recomputes everything derived from it (job states, events, the usage ledger); a kill -9 at any moment loses no
+accepted job and no metered second.
+
+Derived state is committed by the clock's ticks (every ``tick_s`` wall seconds): the events of each job, the usage
+ledger (closed runs, and open runs metered through the tick's instant) and the job rows, with the clock row, in one
+transaction. Reads of jobs, usage and invoices come from the database, so a reader never sees a state that a crash
+could take back; the fleet views read the engine (the twin's live picture). After a restart the simulated clock
+resumes where the committed state ended (the twin does not run while the service is down).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import secrets
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from orbitgrid.fleet.nodes import FAULT_CAUSES, NodeKind
+from orbitgrid.pipeline.live import LiveFleet
+from orbitgrid.scheduling.engine import COMPLETED, FAILED, PENDING, QUEUED, RUNNING
+from orbitgrid.scheduling.live import CANCELLED, LIVE_STATE_NAMES, CohortQuotas, LiveEngine, Quota
+from orbitgrid.service import billing, db
+from orbitgrid.workloads.jobs import Contract, JobKind, Placement
+
+KINDS = {"training": JobKind.TRAINING, "batch": JobKind.BATCH, "inference": JobKind.INFERENCE}
+CONTRACTS = {"reserved": Contract.RESERVED, "on_demand": Contract.ON_DEMAND, "spot": Contract.SPOT}
+PLACEMENTS = {"any": Placement.ANY, "orbit": Placement.ORBIT, "ground": Placement.GROUND}
+FINAL = ("completed", "failed", "cancelled")
+
+
+class ServiceError(Exception):
+    """A refusal with its HTTP status and a detail for the client."""
+
+    def __init__(self, status: int, detail: Any) -> None:
+        super().__init__(str(detail))
+        self.status = status
+        self.detail = detail
+
+
+@dataclass
+class _ContractInfo:
+    id: str
+    tenant_id: str
+    kind: str
+    gpus: int
+    gpu_model: str | None
+    price: int
+    start_s: float
+    end_s: float | None
+
+
+@dataclass
+class Estimates:
+    as_of_s: float
+    position: dict[int, int]
+    start_s: dict[int, float]
+
+
+class Driver:
+    """Owns the engine; every method that touches it holds ``lock``."""
+
+    def __init__(
+        self,
+        fleet: LiveFleet,
+        policy: object,
+        seed: int,
+        sessions: sessionmaker[Session],
+        speed: float,
+        tick_s: float,
+        eta_horizon_s: float,
+        eta_refresh_s: float,
+    ) -> None:
+        self.fleet = fleet
+        self.scenario = fleet.scenario
+        self.epoch: datetime = fleet.scenario.epoch
+        self.horizon_s = fleet.timeline.horizon_s
+        self.quotas = CohortQuotas(policy)
+        self.seed = seed
+        self.engine = LiveEngine(fleet.timeline, self.quotas, np.random.default_rng(np.random.SeedSequence([seed, 13])))
+        self.engine.prime()
+        self.sessions = sessions
+        self.speed = speed
+        self.tick_s = tick_s
+        self.eta_horizon_s = eta_horizon_s
+        self.eta_refresh_s = eta_refresh_s
+        self.lock = threading.RLock()
+        self.t_engine = 0.0
+        self.committed_t_s = 0.0
+        self._t0_sim = 0.0
+        self._t0_wall = time.monotonic()
+        # identities
+        self.tenant_index: dict[str, int] = {}
+        self.tenant_of_index: list[str] = []
+        self.job_ids: list[str] = []
+        self.job_contract: list[_ContractInfo] = []
+        self.contracts: dict[str, _ContractInfo] = {}
+        self.tenant_quota: dict[str, dict[str, Any]] = {}
+        self._boundaries: list[float] = []
+        self.active: dict[str, int] = defaultdict(int)
+        # flush bookkeeping
+        self._log_i = 0
+        self._runs_i = 0
+        self._ev_count: list[int] = []
+        self._run_count: list[int] = []
+        self._closed_gpu_s: list[int] = []
+        self._closed_amount: list[Fraction] = []
+        self._final: list[bool] = []
+        self.estimates = Estimates(0.0, {}, {})
+        self._eta_wall = -math.inf
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.tick_error: str | None = None
+
+    # ------------------------------------------------------------------------------------------------ clock ---
+    def sim_now(self) -> float:
+        return min(self._t0_sim + (time.monotonic() - self._t0_wall) * self.speed, self.horizon_s)
+
+    def jump(self, t: float) -> float:
+        """Move the simulated clock forward to ``t`` (never back) and tick; returns the clock."""
+        with self.lock:
+            if t > self.sim_now():
+                self._t0_sim = min(t, self.horizon_s)
+                self._t0_wall = time.monotonic()
+            self.tick()
+            return self.t_engine
+
+    def at(self, t_s: float) -> datetime:
+        return self.epoch + timedelta(seconds=t_s)
+
+    def to_sim(self, when: datetime) -> float:
+        return (when - self.epoch).total_seconds()
+
+    def advance(self, t: float) -> None:
+        """Run the engine to ``t``, applying reserved-contract boundaries at their exact instants."""
+        t = min(t, self.horizon_s)
+        if t <= self.t_engine:
+            return
+        while self._boundaries and self._boundaries[0] <= t:
+            b = self._boundaries.pop(0)
+            if b > self.t_engine:
+                self.engine.run_until(b)
+                self.t_engine = b
+            self._apply_reserved(b)
+        self.engine.run_until(t)
+        self.t_engine = t
+
+    def _apply_reserved(self, t: float) -> None:
+        reserved: dict[str, int] = defaultdict(int)
+        for c in self.contracts.values():
+            if c.kind == "reserved" and c.start_s <= t and (c.end_s is None or t < c.end_s):
+                reserved[c.tenant_id] += c.gpus
+        for tenant_id, idx in self.tenant_index.items():
+            self.quotas.quotas.setdefault(idx, Quota()).reserved_gpus = reserved.get(tenant_id, 0)
+        self.engine._dirty = True
+
+    # ---------------------------------------------------------------------------------------------- commands ---
+    def _apply(self, op: str, t: float, ref: str, payload: dict[str, Any]) -> None:
+        """Apply one command at ``t`` (the engine stands at ``t``): the same code live and in replay."""
+        eng = self.engine
+        if op == "tenant":
+            idx = eng.add_tenant(ref)
+            self.tenant_index[ref] = idx
+            self.tenant_of_index.append(ref)
+            self._set_quota(ref, payload)
+        elif op == "quota":
+            self._set_quota(ref, payload)
+            eng._dirty = True
+            eng.q.push(t, 3, 3)  # a dispatch at t (Priority.RESUME, wake): a raised quota may start jobs
+        elif op == "contract":
+            c = _ContractInfo(ref, **payload)
+            self.contracts[ref] = c
+            if c.kind == "reserved":
+                for b in (c.start_s, c.end_s):
+                    if b is not None and b > t:
+                        self._boundaries.append(b)
+                self._boundaries.sort()
+                self._apply_reserved(t)
+                eng.q.push(t, 3, 3)
+        elif op == "submit":
+            row = dict(payload)
+            contract = self.contracts[row.pop("contract_id")]
+            model = row.pop("gpu_model_name")
+            row["gpu_model"] = eng.gpu_model_index(model)
+            row["tenant"] = self.tenant_index[row.pop("tenant_id")]
+            j = eng.add_job(ref, t, **row)
+            assert j == len(self.job_ids), "job rows out of step with the command log"
+            self.job_ids.append(ref)
+            self.job_contract.append(contract)
+            self._ev_count.append(0)
+            self._run_count.append(0)
+            self._closed_gpu_s.append(0)
+            self._closed_amount.append(Fraction(0))
+            self._final.append(False)
+            self.active[contract.tenant_id] += 1
+        elif op == "cancel":
+            eng.cancel(payload["row"], t)
+        else:
+            raise ValueError(f"unknown command {op!r}")
+
+    def _set_quota(self, tenant_id: str, limits: dict[str, Any]) -> None:
+        idx = self.tenant_index[tenant_id]
+        q = self.quotas.quotas.setdefault(idx, Quota())
+        q.cohort = limits.get("cohort")
+        q.nominal_gpus = limits.get("nominal_gpus")
+        q.borrowing_limit_gpus = limits.get("borrowing_limit_gpus")
+        q.lending_limit_gpus = limits.get("lending_limit_gpus")
+        self.tenant_quota[tenant_id] = dict(limits)
+
+    def command(self, session: Session, op: str, ref: str, payload: dict[str, Any], t: float) -> None:
+        session.add(db.Command(t_s=t, op=op, ref=ref, payload=payload))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[tuple[Session, float, Callable[[str, str, dict[str, Any]], None]]]:
+        """Hold the engine at the current instant ``t``: yields a session, ``t`` and ``log(op, ref, payload)``.
+        On exit the session commits and only then are the logged commands applied to the engine (so the engine
+        never runs ahead of what is durable); an exception rolls everything back."""
+        with self.lock:
+            t = self.sim_now()
+            self.advance(t)
+            t = self.t_engine
+            ops: list[tuple[str, str, dict[str, Any]]] = []
+
+            def log(op: str, ref: str, payload: dict[str, Any]) -> None:
+                ops.append((op, ref, payload))
+
+            with self.sessions() as session:
+                yield session, t, log
+                session.add_all([db.Command(t_s=t, op=op, ref=ref, payload=p) for op, ref, p in ops])
+                session.commit()
+            for op, ref, p in ops:
+                self._apply(op, t, ref, p)
+
+    # ----------------------------------------------------------------------------------------------- replay ---
+    def replay(self) -> int:
+        """Rebuild the engine from the command log and commit everything derived from it; returns the commands."""
+        with self.lock, self.sessions() as session:
+            clock = session.get(db.Clock, 1)
+            target = clock.t_s if clock is not None else 0.0
+            n = 0
+            for c in session.scalars(select(db.Command).order_by(db.Command.seq)).yield_per(2000):
+                self.advance(c.t_s)
+                self._apply(c.op, c.t_s, c.ref, c.payload)
+                target = max(target, c.t_s)
+                n += 1
+        with self.lock:
+            self.advance(target)
+            self._t0_sim = target
+            self._t0_wall = time.monotonic()
+            self.flush(self.t_engine)
+        return n
+
+    # ------------------------------------------------------------------------------------------------ ticks ---
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="orbitgrid-clock", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        with self.lock:
+            self.tick()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.tick_s):
+            try:
+                self.tick()
+                self.tick_error = None
+            except Exception as why:  # a database outage: keep ticking, report it on /v1/clock
+                self.tick_error = f"{type(why).__name__}: {why}"
+
+    def tick(self) -> None:
+        with self.lock:
+            self.advance(self.sim_now())
+            self.flush(self.t_engine)
+            if time.monotonic() - self._eta_wall >= self.eta_refresh_s:
+                self.refresh_estimates()
+
+    def _price(self, j: int) -> _ContractInfo:
+        return self.job_contract[j]
+
+    def _meter(
+        self, j: int, seq: int, node: int, gpus: int, start: float, end: float | None, through: float, out: str | None
+    ) -> billing.MeteredRun:
+        c = self.job_contract[j]
+        return billing.meter(
+            self.job_ids[j], seq, c.id, c.kind, self._node_name(node), gpus, start, end, through, out, c.price
+        )
+
+    def _node_name(self, n: int) -> str:
+        return str(self.fleet.timeline.nodes.name[n])
+
+    def flush(self, t: float) -> None:
+        """Commit the events, ledger rows and job rows produced since the last flush, and the clock at ``t``."""
+        eng = self.engine
+        new_events = eng.log[self._log_i :]
+        new_runs = eng.runs[self._runs_i :]
+        ev_count = {}
+        ev_rows = []
+        touched: set[int] = set()
+        for ev in new_events:
+            j = ev.job
+            seq = ev_count.get(j, self._ev_count[j])
+            ev_count[j] = seq + 1
+            touched.add(j)
+            ev_rows.append(
+                {
+                    "job_id": self.job_ids[j],
+                    "seq": seq,
+                    "tenant_id": self.job_contract[j].tenant_id,
+                    "t_s": ev.t_s,
+                    "kind": ev.kind,
+                    "node": self._node_name(ev.node) if ev.node >= 0 else None,
+                    "detail": ev.detail,
+                }
+            )
+        run_count: dict[int, int] = {}
+        closed_gpu: dict[int, int] = {}
+        closed_amt: dict[int, Fraction] = {}
+        usage_rows = []
+        for r in new_runs:
+            j = r.job
+            seq = run_count.get(j, self._run_count[j])
+            run_count[j] = seq + 1
+            m = self._meter(j, seq, r.node, r.gpus, r.start_s, r.end_s, r.end_s, r.outcome)
+            closed_gpu[j] = closed_gpu.get(j, self._closed_gpu_s[j]) + m.billed_gpu_s
+            closed_amt[j] = closed_amt.get(j, self._closed_amount[j]) + m.amount
+            touched.add(j)
+            usage_rows.append(self._usage_row(j, seq, r.node, r.gpus, r.start_s, r.end_s, r.end_s, r.outcome))
+        running = [j for n in range(len(eng.nodes)) for j in eng.running[n]]
+        open_meter: dict[int, billing.MeteredRun] = {}
+        for j in running:
+            seq = run_count.get(j, self._run_count[j])
+            start = eng.seg_start[j]
+            usage_rows.append(self._usage_row(j, seq, eng.node_of[j], eng.alloc[j], start, None, t, None))
+            open_meter[j] = self._meter(j, seq, eng.node_of[j], eng.alloc[j], start, None, t, None)
+            touched.add(j)
+        job_updates = []
+        newly_final: list[int] = []
+        for j in sorted(touched):
+            state = LIVE_STATE_NAMES[eng.state[j]]
+            gpu_s = closed_gpu.get(j, self._closed_gpu_s[j])
+            amount = closed_amt.get(j, self._closed_amount[j])
+            if j in open_meter:
+                gpu_s += open_meter[j].billed_gpu_s
+                amount += open_meter[j].amount
+            node = eng.node_of[j]
+            job_updates.append(
+                {
+                    "id": self.job_ids[j],
+                    "state": state,
+                    "node": self._node_name(node) if node >= 0 and eng.state[j] == RUNNING else None,
+                    "first_start_t_s": None if math.isnan(eng.first_start[j]) else eng.first_start[j],
+                    "end_t_s": None if math.isnan(eng.end[j]) else eng.end[j],
+                    "restarts": eng.restarts[j],
+                    "preemptions": eng.preemptions[j],
+                    "done_gpu_s": eng.done[j],
+                    "metered_gpu_s": gpu_s,
+                    "cost_micro_usd": math.floor(amount + Fraction(1, 2)),
+                    "failure_reason": eng.failure_reason.get(j),
+                }
+            )
+            if state in FINAL and not self._final[j]:
+                newly_final.append(j)
+        with self.sessions() as session:
+            db.insert_ignore(session, db.JobEvent, ev_rows)
+            db.upsert(session, db.UsageRun, usage_rows, ["node", "gpus", "start_s", "end_s", "through_s", "outcome"])
+            if job_updates:
+                session.execute(update(db.Job), job_updates)
+            clock = session.get(db.Clock, 1)
+            if clock is None:
+                session.add(db.Clock(id=1, t_s=t))
+            elif t > clock.t_s:
+                clock.t_s = t
+            session.commit()
+        self._log_i += len(new_events)
+        self._runs_i += len(new_runs)
+        for j, c in ev_count.items():
+            self._ev_count[j] = c
+        for j, c in run_count.items():
+            self._run_count[j] = c
+        for j, v in closed_gpu.items():
+            self._closed_gpu_s[j] = v
+        for j, a in closed_amt.items():
+            self._closed_amount[j] = a
+        for j in newly_final:
+            self._final[j] = True
+            self.active[self.job_contract[j].tenant_id] -= 1
+        self.committed_t_s = max(self.committed_t_s, t)
+        # the engine's records are only needed until committed: keep memory bounded on a long run
+        if self._log_i > 100_000:
+            del eng.log[: self._log_i]
+            self._log_i = 0
+        if self._runs_i > 100_000:
+            del eng.runs[: self._runs_i]
+            self._runs_i = 0
+
+    def _usage_row(
+        self,
+        j: int,
+        seq: int,
+        node: int,
+        gpus: int,
+        start: float,
+        end: float | None,
+        through: float,
+        outcome: str | None,
+    ) -> dict[str, Any]:
+        c = self.job_contract[j]
+        return {
+            "job_id": self.job_ids[j],
+            "run_seq": seq,
+            "tenant_id": c.tenant_id,
+            "contract_id": c.id,
+            "node": self._node_name(node),
+            "gpus": gpus,
+            "start_s": start,
+            "end_s": end,
+            "through_s": through,
+            "outcome": outcome,
+        }
+
+    # ------------------------------------------------------------------------------------------- estimates ---
+    def refresh_estimates(self) -> None:
+        """Queue positions (the policy's order) and estimated starts from a look-ahead of the twin."""
+        eng = self.engine
+        self._eta_wall = time.monotonic()
+        queued = eng.queued_jobs()
+        pending = [j for j in range(len(eng.state)) if eng.state[j] == PENDING]
+        if not queued and not pending:
+            self.estimates = Estimates(self.t_engine, {}, {})
+            return
+        order = sorted(queued, key=lambda j: eng.policy.key(eng, j)) + pending
+        starts = eng.estimated_starts(min(self.horizon_s, self.t_engine + self.eta_horizon_s))
+        self.estimates = Estimates(self.t_engine, {j: i + 1 for i, j in enumerate(order)}, starts)
+
+    # ---------------------------------------------------------------------------------------------- helpers ---
+    def job_row(self, job_id: str) -> int | None:
+        try:
+            return self.job_ids.index(job_id) if len(self.job_ids) < 64 else self._row_of()[job_id]
+        except (ValueError, KeyError):
+            return None
+
+    def _row_of(self) -> dict[str, int]:
+        cache = getattr(self, "_row_cache", None)
+        if cache is None or len(cache) != len(self.job_ids):
+            cache = {jid: i for i, jid in enumerate(self.job_ids)}
+            self._row_cache = cache
+        return cache
+
+    def largest_node(self, placement: str, gpu_model: str | None) -> int:
+        with self.lock:
+            eng = self.engine
+            idx = eng.gpu_model_index(gpu_model) if gpu_model is not None else -1
+            return eng.largest_node_gpus(int(PLACEMENTS[placement]), idx)
+
+    def gpu_models(self) -> list[str]:
+        return sorted(set(self.fleet.timeline.nodes.gpu_model.tolist()))
+
+    def node_views(self) -> list[dict[str, Any]]:
+        """Every node's live numbers (under the lock)."""
+        eng = self.engine
+        nodes = eng.nodes
+        reach = eng._reachable
+        out = []
+        for n in range(len(nodes)):
+            out.append(
+                {
+                    "id": n,
+                    "name": str(nodes.name[n]),
+                    "group": str(nodes.group[n]),
+                    "kind": "orbital" if nodes.kind[n] == NodeKind.ORBITAL else "ground",
+                    "gpu_model": str(nodes.gpu_model[n]),
+                    "installed_gpus": int(eng.installed[n]),
+                    "usable_gpus": int(eng._cap(n)),
+                    "busy_gpus": int(eng.busy[n]),
+                    "failed_gpus": int(eng.failed[n]),
+                    "reachable": True if reach is None else bool(reach[n]),
+                }
+            )
+        return out
+
+    def node_detail(self, n: int, tenant_index: int | None) -> dict[str, Any]:
+        eng = self.engine
+        view = self.node_views()[n]
+        k = min(int(self.t_engine // eng.step_s), eng.n_steps - 1)
+        state = self.fleet.node_state(n)
+        rates = eng.base_rate[n] * 86_400.0
+        own = [self.job_ids[j] for j in eng.running[n] if tenant_index is None or eng.tenant[j] == tenant_index]
+        faults = sum(1 for f in eng._faults if f[1] == n)
+        return {
+            **view,
+            "sunlit_fraction": None if state is None else float(state["lit_fraction"][k]),
+            "battery_soc": None if state is None else float(state["battery_soc"][k]),
+            "radiator_c": None if state is None else float(state["radiator_k"][k]) - 273.15,
+            "fault_rate_per_gpu_day": {c: float(rates[i]) for i, c in enumerate(FAULT_CAUSES)},
+            "faults": faults,
+            "own_jobs_running": own,
+            "usable_gpus_next": eng.fleet.usable_gpus[n, k : k + 96].astype(int).tolist(),
+            "step_s": eng.step_s,
+        }
+
+    def counts(self) -> tuple[int, int]:
+        eng = self.engine
+        return eng.n_queued, sum(len(r) for r in eng.running)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def state_counts(states: list[int]) -> dict[str, int]:
+    names = {QUEUED: "queued", RUNNING: "running", COMPLETED: "completed", FAILED: "failed", CANCELLED: "cancelled"}
+    out: dict[str, int] = defaultdict(int)
+    for s in states:
+        out[names.get(s, "submitted")] += 1
+    return dict(out)
