@@ -91,14 +91,22 @@ def _fmt(x: Any, spec: str) -> str:
     return "-" if x is None or (isinstance(x, float) and x != x) else format(x, spec)
 
 
+#: What the orbit table's altitude and period columns are (the same for designed shells and element sets).
+ORBIT_TABLE_CAPTION = (
+    "mean alt: mean semi-major axis - equatorial radius (designed shells: J2 mean elements; element sets: SGP4's "
+    "Brouwer mean elements), not the osculating height. nodal T: ascending node to ascending node under J2, mean "
+    "over the shell (orbit.json also gives the Keplerian period 2 pi sqrt(a^3/mu) of the mean a)."
+)
+
+
 def _orbit_table(title: str, shells: dict[str, dict[str, Any]]) -> Table:
-    t = Table(title=title, title_justify="left")
+    t = Table(title=title, title_justify="left", caption=ORBIT_TABLE_CAPTION, caption_justify="left")
     t.add_column("shell", no_wrap=True)
-    for col in ("satellites", "alt km", "incl °", "period min", "sunlit %", "eclipses/day", "max eclipse min"):
+    for col in ("satellites", "mean alt km", "incl °", "nodal T min", "sunlit %", "eclipses/day", "max eclipse min"):
         t.add_column(col, justify="right", no_wrap=True)
     t.add_column("beta °", justify="right", no_wrap=True)
     for name, s in shells.items():
-        alt = s["altitude_km_min"], s["altitude_km_max"]
+        alt = s["mean_altitude_km_min"], s["mean_altitude_km_max"]
         inc = s["inclination_deg_min"], s["inclination_deg_max"]
         alt_s = _fmt(alt[0], ".0f") if abs(alt[1] - alt[0]) < 1 else f"{alt[0]:.0f}-{alt[1]:.0f}"
         inc_s = _fmt(inc[0], ".2f") if abs(inc[1] - inc[0]) < 0.01 else f"{inc[0]:.1f}-{inc[1]:.1f}"
@@ -107,7 +115,7 @@ def _orbit_table(title: str, shells: dict[str, dict[str, Any]]) -> Table:
             f"{s['satellites']:,}",
             alt_s,
             inc_s,
-            _fmt(s["period_s_mean"] / 60.0, ".1f"),
+            _fmt(s["nodal_period_s_mean"] / 60.0, ".2f"),
             _fmt(100.0 * s["sunlit_fraction_mean"], ".2f"),
             _fmt(s["eclipses_per_satellite_day"], ".2f"),
             _fmt(s["longest_eclipse_s"] / 60.0, ".1f"),

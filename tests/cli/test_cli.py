@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -107,6 +108,14 @@ def test_orbit_command(small: Path, tmp_path: Path) -> None:
     dd = doc["shells"]["dawn-dusk"]
     assert dd["inclination_deg_min"] == pytest.approx(97.99, abs=0.01)
     assert dd["nodal_drift_deg_per_day_mean"] == pytest.approx(0.98565, abs=1e-4)
+    # Labelled periods and altitudes: mean altitude above the equatorial radius; the Keplerian period of that mean
+    # a; the J2 nodal period (sun-synchronous at 650 km: ~8 s longer than Kepler's, node crossings every 97.7 min).
+    assert dd["mean_altitude_km_min"] == dd["mean_altitude_km_max"] == pytest.approx(650.0, abs=1e-9)
+    a_m = 6_378_137.0 + 650e3
+    assert dd["keplerian_period_s_mean"] == pytest.approx(2.0 * math.pi * math.sqrt(a_m**3 / 3.986004418e14), rel=1e-12)
+    assert 5.0 < dd["nodal_period_s_mean"] - dd["keplerian_period_s_mean"] < 10.0
+    assert not {"period_s_mean", "altitude_km_min", "altitude_km_max"} & set(dd)
+    assert "nodal T min" in res.stdout and "mean alt km" in res.stdout and "Keplerian period" in res.stdout
     assert pq.read_table(out / "eclipses.parquet").num_rows > 0
 
 

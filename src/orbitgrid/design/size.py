@@ -243,7 +243,7 @@ class Sizing:
                 "kW",
                 f"{c.housekeeping_fraction:.0%} of compute: assumption",
             ),
-            ("orbit period", self.period_s / 60.0, "min", "astro.j2.nodal_period_s"),
+            ("nodal period (J2)", self.period_s / 60.0, "min", "astro.j2.nodal_period_s"),
             ("worst eclipse (shadow integral)", self.worst_shadow_s / 60.0, "min", "astro.survey, 1 yr at 30 s"),
             ("eclipses per year", float(self.eclipses_per_year), "-", "astro.survey, 1 yr at 30 s"),
             ("array power EOL, sunlit", self.array_eol_w / 1e3, "kW", f"{smad}, +{self.margins.power:.0%} margin"),

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from orbitgrid.astro import constellations as con
-from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
+from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, SECONDS_PER_DAY
 from orbitgrid.astro.elements import ElementSet, load_elements
 from orbitgrid.astro.frames import gmst_rad
-from orbitgrid.astro.j2 import nodal_period_s, secular_rates, semi_major_axis_m
+from orbitgrid.astro.j2 import keplerian_period_s, nodal_period_s, secular_rates, semi_major_axis_m
 from orbitgrid.astro.survey import (
     PASSAGE_COLUMNS,
     REFS_PER_PLANE,
@@ -104,28 +104,41 @@ def shell_orbits(scenario: Scenario, shell: Shell) -> ShellOrbits:
 
 
 def _shell_geometry_stats(orbits: ShellOrbits) -> dict[str, float]:
+    """Altitude, inclination, periods and node drift of a shell, the same way for designed shells and element sets.
+
+    Both kinds carry mean elements: a designed shell's semi-major axis is the J2 kernel's mean ``a`` (its altitude
+    above the equatorial radius is the scenario's ``altitude_km``); an element set's is the Brouwer mean ``a`` SGP4
+    initialises from the TLE/OMM mean motion (``no_unkozai``). So the altitudes are *mean* altitudes,
+    ``a - R_eq`` (not the osculating or geodetic height, which swings by about +-10 km of short-period J2 terms and
+    up to 21 km of Earth flattening around the orbit), and both periods come from the same ``a``, ``i`` and ``e``:
+    the nodal period from the first-order J2 secular rates (``astro.j2.nodal_period_s``), the Keplerian period
+    from ``a`` alone.
+    """
     if orbits.circular is not None:
         c = orbits.circular
-        alt_km = (c.semi_major_axis_m - EARTH_EQUATORIAL_RADIUS_M) / 1e3
-        inc = np.degrees(c.inclination_rad)
-        period = nodal_period_s(c.semi_major_axis_m, c.inclination_rad)
-        raan_dot = secular_rates(c.semi_major_axis_m, c.inclination_rad)[0]
+        a = c.semi_major_axis_m
+        inc_rad = c.inclination_rad
+        ecc: np.ndarray | float = 0.0
     else:
         assert orbits.elements is not None
         e = orbits.elements
-        n = e.mean_motion_brouwer_rad_s
-        a = semi_major_axis_m(n)
-        alt_km = (a - EARTH_EQUATORIAL_RADIUS_M) / 1e3
-        inc = np.degrees(e.inclination_rad)
-        period = 2.0 * np.pi / e.mean_motion_kozai_rad_s
-        raan_dot = secular_rates(a, e.inclination_rad, e.eccentricity)[0]
+        a = semi_major_axis_m(e.mean_motion_brouwer_rad_s)
+        inc_rad = e.inclination_rad
+        ecc = e.eccentricity
+    alt_km = (a - EARTH_EQUATORIAL_RADIUS_M) / 1e3
+    inc = np.degrees(inc_rad)
+    nodal = nodal_period_s(a, inc_rad, ecc)
+    raan_dot = secular_rates(a, inc_rad, ecc)[0]
     return {
-        "altitude_km_min": float(np.min(alt_km)),
-        "altitude_km_max": float(np.max(alt_km)),
+        "mean_altitude_km_min": float(np.min(alt_km)),
+        "mean_altitude_km_max": float(np.max(alt_km)),
         "inclination_deg_min": float(np.min(inc)),
         "inclination_deg_max": float(np.max(inc)),
-        "period_s_mean": float(np.mean(period)),
-        "nodal_drift_deg_per_day_mean": float(np.degrees(np.mean(raan_dot)) * 86_400.0),
+        "nodal_period_s_mean": float(np.mean(nodal)),
+        "nodal_period_s_min": float(np.min(nodal)),
+        "nodal_period_s_max": float(np.max(nodal)),
+        "keplerian_period_s_mean": float(np.mean(keplerian_period_s(a))),
+        "nodal_drift_deg_per_day_mean": float(np.degrees(np.mean(raan_dot)) * SECONDS_PER_DAY),
     }
 
 
@@ -155,7 +168,7 @@ class ShellSurvey:
         }
         out.update(_shell_geometry_stats(self.orbits))
         frac = s.sunlit_fraction[ok]
-        days = s.span_s / 86_400.0
+        days = s.span_s / SECONDS_PER_DAY
         out.update(
             {
                 "sunlit_fraction_mean": float(np.mean(frac)) if frac.size else math.nan,
