@@ -9,10 +9,15 @@ round trip.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
+import pytest
 
 from orbitgrid.fleet.nodes import LinkTimeline, NodeKind
+from orbitgrid.network import geometry as geo
+from orbitgrid.network import routing as rt
+from orbitgrid.network.stations import Stations
 from orbitgrid.pipeline.schedule import one_way_latency_s
 from orbitgrid.scheduling.engine import COMPLETED, Engine
 from orbitgrid.scheduling.policies import make_policy
@@ -155,3 +160,22 @@ def test_a_gang_across_satellites_runs_at_the_link_budgets_bandwidth(make_fleet,
     for end, fabric in ends.values():  # the work model: g c / (c + 2 (g - 1) / g * a / B) units per second
         np.testing.assert_allclose(end, g * 3600.0 / (g * c / (c + 2 * (g - 1) / g * a / fabric)), rtol=1e-12)
     assert ends["starlink"][0] > 5 * ends["suncatcher"][0]
+
+
+def test_estimate_without_links_is_the_routed_graphs_own_edges(make_fleet) -> None:
+    """Without a link timeline the latency estimate uses the network models' facts, not a second copy of them: a
+    ground site is the routed graph's user fibre edge (route factor, group index, sphere), an orbital node the
+    light time of the ground-edge slant range at the Starlink mask."""
+    fleet = make_fleet([8, 8], n_steps=12, kind=[NodeKind.GROUND, NodeKind.ORBITAL])
+    nodes = dataclasses.replace(fleet.nodes, lat_deg=np.array([50.85, np.nan]), lon_deg=np.array([4.35, np.nan]))
+    fleet = dataclasses.replace(fleet, nodes=nodes, links=None)
+    lat, lon = np.array([40.71, -33.87, 50.85]), np.array([-74.01, 151.21, 4.35])
+    users = Stations.from_degrees(["ny", "sydney", "brussels"], lat, lon)
+    site = Stations.from_degrees(["site"], [50.85], [4.35])
+    routed = rt.fibre_delay_s(rt.great_circle_m(users, site))[:, 0]
+    np.testing.assert_allclose(one_way_latency_s(fleet, 0, lat, lon), routed, rtol=1e-12, atol=1e-15)
+    # Brussels - New York, 5,890 km on the mean sphere: 1.3 x 5,890 km at c / 1.468, 37.5 ms one way
+    assert routed[0] == pytest.approx(1.3 * 5.890e6 * 1.468 / 299_792_458.0, rel=2e-3)
+    assert routed[2] == 0.0
+    light = geo.slant_range_m(math.radians(rt.STARLINK_ELEVATION_MASK_DEG), 550e3) / 299_792_458.0
+    np.testing.assert_allclose(one_way_latency_s(fleet, 1, lat, lon), np.full(3, light), rtol=1e-15)

@@ -89,6 +89,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orbitgrid.astro.constants import SPEED_OF_LIGHT_M_S
+
 __all__ = [
     "BOLTZMANN_J_K",
     "PHOTONS_PER_BIT_OOK",
@@ -122,8 +124,7 @@ __all__ = [
     "suncatcher_link_75ghz",
 ]
 
-#: Exact SI defining constants (BIPM, SI Brochure 9th ed., 2019).
-SPEED_OF_LIGHT_M_S = 299_792_458.0
+#: Exact SI defining constants (BIPM, SI Brochure 9th ed., 2019); the speed of light lives in ``astro.constants``.
 PLANCK_J_S = 6.626_070_15e-34
 BOLTZMANN_J_K = 1.380_649e-23
 

@@ -58,8 +58,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from orbitgrid.network.budget import SPEED_OF_LIGHT_M_S
-from orbitgrid.network.geometry import WGS84_MEAN_RADIUS_M, elevation_rad
+from orbitgrid.astro.constants import SPEED_OF_LIGHT_M_S
+from orbitgrid.network.geometry import WGS84_MEAN_RADIUS_M, elevation_rad, great_circle_distance_m
 from orbitgrid.network.topology import Links
 
 __all__ = [
@@ -129,10 +129,9 @@ class Sites(Protocol):
 
 def great_circle_m(a: Sites, b: Sites, radius_m: float = WGS84_MEAN_RADIUS_M) -> np.ndarray:
     """Great-circle distance ``(len(a), len(b))`` on a sphere (haversine), metres."""
-    la, lb = a.lat_rad[:, None], b.lat_rad[None, :]
-    dlon = b.lon_rad[None, :] - a.lon_rad[:, None]
-    h = np.sin(0.5 * (lb - la)) ** 2 + np.cos(la) * np.cos(lb) * np.sin(0.5 * dlon) ** 2
-    return 2.0 * radius_m * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return great_circle_distance_m(
+        a.lat_rad[:, None], a.lon_rad[:, None], b.lat_rad[None, :], b.lon_rad[None, :], radius_m
+    )
 
 
 def fibre_delay_s(

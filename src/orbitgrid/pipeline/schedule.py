@@ -5,8 +5,10 @@ not step by step): each service is a pool of ``gpus x max_batch`` sequence slots
 on; a request waits for a free slot (and for the service to be up), then takes ``input / prefill`` for its first
 token and ``output x TPOT`` to finish. Its time to first token adds the one-way network latency twice:
 with a link timeline (the scenario's ``network:`` section), the routed latency from the replica's node to the
-request's user location at its arrival; without one, an estimate: ground sites, great-circle fibre at 2/3 c with a
-1.5 route factor; orbital nodes, the slant range at 25 deg elevation at the speed of light.
+request's user location at its arrival; without one, the same link models on their own: ground sites, the fibre
+delay of the great-circle distance (``network.routing.fibre_delay_s``: route factor 1.3, group index 1.468, the
+routed graph's fibre edges); orbital nodes, light time over the slant range at the Starlink 25 deg elevation mask
+(``network.geometry.slant_range_m``, ``network.routing.STARLINK_ELEVATION_MASK_DEG``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
+from orbitgrid.astro.constants import SPEED_OF_LIGHT_M_S
 from orbitgrid.fleet.nodes import FAULT_CAUSES, FleetTimeline, NodeKind
+from orbitgrid.network.geometry import great_circle_distance_m, slant_range_m
+from orbitgrid.network.routing import STARLINK_ELEVATION_MASK_DEG, fibre_delay_s
 from orbitgrid.results.run import RunWriter
 from orbitgrid.scenario import Scenario
 from orbitgrid.scenario.models import GeneratedJobs, InferenceServices, TraceJobs, TrainingJobs
@@ -38,26 +42,10 @@ from orbitgrid.workloads.jobs import (
 )
 from orbitgrid.workloads.traces import default_path, load_alibaba_openb_pods, load_azure_llm_requests
 
-C_M_S = 299_792_458.0
-FIBRE_SPEED_M_S = C_M_S * 2.0 / 3.0
-FIBRE_ROUTE_FACTOR = 1.5
-ORBIT_ELEVATION_DEG = 25.0
 _CONTRACTS = {"reserved": Contract.RESERVED, "on_demand": Contract.ON_DEMAND, "spot": Contract.SPOT}
 _PLACEMENTS = {"any": Placement.ANY, "orbit": Placement.ORBIT, "ground": Placement.GROUND}
 KIND_NAMES = {int(JobKind.TRAINING): "training", int(JobKind.BATCH): "batch", int(JobKind.INFERENCE): "inference"}
 CONTRACT_NAMES = {int(c): c.name.lower() for c in Contract}
-
-
-def slant_range_m(altitude_m: float, elevation_deg: float = ORBIT_ELEVATION_DEG) -> float:
-    r, e = EARTH_EQUATORIAL_RADIUS_M, math.radians(elevation_deg)
-    return math.sqrt((r + altitude_m) ** 2 - (r * math.cos(e)) ** 2) - r * math.sin(e)
-
-
-def great_circle_m(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:
-    p1, p2 = np.radians(lat1), math.radians(lat2)
-    dl = np.radians(lon1) - math.radians(lon2)
-    c = np.sin(p1) * math.sin(p2) + np.cos(p1) * math.cos(p2) * np.cos(dl)
-    return EARTH_EQUATORIAL_RADIUS_M * np.arccos(np.clip(c, -1.0, 1.0))
 
 
 # --------------------------------------------------------------------------------------------------- workload ---
@@ -279,9 +267,10 @@ def one_way_latency_s(
             out[missing] = one_way_latency_s(fleet, node, lat[missing], lon[missing])
         return out
     if nodes.kind[node] == NodeKind.GROUND:
-        d = great_circle_m(lat, lon, float(nodes.lat_deg[node]), float(nodes.lon_deg[node]))
-        return d * FIBRE_ROUTE_FACTOR / FIBRE_SPEED_M_S
-    return np.full(lat.shape, slant_range_m(float(nodes.altitude_m[node])) / C_M_S)
+        site = np.radians([float(nodes.lat_deg[node]), float(nodes.lon_deg[node])])
+        return fibre_delay_s(great_circle_distance_m(np.radians(lat), np.radians(lon), site[0], site[1]))
+    rng = slant_range_m(math.radians(STARLINK_ELEVATION_MASK_DEG), float(nodes.altitude_m[node]))
+    return np.full(lat.shape, float(rng) / SPEED_OF_LIGHT_M_S)
 
 
 @dataclass(frozen=True)
