@@ -61,13 +61,19 @@ def _fresh_postgres(base: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'service.db'}"
+        yield f"sqlite:///{tmp_path / 'service.db'}"
+        return
     base = _postgres_url()
     if base is None:
         pytest.skip("ORBITGRID_TEST_POSTGRES_URL is not set")
-    return _fresh_postgres(base)
+    url = _fresh_postgres(base)
+    yield url
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -135,8 +135,11 @@ class CohortQuotas:
         self.quotas: dict[int, Quota] = {}
         self.reserved_busy: dict[int, int] = {}
 
-    def __getattr__(self, name: str) -> object:  # name, backfill, preempt, checkpoint_ahead, keys, saa_threshold
-        return getattr(self.base, name)
+    def __getattr__(self, name: str) -> object:  # name, backfill, preempt, checkpoint_ahead, saa_threshold
+        base = self.__dict__.get("base")
+        if base is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(base, name)
 
     def within_key(self, eng: Engine, j: int) -> tuple:
         return self.base.within_key(eng, j)  # type: ignore[attr-defined]

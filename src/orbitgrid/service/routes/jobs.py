@@ -371,7 +371,17 @@ def cancel_job(job_id: str, svc: ServiceDep, p: PrincipalDep) -> JobPublic:
     return out
 
 
-def _events(session: Any, job_id: str, after: int, limit: int, d: Driver) -> list[JobEventPublic]:
+def _redact(detail: dict[str, Any], viewer: str | None) -> dict[str, Any]:
+    """A preemption by another tenant's job names the contract class and the reason, not the job or the tenant."""
+    by = detail.get("by_tenant")
+    if by is None or viewer is None or by == viewer:
+        return detail
+    return {**detail, "by_job": None, "by_tenant": None, "by": "another tenant's job"}
+
+
+def _events(
+    session: Any, job_id: str, after: int, limit: int, d: Driver, viewer: str | None = None
+) -> list[JobEventPublic]:
     rows = session.scalars(
         select(db.JobEvent)
         .where(db.JobEvent.job_id == job_id, db.JobEvent.seq > after)
@@ -379,7 +389,8 @@ def _events(session: Any, job_id: str, after: int, limit: int, d: Driver) -> lis
         .limit(limit)
     )
     return [
-        JobEventPublic(seq=e.seq, t_s=e.t_s, at=d.at(e.t_s), kind=e.kind, node=e.node, detail=e.detail) for e in rows
+        JobEventPublic(seq=e.seq, t_s=e.t_s, at=d.at(e.t_s), kind=e.kind, node=e.node, detail=_redact(e.detail, viewer))
+        for e in rows
     ]
 
 
@@ -395,13 +406,13 @@ def list_job_events(
     """What happened to the job: queued, placed (node), checkpointed, interrupted (cause), preempted (by which job
     of which tenant and why), evicted (capacity drop), resumed, completed, failed, cancelled."""
     _own_job(session, p, job_id)
-    data = _events(session, job_id, after_seq, limit, svc.driver)
+    data = _events(session, job_id, after_seq, limit, svc.driver, p.tenant_id)
     return JobEventList(data=data, count=len(data))
 
 
-def _fetch(svc: ServiceState, job_id: str, after: int) -> list[JobEventPublic]:
+def _fetch(svc: ServiceState, job_id: str, after: int, viewer: str | None) -> list[JobEventPublic]:
     with svc.sessions() as s:
-        return _events(s, job_id, after, 500, svc.driver)
+        return _events(s, job_id, after, 500, svc.driver, viewer)
 
 
 @router.get(
@@ -433,7 +444,7 @@ async def stream_job_events(
     async def gen() -> AsyncIterator[dict[str, Any]]:
         nonlocal after
         while True:
-            events = await anyio.to_thread.run_sync(_fetch, svc, job_id, after)
+            events = await anyio.to_thread.run_sync(_fetch, svc, job_id, after, p.tenant_id)
             for e in events:
                 after = e.seq
                 yield {"id": str(e.seq), "event": e.kind, "data": e.model_dump_json()}
