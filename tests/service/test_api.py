@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import threading
 
-from conftest import ADMIN, TRAIN, bearer, new_tenant
+from svc_helpers import ADMIN, TRAIN, bearer, new_tenant
+
 from orbitgrid.service import db
 
 OPERATION_IDS = {
