@@ -49,3 +49,9 @@ def new_tenant(
 
 
 TRAIN = {"kind": "training", "gpus": 8, "gpu_model": "H100", "work_gpu_hours": 8.0, "placement": "ground"}
+
+
+def msg(r: Any) -> str:
+    """The error text of an answer (422s carry a list of {loc, msg, type})."""
+    d = r.json()["detail"]
+    return " | ".join(e["msg"] for e in d) if isinstance(d, list) else str(d)

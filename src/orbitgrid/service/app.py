@@ -182,7 +182,10 @@ def create_app(
             headers["WWW-Authenticate"] = "Bearer"
         if exc.status == 429 and isinstance(exc.detail, dict):
             headers["Retry-After"] = str(exc.detail.get("retry_after_s", 1))
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
+        detail = exc.detail
+        if exc.status == 422 and isinstance(detail, str):  # the same shape as request validation errors
+            detail = [{"loc": [], "msg": detail, "type": "invalid"}]
+        return JSONResponse({"detail": detail}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -125,8 +125,11 @@ def _period_bounds(d: Driver, period: str) -> tuple[int, int]:
     if m is None:
         raise ServiceError(422, f"period must be YYYY-MM, got {period!r}")
     y, mo = int(m.group(1)), int(m.group(2))
-    start = datetime(y, mo, 1, tzinfo=UTC)
-    end = datetime(y + (mo == 12), mo % 12 + 1, 1, tzinfo=UTC)
+    try:
+        start = datetime(y, mo, 1, tzinfo=UTC)
+        end = datetime(y + (mo == 12), mo % 12 + 1, 1, tzinfo=UTC)
+    except ValueError:
+        raise ServiceError(422, f"period {period!r} is outside the calendar (years 1 to 9998)") from None
     return round(d.to_sim(start)), round(d.to_sim(end))
 
 
@@ -166,7 +169,7 @@ def get_invoice(
     session: SessionDep,
     svc: ServiceDep,
     p: PrincipalDep,
-    period: str = Path(max_length=7, description="YYYY-MM (UTC, simulated calendar)"),
+    period: str = Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (UTC, simulated calendar)"),
     tenant_id: str | None = Query(None, max_length=64, description="admin only"),
 ) -> InvoicePublic:
     """The month's invoice as of the clock: hourly usage lines per contract (seconds held plus minimums) and

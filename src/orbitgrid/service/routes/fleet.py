@@ -138,7 +138,8 @@ def list_faults(
         names = d.fleet.timeline.nodes.name
         sel = [f for f in reversed(faults) if node_id is None or f[1] == node_id]
         data = []
-        for t, n, cause, j, _lost in sel[offset : offset + limit]:
+        for f in sel[offset : offset + limit]:
+            t, n, cause, j = f[0], f[1], f[2], f[3]
             job = int(j)
             show = job >= 0 and (own is None or eng.tenant[job] == own)
             data.append(

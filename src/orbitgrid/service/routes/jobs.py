@@ -410,9 +410,11 @@ def list_job_events(
     return JobEventList(data=data, count=len(data))
 
 
-def _fetch(svc: ServiceState, job_id: str, after: int, viewer: str | None) -> list[JobEventPublic]:
+def _fetch(svc: ServiceState, job_id: str, after: int, viewer: str | None) -> tuple[list[JobEventPublic], bool]:
     with svc.sessions() as s:
-        return _events(s, job_id, after, 500, svc.driver, viewer)
+        job = s.get(db.Job, job_id)
+        final = job is not None and job.state in FINAL
+        return _events(s, job_id, after, 500, svc.driver, viewer), final
 
 
 @router.get(
@@ -444,7 +446,9 @@ async def stream_job_events(
     async def gen() -> AsyncIterator[dict[str, Any]]:
         nonlocal after
         while True:
-            events = await anyio.to_thread.run_sync(_fetch, svc, job_id, after, p.tenant_id)
+            events, final = await anyio.to_thread.run_sync(_fetch, svc, job_id, after, p.tenant_id)
+            if not events and final:  # a reconnect after the last event: nothing more will come
+                return
             for e in events:
                 after = e.seq
                 yield {"id": str(e.seq), "event": e.kind, "data": e.model_dump_json()}
