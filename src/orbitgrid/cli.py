@@ -244,7 +244,28 @@ def _schedule_tables(s: dict[str, Any]) -> list[Table]:
     lost = ", ".join(f"{c} {v:,.0f}" for c, v in s["lost_gpu_hours"].items())
     og.caption = f"GPU-hours of work lost: {lost}"
     og.caption_justify = "left"
-    return [head, ten, og]
+    tables = [head, ten, og]
+    maint = s.get("maintenance") or {}
+    if maint:
+        mt = Table(title="GPUs failed for good", title_justify="left")
+        mt.add_column("shell / site", no_wrap=True)
+        for col in ("GPUs", "failed", "repaired", "in repair", "spares used", "lost", "capacity lost GPU-h"):
+            mt.add_column(col, justify="right", no_wrap=True)
+        for name, b in maint.items():
+            mt.add_row(
+                name,
+                f"{b['gpus']:,}",
+                f"{b['failures']:,}",
+                f"{b['repaired']:,}",
+                f"{b['in_repair']:,}",
+                f"{b['spares_used']:,}/{b['spares_carried']:,}",
+                f"{b['lost']:,}",
+                f"{b['capacity_lost_gpu_hours']:,.1f}",
+            )
+        mt.caption = "ground sites repair (site repair_time, technicians); satellites swap in cold spares, else lose"
+        mt.caption_justify = "left"
+        tables.append(mt)
+    return tables
 
 
 @app.command()

@@ -33,7 +33,10 @@ economics:
   nre_usd: 0.0
 """
 
-KEYS = {"schema", "label", "orbit", "ground", "lease", "ratio_orbit_to_ground", "ratios", "assumptions", "uncertainty"}
+KEYS = {
+    *("schema", "label", "orbit", "ground", "lease", "ratio_orbit_to_ground", "ratios", "assumptions", "uncertainty"),
+    "maintenance",  # the fate rule per shell and site (with a run: its counts beside the rule's expectation)
+}
 
 
 def test_cost_of_a_scenario_prints_orbit_vs_ground_and_writes_cost_json(tmp_path: Path) -> None:
@@ -170,7 +173,7 @@ def test_design_from_a_requirement(tmp_path: Path) -> None:
     # 40 MW of 100.725 kW satellites (79 H100 each): 398 satellites, 14 per Starship launch, 29 launches, 3 years
     facts = doc["orbit"]["facts"]
     assert facts["satellites"] == 398 and facts["launches"] == 29 and facts["deployment_years"] == 3
-    assert set(doc) == KEYS - {"uncertainty"}  # a designed fleet is priced at its point values
+    assert set(doc) == KEYS - {"uncertainty", "maintenance"}  # a designed fleet: point values, no sites or spares
 
 
 def test_design_rejects_bad_input() -> None:

@@ -198,5 +198,28 @@ def add_scheduler_tables(run_dir: Path, *, n_jobs: int = 400, nodes_per_group: i
             }
             for t in TENANTS
         },
+        # per shell / site: the permanent faults above, repaired on the ground and lost in orbit (no spares)
+        "maintenance": {
+            g: {
+                "kind": k,
+                "gpus": int(installed[g]),
+                "spares_carried": 0,
+                "failures": (
+                    n_perm := sum(
+                        1
+                        for ng, c in zip(f_rows["node_group"], f_rows["cause"], strict=True)
+                        if ng == g and c == "permanent"
+                    )
+                ),
+                "repairs": n_perm if k == "ground" else 0,
+                "repaired": n_perm if k == "ground" else 0,
+                "in_repair": 0,
+                "spares_used": 0,
+                "lost": 0 if k == "ground" else n_perm,
+                "capacity_lost_gpu_hours": float(n_perm) * (24.0 if k == "ground" else duration / 7200.0),
+                "capacity_lost_fraction": 0.0,
+            }
+            for g, k in groups.items()
+        },
     }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))

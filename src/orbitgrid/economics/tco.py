@@ -43,6 +43,14 @@ life ``L``; a fractional last year counts its fraction). NRE is paid in year 0.
 - replaced: the working fraction stays 1, and each year ``f`` of the installed GPUs are replaced, each at its share
   of a new satellite flown to orbit: ``(hardware + launch per satellite) x (1 + launch insurance) / GPUs``.
 
+*Cold spares* (``spares_per_satellite``, the payload's ``spares``): each satellite carries them from launch (their
+GPU price is a hardware line, ``spare_gpus``, and their mass is in the satellite's launched mass) and swaps one in
+for each failed GPU until none is left — the rule the simulation applies (``fleet.maintenance``). With spares the
+working fraction of service year ``a`` is the year's mean of the continuous-time survival
+``fleet.maintenance.spare_alive_mean`` (a Poisson process of failures replaced until the spares run out, then
+independent decay at rate ``f``), and, when failed GPUs are replaced, only the failures beyond the spares are flown
+(``f`` per GPU-year less the spares used that year). Without spares the annual form above is kept.
+
 Array degradation ``d`` per year (McCalip 2.5 %/yr) throttles compute once the array's margin is used up: the power
 fraction in service year ``a`` is ``min(1, k (1 - d)^(a - 1/2))``; ``k = None`` means the array was sized for end of
 life (as ``design.size`` does), so the fraction is 1.
@@ -78,6 +86,7 @@ from typing import Any
 import numpy as np
 
 from orbitgrid.economics.launch import STARSHIP_V3, LaunchVehicle, WrightsLaw, schedule_launches
+from orbitgrid.fleet.maintenance import service_year_profile
 
 HOURS_PER_JULIAN_YEAR = 8766.0
 
@@ -127,6 +136,7 @@ class SatelliteSpec:
     deorbit_propellant_kg: float = 0.0
     flops_per_gpu: float = H100_BF16_DENSE_FLOPS
     mass_items_kg: Mapping[str, float] = field(default_factory=dict)
+    spare_gpus: int = 0  # cold spares carried (priced like GPUs; their mass is in mass_kg)
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,8 @@ class HardwareCost:
     def lines_usd(self, sat: SatelliteSpec) -> dict[str, float]:
         """Hardware of one satellite by line."""
         out = {"gpus": sat.gpus * self.gpu_usd}
+        if sat.spare_gpus:
+            out["spare_gpus"] = sat.spare_gpus * self.gpu_usd
         if self.method == "per_w":
             out["satellite"] = self.satellite_usd_per_w * sat.array_bol_w
         elif self.method == "bottom_up":
@@ -207,6 +219,7 @@ class Reliability:
     replace_failed: bool = False
     array_degradation_per_year: float = MCCALIP_CELL_DEGRADATION_PER_YEAR
     array_bol_margin: float | None = None
+    spares_per_satellite: int = 0
 
 
 @dataclass(frozen=True)
@@ -372,7 +385,19 @@ def evaluate_orbit(inp: OrbitInputs) -> CostResult:
     n_t = d_years + n_age
     years = np.arange(n_t)
     rel = inp.reliability
-    working, failing = failure_profile(rel.gpu_failure_rate_per_year, inp.design_life_years, rel.replace_failed)
+    spares_used = np.zeros(n_age)
+    if rel.spares_per_satellite > 0 and sat.gpus > 0:
+        f = rel.gpu_failure_rate_per_year
+        alive_mean, spares_used, lost = service_year_profile(
+            f, sat.gpus, rel.spares_per_satellite, inp.design_life_years
+        )
+        spares_used = spares_used / sat.gpus  # per installed GPU, like ``failing``
+        if rel.replace_failed:  # the spares cover the first failures; the rest are flown up
+            working, failing = np.ones(n_age), np.maximum(f * w - spares_used, 0.0)
+        else:
+            working, failing = np.where(w > 0, alive_mean, 0.0), lost / sat.gpus
+    else:
+        working, failing = failure_profile(rel.gpu_failure_rate_per_year, inp.design_life_years, rel.replace_failed)
     if rel.array_bol_margin is None:
         power = np.ones(n_age)
     else:
@@ -436,6 +461,8 @@ def evaluate_orbit(inp: OrbitInputs) -> CostResult:
         "hardware_usd_per_satellite": hw_sat,
         "stations_max": float(stations.max(initial=0.0)),
         "gpus_replaced": float(replaced_gpus.sum()),
+        "spares_used": float(by_year(spares_used).sum() * sat.gpus),
+        "gpus_lost_failures": 0.0 if rel.replace_failed else float(by_year(failing).sum() * sat.gpus),
         "delivered_fraction": frac,
         "launched_power_price_usd_per_kw_year": float(sched.cost_usd.sum())
         / (n_sat * sat.compute_w / 1e3 * inp.design_life_years),
@@ -489,7 +516,16 @@ def replace_path(obj: Any, path: str, value: Any) -> Any:
 
 
 #: Facts that add up over shells; the rest take the largest value (``deployment_years``) or are dropped.
-_ADDITIVE_FACTS = ("satellites", "gpus", "fleet_mass_kg", "launches", "stations_max", "gpus_replaced")
+_ADDITIVE_FACTS = (
+    "satellites",
+    "gpus",
+    "fleet_mass_kg",
+    "launches",
+    "stations_max",
+    "gpus_replaced",
+    "spares_used",
+    "gpus_lost_failures",
+)
 
 
 def combine_results(results: list[CostResult]) -> CostResult:

@@ -25,7 +25,11 @@ given, natural gas's 53.06 kg CO2/MMBtu (US EPA GHG Emission Factors Hub, Table 
 and carbon are priced only if given a price.
 
 **Failures**: GPUs fail at the same per-GPU-year rate as in orbit and are replaced at ``$/GPU`` by default (a
-technician swaps a board); ``replace_failed=False`` loses the capacity instead, never both (see ``tco``).
+technician swaps a board); ``replace_failed=False`` loses the capacity instead, never both (see ``tco``). A repair
+takes ``repair_s`` (mean; 0 by default, the board swap taken as instant) with ``technicians`` at once (0: as many as
+needed), the rule the simulation applies (``fleet.maintenance``): the GPUs down in repair are the finite-source
+M/M/c//N steady state ``fleet.maintenance.machine_repair_in_repair``, and the working fraction is one less their
+share (the failures, counted on the working GPUs, scale with it).
 
 **Lease view.** Anthropic's reported lease of all of xAI's Colossus 1, ~$1.25 B per month for ~300 MW and
 > 220,000 GPUs (FIGURES.md §4, SpaceX S-1 via TechCrunch, M confidence), is ``1.25e9 x 12 / (220,000 x 8,766 h)``
@@ -55,6 +59,7 @@ from orbitgrid.economics.tco import (
     failure_profile,
     service_weights,
 )
+from orbitgrid.fleet.maintenance import machine_repair_in_repair
 
 #: Power per H100 with its host share, W: DGX H100 10.2 kW / 8 (FIGURES.md §5; ``spacecraft.payload``).
 H100_IT_W_PER_GPU = 10_200.0 / 8
@@ -119,6 +124,8 @@ class GroundInputs:
     carbon_usd_per_t: float = 0.0
     gpu_failure_rate_per_year: float = MCCALIP_GPU_FAILURE_RATE_PER_YEAR
     replace_failed: bool = True
+    repair_s: float = 0.0
+    technicians: int = 0
     discount_rate: float = DEFAULT_DISCOUNT_RATE
     hours_per_year: float = HOURS_PER_JULIAN_YEAR
     facts_extra: dict[str, float] = field(default_factory=dict)
@@ -137,6 +144,12 @@ def evaluate_ground(inp: GroundInputs) -> CostResult:
     years = np.arange(n_t)
     it_w = inp.gpus * inp.it_w_per_gpu
     working, failing = failure_profile(inp.gpu_failure_rate_per_year, inp.life_years, inp.replace_failed)
+    in_repair = 0.0
+    if inp.replace_failed and inp.repair_s > 0.0 and inp.gpu_failure_rate_per_year > 0.0:
+        rate_s = inp.gpu_failure_rate_per_year / (inp.hours_per_year * 3600.0)
+        in_repair = machine_repair_in_repair(inp.gpus, rate_s, inp.repair_s, inp.technicians)
+        working = working * (1.0 - in_repair / inp.gpus)
+        failing = failing * (1.0 - in_repair / inp.gpus)
 
     u = np.asarray(inp.utilization, dtype=np.float64)
     if inp.electricity_usd_per_kwh is not None:
@@ -195,6 +208,7 @@ def evaluate_ground(inp: GroundInputs) -> CostResult:
         "carbon_g_per_kwh": g_per_kwh_weighted,
         "utilization": u_mean,
         "gpus_replaced": float(replaced.sum()),
+        "gpus_in_repair_mean": in_repair,
         **inp.facts_extra,
     }
     return CostResult(

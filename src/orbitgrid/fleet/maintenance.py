@@ -50,6 +50,13 @@ REPAIR, SPARE, LOST = 0, 1, 2
 #: Default time for a failed GPU at a ground site to return to service: one day (module docstring).
 DEFAULT_GROUND_REPAIR_S = 86_400.0
 
+#: Reset and reload of a node after a functional interrupt, s (orbitgrid assumption: no published figure found).
+RECOVERY_S = 600.0
+
+#: Default time to bring a cold spare into service: the same node reset and reload (the spare is powered, mapped in
+#: and the node restarted), :data:`RECOVERY_S`.
+DEFAULT_SPARE_SWITCHOVER_S = RECOVERY_S
+
 
 @dataclass(frozen=True)
 class Maintenance:
@@ -187,3 +194,29 @@ def service_year_profile(
     alive = spare_alive_mean(edges, rate_per_year, gpus, spares)
     lost = -np.diff(alive)
     return working, used, lost
+
+
+def expected_fates(
+    gpus_per_node: int,
+    nodes: int,
+    rate_per_s: float,
+    horizon_s: float,
+    repairs: bool,
+    spares_per_member: int = 0,
+    members: int = 1,
+) -> dict[str, float]:
+    """Expected permanent failures of a shell or site over ``[0, horizon_s]`` and their fates, from the same rules
+    the engine applies (:func:`fate_of`): where the nodes repair, every failure goes to repair (failures at the
+    rate of the GPUs in service, ``N f T`` less the small share down in repair, neglected here); else each
+    satellite of ``gpus_per_node / members`` accelerators swaps in its spares (:func:`spares_used_mean`) and loses
+    the rest (:func:`spare_alive_mean`). Keys: ``failures``, ``repairs``, ``spares_used``, ``lost``."""
+    n_gpus = gpus_per_node * nodes
+    if repairs:
+        f = rate_per_s * n_gpus * horizon_s
+        return {"failures": f, "repairs": f, "spares_used": 0.0, "lost": 0.0}
+    per_sat = gpus_per_node // max(members, 1)
+    sats = nodes * max(members, 1)
+    used = float(spares_used_mean(horizon_s, rate_per_s, per_sat, spares_per_member)) * sats
+    alive = float(spare_alive_mean(horizon_s, rate_per_s, per_sat, spares_per_member)) * sats
+    lost = per_sat * sats - alive
+    return {"failures": used + lost, "repairs": 0.0, "spares_used": used, "lost": lost}

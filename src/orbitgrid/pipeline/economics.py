@@ -57,6 +57,7 @@ from orbitgrid.economics.tco import (
     evaluate_orbit,
 )
 from orbitgrid.economics.terrestrial import CapexBuckets, GroundInputs, evaluate_ground
+from orbitgrid.fleet.maintenance import DEFAULT_GROUND_REPAIR_S, expected_fates
 from orbitgrid.pipeline.capacity import payload_for
 from orbitgrid.pipeline.nodes import ground_rates_per_gpu_s
 from orbitgrid.pipeline.orbit import shell_orbits
@@ -78,6 +79,7 @@ class ScenarioCost:
     ground: GroundInputs
     notes: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
+    maintenance: dict[str, Any] = field(default_factory=dict)
 
     def evaluate(self) -> CaseResult:
         return CaseResult(combine_results([evaluate_orbit(o) for o in self.orbit]), evaluate_ground(self.ground))
@@ -90,6 +92,8 @@ class ScenarioCost:
             {"orbit": dict(zip(self.shells, self.orbit, strict=True)), "ground": self.ground, "sources": self.sources}
         )
         doc["orbit"]["notes"] = list(dict.fromkeys([*doc["orbit"]["notes"], *self.notes]))
+        if self.maintenance:
+            doc["maintenance"] = jsonable(self.maintenance)
         return dict(doc)
 
 
@@ -123,7 +127,10 @@ def satellite_spec(scenario: Scenario, shell: Shell) -> tuple[SatelliteSpec, flo
         deorbit_perigee_altitude_m=econ.deorbit_perigee_km * 1e3,
     )
     masses = SpecificMasses()
-    payload_kg = pl.count * masses.payload_kg_per_gpu
+    spares = design.payload.spares
+    # a cold spare is massed and priced as one more accelerator with its server share (conservative: the share
+    # includes chassis, CPUs and power supplies a spare board may not need)
+    payload_kg = (pl.count + spares) * masses.payload_kg_per_gpu
     if design.bus_mass_kg is not None:
         total = design.bus_mass_kg + payload_kg
         dv = deorbit_delta_v_m_s(altitude, prop.deorbit_perigee_altitude_m)
@@ -131,7 +138,7 @@ def satellite_spec(scenario: Scenario, shell: Shell) -> tuple[SatelliteSpec, flo
         items = {"payload": payload_kg, "bus": design.bus_mass_kg}
     else:
         b = mass_budget(
-            gpus=pl.count,
+            payload_kg=payload_kg,
             array_bol_w=array_bol_w,
             battery_wh=design.battery.capacity_wh,
             radiator_area_m2=design.radiator.area_m2,
@@ -152,6 +159,7 @@ def satellite_spec(scenario: Scenario, shell: Shell) -> tuple[SatelliteSpec, flo
         deorbit_propellant_kg=deorbit,
         flops_per_gpu=pl.bf16_dense_flops,
         mass_items_kg=items,
+        spare_gpus=spares,
     )
     return spec, margin
 
@@ -258,6 +266,7 @@ def scenario_cost(scenario: Scenario, summary: Mapping[str, Any] | None = None) 
                     replace_failed=econ.replace_failed_in_orbit,
                     array_degradation_per_year=design.solar_array.degradation_per_year,
                     array_bol_margin=margin,
+                    spares_per_satellite=design.payload.spares,
                 ),
                 design_life_years=econ.design_life_years,
                 discount_rate=econ.discount_rate,
@@ -276,7 +285,54 @@ def scenario_cost(scenario: Scenario, summary: Mapping[str, Any] | None = None) 
     if len(scenario.shells) > 1:
         notes.append("shells are launched on separate schedules (cadence and learning curve apply per shell)")
     ground = _ground_inputs(scenario, gpus, compute_w / gpus, flops_w / gpus, failure, run, sources)
-    return ScenarioCost(tuple(s.name for s in scenario.shells), tuple(orbit), ground, tuple(notes), sources)
+    maintenance = maintenance_block(scenario, failure, summary)
+    if econ.replace_failed_in_orbit:
+        notes.append(
+            "replace_failed_in_orbit: the cost model flies replacements for orbital failures beyond the spares; the "
+            "simulation flies none, so in a run those GPUs stay lost"
+        )
+    return ScenarioCost(
+        tuple(s.name for s in scenario.shells), tuple(orbit), ground, tuple(notes), sources, maintenance
+    )
+
+
+def maintenance_block(
+    scenario: Scenario, failure_per_gpu_year: float, summary: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """``cost.json``'s ``maintenance``: per shell and ground site, the fate rule the cost model prices with (the
+    engine's, ``fleet.maintenance``), and with a run the run's counts beside the counts that rule expects over the
+    run's duration at the same failure rate (``fleet.maintenance.expected_fates``)."""
+    rate_s = failure_per_gpu_year / SECONDS_PER_JULIAN_YEAR
+    horizon = scenario.duration_s
+    counts = (summary or {}).get("maintenance") or {}
+    out: dict[str, Any] = {
+        "rule": "ground sites repair failed GPUs (repair_time, technicians); a satellite swaps in its cold spares, "
+        "then loses failed GPUs (fleet.maintenance)",
+        "failure_rate_per_gpu_year": failure_per_gpu_year,
+        "shells": {},
+        "ground_sites": {},
+    }
+    for shell in scenario.shells:
+        payload = scenario.design_for(shell).payload
+        n = shell_orbits(scenario, shell).satellites
+        block: dict[str, Any] = {
+            "spares_per_satellite": payload.spares,
+            "spare_switchover_s": payload.spare_switchover,
+            "replaced_by_launch": scenario.economics.replace_failed_in_orbit,
+        }
+        if shell.name in counts:
+            block["run"] = dict(counts[shell.name])
+            block["run_expected"] = expected_fates(payload.gpus, n, rate_s, horizon, False, payload.spares)
+        out["shells"][shell.name] = block
+    for site in scenario.ground_sites:
+        gpus = sum(site.gpu_counts.values())
+        repairs = site.repair_time is not None
+        block = {"repair_time_s": site.repair_time, "technicians": site.technicians}
+        if site.name in counts:
+            block["run"] = dict(counts[site.name])
+            block["run_expected"] = expected_fates(gpus, 1, rate_s, horizon, repairs)
+        out["ground_sites"][site.name] = block
+    return out
 
 
 def _ground_inputs(
@@ -291,6 +347,14 @@ def _ground_inputs(
     econ, t = scenario.economics, scenario.economics.terrestrial
     site = next((g for g in scenario.ground_sites if g.name == t.site), None) if t.site else None
     pue = t.pue if t.pue is not None else (site.pue if site is not None else 1.2)
+    # repairs as the simulation makes them: the site's, or the default repair time of a ground site
+    repair_s = DEFAULT_GROUND_REPAIR_S if site is None else site.repair_time
+    technicians = 0 if site is None or site.technicians is None else site.technicians
+    replace_failed = t.replace_failed and repair_s is not None
+    if t.replace_failed and repair_s is None:
+        sources["ground_replace_failed"] = (
+            f"ground site {site.name!r} does not repair (repair_time: null): failed GPUs are lost"
+        )
     electricity: Any = t.electricity_usd_per_kwh
     carbon: Any = None
     water = None
@@ -336,7 +400,9 @@ def _ground_inputs(
         carbon_g_per_kwh=carbon,
         carbon_usd_per_t=t.carbon_usd_per_t,
         gpu_failure_rate_per_year=failure,
-        replace_failed=t.replace_failed,
+        replace_failed=replace_failed,
+        repair_s=repair_s or 0.0,
+        technicians=technicians,
         discount_rate=econ.discount_rate,
         **extra,
     )

@@ -32,6 +32,7 @@ from orbitgrid.astro.j2 import positions_teme_m
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.fleet.ground import GroundSiteCapacity
 from orbitgrid.fleet.kernel import simulate_survey_tracks_fast
+from orbitgrid.fleet.maintenance import RECOVERY_S, Maintenance
 from orbitgrid.fleet.nodes import FleetTimeline, NodeKind, NodeTable
 from orbitgrid.pipeline.capacity import (
     ShellCapacity,
@@ -48,7 +49,6 @@ from orbitgrid.spacecraft.radiation import ground_failure_rates_per_gpu_hour, tr
 REFERENCE_GPU = "H100"
 GROUND_FABRIC_BYTES_S = 400e9 / 8.0
 CLUSTER_LINK_BYTES_S = 9.6e12 / 8.0
-RECOVERY_S = 600.0  # reset and reload of a node after a functional interrupt (orbitgrid assumption)
 MAX_SCHEDULED_NODES = 50_000
 
 
@@ -133,6 +133,9 @@ def build_fleet_timeline(
     usable_parts: list[np.ndarray] = []
     scale_parts: list[np.ndarray] = []
     sats: list[np.ndarray] = []
+    maint: dict[str, list] = {k: [] for k in ("repair_s", "crew", "technicians", "members", "spares", "switchover_s")}
+    shell_specs = {sh.name: sh for sh in scenario.shells}
+    site_specs = {g.name: g for g in scenario.ground_sites}
     for s, cap in zip(surveys, shells, strict=True):
         n = s.orbits.tracks
         members = s.orbits.members
@@ -167,7 +170,15 @@ def build_fleet_timeline(
         cols["altitude_m"] += list(np.broadcast_to(alt, (n,)).astype(float))
         cols["energy_price_usd_per_kwh"] += [0.0] * n
         sats.append(np.full(n, members))
-    for c in sites:
+        payload = scenario.design_for(shell_specs[s.orbits.name]).payload
+        maint["repair_s"] += [np.inf] * n
+        maint["crew"] += [-1] * n
+        maint["technicians"] += [0] * n
+        maint["members"] += [members] * n
+        maint["spares"] += [payload.spares] * n
+        maint["switchover_s"] += [payload.spare_switchover] * n
+    for crew, c in enumerate(sites):
+        site = site_specs[c.spec.name]
         total = max(c.spec.accelerators, 1)
         price = float(np.mean(c.spec.price_per_step(grid.n_steps))) * c.spec.pue
         for p in c.spec.payloads:
@@ -189,6 +200,12 @@ def build_fleet_timeline(
             cols["altitude_m"].append(0.0)
             cols["energy_price_usd_per_kwh"].append(price)
             sats.append(np.zeros(1, dtype=np.int64))
+            maint["repair_s"].append(np.inf if site.repair_time is None else site.repair_time)
+            maint["crew"].append(crew)  # the site's GPU models share its technicians
+            maint["technicians"].append(site.technicians or 0)
+            maint["members"].append(1)
+            maint["spares"].append(0)
+            maint["switchover_s"].append(0.0)
     dtypes = {
         "name": object,
         "kind": np.int8,
@@ -209,7 +226,15 @@ def build_fleet_timeline(
     )
     usable_all = np.concatenate(usable_parts) if usable_parts else np.zeros((0, grid.n_steps), np.int32)
     scale_all = np.concatenate(scale_parts) if scale_parts else None
-    timeline = FleetTimeline(table, grid.step_s, usable_all, scale_all)
+    maintenance = Maintenance(
+        repair_s=np.array(maint["repair_s"], dtype=np.float64),
+        crew=np.array(maint["crew"], dtype=np.int64),
+        technicians=np.array(maint["technicians"], dtype=np.int64),
+        members=np.array(maint["members"], dtype=np.int64),
+        spares_per_member=np.array(maint["spares"], dtype=np.int64),
+        switchover_s=np.array(maint["switchover_s"], dtype=np.float64),
+    )
+    timeline = FleetTimeline(table, grid.step_s, usable_all, scale_all, maintenance=maintenance)
     return NodeBuild(timeline, np.concatenate(sats) if sats else np.zeros(0, np.int64))
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from orbitgrid.astro.constants import SPEED_OF_LIGHT_M_S
+from orbitgrid.fleet.maintenance import FATES
 from orbitgrid.fleet.nodes import FAULT_CAUSES, FleetTimeline, NodeKind
 from orbitgrid.network.geometry import great_circle_distance_m, slant_range_m
 from orbitgrid.network.routing import STARLINK_ELEVATION_MASK_DEG, fibre_delay_s
@@ -81,6 +82,7 @@ def _piece(
             )
         }
     )
+    cols["max_restarts"] = table.max_restarts if spec.max_restarts is None else spec.max_restarts
     return JobTable.build(
         job_id=table.job_id,
         gpu_model=np.zeros(n, np.int32) if spec.gpu_model else None,
@@ -468,7 +470,47 @@ def node_usage_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
         "energy_kwh": energy,
         "faults": np.bincount(ft["node"], minlength=n).astype(np.int64),
         "placements": np.bincount(pl["node"], minlength=n).astype(np.int64),
+        **{f"gpu_{k}": v for k, v in _node_maintenance(run).items() if k != "capacity_lost_gpu_s"},
+        "capacity_lost_gpu_hours": _node_maintenance(run)["capacity_lost_gpu_s"] / 3600.0,
     }
+
+
+MAINTENANCE_COUNTS = ("failures", "repairs", "repaired", "in_repair", "spares_used", "lost")
+
+
+def _node_maintenance(run: ScheduleRun) -> dict[str, np.ndarray]:
+    """The engine's per-node maintenance counts (zeros for an engine result without them)."""
+    m = run.result.maintenance
+    n = len(run.fleet.nodes)
+    out = {k: np.asarray(m.get(k, np.zeros(n, np.int64)), dtype=np.int64) for k in MAINTENANCE_COUNTS}
+    out["capacity_lost_gpu_s"] = np.asarray(m.get("capacity_lost_gpu_s", np.zeros(n)), dtype=np.float64)
+    return out
+
+
+def maintenance_summary(run: ScheduleRun) -> dict[str, Any]:
+    """Per shell and ground site: GPUs that failed for good and what became of them (sent to ``repairs`` and
+    ``repaired`` by the horizon, still ``in_repair``, replaced by ``spares_used``, ``lost``), spares carried, the
+    usable GPU-hours the failed GPUs took (``capacity_lost_gpu_hours``) and their share of the deliverable GPU-hours."""
+    fleet = run.fleet
+    nodes = fleet.nodes
+    per = _node_maintenance(run)
+    spares = fleet.maintenance.spares if fleet.maintenance is not None else np.zeros(len(nodes), np.int64)
+    deliverable = fleet.usable_gpus.sum(axis=1, dtype=np.float64) * fleet.step_s / 3600.0
+    out: dict[str, Any] = {}
+    for g in dict.fromkeys(nodes.group.tolist()):
+        sel = nodes.group == g
+        lost_h = float(per["capacity_lost_gpu_s"][sel].sum()) / 3600.0
+        able = float(deliverable[sel].sum())
+        block: dict[str, Any] = {
+            "kind": "orbital" if nodes.kind[sel][0] == NodeKind.ORBITAL else "ground",
+            "gpus": int(nodes.gpus[sel].sum()),
+            "spares_carried": int(spares[sel].sum()),
+        }
+        block.update({k: int(per[k][sel].sum()) for k in MAINTENANCE_COUNTS})
+        block["capacity_lost_gpu_hours"] = lost_h
+        block["capacity_lost_fraction"] = lost_h / (able + lost_h) if able + lost_h > 0 else 0.0
+        out[str(g)] = block
+    return out
 
 
 def schedule_summary(run: ScheduleRun) -> dict[str, Any]:
@@ -544,6 +586,7 @@ def schedule_summary(run: ScheduleRun) -> dict[str, Any]:
         "wait_s": {"p50": _pct(wait, 50), "p99": _pct(wait, 99), "mean": float(wait.mean()) if wait.size else math.nan},
         "lost_gpu_hours": lost_by,
         "faults": {c: int(np.sum(ft["cause"] == i)) for i, c in enumerate(FAULT_CAUSES)},
+        "maintenance": maintenance_summary(run),
         "tenants": tenants,
         "orbit_vs_ground": by_kind,
     }
@@ -578,6 +621,7 @@ def write_schedule_tables(writer: RunWriter, run: ScheduleRun) -> None:
             "cause": np.array(FAULT_CAUSES, dtype=object)[ft["cause"]].astype(str),
             "job_id": np.where(hit, jobs.job_id[np.maximum(ft["job"], 0)], "").astype(str),
             "lost_gpu_s": ft["lost_work"],
+            "fate": np.array(("", *FATES), dtype=object)[ft["fate"] + 1].astype(str),
         },
     )
     writer.table("utilization", utilization_columns(run))

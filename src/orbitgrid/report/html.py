@@ -644,6 +644,32 @@ def _lost_work(run: RunData, plots: _Plots) -> _Body:
     return plots.div(fig, 420) + _table(header, rows), tuple(notes)
 
 
+def _maintenance(run: RunData, plots: _Plots) -> _Body:
+    blocks = run.summary.get("maintenance")
+    if not isinstance(blocks, dict) or not blocks:
+        raise Missing("summary.json has no maintenance block (the run had no workloads)")
+    header = [
+        "shell / site", "kind", "GPUs", "spares carried", "failed for good", "sent to repair", "repaired",
+        "in repair at end", "spares used", "lost", "capacity lost GPU-h", "of deliverable",
+    ]  # fmt: skip
+    rows = []
+    for name, b in blocks.items():
+        b = b if isinstance(b, dict) else {}
+        rows.append(
+            [str(name), str(b.get("kind", "")), _num(b.get("gpus")), _num(b.get("spares_carried")),
+             _num(b.get("failures")), _num(b.get("repairs")), _num(b.get("repaired")), _num(b.get("in_repair")),
+             _num(b.get("spares_used")), _num(b.get("lost")), _num(b.get("capacity_lost_gpu_hours"), ",.1f"),
+             _pct(b.get("capacity_lost_fraction"), 3)]
+        )  # fmt: skip
+    notes = (
+        "A GPU that fails for good is repaired at a ground site (it returns after the site's repair time, queued for "
+        "its technicians), replaced by a cold spare on its own satellite, or lost for the rest of the run.",
+        "Capacity lost: usable GPU-hours the failed GPUs took while out of service (min(usable, installed) - "
+        "min(usable, working) over the run).",
+    )
+    return _table(header, rows), notes
+
+
 def _orbit_vs_ground(run: RunData, plots: _Plots) -> _Body:
     names = ("jobs", "placements", "utilization", "faults")
     if not any(run.has(n) for n in names):
@@ -807,6 +833,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[RunData, _Plots], _Body]], ...] = (
     ("gantt", "Jobs on the busiest nodes", _gantt),
     ("wait-cdf", "Wait time per tenant", _wait_cdf),
     ("lost-work", "Lost work by cause", _lost_work),
+    ("maintenance", "Failed GPUs: repairs, spares and losses", _maintenance),
     ("orbit-vs-ground", "Orbit versus ground", _orbit_vs_ground),
     ("links", "Links and latency", _links),
     ("cost", "Cost: orbit vs ground", _cost),

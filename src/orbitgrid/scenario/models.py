@@ -58,6 +58,7 @@ from orbitgrid.astro.constants import (
     SUN_MEAN_MOTION_RAD_S,
 )
 from orbitgrid.astro.time import TimeGrid, parse_duration_s
+from orbitgrid.fleet.maintenance import DEFAULT_GROUND_REPAIR_S, DEFAULT_SPARE_SWITCHOVER_S
 from orbitgrid.scenario import catalog
 from orbitgrid.scenario.series import Series, SeriesError, read_node_list, read_series_csv, repeat_shift_s
 
@@ -285,6 +286,16 @@ class Payload(StrictModel):
         description="Accelerator model, a name from the GPU catalog (gpus.yaml).", json_schema_extra=_gpu_enum
     )
     gpus: Count = Field(description="Number of accelerators on one satellite.")
+    spares: Annotated[int, Strict(), Bounds(0)] = Field(
+        default=0,
+        description="Cold spare accelerators on one satellite (unpowered; one is swapped in for each failed "
+        "accelerator until none is left, then failed capacity is lost). They add GPU price and mass.",
+    )
+    spare_switchover: Annotated[float, BeforeValidator(_parse_duration), Strict(), Bounds(0.0)] = Field(
+        default=DEFAULT_SPARE_SWITCHOVER_S,
+        description="Time to bring a spare into service (duration; default: a node reset and reload, 600 s, the "
+        "recovery time of a functional interrupt; orbitgrid assumption).",
+    )
 
     @field_validator("gpu")
     @classmethod
@@ -780,6 +791,18 @@ class GroundSite(StrictModel):
         description="Cooling water per kWh of IT energy, L (default: 1.7 Mt per 40 MW over 10 years, Starcloud white "
         "paper via FIGURES.md §5; LBNL 2024's US figures give a similar 0.46-0.47).",
     )
+    repair_time: DurationS | None = Field(
+        default=DEFAULT_GROUND_REPAIR_S,
+        description="Mean time for a GPU that failed for good to return to service (detection, board swap by a "
+        "technician, diagnostics; exponential), or null: never repaired (capacity lost). Default 1 day: with spares "
+        "on site the cycle takes under a day, next business day with advance replacement, 3-14 business days "
+        "without (amcompute.com 2026, low confidence).",
+    )
+    technicians: Count | None = Field(
+        default=None,
+        description="Repairs in progress at once (each holds one technician for its repair time; failures wait "
+        "first come, first served); null: as many as needed.",
+    )
 
     @field_validator("gpus")
     @classmethod
@@ -879,6 +902,11 @@ class _JobsBase(StrictModel):
     preemptible: bool = Field(default=False, description="May be preempted by higher contract classes.")
     priority: Annotated[int, Strict()] = Field(
         default=0, description="Priority inside a contract class (higher first)."
+    )
+    max_restarts: Annotated[int, Strict(), Bounds(0)] | None = Field(
+        default=None,
+        description="Fault restarts after which a job of this workload fails; default: the policy's (none: restart "
+        "until done).",
     )
     gpu_model: str | None = Field(
         default=None,
@@ -1004,7 +1032,11 @@ class PolicySpec(StrictModel):
     ground_price_usd_per_gpu_hour: NonNegativeFloat = Field(
         default=0.0, description="Hybrid: operator cost of a ground GPU-hour before energy, USD."
     )
-    max_restarts: Count = Field(default=100, description="A job restarted more often fails.")
+    max_restarts: Annotated[int, Strict(), Bounds(0)] | None = Field(
+        default=None,
+        description="Fault restarts after which a job fails (an operator giving up); null: every job restarts "
+        "until done, as long training runs do. A workload's max_restarts overrides it.",
+    )
 
 
 # ------------------------------------------------------------------------------------------------------------
