@@ -238,7 +238,7 @@ def invoice(
                 "amount_usd": dollars_from_cents(c),
             }
         )
-    lines.sort(key=lambda x: (x["hour_start_s"], x["type"], x["contract_id"]))
+    lines.sort(key=lambda x: (x["hour_start_s"], x["type"], x["contract"], x["contract_id"]))
     usage_cents = sum(line_cents[: len(keys)])
     commit_cents = sum(line_cents[len(keys) :])
     by_contract: dict[str, int] = defaultdict(int)
