@@ -92,6 +92,9 @@ def test_repair_and_spare_fields_validate_with_their_paths() -> None:
     sc = load_scenario_text(SCENARIO.replace(" repair_time: 8h,\n       technicians: 2}", "}"))
     assert sc.ground_sites[0].repair_time == DEFAULT_GROUND_REPAIR_S and sc.ground_sites[0].technicians is None
     assert sc.policy.max_restarts is None and sc.workloads[0].max_restarts is None
+    with pytest.raises(ScenarioError) as err:
+        load_scenario_text(SCENARIO.replace("repair_time: null}", "repair_time: null, technicians: 3}"))
+    assert "fleet.ground_sites[1].technicians" in str(err.value) and "never repairs" in str(err.value)
 
 
 def test_the_cost_model_expects_the_fates_the_run_counted(run_dir: Path) -> None:

@@ -804,6 +804,13 @@ class GroundSite(StrictModel):
         "first come, first served); null: as many as needed.",
     )
 
+    @classmethod
+    def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
+        if "repair_time" in data and data["repair_time"] is None and data.get("technicians") is not None:
+            msg = "a site that never repairs (repair_time: null) has no repair queue; remove technicians"
+            return [(("technicians",), msg, data["technicians"])]
+        return []
+
     @field_validator("gpus")
     @classmethod
     def _known_gpus(cls, v: dict[str, int] | GpuNodeList) -> dict[str, int] | GpuNodeList:
