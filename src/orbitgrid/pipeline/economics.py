@@ -351,7 +351,7 @@ def _ground_inputs(
     repair_s = DEFAULT_GROUND_REPAIR_S if site is None else site.repair_time
     technicians = 0 if site is None or site.technicians is None else site.technicians
     replace_failed = t.replace_failed and repair_s is not None
-    if t.replace_failed and repair_s is None:
+    if t.replace_failed and site is not None and site.repair_time is None:
         sources["ground_replace_failed"] = (
             f"ground site {site.name!r} does not repair (repair_time: null): failed GPUs are lost"
         )
