@@ -214,3 +214,12 @@ def test_dawn_dusk_orbit_faces_the_sun_at_the_equinox(dawn_dusk) -> None:
     assert ((res.sunlit_fraction > 0.99) | (res.eclipses == 0)).all()
     assert (res.eclipses == 0).all()  # beta 82 deg > 67.6 deg, the critical beta at 650 km: no shadow at all
     assert (np.degrees(np.abs(res.beta_min_rad)) > 60.0).all()
+
+
+def test_sun_synchronous_limit_is_where_the_inclination_reaches_180_deg() -> None:
+    """The closed-form limit the scenario validates against is the edge of sun_synchronous_inclination_rad."""
+    top = cons.SUN_SYNCHRONOUS_MAX_ALTITUDE_M
+    assert 5_960e3 < top < 5_990e3
+    assert np.degrees(cons.sun_synchronous_inclination_rad(top - 1.0)) == pytest.approx(180.0, abs=0.1)
+    with pytest.raises(ValueError, match="no sun-synchronous"):
+        cons.sun_synchronous_inclination_rad(top + 1.0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from orbitgrid.design.size import PowerChain, size_satellite
+from orbitgrid.design.size import PowerChain, powered_fraction, size_fleet, size_satellite
 from orbitgrid.spacecraft import battery, thermal
 
 
@@ -124,3 +124,31 @@ def test_frozen_reference_satellite_is_this_sizing(dawn_dusk):
     parts = sum(v for k, v in dawn_dusk.mass_kg.items() if k != "total")
     assert parts == pytest.approx(dawn_dusk.total_mass_kg, rel=1e-12)
     assert dawn_dusk.dry_mass_kg + dawn_dusk.budget.propellant_kg == pytest.approx(dawn_dusk.total_mass_kg)
+
+
+def test_powered_fraction_counts_only_shadow_the_battery_cannot_carry() -> None:
+    # passages of 100, 300 and 0 s in 1,000 s; a battery carrying 200 s leaves 100 s of one passage unpowered
+    assert powered_fraction(np.array([100.0, 300.0, 0.0]), 200.0, 1000.0) == pytest.approx(0.9, rel=1e-15)
+    assert powered_fraction(np.array([100.0, 300.0]), 0.0, 1000.0) == pytest.approx(0.6, rel=1e-15)
+    assert powered_fraction(np.array([]), 0.0, 1000.0) == 1.0
+
+
+def test_availability_is_derived_from_the_orbit_not_a_terminator_figure(dawn_dusk, inclined53) -> None:
+    """The fleet design's availability comes from the sized power system over the surveyed year. Both orbits carry
+    their load through every eclipse (the battery is sized for the worst passage), so 1, where the old fixed 0.98
+    charged every orbit the terminator-orbit loss; without the battery the same passages leave the sunlit fraction:
+    0.960 for the 650 km dawn-dusk orbit over 2027-28 (eclipse season), 0.703 at 53 deg."""
+    for s in (dawn_dusk, inclined53):
+        assert s.availability == 1.0
+        without = powered_fraction(s.shadow_passages_s, 0.0, s.survey_span_s)
+        assert without == pytest.approx(s.sunlit_fraction, abs=1e-9)
+        half = powered_fraction(s.shadow_passages_s, 0.5 * s.worst_shadow_s, s.survey_span_s)
+        assert without < half < 1.0
+    assert dawn_dusk.sunlit_fraction == pytest.approx(0.960, abs=0.002)
+    assert inclined53.sunlit_fraction == pytest.approx(0.703, abs=0.002)
+
+
+def test_fleet_cost_uses_the_sizings_availability() -> None:
+    fleet = size_fleet(10e6, altitude_m=650e3, orbit="inclined", inclination_deg=53.0)
+    assert fleet.case.orbit.availability == fleet.sizing.availability == 1.0
+    assert ("availability (power)", 1.0) in [(r[0], r[1]) for r in fleet.sizing.rows()]

@@ -34,6 +34,7 @@ import numpy as np
 from orbitgrid.astro.constants import (
     EARTH_EQUATORIAL_RADIUS_M,
     EARTH_J2,
+    EARTH_MU_M3_S2,
     SUN_MEAN_MOTION_RAD_S,
 )
 from orbitgrid.astro.j2 import mean_motion_rad_s
@@ -107,11 +108,18 @@ def walker(
     return _pattern(altitude_m, inclination_rad, planes, total // planes, phasing, raan0_rad, span)
 
 
+#: Highest altitude of a sun-synchronous circular orbit (m): where the ``cos i`` of
+#: :func:`sun_synchronous_inclination_rad` reaches -1, ``a^3.5 = 3/2 J2 R^2 sqrt(mu) / n_sun`` (about 5,970 km).
+SUN_SYNCHRONOUS_MAX_ALTITUDE_M = (
+    1.5 * EARTH_J2 * EARTH_EQUATORIAL_RADIUS_M**2 * np.sqrt(EARTH_MU_M3_S2) / SUN_MEAN_MOTION_RAD_S
+) ** (2.0 / 7.0) - EARTH_EQUATORIAL_RADIUS_M
+
+
 def sun_synchronous_inclination_rad(altitude_m: float) -> float:
     """Inclination at which J2 turns the node at the mean Sun's rate, for a circular orbit at ``altitude_m``.
 
-    ``cos i = -(dOmega/dt)_sun / (3/2 n0 J2 (R/a)^2)``; raises ``ValueError`` above ~5,970 km where no
-    inclination regresses the node fast enough.
+    ``cos i = -(dOmega/dt)_sun / (3/2 n0 J2 (R/a)^2)``; raises ``ValueError`` above
+    ``SUN_SYNCHRONOUS_MAX_ALTITUDE_M`` (~5,970 km) where no inclination regresses the node fast enough.
     """
     a = EARTH_EQUATORIAL_RADIUS_M + altitude_m
     cos_i = -SUN_MEAN_MOTION_RAD_S / (

@@ -32,6 +32,11 @@ Every physical step calls the project's models; nothing is re-derived here.
 6. **Mass.** ``economics.mass.mass_budget``: named specific masses (``SpecificMasses``, each with its source), bus
    as a fraction of dry mass, and propellant for drag make-up over the design life and for deorbit (rocket
    equation).
+7. **Availability.** The fraction of the surveyed year the power system carries the full load
+   (:func:`powered_fraction`): each passage's shadow integral beyond what the end-of-life battery carries
+   (``C_eol DoD eta_d / P_load``) is time without power. The battery above is sized for the worst passage, so this
+   is 1; it replaces the terminator-orbit 0.98 the cost model would otherwise apply to every orbit (the no-battery
+   value, the year's sunlit fraction, is 0.960 for a 650 km dawn-dusk orbit and 0.703 at 53 deg, and is reported).
 
 Validity
 --------
@@ -71,6 +76,7 @@ from orbitgrid.economics.mass import (
 from orbitgrid.economics.report import CaseResult, CostCase, evaluate_case
 from orbitgrid.economics.tco import DEFAULT_DISCOUNT_RATE, LaunchPlan, OrbitInputs, SatelliteSpec
 from orbitgrid.economics.terrestrial import GroundInputs
+from orbitgrid.fleet.orbital import HOUSEKEEPING_FRACTION
 from orbitgrid.spacecraft import battery, power, radiation, thermal
 from orbitgrid.spacecraft.payload import Payload
 
@@ -107,7 +113,7 @@ class PowerChain:
 
     cell_efficiency: float = 0.22
     packing_factor: float = 0.90
-    degradation_per_year: float = 0.025
+    degradation_per_year: float = power.DEFAULT_DEGRADATION_PER_YEAR
     cell_temperature_k: float = 333.15
     conditioning_efficiency: float = power.DEFAULT_CONDITIONING_EFFICIENCY
     depth_of_discharge: float = battery.DEFAULT_DEPTH_OF_DISCHARGE
@@ -116,7 +122,7 @@ class PowerChain:
     max_charge_c_rate_per_h: float = battery.DEFAULT_MAX_CHARGE_C_RATE
     max_discharge_c_rate_per_h: float = battery.DEFAULT_MAX_DISCHARGE_C_RATE
     fade_per_equivalent_cycle: float = battery.DEFAULT_FADE_PER_EQUIVALENT_CYCLE
-    housekeeping_fraction: float = 0.05
+    housekeeping_fraction: float = HOUSEKEEPING_FRACTION
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,10 @@ class Sizing:
     worst_eclipse_start_s: float
     eclipses_per_year: int
     beta_min_abs_rad: float
+    #: Shadow integral of every passage of the surveyed year (s) and the year's mean sunlit fraction.
+    shadow_passages_s: np.ndarray = field(repr=False)
+    survey_span_s: float
+    sunlit_fraction: float
     # power
     array_eol_w: float
     array_w_per_m2_eol: float
@@ -152,6 +162,8 @@ class Sizing:
     battery_eol_capacity_wh: float
     battery_capacity_wh: float
     battery_driver: str
+    #: Fraction of the year the power system carries the full load (:func:`powered_fraction`).
+    availability: float
     # thermal
     heat_load_w: float
     radiator_environment: thermal.RadiatorEnvironment = field(repr=False)
@@ -258,6 +270,13 @@ class Sizing:
             ("array area", self.array_area_m2, "m2", "EOL power / EOL areal power"),
             ("array BOL rating (1 AU, 28 C)", self.array_bol_w / 1e3, "kW", "area x eff x packing x 1361 W/m2"),
             ("battery EOL capacity", self.battery_eol_capacity_wh / 1e3, "kWh", f"set by {self.battery_driver}"),
+            ("sunlit fraction (year)", self.sunlit_fraction, "-", "astro.survey, 1 yr at 30 s"),
+            (
+                "availability (power)",
+                self.availability,
+                "-",
+                "fraction of the year the array and EOL battery carry the full load (powered_fraction)",
+            ),
             (
                 "battery nominal capacity",
                 self.battery_capacity_wh / 1e3,
@@ -399,6 +418,21 @@ def shielding_for_dose(
     return hi_mm, dose(hi_mm)
 
 
+def powered_fraction(shadow_s: np.ndarray, carried_s: float, span_s: float) -> float:
+    """Fraction of ``span_s`` during which the power system carries the full load.
+
+    ``shadow_s`` holds each shadow passage's shadow integral (the time-weighted hidden fraction of the solar disc, so
+    a penumbra counts in part: ``astro.survey``), ``carried_s`` how long the battery's usable end-of-life energy
+    carries the load (``C_eol DoD eta_d / P_load``). The part of a passage beyond ``carried_s`` is time the load
+    cannot run, so ``1 - sum(max(0, T_e,i - carried_s)) / span``. The array is assumed to recharge the battery
+    between passages (sizing checks the charge rate). With no battery this is the sunlit fraction of the span
+    (FIGURES.md §5's terminator-orbit 0.98 is a rule of thumb for it on a dawn-dusk orbit; the survey gives 0.960 at
+    650 km over 2027-28); a battery sized for the worst passage makes it 1.
+    """
+    short = np.clip(np.asarray(shadow_s, dtype=np.float64) - carried_s, 0.0, None)
+    return float(1.0 - short.sum() / span_s)
+
+
 def size_satellite(
     *,
     compute_power_w: float | None = None,
@@ -503,6 +537,8 @@ def size_satellite(
     driver = max(need, key=lambda key: need[key])
     c_eol = need[driver] * (1.0 + margins.battery)
     c_bol = c_eol + chain.fade_per_equivalent_cycle * n_ecl * design_life_years * e_cell_wh
+    # How long the usable end-of-life energy carries the full load through a shadow (the availability below).
+    carried_s = c_eol * chain.depth_of_discharge * chain.discharge_efficiency * 3600.0 / load_w
 
     # --- radiator
     heat_w = (load_w / eta) * (1.0 + margins.radiator)
@@ -521,7 +557,7 @@ def size_satellite(
             raise ValueError("give dose_target_rad_per_year or shielding_mm_al, not both")
         mm, dose = shielding_for_dose(orb, epoch, dose_target_rad_per_year)
     else:
-        mm = 10.0 if shielding_mm_al is None else float(shielding_mm_al)
+        mm = radiation.DEFAULT_SHIELDING_MM_AL if shielding_mm_al is None else float(shielding_mm_al)
         dose = _annual_dose_rad(mm, *_track_geodetic(orb, epoch))
     if shielded_area_m2 is None:
         shielded_area_m2 = server_enclosure_area_m2(n_servers)
@@ -564,6 +600,9 @@ def size_satellite(
         worst_eclipse_start_s=worst_start,
         eclipses_per_year=n_ecl,
         beta_min_abs_rad=beta_min_abs,
+        shadow_passages_s=np.asarray(shadows, dtype=np.float64),
+        survey_span_s=float(survey.span_s),
+        sunlit_fraction=float(survey.sunlit_fraction[0]),
         array_eol_w=p_sa,
         array_w_per_m2_eol=per_m2,
         array_area_m2=area,
@@ -571,6 +610,7 @@ def size_satellite(
         battery_eol_capacity_wh=c_eol,
         battery_capacity_wh=c_bol,
         battery_driver=driver,
+        availability=powered_fraction(shadows, carried_s, survey.span_s),
         heat_load_w=heat_w,
         radiator_environment=env,
         radiator_area_m2=rad_area,
@@ -658,7 +698,8 @@ def size_fleet(
     """Size a fleet for ``power_w`` of compute: one satellite of ~``satellite_power_w`` by :func:`size_satellite`,
     as many as the requirement needs (whole satellites), launched on a catalog ``vehicle`` (its catalog price per
     kg unless ``price_usd_per_kg``), priced by ``economics.tco`` against the same GPUs on the ground
-    (``economics.terrestrial``, McCalip's on-site gas build). Other inputs at the ``economics`` defaults."""
+    (``economics.terrestrial``, McCalip's on-site gas build), with the sizing's availability (step 7 of the module
+    docstring). Other inputs at the ``economics`` defaults."""
     from orbitgrid.scenario.catalog import launch_vehicles
 
     if power_w <= 0 or satellite_power_w <= 0:
@@ -696,7 +737,12 @@ def size_fleet(
         max_launches_per_year=max_launches_per_year,
     )
     orbit_in = OrbitInputs(
-        satellites=n, satellite=sat, launch=launch, design_life_years=design_life_years, discount_rate=discount_rate
+        satellites=n,
+        satellite=sat,
+        launch=launch,
+        design_life_years=design_life_years,
+        discount_rate=discount_rate,
+        availability=sizing.availability,
     )
     ground_in = GroundInputs(
         gpus=n * sat.gpus,

@@ -87,6 +87,7 @@ import numpy as np
 
 from orbitgrid.economics.launch import STARSHIP_V3, LaunchVehicle, WrightsLaw, schedule_launches
 from orbitgrid.fleet.maintenance import service_year_profile
+from orbitgrid.spacecraft.power import DEFAULT_DEGRADATION_PER_YEAR
 
 HOURS_PER_JULIAN_YEAR = 8766.0
 
@@ -104,7 +105,7 @@ MCCALIP_SATELLITE_USD_PER_KG = 800.0
 MCCALIP_NRE_USD = 500e6
 MCCALIP_OPS_FRACTION_PER_YEAR = 0.01 / 5.0
 MCCALIP_GPU_FAILURE_RATE_PER_YEAR = 0.09
-MCCALIP_CELL_DEGRADATION_PER_YEAR = 0.025
+MCCALIP_CELL_DEGRADATION_PER_YEAR = DEFAULT_DEGRADATION_PER_YEAR  # McCalip's 2.5 %/yr (spacecraft.power)
 MCCALIP_CAPACITY_FACTOR = 0.85
 TERMINATOR_SUNLIT_FRACTION = 0.98  # FIGURES.md §5, McCalip's terminator default
 

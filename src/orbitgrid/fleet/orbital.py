@@ -48,9 +48,15 @@ from orbitgrid.astro.time import TimeGrid
 from orbitgrid.spacecraft import battery as bat
 from orbitgrid.spacecraft import thermal
 from orbitgrid.spacecraft.payload import Payload
-from orbitgrid.spacecraft.power import BODY_FIXED, SUN_TRACKING, array_power_w, orbit_normal_array_cosine
+from orbitgrid.spacecraft.power import (
+    BODY_FIXED,
+    DEFAULT_CONDITIONING_EFFICIENCY,
+    SUN_TRACKING,
+    array_power_w,
+    orbit_normal_array_cosine,
+)
 
-CONDITIONING_EFFICIENCY = 0.92
+CONDITIONING_EFFICIENCY = DEFAULT_CONDITIONING_EFFICIENCY
 HOUSEKEEPING_FRACTION = 0.05
 RADIATOR_AREAL_HEAT_CAPACITY_J_K_M2 = 7.0 * 900.0
 SECONDS_PER_YEAR = SECONDS_PER_JULIAN_YEAR

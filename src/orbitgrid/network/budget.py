@@ -93,6 +93,7 @@ from orbitgrid.astro.constants import SPEED_OF_LIGHT_M_S
 
 __all__ = [
     "BOLTZMANN_J_K",
+    "GLOBAL_CLEAR_SKY_PROBABILITY",
     "PHOTONS_PER_BIT_OOK",
     "PHOTONS_PER_BIT_PM16QAM",
     "PHOTONS_PER_BIT_SHANNON",
@@ -377,6 +378,11 @@ def suncatcher_link_75ghz() -> FsoLink:
     return FsoLink(n_channels=32)
 
 
+#: Probability of a cloud-free line of sight from a ground station, global mean: about two thirds of the globe is
+#: cloud-covered (King et al., "Spatial and temporal distribution of clouds observed by MODIS onboard the Terra and
+#: Aqua satellites", IEEE TGRS 51(7), 2013: global cloud fraction ~0.67).
+GLOBAL_CLEAR_SKY_PROBABILITY = 0.33
+
 #: Starlink laser ISL figures (FIGURES.md section 5, "Starlink laser ISL"; [SC] sec. 2.1, 4.2).
 STARLINK_SUSTAINED_BPS = 100e9
 STARLINK_PEAK_BPS = 200e9
@@ -473,12 +479,14 @@ class OpticalGroundLink:
 
     ``link`` holds both terminals (the ground telescope is the receive side); ``zenith_loss_db`` is the clear-air
     extinction at the zenith at the link's wavelength (cosecant law); ``clear_sky_probability`` is the station's
-    cloud-free line-of-sight probability (0..1), used by :meth:`expected_capacity_bps`.
+    cloud-free line-of-sight probability (0..1), used by :meth:`expected_capacity_bps`; default the global mean
+    ``GLOBAL_CLEAR_SKY_PROBABILITY`` (a site study gives a better one, and site diversity raises it:
+    :func:`site_diversity_probability`).
     """
 
     link: FsoLink
     zenith_loss_db: float = 0.0
-    clear_sky_probability: float = 1.0
+    clear_sky_probability: float = GLOBAL_CLEAR_SKY_PROBABILITY
     min_elevation_rad: float = math.radians(5.0)
 
     def __post_init__(self) -> None:

@@ -63,11 +63,11 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from orbitgrid.astro.constants import EARTH_MU_M3_S2, EARTH_ROTATION_RAD_S
+from orbitgrid.astro.constants import EARTH_ROTATION_RAD_S
 from orbitgrid.astro.constellations import CircularOrbits
 from orbitgrid.astro.elements import ElementSet
 from orbitgrid.astro.frames import gmst_rad, teme_to_ecef_rv
-from orbitgrid.astro.j2 import secular_rates
+from orbitgrid.astro.j2 import mean_motion_rad_s, secular_rates
 from orbitgrid.astro.sgp4_adapter import propagate_teme
 from orbitgrid.network.geometry import elevation_rad
 from orbitgrid.network.stations import Stations
@@ -253,7 +253,7 @@ def _circular_ecef(a, inc, raan0, u0, raan_dot, u_dot, t, theta, r, v):
 
 def coarse_step_s(min_radius_m: float) -> float:
     """Coarse grid step: 1/48 of the synodic period ``2 pi / (n + omega_E)`` at ``min_radius_m``, at most 300 s."""
-    n = math.sqrt(EARTH_MU_M3_S2 / min_radius_m**3)
+    n = float(mean_motion_rad_s(min_radius_m))
     return min(MAX_STEP_S, 2.0 * math.pi / (n + EARTH_ROTATION_RAD_S) / STEPS_PER_SYNODIC_PERIOD)
 
 
@@ -655,7 +655,7 @@ def _initial_capacity(n_station: int, span_s: float, min_radius_m: float) -> int
 
     Only memory depends on it: a satellite with more passes makes its chunk run again with room for all.
     """
-    revs = span_s * (math.sqrt(EARTH_MU_M3_S2 / min_radius_m**3) + EARTH_ROTATION_RAD_S) / (2.0 * math.pi)
+    revs = span_s * (float(mean_motion_rad_s(min_radius_m)) + EARTH_ROTATION_RAD_S) / (2.0 * math.pi)
     return max(4, n_station * (int(revs) + 2) // 4)
 
 

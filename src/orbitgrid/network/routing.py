@@ -59,6 +59,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from orbitgrid.astro.constants import SPEED_OF_LIGHT_M_S
+from orbitgrid.network.constants import FIBRE_GROUP_INDEX, FIBRE_ROUTE_FACTOR, STARLINK_ELEVATION_MASK_DEG
 from orbitgrid.network.geometry import WGS84_MEAN_RADIUS_M, elevation_rad, great_circle_distance_m
 from orbitgrid.network.topology import Links
 
@@ -86,12 +87,6 @@ __all__ = [
     "visible_pairs",
 ]
 
-#: Group index of single-mode fibre at 1550 nm (Corning SMF-28 Ultra: 1.4682).
-FIBRE_GROUP_INDEX = 1.468
-#: Fibre path length over great-circle distance (Bozkurt et al. 2018, median over US conduit shortest paths).
-FIBRE_ROUTE_FACTOR = 1.3
-#: Minimum elevation the FCC authorised for Starlink gateways and user terminals (FCC 21-48), degrees.
-STARLINK_ELEVATION_MASK_DEG = 25.0
 #: Flow endpoint meaning "the nearest gateway" (source of an upload or destination of a downlink).
 ANY_GATEWAY = -1
 

@@ -72,6 +72,7 @@ from scipy.spatial import cKDTree
 
 from orbitgrid.astro.constellations import CircularOrbits, formation_relative_ric_m, ric_to_inertial
 from orbitgrid.network.budget import STARLINK_MAX_RANGE_M
+from orbitgrid.network.constants import ATMOSPHERE_MARGIN_M, PLUS_GRID_TERMINALS, REFRESH_S
 from orbitgrid.network.geometry import EarthShape, grazing_altitude_m
 
 __all__ = [
@@ -95,14 +96,8 @@ __all__ = [
     "walker_layout",
 ]
 
-#: Lowest altitude a link's segment may reach (m): the mesopause (module docstring).
-ATMOSPHERE_MARGIN_M = 80e3
 #: Longest ISL considered (m): Starlink's reported maximum laser link length (module docstring).
 MAX_ISL_RANGE_M = STARLINK_MAX_RANGE_M
-#: Terminals a +Grid satellite needs (Bhattacherjee & Singla 2019).
-PLUS_GRID_TERMINALS = 4
-#: Re-planning interval of nearest-neighbour topologies (s) (module docstring).
-REFRESH_S = 300.0
 
 CapacityFn = Callable[[np.ndarray], np.ndarray]
 _TWO_PI = 2.0 * np.pi

@@ -105,10 +105,10 @@ def _altitude_m(shell: Shell, scenario: Scenario) -> float:
     el = orbits.elements
     if el is None or len(el) == 0:
         raise CostInputError(f"shell {shell.name!r}: no orbits to price")
-    from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, EARTH_MU_M3_S2
+    from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
+    from orbitgrid.astro.j2 import semi_major_axis_m
 
-    n = float(el.mean_motion_brouwer_rad_s.mean())
-    return (EARTH_MU_M3_S2 / n**2) ** (1.0 / 3.0) - EARTH_EQUATORIAL_RADIUS_M
+    return float(semi_major_axis_m(float(el.mean_motion_brouwer_rad_s.mean()))) - EARTH_EQUATORIAL_RADIUS_M
 
 
 def satellite_spec(scenario: Scenario, shell: Shell) -> tuple[SatelliteSpec, float]:

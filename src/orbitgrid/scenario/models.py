@@ -51,30 +51,46 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 
-from orbitgrid.astro.constants import (
-    EARTH_EQUATORIAL_RADIUS_M,
-    EARTH_J2,
-    EARTH_MU_M3_S2,
-    SUN_MEAN_MOTION_RAD_S,
-)
+from orbitgrid.astro.constellations import SUN_SYNCHRONOUS_MAX_ALTITUDE_M
 from orbitgrid.astro.time import TimeGrid, parse_duration_s
+from orbitgrid.economics.launch import WrightsLaw
+from orbitgrid.economics.mass import Propulsion
+from orbitgrid.economics.tco import (
+    DEFAULT_DISCOUNT_RATE,
+    DEFAULT_LAUNCH_INSURANCE_FRACTION,
+    H100_SERVER_USD_PER_GPU,
+    MCCALIP_CAPACITY_FACTOR,
+    MCCALIP_GPU_FAILURE_RATE_PER_YEAR,
+    MCCALIP_NRE_USD,
+    MCCALIP_OPS_FRACTION_PER_YEAR,
+    MCCALIP_SATELLITE_USD_PER_KG,
+    MCCALIP_SATELLITE_USD_PER_W,
+    TERMINATOR_SUNLIT_FRACTION,
+    OrbitInputs,
+)
+from orbitgrid.economics.terrestrial import STARCLOUD_WATER_L_PER_KWH, CapexBuckets, GroundInputs
 from orbitgrid.fleet.maintenance import DEFAULT_GROUND_REPAIR_S, DEFAULT_SPARE_SWITCHOVER_S
+from orbitgrid.network.budget import STARLINK_MAX_RANGE_M, OpticalGroundLink
+from orbitgrid.network.constants import (
+    ATMOSPHERE_MARGIN_M,
+    FIBRE_ROUTE_FACTOR,
+    PLUS_GRID_TERMINALS,
+    REFRESH_S,
+    STARLINK_ELEVATION_MASK_DEG,
+)
 from orbitgrid.scenario import catalog
 from orbitgrid.scenario.series import Series, SeriesError, read_node_list, read_series_csv, repeat_shift_s
+from orbitgrid.spacecraft.battery import DEFAULT_DEPTH_OF_DISCHARGE
+from orbitgrid.spacecraft.power import DEFAULT_DEGRADATION_PER_YEAR
+from orbitgrid.spacecraft.radiation import DEFAULT_SHIELDING_MM_AL
 
 SCHEMA_VERSION = 1
 
 ALTITUDE_MIN_KM = 160.0
 ALTITUDE_MAX_KM = 40_000.0
 
-# Highest altitude at which a circular orbit can be sun-synchronous: the J2 nodal regression
-# dOmega/dt = -1.5 n J2 (R/a)^2 cos(i) (Vallado, Fundamentals of Astrodynamics and Applications, 4th ed.,
-# chapter 9) reaches the Sun's mean motion only while cos(i) >= -1, i.e. a^3.5 <= 1.5 J2 R^2 sqrt(mu) / n_sun
-# (about 5,970 km altitude).
-SSO_MAX_ALTITUDE_KM = (
-    (1.5 * EARTH_J2 * EARTH_EQUATORIAL_RADIUS_M**2 * math.sqrt(EARTH_MU_M3_S2) / SUN_MEAN_MOTION_RAD_S) ** (2.0 / 7.0)
-    - EARTH_EQUATORIAL_RADIUS_M
-) / 1000.0
+# Highest altitude at which a circular orbit can be sun-synchronous (about 5,970 km; astro.constellations).
+SSO_MAX_ALTITUDE_KM = SUN_SYNCHRONOUS_MAX_ALTITUDE_M / 1000.0
 
 ELEMENT_FILE_FORMATS: dict[str, str] = {
     ".tle": "tle",
@@ -323,7 +339,7 @@ class SolarArray(StrictModel):
         ),
     )
     degradation_per_year: Annotated[float, Strict(), Bounds(0.0, 1.0, hi_open=True)] = Field(
-        default=0.025,
+        default=DEFAULT_DEGRADATION_PER_YEAR,
         description="Fractional loss of array output per year in orbit, [0, 1). Default: McCalip.",
     )
 
@@ -332,7 +348,9 @@ class Battery(StrictModel):
     """Energy storage that carries the load through eclipse. Default depth of discharge: 80 %."""
 
     capacity_wh: NonNegativeFloat = Field(description="Nameplate capacity, Wh (0 = no battery).")
-    depth_of_discharge: UnitFraction = Field(default=0.8, description="Usable fraction of the capacity, (0, 1].")
+    depth_of_discharge: UnitFraction = Field(
+        default=DEFAULT_DEPTH_OF_DISCHARGE, description="Usable fraction of the capacity, (0, 1]."
+    )
 
 
 class Radiator(StrictModel):
@@ -359,7 +377,7 @@ class SatelliteDesign(StrictModel):
     battery: Battery = Field(description="Battery.")
     radiator: Radiator = Field(description="Radiator.")
     shielding_mm_al: NonNegativeFloat = Field(
-        default=10.0,
+        default=DEFAULT_SHIELDING_MM_AL,
         description="Equivalent aluminium shielding around the payload, mm (Suncatcher: ~10 mm).",
     )
     bus_mass_kg: PositiveFloat | None = Field(
@@ -774,7 +792,7 @@ class GroundSite(StrictModel):
     )
     grid_power_mw: PositiveFloat = Field(description="Grid connection capacity, MW.")
     pue: Annotated[float, Strict(), Bounds(1.0, 3.0)] = Field(
-        default=1.2, description="Power usage effectiveness, facility power / IT power, [1, 3]."
+        default=GroundInputs.pue, description="Power usage effectiveness, facility power / IT power, [1, 3]."
     )
     power_price_usd_per_kwh: PriceValue = Field(
         default=0.045,
@@ -787,7 +805,7 @@ class GroundSite(StrictModel):
         "from EPA eGRID 2019).",
     )
     water_l_per_kwh: NonNegativeFloat = Field(
-        default=0.48,
+        default=STARCLOUD_WATER_L_PER_KWH,
         description="Cooling water per kWh of IT energy, L (default: 1.7 Mt per 40 MW over 10 years, Starcloud white "
         "paper via FIGURES.md §5; LBNL 2024's US figures give a similar 0.46-0.47).",
     )
@@ -1192,13 +1210,16 @@ class LearningCurveSpec(StrictModel):
     §4.4)."""
 
     learning_rate: Annotated[float, Strict(), Bounds(0.0, 1.0, hi_open=True)] = Field(
-        default=0.20, description="Price drop per doubling of cumulative mass, [0, 1) (Suncatcher: ~0.20, 0.18-0.24)."
+        default=WrightsLaw.learning_rate,
+        description="Price drop per doubling of cumulative mass, [0, 1) (Suncatcher: ~0.20, 0.18-0.24).",
     )
     start_price_usd_per_kg: PositiveFloat = Field(
-        default=1800.0, description="Price at the curve's anchor, USD/kg (Suncatcher: Falcon Heavy ~1,800)."
+        default=WrightsLaw.start_price_usd_per_kg,
+        description="Price at the curve's anchor, USD/kg (Suncatcher: Falcon Heavy ~1,800).",
     )
     start_cumulative_t: PositiveFloat = Field(
-        default=400.0, description="Cumulative launched mass at the anchor, t (Suncatcher: ~400)."
+        default=WrightsLaw.start_cumulative_kg / 1e3,
+        description="Cumulative launched mass at the anchor, t (Suncatcher: ~400).",
     )
     programme_start_cumulative_t: PositiveFloat | None = Field(
         default=None,
@@ -1277,18 +1298,28 @@ class TerrestrialSpec(StrictModel):
         default=None, description="Grid energy price, USD/kWh; default: the site's mean price, else fuel."
     )
     heat_rate_btu_per_kwh: PositiveFloat = Field(
-        default=6200.0, description="On-site generation heat rate, BTU/kWh (McCalip: frame CCGT 6,200)."
+        default=GroundInputs.heat_rate_btu_per_kwh,
+        description="On-site generation heat rate, BTU/kWh (McCalip: frame CCGT 6,200).",
     )
     gas_usd_per_mmbtu: NonNegativeFloat = Field(
-        default=4.30, description="Gas price, USD/MMBtu (McCalip: EIA 2025 Henry Hub forecast 4.30)."
+        default=GroundInputs.gas_usd_per_mmbtu,
+        description="Gas price, USD/MMBtu (McCalip: EIA 2025 Henry Hub forecast 4.30).",
     )
     power_generation_usd_per_kw: NonNegativeFloat | None = Field(
         default=None, description="Generation capex per kW of facility power; default 1,450 with fuel, 0 with grid."
     )
-    electrical_usd_per_w: NonNegativeFloat = Field(default=5.25, description="Electrical, USD/W of IT (McCalip).")
-    mechanical_usd_per_w: NonNegativeFloat = Field(default=3.00, description="Mechanical, USD/W of IT (McCalip).")
-    civil_usd_per_w: NonNegativeFloat = Field(default=2.50, description="Civil and shell, USD/W of IT (McCalip).")
-    fit_out_usd_per_w: NonNegativeFloat = Field(default=1.75, description="Fit-out, USD/W of IT (McCalip).")
+    electrical_usd_per_w: NonNegativeFloat = Field(
+        default=CapexBuckets.electrical_usd_per_w, description="Electrical, USD/W of IT (McCalip)."
+    )
+    mechanical_usd_per_w: NonNegativeFloat = Field(
+        default=CapexBuckets.mechanical_usd_per_w, description="Mechanical, USD/W of IT (McCalip)."
+    )
+    civil_usd_per_w: NonNegativeFloat = Field(
+        default=CapexBuckets.civil_usd_per_w, description="Civil and shell, USD/W of IT (McCalip)."
+    )
+    fit_out_usd_per_w: NonNegativeFloat = Field(
+        default=CapexBuckets.fit_out_usd_per_w, description="Fit-out, USD/W of IT (McCalip)."
+    )
     backup_power_usd_per_w: NonNegativeFloat = Field(
         default=0.0, description="Backup power not in electrical, USD/W of IT (Starcloud: 0.50)."
     )
@@ -1413,53 +1444,67 @@ class Economics(StrictModel):
     """Cost model inputs for ``orbitgrid cost``: orbital TCO and the terrestrial baseline. Every default is
     sourced in docs/economics.md."""
 
-    design_life_years: PositiveFloat = Field(default=5.0, description="Service life of a satellite and a site, yr.")
+    design_life_years: PositiveFloat = Field(
+        default=OrbitInputs.design_life_years, description="Service life of a satellite and a site, yr."
+    )
     discount_rate: Annotated[float, Strict(), Bounds(0.0, 1.0)] = Field(
-        default=0.07, description="Real discount rate (OMB Circular A-94 base case: 0.07)."
+        default=DEFAULT_DISCOUNT_RATE, description="Real discount rate (OMB Circular A-94 base case: 0.07)."
     )
     hardware_method: Literal["per_w", "bottom_up"] = Field(
         default="per_w",
         description="per_w: USD per W of array nameplate; bottom_up: USD per kg of the mass budget's items.",
     )
     satellite_usd_per_w: NonNegativeFloat = Field(
-        default=22.0, description="Satellite without GPUs, USD/W of array (McCalip: Starlink V2 Mini BOM)."
+        default=MCCALIP_SATELLITE_USD_PER_W,
+        description="Satellite without GPUs, USD/W of array (McCalip: Starlink V2 Mini BOM).",
     )
     satellite_usd_per_kg: NonNegativeFloat = Field(
-        default=800.0, description="Bottom-up: satellite without GPUs, USD/kg (McCalip: ~800)."
+        default=MCCALIP_SATELLITE_USD_PER_KG, description="Bottom-up: satellite without GPUs, USD/kg (McCalip: ~800)."
     )
     gpu_usd: NonNegativeFloat = Field(
-        default=33_750.0, description="One GPU with its server share, USD (DGX H100 ~$270k / 8, SemiAnalysis)."
+        default=H100_SERVER_USD_PER_GPU,
+        description="One GPU with its server share, USD (DGX H100 ~$270k / 8, SemiAnalysis).",
     )
-    nre_usd: NonNegativeFloat = Field(default=5e8, description="Non-recurring engineering, USD (McCalip: $0.5B).")
+    nre_usd: NonNegativeFloat = Field(
+        default=MCCALIP_NRE_USD, description="Non-recurring engineering, USD (McCalip: $0.5B)."
+    )
     operations_fraction_per_year: Fraction = Field(
-        default=0.002, description="Operations per year as a fraction of hardware (McCalip: 1 % over 5 years)."
+        default=MCCALIP_OPS_FRACTION_PER_YEAR,
+        description="Operations per year as a fraction of hardware (McCalip: 1 % over 5 years).",
     )
     launch_insurance_fraction: Fraction = Field(
-        default=0.05, description="Launch insurance, fraction of hardware + launch (~1 launch in 20 fails)."
+        default=DEFAULT_LAUNCH_INSURANCE_FRACTION,
+        description="Launch insurance, fraction of hardware + launch (~1 launch in 20 fails).",
     )
     in_orbit_insurance_fraction_per_year: Fraction = Field(
         default=0.0, description="In-orbit insurance per year, fraction of hardware + launch."
     )
     availability: UnitFraction = Field(
-        default=0.98, description="Nominal fraction of orbital GPU-hours power allows (terminator orbit: 0.98)."
+        default=TERMINATOR_SUNLIT_FRACTION,
+        description="Nominal fraction of orbital GPU-hours power allows (terminator orbit: 0.98).",
     )
     utilization: UnitFraction = Field(
-        default=0.85, description="Nominal fraction of available orbital GPU-hours used (McCalip: 0.85)."
+        default=MCCALIP_CAPACITY_FACTOR,
+        description="Nominal fraction of available orbital GPU-hours used (McCalip: 0.85).",
     )
     gpu_failure_rate_per_year: Fraction = Field(
-        default=0.09,
+        default=MCCALIP_GPU_FAILURE_RATE_PER_YEAR,
         description="Permanent GPU failures per GPU-year (McCalip: 0.09, Meta); a run's measured rate replaces it.",
     )
     replace_failed_in_orbit: bool = Field(
         default=False,
         description="true: failed orbital GPUs are replaced by flying new capacity (paid); false: capacity lost.",
     )
-    isp_s: PositiveFloat = Field(default=1600.0, description="Thruster specific impulse, s (SPT-100-class Hall).")
+    isp_s: PositiveFloat = Field(
+        default=Propulsion.isp_s, description="Thruster specific impulse, s (SPT-100-class Hall)."
+    )
     solar_activity_factor: PositiveFloat = Field(
-        default=1.0, description="Multiplier on the drag density table (solar cycle: ~0.1-10)."
+        default=Propulsion.solar_activity_factor,
+        description="Multiplier on the drag density table (solar cycle: ~0.1-10).",
     )
     deorbit_perigee_km: Annotated[float, Strict(), Bounds(0.0, 1000.0)] = Field(
-        default=200.0, description="Perigee the disposal burn lowers the orbit to, km."
+        default=Propulsion.deorbit_perigee_altitude_m / 1e3,
+        description="Perigee the disposal burn lowers the orbit to, km.",
     )
     launch: LaunchSpec = Field(default=LaunchSpec(), description="Launch vehicle, price and cadence.")
     ground_segment: GroundSegmentSpec = Field(
@@ -1618,7 +1663,8 @@ class OpticalGroundLinkSpec(StrictModel):
         default=0.0, description="Clear-air extinction at the zenith, dB, scaled by 1/sin(elevation); 0: none."
     )
     clear_sky_probability: Annotated[float, Strict(), Bounds(0.0, 1.0)] = Field(
-        default=0.33, description="Probability of a cloud-free line of sight, [0, 1] (global mean: 0.33)."
+        default=OpticalGroundLink.clear_sky_probability,
+        description="Probability of a cloud-free line of sight, [0, 1] (global mean: 0.33).",
     )
 
 
@@ -1660,7 +1706,8 @@ class NetworkSpec(StrictModel):
         description="Laser terminal of the links inside a formation cluster (default: suncatcher).",
     )
     terminals: Count = Field(
-        default=4, description="Laser terminals per satellite (4: the +Grid, Bhattacherjee & Singla, CoNEXT 2019)."
+        default=PLUS_GRID_TERMINALS,
+        description="Laser terminals per satellite (4: the +Grid, Bhattacherjee & Singla, CoNEXT 2019).",
     )
     topology: Literal["auto", "neighbours", "none"] = Field(
         default="auto",
@@ -1668,15 +1715,16 @@ class NetworkSpec(StrictModel):
         "neighbours everywhere; none: no links between satellites (each reaches the ground only directly).",
     )
     neighbour_refresh: DurationS = Field(
-        default=300.0,
+        default=REFRESH_S,
         description="How often nearest-neighbour links are re-planned (checked at every link step in between); "
         "300 s, ~10x as often as Starlink's lasers change partners (266,141 acquisitions a day for ~9,000 lasers).",
     )
     max_isl_range_km: PositiveFloat = Field(
-        default=5400.0, description="Longest link between satellites, km (Starlink's reported longest: 5,400)."
+        default=STARLINK_MAX_RANGE_M / 1e3,
+        description="Longest link between satellites, km (Starlink's reported longest: 5,400).",
     )
     atmosphere_margin_km: NonNegativeFloat = Field(
-        default=80.0, description="Lowest altitude a link may graze, km (the mesopause: 80)."
+        default=ATMOSPHERE_MARGIN_M / 1e3, description="Lowest altitude a link may graze, km (the mesopause: 80)."
     )
     fabric_links: Literal["lattice", "all"] = Field(
         default="lattice",
@@ -1684,7 +1732,7 @@ class NetworkSpec(StrictModel):
     )
     gateways: GatewaySpec = Field(default=GatewaySpec(), description="Ground gateways.")
     elevation_mask_deg: Annotated[float, Strict(), Bounds(0.0, 90.0, hi_open=True)] = Field(
-        default=25.0,
+        default=STARLINK_ELEVATION_MASK_DEG,
         description="Lowest elevation of a gateway or user link, deg, [0, 90) (25: the FCC's minimum for Starlink "
         "earth stations, FCC 21-48).",
     )
@@ -1705,7 +1753,7 @@ class NetworkSpec(StrictModel):
         default=0.0, description="Delay per radio or laser hop, ms (0: no published flight-router figure)."
     )
     fibre_route_factor: Annotated[float, Strict(), Bounds(1.0, 10.0)] = Field(
-        default=1.3,
+        default=FIBRE_ROUTE_FACTOR,
         description="Fibre path over great-circle distance, [1, 10] (1.3: US long-haul conduits, Bozkurt et al. "
         "2018; 2.1 for measured Internet paths).",
     )

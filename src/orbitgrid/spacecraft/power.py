@@ -61,10 +61,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from orbitgrid.astro.constants import AU_M
-
-#: AM0 total solar irradiance at 1 AU, W/m² (FIGURES.md §5; Suncatcher §4.4).
-SOLAR_CONSTANT_W_M2 = 1361.0
+from orbitgrid.astro.constants import AU_M, SOLAR_CONSTANT_W_M2
 
 #: Rating temperature of space solar cells (AM0, 28 °C), kelvin.
 REFERENCE_CELL_TEMPERATURE_K = 301.15
@@ -79,6 +76,10 @@ RADIATION_PHI_X_E_CM2 = 2.342e14
 
 #: Power-conditioning efficiency, array terminals to bus (orbitgrid assumption; see the module docstring).
 DEFAULT_CONDITIONING_EFFICIENCY = 0.92
+
+#: Array output lost per year in orbit: McCalip's default 2.5 %/yr (andrewmccalip.com/space-datacenters; Starcloud
+#: claims < 0.15 %/yr for thin-film cells, FIGURES.md §5, low confidence).
+DEFAULT_DEGRADATION_PER_YEAR = 0.025
 
 #: Sun-tracking and body-fixed arrays, the two ``SolarArray.tracking`` values of the scenario models.
 SUN_TRACKING, BODY_FIXED = "sun_tracking", "body_fixed"

@@ -155,6 +155,10 @@ __all__ = [
 
 GRID_FILE = "ae8ap8_grid.npz"
 
+#: Equivalent aluminium shielding around the payload when a design gives none, mm: the 10 mm Suncatcher's dose
+#: estimate (~150 rad(Si)/yr in a dawn-dusk SSO) assumes (Agüera y Arcas et al., arXiv:2511.19468 §2.3).
+DEFAULT_SHIELDING_MM_AL = 10.0
+
 #: Species key -> column of the AE8/AP8 grid (omnidirectional integral flux, particles cm^-2 s^-1).
 SPECIES: dict[str, str] = {
     "proton_10MeV_min": "proton_gt10MeV_AP8MIN_cm2_s",

@@ -88,10 +88,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orbitgrid.astro.constants import AU_M, EARTH_EQUATORIAL_RADIUS_M
+from orbitgrid.astro.constants import AU_M, EARTH_EQUATORIAL_RADIUS_M, SOLAR_CONSTANT_W_M2
 
 STEFAN_BOLTZMANN_W_M2_K4 = 5.670374419e-8
-SOLAR_CONSTANT_W_M2 = 1361.0
 EARTH_OLR_W_M2 = 237.0
 EARTH_ALBEDO = 0.30
 DEEP_SPACE_SINK_K = 3.0
