@@ -29,6 +29,8 @@ OPERATION_IDS = {
     "getClock",
     "advanceClock",
     "getFleet",
+    "getFleetMap",
+    "getFleetHistory",
     "listNodes",
     "getNode",
     "listFaults",

@@ -21,6 +21,7 @@ from orbitgrid.service.auth import KeyStore, hash_key, new_key
 from orbitgrid.service.deps import RateLimiter, ServiceState
 from orbitgrid.service.driver import Driver, ServiceError
 from orbitgrid.service.routes import billing as billing_routes
+from orbitgrid.service.routes import dashboard as dashboard_routes
 from orbitgrid.service.routes import fleet as fleet_routes
 from orbitgrid.service.routes import jobs as job_routes
 from orbitgrid.service.routes import tenants as tenant_routes
@@ -195,5 +196,7 @@ def create_app(
         return JSONResponse({"detail": errors}, status_code=422)
 
     for r in (tenant_routes.router, job_routes.router, fleet_routes.router, billing_routes.router):
+        app.include_router(r)
+    for r in (dashboard_routes.router, dashboard_routes.pages):
         app.include_router(r)
     return app
