@@ -35,7 +35,17 @@ MATRIX = [
     ("advanceClock", "POST", "/v1/clock/advance", None, {"by_s": 60}, 403),
 ]
 #: Operations without a tenant's resource in them: what A sees there is checked below.
-SHARED = {"getClock", "getFleet", "listNodes", "getNode", "listFaults", "submitJob", "submitJobs"}
+SHARED = {
+    "getClock",
+    "getFleet",
+    "getFleetMap",
+    "getFleetHistory",
+    "listNodes",
+    "getNode",
+    "listFaults",
+    "submitJob",
+    "submitJobs",
+}
 
 
 def test_the_matrix_covers_every_operation() -> None:

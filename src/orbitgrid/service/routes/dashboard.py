@@ -160,7 +160,7 @@ def get_fleet_history(
     svc: ServiceDep,
     _: PrincipalDep,
     start_s: float | None = Query(None, ge=0, le=1e12, description="default: 6 h before the clock"),
-    end_s: float | None = Query(None, ge=0, le=1e12, description="default: 6 h after the clock"),
+    end_s: float | None = Query(None, ge=0, le=1e12, description="default: 6 h after the clock; at most the horizon"),
     bins: int = Query(240, ge=1, le=MAX_BINS),
 ) -> FleetHistory:
     """Capacity (usable GPUs, known ahead to the horizon) and utilization (GPUs held by jobs, from the per-second
@@ -168,7 +168,9 @@ def get_fleet_history(
     d = svc.driver
     clock = d.committed_t_s
     lo = max(0.0, clock - 6 * 3600.0) if start_s is None else start_s
-    hi = min(d.horizon_s, clock + 6 * 3600.0) if end_s is None else end_s
+    hi = min(d.horizon_s, clock + 6 * 3600.0 if end_s is None else end_s)
+    if lo >= d.horizon_s:
+        raise ServiceError(422, f"start_s ({lo:g}) is after the end of the simulated period ({d.horizon_s:g} s)")
     if hi <= lo:
         raise ServiceError(422, f"end_s ({hi:g}) must be after start_s ({lo:g})")
     bin_s = (hi - lo) / bins
