@@ -177,3 +177,23 @@ def test_restarts_until_done_unless_a_limit_is_given(make_fleet, make_workload, 
         fleet, make_workload(max_restarts=1000, **cols), "fifo-backfill", seed=1, config=EngineConfig(max_restarts=5)
     )
     assert loose.state[0] == COMPLETED  # the job's own limit overrides the engine's
+
+
+def test_a_sites_gpu_models_share_its_technicians(make_fleet, make_workload, run_engine) -> None:
+    """A site with two GPU models is two nodes with one crew: with one technician, GPUs come back in the order they
+    failed across both nodes (the k-th return is on the node of the k-th failure), never two repairs at once."""
+    fleet = make_fleet([40, 20], n_steps=600, step_s=3600.0, kind=[NodeKind.GROUND] * 2, rates=(0.0, 0.0, 1e-5))
+    fleet = with_maintenance(fleet, repair_s=5400.0, crew=0, technicians=1)
+    res = run_engine(fleet, make_workload(submit_s=[], gpus=[]), "fifo-backfill", seed=6)
+    ac = res.alive_changes
+    step = np.zeros(ac["t_s"].size, np.int64)
+    for n, g in ((0, 40), (1, 20)):
+        sel = ac["node"] == n
+        step[sel] = np.diff(np.concatenate([[g], ac["alive"][sel]]))
+    down_nodes, up_nodes = ac["node"][step < 0], ac["node"][step > 0]
+    assert up_nodes.size > 40 and set(up_nodes.tolist()) == {0, 1}
+    assert np.array_equal(up_nodes, down_nodes[: up_nodes.size])
+    # and with a crew per node (two sites), the order across nodes is free
+    own = with_maintenance(fleet, repair_s=5400.0, crew=[0, 1], technicians=1)
+    res2 = run_engine(own, make_workload(submit_s=[], gpus=[]), "fifo-backfill", seed=6)
+    assert res2.maintenance["repaired"].sum() > res.maintenance["repaired"].sum()
