@@ -373,3 +373,16 @@ def test_usage_and_invoice_routes(make_client) -> None:
     assert c.get("/v1/invoices/2027-03", headers=h2).json()["total_usd"] == "0.00"
     assert c.get("/v1/invoices/2027-03", params={"tenant_id": tid}, headers=h2).status_code == 404
     assert json.loads(json.dumps(inv))["currency"] == "USD"
+
+
+def test_a_tenant_with_its_contracts_in_one_call(make_client) -> None:
+    c = make_client()
+    body = {"name": "lab", "contracts": [{"kind": "on_demand", "price_usd_per_gpu_hour": "3.50"}]}
+    r = c.post("/v1/tenants", json=body, headers=ADMIN)
+    assert r.status_code == 201, r.text
+    h = bearer(r.json()["api_key"])
+    assert c.post("/v1/jobs", json=TRAIN, headers=h).status_code == 201
+    bad = {"name": "lab2", "contracts": [{"kind": "on_demand", "price_usd_per_gpu_hour": "1", "gpu_model": "Z"}]}
+    r = c.post("/v1/tenants", json=bad, headers=ADMIN)
+    assert r.status_code == 422 and msg(r).startswith("contracts[0]: gpu_model 'Z'")
+    assert c.get("/v1/tenants", headers=ADMIN).json()["count"] == 1  # nothing of lab2 was created

@@ -42,6 +42,7 @@ class Limits(_In):
 
 class TenantCreate(Limits):
     name: Name
+    contracts: list[ContractCreate] = Field(default_factory=list, max_length=16, description="created with it")
 
 
 class TenantUpdate(Limits):
@@ -367,3 +368,6 @@ class Problem(BaseModel):
     """An error: what went wrong and, for validation errors, where."""
 
     detail: Any
+
+
+TenantCreate.model_rebuild()

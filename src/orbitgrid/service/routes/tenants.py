@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
@@ -79,6 +80,11 @@ def create_tenant(body: TenantCreate, svc: ServiceDep, _: AdminDep) -> TenantCre
             session.flush()
             session.add(db.ApiKey(id=kid, tenant_id=tid, hash=hashed, created_t_s=t, revoked=False))
             log("tenant", tid, {f: getattr(body, f) for f in LIMIT_FIELDS})
+            for i, con in enumerate(body.contracts):
+                try:
+                    _add_contract(session, svc, t, log, tid, con)
+                except ServiceError as why:
+                    raise ServiceError(why.status, f"contracts[{i}]: {why.detail}") from None
             out = public(row)
     except IntegrityError as why:
         raise ServiceError(409, f"a tenant named {body.name!r} exists") from why
@@ -154,49 +160,45 @@ def contract_public(c: db.Contract, svc: ServiceDep) -> ContractPublic:
     )
 
 
-@router.post("/{tenant_id}/contracts", status_code=201, operation_id="createContract", response_model=ContractPublic)
-def create_contract(tenant_id: str, body: ContractCreate, svc: ServiceDep, _: AdminDep) -> ContractPublic:
-    """A reserved commitment (GPUs of a class for a period at a price per GPU-hour), or on-demand or spot prices."""
+def _add_contract(
+    session: Any, svc: ServiceDep, t: float, log: Any, tenant_id: str, body: ContractCreate
+) -> db.Contract:
     d = svc.driver
     if body.gpu_model is not None and body.gpu_model not in d.gpu_models():
         raise ServiceError(
             422, f"gpu_model {body.gpu_model!r} is not in this fleet; it has {', '.join(d.gpu_models())}"
         )
     price = int(body.price_usd_per_gpu_hour * 1_000_000)
-    with d.transaction() as (session, t, log):
+    start = t if body.starts_at is None else d.to_sim(body.starts_at)
+    end = None if body.ends_at is None else d.to_sim(body.ends_at)
+    if start < t - 1e-6:
+        raise ServiceError(422, "starts_at is in the past of the simulated clock")
+    if end is not None and end <= start:
+        raise ServiceError(422, "ends_at must be after starts_at")
+    cid = new_id("con")
+    row = db.Contract(
+        id=cid,
+        tenant_id=tenant_id,
+        kind=body.kind,
+        gpu_model=body.gpu_model,
+        gpus=body.gpus,
+        price_micro_usd_per_gpu_hour=price,
+        start_s=start,
+        end_s=end,
+        created_t_s=t,
+    )
+    session.add(row)
+    payload = {"tenant_id": tenant_id, "kind": body.kind, "gpus": body.gpus, "gpu_model": body.gpu_model}
+    log("contract", cid, {**payload, "price": price, "start_s": start, "end_s": end})
+    return row
+
+
+@router.post("/{tenant_id}/contracts", status_code=201, operation_id="createContract", response_model=ContractPublic)
+def create_contract(tenant_id: str, body: ContractCreate, svc: ServiceDep, _: AdminDep) -> ContractPublic:
+    """A reserved commitment (GPUs of a class for a period at a price per GPU-hour), or on-demand or spot prices."""
+    with svc.driver.transaction() as (session, t, log):
         _get(session, tenant_id)
-        start = t if body.starts_at is None else d.to_sim(body.starts_at)
-        end = None if body.ends_at is None else d.to_sim(body.ends_at)
-        if start < t - 1e-6:
-            raise ServiceError(422, "starts_at is in the past of the simulated clock")
-        if end is not None and end <= start:
-            raise ServiceError(422, "ends_at must be after starts_at")
-        cid = new_id("con")
-        row = db.Contract(
-            id=cid,
-            tenant_id=tenant_id,
-            kind=body.kind,
-            gpu_model=body.gpu_model,
-            gpus=body.gpus,
-            price_micro_usd_per_gpu_hour=price,
-            start_s=start,
-            end_s=end,
-            created_t_s=t,
-        )
-        session.add(row)
-        log(
-            "contract",
-            cid,
-            {
-                "tenant_id": tenant_id,
-                "kind": body.kind,
-                "gpus": body.gpus,
-                "gpu_model": body.gpu_model,
-                "price": price,
-                "start_s": start,
-                "end_s": end,
-            },
-        )
+        row = _add_contract(session, svc, t, log, tenant_id, body)
         out = contract_public(row, svc)
     return out
 
