@@ -28,8 +28,9 @@ from orbitgrid.pipeline.capacity import (
     write_capacity_tables,
 )
 from orbitgrid.pipeline.economics import evaluate_cost
+from orbitgrid.pipeline.errors import ScenarioRunError  # a valid scenario this build cannot run (module docstring)
 from orbitgrid.pipeline.network import run_network, simulate_data_flows, write_network
-from orbitgrid.pipeline.nodes import TooManyNodesError, build_fleet_timeline, sample_columns
+from orbitgrid.pipeline.nodes import build_fleet_timeline, sample_columns
 from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
 from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
 from orbitgrid.report import write_report
@@ -42,9 +43,6 @@ from orbitgrid.scenario import (
     resolved_scenario_dict,
 )
 from orbitgrid.scenario.sweep import load_sweep
-
-#: A valid scenario that this build cannot run (e.g. workloads on more nodes than timelines are built for).
-ScenarioRunError = TooManyNodesError
 
 __all__ = [
     "OrbitStudy",
@@ -91,6 +89,7 @@ class OrbitStudy:
             "shells": len(self.shells),
             "sunlit_fraction_mean": float(np.average(frac[ok], weights=sats[ok])) if ok.any() else None,
             "eclipses_total": int(sum(int(x["eclipses_total"]) for x in summaries)),
+            "satellites_lost": int(sum(int(x.get("satellites_lost", 0)) for x in summaries)),
         }
 
     def passage_parts(self) -> Iterator[dict[str, np.ndarray | str]]:

@@ -124,6 +124,50 @@ def _orbit_table(title: str, shells: dict[str, dict[str, Any]]) -> Table:
     return t
 
 
+#: Lost satellites and duplicate catalogue numbers printed per shell (summary.json lists them all).
+MAX_PRINTED_NOTES = 10
+
+
+def _print_element_notes(shells: dict[str, dict[str, Any]]) -> None:
+    """Warn about element shells' satellites SGP4 lost and catalogue numbers given more than once (stderr)."""
+    for name, s in shells.items():
+        dups = s.get("duplicate_catalog_numbers") or []
+        if dups:
+            err_console.print(
+                f"[yellow]{name}: {len(dups):,} catalogue number{'s' if len(dups) != 1 else ''} appear more than once; "
+                f"{s['element_sets_dropped']:,} older element set{'s' if s['element_sets_dropped'] != 1 else ''} "
+                "dropped (the latest epoch of each is used):[/]"
+            )
+            for d in dups[:MAX_PRINTED_NOTES]:
+                kept = d["kept_record"]
+                others = ", ".join(str(r) for r in d["dropped_records"])
+                err_console.print(
+                    f"  {d['catalog_number']} ({d['names'][0]}): record {kept} (epoch {d['epochs_utc'][0]}) used, "
+                    f"record{'s' if len(d['dropped_records']) > 1 else ''} {others} dropped",
+                    markup=False,
+                    highlight=False,
+                )
+            if len(dups) > MAX_PRINTED_NOTES:
+                err_console.print(f"  ... and {len(dups) - MAX_PRINTED_NOTES:,} more (summary.json)")
+        lost = s.get("lost_satellites") or []
+        n_lost = int(s.get("satellites_lost", 0))
+        if n_lost:
+            err_console.print(
+                f"[yellow]{name}: SGP4 lost {n_lost:,} of {s['satellites']:,} satellites; each counts for nothing "
+                "from the step it was lost in:[/]"
+            )
+            for x in lost[:MAX_PRINTED_NOTES]:
+                when = x["failed_utc"] or f"{x['failed_s']:.3f} s"
+                err_console.print(
+                    f"  {x['catalog_number']} {x['name']}: {when} (t = {x['failed_s']:,.3f} s), "
+                    f"SGP4 error {x['error_code']}: {x['error']}",
+                    markup=False,
+                    highlight=False,
+                )
+            if n_lost > MAX_PRINTED_NOTES:
+                err_console.print(f"  ... and {n_lost - MAX_PRINTED_NOTES:,} more (summary.json)")
+
+
 def _capacity_table(cap: dict[str, Any]) -> Table:
     t = Table(title="Compute capacity (per shell and per ground site)", title_justify="left")
     t.add_column("node group", no_wrap=True)
@@ -292,6 +336,7 @@ def simulate(
         f"{sc.duration_s / 3600:g} h at {sc.step_s:g} s steps from {sc.epoch:%Y-%m-%d %H:%M} UTC"
     )
     console.print(_orbit_table("Orbits and sunlight", s["shells"]))
+    _print_element_notes(s["shells"])
     frac = s["fleet"]["sunlit_fraction_mean"]
     console.print(f"Fleet sunlit fraction: {_fmt(None if frac is None else 100 * frac, '.2f')} %")
     console.print(_capacity_table(s["capacity"]))
@@ -394,9 +439,14 @@ def orbit(scenario: ScenarioArg = "default", out: OutOpt = None) -> None:
 
     sc = _load(scenario)
     out_dir = out or Path("runs") / f"{sc.name}-orbit"
-    study = _run_with_progress(api.orbit, sc)
+    try:
+        study = _run_with_progress(api.orbit, sc)
+    except api.ScenarioRunError as exc:
+        err_console.print(f"{sc.name}: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
     study.write(RunWriter(out_dir))
     console.print(_orbit_table(f"{sc.name}: orbits and sunlight", study.shell_summaries()))
+    _print_element_notes(study.shell_summaries())
     console.print(f"Wrote {out_dir}/ (orbit.json, eclipses.parquet)")
 
 

@@ -165,6 +165,41 @@ def test_per_track_results_do_not_depend_on_chunking(inputs) -> None:
     np.testing.assert_allclose(whole.step_compute_w, a.step_compute_w + b.step_compute_w, rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", DESIGNS)
+def test_lost_tracks_count_only_the_steps_they_flew(inputs, name: str) -> None:
+    """``life_steps``: the kernel matches the reference; each track's totals equal a run of that track over its
+    first ``life`` steps alone (stepping is causal), a track that never flew counts nothing, and the step sums and
+    means are over the tracks flying in each step."""
+    lit, sun, alt = inputs
+    n, k = 40, 300
+    spec = design_spec(designs()[name])
+    life = np.array([k, 0, 1, 150, k - 1] * (n // 5), dtype=np.int64)
+    ref = simulate_tracks(spec, lit[:n, :k], sun[:k], alt[:n], STEP_S, track_usable=True, life_steps=life)
+    fast = simulate_tracks_fast(spec, lit[:n, :k], sun[:k], alt[:n], STEP_S, track_usable=True, life_steps=life)
+    gone = life == 0
+    for cap in (ref, fast):
+        assert np.all(cap.gpu_hours[gone] == 0.0) and np.all(cap.harvested_wh[gone] == 0.0)
+        assert np.all(np.isnan(cap.radiator_mean_k[gone]) & np.isnan(cap.battery_min_soc[gone]))
+        np.testing.assert_array_equal(cap.step_tracks, [(life > j).sum() for j in range(k)])
+        assert cap.track_usable_gpus is not None
+        assert not np.any(cap.track_usable_gpus[np.arange(k)[None, :] >= life[:, None]])
+    flew = ~gone
+    assert_matches(
+        dataclasses.replace(ref, radiator_mean_k=ref.radiator_mean_k[flew], radiator_peak_k=ref.radiator_peak_k[flew]),
+        dataclasses.replace(
+            fast, radiator_mean_k=fast.radiator_mean_k[flew], radiator_peak_k=fast.radiator_peak_k[flew]
+        ),
+    )
+    np.testing.assert_array_equal(fast.track_usable_gpus, ref.track_usable_gpus)
+    for life_i in np.unique(life[flew]).tolist():
+        sel = np.flatnonzero(life == life_i)
+        alone = simulate_tracks_fast(spec, lit[sel, :life_i], sun[:life_i], alt[sel], STEP_S)
+        for field in (*PER_TRACK, "radiator_peak_k", "radiator_mean_k", "energy_closure_wh"):
+            np.testing.assert_allclose(getattr(fast, field)[sel], getattr(alone, field), rtol=1e-12, err_msg=field)
+    with pytest.raises(ValueError, match="life_steps"):
+        simulate_tracks_fast(spec, lit[:2, :k], sun[:k], alt[:2], STEP_S, life_steps=np.array([1.5, 2.0]))
+
+
 def test_survey_fed_kernel_matches_the_lit_array_path() -> None:
     """Binning the passages inside the kernel gives what ``step_lit_fraction`` + ``simulate_tracks_fast`` give."""
     epoch = dt.datetime(2027, 6, 21, tzinfo=dt.UTC)

@@ -28,9 +28,17 @@ import numpy as np
 from sgp4 import omm as _omm
 from sgp4.api import WGS72, Satrec
 
-from orbitgrid.astro.time import datetime_to_jd
+from orbitgrid.astro.time import datetime_to_jd, jd_to_datetime
 
-__all__ = ["ElementFormatError", "ElementSet", "load_elements", "tle_checksum"]
+__all__ = [
+    "DuplicateCatalogNumber",
+    "ElementFormatError",
+    "ElementSet",
+    "deduplicate",
+    "find_duplicates",
+    "load_elements",
+    "tle_checksum",
+]
 
 _SECONDS_PER_MINUTE = 60.0
 _TLE_LINE_LENGTH = 69
@@ -530,3 +538,96 @@ def load_elements(path: str | Path, format: str = "auto") -> ElementSet:
     if format == "omm-json":
         return ElementSet.from_omm_json(text, source=source)
     return ElementSet.from_omm_csv(text, source=source)
+
+
+# ---------------------------------------------------------------------------------------------- duplicates
+
+
+@dataclass(frozen=True)
+class DuplicateCatalogNumber:
+    """A catalogue number that appears in more than one element set of a file.
+
+    ``kept`` is the 0-based row of the set that is used: the one with the latest epoch (a later element set of the
+    same object supersedes an earlier one, as catalogue providers publish them); among sets with the same epoch,
+    the last in the file. ``dropped`` are the other rows, in file order. ``epochs_utc`` holds the epochs
+    (``YYYY-MM-DDTHH:MM:SS.ffffffZ``) of ``kept`` then of each ``dropped`` row; ``names`` their names in that order.
+    """
+
+    catalog_number: int
+    kept: int
+    dropped: tuple[int, ...]
+    epochs_utc: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """For JSON (``summary.json``): rows as 1-based record numbers, as :meth:`describe` says them."""
+        return {
+            "catalog_number": self.catalog_number,
+            "kept_record": self.kept + 1,
+            "dropped_records": [r + 1 for r in self.dropped],
+            "epochs_utc": list(self.epochs_utc),
+            "names": list(self.names),
+        }
+
+    def describe(self) -> str:
+        """One line for people: which records share the number, which one is used and why."""
+        rows = [self.kept, *self.dropped]
+        order = sorted(range(len(rows)), key=lambda k: rows[k])
+        listed = ", ".join(f"record {rows[k] + 1} ({self.names[k]}, epoch {self.epochs_utc[k]})" for k in order)
+        return (
+            f"catalogue number {self.catalog_number} appears {len(rows)} times: {listed}; "
+            f"using record {self.kept + 1} (latest epoch)"
+        )
+
+
+def _jd_text(jd: float, fr: float) -> str:
+    """A split Julian date as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC)."""
+    return jd_to_datetime(jd, fr).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def find_duplicates(elements: ElementSet) -> list[DuplicateCatalogNumber]:
+    """Every catalogue number that ``elements`` holds more than once, in the order of first appearance.
+
+    This is the one rule for duplicates (``validate`` reports them, the run drops them with :func:`deduplicate`):
+    the set with the latest epoch is kept, and among equal epochs the last one in the file.
+    """
+    numbers = np.asarray(elements.catalog_numbers)
+    if numbers.size == len(np.unique(numbers)):
+        return []
+    jd, fr = np.asarray(elements.epoch_jd), np.asarray(elements.epoch_fr)
+    epoch = (jd - jd.min()) + fr  # days since the earliest whole date: ~1e-16 day resolution for comparing
+    out: list[DuplicateCatalogNumber] = []
+    seen: set[int] = set()
+    for num in numbers.tolist():
+        if num in seen:
+            continue
+        seen.add(num)
+        rows = np.flatnonzero(numbers == num)
+        if rows.size < 2:
+            continue
+        # latest epoch; ties go to the later row (lexsort: last key is primary)
+        kept = int(rows[np.lexsort((rows, epoch[rows]))[-1]])
+        dropped = tuple(int(r) for r in rows if r != kept)
+        order = (kept, *dropped)
+        out.append(
+            DuplicateCatalogNumber(
+                catalog_number=int(num),
+                kept=kept,
+                dropped=dropped,
+                epochs_utc=tuple(_jd_text(jd[r], fr[r]) for r in order),
+                names=tuple(elements.names[r] for r in order),
+            )
+        )
+    return out
+
+
+def deduplicate(elements: ElementSet) -> tuple[ElementSet, list[DuplicateCatalogNumber]]:
+    """``elements`` with one set per catalogue number (:func:`find_duplicates`' rule), in file order, and the
+    duplicates found (empty when there are none; ``elements`` itself is then returned)."""
+    dups = find_duplicates(elements)
+    if not dups:
+        return elements, []
+    drop = np.zeros(len(elements), dtype=bool)
+    for d in dups:
+        drop[list(d.dropped)] = True
+    return elements.subset(np.flatnonzero(~drop)), dups

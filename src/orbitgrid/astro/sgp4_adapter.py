@@ -9,7 +9,8 @@ to rotate into an Earth-fixed frame.
 
 Errors are data, never exceptions: every (satellite, time) gets an SGP4 error code (``uint8``; 0 = fine,
 otherwise a key of ``sgp4.api.SGP4_ERRORS``: 1 mean eccentricity out of range, 2 mean motion < 0, 3 perturbed
-eccentricity out of range, 4 semi-latus rectum < 0, 6 decayed). Wherever the code is nonzero the position and
+eccentricity out of range, 4 semi-latus rectum < 0, 6 decayed; or ``ERROR_NONFINITE`` where SGP4 returned NaN
+without a code, as it does for an eccentricity of exactly 1). Wherever the code is nonzero the position and
 velocity are NaN (all three components), so a decayed satellite shows up as NaN rows from its decay time on
 and never stops a batch. A satellite whose initialisation failed (``ElementSet.init_error`` nonzero) is NaN at
 every time.
@@ -21,14 +22,27 @@ about 1 km at epoch, growing by 1-3 km/day for LEO (Vallado et al. 2006).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
-from sgp4.api import SatrecArray
+from sgp4.api import SGP4_ERRORS, Satrec, SatrecArray
 
 from orbitgrid.astro.elements import ElementSet
 
-__all__ = ["iter_teme_chunks", "propagate_teme"]
+__all__ = ["ERROR_MEANINGS", "ERROR_NONFINITE", "error_onset_s", "iter_teme_chunks", "propagate_teme"]
+
+#: orbitgrid's code for a state SGP4 returns as NaN or infinite without an error code: python-sgp4 2.x does that for
+#: an eccentricity of exactly 1 or a negative mean motion from OMM fields (no SGP4 code uses 255).
+ERROR_NONFINITE = 255
+
+#: What each error code means: SGP4's (Vallado et al. 2006, as python-sgp4 words them in ``sgp4.api.SGP4_ERRORS``)
+#: and :data:`ERROR_NONFINITE`.
+ERROR_MEANINGS: dict[int, str] = {int(k): str(v) for k, v in SGP4_ERRORS.items()} | {
+    ERROR_NONFINITE: "SGP4 returned a non-finite state without an error code (e.g. eccentricity 1 or a negative "
+    "mean motion)"
+}
 
 _M_PER_KM = 1000.0
 
@@ -49,6 +63,8 @@ def _propagate(satrecs: list, jd: np.ndarray, fr: np.ndarray) -> tuple[np.ndarra
     err, r, v = SatrecArray(satrecs).sgp4(jd, fr)
     r *= _M_PER_KM
     v *= _M_PER_KM
+    nonfinite = ~(np.isfinite(r).all(axis=-1) & np.isfinite(v).all(axis=-1))
+    err[nonfinite & (err == 0)] = ERROR_NONFINITE
     bad = err != 0
     if bad.any():
         r[bad] = np.nan
@@ -89,3 +105,39 @@ def iter_teme_chunks(
         sl = slice(start, min(n, start + chunk_size))
         r, v, err = _propagate(elements.satrecs[sl], jd_a, fr_a)
         yield sl, r, v, err
+
+
+def error_onset_s(
+    satrec: Satrec,
+    to_jd: Callable[[float], tuple[Any, Any]],
+    good_s: float,
+    bad_s: float,
+    tol_s: float = 1e-3,
+) -> tuple[float, int]:
+    """The instant SGP4 starts failing for ``satrec`` between ``good_s`` (propagates) and ``bad_s`` (fails), by
+    bisection to ``tol_s``, and the error code there: ``(t_s, code)`` with ``t_s`` the earliest time found failing.
+
+    ``to_jd(t_s)`` gives the split UTC Julian date of ``t_s`` (e.g. ``TimeGrid.jd_utc``). SGP4's errors are not
+    guaranteed to be monotonic in time; the bisection keeps the invariant "``lo`` propagates, ``hi`` fails", so the
+    result is an instant of onset inside the bracket (the only one when the failure persists, as decay does).
+    """
+    lo, hi = float(good_s), float(bad_s)
+    code = _code_at(satrec, to_jd, hi)
+    if code == 0:
+        raise ValueError(f"SGP4 propagates at {hi} s: not a failing instant")
+    while hi - lo > tol_s:
+        mid = 0.5 * (lo + hi)
+        e = _code_at(satrec, to_jd, mid)
+        if e == 0:
+            lo = mid
+        else:
+            hi, code = mid, e
+    return hi, code
+
+
+def _code_at(satrec: Satrec, to_jd: Callable[[float], tuple[Any, Any]], t_s: float) -> int:
+    jd, fr = to_jd(t_s)
+    e, r, v = satrec.sgp4(float(jd), float(fr))
+    if e == 0 and not all(math.isfinite(x) for x in (*r, *v)):
+        return ERROR_NONFINITE
+    return int(e)

@@ -10,6 +10,7 @@ are never stored for the whole fleet.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,8 +41,12 @@ class Survey:
     """Illumination summary of ``n`` tracks over ``[0, span_s]`` seconds after the epoch.
 
     Per track: ``shadow_s`` (integral of the hidden solar fraction), ``eclipses`` (passages in which the Sun's
-    centre was hidden), ``beta_min_rad``/``beta_max_rad`` (beta extremes), ``valid`` (False where SGP4 failed;
-    such tracks have NaN statistics).
+    centre was hidden), ``beta_min_rad``/``beta_max_rad`` (beta extremes), ``valid`` (False where SGP4 failed at
+    some grid instant; such tracks have NaN statistics), and for tracks SGP4 lost: ``failed_s`` (the first instant
+    SGP4 fails, to 1 ms; NaN for a track that never fails; 0 for one whose initialisation failed),
+    ``failure_code`` (the SGP4 error code there; 0 = none) and ``end_s`` (the last grid instant before the failure:
+    the track's passages are surveyed over ``[0, end_s]`` only; ``span_s`` for a track that never fails). A lost
+    track counts for nothing from the step that holds its failure on (``fleet`` reads ``end_s``).
 
     Per passage (arrays of equal length): ``track``; the ``PASSAGE_COLUMNS`` in seconds since the epoch, where
     ``entry_s``/``exit_s`` are the half-disc instants (the line-of-sight test) and NaN marks a boundary outside
@@ -60,6 +65,24 @@ class Survey:
     truncated: np.ndarray
     class_at_start: np.ndarray
     class_at_end: np.ndarray
+    # per-track loss facts; None when built (filled in by __post_init__: nothing lost)
+    end_s: np.ndarray = None  # type: ignore[assignment]
+    failed_s: np.ndarray = None  # type: ignore[assignment]
+    failure_code: np.ndarray = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = self.shadow_s.shape[0]
+        if self.end_s is None:
+            object.__setattr__(self, "end_s", np.full(n, float(self.span_s)))
+        if self.failed_s is None:
+            object.__setattr__(self, "failed_s", np.full(n, np.nan))
+        if self.failure_code is None:
+            object.__setattr__(self, "failure_code", np.zeros(n, dtype=np.uint8))
+
+    @property
+    def lost(self) -> np.ndarray:
+        """True for tracks SGP4 could not propagate over the whole window (``failure_code != 0``)."""
+        return self.failure_code != 0
 
     @property
     def sunlit_fraction(self) -> np.ndarray:
@@ -75,8 +98,13 @@ class Survey:
         hidden_at_start = (self.class_at_start >= 2) & np.isnan(entry)
         hidden_at_end = (self.class_at_end >= 2) & np.isnan(exit_)
         start = np.where(hidden_at_start, 0.0, entry)
-        end = np.where(hidden_at_end, self.span_s, exit_)
+        end = np.where(hidden_at_end, self.passage_end_s, exit_)
         return np.where(np.isnan(start) | np.isnan(end), 0.0, end - start)
+
+    @property
+    def passage_end_s(self) -> np.ndarray:
+        """The end of each passage's track window: ``span_s``, or ``end_s`` of a track SGP4 lost."""
+        return self.end_s[self.track] if self.track.size else np.zeros(0)
 
 
 def sun_on_grid_m(grid: TimeGrid) -> np.ndarray:
@@ -254,8 +282,14 @@ def survey_elements(
     block: int = 64,
     progress: ProgressFn | None = None,
 ) -> Survey:
-    """Survey element sets propagated by SGP4 over ``grid`` (``[0, duration]``, both ends included)."""
-    from orbitgrid.astro.sgp4_adapter import iter_teme_chunks
+    """Survey element sets propagated by SGP4 over ``grid`` (``[0, duration]``, both ends included).
+
+    A satellite SGP4 fails for at some grid instant (decayed, eccentricity out of range, ...) is lost from its first
+    failure on: its passages are surveyed over the instants before it, its failure instant is found to 1 ms between
+    the last good and the first failing instant (``sgp4_adapter.error_onset_s``) and recorded with the error code
+    (``Survey.failed_s``, ``failure_code``, ``end_s``).
+    """
+    from orbitgrid.astro.sgp4_adapter import error_onset_s, iter_teme_chunks
 
     sun = sun_on_grid_m(grid) if sun_m is None else sun_m
     n = len(elements)
@@ -263,13 +297,54 @@ def survey_elements(
     jd, fr = grid.jd_utc(t)
     span = grid.duration_s
     parts = []
+    end_s = np.full(n, span)
+    failed_s = np.full(n, np.nan)
+    code = np.zeros(n, dtype=np.uint8)
     for sl, r, v, err in iter_teme_chunks(elements, jd, fr, chunk):
-        ok = ~np.any(err != 0, axis=1)
-        rate = np.linalg.norm(v[ok, 0], axis=-1) / np.linalg.norm(r[ok, 0], axis=-1) if ok.any() else np.ones(1)
-        parts.append(_states_part(sl.start, r, v, ok, grid, sun, _cap_for(float(np.max(rate)) * 1.1, span), block))
+        bad = err != 0
+        lost = np.any(bad, axis=1)
+        ok = ~lost
+        first = np.where(lost, np.argmax(bad, axis=1), t.size)  # first failing grid instant
+        fine = first > 0  # tracks with a state at the first instant
+        rate = np.linalg.norm(v[fine, 0], axis=-1) / np.linalg.norm(r[fine, 0], axis=-1) if fine.any() else np.ones(1)
+        cap = _cap_for(float(np.max(rate)) * 1.1, span)
+        part = _states_part(sl.start, r, v, ok, grid, sun, cap, block)
+        if lost.any():
+            part = _with_prefixes(part, r, v, first, lost, grid, sun, cap, block)
+            for i in np.flatnonzero(lost).tolist():
+                j = int(first[i])
+                g = sl.start + i
+                end_s[g] = t[j - 1] if j > 0 else 0.0
+                if j == 0:
+                    failed_s[g], code[g] = 0.0, err[i, 0]
+                else:
+                    failed_s[g], code[g] = error_onset_s(elements.satrecs[g], grid.jd_utc, t[j - 1], t[j])
+        parts.append(part)
         if progress is not None:
             progress(r.shape[0])
-    return _assemble(parts, span, n)
+    survey = _assemble(parts, span, n)
+    return dataclasses.replace(survey, end_s=end_s, failed_s=failed_s, failure_code=code)
+
+
+def _with_prefixes(
+    part: tuple, r: np.ndarray, v: np.ndarray, first: np.ndarray, lost: np.ndarray, grid, sun, cap: int, block: int
+) -> tuple:
+    """``part`` (a chunk surveyed over the whole window, lost tracks skipped) with the passages of every lost track
+    over the grid instants before its first failure (tracks failing at the first instant have none), in track
+    order. The lost tracks keep NaN statistics (``valid`` False): only their passages are added."""
+    lo, rows, track, shadow, eclipses, beta_min, beta_max, ok = part
+    rows_all, track_all = [rows], [track]
+    for j in np.unique(first[lost & (first >= 2)]).tolist():
+        idx = np.flatnonzero(lost & (first == j))
+        sub_r, sub_v = np.ascontiguousarray(r[idx, :j]), np.ascontiguousarray(v[idx, :j])
+        sub = _states_part(0, sub_r, sub_v, np.ones(idx.size, dtype=bool), grid, sun, cap, block)
+        rows_all.append(sub[1])
+        track_all.append(lo + idx[sub[2]])
+        eclipses[idx] = sub[4]
+    rows = np.concatenate(rows_all)
+    track = np.concatenate(track_all)
+    order = np.argsort(track, kind="stable")
+    return lo, rows[order], track[order], shadow, eclipses, beta_min, beta_max, ok
 
 
 #: Reference tracks per orbital plane for ``survey_shell_shifted``: a member is at most ``T / (2 R)`` from its

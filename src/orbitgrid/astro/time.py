@@ -12,6 +12,7 @@ off by at most a few seconds, which moves the analytic Sun by < 0.0002 deg.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -65,6 +66,14 @@ def datetime_to_jd(when: _dt.datetime) -> tuple[float, float]:
     jd_whole = _UNIX_EPOCH_JD + days
     fr = (when - midnight).total_seconds() / SECONDS_PER_DAY
     return float(jd_whole), float(fr)
+
+
+def jd_to_datetime(jd: float, fr: float = 0.0) -> _dt.datetime:
+    """The UTC datetime (rounded to the microsecond) of a split Julian date, the inverse of :func:`datetime_to_jd`."""
+    days = (float(jd) - _UNIX_EPOCH_JD) + float(fr)
+    whole = math.floor(days)
+    micro = round((days - whole) * SECONDS_PER_DAY * 1e6)
+    return _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC) + _dt.timedelta(days=whole, microseconds=micro)
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,10 @@ def hidden_intervals(survey: Survey) -> tuple[np.ndarray, np.ndarray]:
     p = survey.passages
     centre = (survey.eclipse_duration_s > 0.0) | ~np.isnan(p["entry_s"]) | ~np.isnan(p["exit_s"])
     start_c = np.where(np.isnan(p["entry_s"]), 0.0, p["entry_s"])
-    end_c = np.where(np.isnan(p["exit_s"]), survey.span_s, p["exit_s"])
+    end = survey.passage_end_s  # the window's end, or the last instant before SGP4 lost the track
+    end_c = np.where(np.isnan(p["exit_s"]), end, p["exit_s"])
     start_p = np.where(np.isnan(p["penumbra_entry_s"]), 0.0, p["penumbra_entry_s"])
-    end_p = np.where(np.isnan(p["penumbra_exit_s"]), survey.span_s, p["penumbra_exit_s"])
+    end_p = np.where(np.isnan(p["penumbra_exit_s"]), end, p["penumbra_exit_s"])
     return np.where(centre, start_c, start_p), np.where(centre, end_c, end_p)
 
 

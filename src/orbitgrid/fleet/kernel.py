@@ -83,17 +83,22 @@ _N_PARAMS = 24
 _R_ENERGY, _R_CAP, _R_THRU, _R_TEMP, _R_HARV, _R_GPUS, _R_ECL, _R_ARR, _R_HEAT = 0, 1, 2, 3, 4, 5, 6, 7, 8
 _R_MEAN_T, _R_CLOSURE, _R_PEAK, _R_MIN_SOC, _R_QLIM, _R_RHS0 = 9, 10, 11, 12, 13, 14
 _R_RDG, _R_RCAP = 15, 16  # running reciprocals: of the radiator residual's slope and of the battery capacity
-_R_SUMS = 17  # five rows: usable accelerators, array power, compute power, state of charge, radiator temperature
-_N_ROWS = 22
+_R_SUMS = 17  # six rows: usable accelerators, array power, compute power, state of charge, radiator temperature,
+#               and 1 for a track still flying (its steps before ``life``; see ``_step_group``)
+_N_SUMS = 6
+_R_LIFE = _R_SUMS + _N_SUMS  # steps the track flies (all of them unless SGP4 lost it)
+_N_ROWS = _R_LIFE + 1
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, acc, usable, want_usable, st):
+def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, life, out, acc, usable, want_usable, st):
     """Step lanes ``0..nl-1`` (tracks ``i0..i0+nl-1``) through all steps.
 
     ``lit_kb`` is the group's lit fractions and ``pk_kb`` its array power per lit fraction (W), both flat
     ``(K * _LANES)`` (step-major, filled by ``_fill_power``); ``st`` is flat ``(_N_ROWS * _LANES)`` scratch.
-    Padding lanes repeat the last track; their results are dropped.
+    Padding lanes repeat the last track; their results are dropped. Track ``i`` counts only in its steps
+    ``k < life[i]`` (a satellite SGP4 lost counts for nothing from the step holding its failure on): the lane keeps
+    stepping, branch-free, and its contributions are multiplied by 0 afterwards.
     """
     L = _LANES
     k_steps = lit_kb.shape[0] // L
@@ -139,6 +144,7 @@ def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, acc,
         st[_R_RHS0 * L + j] = dt * area * b_abs[jj]
         st[_R_RDG * L + j] = 1.0 / (heat_c + 4.0 * a4 * temp0[jj] ** 3)
         st[_R_RCAP * L + j] = 1.0 / max(c0, 1e-12)
+        st[_R_LIFE * L + j] = life[jj]
     for k in range(k_steps):
         base = k * L
         for j in range(L):
@@ -201,8 +207,9 @@ def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, acc,
             r_cap = st[_R_RCAP * L + j]
             r_cap = r_cap * (2.0 - cap_safe * r_cap)
             r_cap = r_cap * (2.0 - cap_safe * r_cap)
-            # counters (branch-free)
-            throttled = 1.0 if gpus < count else 0.0
+            # counters (branch-free); ``on`` is 0 from the step a lost track stops flying
+            on = 1.0 if k < st[_R_LIFE * L + j] else 0.0
+            throttled = on if gpus < count else 0.0
             heat_bound = 1.0 if requested < full else 0.0
             shaded = 1.0 if f < 1.0 else 0.0
             soc = e1 * r_cap
@@ -215,18 +222,19 @@ def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, acc,
             st[_R_TEMP * L + j] = t
             st[_R_RDG * L + j] = r_dg
             st[_R_RCAP * L + j] = r_cap
-            st[_R_HARV * L + j] += harvested
-            st[_R_GPUS * L + j] += gpus
-            st[_R_MEAN_T * L + j] += t
-            st[_R_CLOSURE * L + j] += closure
-            st[_R_PEAK * L + j] = max(st[_R_PEAK * L + j], t)
-            st[_R_MIN_SOC * L + j] = min(st[_R_MIN_SOC * L + j], soc)
-            st[(_R_SUMS + 0) * L + j] = gpus
-            st[(_R_SUMS + 1) * L + j] = array_w
-            st[(_R_SUMS + 2) * L + j] = compute_w
-            st[(_R_SUMS + 3) * L + j] = soc
-            st[(_R_SUMS + 4) * L + j] = t
-        for r in range(5):
+            st[_R_HARV * L + j] += on * harvested
+            st[_R_GPUS * L + j] += on * gpus
+            st[_R_MEAN_T * L + j] += on * t
+            st[_R_CLOSURE * L + j] += on * closure
+            st[_R_PEAK * L + j] = max(st[_R_PEAK * L + j], on * t)  # t > 0
+            st[_R_MIN_SOC * L + j] = min(st[_R_MIN_SOC * L + j], soc + 2.0 * (1.0 - on))  # soc <= 1
+            st[(_R_SUMS + 0) * L + j] = on * gpus
+            st[(_R_SUMS + 1) * L + j] = on * array_w
+            st[(_R_SUMS + 2) * L + j] = on * compute_w
+            st[(_R_SUMS + 3) * L + j] = on * soc
+            st[(_R_SUMS + 4) * L + j] = on * t
+            st[(_R_SUMS + 5) * L + j] = on
+        for r in range(_N_SUMS):
             s = 0.0
             for j in range(nl):
                 s += st[(_R_SUMS + r) * L + j]
@@ -234,18 +242,18 @@ def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, acc,
         if want_usable:
             for j in range(nl):
                 usable[i0 + j, k] = np.int16(st[_R_SUMS * L + j])
-    inv_k = 1.0 / k_steps
     for j in range(nl):
         i = i0 + j
+        flown = min(st[_R_LIFE * L + j], k_steps)
         out[0, i] = st[_R_HARV * L + j]
         out[1, i] = st[_R_GPUS * L + j] * prm[_P_GPU_H] * pa
         out[2, i] = st[_R_GPUS * L + j] * prm[_P_GPU_H]
         out[3, i] = st[_R_ECL * L + j] * step_s
         out[4, i] = st[_R_ARR * L + j] * step_s
         out[5, i] = st[_R_HEAT * L + j] * step_s
-        out[6, i] = st[_R_PEAK * L + j]
-        out[7, i] = st[_R_MEAN_T * L + j] * inv_k
-        out[8, i] = st[_R_MIN_SOC * L + j]
+        out[6, i] = st[_R_PEAK * L + j] if flown > 0 else np.nan
+        out[7, i] = st[_R_MEAN_T * L + j] / flown if flown > 0 else np.nan
+        out[8, i] = st[_R_MIN_SOC * L + j] if flown > 0 else np.nan
         out[9, i] = st[_R_CLOSURE * L + j]
 
 
@@ -271,11 +279,11 @@ def _fill_power(pk_kb, array_per_lit, cos, row, i0, nl, filled):
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
-def _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, n_items, want_usable):
+def _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, life, n_items, want_usable):
     """Lit fractions given as ``(n, K)``; ``cos``/``row`` as in ``_fill_power`` (``row`` indexed like ``lit``)."""
     n, k_steps = lit.shape
     out = np.zeros((10, n))
-    steps = np.zeros((n_items, 5, k_steps))
+    steps = np.zeros((n_items, _N_SUMS, k_steps))
     usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
     n_groups = (n + _LANES - 1) // _LANES
     per_item = (n_groups + n_items - 1) // n_items
@@ -293,7 +301,7 @@ def _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area,
                 for k in range(k_steps):
                     lit_kb[k * _LANES + j] = lit_row[k]
             _step_group(
-                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, steps[item], usable,
+                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, life, out, steps[item], usable,
                 want_usable, st,
             )  # fmt: skip
     return out, steps, usable
@@ -326,13 +334,13 @@ def _bin_track(lit_kb, j, q0, q1, shift, p_start, p_end, p_hidden, step_s, inv_s
 @nb.njit(cache=True, parallel=True, error_model="numpy")
 def _shifted_tracks_kernel(
     first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, prm, array_per_lit, cos, row, b_abs,
-    temp0, q_lim, area, n_items, want_usable,
+    temp0, q_lim, area, life, n_items, want_usable,
 ):  # fmt: skip
     """Lit fractions binned from reference passages moved by each member's lag (``astro.survey.ShiftedShell``)."""
     step_s = prm[_P_STEP]
     inv_step = 1.0 / step_s
     out = np.zeros((10, n))
-    steps = np.zeros((n_items, 5, k_steps))
+    steps = np.zeros((n_items, _N_SUMS, k_steps))
     usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
     n_groups = (n + _LANES - 1) // _LANES
     per_item = (n_groups + n_items - 1) // n_items
@@ -353,7 +361,7 @@ def _shifted_tracks_kernel(
                     lit_kb, j, offsets[r], offsets[r + 1], member_dt[i], p_start, p_end, p_hidden, step_s, inv_step
                 )
             _step_group(
-                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, steps[item], usable,
+                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, life, out, steps[item], usable,
                 want_usable, st,
             )  # fmt: skip
     return out, steps, usable
@@ -451,19 +459,39 @@ def _n_items(n: int) -> int:
 
 
 def _result(out: np.ndarray, steps: np.ndarray, usable: np.ndarray, want_usable: bool) -> TrackCapacity:
-    n = out.shape[1]
-    k_steps = steps.shape[2]
     sums = steps.sum(axis=0)
     per_track = {name: out[j] for j, name in enumerate(_TRACK_FIELDS)}
+    flying = sums[5]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        soc_mean = np.where(flying > 0, sums[3] / flying, np.nan)
+        radiator_mean = np.where(flying > 0, sums[4] / flying, np.nan)
     return TrackCapacity(
         **per_track,
         step_usable_gpus=sums[0],
         step_array_w=sums[1],
         step_compute_w=sums[2],
-        step_soc_mean=sums[3] / n if n else np.full(k_steps, np.nan),
-        step_radiator_mean_k=sums[4] / n if n else np.full(k_steps, np.nan),
+        step_soc_mean=soc_mean,
+        step_radiator_mean_k=radiator_mean,
         track_usable_gpus=usable if want_usable else None,
+        step_tracks=flying,
     )
+
+
+def _life(life_steps: np.ndarray | None, n: int, k_steps: int) -> np.ndarray:
+    """Steps each of ``n`` tracks flies, as the kernels take it (all ``k_steps`` when not given)."""
+    if life_steps is None:
+        return np.full(n, float(k_steps))
+    life = np.asarray(life_steps, dtype=np.float64).reshape(-1)
+    if life.shape != (n,) or np.any(life < 0) or np.any(life != np.floor(life)):
+        raise ValueError(f"life_steps must be {n} whole numbers >= 0")
+    return np.ascontiguousarray(np.minimum(life, k_steps))
+
+
+def survey_life_steps(survey: Survey, step_s: float, n_steps: int, tracks: slice | None = None) -> np.ndarray:
+    """Steps each track of ``survey`` flies: all ``n_steps``, or for a track SGP4 lost the whole steps before the
+    one holding its failure (``Survey.end_s`` is the last grid instant before it)."""
+    sl = tracks if tracks is not None else slice(0, survey.shadow_s.shape[0])
+    return np.minimum(np.floor(survey.end_s[sl] / step_s + 1e-9), n_steps)
 
 
 def simulate_tracks_fast(
@@ -476,12 +504,14 @@ def simulate_tracks_fast(
     *,
     track_usable: bool = False,
     incidence: ArrayIncidence | None = None,
+    life_steps: np.ndarray | None = None,
 ) -> TrackCapacity:
     """``fleet.orbital.simulate_tracks`` compiled: ``lit`` is ``(n, K)``, ``sun_distance_m`` ``(K,)``.
 
     ``altitude_m`` is a scalar or one value per track. Returns the same ``TrackCapacity``; with ``track_usable``
-    it also carries every track's usable accelerators per step, ``(n, K)`` int16. ``incidence`` as in the
-    reference (one row index per track of ``lit``; required for a ``body_fixed`` design).
+    it also carries every track's usable accelerators per step, ``(n, K)`` int16. ``incidence`` and
+    ``life_steps`` as in the reference (one row index per track of ``lit``, required for a ``body_fixed`` design;
+    the steps each track flies, all by default).
     """
     lit = np.ascontiguousarray(lit, dtype=np.float64)
     n, k_steps = lit.shape
@@ -489,8 +519,9 @@ def simulate_tracks_fast(
     prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
         spec, n, k_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
     )
+    life = _life(life_steps, n, k_steps)
     out, steps, usable = _tracks_kernel(
-        lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable)
+        lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, life, _n_items(n), bool(track_usable)
     )
     return _result(out, steps, usable, track_usable)
 
@@ -524,7 +555,8 @@ def simulate_survey_tracks_fast(
     same operations, so the results are identical. ``altitude_m`` is a scalar or one value per selected track.
     ``intervals`` — ``(offsets, start_s, end_s, hidden_s)`` from ``survey_intervals`` — saves recomputing them when
     a caller walks one survey in several slices. ``incidence`` covers all the survey's tracks (its rows are read
-    for ``tracks``); required for a ``body_fixed`` design.
+    for ``tracks``); required for a ``body_fixed`` design. A track SGP4 lost counts only in the steps before the one
+    holding its failure (``survey_life_steps``).
     """
     sl = tracks if tracks is not None else slice(0, survey.shadow_s.shape[0])
     n = sl.stop - sl.start
@@ -535,9 +567,10 @@ def simulate_survey_tracks_fast(
     )
     # each track is its own reference with no lag: the shifted kernel's binning with a zero shift is the same arithmetic
     n_tracks = offsets.size - 1
+    life = _life(survey_life_steps(survey, float(step_s), n_steps, sl), n, n_steps)
     out, steps, usable = _shifted_tracks_kernel(
         sl.start, n, n_steps, offsets, np.arange(n_tracks, dtype=np.int64), np.zeros(n_tracks), start, end, hidden,
-        prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable),
+        prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, life, _n_items(n), bool(track_usable),
     )  # fmt: skip
     return _result(out, steps, usable, track_usable)
 
@@ -587,7 +620,7 @@ def simulate_shifted_tracks_fast(
     )
     out, steps, usable = _shifted_tracks_kernel(
         sl.start, n, n_steps, shifted.offsets, shifted.member_ref, shifted.member_dt_s, start, end, hidden, prm,
-        array_per_lit, cos, row, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable),
+        array_per_lit, cos, row, b_abs, temp0, q_lim, area, _life(None, n, n_steps), _n_items(n), bool(track_usable),
     )  # fmt: skip
     return _result(out, steps, usable, track_usable)
 

@@ -223,6 +223,8 @@ class TrackCapacity:
     step_radiator_mean_k: np.ndarray
     #: Usable accelerators of every track and step, ``(n, K)`` int16; only when asked for (``track_usable=True``).
     track_usable_gpus: np.ndarray | None = None
+    #: Tracks flying in each step, ``(K,)`` (all of them unless SGP4 lost some): the weight of the step means.
+    step_tracks: np.ndarray | None = None
 
 
 def incidence_for(
@@ -252,15 +254,20 @@ def simulate_tracks(
     *,
     track_usable: bool = False,
     incidence: ArrayIncidence | None = None,
+    life_steps: np.ndarray | None = None,
 ) -> TrackCapacity:
     """Step ``n`` tracks through ``K`` steps; ``lit`` is ``(n, K)``, ``sun_distance_m`` is ``(K,)``.
 
     With ``track_usable`` the result also carries each track's usable accelerators per step, ``(n, K)`` int16.
     ``incidence`` (one row index per track) multiplies the array power by its cosine; a ``body_fixed`` design
-    needs it, a ``sun_tracking`` one runs at normal incidence without it.
+    needs it, a ``sun_tracking`` one runs at normal incidence without it. ``life_steps`` (one whole number per
+    track, default ``K``): track ``i`` counts only in steps ``k < life_steps[i]`` — a satellite SGP4 lost delivers,
+    harvests and throttles nothing from the step holding its failure on, and its means and extremes are over the
+    steps it flew (NaN when it flew none); the step means are over the tracks flying in the step.
     """
     n, k_steps = lit.shape
     cos_i = incidence_for(spec, incidence, n, k_steps)
+    life = np.full(n, k_steps) if life_steps is None else np.minimum(np.asarray(life_steps).reshape(n), k_steps)
     usable = np.zeros((n, k_steps), dtype=np.int16) if track_usable else None
     p = spec.payload
     params = spec.battery_params()
@@ -284,7 +291,7 @@ def simulate_tracks(
     }
     peak = temp.copy()
     min_soc = np.ones(n)
-    steps = {name: np.zeros(k_steps) for name in ("usable", "array", "compute", "soc", "temp")}
+    steps = {name: np.zeros(k_steps) for name in ("usable", "array", "compute", "soc", "temp", "tracks")}
     for k in range(k_steps):
         years = years_at_start + (k + 0.5) * step_s / SECONDS_PER_YEAR
         array_w = array_power_w(
@@ -316,29 +323,37 @@ def simulate_tracks(
         temp = thermal.step_temperature(
             temp, hk + compute_w, step_s, spec.heat_capacity_j_k, spec.radiator_area_m2, env
         )
-        throttled = gpus < p.count
+        on = k < life  # tracks still flying in this step
+        throttled = (gpus < p.count) & on
         heat_bound = requested < full
         out["throttled_heat_s"] += np.where(throttled & heat_bound, step_s, 0.0)
         power_bound = throttled & ~heat_bound
         out["throttled_eclipse_s"] += np.where(power_bound & (lit[:, k] < 1.0), step_s, 0.0)
         out["throttled_array_s"] += np.where(power_bound & (lit[:, k] >= 1.0), step_s, 0.0)
-        out["harvested_wh"] += res.harvested_wh
-        out["delivered_compute_wh"] += compute_w * step_s / 3600.0
-        out["gpu_hours"] += gpus * step_s / 3600.0
-        out["radiator_mean_k"] += temp / k_steps
-        out["energy_closure_wh"] += (
-            res.harvested_wh - res.delivered_wh - res.stored_delta_wh - res.lost_wh - res.curtailed_wh
+        out["harvested_wh"] += np.where(on, res.harvested_wh, 0.0)
+        out["delivered_compute_wh"] += np.where(on, compute_w * step_s / 3600.0, 0.0)
+        out["gpu_hours"] += np.where(on, gpus * step_s / 3600.0, 0.0)
+        out["radiator_mean_k"] += np.where(on, temp, 0.0)
+        out["energy_closure_wh"] += np.where(
+            on, res.harvested_wh - res.delivered_wh - res.stored_delta_wh - res.lost_wh - res.curtailed_wh, 0.0
         )
-        peak = np.maximum(peak, temp)
+        peak = np.where(on, np.maximum(peak, temp), peak)
         soc = state.energy_wh / np.maximum(state.capacity_wh, 1e-12)
-        min_soc = np.minimum(min_soc, soc)
-        steps["usable"][k] = gpus.sum()
+        min_soc = np.where(on, np.minimum(min_soc, soc), min_soc)
+        flying = int(np.count_nonzero(on))
+        steps["usable"][k] = np.sum(np.where(on, gpus, 0))
         if usable is not None:
-            usable[:, k] = gpus
-        steps["array"][k] = array_w.sum()
-        steps["compute"][k] = compute_w.sum()
-        steps["soc"][k] = soc.mean()
-        steps["temp"][k] = temp.mean()
+            usable[:, k] = np.where(on, gpus, 0)
+        steps["array"][k] = np.sum(np.where(on, array_w, 0.0))
+        steps["compute"][k] = np.sum(np.where(on, compute_w, 0.0))
+        steps["soc"][k] = np.sum(np.where(on, soc, 0.0)) / flying if flying else np.nan
+        steps["temp"][k] = np.sum(np.where(on, temp, 0.0)) / flying if flying else np.nan
+        steps["tracks"][k] = flying
+    flown = life > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["radiator_mean_k"] = np.where(flown, out["radiator_mean_k"] / life, np.nan)
+    peak = np.where(flown, peak, np.nan)
+    min_soc = np.where(flown, min_soc, np.nan)
     return TrackCapacity(
         harvested_wh=out["harvested_wh"],
         delivered_compute_wh=out["delivered_compute_wh"],
@@ -356,4 +371,5 @@ def simulate_tracks(
         step_soc_mean=steps["soc"],
         step_radiator_mean_k=steps["temp"],
         track_usable_gpus=usable,
+        step_tracks=steps["tracks"],
     )

@@ -8,6 +8,7 @@ ground sites go through ``fleet.ground``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,9 +97,13 @@ def _track_altitude_m(s: ShellSurvey) -> np.ndarray:
 
 
 def shell_dose_rate_rad_s(s: ShellSurvey, grid: TimeGrid, shielding_mm_al: float) -> float:
-    """Orbit-averaged dose rate over a sample of the shell's tracks, sampled every 5 minutes."""
-    n = s.orbits.tracks
-    idx = np.unique(np.linspace(0, n - 1, min(n, DOSE_SAMPLE_TRACKS)).astype(np.int64))
+    """Orbit-averaged dose rate over a sample of the shell's tracks, sampled every 5 minutes (a satellite SGP4 lost
+    only before it was lost; 0 for a shell with nothing flying)."""
+    flying = np.flatnonzero(s.survey.end_s > 0.0)  # tracks SGP4 lost at the start have no positions
+    if flying.size == 0:
+        return 0.0
+    n = flying.size
+    idx = flying[np.unique(np.linspace(0, n - 1, min(n, DOSE_SAMPLE_TRACKS)).astype(np.int64))]
     t = np.arange(0.0, grid.duration_s, DOSE_SAMPLE_STEP_S)
     if s.orbits.circular is not None:
         c = s.orbits.circular.subset(idx)
@@ -110,11 +115,13 @@ def shell_dose_rate_rad_s(s: ShellSurvey, grid: TimeGrid, shielding_mm_al: float
 
         assert s.orbits.elements is not None
         jd, fr = grid.jd_utc(t)
-        r, _, err = propagate_teme(s.orbits.elements.subset(idx), jd, fr)
-        r = r[~np.any(err != 0, axis=1)]
+        r, _, _err = propagate_teme(s.orbits.elements.subset(idx), jd, fr)
+        # a track's samples after SGP4 lost it are NaN and left out of the mean
+        r = np.where((t[None, :] <= s.survey.end_s[idx, None])[..., None], r, np.nan)
     jd, fr = grid.jd_utc(t)
     lat, lon, h = ecef_to_geodetic(teme_to_ecef(r, jd, fr))
-    return float(np.nanmean(dose_rate_rad_s(lat, lon, h, shielding_mm_al)))
+    flying = np.isfinite(h)
+    return float(np.mean(dose_rate_rad_s(lat[flying], lon[flying], h[flying], shielding_mm_al)))
 
 
 @dataclass(frozen=True)
@@ -125,30 +132,47 @@ class ShellCapacity:
     tracks: TrackCapacity
     dose_rate_rad_s: float
     step_s: float
+    #: First instant SGP4 failed for each track, s after the epoch (NaN: never); None for designed shells.
+    failed_s: np.ndarray | None = None
 
     def summary(self) -> dict[str, float | int | dict[str, float]]:
+        """Shell totals. Satellites SGP4 lost deliver nothing from the step they were lost in
+        (``satellite_steps_flown`` of ``satellite_steps``); ``gpu_hours_installed`` still counts every satellite
+        over the whole run (they were launched and paid for), so a loss lowers deliverable / installed and raises
+        the cost per delivered GPU-hour. Throttled fractions are of the time flown, temperatures and battery
+        extremes over it."""
         m = self.members
         t = self.tracks
         n_tracks = t.gpu_hours.shape[0]
-        span_s = self.step_s * t.step_usable_gpus.shape[0]
-        installed = self.spec.payload.count * m * n_tracks * span_s / 3600.0
+        k_steps = t.step_usable_gpus.shape[0]
+        assert t.step_tracks is not None
+        flown_steps = float(np.sum(t.step_tracks))  # track-steps flown
+        flown_s = flown_steps * self.step_s
+        installed = self.spec.payload.count * m * n_tracks * k_steps * self.step_s / 3600.0
         rates = upset_rates_per_s(self.dose_rate_rad_s)
+        flew = np.isfinite(t.radiator_mean_k)
+
+        def frac(x: np.ndarray) -> float:
+            return float(np.sum(x) / flown_s) if flown_s > 0 else math.nan
+
         return {
             "gpus": self.spec.payload.count * m * n_tracks,
             "gpu_model": self.spec.payload.model,
+            "satellite_steps": n_tracks * m * k_steps,
+            "satellite_steps_flown": round(flown_steps) * m,
             "energy_harvested_mwh": float(np.sum(t.harvested_wh) * m / 1e6),
             "compute_energy_mwh": float(np.sum(t.delivered_compute_wh) * m / 1e6),
             "gpu_hours_deliverable": float(np.sum(t.gpu_hours) * m),
             "gpu_hours_installed": installed,
-            "throttled_fraction_eclipse": float(np.mean(t.throttled_eclipse_s) / span_s),
-            "throttled_fraction_array": float(np.mean(t.throttled_array_s) / span_s),
-            "throttled_fraction_heat": float(np.mean(t.throttled_heat_s) / span_s),
-            "radiator_peak_c": float(np.max(t.radiator_peak_k) - 273.15),
-            "radiator_mean_c": float(np.mean(t.radiator_mean_k) - 273.15),
-            "battery_min_soc": float(np.min(t.battery_min_soc)),
+            "throttled_fraction_eclipse": frac(t.throttled_eclipse_s),
+            "throttled_fraction_array": frac(t.throttled_array_s),
+            "throttled_fraction_heat": frac(t.throttled_heat_s),
+            "radiator_peak_c": float(np.max(t.radiator_peak_k[flew]) - 273.15) if flew.any() else math.nan,
+            "radiator_mean_c": float(np.mean(t.radiator_mean_k[flew]) - 273.15) if flew.any() else math.nan,
+            "battery_min_soc": float(np.min(t.battery_min_soc[flew])) if flew.any() else math.nan,
             "dose_rad_per_year": self.dose_rate_rad_s * SECONDS_PER_YEAR,
             "upsets_per_gpu_day": {k: float(v) * SECONDS_PER_DAY for k, v in rates.items()},
-            "energy_closure_max_wh": float(np.max(np.abs(t.energy_closure_wh))),
+            "energy_closure_max_wh": float(np.max(np.abs(t.energy_closure_wh), initial=0.0)),
         }
 
 
@@ -214,29 +238,44 @@ def shell_capacity(
                     track_usable=track_usable,
                 )
             )
-    merged = TrackCapacity(
-        **{
-            f: (
-                np.sum([getattr(p, f) for p in parts], axis=0)
-                if f.startswith("step_") and f != "step_soc_mean" and f != "step_radiator_mean_k"
-                else np.concatenate([np.atleast_1d(getattr(p, f)) for p in parts])
-            )
-            for f in TrackCapacity.__dataclass_fields__
-            if f != "track_usable_gpus"
-            and (not f.startswith("step_") or f in ("step_usable_gpus", "step_array_w", "step_compute_w"))
-        },
-        step_soc_mean=np.average([p.step_soc_mean for p in parts], axis=0, weights=[p.gpu_hours.size for p in parts]),
-        step_radiator_mean_k=np.average(
-            [p.step_radiator_mean_k for p in parts], axis=0, weights=[p.gpu_hours.size for p in parts]
-        ),
+    merged = merge_track_capacities(parts, track_usable)
+    dose = shell_dose_rate_rad_s(s, grid, spec.shielding_mm_al)
+    failed = s.survey.failed_s if s.orbits.elements is not None else None
+    return ShellCapacity(s.orbits.name, s.orbits.members, spec, merged, dose, grid.step_s, failed)
+
+
+def merge_track_capacities(parts: list[TrackCapacity], track_usable: bool = False) -> TrackCapacity:
+    """One ``TrackCapacity`` from chunks of consecutive tracks: per-track arrays concatenated, per-step sums added,
+    per-step means weighted by the tracks flying in each step in each chunk."""
+    summed = ("step_usable_gpus", "step_array_w", "step_compute_w", "step_tracks")
+    flying = [np.asarray(p.step_tracks) for p in parts]
+    total = np.sum(flying, axis=0)
+
+    def mean(name: str) -> np.ndarray:
+        acc = np.sum(
+            [np.where(w > 0, np.nan_to_num(getattr(p, name)) * w, 0.0) for p, w in zip(parts, flying, strict=True)],
+            axis=0,
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, acc / total, np.nan)
+
+    fields = {
+        f: np.sum([getattr(p, f) for p in parts], axis=0)
+        if f in summed
+        else np.concatenate([np.atleast_1d(getattr(p, f)) for p in parts])
+        for f in TrackCapacity.__dataclass_fields__
+        if (not f.startswith("step_") and f != "track_usable_gpus") or f in summed
+    }
+    return TrackCapacity(
+        **fields,
+        step_soc_mean=mean("step_soc_mean"),
+        step_radiator_mean_k=mean("step_radiator_mean_k"),
         track_usable_gpus=(
             np.concatenate([p.track_usable_gpus for p in parts if p.track_usable_gpus is not None])
             if track_usable
             else None
         ),
     )
-    dose = shell_dose_rate_rad_s(s, grid, spec.shielding_mm_al)
-    return ShellCapacity(s.orbits.name, s.orbits.members, spec, merged, dose, grid.step_s)
 
 
 def ground_capacities(scenario: Scenario) -> list[GroundSiteCapacity]:
@@ -245,7 +284,8 @@ def ground_capacities(scenario: Scenario) -> list[GroundSiteCapacity]:
 
 
 def write_capacity_tables(writer: RunWriter, shells: list[ShellCapacity], sites: list[GroundSiteCapacity]) -> None:
-    """``nodes.parquet`` (one row per node: satellite, formation cluster or ground site) and ``timeseries.parquet``
+    """``nodes.parquet`` (one row per node: satellite, formation cluster or ground site; ``sgp4_failed_s`` is when SGP4
+    lost a satellite of an element shell, NaN otherwise) and ``timeseries.parquet``
     (one row per shell or site and step: usable accelerators, compute and array power, battery and radiator means;
     for sites also the step's energy cost in USD and emissions in kgCO2e, which are null for shells)."""
     labels = [c.name for c in shells] + [g.spec.name for g in sites]
@@ -271,6 +311,7 @@ def write_capacity_tables(writer: RunWriter, shells: list[ShellCapacity], sites:
                 "radiator_mean_k": t.radiator_mean_k,
                 "battery_min_soc": t.battery_min_soc,
                 "dose_rad_per_year": np.full(n, c.dose_rate_rad_s * SECONDS_PER_YEAR),
+                "sgp4_failed_s": np.full(n, np.nan) if c.failed_s is None else np.asarray(c.failed_s, dtype=np.float64),
             }
         for g in sites:
             tot = g.totals()
@@ -290,6 +331,7 @@ def write_capacity_tables(writer: RunWriter, shells: list[ShellCapacity], sites:
                 "radiator_mean_k": np.array([np.nan]),
                 "battery_min_soc": np.array([np.nan]),
                 "dose_rad_per_year": np.zeros(1),
+                "sgp4_failed_s": np.full(1, np.nan),
             }
 
     def step_parts():

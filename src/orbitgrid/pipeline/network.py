@@ -317,6 +317,8 @@ def _shell_nets(scenario: Scenario, surveys: list[ShellSurvey], net: NetworkSpec
         else:
             assert orbits.elements is not None
             states = sgp4_states(orbits.elements, epoch_jd)
+            if s.survey.lost.any():
+                states = _lost_from(states, np.where(s.survey.lost, s.survey.end_s, np.inf))
         mode = "none" if net.topology == "none" else "neighbours"
         edges = None
         if net.topology == "auto" and orbits.kind in ("walker_delta", "walker_star") and orbits.circular is not None:
@@ -336,6 +338,18 @@ def _shell_nets(scenario: Scenario, surveys: list[ShellSurvey], net: NetworkSpec
         out.append(_ShellNet(orbits.name, word, offset, n, states, mode, edges, fabric))
         offset += n
     return out
+
+
+def _lost_from(states: StateFn, gone_s: np.ndarray) -> StateFn:
+    """``states`` with no state (NaN) for a satellite from ``gone_s`` on: the start of the step in which SGP4 lost it,
+    from which it counts for nothing (no links, no contacts, no relaying); ``inf`` for the satellites never lost."""
+
+    def lost_states(idx: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r, v = states(idx, t_s)
+        gone = np.asarray(t_s, dtype=np.float64)[None, :] >= gone_s[np.asarray(idx)][:, None]
+        return np.where(gone[..., None], np.nan, r), np.where(gone[..., None], np.nan, v)
+
+    return lost_states
 
 
 # ------------------------------------------------------------------------------------------------ the steps ---
@@ -645,7 +659,10 @@ def run_network(
             hops[:, i] = routes.hops[:v]
             ulat[:, :, i] = users[:, :v]
             if v:
-                la, lo, h = ecef_to_geodetic(step.r_ecef_m)
+                r = step.r_ecef_m
+                placed = np.any(r != 0.0, axis=1)  # failed or lost satellites sit at the origin: no sub-point
+                la, lo, h = (np.full(v, np.nan) for _ in range(3))
+                la[placed], lo[placed], h[placed] = ecef_to_geodetic(r[placed])
                 sub_lat[:, i], sub_lon[:, i], sub_alt[:, i] = np.degrees(la), np.degrees(lo), h
             rows[step.index] = _step_rows(step, g, model.gateways)
         entries += g.graph.nnz

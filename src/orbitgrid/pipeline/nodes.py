@@ -41,6 +41,7 @@ from orbitgrid.pipeline.capacity import (
     shell_array_incidence,
     step_sun_distance_m,
 )
+from orbitgrid.pipeline.errors import ScenarioRunError
 from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.scenario import Scenario
 from orbitgrid.scenario.catalog import gpu_models
@@ -94,14 +95,19 @@ def proton_flux_profile(s: ShellSurvey, grid: TimeGrid) -> np.ndarray:
 
             assert s.orbits.elements is not None
             r, _, _ = propagate_teme(s.orbits.elements.subset(idx), jd, fr)
+            # after SGP4 lost a satellite it has no position (and no capacity): its mean is over the time it flew
+            r = np.where((t[None, :] < s.survey.end_s[idx, None])[..., None], r, np.nan)
         lat, lon, h = ecef_to_geodetic(teme_to_ecef(r, jd, fr))
-        flux = np.nan_to_num(trapped_flux(lat, lon, h), nan=0.0)
-        mean = flux.mean(axis=1, keepdims=True)
-        out[idx] = np.where(mean > 0, flux / np.where(mean > 0, mean, 1.0), 1.0)
+        flying = np.isfinite(h)
+        flux = np.zeros(h.shape)
+        flux[flying] = np.nan_to_num(trapped_flux(lat[flying], lon[flying], h[flying]), nan=0.0)
+        n_flying = flying.sum(axis=1, keepdims=True)
+        mean = flux.sum(axis=1, keepdims=True) / np.maximum(n_flying, 1)
+        out[idx] = np.where(flying & (mean > 0), flux / np.where(mean > 0, mean, 1.0), 1.0)
     return out
 
 
-class TooManyNodesError(ValueError):
+class TooManyNodesError(ScenarioRunError):
     """The scenario asks to schedule workloads on more nodes than per-node timelines are built for."""
 
 

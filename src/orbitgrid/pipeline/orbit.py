@@ -13,15 +13,17 @@ reference survey (``ShellSurvey.shifted``) so capacity can bin straight from it.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from orbitgrid.astro import constellations as con
 from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, SECONDS_PER_DAY
-from orbitgrid.astro.elements import ElementSet, load_elements
+from orbitgrid.astro.elements import DuplicateCatalogNumber, ElementSet, deduplicate, load_elements
 from orbitgrid.astro.frames import gmst_rad
 from orbitgrid.astro.j2 import keplerian_period_s, nodal_period_s, secular_rates, semi_major_axis_m
 from orbitgrid.astro.survey import (
@@ -36,6 +38,7 @@ from orbitgrid.astro.survey import (
     survey_shell_references,
 )
 from orbitgrid.astro.time import TimeGrid
+from orbitgrid.pipeline.errors import ScenarioRunError
 from orbitgrid.scenario import ElementsOrbit, FormationOrbit, Scenario, Shell, SunSynchronousOrbit, WalkerOrbit
 
 
@@ -44,6 +47,8 @@ class ShellOrbits:
     """The orbits of one shell: ``circular`` (designed, J2 path) or ``elements`` (SGP4 path).
 
     ``tracks`` orbits are propagated; each stands for ``members`` satellites (the cluster size for formations).
+    An element shell keeps its file (``source``) and the catalogue numbers it held more than once (``duplicates``;
+    only the latest epoch of each is propagated, ``astro.elements.deduplicate``).
     """
 
     name: str
@@ -51,6 +56,8 @@ class ShellOrbits:
     members: int
     circular: con.CircularOrbits | None = None
     elements: ElementSet | None = None
+    source: str | None = None
+    duplicates: tuple[DuplicateCatalogNumber, ...] = ()
 
     @property
     def tracks(self) -> int:
@@ -99,7 +106,10 @@ def shell_orbits(scenario: Scenario, shell: Shell) -> ShellOrbits:
         return ShellOrbits(shell.name, orbit.type, orbit.per_cluster, circular=circ)
     if isinstance(orbit, ElementsOrbit):
         fmt = {"tle": "tle", "omm_json": "omm-json", "omm_csv": "omm-csv"}[orbit.resolved_format]
-        return ShellOrbits(shell.name, orbit.type, 1, elements=load_elements(orbit.file, format=fmt))
+        elements, duplicates = deduplicate(load_elements(orbit.file, format=fmt))
+        return ShellOrbits(
+            shell.name, orbit.type, 1, elements=elements, source=str(orbit.file), duplicates=tuple(duplicates)
+        )
     raise TypeError(f"unknown orbit spec {type(orbit).__name__}")
 
 
@@ -142,6 +152,42 @@ def _shell_geometry_stats(orbits: ShellOrbits) -> dict[str, float]:
     }
 
 
+#: Most lost satellites a shell's summary names one by one (all are counted).
+MAX_LISTED_LOST = 1_000
+
+
+class ElementSetLostError(ScenarioRunError):
+    """SGP4 cannot propagate any satellite of an element set over the run: nothing of the shell flies."""
+
+
+def lost_satellites(orbits: ShellOrbits, survey: Survey, epoch: _dt.datetime | None) -> list[dict[str, Any]]:
+    """The satellites of an element shell that SGP4 lost during the run, in order of loss: catalogue number, name,
+    SGP4 error code and its meaning, and the first failing instant (seconds after the scenario epoch and UTC)."""
+    from orbitgrid.astro.sgp4_adapter import ERROR_MEANINGS
+
+    if orbits.elements is None:
+        return []
+    lost = np.flatnonzero(survey.lost)
+    order = lost[np.argsort(survey.failed_s[lost], kind="stable")]
+    out = []
+    for i in order.tolist():
+        t = float(survey.failed_s[i])
+        code = int(survey.failure_code[i])
+        out.append(
+            {
+                "catalog_number": int(orbits.elements.catalog_numbers[i]),
+                "name": orbits.elements.names[i],
+                "error_code": code,
+                "error": ERROR_MEANINGS.get(code, f"SGP4 error {code}"),
+                "failed_s": t,
+                "failed_utc": None
+                if epoch is None
+                else (epoch + _dt.timedelta(seconds=t)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            }
+        )
+    return out
+
+
 #: Designed shells with fewer tracks are surveyed track by track (exact, and under ~0.5 s at a day of 60 s steps).
 SYMMETRY_MIN_TRACKS = 20_000
 
@@ -153,12 +199,21 @@ class ShellSurvey:
     orbits: ShellOrbits
     survey: Survey
     shifted: ShiftedShell | None = None
+    epoch: _dt.datetime | None = None  # the scenario epoch (UTC instants of lost satellites; None: not given)
+
+    @property
+    def lost(self) -> list[dict[str, Any]]:
+        """The satellites SGP4 lost during the run (:func:`lost_satellites`); empty for designed shells."""
+        return lost_satellites(self.orbits, self.survey, self.epoch)
 
     def summary(self) -> dict[str, float | int | str]:
+        """Orbit and sunlight statistics over the tracks that flew the whole window (``tracks_failed`` did not); an
+        element shell adds ``satellites_lost``, ``lost_satellites`` (the first ``MAX_LISTED_LOST`` by time of loss),
+        ``duplicate_catalog_numbers`` and ``element_sets_dropped``."""
         s = self.survey
         ok = s.valid
         dur = s.eclipse_duration_s
-        hidden = dur > 0
+        hidden = (dur > 0) & ok[s.track]  # passages of tracks that flew the whole window, as every statistic here
         out: dict[str, float | int | str] = {
             "kind": self.orbits.kind,
             "satellites": self.orbits.satellites,
@@ -166,6 +221,12 @@ class ShellSurvey:
             "members_per_track": self.orbits.members,
             "tracks_failed": int(np.count_nonzero(~ok)),
         }
+        if self.orbits.elements is not None:
+            lost = self.lost
+            out["satellites_lost"] = len(lost)
+            out["lost_satellites"] = lost[:MAX_LISTED_LOST]  # type: ignore[assignment]
+            out["duplicate_catalog_numbers"] = [d.to_dict() for d in self.orbits.duplicates]  # type: ignore[assignment]
+            out["element_sets_dropped"] = sum(len(d.dropped) for d in self.orbits.duplicates)
         out.update(_shell_geometry_stats(self.orbits))
         frac = s.sunlit_fraction[ok]
         days = s.span_s / SECONDS_PER_DAY
@@ -246,5 +307,22 @@ def survey_shells(
         else:
             assert orbits.elements is not None
             survey = survey_elements(orbits.elements, grid, sun, progress=tick)
-        out.append(ShellSurvey(orbits, survey, shifted))
+            if survey.lost.all():
+                raise ElementSetLostError(_all_lost_message(shell.name, orbits, survey, scenario.epoch))
+        out.append(ShellSurvey(orbits, survey, shifted, scenario.epoch))
     return out
+
+
+def _all_lost_message(shell: str, orbits: ShellOrbits, survey: Survey, epoch: _dt.datetime) -> str:
+    lost = lost_satellites(orbits, survey, epoch)
+    codes: dict[str, int] = {}
+    for x in lost:
+        key = f"error {x['error_code']} ({x['error']})"
+        codes[key] = codes.get(key, 0) + 1
+    first = lost[0]
+    return (
+        f"{orbits.source}: SGP4 cannot propagate any of the {len(lost):,} satellites of shell {shell!r} over the run "
+        f"({'; '.join(f'{n:,} x {k}' for k, n in codes.items())}; the first, {first['catalog_number']} "
+        f"{first['name']}, at {first['failed_utc']}). Use element sets that propagate from the scenario epoch to its "
+        "end (eccentricity below 1, positive mean motion, not decayed; epochs near the scenario's)."
+    )
