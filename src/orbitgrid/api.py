@@ -20,7 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from orbitgrid.design.sweep import SweepError, SweepResult, flatten_outputs, open_executor, run_sweep
+from orbitgrid.design.sweep import (
+    SweepError,
+    SweepResult,
+    flatten_outputs,
+    open_executor,
+    run_sweep,
+    stop_on_signals,
+)
 from orbitgrid.pipeline.capacity import (
     ground_capacities,
     shell_capacity,
@@ -330,11 +337,13 @@ def sweep(
     """Run a sweep file: every point through a local process pool (``workers`` processes; 0 runs in this process)
     or, given ``cluster`` or ``ORBITGRID_CLUSTER``, a dask.distributed scheduler. Writes ``points/``,
     ``sweep.parquet``, ``sweep.json`` and ``sweep.html`` under ``out_dir`` (default ``sweeps/<name>``); an
-    interrupted sweep resumes where it stopped. Raises :class:`ScenarioError` for a bad sweep file."""
+    interrupted sweep resumes where it stopped. Raises :class:`ScenarioError` for a bad sweep file. SIGTERM and
+    SIGHUP (unless a handler is installed) and Ctrl-C stop it cleanly: the pool's workers are terminated, finished
+    points stay saved, and ``design.sweep.Interrupted`` (a ``KeyboardInterrupt``) is raised with the signal."""
     spec = load_sweep(source)
     evaluator = SWEEP_EVALUATORS.get(spec.spec.evaluate)
     if evaluator is None:
         raise SweepError(f"evaluate: {spec.spec.evaluate!r} is not available; available: {', '.join(SWEEP_EVALUATORS)}")
     out = Path(out_dir) if out_dir is not None else Path("sweeps") / spec.spec.name
-    with open_executor(cluster, workers) as executor:
+    with stop_on_signals(), open_executor(cluster, workers) as executor:
         return run_sweep(spec, evaluator, out, executor=executor, resume=resume, progress=progress)

@@ -519,6 +519,17 @@ def sweep(
                 bar.update(task, completed=done, total=total)
 
             res = api.sweep(sweep_file, out, cluster=cluster, workers=workers, resume=resume, progress=progress)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (design.sweep.Interrupted): the workers are ended
+        import signal
+
+        signum = int(getattr(exc, "signum", signal.SIGINT))
+        err_console.print(
+            f"sweep stopped by {signal.Signals(signum).name}; finished points are saved: run the same command again "
+            "to resume",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(128 + signum) from None
     except ScenarioError as exc:
         _report_problems(str(sweep_file), exc)
         raise typer.Exit(2) from None

@@ -36,6 +36,7 @@ import itertools
 import json
 import math
 import multiprocessing
+import multiprocessing.context
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -60,6 +61,7 @@ from orbitgrid.scenario.sweep import (
 __all__ = [
     "CLUSTER_ENV",
     "Evaluator",
+    "Interrupted",
     "ScenarioModel",
     "SweepError",
     "SweepPoint",
@@ -70,6 +72,7 @@ __all__ = [
     "point_id",
     "run_batch",
     "run_sweep",
+    "stop_on_signals",
     "to_distribution",
     "write_sweep_page",
 ]
@@ -322,14 +325,142 @@ def _combined_rows(points_dir: Path) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------------------------------- running
 
 
+#: Seconds between a pool worker's checks that the process that started it is still alive (the fallback where
+#: ``PR_SET_PDEATHSIG`` is not available).
+PARENT_WATCH_S = 0.5
+#: Seconds a terminated pool worker gets to exit before it is killed.
+TERMINATE_GRACE_S = 2.0
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Pool-worker initializer: never outlive the sweep that started the worker.
+
+    On Linux the kernel sends the worker SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``, through ctypes;
+    set after the fork, so a parent that died in between is caught by the check that follows). Everywhere, a daemon
+    thread also checks every ``PARENT_WATCH_S`` that the parent is still the same process and ends the worker at
+    once when it is not (the worker is re-parented when its parent dies, even by SIGKILL, which no handler sees).
+    SIGINT is ignored: a Ctrl-C reaches the whole process group, and the sweep, not each worker, decides what to
+    do with it (terminate the workers and save what is finished).
+    """
+    import signal
+    import sys
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_WATCH_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="orbitgrid-parent-watch", daemon=True).start()
+
+
+class _WorkerProcess(multiprocessing.context.SpawnProcess):
+    """A spawned pool worker that starts with SIGINT ignored (the disposition survives ``exec``, and Python keeps
+    an inherited ``SIG_IGN``), so a Ctrl-C that reaches the process group while the worker is still starting up
+    prints no traceback from it; the sweep handles Ctrl-C (and :func:`_die_with_parent` keeps it ignored)."""
+
+    def start(self) -> None:
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            super().start()
+            return
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            super().start()
+        finally:
+            signal.signal(signal.SIGINT, before)
+
+
+class _WorkerContext(multiprocessing.context.SpawnContext):
+    """The ``spawn`` start method with :class:`_WorkerProcess`."""
+
+    Process = _WorkerProcess
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    """End a process pool now: terminate its workers (SIGTERM, then SIGKILL after ``TERMINATE_GRACE_S``) instead
+    of waiting for the points they are evaluating, and drop what is queued."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown, which forgets them
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=False, cancel_futures=True)  # the pool's manager cancels what is queued
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    deadline = time.monotonic() + TERMINATE_GRACE_S
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join(1.0)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The sweep was stopped by a signal (``signum``): SIGINT, or SIGTERM turned into this by
+    :func:`stop_on_signals` so that the executor is closed on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While the block runs, SIGTERM (and SIGHUP) raise :class:`Interrupted` in the main thread instead of ending
+    the process at once, so ``finally`` blocks run: :func:`open_executor` terminates the pool's workers and closes
+    a dask client. Handlers someone else installed are left alone; outside the main thread this does nothing."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        raise Interrupted(signum)
+
+    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    before = {sig: signal.getsignal(sig) for sig in wanted}
+    for sig, old in before.items():
+        if old in (signal.SIG_DFL, None):
+            signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in before.items():
+            if old in (signal.SIG_DFL, None):
+                signal.signal(sig, old if old is not None else signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def open_executor(cluster: str | None = None, workers: int | None = None) -> Iterator[Executor]:
     """The executor a sweep runs on, closed on exit.
 
     ``cluster`` (else the ``ORBITGRID_CLUSTER`` environment variable): a dask.distributed scheduler address; its
-    client's ``get_executor(pure=False)``. Otherwise a local ``ProcessPoolExecutor`` of ``workers`` processes
-    (default: the CPU count), started with ``spawn`` (a clean interpreter: no threads or locks copied from the
-    parent); ``workers=0`` runs every point in this process.
+    client's ``get_executor(pure=False)``, and the client is closed however the block ends (its submitted points
+    are cancelled on the cluster by :func:`run_sweep`). Otherwise a local ``ProcessPoolExecutor`` of ``workers``
+    processes (default: the CPU count), started with ``spawn`` (a clean interpreter: no threads or locks copied
+    from the parent); ``workers=0`` runs every point in this process.
+
+    Clean shutdown: when the block ends normally the pool finishes and joins its workers; when it ends by an
+    exception (Ctrl-C, :class:`Interrupted` from :func:`stop_on_signals`, an error) the workers are terminated
+    at once. Workers never outlive the process that started them, even when it is killed with SIGKILL
+    (:func:`_die_with_parent`), so they and multiprocessing's resource tracker (which exits when the last of
+    them does) let go of the caller's pipes.
     """
     address = cluster or os.environ.get(CLUSTER_ENV) or None
     if address:
@@ -345,10 +476,18 @@ def open_executor(cluster: str | None = None, workers: int | None = None) -> Ite
     else:
         if workers is not None and workers < 0:
             raise ValueError(f"workers must be >= 0, got {workers}")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_WorkerContext(),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
         try:
             yield pool
-        finally:
+        except BaseException:
+            _terminate_workers(pool)
+            raise
+        else:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -530,8 +669,12 @@ def run_sweep(
                 if progress is not None:
                     progress(done, len(points))
     except BaseException:
-        for fut in futures:
-            fut.cancel()
+        # A process pool's queued points are dropped by whoever closes the pool (open_executor terminates its
+        # workers): a future cancelled from this thread makes Python 3.11's pool manager raise InvalidStateError
+        # when the workers are then terminated.
+        if not isinstance(runner, ProcessPoolExecutor):
+            for fut in futures:
+                fut.cancel()
         raise
 
     rows = _combined_rows(points_dir)
