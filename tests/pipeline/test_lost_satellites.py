@@ -1,9 +1,8 @@
 """Never count what did not fly: satellites SGP4 cannot propagate are excluded from the step they fail on.
 
-Damaged element sets are made from six real Starlink TLEs (``tests/data/tle_starlink``: the first six records of the
-slice of the frozen snapshot of 2026-02-24) by editing
-fields, with the checksum recomputed, so SGP4 fails as Vallado's code does (error codes of Vallado et al. 2006,
-AIAA 2006-6753, as python-sgp4 returns them):
+Damaged element sets are made from six real Starlink TLEs (the first six records of
+``tests/data/tle_starlink/starlink_20260224_1413Z_slice.tle``) by editing fields, with the checksum recomputed, so
+SGP4 fails as Vallado's code does (error codes of Vallado et al. 2006, AIAA 2006-6753, as python-sgp4 returns them):
 
 - B* raised to 0.99999 / earth radii: the satellite decays during the day (SGP4 error 6 "mrt < 1", after a few
   steps of other codes around it);
@@ -41,7 +40,7 @@ from orbitgrid.pipeline.orbit import ElementSetLostError, survey_shells
 runner = CliRunner()
 EPOCH = "2026-02-24T15:00:00Z"
 STEP_S = 60.0
-DECAYING, AT_EPOCH = 2, 4  # rows of the damaged file
+DECAYING, AT_EPOCH = 5, 4  # rows of the damaged file (after the duplicate is dropped)
 
 
 def _fix(line: str) -> str:
