@@ -30,6 +30,7 @@ from orbitgrid.design.sweep import (
 )
 from orbitgrid.pipeline.capacity import (
     ground_capacities,
+    radiation_approximations,
     shell_capacity,
     step_sun_distance_m,
     write_capacity_tables,
@@ -244,7 +245,8 @@ def simulate(
     every other file is byte-identical between two runs of the same scenario (docs/design.md, determinism)."""
     watch = _Stopwatch()
     writer = RunWriter(out_dir)
-    writer.manifest(command=command, scenario=resolved_scenario_dict(scenario), seed=scenario.seed)
+    manifest = {"command": command, "scenario": resolved_scenario_dict(scenario), "seed": scenario.seed}
+    writer.manifest(**manifest)
     study = orbit(scenario, progress=progress)
     study.write(writer)
     watch.lap("orbit")
@@ -252,6 +254,9 @@ def simulate(
     shells = [shell_capacity(scenario, s, sun_distance, track_usable=bool(scenario.workloads)) for s in study.shells]
     sites = ground_capacities(scenario)
     write_capacity_tables(writer, shells, sites)
+    approximations = radiation_approximations(scenario, shells)
+    if approximations:
+        writer.manifest(**manifest, approximations=approximations)
     summary = {
         "scenario": scenario.name,
         "epoch": scenario.epoch.isoformat(),
@@ -264,6 +269,7 @@ def simulate(
             "shells": {c.name: c.summary() for c in shells},
             "ground_sites": {g.spec.name: g.totals() for g in sites},
         },
+        "approximations": approximations,
     }
     if study.shells:
         writer.table("samples", sample_columns(scenario, study.shells))

@@ -345,6 +345,8 @@ def simulate(
             console.print(table)
     if "network" in s:
         console.print(_network_table(s["network"]))
+    for note in s.get("approximations", []):  # also in summary.json and manifest.json
+        err_console.print(f"warning: {note}", markup=False, highlight=False)
     written = sorted(p.name for p in run.path.iterdir() if p.is_file())
     console.print(f"Wrote {run.path}/ ({', '.join(written)})")
 

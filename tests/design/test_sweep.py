@@ -182,7 +182,11 @@ def test_unknown_path_names_the_path_and_what_is_allowed(folder: Path) -> None:
         ("fleet.shells.3.design", "fleet.shells has 1 entry; index 3 is out of range (0-0)"),
         ("fleet.shells.nope.design", "fleet.shells is a list: use an index 0-0 or a name (dawn-dusk), got 'nope'"),
         ("fleet.ground_sites.0.pue.x", "fleet.ground_sites.0.pue is a value (float), not a mapping or list"),
-        ("fleets", "the scenario has no field 'fleets'; allowed: description, designs, duration, economics, epoch,"),
+        (
+            "fleets",
+            "the scenario has no field 'fleets'; allowed: description, designs, duration, economics, environment, "
+            "epoch,",
+        ),
         ("fleet..pue", "is not a dotted path"),
     ],
 )

@@ -92,7 +92,7 @@ def test_unknown_key_top_level(base: dict[str, Any], write_yaml: WriteYaml) -> N
     assert only_problem(write_yaml(base)) == Problem(
         "epoc",
         "unknown field; allowed: schema_version, name, description, epoch, duration, step, seed, designs, fleet, "
-        "tenants, workloads, policy, economics, network",
+        "tenants, workloads, policy, economics, environment, network",
     )
 
 

@@ -20,6 +20,7 @@ from orbitgrid.scenario import (
     resolved_scenario_dict,
 )
 from orbitgrid.scenario.catalog import designs as catalog_designs
+from orbitgrid.spacecraft.radiation import SHELL_ALTITUDE_MAX_KM
 
 WriteYaml = Callable[..., Path]
 
@@ -114,7 +115,7 @@ def orbits(draw: st.DrawFn) -> dict[str, Any]:
         planes = draw(st.integers(1, 50))
         return {
             "type": kind,
-            "altitude_km": draw(finite(160, 40_000)),
+            "altitude_km": draw(finite(160, SHELL_ALTITUDE_MAX_KM)),
             "inclination_deg": draw(finite(0, 180)),
             "total": planes * draw(st.integers(1, 40)),
             "planes": planes,
@@ -123,7 +124,7 @@ def orbits(draw: st.DrawFn) -> dict[str, Any]:
     planes = draw(st.integers(1, 8))
     orbit = {
         "type": kind,
-        "altitude_km": draw(finite(160, 5_900)),
+        "altitude_km": draw(finite(160, SHELL_ALTITUDE_MAX_KM)),
         "ltan_hours": draw(finite(0, 24, exclude_max=True)),
         "planes": planes,
         "raan_spread_hours": draw(finite(0, 24)),

@@ -32,8 +32,16 @@ from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.results import RunWriter
 from orbitgrid.scenario import GroundSite, SatelliteDesign, Scenario
 from orbitgrid.scenario.catalog import gpu_models
+from orbitgrid.spacecraft.cosmic_rays import gcr_nuclei_flux_cm2_s, gcr_upset_rates_per_s
 from orbitgrid.spacecraft.payload import Payload
-from orbitgrid.spacecraft.radiation import dose_rate_rad_s, upset_rates_per_s
+from orbitgrid.spacecraft.radiation import (
+    ABOVE_GRID,
+    BELOW_GRID,
+    GRID_ALTITUDE_RANGE_KM,
+    altitude_grid_status,
+    dose_rate_rad_s,
+    upset_rates_per_s,
+)
 
 DOSE_SAMPLE_TRACKS = 32
 DOSE_SAMPLE_STEP_S = 300.0
@@ -96,12 +104,13 @@ def _track_altitude_m(s: ShellSurvey) -> np.ndarray:
     return semi_major_axis_m(s.orbits.elements.mean_motion_brouwer_rad_s) - EARTH_EQUATORIAL_RADIUS_M
 
 
-def shell_dose_rate_rad_s(s: ShellSurvey, grid: TimeGrid, shielding_mm_al: float) -> float:
-    """Orbit-averaged dose rate over a sample of the shell's tracks, sampled every 5 minutes (a satellite SGP4 lost
-    only before it was lost; 0 for a shell with nothing flying)."""
+def dose_track_points(s: ShellSurvey, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Geodetic (lat rad, lon rad, height m), flattened, of a sample of the shell's tracks every 5 minutes: the points
+    the dose, the cosmic-ray flux and the table checks are computed on (a satellite SGP4 lost only before it was
+    lost; empty for a shell with nothing flying)."""
     flying = np.flatnonzero(s.survey.end_s > 0.0)  # tracks SGP4 lost at the start have no positions
     if flying.size == 0:
-        return 0.0
+        return np.zeros(0), np.zeros(0), np.zeros(0)
     n = flying.size
     idx = flying[np.unique(np.linspace(0, n - 1, min(n, DOSE_SAMPLE_TRACKS)).astype(np.int64))]
     t = np.arange(0.0, grid.duration_s, DOSE_SAMPLE_STEP_S)
@@ -120,8 +129,41 @@ def shell_dose_rate_rad_s(s: ShellSurvey, grid: TimeGrid, shielding_mm_al: float
         r = np.where((t[None, :] <= s.survey.end_s[idx, None])[..., None], r, np.nan)
     jd, fr = grid.jd_utc(t)
     lat, lon, h = ecef_to_geodetic(teme_to_ecef(r, jd, fr))
-    flying = np.isfinite(h)
-    return float(np.mean(dose_rate_rad_s(lat[flying], lon[flying], h[flying], shielding_mm_al)))
+    ok = np.isfinite(h)
+    return lat[ok], lon[ok], h[ok]
+
+
+def shell_dose_rate_rad_s(s: ShellSurvey, grid: TimeGrid, shielding_mm_al: float, proton_solar: str = "min") -> float:
+    """Orbit-averaged dose rate over a sample of the shell's tracks, sampled every 5 minutes (0 for a shell with
+    nothing flying)."""
+    lat, lon, h = dose_track_points(s, grid)
+    if h.size == 0:
+        return 0.0
+    return float(np.mean(dose_rate_rad_s(lat, lon, h, shielding_mm_al, proton_solar=proton_solar)))
+
+
+def radiation_table_notes(name: str, h_m: np.ndarray) -> list[str]:
+    """Warnings for track samples outside the trapped-radiation table's heights (possible only for element sets:
+    designed shells are checked when the scenario is validated): there the nearest level is held."""
+    if h_m.size == 0:
+        return []
+    status = altitude_grid_status(h_m)
+    lo, hi = GRID_ALTITUDE_RANGE_KM
+    notes = []
+    above, below = float(np.mean(status == ABOVE_GRID)), float(np.mean(status == BELOW_GRID))
+    if above > 0.0:
+        notes.append(
+            f"shell {name!r}: {100 * above:.1f} % of the sampled track points are above {hi:.0f} km (up to "
+            f"{np.max(h_m) / 1e3:.0f} km), the top of the AE8/AP8 table; their trapped flux is held at the "
+            f"{hi:.0f} km level, which underestimates the dose and upset rates there"
+        )
+    if below > 0.0:
+        notes.append(
+            f"shell {name!r}: {100 * below:.1f} % of the sampled track points are below {lo:.0f} km (down to "
+            f"{np.min(h_m) / 1e3:.0f} km); their trapped flux is held at the {lo:.0f} km level (an overestimate of a "
+            f"flux that is already small)"
+        )
+    return notes
 
 
 @dataclass(frozen=True)
@@ -134,6 +176,10 @@ class ShellCapacity:
     step_s: float
     #: First instant SGP4 failed for each track, s after the epoch (NaN: never); None for designed shells.
     failed_s: np.ndarray | None = None
+    #: Approximations the radiation model applied to this shell (printed by simulate, kept in summary and manifest).
+    approximations: tuple[str, ...] = ()
+    #: Orbit-averaged galactic cosmic-ray nuclei flux reaching the shell, cm^-2 s^-1 (``spacecraft.cosmic_rays``).
+    gcr_flux_cm2_s: float = 0.0
 
     def summary(self) -> dict[str, float | int | dict[str, float]]:
         """Shell totals. Satellites SGP4 lost deliver nothing from the step they were lost in
@@ -150,6 +196,7 @@ class ShellCapacity:
         flown_s = flown_steps * self.step_s
         installed = self.spec.payload.count * m * n_tracks * k_steps * self.step_s / 3600.0
         rates = upset_rates_per_s(self.dose_rate_rad_s)
+        gcr = gcr_upset_rates_per_s(self.gcr_flux_cm2_s)
         flew = np.isfinite(t.radiator_mean_k)
 
         def frac(x: np.ndarray) -> float:
@@ -172,6 +219,8 @@ class ShellCapacity:
             "battery_min_soc": float(np.min(t.battery_min_soc[flew])) if flew.any() else math.nan,
             "dose_rad_per_year": self.dose_rate_rad_s * SECONDS_PER_YEAR,
             "upsets_per_gpu_day": {k: float(v) * SECONDS_PER_DAY for k, v in rates.items()},
+            "gcr_nuclei_flux_cm2_s": self.gcr_flux_cm2_s,
+            "gcr_upsets_per_gpu_day": {k: float(v) * SECONDS_PER_DAY for k, v in gcr.items()},
             "energy_closure_max_wh": float(np.max(np.abs(t.energy_closure_wh), initial=0.0)),
         }
 
@@ -239,9 +288,24 @@ def shell_capacity(
                 )
             )
     merged = merge_track_capacities(parts, track_usable)
-    dose = shell_dose_rate_rad_s(s, grid, spec.shielding_mm_al)
+    env = scenario.environment
+    lat, lon, h = dose_track_points(s, grid)
+    dose = float(np.mean(dose_rate_rad_s(lat, lon, h, spec.shielding_mm_al, proton_solar(scenario)))) if h.size else 0.0
+    gcr = float(np.mean(gcr_nuclei_flux_cm2_s(lat, lon, h, env.phi_mv))) if h.size else 0.0
+    notes = tuple(radiation_table_notes(s.orbits.name, h))
     failed = s.survey.failed_s if s.orbits.elements is not None else None
-    return ShellCapacity(s.orbits.name, s.orbits.members, spec, merged, dose, grid.step_s, failed)
+    return ShellCapacity(s.orbits.name, s.orbits.members, spec, merged, dose, grid.step_s, failed, notes, gcr)
+
+
+def proton_solar(scenario: Scenario) -> str:
+    """The AP8 model of the scenario's solar-cycle phase: ``"min"`` (AP8MIN) or ``"max"`` (AP8MAX)."""
+    return "min" if scenario.environment.solar_cycle == "minimum" else "max"
+
+
+def radiation_approximations(scenario: Scenario, shells: list[ShellCapacity]) -> list[str]:
+    """Every approximation the trapped-radiation model applies to this run, as sentences: track samples outside the
+    table's heights (element sets; designed shells are kept inside by scenario validation)."""
+    return [n for c in shells for n in c.approximations]
 
 
 def merge_track_capacities(parts: list[TrackCapacity], track_usable: bool = False) -> TrackCapacity:

@@ -11,10 +11,14 @@ Fault rates per accelerator (FAULT_CAUSES: sdc, interrupt, permanent):
   unexpected interruption -> ``interrupt``;
 - in orbit, the radiation upsets from the shell's orbit-averaged dose behind its shielding (Suncatcher's dose per
   event): SDC -> ``sdc``; HBM uncorrectable errors and chip/host SEFIs -> ``interrupt``;
-- along each track, the radiation part is modulated by the local >10 MeV trapped-proton flux (AP8) relative to its
-  mean over the track, so the South Atlantic Anomaly shows in time: the node's ``rate_scale[k]`` is
-  ``(ground + radiation x f_k) / (ground + radiation)``, with SDC and interrupts sharing one scale computed from
-  their sum (the engine modulates both causes by it; permanent failures are not modulated).
+- galactic cosmic rays add their orbit-averaged upsets (``spacecraft.cosmic_rays``: nuclei above the local cutoff,
+  each counted as one 67 MeV proton against the same cross-sections);
+- along each track, the trapped part is modulated by the local >10 MeV trapped-proton flux (AP8) relative to its
+  mean over the track, so the South Atlantic Anomaly shows in time, the GCR part by the local GCR flux relative to
+  its mean (high at high magnetic latitudes), and a solar particle event of the scenario adds its dose-rate upsets
+  while it lasts: the node's ``rate_scale[k]`` is
+  ``(ground + trapped x f_k + gcr x g_k + spe_k) / (ground + trapped + gcr)``, with SDC and interrupts sharing one
+  scale computed from their sum (the engine modulates both causes by it; permanent failures are not modulated).
 
 Fabric bandwidth per accelerator: 400 Gb/s (Llama 3's RoCE/InfiniBand per GPU, FIGURES.md §6) inside a satellite
 and in a ground site; in a formation cluster, one 9.6 Tb/s DWDM aperture link per satellite (Suncatcher §4.2,
@@ -38,6 +42,7 @@ from orbitgrid.pipeline.capacity import (
     ShellCapacity,
     _track_altitude_m,
     design_spec,
+    proton_solar,
     shell_array_incidence,
     step_sun_distance_m,
 )
@@ -45,6 +50,12 @@ from orbitgrid.pipeline.errors import ScenarioRunError
 from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.scenario import Scenario
 from orbitgrid.scenario.catalog import gpu_models
+from orbitgrid.spacecraft.cosmic_rays import (
+    SOLAR_EVENTS,
+    gcr_nuclei_flux_cm2_s,
+    gcr_upset_rates_per_s,
+    spe_dose_rate_rad_s,
+)
 from orbitgrid.spacecraft.radiation import ground_failure_rates_per_gpu_hour, trapped_flux, upset_rates_per_s
 
 REFERENCE_GPU = "H100"
@@ -78,14 +89,56 @@ def _step_midpoints(grid: TimeGrid) -> np.ndarray:
     return (np.arange(grid.n_steps) + 0.5) * grid.step_s
 
 
-def proton_flux_profile(s: ShellSurvey, grid: TimeGrid) -> np.ndarray:
-    """``(tracks, K)`` >10 MeV proton flux at each step's midpoint along each track, relative to the track mean."""
+def gcr_rates_per_gpu_s(nuclei_flux_cm2_s: float) -> np.ndarray:
+    """(sdc, interrupt, 0) per chip-second from a galactic cosmic-ray nuclei flux (``spacecraft.cosmic_rays``)."""
+    r = gcr_upset_rates_per_s(nuclei_flux_cm2_s)
+    interrupt = r["hbm_uncorrectable"] + r["sefi"] + r["host_cpu_sefi"] + r["host_ram_sefi"]
+    return np.array([float(r["sdc"]), float(interrupt), 0.0])
+
+
+@dataclass(frozen=True)
+class RadiationProfiles:
+    """Per track and step (at each step's midpoint): the > 10 MeV trapped-proton flux and the GCR nuclei flux, each
+    relative to its track mean, and the solar-particle-event dose rate behind the shield (rad/s, 0 outside the
+    event, weighted by the part of the step the event covers)."""
+
+    trapped: np.ndarray
+    gcr: np.ndarray
+    spe_rad_s: np.ndarray
+
+
+def _relative(f: np.ndarray, flying: np.ndarray) -> np.ndarray:
+    """``f`` over its mean along each track's flown steps; 1 where the track did not fly or the mean is zero."""
+    n = np.maximum(flying.sum(axis=1, keepdims=True), 1)
+    mean = np.where(flying, f, 0.0).sum(axis=1, keepdims=True) / n
+    return np.where(flying & (mean > 0), f / np.where(mean > 0, mean, 1.0), 1.0)
+
+
+def spe_step_overlap(scenario: Scenario) -> np.ndarray:
+    """Fraction of each step of the scenario's grid that its solar particle event covers (zeros without one)."""
+    grid = scenario.time_grid()
+    spe = scenario.environment.solar_particle_event
+    if spe is None:
+        return np.zeros(grid.n_steps)
+    t0 = (spe.start - scenario.epoch).total_seconds()
+    lo = np.arange(grid.n_steps) * grid.step_s
+    covered = np.clip(np.minimum(lo + grid.step_s, t0 + spe.duration) - np.maximum(lo, t0), 0.0, None)
+    return covered / grid.step_s
+
+
+def radiation_profiles(scenario: Scenario, s: ShellSurvey, shielding_mm_al: float) -> RadiationProfiles:
+    """:class:`RadiationProfiles` of every track of ``s`` on the scenario's grid."""
+    grid = scenario.time_grid()
+    env = scenario.environment
+    species = f"proton_10MeV_{proton_solar(scenario)}"
+    spe_on = spe_step_overlap(scenario)
     t = _step_midpoints(grid)
     jd, fr = grid.jd_utc(t)
-    out = np.ones((s.orbits.tracks, grid.n_steps))
+    n = s.orbits.tracks
+    trapped, gcr, spe = np.ones((n, grid.n_steps)), np.ones((n, grid.n_steps)), np.zeros((n, grid.n_steps))
     chunk = max(1, 2_000_000 // max(grid.n_steps, 1))
-    for lo in range(0, s.orbits.tracks, chunk):
-        idx = np.arange(lo, min(lo + chunk, s.orbits.tracks))
+    for lo in range(0, n, chunk):
+        idx = np.arange(lo, min(lo + chunk, n))
         if s.orbits.circular is not None:
             c = s.orbits.circular.subset(idx)
             r = positions_teme_m(c.semi_major_axis_m, c.inclination_rad, c.raan_rad, c.arg_latitude_rad, t)
@@ -98,13 +151,19 @@ def proton_flux_profile(s: ShellSurvey, grid: TimeGrid) -> np.ndarray:
             # after SGP4 lost a satellite it has no position (and no capacity): its mean is over the time it flew
             r = np.where((t[None, :] < s.survey.end_s[idx, None])[..., None], r, np.nan)
         lat, lon, h = ecef_to_geodetic(teme_to_ecef(r, jd, fr))
-        flying = np.isfinite(h)
-        flux = np.zeros(h.shape)
-        flux[flying] = np.nan_to_num(trapped_flux(lat[flying], lon[flying], h[flying]), nan=0.0)
-        n_flying = flying.sum(axis=1, keepdims=True)
-        mean = flux.sum(axis=1, keepdims=True) / np.maximum(n_flying, 1)
-        out[idx] = np.where(flying & (mean > 0), flux / np.where(mean > 0, mean, 1.0), 1.0)
-    return out
+        flying = np.isfinite(h)  # where SGP4 lost a satellite its position is NaN: profiles are 1 there
+        lat, lon, h = (np.where(flying, x, 0.0) for x in (lat, lon, h))
+        trapped[idx] = _relative(np.nan_to_num(trapped_flux(lat, lon, h, species), nan=0.0), flying)
+        gcr[idx] = _relative(np.nan_to_num(gcr_nuclei_flux_cm2_s(lat, lon, h, env.phi_mv), nan=0.0), flying)
+        spec = env.solar_particle_event
+        if spec is not None:
+            on = spe_on > 0.0
+            d = spe_dose_rate_rad_s(
+                SOLAR_EVENTS[spec.event], spec.duration, lat[:, on], lon[:, on], h[:, on], shielding_mm_al
+            )
+            d = np.where(flying[:, on], np.nan_to_num(d, nan=0.0), 0.0)
+            spe[np.ix_(idx, np.flatnonzero(on))] = d * spe_on[on]
+    return RadiationProfiles(trapped, gcr, spe)
 
 
 class TooManyNodesError(ScenarioRunError):
@@ -151,10 +210,12 @@ def build_fleet_timeline(
             raise ValueError(f"shell {cap.name!r}: build its capacity with shell_capacity(..., track_usable=True)")
         usable = cap.tracks.track_usable_gpus.astype(np.int32) * members
         rad = radiation_rates_per_gpu_s(cap.dose_rate_rad_s)
-        base = ground + rad
-        f = proton_flux_profile(s, grid)
-        g_si, r_si = ground[0] + ground[1], rad[0] + rad[1]
-        scale_sdc = (g_si + r_si * f) / (g_si + r_si)
+        cosmic = gcr_rates_per_gpu_s(cap.gcr_flux_cm2_s)
+        base = ground + rad + cosmic
+        prof = radiation_profiles(scenario, s, spec.shielding_mm_al)
+        g_si, r_si, c_si = ground[0] + ground[1], rad[0] + rad[1], cosmic[0] + cosmic[1]
+        spe_si = radiation_rates_per_gpu_s(1.0)[:2].sum() * prof.spe_rad_s  # upsets scale with the event's dose
+        scale_sdc = (g_si + r_si * prof.trapped + c_si * prof.gcr + spe_si) / (g_si + r_si + c_si)
         usable_parts.append(usable)
         scale_parts.append(scale_sdc.astype(np.float32))
         model = spec.payload.model

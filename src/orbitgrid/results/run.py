@@ -64,7 +64,11 @@ class RunWriter:
         p.write_text(dumps(obj))
         return p
 
-    def manifest(self, *, command: str, scenario: dict[str, Any], seed: int) -> Path:
+    def manifest(
+        self, *, command: str, scenario: dict[str, Any], seed: int, approximations: Iterable[str] = ()
+    ) -> Path:
+        """``manifest.json``; ``approximations`` lists every model approximation the run applied (also printed by
+        the CLI and kept in ``summary.json``)."""
         return self.json(
             "manifest.json",
             {
@@ -73,6 +77,7 @@ class RunWriter:
                 "seed": seed,
                 "versions": package_versions(),
                 "format": 1,
+                "approximations": list(approximations),
             },
         )
 

@@ -81,8 +81,9 @@ from orbitgrid.network.constants import (
 from orbitgrid.scenario import catalog
 from orbitgrid.scenario.series import Series, SeriesError, read_node_list, read_series_csv, repeat_shift_s
 from orbitgrid.spacecraft.battery import DEFAULT_DEPTH_OF_DISCHARGE
+from orbitgrid.spacecraft.cosmic_rays import MODULATION_POTENTIAL_MV, SOLAR_EVENTS
 from orbitgrid.spacecraft.power import DEFAULT_DEGRADATION_PER_YEAR
-from orbitgrid.spacecraft.radiation import DEFAULT_SHIELDING_MM_AL
+from orbitgrid.spacecraft.radiation import DEFAULT_SHIELDING_MM_AL, GRID_ALTITUDE_RANGE_KM, SHELL_ALTITUDE_MAX_KM
 
 SCHEMA_VERSION = 1
 
@@ -290,6 +291,25 @@ def _sun_synchronous_altitude(data: Mapping[str, Any]) -> Found:
     return []
 
 
+_RADIATION_TABLE_LIMIT = f"at most {fmt_number(SHELL_ALTITUDE_MAX_KM)} (the top of the trapped-radiation table)"
+_SHELL_ALTITUDE_DESCRIPTION = f"Circular orbit altitude above the equatorial radius, km; {_RADIATION_TABLE_LIMIT}."
+
+
+def _radiation_table_altitude(data: Mapping[str, Any]) -> Found:
+    """A designed shell must stay inside the trapped-radiation table: dose and upset rates are computed for every
+    shell, and above it they would be guessed (``spacecraft.radiation.SHELL_ALTITUDE_MAX_KM``)."""
+    altitude_km = _number(data, "altitude_km")
+    if altitude_km is not None and SHELL_ALTITUDE_MAX_KM < altitude_km <= ALTITUDE_MAX_KM:
+        lo, hi = GRID_ALTITUDE_RANGE_KM
+        msg = (
+            f"must be at most {fmt_number(SHELL_ALTITUDE_MAX_KM)} km, the highest circular orbit inside orbitgrid's "
+            f"AE8/AP8 trapped-radiation table ({fmt_number(lo)}-{fmt_number(hi)} km geodetic), got "
+            f"{fmt_number(altitude_km)}"
+        )
+        return [(("altitude_km",), msg, altitude_km)]
+    return []
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Satellite design
 # ------------------------------------------------------------------------------------------------------------
@@ -401,7 +421,7 @@ class WalkerOrbit(StrictModel):
     """
 
     type: Literal["walker_delta", "walker_star"] = Field(description="walker_delta or walker_star.")
-    altitude_km: AltitudeKm = Field(description="Circular orbit altitude above the equatorial radius, km.")
+    altitude_km: AltitudeKm = Field(description=_SHELL_ALTITUDE_DESCRIPTION)
     inclination_deg: Annotated[float, Strict(), Bounds(0.0, 180.0)] = Field(description="Inclination, deg.")
     total: Annotated[int, Strict(), Bounds(1, 10_000_000)] = Field(description="Total number of satellites t.")
     planes: Annotated[int, Strict(), Bounds(1, 100_000)] = Field(description="Number of orbital planes p.")
@@ -411,7 +431,7 @@ class WalkerOrbit(StrictModel):
 
     @classmethod
     def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
-        return _divisible_by_planes(data, "total") + _phasing_below_planes(data)
+        return _divisible_by_planes(data, "total") + _phasing_below_planes(data) + _radiation_table_altitude(data)
 
     @property
     def per_plane(self) -> int:
@@ -439,7 +459,7 @@ class SunSynchronousOrbit(StrictModel):
     """
 
     type: Literal["sun_synchronous"] = Field(description="sun_synchronous.")
-    altitude_km: AltitudeKm = Field(description="Circular orbit altitude above the equatorial radius, km.")
+    altitude_km: AltitudeKm = Field(description=_SHELL_ALTITUDE_DESCRIPTION)
     ltan_hours: HourOfDay = Field(description="Local time of the ascending node of plane 0, hours, [0, 24).")
     planes: Count = Field(description="Number of orbital planes.")
     per_plane: Count = Field(description="Satellites per plane.")
@@ -452,7 +472,8 @@ class SunSynchronousOrbit(StrictModel):
 
     @classmethod
     def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
-        return _sun_synchronous_altitude(data) + _phasing_below_planes(data)
+        altitude = _sun_synchronous_altitude(data) or _radiation_table_altitude(data)
+        return altitude + _phasing_below_planes(data)
 
     @property
     def n_satellites(self) -> int:
@@ -469,7 +490,9 @@ class FormationOrbit(StrictModel):
     """
 
     type: Literal["formation"] = Field(description="formation.")
-    altitude_km: AltitudeKm = Field(description="Altitude of the clusters' reference orbit, km.")
+    altitude_km: AltitudeKm = Field(
+        description=f"Altitude of the clusters' reference orbit, km; {_RADIATION_TABLE_LIMIT}."
+    )
     ltan_hours: HourOfDay = Field(description="Local time of the ascending node of plane 0, hours, [0, 24).")
     clusters: Count = Field(description="Number of clusters.")
     per_cluster: Count = Field(description="Satellites per cluster.")
@@ -483,7 +506,8 @@ class FormationOrbit(StrictModel):
 
     @classmethod
     def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
-        return _sun_synchronous_altitude(data) + _divisible_by_planes(data, "clusters", planes_default=1)
+        altitude = _sun_synchronous_altitude(data) or _radiation_table_altitude(data)
+        return altitude + _divisible_by_planes(data, "clusters", planes_default=1)
 
     @property
     def n_satellites(self) -> int:
@@ -1764,6 +1788,57 @@ class NetworkSpec(StrictModel):
 # ------------------------------------------------------------------------------------------------------------
 
 
+# ------------------------------------------------------------------------------------------------------------
+# Space environment
+# ------------------------------------------------------------------------------------------------------------
+
+
+class SolarParticleEventSpec(StrictModel):
+    """A solar particle event during the run: its proton fluence arrives at a constant rate from ``start`` for
+    ``duration`` and raises the upset rates of every satellite it reaches (``spacecraft.cosmic_rays``)."""
+
+    event: Literal[tuple(SOLAR_EVENTS)] = Field(  # type: ignore[valid-type]
+        default="august_1972",
+        description="Event fluence spectrum: august_1972 (King 1974, J(>E) = 7.9e9 exp((30 - E)/26.5) protons/cm^2).",
+    )
+    start: AwareDatetime = Field(description="Start of the event, ISO 8601 with a timezone; stored in UTC.")
+    duration: DurationS = Field(description="How long the fluence takes to arrive, e.g. 48h; stored as seconds.")
+
+    @field_validator("start")
+    @classmethod
+    def _to_utc(cls, v: _dt.datetime) -> _dt.datetime:
+        return v.astimezone(_dt.UTC)
+
+
+class EnvironmentSpec(StrictModel):
+    """Space environment beyond the trapped belts: the solar-cycle phase and an optional solar particle event.
+
+    The default phase is solar minimum, the conservative case: galactic cosmic rays are most intense then (the
+    heliosphere modulates them least) and AP8MIN gives more trapped protons than AP8MAX at LEO (Sawyer & Vette 1976).
+    """
+
+    solar_cycle: Literal["minimum", "maximum"] = Field(
+        default="minimum",
+        description="Solar-cycle phase: galactic cosmic-ray modulation (400 or 1000 MV) and the trapped-proton model "
+        "(AP8MIN or AP8MAX); electrons use AE8MAX either way.",
+    )
+    modulation_potential_mv: Annotated[float, Strict(), Bounds(0.0, 3000.0)] | None = Field(
+        default=None,
+        description="Galactic cosmic-ray modulation potential, MV (force field, Burger et al. 2000 LIS); null: the "
+        "phase's value.",
+    )
+    solar_particle_event: SolarParticleEventSpec | None = Field(
+        default=None, description="A solar particle event during the run; null: none."
+    )
+
+    @property
+    def phi_mv(self) -> float:
+        """The modulation potential used (MV)."""
+        if self.modulation_potential_mv is not None:
+            return self.modulation_potential_mv
+        return MODULATION_POTENTIAL_MV[self.solar_cycle]
+
+
 class Scenario(StrictModel):
     """One orbitgrid run: when, how long, at which step, and the fleet. ``schema_version`` must be 1."""
 
@@ -1787,6 +1862,10 @@ class Scenario(StrictModel):
     workloads: list[WorkloadSpec] = Field(default=[], description="Jobs and services the tenants run.")
     policy: PolicySpec = Field(default=PolicySpec(), description="Scheduling policy.")
     economics: Economics = Field(default=Economics(), description="Cost model inputs (orbitgrid cost).")
+    environment: EnvironmentSpec = Field(
+        default=EnvironmentSpec(),
+        description="Solar-cycle phase and solar particle events (galactic cosmic rays and event upsets).",
+    )
     network: NetworkSpec | None = Field(
         default=None,
         description="Links between satellites, to gateways and to users; null (the default): no link model, every "
@@ -1869,6 +1948,16 @@ class Scenario(StrictModel):
                 f"{', '.join(_station_providers())})"
             )
             found.append((("network", "gateways"), msg, None))
+        spe = model.environment.solar_particle_event
+        if spe is not None:
+            run_end = model.epoch + _dt.timedelta(seconds=model.duration)
+            spe_end = spe.start + _dt.timedelta(seconds=spe.duration)
+            if spe_end <= model.epoch or spe.start >= run_end:
+                msg = (
+                    f"the event ({spe.start.isoformat()} for {fmt_number(spe.duration)} s) does not overlap the run "
+                    f"({model.epoch.isoformat()} to {run_end.isoformat()})"
+                )
+                found.append((("environment", "solar_particle_event", "start"), msg, spe.start.isoformat()))
         site = model.economics.terrestrial.site
         sites = [g.name for g in model.fleet.ground_sites]
         if site is not None and site not in sites:

@@ -3,24 +3,28 @@
 Model
 -----
 **Flux.** Omnidirectional integral fluxes (particles cm^-2 s^-1) of the NASA AP8 (protons > 10 and > 100 MeV) and AE8
-(electrons > 1 MeV) trapped-particle models on a 2 deg x 2 deg geodetic grid at 400, 550 and 800 km, shipped with the
-package (``data/ae8ap8_grid.npz``, provenance in ``data/PROVENANCE.md``). :func:`trapped_flux` interpolates:
+(electrons > 1 MeV) trapped-particle models on a 2 deg x 2 deg geodetic grid at every 50 km of geodetic height from
+150 to 2,150 km, shipped with the package (``data/ae8ap8_grid.npz``, made by ``scripts/vendor_ae8ap8.py`` from
+``aep8`` 1.1.0; provenance in ``data/PROVENANCE.md``). :func:`trapped_flux` interpolates **trilinearly in
+log10(flux)** (longitude wraps at +-180 deg; latitudes beyond the +-88 deg rows take the edge row, where LEO trapped
+fluxes vanish), because trapped fluxes vary roughly exponentially with height and across the belts' flanks:
 
-- in altitude, log-linearly between the two bracketing levels, ``f = f_lo (f_hi / f_lo)^w`` with
-  ``w = (h - h_lo) / (h_hi - h_lo)``, because trapped fluxes grow roughly exponentially with height at LEO (the SAA
-  peak of protons > 10 MeV rises 2.8x from 400 to 550 km and 2.4x from 550 to 800 km). Where either level is zero
-  (the edge of a belt) the interpolation is linear in flux instead, so zeros stay exact and nothing is invented;
-- in latitude and longitude, bilinearly in flux (longitude wraps at +-180 deg; latitudes beyond the +-88 deg rows
-  take the edge row, where LEO trapped fluxes are zero). Linear horizontal weights keep the interpolant exact at
-  the nodes, non-negative, and well defined across the belts' zero boundaries, where log interpolation is not.
-- **Below 400 km** the 400-550 km log-gradient of each node is extrapolated downwards,
-  ``f(h) = f_400 (f_400 / f_550)^((400 - h) / 150)``, with the ratio capped at 1 so that the flux never grows
-  downwards (and a node with no flux at 550 km is held at its 400 km value). Trapped fluxes fall faster than that
-  below 400 km as the atmosphere removes the particles, so this errs on the high side without the large
-  overestimate of clamping (a clamp would give the 400 km flux at 300 km; the extrapolation gives about half of it
-  in the SAA). **Above 800 km** the 800 km level is used unchanged: this underestimates (fluxes keep rising towards
-  the inner belt), so :func:`altitude_grid_status` flags such points (``ABOVE_GRID``) as well as extrapolated ones
-  (``BELOW_GRID``).
+- AE8/AP8 report no flux below 1 cm^-2 s^-1 (every positive value of the grid is >= 1; below that the model
+  returns 0). A node without flux enters the interpolation at ``log10 = -0.5`` (:data:`NO_FLUX_LOG10`: half a
+  decade under that floor, which puts a belt's interpolated edge on average halfway across the cell), and an
+  interpolated value below the floor (``log10 < 0``) is returned as zero, as the model itself would. So a node
+  without flux stays exactly zero, a cell whose corners are all zero is zero throughout, and towards a zero corner
+  the flux falls log-linearly to zero within the cell instead of being blended linearly (the old linear fallback
+  put half the neighbour's flux at a cell's middle: tens of times too much > 100 MeV flux on a 575 km, 6 deg orbit).
+- The same weights apply to every species, and a weighted mean of logs keeps order, so integral spectra stay
+  monotone: J(>100 MeV) <= J(>10 MeV) wherever the grid has it at the nodes (it does at every node; tested, and as
+  a property over random points).
+- Outside 150-2,150 km the nearest level is held (:func:`altitude_grid_status` flags such points). Designed shells
+  cannot get there (the scenario rejects circular altitudes above :data:`SHELL_ALTITUDE_MAX_KM`); element sets can,
+  and the run then prints and records the approximation (``pipeline.capacity.radiation_table_notes``).
+
+Against ``aep8`` evaluated directly along one-day tracks (450-1,400 km, 0-98 deg; tests/validation/
+test_radiation_aep8.py), orbit-averaged fluxes and 5 mm doses agree within the factors stated in docs/models.md.
 
 The South Atlantic Anomaly is not put in by hand: it is the maximum of the AP8 grid (at 550 km the > 10 MeV AP8MIN
 peak sits on the node 34 deg S 34 deg W).
@@ -32,8 +36,8 @@ upper energy, ``j(E) = c exp(-E / E_p)`` for 10 <= E <= 400 MeV, whose slope ``1
 5 MeV from 10 to 400 MeV, epoch 2026-01-01, at every 60 s point of one-day tracks), run through the same transport:
 the orbit-averaged proton dose of the exponential fit differs from the full-spectrum dose by -3..+6 % behind
 10 mm Al, -8..+11 % behind 5-20 mm and -13..-1 % behind 1 mm (SSO at 450, 650 and 800 km; 30 and 53 deg at
-550 km); with this module's grid interpolation in the loop as well, -9..+5 % at 10 mm. A power law through the same
-two points is 20-27 % low at 5-20 mm (it pushes protons from 100-200 MeV up to 200-400 MeV, where they
+550 km); with the earlier 400-800 km grid's interpolation in the loop as well, -9..+5 % at 10 mm. A power law
+through the same two points is 20-27 % low at 5-20 mm (it pushes protons from 100-200 MeV up to 200-400 MeV, where they
 deposit less) and the AP8 spectrum is itself flat below ~30 MeV and steepening above 100 MeV (at the SAA peak:
 J(>30), J(>50), J(>200), J(>300) = 2649, 2183, 405, 149 /cm^2/s; the fit gives 2482, 2036, 465, 173).
 Only AP8MIN has a > 100 MeV column, so the AP8MAX spectrum takes the AP8MIN slope at the same point.
@@ -72,11 +76,8 @@ per unit J(>1 MeV) for electrons, then ``Ddot = 1.602e-8 (J10 K_p(t, ratio) + J1
   nuclear reactions of protons in the shield (nuclear interaction length of Al 107 g/cm^2, PDG, so ~2.5 % of the
   protons are removed in 10 mm, partly made up by secondaries); protons below 10 MeV
   (which only reach the target behind less than 0.63 mm Al, the 10 MeV range) and electrons below 0.04 MeV.
-- Excluded sources: galactic cosmic rays and solar energetic particles. GCR give a free-space dose equivalent to
-  blood-forming organs of ~500 mSv/yr (OSTI 6318929, SCC-87-06, 1987), i.e. of order 15-20 rad/yr absorbed at
-  a quality factor ~3, barely attenuated by 10 mm Al; the geomagnetic cutoff and the Earth's shadow remove most of
-  it at LEO, so our unsourced estimate for a polar LEO is a few rad/yr, a few % of the trapped dose. Solar proton
-  events reach a polar orbit over the polar caps during large events: a design margin, not modelled here.
+- Galactic cosmic rays and solar particle events are in :mod:`orbitgrid.spacecraft.cosmic_rays` (their upset rates
+  add to the trapped ones in the fault timelines); their total dose is not added here (GCR: a few rad/yr at LEO).
 
 **Upsets.** Per-chip single-event rates are data, as dose per event ``D`` (rad(Si)/event) measured with 67 MeV
 protons; ``rate = Ddot / D``. The equivalent cross-section is ``sigma = 1 / (D Phi_rad)`` with
@@ -92,7 +93,7 @@ Sources
 -------
 - AP8: Sawyer & Vette, "AP-8 trapped proton environment for solar maximum and solar minimum", NSSDC/WDC-A-R&S 76-06
   (1976); AE8: Vette, "The AE-8 trapped electron model environment", NSSDC/WDC-A-R&S 91-24 (1991); evaluated with
-  the IRBEM Fortran through ``aep8`` 1.1.0 (BSD-3) for epoch 2026-01-01 (shared/data/radiation_space_env).
+  the IRBEM Fortran through ``aep8`` 1.1.0 (BSD-3), date 2026-01-01 (``scripts/vendor_ae8ap8.py``).
 - Suncatcher [SC]: Agüera y Arcas et al., arXiv:2511.19468v2, §2.3 and §4.3 (FIGURES.md §1): ~150 rad(Si)/yr in
   SSO behind ~10 mm Al; Trillium v6e per-chip dose per event: SDC 14.4-20 (~17) rad, HBM uncorrectable 44 rad,
   SEFI 5 krad; host CPU SEFI 450 rad, host RAM 400 rad; 1 rad ~ 7.9e6 p/cm^2, sigma ~ 1.27e-7 / D.
@@ -102,10 +103,13 @@ Sources
 
 Validity
 --------
-Circular LEO from ~300 to 800 km (flagged beyond the 400-800 km grid); shields of 1-50 mm Al equivalent (thinner
+Orbits from 150 to 2,150 km geodetic height (points outside are flagged and held at the nearest level); circular
+shells up to 2,100 km; shields of 1-50 mm Al equivalent (thinner
 than ~0.6 mm the missing < 10 MeV protons and the crude sub-MeV electron spectrum make the dose a lower bound).
-Static AE8/AP8 (built on 1960s-70s data: solar-cycle dependence only as MIN/MAX, no storms, and no secular drift
-of the SAA beyond what the epoch-2026 IGRF used to map the grid carries). A 10 mm Al sphere is harsher than a real
+Static AE8/AP8 (built on 1960s-70s data: solar-cycle dependence only as MIN/MAX, no storms, and the SAA where
+the models' own fixed 1960s field epochs put it: ``aep8`` returns the same L, B/B0 and fluxes for any date
+(checked for 1990, 2026 and 2040), while the real anomaly drifts ~0.3 deg/yr west, FIGURES.md §5). A 10 mm Al
+sphere is harsher than a real
 spacecraft's shielding distribution; slab geometry roughly halves the dose. Measured (no constant tuned): a 650 km
 dawn-dusk SSO behind 10 mm Al gets 168 rad(Si)/yr (AP8MIN + AE8MAX; 166 from protons), 1.12x Suncatcher's ~150;
 behind 1 mm, 7.0 krad/yr, dominated by electrons (the "tens of krad/yr behind 1 mm" of a secondary SHIELDOSE-2 note,
@@ -126,12 +130,14 @@ from orbitgrid.astro.constants import SECONDS_PER_JULIAN_YEAR
 __all__ = [
     "ABOVE_GRID",
     "BELOW_GRID",
+    "GRID_ALTITUDE_RANGE_KM",
     "IN_GRID",
     "LLAMA3_GPU_HOURS",
     "LLAMA3_UNEXPECTED_INTERRUPTIONS",
     "MEV_PER_G_TO_RAD",
     "SDC_RAD_PER_EVENT_RANGE",
     "SECONDS_PER_JULIAN_YEAR",
+    "SHELL_ALTITUDE_MAX_KM",
     "SPECIES",
     "TrappedFluxGrid",
     "UpsetCrossSections",
@@ -144,11 +150,13 @@ __all__ = [
     "equivalent_proton_flux_cm2_s",
     "ground_failure_rates_per_gpu_hour",
     "load_trapped_flux_grid",
+    "mcilwain_l",
     "proton_csda_range_g_cm2",
     "proton_dose_coefficient_mev_cm2_g",
     "proton_stopping_power_mev_cm2_g",
     "protons_per_rad_cm2",
     "trapped_flux",
+    "trapped_fluxes",
     "upset_rates_from_flux_per_s",
     "upset_rates_per_s",
 ]
@@ -170,6 +178,18 @@ SPECIES: dict[str, str] = {
 
 #: Codes of :func:`altitude_grid_status`.
 BELOW_GRID, IN_GRID, ABOVE_GRID = -1, 0, 1
+
+#: Geodetic heights the packaged grid tabulates, km (its first and last levels; the tests check the file).
+GRID_ALTITUDE_RANGE_KM = (150.0, 2150.0)
+#: Highest circular-shell altitude (above the equatorial radius) whose track stays inside the grid: over the poles
+#: the geodetic height of such an orbit is ~21.4 km higher (equatorial minus polar radius, WGS 84), so
+#: 2,150 - 21.4 km, rounded down to 2,100 km.
+SHELL_ALTITUDE_MAX_KM = 2100.0
+#: log10(flux) given to nodes where the model has no flux. AE8/AP8 report nothing below 1 cm^-2 s^-1 (log10 = 0).
+#: The nodes with flux next to such nodes have a median log10 of 0.40-0.63 for the three proton columns (0.32-0.94
+#: interquartile; electrons 1.1), so -0.5 puts the interpolated edge of a belt, on average, halfway between the last
+#: node with flux and the first without. One value for every species keeps integral spectra monotone.
+NO_FLUX_LOG10 = -0.5
 
 #: 1 MeV deposited per gram = 1.602176634e-13 J / 1e-3 kg = 1.602e-10 Gy = 1.602e-8 rad.
 MEV_PER_G_TO_RAD = 1.602176634e-8
@@ -202,18 +222,28 @@ _N_ENERGY = 1200
 
 @dataclass(frozen=True)
 class TrappedFluxGrid:
-    """AE8/AP8 flux on a regular (altitude, latitude, longitude) grid; ``flux[key]`` is ``(n_alt, n_lat, n_lon)``.
+    """AE8/AP8 flux on a regular (altitude, latitude, longitude) grid, as ``log10(flux)``.
 
-    ``flux`` is keyed by :data:`SPECIES` keys, float64, particles cm^-2 s^-1, with the source's NaN (model undefined)
-    read as zero (no trapped flux). Axes are ascending: ``alt_km`` (400, 550, 800), ``lat_deg`` (-88..88 by 2),
-    ``lon_deg`` (-180..178 by 2).
+    ``log10_flux[key]`` is ``(n_alt, n_lat, n_lon)`` float32 for every :data:`SPECIES` key, particles cm^-2 s^-1,
+    with :data:`NO_FLUX_LOG10` where the model gives no flux (zero below its 1 cm^-2 s^-1 floor, or undefined).
+    Axes are ascending: ``alt_km`` (geodetic height, 150..2150 by 50), ``lat_deg`` (-88..88 by 2), ``lon_deg``
+    (-180..178 by 2). ``inverse_l_squared`` is ``1 / L^2`` of the McIlwain L the fluxes were looked up with (the
+    geomagnetic cutoff is proportional to it). ``epoch_utc`` is the date passed to ``aep8`` (which, like AE8/AP8,
+    uses its models' fixed field epochs whatever the date).
     """
 
     alt_km: np.ndarray
     lat_deg: np.ndarray
     lon_deg: np.ndarray
-    flux: dict[str, np.ndarray] = field(repr=False)
-    source_sha256: str = ""
+    log10_flux: dict[str, np.ndarray] = field(repr=False)
+    inverse_l_squared: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0, 0)))
+    epoch_utc: str = ""
+    generator: str = ""
+
+    def node_flux(self, species: str) -> np.ndarray:
+        """The flux (cm^-2 s^-1, float64) at every node of ``species``; zero where the model gives none."""
+        lf = self.log10_flux[species].astype(np.float64)
+        return np.where(lf >= 0.0, 10.0**lf, 0.0)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -223,17 +253,29 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def load_trapped_flux_grid() -> TrappedFluxGrid:
-    """Read the packaged AE8/AP8 grid (``orbitgrid/spacecraft/data/ae8ap8_grid.npz``) once; arrays are read-only."""
+    """Read the packaged AE8/AP8 grid (``orbitgrid/spacecraft/data/ae8ap8_grid.npz``) once; arrays are read-only.
+
+    The file stores ``1 + round(log10(flux) x 4096)`` as uint16 with 0 for no flux (``scripts/vendor_ae8ap8.py``);
+    every code times the quantum is exact in float32.
+    """
     ref = importlib.resources.files("orbitgrid.spacecraft") / "data" / GRID_FILE
     with ref.open("rb") as fh, np.load(fh, allow_pickle=False) as npz:
         axes = [_readonly(np.asarray(npz[k], dtype=np.float64)) for k in ("alt_km", "lat_deg", "lon_deg")]
-        flux = {key: _readonly(np.nan_to_num(npz[col].astype(np.float64), nan=0.0)) for key, col in SPECIES.items()}
-        sha = str(npz["source_sha256"])
-    return TrappedFluxGrid(axes[0], axes[1], axes[2], flux, sha)
+        quantum = float(npz["log10_quantum"])
+        log10_flux = {}
+        for key, col in SPECIES.items():
+            code = npz[col]
+            lf = np.where(code > 0, (code.astype(np.float32) - 1.0) * np.float32(quantum), NO_FLUX_LOG10)
+            log10_flux[key] = _readonly(lf.astype(np.float32))
+        ell = npz["mcilwain_L"].astype(np.float64) * float(npz["L_quantum"])
+        inv_l2 = _readonly((1.0 / ell**2).astype(np.float32))
+        epoch, generator = str(npz["epoch_utc"]), str(npz["generator"])
+    return TrappedFluxGrid(axes[0], axes[1], axes[2], log10_flux, inv_l2, epoch, generator)
 
 
 def altitude_grid_status(alt_m: np.ndarray | float, grid: TrappedFluxGrid | None = None) -> np.ndarray:
-    """``BELOW_GRID`` (-1, extrapolated), ``IN_GRID`` (0) or ``ABOVE_GRID`` (+1, clamped: underestimate) per point."""
+    """``BELOW_GRID`` (-1, held at the lowest level), ``IN_GRID`` (0) or ``ABOVE_GRID`` (+1, held at the top level:
+    an underestimate) per point, by geodetic height."""
     g = grid or load_trapped_flux_grid()
     h_km = np.asarray(alt_m, dtype=np.float64) / 1e3
     return np.where(h_km < g.alt_km[0], BELOW_GRID, np.where(h_km > g.alt_km[-1], ABOVE_GRID, IN_GRID)).astype(np.int8)
@@ -242,7 +284,7 @@ def altitude_grid_status(alt_m: np.ndarray | float, grid: TrappedFluxGrid | None
 @dataclass(frozen=True)
 class _Stencil:
     k: np.ndarray  # lower altitude level
-    w: np.ndarray  # altitude weight; < 0 below the grid, 1 above it
+    w: np.ndarray  # altitude weight in [0, 1]
     i: np.ndarray  # lower latitude row
     wy: np.ndarray
     j0: np.ndarray
@@ -264,44 +306,35 @@ def _stencil(
     h = np.asarray(alt_m, dtype=np.float64) / 1e3
     lat, lon, h = np.broadcast_arrays(lat, lon, h)
     n_alt, n_lat, n_lon = len(g.alt_km), len(g.lat_deg), len(g.lon_deg)
-    # Altitude: the bracketing pair, with the lowest (highest) pair extended below (above) the grid.
-    k = np.clip(np.searchsorted(g.alt_km, h, side="right") - 1, 0, n_alt - 2)
-    w = _snap((h - g.alt_km[k]) / (g.alt_km[k + 1] - g.alt_km[k]))
-    w = np.minimum(w, 1.0)  # above the top level: hold it
+    # Altitude: the bracketing pair of levels; outside the grid the nearest level is held (flagged by
+    # altitude_grid_status). The levels are evenly spaced (checked by the tests).
+    dalt = g.alt_km[1] - g.alt_km[0]
+    z = np.clip(_snap((h - g.alt_km[0]) / dalt), 0.0, n_alt - 1.0)
+    k = np.minimum(np.floor(z).astype(np.intp), n_alt - 2)
     # Latitude (clamped to the grid's rows) and longitude (periodic).
     dlat = g.lat_deg[1] - g.lat_deg[0]
     y = np.clip(_snap((lat - g.lat_deg[0]) / dlat), 0.0, n_lat - 1.0)
     i = np.minimum(np.floor(y).astype(np.intp), n_lat - 2)
-    wy = y - i
     dlon = g.lon_deg[1] - g.lon_deg[0]
     x = _snap(np.mod(lon - g.lon_deg[0], 360.0) / dlon)
     j = np.floor(x)
-    wx = x - j
     j0 = j.astype(np.intp) % n_lon
-    return _Stencil(k, w, i, wy, j0, (j0 + 1) % n_lon, wx)
+    return _Stencil(k, z - k, i, y - i, j0, (j0 + 1) % n_lon, x - j)
 
 
-def _altitude_blend(f_lo: np.ndarray, f_hi: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Log-linear in flux where both levels are positive, linear otherwise; below the grid (w < 0) never rising."""
-    pos = (f_lo > 0.0) & (f_hi > 0.0)
-    below = w < 0.0
-    ratio = np.where(pos, f_hi / np.where(pos, f_lo, 1.0), 1.0)
-    ratio = np.where(below, np.maximum(ratio, 1.0), ratio)
-    geo = f_lo * ratio**w
-    lin = np.where(below, f_lo, f_lo + w * (f_hi - f_lo))
-    out = np.where(pos, geo, lin)
-    return np.where(w >= 1.0, f_hi, out)  # exact at the top level
+def _trilinear(cube: np.ndarray, s: _Stencil) -> np.ndarray:
+    """Trilinear interpolation of a grid cube (``log10(flux)``, no-flux nodes at :data:`NO_FLUX_LOG10`; ``1/L^2``)."""
+    out = np.zeros(np.shape(s.w))
+    for kk, wk in ((s.k, 1.0 - s.w), (s.k + 1, s.w)):
+        for ii, wi in ((s.i, 1.0 - s.wy), (s.i + 1, s.wy)):
+            for jj, wj in ((s.j0, 1.0 - s.wx), (s.j1, s.wx)):
+                out += (wk * wi * wj) * cube[kk, ii, jj]
+    return out
 
 
-def _interpolate(cube: np.ndarray, s: _Stencil) -> np.ndarray:
-    corners = []
-    for ii in (s.i, s.i + 1):
-        for jj in (s.j0, s.j1):
-            corners.append(_altitude_blend(cube[s.k, ii, jj], cube[s.k + 1, ii, jj], s.w))
-    c00, c01, c10, c11 = corners
-    bottom = c00 + s.wx * (c01 - c00)
-    top = c10 + s.wx * (c11 - c10)
-    return bottom + s.wy * (top - bottom)
+def _flux_from_log10(lf: np.ndarray) -> np.ndarray:
+    """``10^lf`` where it is at least the models' 1 cm^-2 s^-1 floor, else zero (as AE8/AP8 do)."""
+    return np.where(lf >= 0.0, 10.0 ** np.minimum(lf, 30.0), 0.0)
 
 
 def trapped_flux(
@@ -313,13 +346,40 @@ def trapped_flux(
 ) -> np.ndarray:
     """AE8/AP8 omnidirectional integral flux (particles cm^-2 s^-1) at geodetic points (inputs broadcast).
 
-    ``species`` is a :data:`SPECIES` key. Interpolation and the rules outside 400-800 km are in the module docstring;
-    :func:`altitude_grid_status` tells which points were extrapolated or clamped.
+    ``species`` is a :data:`SPECIES` key. Interpolation and the rules outside the grid are in the module docstring;
+    :func:`altitude_grid_status` tells which points lie outside the tabulated heights.
     """
     if species not in SPECIES:
         raise ValueError(f"unknown species {species!r}; expected one of {sorted(SPECIES)}")
     g = grid or load_trapped_flux_grid()
-    return _interpolate(g.flux[species], _stencil(lat_rad, lon_rad, alt_m, g))
+    return _flux_from_log10(_trilinear(g.log10_flux[species], _stencil(lat_rad, lon_rad, alt_m, g)))
+
+
+def mcilwain_l(
+    lat_rad: np.ndarray | float,
+    lon_rad: np.ndarray | float,
+    alt_m: np.ndarray | float,
+    grid: TrappedFluxGrid | None = None,
+) -> np.ndarray:
+    """McIlwain L at geodetic points, interpolated trilinearly in ``1 / L^2`` (smooth, and what cutoffs scale with)."""
+    g = grid or load_trapped_flux_grid()
+    return 1.0 / np.sqrt(_trilinear(g.inverse_l_squared, _stencil(lat_rad, lon_rad, alt_m, g)))
+
+
+def trapped_fluxes(
+    lat_rad: np.ndarray | float,
+    lon_rad: np.ndarray | float,
+    alt_m: np.ndarray | float,
+    species: tuple[str, ...] = tuple(SPECIES),
+    grid: TrappedFluxGrid | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`trapped_flux` of several species at the same points, sharing one stencil."""
+    g = grid or load_trapped_flux_grid()
+    for sp in species:
+        if sp not in SPECIES:
+            raise ValueError(f"unknown species {sp!r}; expected one of {sorted(SPECIES)}")
+    s = _stencil(lat_rad, lon_rad, alt_m, g)
+    return {sp: _flux_from_log10(_trilinear(g.log10_flux[sp], s)) for sp in species}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -504,12 +564,9 @@ def dose_rate_components_rad_s(
     """
     if proton_solar not in ("min", "max") or electron_solar not in ("min", "max"):
         raise ValueError("proton_solar and electron_solar must be 'min' or 'max'")
-    g = grid or load_trapped_flux_grid()
-    s = _stencil(lat_rad, lon_rad, alt_m, g)
-    j10_min = _interpolate(g.flux["proton_10MeV_min"], s)
-    j100 = _interpolate(g.flux["proton_100MeV_min"], s)
-    j10 = j10_min if proton_solar == "min" else _interpolate(g.flux["proton_10MeV_max"], s)
-    j1 = _interpolate(g.flux[f"electron_1MeV_{electron_solar}"], s)
+    keys = ("proton_10MeV_min", "proton_100MeV_min", f"proton_10MeV_{proton_solar}", f"electron_1MeV_{electron_solar}")
+    f = trapped_fluxes(lat_rad, lon_rad, alt_m, tuple(dict.fromkeys(keys)), grid)
+    j10_min, j100, j10, j1 = (f[k] for k in keys)
     ratio = np.where(j10_min > 0.0, j100 / np.where(j10_min > 0.0, j10_min, 1.0), 0.0)
     proton = j10 * proton_dose_coefficient_mev_cm2_g(shielding_mm_al, ratio) * MEV_PER_G_TO_RAD
     electron = j1 * electron_dose_coefficient_mev_cm2_g(float(shielding_mm_al)) * MEV_PER_G_TO_RAD
