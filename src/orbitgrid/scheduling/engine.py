@@ -937,8 +937,10 @@ class Engine:
                 continue
             j = lst[idx][1]
             if admit is not None and not admit(self, j, t):
-                # over its quota now: it waits (a release re-runs the dispatch) and the jobs behind it are examined
-                if idx + 1 < len(lst):
+                # over its quota now: it waits (a release re-runs the dispatch). The check sees the tenant, the
+                # contract and the gang, which every job of a gang class shares: the rest of the class waits too;
+                # in a class of divisible jobs (any gang of 1) the jobs behind it are examined
+                if self.kind[j] == JobKind.BATCH and idx + 1 < len(lst):
                     heapq.heappush(heads, (policy.key(self, lst[idx + 1][1]), idx + 1, ck))
                 continue
             g_min = ck[4]

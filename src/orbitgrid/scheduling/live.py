@@ -14,7 +14,10 @@ job on a node as a :class:`Run` (the metering unit).
 Quotas follow Kueue's cohort model (ClusterQueue ``nominalQuota``, ``borrowingLimit``, ``lendingLimit``;
 kubernetes-sigs/kueue, docs "Cohort"): a tenant may hold up to its nominal GPUs; beyond that it borrows unused
 nominal GPUs of the other members of its cohort, at most ``borrowing_limit`` in all, and a member lends at most
-``lending_limit`` of its unused nominal GPUs. Reserved-contract jobs also stay within the tenant's reserved GPUs.
+``lending_limit`` of its unused nominal GPUs. As in Kueue, the cohort never holds more than its members' lendable
+GPUs beyond their guaranteed parts (nominal less lending limit), so a member within its nominal quota still waits
+while borrowers hold its lent-out GPUs (Kueue would reclaim them by preemption, ``reclaimWithinCohort``; here they
+come back when the borrowers' jobs end). Reserved-contract jobs also stay within the tenant's reserved GPUs.
 """
 
 from __future__ import annotations
@@ -181,13 +184,35 @@ class CohortQuotas:
             return False
         if q.nominal_gpus is None:
             return True
-        after = eng.tenant_busy[tenant] + g
-        over = after - q.nominal_gpus
-        if over <= 0:
-            return True
-        if q.borrowing_limit_gpus is not None and over > q.borrowing_limit_gpus:
+        busy = eng.tenant_busy[tenant]
+        over = busy + g - q.nominal_gpus
+        if q.cohort is None:
+            return over <= 0
+        if over > 0 and q.borrowing_limit_gpus is not None and over > q.borrowing_limit_gpus:
             return False
-        return over <= self.borrowable(eng, tenant)
+        # the cohort's shared pool holds every member's lendable GPUs; a member's use beyond its guaranteed part
+        # (nominal - lendable) draws on it, its own lendable part included: lent-out nominal quota is not there
+        # to take back (Kueue reclaims it by preemption; here the job waits until the borrowers finish)
+        used, size = self.pool(eng, q.cohort)
+        guaranteed = q.nominal_gpus - _lendable(q)
+        return used + max(busy + g - guaranteed, 0) - max(busy - guaranteed, 0) <= size
+
+    def pool(self, eng: Engine, cohort: str) -> tuple[int, int]:
+        """``(held, size)`` of a cohort's shared pool: the members' lendable GPUs (lending limit, else nominal) and
+        how many of them members hold beyond their guaranteed parts."""
+        held = size = 0
+        for m, qm in self.quotas.items():
+            if qm.cohort != cohort or qm.nominal_gpus is None:
+                continue
+            lend = _lendable(qm)
+            size += lend
+            held += max(eng.tenant_busy[m] - (qm.nominal_gpus - lend), 0)
+        return held, size
+
+
+def _lendable(q: Quota) -> int:
+    assert q.nominal_gpus is not None
+    return q.nominal_gpus if q.lending_limit_gpus is None else min(q.lending_limit_gpus, q.nominal_gpus)
 
 
 class LiveEngine(Engine):
