@@ -30,7 +30,7 @@ from sgp4.api import WGS72, Satrec, SatrecArray, jday
 from orbitgrid.astro import j2
 from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
 from orbitgrid.astro.constellations import CircularOrbits
-from orbitgrid.astro.elements import load_elements
+from orbitgrid.astro.elements import ElementSet, load_elements
 from orbitgrid.pipeline.orbit import ShellOrbits, _shell_geometry_stats
 
 NODE_TO_NODE_TOL_S = 0.1  # designed shells
@@ -117,3 +117,18 @@ def test_element_set_nodal_period_matches_sgp4_node_crossings(reference_data: Pa
     # The Kozai mean motion of the TLE is neither period: 2 pi / n_kozai misses the node-to-node time by seconds.
     kozai = 2.0 * math.pi / es.mean_motion_kozai_rad_s
     assert np.abs(kozai - measured).min() > 10 * ELEMENTS_TOL_S
+
+
+def test_satellites_sgp4_cannot_initialise_are_left_out(reference_data: Path) -> None:
+    """Vallado's case 33334 fails SGP4 initialisation (no mean elements): the shell's figures are the others'."""
+    text = (reference_data / "sgp4_verification" / "SGP4-VER.TLE").read_text().splitlines()
+    pairs = [f"{ln[:69]}\n{text[i + 1][:69]}" for i, ln in enumerate(text) if ln.startswith("1 ")]
+    es = ElementSet.from_tle_text("\n".join(pairs), verify_checksum=False)
+    bad = np.flatnonzero(es.init_error != 0)
+    assert list(es.catalog_numbers[bad]) == [33334]
+    good = int(np.flatnonzero(es.catalog_numbers == 88888)[0])  # near-Earth, e = 0.0087
+    mixed = _shell_geometry_stats(ShellOrbits("mixed", "elements", 1, elements=es.subset([good, int(bad[0])])))
+    alone = _shell_geometry_stats(ShellOrbits("alone", "elements", 1, elements=es.subset([good])))
+    assert mixed == alone and all(math.isfinite(v) for v in alone.values())
+    failed = _shell_geometry_stats(ShellOrbits("failed", "elements", 1, elements=es.subset(bad)))
+    assert all(math.isnan(v) for v in failed.values())

@@ -74,7 +74,7 @@ from orbitgrid.economics.mass import (
     server_enclosure_area_m2,
 )
 from orbitgrid.economics.report import CaseResult, CostCase, evaluate_case
-from orbitgrid.economics.tco import DEFAULT_DISCOUNT_RATE, LaunchPlan, OrbitInputs, SatelliteSpec
+from orbitgrid.economics.tco import DEFAULT_DISCOUNT_RATE, DEFAULT_LIFE_YEARS, LaunchPlan, OrbitInputs, SatelliteSpec
 from orbitgrid.economics.terrestrial import GroundInputs
 from orbitgrid.fleet.orbital import HOUSEKEEPING_FRACTION
 from orbitgrid.spacecraft import battery, power, radiation, thermal
@@ -446,7 +446,7 @@ def size_satellite(
     radiator_temperature_k: float = 330.0,
     dose_target_rad_per_year: float | None = None,
     shielding_mm_al: float | None = None,
-    design_life_years: float = 5.0,
+    design_life_years: float = DEFAULT_LIFE_YEARS,
     margins: Margins = Margins(),
     chain: PowerChain = PowerChain(),
     masses: SpecificMasses = _MASSES,
@@ -688,7 +688,7 @@ def size_fleet(
     orbit: str = "sun_synchronous",
     ltan_hours: float | None = 18.0,
     inclination_deg: float | None = None,
-    design_life_years: float = 5.0,
+    design_life_years: float = DEFAULT_LIFE_YEARS,
     vehicle: str = "Starship",
     price_usd_per_kg: float | None = None,
     max_launches_per_year: float = math.inf,

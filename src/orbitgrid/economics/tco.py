@@ -112,6 +112,10 @@ TERMINATOR_SUNLIT_FRACTION = 0.98  # FIGURES.md §5, McCalip's terminator defaul
 #: Real discount rate: the base case of OMB Circular A-94 (1992).
 DEFAULT_DISCOUNT_RATE = 0.07
 
+#: Service life of a satellite and of a ground site, years: McCalip's analysis period and Suncatcher's 5-year dose
+#: requirement (Suncatcher §2.3 via FIGURES.md; Starcloud plans ~15 years).
+DEFAULT_LIFE_YEARS = 5.0
+
 #: Launch + first-year insurance: one launch in ~20 fails (CNBC via astropreneurs.space, 2017) -> 5 % fair premium.
 DEFAULT_LAUNCH_INSURANCE_FRACTION = 0.05
 
@@ -233,7 +237,7 @@ class OrbitInputs:
     launch: LaunchPlan = LaunchPlan()
     ground_segment: GroundSegment = GroundSegment()
     reliability: Reliability = Reliability()
-    design_life_years: float = 5.0
+    design_life_years: float = DEFAULT_LIFE_YEARS
     discount_rate: float = DEFAULT_DISCOUNT_RATE
     nre_usd: float = MCCALIP_NRE_USD
     ops_fraction_of_hardware_per_year: float = MCCALIP_OPS_FRACTION_PER_YEAR

@@ -50,6 +50,7 @@ import numpy as np
 
 from orbitgrid.economics.tco import (
     DEFAULT_DISCOUNT_RATE,
+    DEFAULT_LIFE_YEARS,
     H100_BF16_DENSE_FLOPS,
     H100_SERVER_USD_PER_GPU,
     HOURS_PER_JULIAN_YEAR,
@@ -110,7 +111,7 @@ class GroundInputs:
     gpus: int
     it_w_per_gpu: float = H100_IT_W_PER_GPU
     flops_per_gpu: float = H100_BF16_DENSE_FLOPS
-    life_years: float = 5.0
+    life_years: float = DEFAULT_LIFE_YEARS
     pue: float = 1.2
     capex: CapexBuckets = CapexBuckets()
     gpu_usd: float = H100_SERVER_USD_PER_GPU

@@ -113,6 +113,20 @@ def shell_orbits(scenario: Scenario, shell: Shell) -> ShellOrbits:
     raise TypeError(f"unknown orbit spec {type(orbit).__name__}")
 
 
+#: The geometry keys of a shell's summary (orbit.json), in order.
+GEOMETRY_KEYS = (
+    "mean_altitude_km_min",
+    "mean_altitude_km_max",
+    "inclination_deg_min",
+    "inclination_deg_max",
+    "nodal_period_s_mean",
+    "nodal_period_s_min",
+    "nodal_period_s_max",
+    "keplerian_period_s_mean",
+    "nodal_drift_deg_per_day_mean",
+)
+
+
 def _shell_geometry_stats(orbits: ShellOrbits) -> dict[str, float]:
     """Altitude, inclination, periods and node drift of a shell, the same way for designed shells and element sets.
 
@@ -122,7 +136,8 @@ def _shell_geometry_stats(orbits: ShellOrbits) -> dict[str, float]:
     ``a - R_eq`` (not the osculating or geodetic height, which swings by about +-10 km of short-period J2 terms and
     up to 21 km of Earth flattening around the orbit), and both periods come from the same ``a``, ``i`` and ``e``:
     the nodal period from the first-order J2 secular rates (``astro.j2.nodal_period_s``), the Keplerian period
-    from ``a`` alone.
+    from ``a`` alone. Satellites SGP4 could not initialise have no mean elements and are left out (all NaN if none
+    is left); they count in ``tracks_failed``.
     """
     if orbits.circular is not None:
         c = orbits.circular
@@ -132,6 +147,9 @@ def _shell_geometry_stats(orbits: ShellOrbits) -> dict[str, float]:
     else:
         assert orbits.elements is not None
         e = orbits.elements
+        e = e.subset(np.flatnonzero(e.init_error == 0))  # SGP4 could not initialise the others: no mean elements
+        if len(e) == 0:
+            return dict.fromkeys(GEOMETRY_KEYS, math.nan)
         a = semi_major_axis_m(e.mean_motion_brouwer_rad_s)
         inc_rad = e.inclination_rad
         ecc = e.eccentricity
@@ -139,17 +157,18 @@ def _shell_geometry_stats(orbits: ShellOrbits) -> dict[str, float]:
     inc = np.degrees(inc_rad)
     nodal = nodal_period_s(a, inc_rad, ecc)
     raan_dot = secular_rates(a, inc_rad, ecc)[0]
-    return {
-        "mean_altitude_km_min": float(np.min(alt_km)),
-        "mean_altitude_km_max": float(np.max(alt_km)),
-        "inclination_deg_min": float(np.min(inc)),
-        "inclination_deg_max": float(np.max(inc)),
-        "nodal_period_s_mean": float(np.mean(nodal)),
-        "nodal_period_s_min": float(np.min(nodal)),
-        "nodal_period_s_max": float(np.max(nodal)),
-        "keplerian_period_s_mean": float(np.mean(keplerian_period_s(a))),
-        "nodal_drift_deg_per_day_mean": float(np.degrees(np.mean(raan_dot)) * SECONDS_PER_DAY),
-    }
+    values = (
+        np.min(alt_km),
+        np.max(alt_km),
+        np.min(inc),
+        np.max(inc),
+        np.mean(nodal),
+        np.min(nodal),
+        np.max(nodal),
+        np.mean(keplerian_period_s(a)),
+        np.degrees(np.mean(raan_dot)) * SECONDS_PER_DAY,
+    )
+    return {k: float(v) for k, v in zip(GEOMETRY_KEYS, values, strict=True)}
 
 
 #: Most lost satellites a shell's summary names one by one (all are counted).
