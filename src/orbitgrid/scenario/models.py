@@ -69,6 +69,7 @@ from orbitgrid.economics.tco import (
     OrbitInputs,
 )
 from orbitgrid.economics.terrestrial import STARCLOUD_WATER_L_PER_KWH, CapexBuckets, GroundInputs
+from orbitgrid.economics.uncertainty import Pert
 from orbitgrid.fleet.maintenance import DEFAULT_GROUND_REPAIR_S, DEFAULT_SPARE_SWITCHOVER_S
 from orbitgrid.network.budget import STARLINK_MAX_RANGE_M, OpticalGroundLink
 from orbitgrid.network.constants import (
@@ -1171,7 +1172,7 @@ class PertSpec(StrictModel):
     low: Number = Field(description="Lower end.")
     mode: Number = Field(description="Most likely value, low <= mode <= high.")
     high: Number = Field(description="Upper end, > low.")
-    shape: PositiveFloat = Field(default=4.0, description="Weight of the mode, > 0 (4: classic PERT).")
+    shape: PositiveFloat = Field(default=Pert.shape, description="Weight of the mode, > 0 (4: classic PERT).")
 
     @classmethod
     def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
