@@ -20,6 +20,10 @@ import math
 WGS84_A_M = 6_378_137.0
 WGS84_F = 1.0 / 298.257223563
 WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
+#: WGS84 semi-minor axis b = a (1 - f), metres (NIMA TR8350.2 Table 3.3: 6,356,752.3142 m).
+WGS84_B_M = WGS84_A_M * (1.0 - WGS84_F)
+#: WGS84 mean radius of the semi-axes R1 = (2a + b) / 3, metres (NIMA TR8350.2 Table 3.3: 6,371,008.7714 m).
+WGS84_MEAN_RADIUS_M = (2.0 * WGS84_A_M + WGS84_B_M) / 3.0
 
 EARTH_MU_M3_S2 = 3.986004418e14
 EARTH_J2 = 1.08262998905e-3

@@ -56,7 +56,7 @@ from typing import Literal
 
 import numpy as np
 
-from orbitgrid.astro.constants import WGS84_A_M, WGS84_F
+from orbitgrid.astro.constants import WGS84_A_M, WGS84_B_M, WGS84_MEAN_RADIUS_M
 from orbitgrid.astro.frames import ecef_to_geodetic, geodetic_to_ecef
 
 __all__ = [
@@ -73,10 +73,6 @@ __all__ = [
     "station_ecef_m",
 ]
 
-#: WGS84 semi-minor axis b = a (1 - f), metres (NIMA TR8350.2 Table 3.3: 6,356,752.3142 m).
-WGS84_B_M = WGS84_A_M * (1.0 - WGS84_F)
-#: WGS84 mean radius of the semi-axes R1 = (2a + b) / 3, metres (NIMA TR8350.2 Table 3.3: 6,371,008.7714 m).
-WGS84_MEAN_RADIUS_M = (2.0 * WGS84_A_M + WGS84_B_M) / 3.0
 
 _NEWTON_STEPS = 2
 _DEEP_M = -500e3

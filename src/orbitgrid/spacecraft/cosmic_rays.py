@@ -69,7 +69,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orbitgrid.astro.constants import SPEED_OF_LIGHT_M_S, WGS84_MEAN_RADIUS_M
 from orbitgrid.spacecraft.radiation import (
+    _PROTON_MASS_MEV,
     MEV_PER_G_TO_RAD,
     UpsetCrossSections,
     mcilwain_l,
@@ -95,16 +97,15 @@ __all__ = [
     "spe_upset_rates_per_s",
 ]
 
-_PROTON_REST_GEV = 0.93827208816
-_C_M_S = 299_792_458.0
+_PROTON_REST_GEV = _PROTON_MASS_MEV / 1e3
 _IGRF_REFERENCE_RADIUS_M = 6_371_200.0
 #: IGRF-14 dipole coefficients at 2026.0 (nT): g10, g11, h11, linear between the 2025.0 and 2030.0 columns.
 _IGRF14_2025_2030_DIPOLE_NT = ((-29350.0, -29287.0), (-1410.3, -1360.3), (4545.5, 4438.0))
 _IGRF14_2026_DIPOLE_NT = tuple(a + 0.2 * (b - a) for a, b in _IGRF14_2025_2030_DIPOLE_NT)
 _B0_T = float(np.sqrt(sum(c * c for c in _IGRF14_2026_DIPOLE_NT))) * 1e-9
 #: Størmer vertical cutoff at L = 1 (GV): B0 R c / 4 for the 2026.0 IGRF dipole.
-STORMER_VERTICAL_CUTOFF_GV = _B0_T * _IGRF_REFERENCE_RADIUS_M * _C_M_S / 4.0 / 1e9
-_EARTH_MEAN_RADIUS_M = 6_371_000.0
+STORMER_VERTICAL_CUTOFF_GV = _B0_T * _IGRF_REFERENCE_RADIUS_M * SPEED_OF_LIGHT_M_S / 4.0 / 1e9
+_EARTH_MEAN_RADIUS_M = WGS84_MEAN_RADIUS_M
 
 #: Modulation potential (MV) by solar-cycle phase (module docstring: Usoskin et al. 2005, 2011).
 MODULATION_POTENTIAL_MV: dict[str, float] = {"minimum": 400.0, "maximum": 1000.0}
