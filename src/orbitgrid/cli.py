@@ -87,6 +87,21 @@ def _run_with_progress(fn: Any, scenario: Scenario, **kwargs: Any) -> Any:
         return fn(scenario, progress=progress, **kwargs)
 
 
+def _design_altitude_rule() -> tuple[float, float, str]:
+    """(lowest, highest, wording) of ``--altitude-km``: the scenario's lowest altitude up to the top of the
+    trapped-radiation table the shielding is sized with."""
+    from orbitgrid.scenario.models import ALTITUDE_MIN_KM
+    from orbitgrid.spacecraft.radiation import SHELL_ALTITUDE_MAX_KM
+
+    lo, hi = ALTITUDE_MIN_KM, SHELL_ALTITUDE_MAX_KM
+    return lo, hi, f"between {lo:g} and {hi:g} (the top of the trapped-radiation table the shielding is sized with)"
+
+
+def _design_altitude_ok(altitude_km: float) -> bool:
+    lo, hi, _ = _design_altitude_rule()
+    return lo <= altitude_km <= hi
+
+
 def _fmt(x: Any, spec: str) -> str:
     return "-" if x is None or (isinstance(x, float) and x != x) else format(x, spec)
 
@@ -752,8 +767,8 @@ def design(
     if kind is None or (kind == "inclined" and inclination_deg is None):
         err_console.print("--orbit: dawn-dusk, sun_synchronous, or inclined with --inclination-deg")
         raise typer.Exit(2)
-    if power_mw <= 0 or satellite_kw <= 0 or not 160.0 <= altitude_km <= 5_000.0:
-        err_console.print("--power-mw and --satellite-kw must be > 0 and --altitude-km between 160 and 5000")
+    if power_mw <= 0 or satellite_kw <= 0 or not _design_altitude_ok(altitude_km):
+        err_console.print(f"--power-mw and --satellite-kw must be > 0 and --altitude-km {_design_altitude_rule()[2]}")
         raise typer.Exit(2)
     try:
         fleet = api.design_fleet(
@@ -812,8 +827,8 @@ def design_size(
     if orbit not in ("sun_synchronous", "inclined") or (orbit == "inclined" and inclination_deg is None):
         err_console.print("--orbit: sun_synchronous, or inclined with --inclination-deg")
         raise typer.Exit(2)
-    if power_mw <= 0 or not 160.0 <= altitude_km <= 5_000.0:
-        err_console.print("--power-mw must be > 0 and --altitude-km between 160 and 5000")
+    if power_mw <= 0 or not _design_altitude_ok(altitude_km):
+        err_console.print(f"--power-mw must be > 0 and --altitude-km {_design_altitude_rule()[2]}")
         raise typer.Exit(2)
     try:
         sizing = size_satellite(

@@ -485,6 +485,11 @@ def size_satellite(
     load_w = compute_w + housekeeping_w
 
     # --- orbit and eclipses over a year
+    if not 0.0 < altitude_m <= radiation.SHELL_ALTITUDE_MAX_KM * 1e3:
+        raise ValueError(
+            f"altitude {altitude_m / 1e3:g} km is outside 0-{radiation.SHELL_ALTITUDE_MAX_KM:g} km, where the "
+            "trapped-radiation table sizes the shielding"
+        )
     orb, label = _orbit(altitude_m, orbit, ltan_hours, inclination_deg, epoch)
     period_s = float(j2.nodal_period_s(orb.semi_major_axis_m, orb.inclination_rad)[0])
     survey = survey_circular(orb, TimeGrid.from_duration(epoch, 365.0 * 86_400.0, 30.0))
