@@ -169,3 +169,47 @@ def test_look_ahead_estimates_starts_and_changes_nothing(make_fleet) -> None:
     assert (list(eng.state), eng.events, eng.rng.bit_generator.state) == before
     eng.run_until(eng.horizon_s)
     assert est[b] == eng.first_start[b] and a not in est
+
+
+def _spot(eng, t, gpus, notice_s):
+    eng.run_until(t)
+    return eng.add_job(
+        f"s{len(eng.kind)}",
+        t,
+        notice_s=notice_s,
+        kind=int(JobKind.BATCH),
+        tenant=0,
+        gpus=gpus,
+        work_gpu_s=100 * 3600.0,
+        contract=int(Contract.SPOT),
+    )
+
+
+def test_spot_notice_before_preemption(make_fleet) -> None:
+    eng = LiveEngine(make_fleet([8], 600), make_policy("priority"), np.random.default_rng(0))
+    eng.add_tenant("a")
+    eng.prime()
+    s = _spot(eng, 0.0, 8, notice_s=120.0)
+    r = _job(eng, 10.0, 0, 8, contract=Contract.RESERVED)
+    eng.run_until(11.0)
+    assert eng.state[s] == RUNNING and eng.state[r] == QUEUED and eng.n_queued == 0
+    notice = [e for e in eng.log if e.kind == "preemption_notice"]
+    assert len(notice) == 1 and notice[0].job == s and notice[0].detail["evicted_at_s"] == 130.0
+    assert notice[0].detail["by_job"] == eng.jobs.job_id[r]
+    eng.run_until(131.0)
+    assert eng.state[r] == RUNNING and eng.first_start[r] == 130.0 and eng.state[s] == QUEUED
+    pre = [e for e in eng.log if e.kind == "preempted"]
+    assert len(pre) == 1 and pre[0].t_s == 130.0 and pre[0].detail["by_job"] == eng.jobs.job_id[r]
+    assert [(x.start_s, x.end_s, x.outcome) for x in eng.runs if x.job == s] == [(0.0, 130.0, "preempted")]
+
+
+def test_cancelling_the_preemptor_during_the_notice_keeps_the_victim(make_fleet) -> None:
+    eng = LiveEngine(make_fleet([8], 600), make_policy("priority"), np.random.default_rng(0))
+    eng.add_tenant("a")
+    eng.prime()
+    s = _spot(eng, 0.0, 8, notice_s=120.0)
+    r = _job(eng, 10.0, 0, 8, contract=Contract.RESERVED)
+    eng.run_until(50.0)
+    assert eng.cancel(r, 50.0)
+    eng.run_until(200.0)
+    assert eng.state[s] == RUNNING and eng.preemptions[s] == 0 and eng.state[r] == CANCELLED

@@ -237,6 +237,9 @@ class LiveEngine(Engine):
         self._culprit: int = -1
         self._fault: tuple[int, int] | None = None
         self._capacity_from: dict[int, int] = {}
+        self.notice: list[float] = []  # per job: notice before a preemption evicts it, s
+        self._noticed: set[int] = set()  # jobs told they will be preempted
+        self._awaiting: dict[int, tuple[int, list[int], float]] = {}  # preemptor -> (node, victims, deadline)
 
     # ------------------------------------------------------------------------------------------ additions ---
     def add_tenant(self, name: str) -> int:
@@ -264,10 +267,11 @@ class LiveEngine(Engine):
             self._mask_key.pop()
         return int(self.nodes.gpus[m].max()) if m.any() else 0
 
-    def add_job(self, job_id: str, t: float, **row: float | int | bool) -> int:
+    def add_job(self, job_id: str, t: float, notice_s: float = 0.0, **row: float | int | bool) -> int:
         """Add a job arriving at ``t`` (not before the instant the engine stopped at); ``row`` holds JobTable
         columns (``kind``, ``tenant``, ``gpus``, ``work_gpu_s`` or ``duration_s``, ``contract``, ...; ``gpu_model``
-        an index from :meth:`gpu_model_index`). Returns the job's row."""
+        an index from :meth:`gpu_model_index`). ``notice_s``: how long before a preemption evicts it the job is
+        told (a spot notice; 0: at once). Returns the job's row."""
         if t < self.now:
             raise ValueError(f"job {job_id} arrives at {t} s, before the engine's time {self.now} s")
         unknown = set(row) - set(_COLUMNS) - {"gpu_model"}
@@ -316,6 +320,7 @@ class LiveEngine(Engine):
         ):
             getattr(self, name).append(value)
         self.dataset_bytes_l.append(float(jobs.dataset_bytes[j]))
+        self.notice.append(float(notice_s))
         self._mask_key.append((int(jobs.placement[j]), int(jobs.gpu_model[j])))
         if t < self.horizon_s:
             self.q.push(t, Priority.ARRIVAL, _ARRIVAL, j, 0)
@@ -327,7 +332,10 @@ class LiveEngine(Engine):
         state = self.state[j]
         if state in (FAILED, CANCELLED) or state == 2:  # 2: COMPLETED
             return False
-        if state == QUEUED:
+        if j in self._awaiting:  # a preemptor waiting out its victims' notice: they keep running
+            _, victims, _ = self._awaiting.pop(j)
+            self._noticed.difference_update(victims)
+        elif state == QUEUED:
             lst = self.queue_classes[self._class_of(j)]
             for i, (_, r) in enumerate(lst):
                 if r == j:
@@ -396,17 +404,7 @@ class LiveEngine(Engine):
     def evict(self, j: int, t: float, outcome: int, predictable: bool = False) -> None:
         n = self.node_of[j]
         if outcome == _PREEMPTED:
-            c = self._culprit
-            detail = {
-                "by_job": self.jobs.job_id[c] if c >= 0 else None,
-                "by_tenant": self.jobs.tenants[self.tenant[c]] if c >= 0 else None,
-                "reason": (
-                    f"a {Contract(self.contract[c]).name.lower()} job needed {self.gpus[c]} GPUs on this node and "
-                    f"{Contract(self.contract[j]).name.lower()} jobs are preemptible by it"
-                    if c >= 0
-                    else "preempted"
-                ),
-            }
+            detail = self._culprit_detail(j)
             self._event(t, j, "preempted", n, detail)
         elif outcome == _CAPACITY:
             was = self._capacity_from.get(n)
@@ -445,11 +443,90 @@ class LiveEngine(Engine):
         self._capacity_from = {}
 
     def _try_preempt(self, j: int, t: float, lst: list, idx: int) -> bool:
+        """The engine's preemption (fewest GPUs freed on one node, lowest class and least unsaved work first), with
+        a notice: when a victim's ``notice_s`` is positive the victims are told now (``preemption_notice``) and
+        keep running, the preemptor leaves the queue and starts on the node when the longest notice ends."""
         self._culprit = j
         try:
-            return super()._try_preempt(j, t, lst, idx)
+            g = self.gpus[j]
+            c = self.effective_contract(j)
+            if sum(self.preemptible_busy[c + 1 :]) <= 0:
+                return False
+            m = self.mask_now(j)
+            best: tuple[int, int, list[int]] | None = None
+            for n in np.flatnonzero(m & (self.free_arr + self.busy_arr >= g) & (self.free_arr < g)).tolist():
+                victims = [
+                    r
+                    for r in self.running[n]
+                    if self.contract[r] > c and self._is_preemptible(r) and r not in self._noticed
+                ]
+                if not victims:
+                    continue
+                victims.sort(key=lambda r: (-self.contract[r], self._unsaved(r, t), r))
+                free = self.free(n)
+                chosen: list[int] = []
+                for r in victims:
+                    if free >= g:
+                        break
+                    chosen.append(r)
+                    free += self.alloc[r]
+                if free >= g:
+                    cost = sum(self.alloc[r] for r in chosen)
+                    if best is None or cost < best[0]:
+                        best = (cost, n, chosen)
+            if best is None:
+                return False
+            _, n, chosen = best
+            del lst[idx]
+            self.n_queued -= 1
+            notice = max(self.notice[r] for r in chosen)
+            if notice <= 0.0:
+                for r in chosen:
+                    self.evict(r, t, _PREEMPTED)
+                self.start(j, n, t)
+                return True
+            deadline = t + notice
+            self._awaiting[j] = (n, chosen, deadline)
+            for r in chosen:
+                self._noticed.add(r)
+                detail = self._culprit_detail(r)
+                self._event(t, r, "preemption_notice", n, {**detail, "evicted_at_s": deadline})
+            self.q.push(deadline, Priority.RESUME, _WAKE)
+            return True
         finally:
             self._culprit = -1
+
+    def _culprit_detail(self, j: int) -> dict:
+        c = self._culprit
+        return {
+            "by_job": self.jobs.job_id[c] if c >= 0 else None,
+            "by_tenant": self.jobs.tenants[self.tenant[c]] if c >= 0 else None,
+            "reason": (
+                f"a {Contract(self.contract[c]).name.lower()} job needed {self.gpus[c]} GPUs on this node and "
+                f"{Contract(self.contract[j]).name.lower()} jobs are preemptible by it"
+                if c >= 0
+                else "preempted"
+            ),
+        }
+
+    def dispatch(self, t: float) -> None:
+        """Preemptions whose notice ended are carried out first (victims evicted, their preemptor started, or
+        queued again if the node no longer has the GPUs), then the engine's dispatch."""
+        if self._awaiting:
+            due = sorted((d, j) for j, (_, _, d) in self._awaiting.items() if d <= t)
+            for _, j in due:
+                n, victims, _ = self._awaiting.pop(j)
+                self._culprit = j
+                for r in victims:
+                    self._noticed.discard(r)
+                    if self.state[r] == RUNNING and self.node_of[r] == n:
+                        self.evict(r, t, _PREEMPTED, predictable=True)
+                self._culprit = -1
+                if self.free(n) >= self.gpus[j] and self._cap(n) >= self.gpus[j]:
+                    self.start(j, n, t)
+                else:
+                    self._enqueue(j)
+        super().dispatch(t)
 
     # ---------------------------------------------------------------------------------------- look-ahead ---
     def fork(self) -> LiveEngine:

@@ -92,6 +92,8 @@ class Contract(Base):
     start_s: Mapped[float] = mapped_column(Float)
     end_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_t_s: Mapped[float] = mapped_column(Float)
+    #: Spot: how long before a preemption evicts a job it is told (0: at once).
+    notice_s: Mapped[float] = mapped_column(Float, server_default="0")
 
 
 class Job(Base):

@@ -84,9 +84,14 @@ class ContractCreate(_In):
     gpu_model: GpuModel | None = None
     starts_at: datetime | None = Field(None, description="default: now (simulated calendar, UTC)")
     ends_at: datetime | None = Field(None, description="required for reserved contracts")
+    notice_s: float | None = Field(
+        None, ge=0, le=3600, description="spot: notice before a preemption evicts a job (default 120 s, EC2's)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ContractCreate:
+        if self.notice_s is not None and self.kind != "spot":
+            raise ValueError("notice_s is for spot contracts (reserved and on-demand jobs are not preempted)")
         if self.kind == "reserved":
             if self.gpus < 1:
                 raise ValueError("a reserved contract needs gpus >= 1")
@@ -106,6 +111,7 @@ class ContractPublic(BaseModel):
     price_usd_per_gpu_hour: str
     starts_at: datetime
     ends_at: datetime | None
+    notice_s: float
 
 
 class ContractList(BaseModel):

@@ -255,6 +255,7 @@ def _create(svc: ServiceState, tenant_id: str, specs: list[JobSubmit], key: str 
                 "allreduce_bytes_per_step": spec.allreduce_gb_per_step * 1e9,
                 "step_compute_s": spec.step_compute_s,
                 "dataset_bytes": spec.dataset_gb * 1e9,
+                "notice_s": c.notice_s,
             }
             for k, v in (
                 ("work_gpu_s", work),

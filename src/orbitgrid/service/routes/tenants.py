@@ -26,6 +26,8 @@ from orbitgrid.service.schemas import (
 )
 
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
+#: Default notice of a spot preemption, s (EC2's two-minute spot interruption notice).
+SPOT_NOTICE_S = 120.0
 LIMIT_FIELDS = ("cohort", "nominal_gpus", "borrowing_limit_gpus", "lending_limit_gpus")
 
 
@@ -157,6 +159,7 @@ def contract_public(c: db.Contract, svc: ServiceDep) -> ContractPublic:
         price_usd_per_gpu_hour=str(Decimal(c.price_micro_usd_per_gpu_hour).scaleb(-6).normalize()),
         starts_at=d.at(c.start_s),
         ends_at=None if c.end_s is None else d.at(c.end_s),
+        notice_s=c.notice_s,
     )
 
 
@@ -186,6 +189,7 @@ def _add_contract(
         start_s=start,
         end_s=end,
         created_t_s=t,
+        notice_s=(SPOT_NOTICE_S if body.notice_s is None else body.notice_s) if body.kind == "spot" else 0.0,
     )
     session.add(row)
     payload = {"tenant_id": tenant_id, "kind": body.kind, "gpus": body.gpus, "gpu_model": body.gpu_model}
