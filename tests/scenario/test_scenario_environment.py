@@ -70,3 +70,11 @@ def test_solar_particle_event_outside_the_run_is_an_error(base: dict[str, Any], 
     (problem,) = problems_of(write_yaml(base))
     assert problem.path == "environment.solar_particle_event.start"
     assert "does not overlap the run" in problem.message
+
+
+def test_the_solar_storm_example_loads() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "solar-storm-1200km.yaml"
+    s = load_scenario(example)
+    spe = s.environment.solar_particle_event
+    assert spe is not None and spe.duration == 12 * 3600.0 and s.environment.solar_cycle == "minimum"
+    assert [sh.orbit.altitude_km for sh in s.shells] == [1200.0, 650.0]
