@@ -78,7 +78,7 @@ def test_solar_maximum_lowers_cosmic_rays() -> None:
 
 def test_solar_particle_event_raises_polar_fault_rates_only_while_it_lasts() -> None:
     _, _, quiet = _build()
-    sc, _, tl = _build({"solar_particle_event": {"start": "2027-03-20T02:00:00Z", "duration": "2h"}})
+    sc, caps, tl = _build({"solar_particle_event": {"start": "2027-03-20T02:00:00Z", "duration": "2h"}})
     assert tl.rate_scale is not None and quiet.rate_scale is not None
     k = np.arange(tl.rate_scale.shape[1])
     during = (k >= 120) & (k < 240)
@@ -98,6 +98,14 @@ def test_solar_particle_event_raises_polar_fault_rates_only_while_it_lasts() -> 
     cap_share = extra_events / (714.0 * per_rad)
     print(f"extra events per accelerator over the 2 h event: {extra_events}; share over the caps: {cap_share}")
     assert np.all((cap_share > 0.05) & (cap_share < 0.6))
+    # The shell summary's event dose (5-minute samples of the dose tracks) agrees with the fault timelines (60 s
+    # steps): both are the event's dose over the caps, sampled differently.
+    polar, equatorial = caps
+    assert polar.spe_dose_rad == pytest.approx(float(np.mean(extra_events)) / per_rad, rel=0.25)
+    assert equatorial.spe_dose_rad < 1e-6
+    summary = polar.summary()
+    assert summary["spe_dose_rad"] == polar.spe_dose_rad
+    assert summary["spe_upsets_per_gpu"]["sdc"] == pytest.approx(polar.spe_dose_rad / 17.0)
 
 
 def test_outside_the_table_notes() -> None:

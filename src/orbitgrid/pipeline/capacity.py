@@ -32,7 +32,12 @@ from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.results import RunWriter
 from orbitgrid.scenario import GroundSite, SatelliteDesign, Scenario
 from orbitgrid.scenario.catalog import gpu_models
-from orbitgrid.spacecraft.cosmic_rays import gcr_nuclei_flux_cm2_s, gcr_upset_rates_per_s
+from orbitgrid.spacecraft.cosmic_rays import (
+    SOLAR_EVENTS,
+    gcr_nuclei_flux_cm2_s,
+    gcr_upset_rates_per_s,
+    spe_dose_rate_rad_s,
+)
 from orbitgrid.spacecraft.payload import Payload
 from orbitgrid.spacecraft.radiation import (
     ABOVE_GRID,
@@ -104,13 +109,14 @@ def _track_altitude_m(s: ShellSurvey) -> np.ndarray:
     return semi_major_axis_m(s.orbits.elements.mean_motion_brouwer_rad_s) - EARTH_EQUATORIAL_RADIUS_M
 
 
-def dose_track_points(s: ShellSurvey, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dose_track_points(s: ShellSurvey, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Geodetic (lat rad, lon rad, height m), flattened, of a sample of the shell's tracks every 5 minutes: the points
     the dose, the cosmic-ray flux and the table checks are computed on (a satellite SGP4 lost only before it was
-    lost; empty for a shell with nothing flying)."""
+    lost; empty for a shell with nothing flying), and each point's time (s after the epoch). The samples are evenly
+    spaced over the run, so a mean over them is a time average."""
     flying = np.flatnonzero(s.survey.end_s > 0.0)  # tracks SGP4 lost at the start have no positions
     if flying.size == 0:
-        return np.zeros(0), np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
     n = flying.size
     idx = flying[np.unique(np.linspace(0, n - 1, min(n, DOSE_SAMPLE_TRACKS)).astype(np.int64))]
     t = np.arange(0.0, grid.duration_s, DOSE_SAMPLE_STEP_S)
@@ -130,13 +136,13 @@ def dose_track_points(s: ShellSurvey, grid: TimeGrid) -> tuple[np.ndarray, np.nd
     jd, fr = grid.jd_utc(t)
     lat, lon, h = ecef_to_geodetic(teme_to_ecef(r, jd, fr))
     ok = np.isfinite(h)
-    return lat[ok], lon[ok], h[ok]
+    return lat[ok], lon[ok], h[ok], np.broadcast_to(t, h.shape)[ok]
 
 
 def shell_dose_rate_rad_s(s: ShellSurvey, grid: TimeGrid, shielding_mm_al: float, proton_solar: str = "min") -> float:
     """Orbit-averaged dose rate over a sample of the shell's tracks, sampled every 5 minutes (0 for a shell with
     nothing flying)."""
-    lat, lon, h = dose_track_points(s, grid)
+    lat, lon, h, _ = dose_track_points(s, grid)
     if h.size == 0:
         return 0.0
     return float(np.mean(dose_rate_rad_s(lat, lon, h, shielding_mm_al, proton_solar=proton_solar)))
@@ -180,6 +186,8 @@ class ShellCapacity:
     approximations: tuple[str, ...] = ()
     #: Orbit-averaged galactic cosmic-ray nuclei flux reaching the shell, cm^-2 s^-1 (``spacecraft.cosmic_rays``).
     gcr_flux_cm2_s: float = 0.0
+    #: Dose (rad(Si)) the scenario's solar particle event gives a satellite during the run, shell average.
+    spe_dose_rad: float = 0.0
 
     def summary(self) -> dict[str, float | int | dict[str, float]]:
         """Shell totals. Satellites SGP4 lost deliver nothing from the step they were lost in
@@ -221,6 +229,8 @@ class ShellCapacity:
             "upsets_per_gpu_day": {k: float(v) * SECONDS_PER_DAY for k, v in rates.items()},
             "gcr_nuclei_flux_cm2_s": self.gcr_flux_cm2_s,
             "gcr_upsets_per_gpu_day": {k: float(v) * SECONDS_PER_DAY for k, v in gcr.items()},
+            "spe_dose_rad": self.spe_dose_rad,
+            "spe_upsets_per_gpu": {k: float(v) for k, v in upset_rates_per_s(self.spe_dose_rad).items()},
             "energy_closure_max_wh": float(np.max(np.abs(t.energy_closure_wh), initial=0.0)),
         }
 
@@ -289,12 +299,29 @@ def shell_capacity(
             )
     merged = merge_track_capacities(parts, track_usable)
     env = scenario.environment
-    lat, lon, h = dose_track_points(s, grid)
+    lat, lon, h, t_s = dose_track_points(s, grid)
     dose = float(np.mean(dose_rate_rad_s(lat, lon, h, spec.shielding_mm_al, proton_solar(scenario)))) if h.size else 0.0
     gcr = float(np.mean(gcr_nuclei_flux_cm2_s(lat, lon, h, env.phi_mv))) if h.size else 0.0
     notes = tuple(radiation_table_notes(s.orbits.name, h))
     failed = s.survey.failed_s if s.orbits.elements is not None else None
-    return ShellCapacity(s.orbits.name, s.orbits.members, spec, merged, dose, grid.step_s, failed, notes, gcr)
+    spe = spe_dose_rad(scenario, lat, lon, h, t_s, spec.shielding_mm_al)
+    return ShellCapacity(s.orbits.name, s.orbits.members, spec, merged, dose, grid.step_s, failed, notes, gcr, spe)
+
+
+def spe_dose_rad(
+    scenario: Scenario, lat: np.ndarray, lon: np.ndarray, h: np.ndarray, t_s: np.ndarray, shielding_mm_al: float
+) -> float:
+    """Dose in Si (rad) the scenario's solar particle event gives a satellite of the shell during the run, on average:
+    the mean over the evenly spaced samples of the event's dose rate (zero outside it) times the run's duration."""
+    event = scenario.environment.solar_particle_event
+    if event is None or h.size == 0:
+        return 0.0
+    t0 = (event.start - scenario.epoch).total_seconds()
+    on = (t_s >= t0) & (t_s < t0 + event.duration)
+    if not on.any():
+        return 0.0
+    rate = spe_dose_rate_rad_s(SOLAR_EVENTS[event.event], event.duration, lat[on], lon[on], h[on], shielding_mm_al)
+    return float(np.sum(rate) / h.size * scenario.duration_s)
 
 
 def proton_solar(scenario: Scenario) -> str:
