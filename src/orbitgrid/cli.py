@@ -144,7 +144,8 @@ MAX_PRINTED_NOTES = 10
 
 
 def _print_element_notes(shells: dict[str, dict[str, Any]]) -> None:
-    """Warn about element shells' satellites SGP4 lost and catalogue numbers given more than once (stderr)."""
+    """Warn about element shells' lost satellites (SGP4 failures, re-entry) and catalogue numbers given more than
+    once (stderr)."""
     for name, s in shells.items():
         dups = s.get("duplicate_catalog_numbers") or []
         if dups:
@@ -168,14 +169,14 @@ def _print_element_notes(shells: dict[str, dict[str, Any]]) -> None:
         n_lost = int(s.get("satellites_lost", 0))
         if n_lost:
             err_console.print(
-                f"[yellow]{name}: SGP4 lost {n_lost:,} of {s['satellites']:,} satellites; each counts for nothing "
-                "from the step it was lost in:[/]"
+                f"[yellow]{name}: {n_lost:,} of {s['satellites']:,} satellites lost (SGP4 cannot propagate them, or "
+                "they re-enter); each counts for nothing from the step it was lost in:[/]"
             )
             for x in lost[:MAX_PRINTED_NOTES]:
                 when = x["failed_utc"] or f"{x['failed_s']:.3f} s"
                 err_console.print(
                     f"  {x['catalog_number']} {x['name']}: {when} (t = {x['failed_s']:,.3f} s), "
-                    f"SGP4 error {x['error_code']}: {x['error']}",
+                    f"error {x['error_code']}: {x['error']}",
                     markup=False,
                     highlight=False,
                 )

@@ -31,18 +31,53 @@ from sgp4.api import SGP4_ERRORS, Satrec, SatrecArray
 
 from orbitgrid.astro.elements import ElementSet
 
-__all__ = ["ERROR_MEANINGS", "ERROR_NONFINITE", "error_onset_s", "iter_teme_chunks", "propagate_teme"]
+__all__ = [
+    "ERROR_MEANINGS",
+    "ERROR_NONFINITE",
+    "ERROR_REENTRY",
+    "REENTRY_ALTITUDE_M",
+    "error_onset_s",
+    "flight_codes",
+    "iter_teme_chunks",
+    "propagate_teme",
+]
 
 #: orbitgrid's code for a state SGP4 returns as NaN or infinite without an error code: python-sgp4 2.x does that for
 #: an eccentricity of exactly 1 or a negative mean motion from OMM fields (no SGP4 code uses 255).
 ERROR_NONFINITE = 255
+#: orbitgrid's code for a state below :data:`REENTRY_ALTITUDE_M`: SGP4 still returns it (its own decay test, code 6,
+#: waits until the radius is below one earth radius), but the satellite is re-entering, not flying.
+ERROR_REENTRY = 254
+#: The entry interface, 400,000 ft = 121,920 m, where a returning Space Shuttle "reached the atmosphere" (NASA Human
+#: Space Flight, Space Shuttle Basics: Landing, spaceflight.nasa.gov/shuttle/reference/basics/landing.html). Below it
+#: a satellite is re-entering: drag ends a circular orbit within a revolution (none completes one below ~150 km).
+REENTRY_ALTITUDE_M = 121_920.0
 
-#: What each error code means: SGP4's (Vallado et al. 2006, as python-sgp4 words them in ``sgp4.api.SGP4_ERRORS``)
-#: and :data:`ERROR_NONFINITE`.
+#: What each error code means: SGP4's (Vallado et al. 2006, as python-sgp4 words them in ``sgp4.api.SGP4_ERRORS``),
+#: :data:`ERROR_REENTRY` and :data:`ERROR_NONFINITE`.
 ERROR_MEANINGS: dict[int, str] = {int(k): str(v) for k, v in SGP4_ERRORS.items()} | {
+    ERROR_REENTRY: f"below the {REENTRY_ALTITUDE_M / 1e3:.2f} km entry interface: re-entering",
     ERROR_NONFINITE: "SGP4 returned a non-finite state without an error code (e.g. eccentricity 1 or a negative "
-    "mean motion)"
+    "mean motion)",
 }
+
+
+def flight_codes(err: np.ndarray, r_m: np.ndarray) -> np.ndarray:
+    """``err`` (SGP4 codes, ``(...)``) with :data:`ERROR_REENTRY` where SGP4 gave 0 but the position ``r_m``
+    (TEME, m, ``(..., 3)``) is below :data:`REENTRY_ALTITUDE_M` above the WGS84 ellipsoid.
+
+    The height is the radius minus the ellipsoid's radius at the geocentric latitude (TEME and Earth-fixed share the
+    z axis): below 200 km it is within 2 m of the geodetic height (the normal and the radius differ by < 0.2 deg).
+    """
+    from orbitgrid.astro.constants import WGS84_A_M, WGS84_E2
+
+    r2 = np.einsum("...i,...i->...", r_m, r_m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sin2 = np.where(r2 > 0.0, r_m[..., 2] ** 2 / r2, 0.0)
+        ellipsoid = WGS84_A_M * np.sqrt((1.0 - WGS84_E2) / (1.0 - WGS84_E2 * (1.0 - sin2)))
+        low = np.sqrt(r2) - ellipsoid < REENTRY_ALTITUDE_M
+    return np.where((err == 0) & low, np.uint8(ERROR_REENTRY), err).astype(np.uint8)
+
 
 _M_PER_KM = 1000.0
 
@@ -116,6 +151,8 @@ def error_onset_s(
 ) -> tuple[float, int]:
     """The instant SGP4 starts failing for ``satrec`` between ``good_s`` (propagates) and ``bad_s`` (fails), by
     bisection to ``tol_s``, and the error code there: ``(t_s, code)`` with ``t_s`` the earliest time found failing.
+    Failing is as :func:`flight_codes` has it: an SGP4 code, a non-finite state, or a position below the entry
+    interface.
 
     ``to_jd(t_s)`` gives the split UTC Julian date of ``t_s`` (e.g. ``TimeGrid.jd_utc``). SGP4's errors are not
     guaranteed to be monotonic in time; the bisection keeps the invariant "``lo`` propagates, ``hi`` fails", so the
@@ -140,4 +177,4 @@ def _code_at(satrec: Satrec, to_jd: Callable[[float], tuple[Any, Any]], t_s: flo
     e, r, v = satrec.sgp4(float(jd), float(fr))
     if e == 0 and not all(math.isfinite(x) for x in (*r, *v)):
         return ERROR_NONFINITE
-    return int(e)
+    return int(flight_codes(np.array(e, dtype=np.uint8), np.asarray(r) * _M_PER_KM))

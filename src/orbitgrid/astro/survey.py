@@ -284,12 +284,13 @@ def survey_elements(
 ) -> Survey:
     """Survey element sets propagated by SGP4 over ``grid`` (``[0, duration]``, both ends included).
 
-    A satellite SGP4 fails for at some grid instant (decayed, eccentricity out of range, ...) is lost from its first
-    failure on: its passages are surveyed over the instants before it, its failure instant is found to 1 ms between
-    the last good and the first failing instant (``sgp4_adapter.error_onset_s``) and recorded with the error code
-    (``Survey.failed_s``, ``failure_code``, ``end_s``).
+    A satellite SGP4 fails for at some grid instant (decayed, eccentricity out of range, ...), or whose position is
+    below the entry interface (``sgp4_adapter.flight_codes``), is lost from its first failure on: its passages are
+    surveyed over the instants before it, its failure instant is found to 1 ms between the last good and the first
+    failing instant (``sgp4_adapter.error_onset_s``) and recorded with the error code (``Survey.failed_s``,
+    ``failure_code``, ``end_s``).
     """
-    from orbitgrid.astro.sgp4_adapter import error_onset_s, iter_teme_chunks
+    from orbitgrid.astro.sgp4_adapter import error_onset_s, flight_codes, iter_teme_chunks
 
     sun = sun_on_grid_m(grid) if sun_m is None else sun_m
     n = len(elements)
@@ -301,6 +302,7 @@ def survey_elements(
     failed_s = np.full(n, np.nan)
     code = np.zeros(n, dtype=np.uint8)
     for sl, r, v, err in iter_teme_chunks(elements, jd, fr, chunk):
+        err = flight_codes(err, r)  # re-entering below the entry interface counts as lost too
         bad = err != 0
         lost = np.any(bad, axis=1)
         ok = ~lost

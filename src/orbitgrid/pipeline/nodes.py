@@ -35,7 +35,7 @@ from orbitgrid.astro.frames import ecef_to_geodetic, teme_to_ecef
 from orbitgrid.astro.j2 import positions_teme_m
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.fleet.ground import GroundSiteCapacity
-from orbitgrid.fleet.kernel import simulate_survey_tracks_fast
+from orbitgrid.fleet.kernel import simulate_survey_tracks_fast, survey_life_steps
 from orbitgrid.fleet.maintenance import RECOVERY_S, Maintenance
 from orbitgrid.fleet.nodes import FleetTimeline, NodeKind, NodeTable
 from orbitgrid.pipeline.capacity import (
@@ -310,7 +310,7 @@ def track_state(
 ) -> dict[str, np.ndarray]:
     """Step-by-step state of track ``i`` of a shell from the capacity kernel run on that track alone: sunlit
     fraction of the step, mean battery state of charge, mean radiator temperature (K) and usable accelerators (all
-    members of a formation cluster)."""
+    members of a formation cluster); NaN (0 accelerators) from the step a lost satellite was lost in."""
     from orbitgrid.fleet.illumination import step_lit_fraction
 
     grid = scenario.time_grid()
@@ -322,6 +322,8 @@ def track_state(
     n = s.orbits.tracks
     incidence = shell_array_incidence(spec, s, grid)
     lit = step_lit_fraction(s.survey, grid.step_s, grid.n_steps, slice(i, i + 1))
+    flown = int(survey_life_steps(s.survey, grid.step_s, grid.n_steps, slice(i, i + 1))[0])
+    lit[0, flown:] = np.nan  # a satellite lost (SGP4 failure, re-entry) has no sunlight to report after it
     a = float(np.broadcast_to(alt, (n,))[i])
     tc = simulate_survey_tracks_fast(
         spec,

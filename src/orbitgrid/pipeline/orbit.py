@@ -176,12 +176,13 @@ MAX_LISTED_LOST = 1_000
 
 
 class ElementSetLostError(ScenarioRunError):
-    """SGP4 cannot propagate any satellite of an element set over the run: nothing of the shell flies."""
+    """No satellite of an element set flies the whole run (SGP4 cannot propagate it, or it re-enters)."""
 
 
 def lost_satellites(orbits: ShellOrbits, survey: Survey, epoch: _dt.datetime | None) -> list[dict[str, Any]]:
-    """The satellites of an element shell that SGP4 lost during the run, in order of loss: catalogue number, name,
-    SGP4 error code and its meaning, and the first failing instant (seconds after the scenario epoch and UTC)."""
+    """The satellites of an element shell lost during the run (SGP4 failed or they re-entered), in order of loss:
+    catalogue number, name, error code and its meaning, and the first failing instant (seconds after the scenario
+    epoch and UTC)."""
     from orbitgrid.astro.sgp4_adapter import ERROR_MEANINGS
 
     if orbits.elements is None:
@@ -340,8 +341,9 @@ def _all_lost_message(shell: str, orbits: ShellOrbits, survey: Survey, epoch: _d
         codes[key] = codes.get(key, 0) + 1
     first = lost[0]
     return (
-        f"{orbits.source}: SGP4 cannot propagate any of the {len(lost):,} satellites of shell {shell!r} over the run "
-        f"({'; '.join(f'{n:,} x {k}' for k, n in codes.items())}; the first, {first['catalog_number']} "
-        f"{first['name']}, at {first['failed_utc']}). Use element sets that propagate from the scenario epoch to its "
-        "end (eccentricity below 1, positive mean motion, not decayed; epochs near the scenario's)."
+        f"{orbits.source}: none of the {len(lost):,} satellites of shell {shell!r} flies the run (SGP4 cannot "
+        f"propagate them, or they re-enter: {'; '.join(f'{n:,} x {k}' for k, n in codes.items())}; the first, "
+        f"{first['catalog_number']} {first['name']}, at {first['failed_utc']}). Use element sets that propagate "
+        "from the scenario epoch to its end (eccentricity below 1, positive mean motion, perigee above the 121.92 km "
+        "entry interface; epochs near the scenario's)."
     )
