@@ -231,6 +231,13 @@ def test_lost_satellites_deliver_exactly_nothing_from_their_failing_step(
     base = json.loads((runs["healthy"] / "summary.json").read_text())["capacity"]["shells"]["starlink"]
     assert base["gpu_hours_installed"] == cap["gpu_hours_installed"]
     assert cap["gpu_hours_deliverable"] < base["gpu_hours_deliverable"]
+    # the report names them in its capacity section
+    import html as html_lib
+
+    page = html_lib.unescape((runs["damaged"] / "report.html").read_text(encoding="utf-8"))
+    assert "starlink: 2 of 6 satellites lost (SGP4 cannot propagate them, or they re-enter)" in page
+    assert f"{decay['catalog_number']} {decay['name']} at {decay['failed_utc']} (error 254" in page
+    assert "1 catalogue number given more than once; 1 older element set dropped" in page
     # the per-step timeline: from the decaying satellite's last flown step on, one fewer satellite contributes
     ts = pq.read_table(runs["damaged"] / "timeseries.parquet").to_pydict()
     usable = np.asarray(ts["usable_accelerators"])

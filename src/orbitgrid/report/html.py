@@ -330,8 +330,39 @@ def _capacity(run: RunData, plots: _Plots) -> _Body:
     notes = (
         "Deliverable GPU-hours are what power and heat allowed over the run; throttled shares are the fraction of "
         "the run with some accelerators switched off, by cause.",
+        *_lost_notes(run.summary.get("shells") or {}),
     )
     return _table(header, rows, n_total), tuple(notes)
+
+
+#: Lost satellites named one by one per shell in the report (summary.json lists up to 1,000).
+REPORT_LOST_LISTED = 10
+
+
+def _lost_notes(shells: dict[str, Any]) -> list[str]:
+    """One note per element shell that lost satellites (SGP4 failures, re-entry) or dropped duplicate sets."""
+    out = []
+    for name, sh in shells.items():
+        n_lost = int(sh.get("satellites_lost") or 0)
+        if n_lost:
+            listed = [
+                f"{x['catalog_number']} {x['name']} at {x.get('failed_utc') or _dur(x['failed_s'])} "
+                f"(error {x['error_code']}: {x['error']})"
+                for x in (sh.get("lost_satellites") or [])[:REPORT_LOST_LISTED]
+            ]
+            more = f"; {n_lost - len(listed):,} more in summary.json" if n_lost > len(listed) else ""
+            out.append(
+                f"{name}: {n_lost:,} of {sh.get('satellites', 0):,} satellites lost (SGP4 cannot propagate them, or "
+                f"they re-enter) and counted for nothing from the step they were lost in: {'; '.join(listed)}{more}."
+            )
+        dropped = int(sh.get("element_sets_dropped") or 0)
+        if dropped:
+            dups = sh.get("duplicate_catalog_numbers") or []
+            out.append(
+                f"{name}: {len(dups):,} catalogue number{'s' if len(dups) != 1 else ''} given more than once; "
+                f"{dropped:,} older element set{'s' if dropped != 1 else ''} dropped (the latest epoch is used)."
+            )
+    return out
 
 
 def _fleet(run: RunData, plots: _Plots) -> _Body:
