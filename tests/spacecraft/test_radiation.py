@@ -5,16 +5,16 @@ Tracks: ``j2.positions_teme_m`` -> ``frames.teme_to_ecef`` -> ``frames.ecef_to_g
 2027-03-20 00:00 UTC. Measured figures (AP8MIN + AE8MAX, sphere of Al), stated where they are asserted:
 
 - SAA: the > 10 MeV AP8MIN maximum at 550 km is the node 34 S 34 W (3,019 /cm^2/s).
-- Dawn-dusk SSO (LTAN 18 h, 97.99 deg) at 650 km behind 10 mm Al: 168 rad(Si)/yr (166 protons + 2 electrons),
-  1.12x Suncatcher's ~150 rad/yr (164-175 rad/yr for other nodes over one day; 168 averaged over 10 days). No
+- Dawn-dusk SSO (LTAN 18 h, 97.99 deg) at 650 km behind 10 mm Al: 183 rad(Si)/yr (181 protons + 2 electrons),
+  1.22x Suncatcher's ~150 rad/yr (168 with the earlier 400/550/800 km grid, which interpolated 650 km). No
   constant was tuned to get it. The proton part agrees with the full AP8MIN spectrum (not just its two integral
   points) run through the same transport to within -9..+5 % (see the module docstring).
-- Shielding at that orbit: 1 mm 7,030 (electrons 6,660); 5 mm 392; 10 mm 168; 20 mm 115 rad/yr. Solar maximum
-  (AP8MAX + AE8MIN) at 10 mm: 123 rad/yr. 77 % of the 10 mm dose comes in the 2.6 % of the time spent in the
+- Shielding at that orbit: 1 mm 7,190; 5 mm 414; 10 mm 183; 20 mm 126 rad/yr. Solar maximum
+  (AP8MAX + AE8MIN) at 10 mm: 136 rad/yr. 84 % of the 10 mm dose comes in the 3.1 % of the time spent in the
   anomaly (samples above 10x the mean).
-- Altitude at 53 deg behind 10 mm: 450 km 54, 550 km 132, 700 km 318 rad/yr.
-- Inclination at 550 km behind 10 mm: 0 deg ~0 (the track never reaches the anomaly), 15 deg 36, 30 deg 166,
-  40 deg 208, 53 deg 132, 70 deg 100, 97.9 deg 93 rad/yr. The dose does NOT rise monotonically with inclination:
+- Altitude at 53 deg behind 10 mm: 450 km 58, 550 km 130, 700 km 341 rad/yr.
+- Inclination at 550 km behind 10 mm: 0 deg ~0 (2e-4: the track never reaches the anomaly), 15 deg 34, 30 deg 165,
+  40 deg 207, 53 deg 130, 70 deg 99, 97.9 deg 92 rad/yr. The dose does NOT rise monotonically with inclination:
   it rises while the track reaches further into the anomaly (centred near 34 S) and peaks near 40 deg, then falls
   because a more inclined orbit spends a smaller fraction of its time at the anomaly's latitudes (30 deg > 53 deg).
 """

@@ -111,8 +111,8 @@ the models' own fixed 1960s field epochs put it: ``aep8`` returns the same L, B/
 (checked for 1990, 2026 and 2040), while the real anomaly drifts ~0.3 deg/yr west, FIGURES.md §5). A 10 mm Al
 sphere is harsher than a real
 spacecraft's shielding distribution; slab geometry roughly halves the dose. Measured (no constant tuned): a 650 km
-dawn-dusk SSO behind 10 mm Al gets 168 rad(Si)/yr (AP8MIN + AE8MAX; 166 from protons), 1.12x Suncatcher's ~150;
-behind 1 mm, 7.0 krad/yr, dominated by electrons (the "tens of krad/yr behind 1 mm" of a secondary SHIELDOSE-2 note,
+dawn-dusk SSO behind 10 mm Al gets 183 rad(Si)/yr (AP8MIN + AE8MAX; 181 from protons), 1.22x Suncatcher's ~150;
+behind 1 mm, 7.2 krad/yr, dominated by electrons (the "tens of krad/yr behind 1 mm" of a secondary SHIELDOSE-2 note,
 FIGURES.md §5, is 2-4x higher: the sub-MeV electron spectrum and the straight-ahead range model are crudest there).
 Figures per orbit are in ``tests/spacecraft/test_radiation.py``.
 """
