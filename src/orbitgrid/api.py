@@ -245,8 +245,8 @@ def simulate(
     every other file is byte-identical between two runs of the same scenario (docs/design.md, determinism)."""
     watch = _Stopwatch()
     writer = RunWriter(out_dir)
-    manifest = {"command": command, "scenario": resolved_scenario_dict(scenario), "seed": scenario.seed}
-    writer.manifest(**manifest)
+    resolved = resolved_scenario_dict(scenario)
+    writer.manifest(command=command, scenario=resolved, seed=scenario.seed)
     study = orbit(scenario, progress=progress)
     study.write(writer)
     watch.lap("orbit")
@@ -256,7 +256,7 @@ def simulate(
     write_capacity_tables(writer, shells, sites)
     approximations = radiation_approximations(scenario, shells)
     if approximations:
-        writer.manifest(**manifest, approximations=approximations)
+        writer.manifest(command=command, scenario=resolved, seed=scenario.seed, approximations=approximations)
     summary = {
         "scenario": scenario.name,
         "epoch": scenario.epoch.isoformat(),

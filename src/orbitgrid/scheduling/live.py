@@ -229,7 +229,8 @@ class LiveEngine(Engine):
     ) -> None:
         self.quota_policy = policy if isinstance(policy, CohortQuotas) else None
         super().__init__(fleet, Workload(JobTable.build(tenants=())), policy, rng, config, horizon_s)  # type: ignore[arg-type]
-        self.jobs = JobColumns([], [])  # type: ignore[assignment]
+        self.columns = JobColumns([], [])  # the growing table, typed as such
+        self.jobs = self.columns  # type: ignore[assignment]
         self.tenant_busy = []
         self.tenant_used_gpu_s = []
         self.log: list[JobEvent] = []
@@ -244,7 +245,7 @@ class LiveEngine(Engine):
     # ------------------------------------------------------------------------------------------ additions ---
     def add_tenant(self, name: str) -> int:
         """A new tenant index."""
-        self.jobs.tenants.append(name)
+        self.columns.tenants.append(name)
         self.tenant_busy.append(0)
         self.tenant_used_gpu_s.append(0.0)
         return len(self.jobs.tenants) - 1
@@ -253,7 +254,7 @@ class LiveEngine(Engine):
         """The index of a GPU model name in the job table (added on first use); -1 for any model."""
         if model is None:
             return -1
-        models = self.jobs.gpu_models
+        models = self.columns.gpu_models
         if model not in models:
             models.append(model)
         return models.index(model)
@@ -280,7 +281,7 @@ class LiveEngine(Engine):
         row = {**row, "submit_s": t}
         if row.get("contract", int(Contract.ON_DEMAND)) == Contract.SPOT:
             row["preemptible"] = True
-        j = self.jobs.append(job_id, row)
+        j = self.columns.append(job_id, row)
         jobs = self.jobs
         kind = int(jobs.kind[j])
         self.kind.append(kind)

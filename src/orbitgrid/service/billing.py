@@ -210,7 +210,7 @@ def invoice(
     ]
     line_cents = _round_lines(amounts) + _round_lines(camounts)  # each part adds up to its own rounded total
     lines = []
-    for k, c in zip(keys, line_cents[: len(keys)], strict=True):
+    for k, line_c in zip(keys, line_cents[: len(keys)], strict=True):
         u = usage[k]
         lines.append(
             {
@@ -221,10 +221,10 @@ def invoice(
                 "gpu_seconds": u["gpu_s"] + u["minimum_gpu_s"],
                 "minimum_gpu_seconds": u["minimum_gpu_s"],
                 "unit_price_usd_per_gpu_hour": usd(u["price"]),
-                "amount_usd": dollars_from_cents(c),
+                "amount_usd": dollars_from_cents(line_c),
             }
         )
-    for k, c in zip(ckeys, line_cents[len(keys) :], strict=True):
+    for k, line_c in zip(ckeys, line_cents[len(keys) :], strict=True):
         cl = commit_lines[k]
         lines.append(
             {
@@ -235,7 +235,7 @@ def invoice(
                 "gpu_seconds": cl["gpus"] * cl["seconds"],
                 "minimum_gpu_seconds": 0,
                 "unit_price_usd_per_gpu_hour": usd(cl["price"]),
-                "amount_usd": dollars_from_cents(c),
+                "amount_usd": dollars_from_cents(line_c),
             }
         )
     lines.sort(key=lambda x: (x["hour_start_s"], x["type"], x["contract"], x["contract_id"]))

@@ -256,8 +256,6 @@ def upsert(session: Session, model: type[Base], rows: list[dict[str, Any]], upda
 
 def _dialect_insert(session: Session, model: type[Base]) -> Any:
     name = session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)

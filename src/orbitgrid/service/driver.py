@@ -312,7 +312,7 @@ class Driver:
         eng = self.engine
         new_events = eng.log[self._log_i :]
         new_runs = eng.runs[self._runs_i :]
-        ev_count = {}
+        ev_count: dict[int, int] = {}
         ev_rows = []
         touched: set[int] = set()
         for ev in new_events:

@@ -102,7 +102,7 @@ def get_usage(
                 job_id=r.job_id,
                 run_seq=r.run_seq,
                 contract_id=r.contract_id,
-                contract=r.kind,  # type: ignore[arg-type]
+                contract=r.kind,
                 node=r.node,
                 gpus=r.gpus,
                 start_s=r.start,

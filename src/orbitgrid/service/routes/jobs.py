@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import anyio
@@ -45,7 +45,7 @@ IdemKey = Annotated[
 
 
 def job_public(j: db.Job | dict[str, Any], d: Driver) -> JobPublic:
-    g = j.get if isinstance(j, dict) else lambda k: getattr(j, k)
+    g: Callable[[str], Any] = j.get if isinstance(j, dict) else lambda k: getattr(j, k)
     state = g("state")
     row = g("engine_row")
     est = d.estimates

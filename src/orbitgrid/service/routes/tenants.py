@@ -153,7 +153,7 @@ def contract_public(c: db.Contract, svc: ServiceDep) -> ContractPublic:
     return ContractPublic(
         id=c.id,
         tenant_id=c.tenant_id,
-        kind=c.kind,  # type: ignore[arg-type]
+        kind=c.kind,
         gpus=c.gpus,
         gpu_model=c.gpu_model,
         price_usd_per_gpu_hour=str(Decimal(c.price_micro_usd_per_gpu_hour).scaleb(-6).normalize()),
