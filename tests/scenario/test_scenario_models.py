@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from orbitgrid.scenario import (
     ElementsOrbit,
     Scenario,
+    dump_scenario_yaml,
     load_scenario,
     resolved_scenario_dict,
 )
@@ -23,6 +25,16 @@ from orbitgrid.scenario.catalog import designs as catalog_designs
 from orbitgrid.spacecraft.radiation import SHELL_ALTITUDE_MAX_KM
 
 WriteYaml = Callable[..., Path]
+
+
+@pytest.mark.parametrize("text", ["0E0", "1e6", "-2.5E-3", ".5e1", "1_000e2"])
+def test_strings_that_read_as_exponent_floats_are_quoted(text: str) -> None:
+    """The loader reads ``1e6`` as a float (YAML 1.2), which PyYAML's own dumper does not know: such strings must
+    come back as strings (hypothesis found ``description: 0E0`` read back as the number 0)."""
+    dumped = dump_scenario_yaml({"description": text, "value": float(text.replace("_", ""))})
+    from orbitgrid.scenario.loader import _parse_yaml
+
+    assert _parse_yaml(dumped, "<test>") == {"description": text, "value": float(text.replace("_", ""))}
 
 
 def test_durations_are_stored_as_seconds(base: dict[str, Any], write_yaml: WriteYaml) -> None:
@@ -201,5 +213,5 @@ def test_resolved_dict_round_trips_through_yaml(raw: dict[str, Any], tmp_path_fa
     first.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     resolved = resolved_scenario_dict(load_scenario(first))
     second = folder / "second.yaml"
-    second.write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    second.write_text(dump_scenario_yaml(resolved), encoding="utf-8")
     assert resolved_scenario_dict(load_scenario(second)) == resolved

@@ -8,6 +8,7 @@ from orbitgrid.scenario.catalog import GpuModel, GroundStation, LaunchVehicle
 from orbitgrid.scenario.errors import Problem, ScenarioError
 from orbitgrid.scenario.loader import (
     builtin_scenario_text,
+    dump_scenario_yaml,
     list_builtin_scenarios,
     load_scenario,
     load_scenario_text,
@@ -54,6 +55,7 @@ __all__ = [
     "SunSynchronousOrbit",
     "WalkerOrbit",
     "builtin_scenario_text",
+    "dump_scenario_yaml",
     "list_builtin_scenarios",
     "load_scenario",
     "load_scenario_text",

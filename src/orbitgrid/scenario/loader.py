@@ -47,11 +47,21 @@ class _ScenarioYamlLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-_ScenarioYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+_ScenarioYamlLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
+
+
+class _ScenarioYamlDumper(yaml.SafeDumper):
+    """Safe dumper that knows the loader's extra float form, so a string such as ``"0E0"`` is written quoted and
+    reads back as the same string."""
+
+
+_ScenarioYamlDumper.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
+
+
+def dump_scenario_yaml(data: Any) -> str:
+    """YAML text that :func:`load_scenario_text` reads back as ``data`` (keys in the given order)."""
+    return yaml.dump(data, Dumper=_ScenarioYamlDumper, sort_keys=False, allow_unicode=True)
 
 
 def _parse_yaml(text: str, source: str) -> Any:
