@@ -21,12 +21,14 @@ import numpy as np
 import pytest
 from astropy.coordinates import EarthLocation
 from astropy.time import Time
+from astropy.utils import iers
 
 from orbitgrid.astro import frames, j2
 from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
 from orbitgrid.astro.time import TimeGrid
 from orbitgrid.spacecraft import radiation as rad
 
+iers.conf.auto_download = False  # no downloads in tests: astropy's bundled leap-second and IERS tables suffice
 EPOCH = dt.datetime(2027, 3, 20, tzinfo=dt.UTC)
 FACTOR = 1.5
 #: (altitude km, inclination deg): 450-1,400 km, 0-98 deg; OneWeb (1,200 km, 87.9 deg) and a 575 km, 6 deg shell.
