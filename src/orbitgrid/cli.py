@@ -693,7 +693,11 @@ def _uncertainty_tables(unc: dict[str, Any]) -> list[Table]:
             ("ratio_orbit_to_ground", "orbit / ground"),
         ):
             m = mc[key]
-            t.add_row(label, f"{m['mean']:.3f} ± {m['std_error']:.3f}", *(f"{m[q]:.3f}" for q in ("p5", "p50", "p95")))
+            t.add_row(
+                label,
+                f"{_fmt(m['mean'], '.3f')} ± {_fmt(m['std_error'], '.3f')}",
+                *(_fmt(m[q], ".3f") for q in ("p5", "p50", "p95")),
+            )
         tables.append(t)
     tor = unc.get("tornado")
     if tor:

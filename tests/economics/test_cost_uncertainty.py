@@ -45,7 +45,7 @@ def test_same_seed_same_bytes_and_another_seed_other_draws(cost: ScenarioCost, d
     assert a["monte_carlo"]["draws"] != c["monte_carlo"]["draws"]
     ratio = a["monte_carlo"]["draws"]["ratio_orbit_to_ground"]
     assert a["monte_carlo"]["p_orbit_cheaper"] == sum(r < 1.0 for r in ratio) / len(ratio)
-    assert set(a["monte_carlo"]["orbit_usd_per_gpu_hour"]) == {"mean", "std_error", "p5", "p50", "p95"}
+    assert set(a["monte_carlo"]["orbit_usd_per_gpu_hour"]) == {"n_finite", "mean", "std_error", "p5", "p50", "p95"}
 
 
 def test_monte_carlo_mean_matches_the_closed_form_of_a_linear_cost(cost: ScenarioCost) -> None:
@@ -136,3 +136,21 @@ def test_parameter_paths(cost: ScenarioCost) -> None:
         )
     with pytest.raises(CostInputError, match=r"economics\.uncertainty\.break_even\.orbit\.launch: .*not a number"):
         uncertainty_block(cost, _spec(parameters={}, break_even={"orbit.launch": [0.0, 1.0]}), n=0, seed=0)
+
+
+def test_a_fleet_that_delivered_nothing_gives_nulls_not_a_crash(default: Scenario) -> None:
+    """A run whose orbital fleet delivered no GPU-hours has no finite cost per delivered GPU-hour: the Monte Carlo
+    block reports no finite draw and null statistics (it raised IndexError on the empty percentile)."""
+    summary = {
+        "capacity": {"shells": {"s": {"gpu_hours_installed": 1000.0, "gpu_hours_deliverable": 0.0}}},
+        "orbit_vs_ground": {"orbital": {"gpu_hours_delivered": 0.0}},
+    }
+    sc = scenario_cost(default, summary)
+    spec = default.economics.uncertainty
+    assert spec is not None
+    block = uncertainty_block(sc, spec, n=50, seed=1)["monte_carlo"]
+    assert block["orbit_usd_per_gpu_hour"]["n_finite"] == 0
+    assert block["orbit_usd_per_gpu_hour"]["p50"] is None and block["orbit_usd_per_gpu_hour"]["mean"] is None
+    assert block["ground_usd_per_gpu_hour"]["n_finite"] == 50
+    assert block["ground_usd_per_gpu_hour"]["p50"] > 0
+    json.dumps(block, allow_nan=False)

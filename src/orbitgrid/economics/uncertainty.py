@@ -476,19 +476,26 @@ class MonteCarloResult:
         return x[np.isfinite(x)]
 
     def mean(self, name: str) -> float:
-        return float(np.mean(self._finite(name)))
+        """Mean of the finite outputs; NaN when no draw gave a finite value (e.g. a fleet that delivers nothing)."""
+        x = self._finite(name)
+        return float(x.mean()) if x.size else math.nan
 
     def std(self, name: str) -> float:
-        """Sample standard deviation (``ddof = 1``) of the finite outputs."""
-        return float(np.std(self._finite(name), ddof=1))
+        """Sample standard deviation (``ddof = 1``) of the finite outputs; NaN with fewer than two."""
+        x = self._finite(name)
+        return float(np.std(x, ddof=1)) if x.size > 1 else math.nan
 
     def std_error(self, name: str) -> float:
         """Standard error of the mean, ``s / sqrt(n)`` over the finite outputs."""
         x = self._finite(name)
-        return float(np.std(x, ddof=1) / math.sqrt(x.size))
+        return float(np.std(x, ddof=1) / math.sqrt(x.size)) if x.size > 1 else math.nan
 
     def percentiles(self, name: str, q: Sequence[float] = (5.0, 50.0, 95.0)) -> dict[float, float]:
-        vals = np.percentile(self._finite(name), list(q))
+        """Percentiles of the finite outputs (numpy's linear interpolation); NaN when there are none."""
+        x = self._finite(name)
+        if not x.size:
+            return {float(p): math.nan for p in q}
+        vals = np.percentile(x, list(q))
         return {float(p): float(v) for p, v in zip(q, vals, strict=True)}
 
     def summary(self, q: Sequence[float] = (5.0, 50.0, 95.0)) -> dict[str, dict[str, float]]:

@@ -239,12 +239,13 @@ def uncertainty_block(sc: ScenarioCost, spec: CostUncertainty, *, n: int, seed: 
         block: dict[str, Any] = {"n": n, "seed": seed}
         for key, metric in OUTPUTS.items():
             pct = mc.percentiles(metric, (5.0, 50.0, 95.0))
-            block[key] = {
-                "mean": mc.mean(metric),
-                "std_error": mc.std_error(metric),
-                "p5": pct[5.0],
-                "p50": pct[50.0],
-                "p95": pct[95.0],
+            block[key] = {  # null where no draw is finite (an orbital fleet that delivered no GPU-hours)
+                "n_finite": int(np.isfinite(mc.outputs[metric]).sum()),
+                "mean": _finite(mc.mean(metric)),
+                "std_error": _finite(mc.std_error(metric)),
+                "p5": _finite(pct[5.0]),
+                "p50": _finite(pct[50.0]),
+                "p95": _finite(pct[95.0]),
             }
         block["p_orbit_cheaper"] = float(np.mean(mc.outputs["ratio_orbit_to_ground"] < 1.0))
         block["draws"] = {key: [_finite(x) for x in mc.outputs[metric]] for key, metric in OUTPUTS.items()}

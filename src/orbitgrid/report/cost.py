@@ -32,6 +32,11 @@ MC_OUTPUTS = (
 _SIDES = (("orbit", "orbit"), ("ground", "ground (same GPUs)"))
 
 
+def _mean_se(m: dict[str, Any]) -> str:
+    """``mean ± s.e.`` of a Monte Carlo output; a dash where no draw was finite (null in cost.json)."""
+    return f"{_num(m['mean'], '.3f')} ± {_num(m['std_error'], '.3f')}"
+
+
 def read_cost(run: RunData) -> dict[str, Any]:
     path = run.path / "cost.json"
     if not path.is_file():
@@ -126,7 +131,7 @@ def _monte_carlo(mc: dict[str, Any], plots: _Plots) -> str:
         yaxis_title="draws",
     )
     rows = [
-        [label, f"{m['mean']:.3f} ± {m['std_error']:.3f}", *(f"{m[q]:.3f}" for q in ("p5", "p50", "p95"))]
+        [label, _mean_se(m), *(_num(m[q], ".3f") for q in ("p5", "p50", "p95"))]
         for key, label in MC_OUTPUTS
         for m in (mc[key],)
     ]
@@ -180,9 +185,7 @@ def cost_section(run: RunData, plots: _Plots) -> _Body:
     ]
     if mc:
         r = mc["ratio_orbit_to_ground"]
-        cards.append(
-            (f"orbit / ground, Monte Carlo mean ± s.e. ({mc['n']:,} draws)", f"{r['mean']:.3f} ± {r['std_error']:.3f}")
-        )
+        cards.append((f"orbit / ground, Monte Carlo mean ± s.e. ({mc['n']:,} draws)", _mean_se(r)))
         cards.append(("P(orbit cheaper)", _pct(mc["p_orbit_cheaper"])))
     parts = [_cards(cards), _waterfalls(doc, plots)]
     tor = unc.get("tornado")
