@@ -203,7 +203,7 @@ def _capacity_table(cap: dict[str, Any]) -> Table:
             "/".join(_fmt(100 * x, ".1f") for x in thr),
             _fmt(c["radiator_peak_c"], ".1f"),
             _fmt(c["dose_rad_per_year"], ".0f"),
-            _fmt(c["upsets_per_gpu_day"]["sdc"], ".3f"),
+            _fmt(c["upsets_per_gpu_day"]["sdc"] + c.get("gcr_upsets_per_gpu_day", {}).get("sdc", 0.0), ".3f"),
         )
     for name, g in cap["ground_sites"].items():
         t.add_row(
@@ -217,6 +217,11 @@ def _capacity_table(cap: dict[str, Any]) -> Table:
             "-",
             "-",
         )
+    t.caption = (
+        "rad/yr: trapped dose behind the design's shielding; SDC/GPU-day: trapped protons + galactic cosmic rays "
+        "(a solar particle event's dose and upsets: summary.json, spe_dose_rad and spe_upsets_per_gpu)"
+    )
+    t.caption_justify = "left"
     return t
 
 
