@@ -284,7 +284,13 @@ def run(
             if submit(server.port, key, bodies[idem], idem, hist, -1) != "info":
                 break
             time.sleep(0.5)
-    time.sleep(0.5)
+    # one more crash, then a paused clock (speed 0) so that jobs, invoices and the ledger are read at one instant
+    server.kill()
+    hist.add(type="nemesis", f="kill", cycle=kills)
+    server.speed = 0.0
+    startups.append(server.start())
+    status, u = request(server.port, "GET", "/v1/usage?limit=1", key)
+    usage_reads.append((time.time(), int(u["gpu_seconds"])))
     jobs = []
     offset = 0
     while True:

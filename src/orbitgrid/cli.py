@@ -396,7 +396,7 @@ def serve(
     if missing:
         err_console.print(
             f"[bold red]orbitgrid serve needs the service extra[/] (missing: {', '.join(missing)}): "
-            "pip install 'orbitgrid[service]'"
+            "pip install 'orbitgrid\\[service]'"
         )
         raise typer.Exit(2)
     import uvicorn

@@ -170,7 +170,7 @@ class JobEvent(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(32), index=True)
     t_s: Mapped[float] = mapped_column(Float)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
     node: Mapped[str | None] = mapped_column(String(128), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -295,6 +295,7 @@ class ClockPublic(BaseModel):
     speed: float
     horizon_s: float
     committed_t_s: float
+    last_tick_error: str | None = Field(None, description="why the last tick could not commit (a database fault)")
 
 
 # ------------------------------------------------------------------------------------------------ usage, bills ---

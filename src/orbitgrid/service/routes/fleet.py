@@ -31,7 +31,13 @@ def get_clock(svc: ServiceDep, _: PrincipalDep) -> ClockPublic:
     d = svc.driver
     t = d.sim_now()
     return ClockPublic(
-        t_s=t, now=d.at(t), epoch=d.epoch, speed=d.speed, horizon_s=d.horizon_s, committed_t_s=d.committed_t_s
+        t_s=t,
+        now=d.at(t),
+        epoch=d.epoch,
+        speed=d.speed,
+        horizon_s=d.horizon_s,
+        committed_t_s=d.committed_t_s,
+        last_tick_error=d.tick_error,
     )
 
 
