@@ -66,6 +66,19 @@ class _ContractInfo:
     end_s: float | None
 
 
+Writer = Callable[[Session], Any]
+
+
+@dataclass
+class _Pending:
+    """A request waiting for its group commit (:meth:`Driver.grouped`)."""
+
+    check: Callable[..., Writer]
+    done: bool = False
+    answer: Any = None
+    error: BaseException | None = None
+
+
 @dataclass
 class Estimates:
     as_of_s: float
@@ -101,6 +114,9 @@ class Driver:
         self.eta_horizon_s = eta_horizon_s
         self.eta_refresh_s = eta_refresh_s
         self.lock = threading.RLock()
+        self._group: list[_Pending] = []
+        self._group_mu = threading.Lock()
+        self.group: dict[str, Any] = {}
         self.t_engine = 0.0
         self.committed_t_s = 0.0
         self._t0_sim = 0.0
@@ -244,6 +260,65 @@ class Driver:
                 yield session, t, log
                 session.add_all([db.Command(t_s=t, op=op, ref=ref, payload=p) for op, ref, p in ops])
                 session.commit()
+            for op, ref, p in ops:
+                self._apply(op, t, ref, p)
+
+    # ----------------------------------------------------------------------------------------- group commit ---
+    def grouped(self, check: Callable[[Session, float, Callable[[str, str, dict[str, Any]], None]], Writer]) -> Any:
+        """Group commit (submissions): ``check(session, t, log)`` validates one request with reads only (a refusal
+        raises and concerns that request alone), logs its commands and returns ``write(session) -> answer``, which
+        adds its rows. The requests that queued for the engine's lock while it was held are checked one after the
+        other at the same instant ``t``, written in one transaction and committed once; only then are their
+        commands applied to the engine, in order (as :meth:`transaction`). A failed commit fails every request of
+        the group, and none of them is applied. ``group`` holds what the group has accepted so far (submissions
+        per tenant, jobs, idempotency keys) for the checks of the requests after it."""
+        item = _Pending(check)
+        with self._group_mu:
+            self._group.append(item)
+        with self.lock:
+            if not item.done:
+                with self._group_mu:
+                    batch, self._group = self._group, []
+                self._commit_group(batch)
+        if item.error is not None:
+            raise item.error
+        return item.answer
+
+    def _commit_group(self, batch: list[_Pending]) -> None:
+        t = self.sim_now()
+        self.advance(t)
+        t = self.t_engine
+        self.group = {"jobs": 0, "tenant_jobs": defaultdict(int), "keys": set()}
+        accepted: list[tuple[_Pending, Writer, list[tuple[str, str, dict[str, Any]]]]] = []
+        try:
+            with self.sessions() as session:
+                for item in batch:
+                    ops: list[tuple[str, str, dict[str, Any]]] = []
+                    try:
+                        write = item.check(session, t, lambda op, ref, payload, ops=ops: ops.append((op, ref, payload)))
+                    except Exception as why:
+                        item.error = why
+                        continue
+                    for op, _ref, payload in ops:
+                        if op == "submit":
+                            self.group["jobs"] += 1
+                            self.group["tenant_jobs"][payload["tenant_id"]] += 1
+                    accepted.append((item, write, ops))
+                for item, write, _ in accepted:
+                    item.answer = write(session)
+                session.add_all(
+                    [db.Command(t_s=t, op=op, ref=ref, payload=p) for *_, ops in accepted for op, ref, p in ops]
+                )
+                session.commit()
+        except Exception as why:
+            for item, *_ in accepted:
+                item.error = why
+            accepted = []
+        finally:
+            for item in batch:
+                item.done = True
+            self.group = {}
+        for *_, ops in accepted:
             for op, ref, p in ops:
                 self._apply(op, t, ref, p)
 

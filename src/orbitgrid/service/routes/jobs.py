@@ -11,8 +11,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, insert, select
 from sse_starlette.sse import EventSourceResponse
 
 from orbitgrid.service import db
@@ -124,157 +123,159 @@ def _contract_for(session: Any, tenant_id: str, spec: JobSubmit, t: float) -> db
 
 
 def _submit(svc: ServiceState, tenant_id: str, specs: list[JobSubmit], key: str | None, path: str) -> tuple[int, Any]:
+    """Check, create and answer a submission in the driver's group commit: the jobs, their commands and the key's
+    answer commit together, once for every submission that waited for the engine with it. A key already answered
+    replays its answer; a key in a request of the same group (or left unfinished) is a 409; a refusal stores
+    nothing, so the key stays free."""
     d = svc.driver
     fp = _fingerprint(path, specs)
-    if key is not None:
-        with svc.sessions() as s:
-            try:
-                s.add(
-                    db.IdempotencyKey(tenant_id=tenant_id, key=key, fingerprint=fp, done=False, created_t_s=d.sim_now())
-                )
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-                row = s.get(db.IdempotencyKey, (tenant_id, key))
-                if row is None:  # removed meanwhile (its request failed validation): ask the client to retry
-                    raise ServiceError(409, "a request with this Idempotency-Key just failed; retry") from None
+
+    def check(session: Any, t: float, log: Any) -> Any:
+        if key is not None:
+            if (tenant_id, key) in d.group["keys"]:
+                raise ServiceError(409, "a request with this Idempotency-Key is in progress; retry later")
+            row = session.get(db.IdempotencyKey, (tenant_id, key))
+            if row is not None:
                 if row.fingerprint != fp:
                     raise ServiceError(
                         422, "this Idempotency-Key was used with a different request; use a new key for a new request"
-                    ) from None
+                    )
                 if not row.done:
-                    raise ServiceError(409, "a request with this Idempotency-Key is in progress; retry later") from None
-                return -(row.status_code or 201), json.loads(row.response or "null")
-    try:
-        status, body = _create(svc, tenant_id, specs, key, fp)
-    except BaseException:
-        if key is not None:  # nothing was created: the key is free again (Stripe does not save refusals)
-            with svc.sessions() as s:
-                s.execute(
-                    delete(db.IdempotencyKey).where(
-                        db.IdempotencyKey.tenant_id == tenant_id, db.IdempotencyKey.key == key
+                    raise ServiceError(409, "a request with this Idempotency-Key is in progress; retry later")
+                replay = -(row.status_code or 201), json.loads(row.response or "null")
+                return lambda _s: replay
+        rows, body = _create(svc, session, t, log, tenant_id, specs)
+        if key is not None:
+            d.group["keys"].add((tenant_id, key))
+
+        def write(s: Any) -> tuple[int, Any]:
+            s.execute(insert(db.Job), rows)
+            if key is not None:
+                s.add(
+                    db.IdempotencyKey(
+                        tenant_id=tenant_id,
+                        key=key,
+                        fingerprint=fp,
+                        done=True,
+                        status_code=201,
+                        response=json.dumps(body),
+                        created_t_s=t,
                     )
                 )
-                s.commit()
-        raise
-    return status, body
+            return 201, body
+
+        return write
+
+    return d.grouped(check)
 
 
-def _create(svc: ServiceState, tenant_id: str, specs: list[JobSubmit], key: str | None, fp: str) -> tuple[int, Any]:
+def _create(
+    svc: ServiceState, session: Any, t: float, log: Any, tenant_id: str, specs: list[JobSubmit]
+) -> tuple[list[dict[str, Any]], Any]:
+    """Validate a submission (reads only; a refusal raises) and log its commands: the job rows and the answer."""
     d = svc.driver
     models = d.gpu_models()
-    with d.transaction() as (session, t, log):
-        if t >= d.horizon_s:
+    if t >= d.horizon_s:
+        raise ServiceError(409, f"the simulated period of scenario {d.scenario.name!r} has ended ({d.horizon_s:.0f} s)")
+    tenant = session.get(db.Tenant, tenant_id)
+    if tenant is None:
+        raise ServiceError(404, f"tenant {tenant_id} not found")
+    active = d.active[tenant_id] + d.group["tenant_jobs"][tenant_id]
+    if active + len(specs) > tenant.max_active_jobs:
+        raise ServiceError(429, f"at most {tenant.max_active_jobs} active jobs per tenant; {active} are active")
+    rows: list[dict[str, Any]] = []
+    biggest: dict[tuple[str, str | None], int] = {}
+    contracts: dict[tuple[str, str | None], db.Contract] = {}
+    for i, spec in enumerate(specs):
+        where = f"jobs[{i}]: " if len(specs) > 1 else ""
+        if spec.gpu_model is not None and spec.gpu_model not in models:
             raise ServiceError(
-                409, f"the simulated period of scenario {d.scenario.name!r} has ended ({d.horizon_s:.0f} s)"
+                422, f"{where}gpu_model {spec.gpu_model!r} is not in this fleet; it has {', '.join(models)}"
             )
-        tenant = session.get(db.Tenant, tenant_id)
-        if tenant is None:
-            raise ServiceError(404, f"tenant {tenant_id} not found")
-        if d.active[tenant_id] + len(specs) > tenant.max_active_jobs:
+        ck = (spec.contract, spec.gpu_model)
+        c = contracts.get(ck)
+        if c is None:
+            try:
+                c = contracts[ck] = _contract_for(session, tenant_id, spec, t)
+            except ServiceError as why:
+                raise ServiceError(why.status, where + str(why.detail)) from None
+        model = spec.gpu_model or c.gpu_model
+        if spec.contract == "reserved" and spec.gpus > c.gpus:
+            raise ServiceError(422, f"{where}{spec.gpus} GPUs exceed the {c.gpus} reserved by contract {c.id}")
+        bk = (spec.placement, model)
+        if bk not in biggest:
+            biggest[bk] = d.largest_node(spec.placement, model)
+        need = 1 if spec.kind == "batch" else spec.gpus
+        if biggest[bk] < need:
             raise ServiceError(
-                429, f"at most {tenant.max_active_jobs} active jobs per tenant; {d.active[tenant_id]} are active"
+                422,
+                f"{where}no node of this fleet can hold {need} GPUs"
+                f"{' of ' + model if model else ''} with placement {spec.placement!r} "
+                f"(the largest holds {biggest[bk]}; gangs do not span nodes)",
             )
-        rows: list[dict[str, Any]] = []
-        biggest: dict[tuple[str, str | None], int] = {}
-        contracts: dict[tuple[str, str | None], db.Contract] = {}
-        for i, spec in enumerate(specs):
-            where = f"jobs[{i}]: " if len(specs) > 1 else ""
-            if spec.gpu_model is not None and spec.gpu_model not in models:
-                raise ServiceError(
-                    422, f"{where}gpu_model {spec.gpu_model!r} is not in this fleet; it has {', '.join(models)}"
-                )
-            ck = (spec.contract, spec.gpu_model)
-            c = contracts.get(ck)
-            if c is None:
-                try:
-                    c = contracts[ck] = _contract_for(session, tenant_id, spec, t)
-                except ServiceError as why:
-                    raise ServiceError(why.status, where + str(why.detail)) from None
-            model = spec.gpu_model or c.gpu_model
-            if spec.contract == "reserved" and spec.gpus > c.gpus:
-                raise ServiceError(422, f"{where}{spec.gpus} GPUs exceed the {c.gpus} reserved by contract {c.id}")
-            bk = (spec.placement, model)
-            if bk not in biggest:
-                biggest[bk] = d.largest_node(spec.placement, model)
-            need = 1 if spec.kind == "batch" else spec.gpus
-            if biggest[bk] < need:
-                raise ServiceError(
-                    422,
-                    f"{where}no node of this fleet can hold {need} GPUs"
-                    f"{' of ' + model if model else ''} with placement {spec.placement!r} "
-                    f"(the largest holds {biggest[bk]}; gangs do not span nodes)",
-                )
-            jid = new_id("job")
-            work = None if spec.work_gpu_hours is None else spec.work_gpu_hours * 3600.0
-            row = {
-                "id": jid,
-                "tenant_id": tenant_id,
-                "engine_row": len(d.job_ids) + i,
-                "contract_id": c.id,
-                "name": spec.name,
-                "labels": dict(spec.labels),
-                "kind": spec.kind,
-                "contract": spec.contract,
-                "placement": spec.placement,
-                "gpus": spec.gpus,
-                "gpu_model": model,
-                "priority": spec.priority,
-                "work_gpu_s": work,
-                "duration_s": spec.duration_s,
-                "checkpoint_interval_s": spec.checkpoint.interval_s,
-                "checkpoint_write_s": spec.checkpoint.write_s,
-                "restore_s": spec.checkpoint.restore_s,
-                "allreduce_bytes_per_step": spec.allreduce_gb_per_step * 1e9,
-                "step_compute_s": spec.step_compute_s,
-                "dataset_bytes": spec.dataset_gb * 1e9,
-                "submit_t_s": t,
-                "state": "submitted",
-                "node": None,
-                "first_start_t_s": None,
-                "end_t_s": None,
-                "restarts": 0,
-                "preemptions": 0,
-                "done_gpu_s": 0.0,
-                "metered_gpu_s": 0,
-                "cost_micro_usd": 0,
-                "failure_reason": None,
-            }
-            rows.append(row)
-            payload: dict[str, Any] = {
-                "tenant_id": tenant_id,
-                "contract_id": c.id,
-                "gpu_model_name": model,
-                "kind": int(KINDS[spec.kind]),
-                "gpus": spec.gpus,
-                "contract": int(CONTRACTS[spec.contract]),
-                "placement": int(PLACEMENTS[spec.placement]),
-                "priority": spec.priority,
-                "checkpoint_write_s": spec.checkpoint.write_s,
-                "restore_s": spec.checkpoint.restore_s,
-                "allreduce_bytes_per_step": spec.allreduce_gb_per_step * 1e9,
-                "step_compute_s": spec.step_compute_s,
-                "dataset_bytes": spec.dataset_gb * 1e9,
-                "notice_s": c.notice_s,
-            }
-            for k, v in (
-                ("work_gpu_s", work),
-                ("duration_s", spec.duration_s),
-                ("checkpoint_interval_s", spec.checkpoint.interval_s),
-            ):
-                if v is not None:
-                    payload[k] = v
-            log("submit", jid, payload)
-        session.execute(insert(db.Job), rows)
-        out = [job_public(r, d).model_dump(mode="json") for r in rows]
-        body = {"data": out, "count": len(out)} if isinstance(specs, _Bulk) else out[0]
-        if key is not None:
-            idem = session.get(db.IdempotencyKey, (tenant_id, key))
-            assert idem is not None
-            idem.done = True
-            idem.status_code = 201
-            idem.response = json.dumps(body)
-    return 201, body
+        jid = new_id("job")
+        work = None if spec.work_gpu_hours is None else spec.work_gpu_hours * 3600.0
+        row = {
+            "id": jid,
+            "tenant_id": tenant_id,
+            "engine_row": len(d.job_ids) + d.group["jobs"] + i,
+            "contract_id": c.id,
+            "name": spec.name,
+            "labels": dict(spec.labels),
+            "kind": spec.kind,
+            "contract": spec.contract,
+            "placement": spec.placement,
+            "gpus": spec.gpus,
+            "gpu_model": model,
+            "priority": spec.priority,
+            "work_gpu_s": work,
+            "duration_s": spec.duration_s,
+            "checkpoint_interval_s": spec.checkpoint.interval_s,
+            "checkpoint_write_s": spec.checkpoint.write_s,
+            "restore_s": spec.checkpoint.restore_s,
+            "allreduce_bytes_per_step": spec.allreduce_gb_per_step * 1e9,
+            "step_compute_s": spec.step_compute_s,
+            "dataset_bytes": spec.dataset_gb * 1e9,
+            "submit_t_s": t,
+            "state": "submitted",
+            "node": None,
+            "first_start_t_s": None,
+            "end_t_s": None,
+            "restarts": 0,
+            "preemptions": 0,
+            "done_gpu_s": 0.0,
+            "metered_gpu_s": 0,
+            "cost_micro_usd": 0,
+            "failure_reason": None,
+        }
+        rows.append(row)
+        payload: dict[str, Any] = {
+            "tenant_id": tenant_id,
+            "contract_id": c.id,
+            "gpu_model_name": model,
+            "kind": int(KINDS[spec.kind]),
+            "gpus": spec.gpus,
+            "contract": int(CONTRACTS[spec.contract]),
+            "placement": int(PLACEMENTS[spec.placement]),
+            "priority": spec.priority,
+            "checkpoint_write_s": spec.checkpoint.write_s,
+            "restore_s": spec.checkpoint.restore_s,
+            "allreduce_bytes_per_step": spec.allreduce_gb_per_step * 1e9,
+            "step_compute_s": spec.step_compute_s,
+            "dataset_bytes": spec.dataset_gb * 1e9,
+            "notice_s": c.notice_s,
+        }
+        for k, v in (
+            ("work_gpu_s", work),
+            ("duration_s", spec.duration_s),
+            ("checkpoint_interval_s", spec.checkpoint.interval_s),
+        ):
+            if v is not None:
+                payload[k] = v
+        log("submit", jid, payload)
+    out = [job_public(r, d).model_dump(mode="json") for r in rows]
+    body = {"data": out, "count": len(out)} if isinstance(specs, _Bulk) else out[0]
+    return rows, body
 
 
 class _Bulk(list):

@@ -1,0 +1,425 @@
+"""Load on the control plane from other processes on loopback, bounded in count and time.
+
+The server is the app factory under uvicorn (uvloop, httptools; access log off) in its own process, on a small
+fleet (one ground site of 65,536 H100 and a two-satellite shell; jobs are one GPU for a few simulated seconds, so
+the scheduler keeps up and the queue stays short) with a fresh database: an SQLite file (WAL, ``synchronous``
+NORMAL, the default) or PostgreSQL with ``--db postgresql://...``. The load comes from ``--client-procs`` processes
+of asyncio httpx clients (``--clients`` in all, HTTP/1.1 keep-alive), one tenant whose rate and job limits are
+raised out of the way. Phases:
+
+1. **submit**: every client submits jobs back to back for ``--duration`` s, each with a fresh ``Idempotency-Key``
+   (a durable, idempotent submission: committed before the 201). Afterwards the jobs are counted: as many rows as
+   201s, and ``--replays`` of the keys are resubmitted to check they return the first job
+   (``Idempotent-Replayed``).
+2. **read**: every client reads the status of random jobs of phase 1 (``GET /v1/jobs/{id}``) for ``--duration`` s.
+3. **bulk**: ``--bulk`` jobs in one ``POST /v1/jobs/bulk`` (all or none), ``--bulk-repeats`` times.
+4. **steady**: an open-loop ``--steady-rate`` submissions/s (each at its scheduled instant, whatever the previous
+   answers) for ``--steady-duration`` s.
+
+Each phase prints requests/s and latency percentiles (client side, from send to the whole answer), the server
+process's CPU seconds per request and share of a core, and the load average before and after (the machine is
+shared: the load is reported with every figure). ``--profile`` samples the server with py-spy (every thread, 100 Hz)
+during the closed-loop phases, writes the collapsed stacks to ``--out`` and prints where the time goes.
+
+    python benchmarks/service.py [--db URL] [--duration 60] [--clients 32] [--client-procs 2] [--bulk 20000]
+                                 [--steady-rate 20] [--steady-duration 60] [--profile] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ADMIN_KEY = "bench-admin-key-" + "k" * 32
+SCENARIO = """\
+schema_version: 1
+name: service-bench
+epoch: 2027-03-31T22:00:00Z
+duration: 7d
+step: 60s
+seed: 3
+fleet:
+  shells:
+    - name: dd
+      orbit: {type: sun_synchronous, altitude_km: 650, ltan_hours: 18.0, planes: 1, per_plane: 2}
+      design: compute-sat
+  ground_sites:
+    - {name: bench-site, lat_deg: 35.1, lon_deg: -90.0, gpus: {H100: 65536}, grid_power_mw: 100, pue: 1.2}
+policy: {name: priority}
+"""
+JOB = {"kind": "training", "gpus": 1, "gpu_model": "H100", "work_gpu_hours": 0.001, "placement": "ground"}
+
+
+# ------------------------------------------------------------------------------------------------- server ---
+def serve(args: argparse.Namespace) -> None:
+    """The server process: the app factory under uvicorn on the given port."""
+    import uvicorn
+
+    from orbitgrid.pipeline.live import build_live_fleet
+    from orbitgrid.scenario.loader import load_scenario_text
+    from orbitgrid.service.app import create_app
+    from orbitgrid.service.settings import Settings
+
+    scenario_path = Path(args.workdir) / "service-bench.yaml"
+    scenario_path.write_text(SCENARIO)
+    sc = load_scenario_text(SCENARIO, base_dir=scenario_path.parent, source=str(scenario_path))
+    fleet = build_live_fleet(sc)
+    settings = Settings(db_url=args.db, speed=1.0, admin_key=ADMIN_KEY, max_bulk_jobs=max(args.bulk, 1))
+    app = create_app(settings, fleet=fleet)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ------------------------------------------------------------------------------------------------- client ---
+async def _closed_loop(base: str, key: str, mode: str, clients: int, duration: float, ids: list[str]) -> dict:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}"}
+    lat: list[float] = []
+    status: dict[int, int] = {}
+    created: list[tuple[str, str]] = []
+    body = json.dumps(JOB).encode()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60.0) as http:
+        stop = time.perf_counter() + duration
+
+        async def worker() -> None:
+            rnd = random.Random()
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                if mode == "submit":
+                    k = uuid.uuid4().hex
+                    r = await http.post(
+                        "/v1/jobs",
+                        content=body,
+                        headers={"Idempotency-Key": k, "Content-Type": "application/json"},
+                    )
+                    if r.status_code == 201:
+                        created.append((k, r.json()["id"]))
+                else:
+                    r = await http.get(f"/v1/jobs/{rnd.choice(ids)}")
+                    r.read()
+                lat.append(time.perf_counter() - t0)
+                status[r.status_code] = status.get(r.status_code, 0) + 1
+
+        t_start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - t_start
+    return {"lat": lat, "status": status, "created": created, "elapsed": elapsed}
+
+
+def _client_proc(base: str, key: str, mode: str, clients: int, duration: float, ids: list[str], q: Any) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    q.put(asyncio.run(_closed_loop(base, key, mode, clients, duration, ids)))
+
+
+def closed_loop(args: argparse.Namespace, base: str, key: str, mode: str, ids: list[str]) -> dict:
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    per = [args.clients // args.client_procs + (i < args.clients % args.client_procs) for i in range(args.client_procs)]
+    procs = [ctx.Process(target=_client_proc, args=(base, key, mode, n, args.duration, ids, q)) for n in per if n > 0]
+    for p in procs:
+        p.start()
+    parts = [q.get() for _ in procs]
+    for p in procs:
+        p.join()
+    out = {"lat": [], "status": {}, "created": [], "elapsed": max(p["elapsed"] for p in parts)}
+    for p in parts:
+        out["lat"] += p["lat"]
+        out["created"] += p["created"]
+        for s, n in p["status"].items():
+            out["status"][s] = out["status"].get(s, 0) + n
+    return out
+
+
+async def _steady(base: str, key: str, rate: float, duration: float) -> dict:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    body = json.dumps(JOB).encode()
+    lat: list[float] = []
+    late: list[float] = []
+    status: dict[int, int] = {}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60.0) as http:
+        await http.get("/v1/clock")  # open a connection first
+        n = int(rate * duration)
+        t0 = time.perf_counter() + 0.2
+
+        async def one(i: int) -> None:
+            at = t0 + i / rate
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            start = time.perf_counter()
+            late.append(start - at)
+            r = await http.post("/v1/jobs", content=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+            lat.append(time.perf_counter() - start)
+            status[r.status_code] = status.get(r.status_code, 0) + 1
+
+        await asyncio.gather(*(one(i) for i in range(n)))
+    return {"lat": lat, "status": status, "late": late}
+
+
+# ------------------------------------------------------------------------------------------------- report ---
+def _pct(lat: list[float]) -> str:
+    if not lat:
+        return "no answers"
+    a = np.asarray(lat) * 1e3
+    return (
+        f"p50 {np.percentile(a, 50):.1f} ms, p90 {np.percentile(a, 90):.1f} ms, p99 {np.percentile(a, 99):.1f} ms, "
+        f"max {a.max():.1f} ms"
+    )
+
+
+def _load() -> str:
+    a = os.getloadavg()
+    return f"{a[0]:.2f} {a[1]:.2f} {a[2]:.2f}"
+
+
+def _line(name: str, n: int, elapsed: float, lat: list[float], status: dict, cpu: float, load0: str) -> dict:
+    rate = n / elapsed if elapsed > 0 else 0.0
+    print(
+        f"{name:<7} {n:>8,} requests in {elapsed:6.1f} s = {rate:8,.0f}/s; {_pct(lat)}; statuses {dict(status)}; "
+        f"server CPU {cpu:.1f} s ({1e3 * cpu / max(n, 1):.2f} ms/request, {100 * cpu / elapsed:.0f} % of a core); "
+        f"load {load0} -> {_load()}"
+    )
+    a = np.asarray(lat) * 1e3 if lat else np.zeros(1)
+    return {
+        "phase": name,
+        "requests": n,
+        "elapsed_s": elapsed,
+        "per_s": rate,
+        "p50_ms": float(np.percentile(a, 50)),
+        "p99_ms": float(np.percentile(a, 99)),
+        "status": status,
+        "server_cpu_s": cpu,
+        "load_before": load0,
+        "load_after": _load(),
+    }
+
+
+def _spy(args: argparse.Namespace, pid: int, out: Path, phase: str) -> tuple[subprocess.Popen, Path] | None:
+    if not args.profile:
+        return None
+    path = out / f"server-{phase}.collapsed"
+    exe = Path(sys.executable).parent / "py-spy"
+    cmd = [str(exe), "record", "-p", str(pid), "-r", "100", "-d", str(int(args.duration)), "-f", "raw", "-o", str(path)]
+    return subprocess.Popen([*cmd, "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), path
+
+
+def _spy_report(spy: tuple[subprocess.Popen, Path] | None, top: int = 30) -> None:
+    """Inclusive share of samples per function (each counted once per stack) from py-spy's collapsed stacks."""
+    if spy is None:
+        return
+    proc, path = spy
+    proc.wait(timeout=600)
+    total = 0
+    incl: dict[str, int] = {}
+    for line in path.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        k = int(n)
+        total += k
+        for frame in set(stack.split(";")):
+            incl[frame] = incl.get(frame, 0) + k
+    print(f"        server samples {total:,} (every thread); inclusive share:")
+    for frame, k in sorted(incl.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"        {100 * k / max(total, 1):5.1f} %  {frame[:150]}")
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file in a temporary folder)")
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--client-procs", type=int, default=2)
+    ap.add_argument("--replays", type=int, default=1000)
+    ap.add_argument("--bulk", type=int, default=20_000)
+    ap.add_argument("--bulk-repeats", type=int, default=3)
+    ap.add_argument("--steady-rate", type=float, default=20.0)
+    ap.add_argument("--steady-duration", type=float, default=60.0)
+    ap.add_argument("--phases", default="submit,read,bulk,steady")
+    ap.add_argument("--profile", action="store_true", help="sample the server with py-spy (closed-loop phases)")
+    ap.add_argument("--out", default=None, help="folder for results.json and the server profile")
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--workdir", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        serve(args)
+        return
+
+    import httpx
+
+    work = Path(tempfile.mkdtemp(prefix="og-bench-"))
+    out = Path(args.out) if args.out else work
+    out.mkdir(parents=True, exist_ok=True)
+    db = args.db or f"sqlite:///{work / 'bench.db'}"
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        __file__,
+        "--serve",
+        "--port",
+        str(port),
+        "--db",
+        db,
+        "--workdir",
+        str(work),
+        "--bulk",
+        str(args.bulk),
+    ]
+    server = subprocess.Popen(cmd)
+    base = f"http://127.0.0.1:{port}"
+    results: list[dict] = []
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(f"{base}/v1/clock", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the server did not start")
+            time.sleep(0.5)
+        admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        with httpx.Client(base_url=base, timeout=120.0) as http:
+            r = http.post(
+                "/v1/tenants",
+                json={
+                    "name": "bench",
+                    "rate_limit_per_s": 1e6,
+                    "rate_burst": 10_000_000,
+                    "max_active_jobs": 10_000_000,
+                },
+                headers=admin,
+            )
+            r.raise_for_status()
+            tid, key = r.json()["tenant"]["id"], r.json()["api_key"]
+            http.post(
+                f"/v1/tenants/{tid}/contracts",
+                json={"kind": "on_demand", "price_usd_per_gpu_hour": "2.50"},
+                headers=admin,
+            ).raise_for_status()
+            auth = {"Authorization": f"Bearer {key}"}
+            http.get("/v1/clock", headers=auth).raise_for_status()
+        git = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
+        )
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"commit {git.stdout.strip() or 'unknown'}; database {db.split('://')[0]}; clients {args.clients} in "
+            f"{args.client_procs} processes"
+        )
+        phases = args.phases.split(",")
+        ids: list[str] = []
+        if "submit" in phases or "read" in phases:
+            load0, cpu0 = _load(), _cpu_s(server.pid)
+            spy = _spy(args, server.pid, out, "submit")
+            res = closed_loop(args, base, key, "submit", [])
+            _spy_report(spy)
+            cpu = _cpu_s(server.pid) - cpu0
+            results.append(_line("submit", len(res["lat"]), res["elapsed"], res["lat"], res["status"], cpu, load0))
+            created = res["created"]
+            ids = [i for _, i in created]
+            with httpx.Client(base_url=base, timeout=120.0, headers=auth) as http:
+                count = http.get("/v1/jobs?limit=1").json()["count"]
+                sample = random.Random(1).sample(created, min(args.replays, len(created)))
+                same = 0
+                for k, jid in sample:
+                    r = http.post("/v1/jobs", json=JOB, headers={"Idempotency-Key": k})
+                    same += (
+                        r.status_code == 201
+                        and r.json()["id"] == jid
+                        and r.headers.get("idempotent-replayed") == "true"
+                    )
+                after = http.get("/v1/jobs?limit=1").json()["count"]
+            print(
+                f"        {len(created):,} acknowledged (201), {count:,} jobs stored, {len(set(ids)):,} distinct ids; "
+                f"{same:,} of {len(sample):,} replayed keys returned their first job; jobs after the replays {after:,}"
+            )
+            results[-1].update(acknowledged=len(created), stored=count, replays_same=same, replays=len(sample))
+        if "read" in phases and ids:
+            load0, cpu0 = _load(), _cpu_s(server.pid)
+            spy = _spy(args, server.pid, out, "read")
+            res = closed_loop(args, base, key, "read", ids)
+            _spy_report(spy)
+            cpu = _cpu_s(server.pid) - cpu0
+            results.append(_line("read", len(res["lat"]), res["elapsed"], res["lat"], res["status"], cpu, load0))
+        if "bulk" in phases:
+            jobs = {"jobs": [dict(JOB, name=f"bulk-{i}") for i in range(args.bulk)]}
+            payload = json.dumps(jobs).encode()
+            lat = []
+            status: dict[int, int] = {}
+            load0, cpu0 = _load(), _cpu_s(server.pid)
+            with httpx.Client(base_url=base, timeout=600.0, headers=auth) as http:
+                for _ in range(args.bulk_repeats):
+                    t0 = time.perf_counter()
+                    r = http.post(
+                        "/v1/jobs/bulk",
+                        content=payload,
+                        headers={"Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"},
+                    )
+                    lat.append(time.perf_counter() - t0)
+                    status[r.status_code] = status.get(r.status_code, 0) + 1
+                    if r.status_code != 201:
+                        print(r.text[:500])
+            cpu = _cpu_s(server.pid) - cpu0
+            print(
+                f"bulk    {args.bulk:,} jobs x {args.bulk_repeats}: "
+                + ", ".join(f"{x:.2f} s" for x in lat)
+                + f" ({args.bulk / min(lat):,.0f} jobs/s at best, {len(payload) / 1e6:.1f} MB a request); statuses "
+                f"{status}; server CPU {cpu:.1f} s; load {load0} -> {_load()}"
+            )
+            results.append({"phase": "bulk", "jobs": args.bulk, "seconds": lat, "status": status, "load": _load()})
+        if "steady" in phases:
+            load0, cpu0 = _load(), _cpu_s(server.pid)
+            res = asyncio.run(_steady(base, key, args.steady_rate, args.steady_duration))
+            cpu = _cpu_s(server.pid) - cpu0
+            results.append(
+                _line("steady", len(res["lat"]), args.steady_duration, res["lat"], res["status"], cpu, load0)
+            )
+            late = np.asarray(res["late"]) * 1e3
+            print(f"        client send lateness p99 {np.percentile(late, 99):.1f} ms (the open loop's own accuracy)")
+        (out / "results.json").write_text(json.dumps(results, indent=1))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+if __name__ == "__main__":
+    main()
