@@ -6,16 +6,95 @@ answers at once.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
+from orbitgrid.errors import OrbitgridError
+
 if TYPE_CHECKING:
     from orbitgrid.scenario import Scenario
+
+#: Exit status of a bad input or a run this machine cannot do (an ``OrbitgridError``).
+EXIT_INPUT = 2
+#: Exit status of an unexpected exception: a bug in orbitgrid (EX_SOFTWARE of BSD's sysexits.h).
+EXIT_BUG = 70
+BUG_REPORT = (
+    "this is a bug in orbitgrid, not a problem with your input: please report it with the scenario (and the files it "
+    "names) attached and the command you ran"
+)
+
+
+# Exceptions the command line handles itself (usage errors, typer.Exit); typer >= 0.20 carries its own copy of click.
+_PASS_THROUGH: tuple[type[BaseException], ...] = (
+    typer.Exit,
+    typer.Abort,
+    click.exceptions.Exit,
+    click.exceptions.Abort,
+    click.ClickException,
+    KeyboardInterrupt,
+)
+try:
+    from typer._click import exceptions as _typer_click_exceptions
+
+    _PASS_THROUGH += tuple(
+        getattr(_typer_click_exceptions, name)
+        for name in ("ClickException", "Exit", "Abort")
+        if hasattr(_typer_click_exceptions, name)
+    )
+except ImportError:  # a typer that uses click itself
+    pass
+
+
+class _OrbitgridGroup(typer.core.TyperGroup):
+    """The top-level command group: every ``OrbitgridError`` becomes one message and exit status 2; any other
+    exception is a bug and becomes exit status 70 with a request for a report (``--debug`` adds the traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _PASS_THROUGH:
+            raise
+        except OrbitgridError as exc:
+            _print_traceback_if_debug(ctx)
+            _report_error(exc)
+            raise typer.Exit(EXIT_INPUT) from None
+        except Exception as exc:
+            _print_traceback_if_debug(ctx)
+            what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            if isinstance(exc, MemoryError):
+                what += " (the run needed more memory than the pre-flight estimate allowed for)"
+            err_console.print(f"orbitgrid: internal error: {what}", markup=False, highlight=False)
+            more = "" if _debug(ctx) else "; run the same command with --debug to see the traceback"
+            err_console.print(f"{BUG_REPORT}{more}", markup=False, highlight=False)
+            raise typer.Exit(EXIT_BUG) from None
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.params.get("debug")) or os.environ.get("ORBITGRID_DEBUG", "") not in ("", "0")
+
+
+def _print_traceback_if_debug(ctx: click.Context) -> None:
+    if _debug(ctx):
+        import traceback
+
+        err_console.print(traceback.format_exc(), markup=False, highlight=False)
+
+
+def _report_error(exc: OrbitgridError) -> None:
+    problems = getattr(exc, "problems", None)
+    if problems is not None:
+        _report_problems(str(getattr(exc, "source", None) or "scenario"), exc)
+    else:
+        err_console.print(str(exc), markup=False, highlight=False)
+
 
 app = typer.Typer(
     name="orbitgrid",
@@ -23,7 +102,20 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_OrbitgridGroup,
 )
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of any error (also ORBITGRID_DEBUG=1); for bug reports."),
+    ] = False,
+) -> None:
+    """Design, simulate and operate AI data centres in orbit alongside ground clusters."""
+
+
 scenario_app = typer.Typer(help="Built-in scenarios to start from.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 design_app = typer.Typer(
@@ -35,7 +127,7 @@ app.add_typer(design_app, name="design")
 console = Console()
 if not console.is_terminal:
     console = Console(width=140)  # logs and pipes: wide enough for the tables instead of rich's default 80
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # messages stay one line each, whatever the width
 
 ScenarioArg = Annotated[
     str,
@@ -48,10 +140,17 @@ def _load(source: str) -> Scenario:
     from orbitgrid.scenario import ScenarioError, load_scenario
 
     try:
-        return load_scenario(source)
+        sc = load_scenario(source)
     except ScenarioError as exc:
         _report_problems(source, exc)
         raise typer.Exit(2) from None
+    _print_warnings(source, sc)
+    return sc
+
+
+def _print_warnings(source: str | Path, sc: Scenario) -> None:
+    for w in sc.warnings:
+        err_console.print(f"{source}: warning: {w}", markup=False, highlight=False)
 
 
 def _report_problems(source: str, exc: Any) -> None:
@@ -483,8 +582,9 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file to ch
     except ScenarioError as exc:
         _report_problems(str(file), exc)
         raise typer.Exit(2) from None
-    n_sats = sum(s.orbit.n_satellites or 0 for s in sc.shells)
-    console.print(f"{file}: valid ({len(sc.shells)} shells, {n_sats:,} designed satellites, {sc.n_steps:,} steps)")
+    _print_warnings(file, sc)
+    n_sats = sum(s.orbit.n_satellites for s in sc.shells)
+    console.print(f"{file}: valid ({len(sc.shells)} shells, {n_sats:,} satellites, {sc.n_steps:,} steps)")
 
 
 @app.command()

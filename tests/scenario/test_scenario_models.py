@@ -22,6 +22,7 @@ from orbitgrid.scenario import (
     resolved_scenario_dict,
 )
 from orbitgrid.scenario.catalog import designs as catalog_designs
+from orbitgrid.scenario.models import SAFE_NAME_RE
 from orbitgrid.spacecraft.radiation import SHELL_ALTITUDE_MAX_KM
 
 WriteYaml = Callable[..., Path]
@@ -85,7 +86,21 @@ def test_relative_element_file_resolves_against_the_scenario_folder(
     base: dict[str, Any], write_yaml: WriteYaml, tmp_path: Path
 ) -> None:
     (tmp_path / "elements").mkdir()
-    (tmp_path / "elements" / "sats.json").write_text("[]")
+    omm = {
+        "OBJECT_NAME": "SAT",
+        "EPOCH": "2027-03-19T12:00:00",
+        "NORAD_CAT_ID": 44713,
+        "MEAN_MOTION": 15.2,
+        "ECCENTRICITY": 0.0001,
+        "INCLINATION": 53.0,
+        "RA_OF_ASC_NODE": 10.0,
+        "ARG_OF_PERICENTER": 0.0,
+        "MEAN_ANOMALY": 0.0,
+        "BSTAR": 0.0001,
+        "MEAN_MOTION_DOT": 0.0,
+        "MEAN_MOTION_DDOT": 0.0,
+    }
+    (tmp_path / "elements" / "sats.json").write_text(json.dumps([omm]))  # read when the scenario is validated
     base["fleet"]["shells"] = [
         {"name": "omm", "orbit": {"type": "elements", "file": "elements/sats.json"}, "design": "compute-sat"}
     ]
@@ -93,7 +108,7 @@ def test_relative_element_file_resolves_against_the_scenario_folder(
     orbit = s.shells[0].orbit
     assert isinstance(orbit, ElementsOrbit)
     assert orbit.file == (tmp_path / "elements" / "sats.json").resolve()
-    assert orbit.resolved_format == "omm_json" and orbit.n_satellites is None
+    assert orbit.resolved_format == "omm_json" and orbit.n_satellites == 1
     assert s.source_dir == tmp_path.resolve()
     data = resolved_scenario_dict(s)
     assert data["fleet"]["shells"][0]["orbit"]["file"] == str(orbit.file)
@@ -111,9 +126,7 @@ def test_resolved_dict_is_json_and_self_contained() -> None:
 
 # -- round trip ---------------------------------------------------------------------------------------------
 
-NAMES = st.text(alphabet=string.ascii_letters + string.digits + " -_.", min_size=1, max_size=20).filter(
-    lambda s: s.strip() == s
-)
+NAMES = st.from_regex(SAFE_NAME_RE, fullmatch=True).filter(lambda s: ".." not in s)  # scenario names name folders
 
 
 def finite(lo: float, hi: float, **kw: Any) -> st.SearchStrategy[float]:

@@ -29,12 +29,14 @@ from sgp4 import omm as _omm
 from sgp4.api import WGS72, Satrec
 
 from orbitgrid.astro.time import datetime_to_jd, jd_to_datetime
+from orbitgrid.errors import InputError
 
 __all__ = [
     "DuplicateCatalogNumber",
     "ElementFormatError",
     "ElementSet",
     "deduplicate",
+    "epoch_offset_days",
     "find_duplicates",
     "load_elements",
     "tle_checksum",
@@ -84,6 +86,7 @@ _OMM_FLOAT_FIELDS = (
     "MEAN_MOTION_DOT",
     "MEAN_MOTION_DDOT",
 )
+_OMM_INT_MAX = 2**31 - 1
 _OMM_OPTIONAL_DEFAULTS: dict[str, Any] = {
     "CLASSIFICATION_TYPE": "U",
     "OBJECT_ID": "",
@@ -93,7 +96,7 @@ _OMM_OPTIONAL_DEFAULTS: dict[str, Any] = {
 }
 
 
-class ElementFormatError(ValueError):
+class ElementFormatError(InputError):
     """An unreadable element file: the message names the source, line (or record) and what was expected.
 
     Attributes ``source``, ``line_number`` (1-based, or None), ``record`` (1-based record index for formats
@@ -472,15 +475,18 @@ def _satrec_from_omm_fields(
     for key in ("EPHEMERIS_TYPE", "ELEMENT_SET_NO", "REV_AT_EPOCH"):
         try:
             fields[key] = int(float(fields[key]))
-        except (TypeError, ValueError):
-            raise bad(f"an integer in OMM field {key}", fields[key]) from None
+            if not 0 <= fields[key] <= _OMM_INT_MAX:  # sgp4 keeps them in C longs
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            raise bad(f"an integer 0..{_OMM_INT_MAX} in OMM field {key}", fields[key]) from None
     fields["NORAD_CAT_ID"] = catnum
     fields["OBJECT_ID"] = str(fields["OBJECT_ID"])
     fields["CLASSIFICATION_TYPE"] = str(fields["CLASSIFICATION_TYPE"])
     if fields["CLASSIFICATION_TYPE"] not in ("U", "C", "S"):
         raise bad("classification U, C or S in OMM field CLASSIFICATION_TYPE", fields["CLASSIFICATION_TYPE"])
     sat = Satrec()
-    _omm.initialize(sat, fields)
+    with np.errstate(all="ignore"):
+        _omm.initialize(sat, fields)
     # sgp4init takes the epoch as one float of days since 1949-12-31, which rounds it to ~0.3 microseconds
     # (~2 mm of along-track motion in LEO). Restore the exact split Julian date, as the TLE reader keeps it;
     # propagation uses only (jd - jdsatepoch) + (fr - jdsatepochF), and the epoch's effect inside
@@ -490,6 +496,13 @@ def _satrec_from_omm_fields(
     sat.classification = fields["CLASSIFICATION_TYPE"][:1] or "U"  # sgp4init resets it to "U"
     name = str(fields.get("OBJECT_NAME") or catnum).strip()
     return sat, name
+
+
+def epoch_offset_days(elements: ElementSet, start_jd: tuple[float, float], span_days: float) -> np.ndarray:
+    """Per satellite, the longest time (days) SGP4 propagates its set over a run that starts at the split Julian
+    date ``start_jd`` and lasts ``span_days``: the distance from the set's epoch to the farther end of the run."""
+    to_start = (start_jd[0] - elements.epoch_jd) + (start_jd[1] - elements.epoch_fr)
+    return np.maximum(np.abs(to_start), np.abs(to_start + span_days))
 
 
 # ---------------------------------------------------------------------------------------------- files

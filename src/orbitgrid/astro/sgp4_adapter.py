@@ -36,10 +36,12 @@ __all__ = [
     "ERROR_NONFINITE",
     "ERROR_REENTRY",
     "REENTRY_ALTITUDE_M",
+    "codes_at_epoch",
     "error_onset_s",
     "flight_codes",
     "iter_teme_chunks",
     "propagate_teme",
+    "summarize_codes",
 ]
 
 #: orbitgrid's code for a state SGP4 returns as NaN or infinite without an error code: python-sgp4 2.x does that for
@@ -178,3 +180,22 @@ def _code_at(satrec: Satrec, to_jd: Callable[[float], tuple[Any, Any]], t_s: flo
     if e == 0 and not all(math.isfinite(x) for x in (*r, *v)):
         return ERROR_NONFINITE
     return int(flight_codes(np.array(e, dtype=np.uint8), np.asarray(r) * _M_PER_KM))
+
+
+def codes_at_epoch(satrecs: list[Satrec]) -> np.ndarray:
+    """The run's code (``_code_at``: SGP4's error, ``ERROR_NONFINITE``, re-entry) of each set at its own epoch: a set
+    failing here is lost from the first instant of any run. One call per set, no time grid: ``validate`` uses it."""
+    out = np.zeros(len(satrecs), dtype=np.int64)
+    for i, sat in enumerate(satrecs):
+        with np.errstate(all="ignore"):
+            out[i] = _code_at(sat, lambda _t, s=sat: (s.jdsatepoch, s.jdsatepochF), 0.0)
+    return out
+
+
+def summarize_codes(codes: np.ndarray) -> str:
+    """``"3 x error 4 (meaning); 1 x error 6 (meaning)"`` for the nonzero codes, most frequent first."""
+    values, counts = np.unique(codes[codes != 0], return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return "; ".join(
+        f"{int(counts[k])} x error {int(values[k])} ({ERROR_MEANINGS.get(int(values[k]), 'unknown')})" for k in order
+    )

@@ -23,24 +23,39 @@ from orbitgrid.astro.constants import SECONDS_PER_DAY
 TT_MINUS_UTC_S = 69.184
 
 _UNIX_EPOCH_JD = 2_440_587.5
-_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|min|m|s)")
+_DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(d|h|min|m|s)", re.ASCII)
+_NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[-+]?[0-9]+)?", re.ASCII)
 _UNIT_S = {"d": 86_400.0, "h": 3_600.0, "min": 60.0, "m": 60.0, "s": 1.0}
 
 
 def parse_duration_s(text: str | float | int) -> float:
     """Seconds in a duration such as ``"24h"``, ``"1h30m"``, ``"90min"``, ``"60s"``, ``"7d"`` or a plain number.
 
-    Raises ``ValueError`` naming the accepted forms when the text is not a duration.
+    Digits are ASCII only (``float`` would also read other scripts' digits), numbers are written in decimal
+    (no ``inf``, ``nan`` or ``1_000``), and the result is finite. Raises ``ValueError`` naming the accepted forms
+    when the text is not a duration.
     """
     if isinstance(text, int | float) and not isinstance(text, bool):
-        return float(text)
+        try:
+            value = float(text)
+        except OverflowError:
+            raise ValueError(f"a duration of {len(str(abs(text))):,} digits of seconds is too large") from None
+        if not math.isfinite(value):
+            raise ValueError(f"a duration must be a finite number of seconds, got {text!r}")
+        return value
     s = str(text).strip().lower().replace(" ", "")
+    shown = repr(text) if len(str(text)) <= 40 else repr(str(text)[:37] + "...")
     if not s:
         raise ValueError("empty duration")
-    try:
-        return float(s)
-    except ValueError:
-        pass
+    if not s.isascii():
+        raise ValueError(
+            f"{shown} is not a duration: write digits 0-9 and units d, h, m (or min), s in ASCII, e.g. '24h'"
+        )
+    if _NUMBER_RE.fullmatch(s):
+        value = float(s)
+        if not math.isfinite(value):
+            raise ValueError(f"{shown} is too large for a duration")
+        return value
     pos = 0
     total = 0.0
     for m in _DURATION_RE.finditer(s):
@@ -50,9 +65,11 @@ def parse_duration_s(text: str | float | int) -> float:
         pos = m.end()
     if pos != len(s) or pos == 0:
         raise ValueError(
-            f"{text!r} is not a duration; use a number of seconds or amounts with units d, h, m (or min), s, "
+            f"{shown} is not a duration; use a number of seconds or amounts with units d, h, m (or min), s, "
             "e.g. '24h', '1h30m', '60s'"
         )
+    if not math.isfinite(total):
+        raise ValueError(f"{shown} is too large for a duration")
     return total
 
 

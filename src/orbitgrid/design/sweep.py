@@ -51,6 +51,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orbitgrid.economics import uncertainty as unc
+from orbitgrid.errors import OrbitgridError
 from orbitgrid.scenario import Scenario, ScenarioError, resolved_scenario_dict
 from orbitgrid.scenario.sweep import (
     DistributionSpec,
@@ -109,7 +110,7 @@ WEBGL_ABOVE_POINTS = 2_000
 MAX_PLOTTED_POINTS = 20_000
 
 
-class SweepError(RuntimeError):
+class SweepError(OrbitgridError, RuntimeError):
     """A sweep cannot run as asked (e.g. resuming over a different base scenario)."""
 
 

@@ -57,6 +57,7 @@ from orbitgrid.economics.tco import (
     evaluate_orbit,
 )
 from orbitgrid.economics.terrestrial import CapexBuckets, GroundInputs, evaluate_ground
+from orbitgrid.errors import InputError
 from orbitgrid.fleet.maintenance import DEFAULT_GROUND_REPAIR_S, expected_fates
 from orbitgrid.pipeline.capacity import payload_for
 from orbitgrid.pipeline.nodes import ground_rates_per_gpu_s
@@ -66,7 +67,7 @@ from orbitgrid.scenario.catalog import launch_vehicles
 from orbitgrid.spacecraft import power
 
 
-class CostInputError(ValueError):
+class CostInputError(InputError):
     """The scenario cannot be priced (e.g. it has no orbital shell)."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from orbitgrid.errors import OrbitgridError
 
-class ScenarioRunError(ValueError):
+
+class ScenarioRunError(OrbitgridError, ValueError):
     """A valid scenario this run cannot carry out; the message names the file or field and what to change."""

@@ -34,6 +34,7 @@ import numpy as np
 from orbitgrid.astro.frames import ecef_to_geodetic, teme_to_ecef
 from orbitgrid.astro.j2 import positions_teme_m
 from orbitgrid.astro.time import TimeGrid
+from orbitgrid.errors import ResourceLimitError
 from orbitgrid.fleet.ground import GroundSiteCapacity
 from orbitgrid.fleet.kernel import simulate_survey_tracks_fast, survey_life_steps
 from orbitgrid.fleet.maintenance import RECOVERY_S, Maintenance
@@ -166,7 +167,7 @@ def radiation_profiles(scenario: Scenario, s: ShellSurvey, shielding_mm_al: floa
     return RadiationProfiles(trapped, gcr, spe)
 
 
-class TooManyNodesError(ScenarioRunError):
+class TooManyNodesError(ScenarioRunError, ResourceLimitError):
     """The scenario asks to schedule workloads on more nodes than per-node timelines are built for."""
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from orbitgrid.astro import constellations as con
 from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, SECONDS_PER_DAY
-from orbitgrid.astro.elements import DuplicateCatalogNumber, ElementSet, deduplicate, load_elements
+from orbitgrid.astro.elements import DuplicateCatalogNumber, ElementSet, deduplicate
 from orbitgrid.astro.frames import gmst_rad
 from orbitgrid.astro.j2 import keplerian_period_s, nodal_period_s, secular_rates, semi_major_axis_m
 from orbitgrid.astro.survey import (
@@ -104,9 +104,8 @@ def shell_orbits(scenario: Scenario, shell: Shell) -> ShellOrbits:
     if isinstance(orbit, FormationOrbit):
         circ = _sun_synchronous(orbit, grid, orbit.clusters // orbit.planes, 0)
         return ShellOrbits(shell.name, orbit.type, orbit.per_cluster, circular=circ)
-    if isinstance(orbit, ElementsOrbit):
-        fmt = {"tle": "tle", "omm_json": "omm-json", "omm_csv": "omm-csv"}[orbit.resolved_format]
-        elements, duplicates = deduplicate(load_elements(orbit.file, format=fmt))
+    if isinstance(orbit, ElementsOrbit):  # read when the scenario was validated; one rule for duplicates
+        elements, duplicates = deduplicate(orbit.elements)
         return ShellOrbits(
             shell.name, orbit.type, 1, elements=elements, source=str(orbit.file), duplicates=tuple(duplicates)
         )

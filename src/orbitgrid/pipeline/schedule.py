@@ -41,7 +41,7 @@ from orbitgrid.workloads.jobs import (
     Tenant,
     Workload,
 )
-from orbitgrid.workloads.traces import default_path, load_alibaba_openb_pods, load_azure_llm_requests
+from orbitgrid.workloads.traces import default_path, load_azure_llm_requests
 
 _CONTRACTS = {"reserved": Contract.RESERVED, "on_demand": Contract.ON_DEMAND, "spot": Contract.SPOT}
 _PLACEMENTS = {"any": Placement.ANY, "orbit": Placement.ORBIT, "ground": Placement.GROUND}
@@ -167,9 +167,7 @@ def build_workload(scenario: Scenario, rng: np.random.Generator) -> Workload:
             )
             table = table.take(table.submit_s < duration)
         elif isinstance(w, TraceJobs):
-            kind = JobKind.TRAINING if w.kind == "training" else JobKind.BATCH
-            path = w.file or default_path("alibaba_openb_pods")
-            table = load_alibaba_openb_pods(path, kind=kind)
+            table = w.table  # read and checked when the scenario was validated
             if w.limit is not None:
                 table = table.take(np.arange(min(w.limit, len(table))))
             table = table.take(table.submit_s < duration)  # pods created after the run ends never arrive

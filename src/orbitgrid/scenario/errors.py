@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from orbitgrid.errors import InputError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -20,7 +22,7 @@ class Problem:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """A scenario could not be loaded. ``problems`` lists every problem; ``str()`` has one per line."""
 
     def __init__(self, problems: Iterable[Problem], source: str | None = None) -> None:

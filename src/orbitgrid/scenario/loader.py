@@ -1,8 +1,10 @@
 """Reading scenarios: YAML files, built-ins by name, and the resolved form written into run manifests.
 
-YAML is read with PyYAML's safe loader plus two changes: a key repeated in one mapping is an error (PyYAML
-would keep the last silently), and exponent floats without a dot (``1e6``) are numbers as in YAML 1.2 (PyYAML,
-following YAML 1.1, would read them as strings).
+YAML is read with PyYAML's safe loader plus these changes: a key repeated in one mapping is an error (PyYAML
+would keep the last silently); exponent floats without a dot (``1e6``) are numbers as in YAML 1.2 (PyYAML,
+following YAML 1.1, would read them as strings); an impossible date (``2027-02-30``), an integer of more than
+``MAX_INT_DIGITS`` digits, a YAML 1.1 base-60 number (``1:30``, which PyYAML would read as 90) and nesting deeper
+than ``MAX_NESTING`` levels are errors naming the line and column.
 """
 
 from __future__ import annotations
@@ -22,9 +24,44 @@ from orbitgrid.scenario.models import Scenario
 
 _SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 
+#: Deepest nesting of lists and mappings read (a scenario needs 6; PyYAML's recursive composer fails near 1,000).
+MAX_NESTING = 64
+#: Longest integer read, in digits: every count, seed and size of a scenario has at most 19 (int64); Python refuses
+#: to convert more than 4,300.
+MAX_INT_DIGITS = 30
+
 
 class _ScenarioYamlLoader(yaml.SafeLoader):
-    """Safe loader that rejects duplicate keys and reads ``1e6`` as a float."""
+    """Safe loader that rejects duplicate keys, impossible dates, huge and base-60 integers, and reads ``1e6`` as a
+    float."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date and time ({exc})", node.start_mark
+            ) from None
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:  # type: ignore[override]
+        text = str(node.value)
+        if ":" in text:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{text!r} is a YAML 1.1 base-60 number, which is not accepted: write a plain number, or a duration "
+                "such as '1h30m' (quoted times of day and durations are strings)",
+                node.start_mark,
+            )
+        digits = sum(c.isdigit() for c in text)
+        if digits > MAX_INT_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"an integer of {digits:,} digits is too large: at most {MAX_INT_DIGITS} digits are read",
+                node.start_mark,
+            )
+        return super().construct_yaml_int(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         first_line: dict[Any, int] = {}
@@ -47,6 +84,8 @@ class _ScenarioYamlLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+_ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _ScenarioYamlLoader.construct_yaml_timestamp)
+_ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:int", _ScenarioYamlLoader.construct_yaml_int)
 _EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
 _ScenarioYamlLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
 
@@ -64,8 +103,24 @@ def dump_scenario_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_ScenarioYamlDumper, sort_keys=False, allow_unicode=True)
 
 
+def _check_nesting(text: str) -> None:
+    """Raise a MarkedYAMLError at the first list or mapping nested deeper than ``MAX_NESTING`` (PyYAML's parser is
+    iterative, its composer recursive: this pass keeps deep input from reaching the composer)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_ScenarioYamlLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise yaml.MarkedYAMLError(
+                    None, None, f"lists and mappings nested more than {MAX_NESTING} levels deep", event.start_mark
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _parse_yaml(text: str, source: str) -> Any:
     try:
+        _check_nesting(text)
         return yaml.load(text, Loader=_ScenarioYamlLoader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -21,8 +21,10 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import math
+import re
 import types
 import typing
+import unicodedata
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,7 +53,10 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 
+from orbitgrid.astro.constants import SECONDS_PER_DAY
 from orbitgrid.astro.constellations import SUN_SYNCHRONOUS_MAX_ALTITUDE_M
+from orbitgrid.astro.elements import ElementFormatError, ElementSet, epoch_offset_days, find_duplicates, load_elements
+from orbitgrid.astro.sgp4_adapter import codes_at_epoch, summarize_codes
 from orbitgrid.astro.time import TimeGrid, parse_duration_s
 from orbitgrid.economics.launch import WrightsLaw
 from orbitgrid.economics.mass import Propulsion
@@ -80,11 +85,14 @@ from orbitgrid.network.constants import (
     STARLINK_ELEVATION_MASK_DEG,
 )
 from orbitgrid.scenario import catalog
+from orbitgrid.scenario.errors import Problem
 from orbitgrid.scenario.series import Series, SeriesError, read_node_list, read_series_csv, repeat_shift_s
 from orbitgrid.spacecraft.battery import DEFAULT_DEPTH_OF_DISCHARGE
 from orbitgrid.spacecraft.cosmic_rays import MODULATION_POTENTIAL_MV, SOLAR_EVENTS
 from orbitgrid.spacecraft.power import DEFAULT_DEGRADATION_PER_YEAR
 from orbitgrid.spacecraft.radiation import DEFAULT_SHIELDING_MM_AL, GRID_ALTITUDE_RANGE_KM, SHELL_ALTITUDE_MAX_KM
+from orbitgrid.workloads.jobs import JobKind, JobTable
+from orbitgrid.workloads.traces import TraceFormatError, default_path, load_alibaba_openb_pods
 
 SCHEMA_VERSION = 1
 
@@ -126,8 +134,13 @@ class Bounds:
     hi: float | None = None
     lo_open: bool = False
     hi_open: bool = False
+    why: str = ""  # the reason for the range, added to the message
 
     def describe(self) -> str:
+        text = self._describe()
+        return f"{text} ({self.why})" if self.why else text
+
+    def _describe(self) -> str:
         if self.lo is not None and self.hi is not None and not (self.lo_open or self.hi_open):
             return f"must be between {fmt_number(self.lo)} and {fmt_number(self.hi)}"
         parts = []
@@ -146,9 +159,15 @@ class Bounds:
         return ok
 
     def _check(self, v: float) -> float:
-        if not self.contains(v):
-            raise _error("out_of_range", f"{self.describe()}, got {fmt_number(v)}")
-        return v
+        if self.contains(v):
+            return v
+        if self.why and self.hi is not None:  # ``hi`` is a cap with a reason: name only the side that was crossed
+            above = v >= self.hi if self.hi_open else v > self.hi
+            side = Bounds(None, self.hi, hi_open=self.hi_open) if above else Bounds(self.lo, lo_open=self.lo_open)
+            text = f"{side.describe()} ({self.why})" if above else side.describe()
+        else:
+            text = self.describe()
+        raise _error("out_of_range", f"{text}, got {fmt_number(v)}")
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         return core_schema.no_info_after_validator_function(self._check, handler(source))
@@ -167,8 +186,75 @@ PositiveFloat = Annotated[float, Strict(), Bounds(0.0, lo_open=True)]
 NonNegativeFloat = Annotated[float, Strict(), Bounds(0.0)]
 UnitFraction = Annotated[float, Strict(), Bounds(0.0, 1.0, lo_open=True)]  # (0, 1]
 Count = Annotated[int, Strict(), Bounds(1)]
+
+# Upper bounds on sizes, each with its reason. They keep every count inside the integer types the arrays use and far
+# above anything built or proposed; whether a valid size fits this machine is the pre-flight estimate's call
+# (``pipeline.preflight``).
+#: Satellites in one scenario: 10x SpaceX's orbital data-centre application of up to 1,000,000 satellites (FCC PN
+#: DA 26-113, 2026; FIGURES.md §4).
+MAX_SATELLITES = 10_000_000
+#: Orbital planes of one shell: as many as a Walker shell may have.
+MAX_PLANES = 100_000
+#: Satellites of one formation cluster: ~100x Suncatcher's 81 (arXiv:2511.19468 §2.2); with ``MAX_PAYLOAD_GPUS``
+#: a cluster node's GPUs stay below 2^31 (the engine's int32 GPU counts).
+MAX_PER_CLUSTER = 10_000
+#: Accelerators on one satellite: 100,000 (~100 MW of H100s), >100x the largest compute satellite proposed.
+MAX_PAYLOAD_GPUS = 100_000
+#: Accelerators of one kind at one ground site, one gang or one service: 10,000,000, ~45x Colossus 1's 220,000 GPUs
+#: (FIGURES.md §4); below the engine's int32 GPU counts.
+MAX_GPUS = 10_000_000
+#: Jobs of one workload entry (rows of the job table): 100x the 100,000 jobs of the engine benchmark.
+MAX_JOBS = 10_000_000
+#: Time steps of a run: a year at 0.32 s; beyond any study and below the int32 step indices of the tables.
+MAX_STEPS = 100_000_000
+#: Multiplier on a trace's arrival rate (generated jobs, inference requests).
+RATE_SCALE_BOUNDS = (1e-6, 1e4)
+#: Largest seed: numpy's SeedSequence takes any size, but seeds are stored as int64 in tables and manifests.
+MAX_SEED = 2**63 - 1
+#: The run must lie inside the analytic Sun's stated validity (Meeus; ``astro.sun``): 1950-2100.
+EPOCH_YEARS = (1950, 2100)
 HourOfDay = Annotated[float, Strict(), Bounds(0.0, 24.0, hi_open=True)]  # [0, 24)
-Name = Annotated[str, Strict(), Field(min_length=1, max_length=200)]
+
+
+def _plain_name(v: str) -> str:
+    if not v.strip():
+        raise _error("blank_name", "must not be blank (spaces only)")
+    bad = sorted({c for c in v if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
+    if bad:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in bad)
+        raise _error("control_character", f"must not contain control or invisible characters, found {codes}")
+    return v
+
+
+Name = Annotated[str, Strict(), Field(min_length=1, max_length=200), AfterValidator(_plain_name)]
+
+#: Characters of a scenario or sweep name, which names the output folder (``runs/<name>``): ASCII letters and digits,
+#: then also ``.``, ``_`` and ``-``; at most 100 characters. Nothing that is a path separator or ``..``.
+SAFE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def _safe_name(v: str) -> str:
+    if not SAFE_NAME_RE.fullmatch(v) or ".." in v:
+        shown = repr(v) if len(v) <= 60 else repr(v[:57] + "...")
+        raise _error(
+            "unsafe_name",
+            "must be 1-100 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit and without '..' "
+            f"(it names the output folder runs/<name>), got {shown}",
+        )
+    return v
+
+
+def _schema_version(v: Any) -> Any:
+    if isinstance(v, bool):  # Literal[1] would take true for 1
+        raise _error("schema_version", f"must be 1, got {'true' if v else 'false'}")
+    return v
+
+
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_schema_version)]
+
+SafeName = Annotated[
+    str, Strict(), AfterValidator(_safe_name), Field(json_schema_extra={"pattern": SAFE_NAME_RE.pattern})
+]
 
 
 def _parse_duration(value: Any) -> Any:
@@ -179,6 +265,8 @@ def _parse_duration(value: Any) -> Any:
     except ValueError as exc:
         raise _error("duration", str(exc)) from None
 
+
+RateScale = Annotated[float, Strict(), Bounds(*RATE_SCALE_BOUNDS, why="beyond it a run holds no arrivals, or billions")]
 
 DurationS = Annotated[
     float,
@@ -266,7 +354,12 @@ def _int(data: Mapping[str, Any], key: str, default: int | None = None) -> int |
 
 def _number(data: Mapping[str, Any], key: str) -> float | None:
     v = data.get(key)
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        return None
+    try:
+        return float(v)
+    except OverflowError:  # an int beyond float range: the field's own bounds report it
+        return None
 
 
 def _divisible_by_planes(data: Mapping[str, Any], key: str, planes_default: int | None = None) -> Found:
@@ -322,11 +415,15 @@ class Payload(StrictModel):
     gpu: str = Field(
         description="Accelerator model, a name from the GPU catalog (gpus.yaml).", json_schema_extra=_gpu_enum
     )
-    gpus: Count = Field(description="Number of accelerators on one satellite.")
-    spares: Annotated[int, Strict(), Bounds(0)] = Field(
-        default=0,
-        description="Cold spare accelerators on one satellite (unpowered; one is swapped in for each failed "
-        "accelerator until none is left, then failed capacity is lost). They add GPU price and mass.",
+    gpus: Annotated[int, Strict(), Bounds(1, MAX_PAYLOAD_GPUS, why="~100 MW of accelerators on one satellite")] = Field(
+        description="Number of accelerators on one satellite."
+    )
+    spares: Annotated[int, Strict(), Bounds(0, MAX_PAYLOAD_GPUS, why="~100 MW of accelerators on one satellite")] = (
+        Field(
+            default=0,
+            description="Cold spare accelerators on one satellite (unpowered; one is swapped in for each failed "
+            "accelerator until none is left, then failed capacity is lost). They add GPU price and mass.",
+        )
     )
     spare_switchover: Annotated[float, BeforeValidator(_parse_duration), Strict(), Bounds(0.0)] = Field(
         default=DEFAULT_SPARE_SWITCHOVER_S,
@@ -424,8 +521,12 @@ class WalkerOrbit(StrictModel):
     type: Literal["walker_delta", "walker_star"] = Field(description="walker_delta or walker_star.")
     altitude_km: AltitudeKm = Field(description=_SHELL_ALTITUDE_DESCRIPTION)
     inclination_deg: Annotated[float, Strict(), Bounds(0.0, 180.0)] = Field(description="Inclination, deg.")
-    total: Annotated[int, Strict(), Bounds(1, 10_000_000)] = Field(description="Total number of satellites t.")
-    planes: Annotated[int, Strict(), Bounds(1, 100_000)] = Field(description="Number of orbital planes p.")
+    total: Annotated[int, Strict(), Bounds(1, MAX_SATELLITES, why="10x the largest constellation filed")] = Field(
+        description="Total number of satellites t."
+    )
+    planes: Annotated[int, Strict(), Bounds(1, MAX_PLANES, why="an upper bound on orbital planes")] = Field(
+        description="Number of orbital planes p."
+    )
     phasing: Annotated[int, Strict(), Bounds(0)] = Field(
         default=0, description="Walker phasing factor f, 0 <= f < planes."
     )
@@ -462,8 +563,12 @@ class SunSynchronousOrbit(StrictModel):
     type: Literal["sun_synchronous"] = Field(description="sun_synchronous.")
     altitude_km: AltitudeKm = Field(description=_SHELL_ALTITUDE_DESCRIPTION)
     ltan_hours: HourOfDay = Field(description="Local time of the ascending node of plane 0, hours, [0, 24).")
-    planes: Count = Field(description="Number of orbital planes.")
-    per_plane: Count = Field(description="Satellites per plane.")
+    planes: Annotated[int, Strict(), Bounds(1, MAX_PLANES, why="an upper bound on orbital planes")] = Field(
+        description="Number of orbital planes."
+    )
+    per_plane: Annotated[int, Strict(), Bounds(1, MAX_SATELLITES, why="10x the largest constellation filed")] = Field(
+        description="Satellites per plane."
+    )
     raan_spread_hours: Annotated[float, Strict(), Bounds(0.0, 24.0)] = Field(
         default=0.0, description=_RAAN_SPREAD_DESCRIPTION
     )
@@ -495,12 +600,18 @@ class FormationOrbit(StrictModel):
         description=f"Altitude of the clusters' reference orbit, km; {_RADIATION_TABLE_LIMIT}."
     )
     ltan_hours: HourOfDay = Field(description="Local time of the ascending node of plane 0, hours, [0, 24).")
-    clusters: Count = Field(description="Number of clusters.")
-    per_cluster: Count = Field(description="Satellites per cluster.")
+    clusters: Annotated[int, Strict(), Bounds(1, MAX_SATELLITES, why="10x the largest constellation filed")] = Field(
+        description="Number of clusters."
+    )
+    per_cluster: Annotated[int, Strict(), Bounds(1, MAX_PER_CLUSTER, why="~100x Suncatcher's 81-satellite cluster")] = (
+        Field(description="Satellites per cluster.")
+    )
     radius_km: Annotated[float, Strict(), Bounds(0.0, 100.0, lo_open=True)] = Field(
         description="Cluster radius R: largest distance of a member from the reference orbit, km, (0, 100]."
     )
-    planes: Count = Field(default=1, description="Number of planes the clusters are split over; divides clusters.")
+    planes: Annotated[int, Strict(), Bounds(1, MAX_PLANES, why="an upper bound on orbital planes")] = Field(
+        default=1, description="Number of planes the clusters are split over; divides clusters."
+    )
     raan_spread_hours: Annotated[float, Strict(), Bounds(0.0, 24.0)] = Field(
         default=0.0, description=_RAAN_SPREAD_DESCRIPTION
     )
@@ -515,10 +626,22 @@ class FormationOrbit(StrictModel):
         return self.clusters * self.per_cluster
 
 
+#: Default largest time between an element set's epoch and either end of the run before a warning: SGP4's
+#: along-track error grows by ~1-3 km a day from a TLE's epoch in LEO, so element sets older than about two weeks
+#: are stale for anything that depends on where a satellite is (Vallado & Cefola, "Two-line element sets - practice
+#: and use", IAC-12-C1.6.12, 2012).
+ELEMENT_EPOCH_WINDOW_DAYS = 14.0
+
+
 class ElementsOrbit(StrictModel):
     """Satellites read from an element file: TLE / 3LE text (.tle, .txt, .3le), OMM JSON or OMM CSV.
 
-    ``file`` holds an absolute path once validated; relative paths resolve against the scenario's folder.
+    ``file`` holds an absolute path once validated; relative paths resolve against the scenario's folder. The file
+    is read and checked when the scenario is validated (``orbitgrid validate`` reads it as ``simulate`` does): a file
+    none of whose sets SGP4 can propagate at its own epoch is an error; sets that fail there (eccentricity outside
+    [0, 1), a negative mean motion, decayed) are a warning and count as lost from the start, a repeated catalogue
+    number is a warning and its latest set is used (``astro.elements.find_duplicates``), and sets whose epoch lies
+    more than ``epoch_window_days`` from either end of the run are propagated with a warning.
     """
 
     type: Literal["elements"] = Field(description="elements.")
@@ -527,6 +650,49 @@ class ElementsOrbit(StrictModel):
         default="auto",
         description="File format; auto picks it from the extension (.tle/.txt/.3le, .json, .csv).",
     )
+    epoch_window_days: PositiveFloat = Field(
+        default=ELEMENT_EPOCH_WINDOW_DAYS,
+        description="Warn about sets whose epoch is farther than this from either end of the run, days (default 14: "
+        "SGP4's error grows ~1-3 km/day from the epoch, Vallado & Cefola 2012).",
+    )
+
+    _elements: ElementSet | None = PrivateAttr(default=None)
+
+    @classmethod
+    def _finish(cls, model: Any, context: Mapping[str, Any]) -> Any:
+        try:
+            model._elements = model.read()
+        except ElementFormatError as exc:
+            raise cls._merged([], [(("file",), str(exc), str(model.file))]) from None
+        codes = codes_at_epoch(model._elements.satrecs)
+        if codes.all():
+            msg = (
+                f"{model.file}: SGP4 cannot propagate any of the {len(codes):,} satellites even at their own epochs "
+                f"({summarize_codes(codes)}): nothing of this shell would fly"
+            )
+            raise cls._merged([], [(("file",), msg, str(model.file))])
+        return model
+
+    def read(self) -> ElementSet:
+        """Read the file (the one reader of element files for validation and runs alike): an
+        :class:`ElementFormatError` names the file, line or record, what was found and what is allowed. Sets SGP4
+        cannot propagate stay in (they count as lost from their first failing instant); duplicates are resolved by
+        ``astro.elements.deduplicate`` where the run uses the sets."""
+        fmt = {"tle": "tle", "omm_json": "omm-json", "omm_csv": "omm-csv"}[self.resolved_format]
+        return load_elements(self.file, format=fmt)
+
+    @property
+    def elements(self) -> ElementSet:
+        """The checked element sets (read again after unpickling: ``sgp4``'s ``Satrec`` does not pickle)."""
+        if self._elements is None:
+            self._elements = self.read()
+        return self._elements
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private["_elements"] = None
+        return {**state, "__pydantic_private__": private}
 
     @field_validator("file")
     @classmethod
@@ -548,9 +714,9 @@ class ElementsOrbit(StrictModel):
         return typing.cast(Literal["tle", "omm_json", "omm_csv"], ELEMENT_FILE_FORMATS[self.file.suffix.lower()])
 
     @property
-    def n_satellites(self) -> None:
-        """Unknown until the file is read."""
-        return None
+    def n_satellites(self) -> int:
+        """Satellites in the file (after ``duplicates``)."""
+        return len(self.elements)
 
 
 OrbitSpec = Annotated[WalkerOrbit | SunSynchronousOrbit | FormationOrbit | ElementsOrbit, Field(discriminator="type")]
@@ -755,6 +921,10 @@ class GpuNodeList(StrictModel):
                 unmapped.append(f"{name} ({n:,} GPUs)")
             else:
                 counts[target] = counts.get(target, 0) + n
+        for target, n in counts.items():
+            if n > MAX_GPUS:
+                msg = f"{model.file.name} counts {n:,} {target} GPUs; at most {MAX_GPUS:,} of one model at one site"
+                problems.append((("file",), msg, str(model.file)))
         if unmapped:
             msg = (
                 f"no catalog GPU for {', '.join(unmapped)}; map each to one of {', '.join(known)} under models, "
@@ -787,7 +957,10 @@ def _gpu_counts_schema(s: dict[str, Any]) -> None:
     s.update(propertyNames={"enum": list(catalog.gpu_models())})
 
 
-GpuCounts = Annotated[dict[str, Count], Field(min_length=1, json_schema_extra=_gpu_counts_schema)]
+GpuCounts = Annotated[
+    dict[str, Annotated[int, Strict(), Bounds(1, MAX_GPUS, why="~45x Colossus 1's 220,000 GPUs")]],
+    Field(min_length=1, json_schema_extra=_gpu_counts_schema),
+]
 PriceValue = Annotated[
     typing.Union[Annotated[NonNegativeFloat, Tag("number")], Annotated[PriceSeries, Tag("series")]],  # noqa: UP007
     Discriminator(_number_or_series),
@@ -841,7 +1014,7 @@ class GroundSite(StrictModel):
         "on site the cycle takes under a day, next business day with advance replacement, 3-14 business days "
         "without (amcompute.com 2026, low confidence).",
     )
-    technicians: Count | None = Field(
+    technicians: Annotated[int, Strict(), Bounds(1, 10_000_000, why="an upper bound on technicians")] | None = Field(
         default=None,
         description="Repairs in progress at once (each holds one technician for its repair time; failures wait "
         "first come, first served); null: as many as needed.",
@@ -936,7 +1109,7 @@ class Tenant(StrictModel):
         description="Contract class: reserved (never preempted, up to reserved_gpus), on_demand, or spot "
         "(preemptible).",
     )
-    reserved_gpus: Annotated[int, Strict(), Bounds(0)] = Field(
+    reserved_gpus: Annotated[int, Strict(), Bounds(0, MAX_GPUS, why="~45x Colossus 1's 220,000 GPUs")] = Field(
         default=0, description="GPUs reserved for this tenant (reserved contracts); jobs beyond it queue as on-demand."
     )
     share: PositiveFloat = Field(default=1.0, description="Fair-share weight.")
@@ -950,10 +1123,10 @@ class _JobsBase(StrictModel):
     placement: PlacementName = Field(default="any", description="Where the jobs may run: any, orbit or ground.")
     contract: ContractName | None = Field(default=None, description="Contract override; default: the tenant's.")
     preemptible: bool = Field(default=False, description="May be preempted by higher contract classes.")
-    priority: Annotated[int, Strict()] = Field(
+    priority: Annotated[int, Strict(), Bounds(-1_000_000, 1_000_000, why="an upper bound on priorities")] = Field(
         default=0, description="Priority inside a contract class (higher first)."
     )
-    max_restarts: Annotated[int, Strict(), Bounds(0)] | None = Field(
+    max_restarts: Annotated[int, Strict(), Bounds(0, 1_000_000, why="an upper bound on restarts")] | None = Field(
         default=None,
         description="Fault restarts after which a job of this workload fails; default: the policy's (none: restart "
         "until done).",
@@ -974,8 +1147,12 @@ class TrainingJobs(_JobsBase):
     """``count`` identical training gangs submitted ``spacing`` apart from ``submit``."""
 
     type: Literal["training"] = Field(description="Explicit training gangs.")
-    count: Count = Field(default=1, description="Number of jobs.")
-    gpus: Count = Field(description="Gang size: GPUs that start and stop together.")
+    count: Annotated[int, Strict(), Bounds(1, MAX_JOBS, why="rows of one job table")] = Field(
+        default=1, description="Number of jobs."
+    )
+    gpus: Annotated[int, Strict(), Bounds(1, MAX_GPUS, why="~45x Colossus 1's 220,000 GPUs")] = Field(
+        description="Gang size: GPUs that start and stop together."
+    )
     work_gpu_hours: PositiveFloat = Field(description="Work per job in GPU-hours at the reference GPU's speed (H100).")
     submit: Annotated[float, BeforeValidator(_parse_duration), Strict(), Bounds(0.0)] = Field(
         default=0.0, description="Submission time of the first job after the epoch (duration)."
@@ -1006,9 +1183,13 @@ class GeneratedJobs(_JobsBase):
         default="alibaba_openb", description="Trace the generator was calibrated on (Alibaba 2023 openb GPU pods)."
     )
     kind: Literal["training", "batch"] = Field(default="batch", description="Job kind of the generated jobs.")
-    count: Count | None = Field(default=None, description="Number of jobs; default: the trace's rate over the run.")
-    rate_scale: PositiveFloat = Field(default=1.0, description="Multiplier on the trace's arrival rate.")
-    gpu_scale: Count = Field(default=1, description="Multiplier on each job's GPU count (scales the trace's pods up).")
+    count: Annotated[int, Strict(), Bounds(1, MAX_JOBS, why="rows of one job table")] | None = Field(
+        default=None, description="Number of jobs; default: the trace's rate over the run."
+    )
+    rate_scale: RateScale = Field(default=1.0, description="Multiplier on the trace's arrival rate, [1e-6, 1e4].")
+    gpu_scale: Annotated[int, Strict(), Bounds(1, 10_000, why="an upper bound on the scale")] = Field(
+        default=1, description="Multiplier on each job's GPU count (scales the trace's pods up), at most 10,000."
+    )
 
 
 class TraceJobs(_JobsBase):
@@ -1018,12 +1199,37 @@ class TraceJobs(_JobsBase):
     format: Literal["alibaba_openb"] = Field(default="alibaba_openb", description="Trace format.")
     file: Path | None = Field(default=None, description="Trace file; default: the copy shipped with orbitgrid.")
     kind: Literal["training", "batch"] = Field(default="batch", description="Job kind of the replayed jobs.")
-    limit: Count | None = Field(default=None, description="Replay only the first jobs.")
+    limit: Annotated[int, Strict(), Bounds(1, MAX_JOBS, why="rows of one job table")] | None = Field(
+        default=None, description="Replay only the first jobs."
+    )
+
+    _table: JobTable | None = PrivateAttr(default=None)
 
     @field_validator("file")
     @classmethod
     def _resolve(cls, v: Path | None, info: ValidationInfo) -> Path | None:
         return None if v is None else _resolve_data_file(v, info)
+
+    @classmethod
+    def _finish(cls, model: Any, context: Mapping[str, Any]) -> Any:
+        try:
+            model._table = model.read()
+        except TraceFormatError as exc:
+            raise cls._merged([], [(("file",), str(exc), str(exc.path))]) from None
+        return model
+
+    def read(self) -> JobTable:
+        """Read and check the trace (the one reader for validation and runs): a :class:`TraceFormatError` names the
+        file, column and row."""
+        kind = JobKind.TRAINING if self.kind == "training" else JobKind.BATCH
+        return load_alibaba_openb_pods(self.file or default_path("alibaba_openb_pods"), kind=kind)
+
+    @property
+    def table(self) -> JobTable:
+        """Every job of the trace (before ``limit`` and the run's end), as read when the scenario was validated."""
+        if self._table is None:
+            self._table = self.read()
+        return self._table
 
 
 class UserSite(StrictModel):
@@ -1037,8 +1243,12 @@ class InferenceServices(_JobsBase):
     """LLM inference services serving a request stream (defaults: a Llama-3-70B-class model on H100s)."""
 
     type: Literal["inference"] = Field(description="Inference services.")
-    services: Count = Field(default=1, description="Number of services (the request stream is split among them).")
-    gpus: Count = Field(description="GPUs per service.")
+    services: Annotated[int, Strict(), Bounds(1, 100_000, why="an upper bound on services")] = Field(
+        default=1, description="Number of services (the request stream is split among them), at most 100,000."
+    )
+    gpus: Annotated[int, Strict(), Bounds(1, MAX_GPUS, why="~45x Colossus 1's 220,000 GPUs")] = Field(
+        description="GPUs per service."
+    )
     start: Annotated[float, BeforeValidator(_parse_duration), Strict(), Bounds(0.0)] = Field(
         default=0.0, description="When the services are submitted (duration)."
     )
@@ -1046,12 +1256,14 @@ class InferenceServices(_JobsBase):
         default="azure_conv",
         description="Request stream: the Azure LLM inference 2023 conversation trace, repeated over the run.",
     )
-    rate_scale: PositiveFloat = Field(default=1.0, description="Multiplier on the trace's request rate.")
+    rate_scale: RateScale = Field(default=1.0, description="Multiplier on the trace's request rate, [1e-6, 1e4].")
     prefill_tokens_per_s: PositiveFloat = Field(default=10_000.0, description="Prefill tokens/s per GPU.")
     decode_tokens_per_s: PositiveFloat = Field(
         default=40.0, description="Decode tokens/s of one sequence (time per output token = 1 / this)."
     )
-    max_batch: Count = Field(default=32, description="Concurrent sequences per GPU.")
+    max_batch: Annotated[int, Strict(), Bounds(1, 100_000, why="an upper bound on batch size")] = Field(
+        default=32, description="Concurrent sequences per GPU."
+    )
     ttft_slo: DurationS = Field(default=2.0, description="Time-to-first-token objective.")
     tpot_slo: DurationS = Field(default=0.1, description="Time-per-output-token objective.")
     users: list[UserSite] = Field(
@@ -1082,7 +1294,7 @@ class PolicySpec(StrictModel):
     ground_price_usd_per_gpu_hour: NonNegativeFloat = Field(
         default=0.0, description="Hybrid: operator cost of a ground GPU-hour before energy, USD."
     )
-    max_restarts: Annotated[int, Strict(), Bounds(0)] | None = Field(
+    max_restarts: Annotated[int, Strict(), Bounds(0, 1_000_000, why="an upper bound on restarts")] | None = Field(
         default=None,
         description="Fault restarts after which a job fails (an operator giving up); null: every job restarts "
         "until done, as long training runs do. A workload's max_restarts overrides it.",
@@ -1300,7 +1512,7 @@ class GroundSegmentSpec(StrictModel):
     )
     station_capex_usd: NonNegativeFloat = Field(default=0.0, description="Cost of building one station, USD.")
     station_opex_usd_per_year: NonNegativeFloat = Field(default=0.0, description="Running one station, USD/yr.")
-    min_stations: Annotated[int, Strict(), Bounds(0)] = Field(
+    min_stations: Annotated[int, Strict(), Bounds(0, 100_000, why="an upper bound on stations")] = Field(
         default=0, description="Stations needed whatever the demand (coverage)."
     )
     ops_usd_per_satellite_year: NonNegativeFloat = Field(
@@ -1436,11 +1648,11 @@ class CostUncertainty(StrictModel):
         description="Cost-model parameter path -> distribution (`type`: fixed, uniform, normal, lognormal, "
         "triangular, pert, choice); given, it replaces the default set.",
     )
-    monte_carlo: Annotated[int, Strict(), Bounds(0)] = Field(
+    monte_carlo: Annotated[int, Strict(), Bounds(0, 1_000_000, why="~25 min of draws at 1.5 ms each")] = Field(
         default=1000,
         description="Monte Carlo draws (0: none); a simulate run draws at most 1,000 (~1.5 ms each).",
     )
-    seed: Annotated[int, Strict(), Bounds(0)] | None = Field(
+    seed: Annotated[int, Strict(), Bounds(0, MAX_SEED, why="seeds are stored as int64")] | None = Field(
         default=None, description="Seed of the draws, >= 0; default: the scenario's seed."
     )
     tornado: bool = Field(default=True, description="One-at-a-time swings of orbit / ground $ per GPU-hour.")
@@ -1613,7 +1825,9 @@ class IslTerminalSpec(StrictModel):
     photons_per_bit: PositiveFloat | None = Field(
         default=None, description="Received photons each bit needs, (both presets: 196, PM-16QAM; OOK: 71)."
     )
-    channels: Count | None = Field(default=None, description="DWDM channels (suncatcher: 24; starlink: 1).")
+    channels: Annotated[int, Strict(), Bounds(1, 1_000, why="an upper bound on DWDM channels")] | None = Field(
+        default=None, description="DWDM channels (suncatcher: 24; starlink: 1), at most 1,000."
+    )
     channel_rate_gbps: PositiveFloat | None = Field(
         default=None, description="Rate of one channel, Gb/s (suncatcher: 400; starlink: 200)."
     )
@@ -1730,7 +1944,7 @@ class NetworkSpec(StrictModel):
         default=IslTerminalSpec(preset="suncatcher"),
         description="Laser terminal of the links inside a formation cluster (default: suncatcher).",
     )
-    terminals: Count = Field(
+    terminals: Annotated[int, Strict(), Bounds(1, 100, why="an upper bound on terminals")] = Field(
         default=PLUS_GRID_TERMINALS,
         description="Laser terminals per satellite (4: the +Grid, Bhattacherjee & Singla, CoNEXT 2019).",
     )
@@ -1843,8 +2057,10 @@ class EnvironmentSpec(StrictModel):
 class Scenario(StrictModel):
     """One orbitgrid run: when, how long, at which step, and the fleet. ``schema_version`` must be 1."""
 
-    schema_version: Literal[1] = Field(description="Version of this file format; must be 1.")
-    name: Name = Field(description="Scenario name.")
+    schema_version: SchemaVersion = Field(description="Version of this file format; must be 1.")
+    name: SafeName = Field(
+        description="Scenario name; names the run folder runs/<name>: ASCII letters, digits, '.', '_', '-'."
+    )
     description: str = Field(default="", description="Free text.")
     epoch: AwareDatetime = Field(
         description="Start time, ISO 8601 with a timezone, e.g. 2027-03-20T00:00:00Z; stored in UTC."
@@ -1853,7 +2069,9 @@ class Scenario(StrictModel):
         description="Simulated span, e.g. 24h, 1h30m, 90min, 60s, 7d or seconds; stored as seconds."
     )
     step: DurationS = Field(description="Time step, same forms as duration; duration must be a whole number of steps.")
-    seed: Annotated[int, Strict(), Bounds(0)] = Field(default=0, description="Random seed, >= 0.")
+    seed: Annotated[int, Strict(), Bounds(0, MAX_SEED, why="seeds are stored as int64")] = Field(
+        default=0, description="Random seed, 0 to 2^63-1."
+    )
     designs: dict[str, SatelliteDesign] = Field(
         default={},
         description=("Satellite designs by name; they add to the design catalog and replace entries of the same name."),
@@ -1874,6 +2092,18 @@ class Scenario(StrictModel):
     )
 
     _source_dir: Path | None = PrivateAttr(default=None)
+    _warnings: list[Problem] = PrivateAttr(default_factory=list)
+
+    @field_validator("epoch", mode="before")
+    @classmethod
+    def _no_unix_time(cls, v: Any) -> Any:
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            raise _error(
+                "unix_time",
+                "must be a date and time with a timezone, e.g. 2027-03-20T00:00:00Z, got the number "
+                f"{fmt_number(v)} (numbers are not read as Unix times)",
+            )
+        return v
 
     @field_validator("epoch")
     @classmethod
@@ -1888,11 +2118,18 @@ class Scenario(StrictModel):
         except (KeyError, TypeError, ValueError):
             duration_s = step_s = math.nan
         if math.isfinite(duration_s) and math.isfinite(step_s) and duration_s > 0 and step_s > 0:
-            n = round(duration_s / step_s)
-            if n < 1 or abs(n * step_s - duration_s) > 1e-6 * step_s:
+            ratio = duration_s / step_s
+            n = round(ratio) if math.isfinite(ratio) else 0
+            if ratio > MAX_STEPS:
+                msg = (
+                    f"{ratio:,.0f} steps of {fmt_number(step_s)} s is too many: at most {MAX_STEPS:,} steps per run "
+                    "(lengthen step or shorten duration)"
+                )
+                found.append((("duration",), msg, data["duration"]))
+            elif n < 1 or abs(n * step_s - duration_s) > 1e-6 * step_s:
                 msg = (
                     f"must be a whole number of steps of {fmt_number(step_s)} s, "
-                    f"got {fmt_number(duration_s)} s ({duration_s / step_s:.6g} steps)"
+                    f"got {fmt_number(duration_s)} s ({ratio:.6g} steps)"
                 )
                 found.append((("duration",), msg, data["duration"]))
         found += _link_step_checks(data.get("network"), step_s)
@@ -1932,6 +2169,23 @@ class Scenario(StrictModel):
         base = context.get("base_dir")
         model._source_dir = Path(base).resolve() if base is not None else None
         found: Found = []
+        first, last = EPOCH_YEARS
+        end = model.epoch + _dt.timedelta(seconds=model.duration)
+        if model.epoch.year < first or end > _dt.datetime(last, 1, 1, tzinfo=_dt.UTC):
+            msg = (
+                f"the run must lie within {first}-{last}, where the analytic Sun (Meeus) is valid; got "
+                f"{model.epoch:%Y-%m-%d} to {end:%Y-%m-%d}"
+            )
+            found.append((("epoch",), msg, model.epoch.isoformat()))
+        sizes = [(i, shell.orbit.n_satellites) for i, shell in enumerate(model.fleet.shells)]
+        total = sum(n for _, n in sizes)
+        if total > MAX_SATELLITES:
+            biggest = max(sizes, key=lambda x: x[1])[0]
+            msg = (
+                f"the fleet has {total:,} satellites; at most {MAX_SATELLITES:,} (10x the largest constellation "
+                "filed, SpaceX's 1,000,000-satellite application)"
+            )
+            found.append((("fleet", "shells", biggest, "orbit"), msg, total))
         for i, site in enumerate(model.fleet.ground_sites):
             for key in ("power_price_usd_per_kwh", "carbon_g_per_kwh"):
                 ref = getattr(site, key)
@@ -1966,7 +2220,14 @@ class Scenario(StrictModel):
             found.append((("economics", "terrestrial", "site"), msg, site))
         if found:
             raise cls._merged([], found)
+        model._warnings = _element_warnings(model)
         return model
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """What is valid but doubtful (stale element sets, satellites SGP4 cannot start): printed by the command
+        line, never an error."""
+        return list(self._warnings)
 
     # -- derived values ----------------------------------------------------------------------------------
 
@@ -2013,6 +2274,58 @@ class Scenario(StrictModel):
         for shell in self.fleet.shells:
             out.setdefault(shell.design, self.design(shell.design))
         return out
+
+
+def _element_warnings(scenario: Scenario) -> list[Problem]:
+    """Element sets far from the run's span (``epoch_window_days``), and sets SGP4 cannot initialise."""
+    out = []
+    start = TimeGrid.from_duration(scenario.epoch, scenario.duration, scenario.step).epoch_jd
+    span_days = scenario.duration / SECONDS_PER_DAY
+    for i, shell in enumerate(scenario.shells):
+        orbit = shell.orbit
+        if not isinstance(orbit, ElementsOrbit):
+            continue
+        where = f"fleet.shells[{i}].orbit"
+        es = orbit.elements
+        offset = epoch_offset_days(es, start, span_days)
+        far = offset > orbit.epoch_window_days
+        if far.any():
+            worst = int(np.argmax(offset))
+            out.append(
+                Problem(
+                    f"{where}.file",
+                    f"{int(far.sum()):,} of {len(es):,} element sets are more than "
+                    f"{fmt_number(orbit.epoch_window_days)} days from the run (farthest: {es.names[worst]!r}, "
+                    f"catalogue number {es.catalog_numbers[worst]}, "
+                    f"{_days_text(offset[worst])}); SGP4's error grows ~1-3 km a day away from a set's epoch "
+                    "(raise epoch_window_days to accept them)",
+                )
+            )
+        codes = codes_at_epoch(es.satrecs)
+        if codes.any():
+            out.append(
+                Problem(
+                    f"{where}.file",
+                    f"SGP4 cannot propagate {int(np.count_nonzero(codes)):,} of {len(es):,} element sets even at their "
+                    f"own epochs ({summarize_codes(codes)}); they count as lost from the start",
+                )
+            )
+        dups = find_duplicates(es)
+        if dups:
+            d = dups[0]
+            out.append(
+                Problem(
+                    f"{where}.file",
+                    f"{len(dups):,} catalogue number{'s appear' if len(dups) > 1 else ' appears'} more than once; the "
+                    f"latest set of each is used (first: {d.catalog_number}, {len(d.dropped):,} older set"
+                    f"{'s' if len(d.dropped) > 1 else ''} dropped)",
+                )
+            )
+    return out
+
+
+def _days_text(days: float) -> str:
+    return f"{days / 365.25:,.1f} years" if days >= 365.25 else f"{days:,.1f} days"
 
 
 # ------------------------------------------------------------------------------------------------------------

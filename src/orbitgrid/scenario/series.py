@@ -48,10 +48,14 @@ from pathlib import Path
 
 import numpy as np
 
+from orbitgrid.errors import InputError
+
 SECONDS_PER_DAY = 86_400.0
+#: Most accelerators one node of a node list may have (a rack-scale NVL72 has 72; far above any node built).
+MAX_NODE_GPUS = 100_000
 
 
-class SeriesError(ValueError):
+class SeriesError(InputError):
     """A problem with a series or node-list file; ``field`` names the reference's field it concerns ("" = itself)."""
 
     def __init__(self, field: str, message: str) -> None:
@@ -298,6 +302,10 @@ def read_node_list(path: Path, fmt: str) -> dict[str, int]:
                 raise SeriesError("file", f"{path.name} line {line}: gpu_capacity_num must be a whole number") from None
             if n < 0:
                 raise SeriesError("file", f"{path.name} line {line}: gpu_capacity_num is negative ({n})")
+            if n > MAX_NODE_GPUS:
+                raise SeriesError(
+                    "file", f"{path.name} line {line}: gpu_capacity_num must be at most {MAX_NODE_GPUS:,}, got {n:,}"
+                )
             model = row[i_model].strip()
             counts[model] = counts.get(model, 0) + n
     finally:

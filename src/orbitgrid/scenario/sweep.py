@@ -49,7 +49,9 @@ from orbitgrid.scenario.models import (
     Name,
     NormalSpec,
     PertSpec,
+    SafeName,
     Scenario,
+    SchemaVersion,
     StrictModel,
     TriangularSpec,
     UniformSpec,
@@ -97,8 +99,10 @@ class RandomAxes(StrictModel):
 class SweepSpec(StrictModel):
     """A sweep: a base scenario, grid and random axes over dotted scenario paths, and the evaluation of a point."""
 
-    schema_version: Literal[1] = Field(description="Version of this file format; must be 1.")
-    name: Name = Field(description="Sweep name (the default output folder is sweeps/<name>).")
+    schema_version: SchemaVersion = Field(description="Version of this file format; must be 1.")
+    name: SafeName = Field(
+        description="Sweep name; the default output folder is sweeps/<name>: ASCII letters, digits, '.', '_', '-'."
+    )
     description: str = Field(default="", description="Free text.")
     base: Name = Field(description="Base scenario: a built-in name or a scenario file relative to this file.")
     evaluate: Literal["simulate", "cost"] = Field(

@@ -20,7 +20,10 @@ Loaders and their sources (full mapping in ``docs/models.md``, "Workloads"):
 
 from __future__ import annotations
 
+import csv
+import gzip
 import importlib.resources
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from orbitgrid.errors import InputError
 from orbitgrid.workloads.jobs import Contract, JobKind, JobTable, RequestTable
 
 #: Files shipped in ``orbitgrid/workloads/data`` (names for :func:`default_path`).
@@ -60,10 +64,53 @@ def default_path(name: str) -> Path:
     return path
 
 
-def _read(path: str | Path, types: Mapping[str, pa.DataType] | None = None) -> dict[str, np.ndarray]:
-    """All columns of a CSV as numpy arrays (strings as object arrays, nulls in numeric columns as NaN)."""
+def _name_column(path: str | Path, message: str) -> str:
+    """pyarrow's ``In CSV column #3: ...`` (0-based) with the column's header name added, when it can be read."""
+    m = re.match(r"In CSV column #(\d+): (.*)", message)
+    if m is None:
+        return message
+    try:
+        opener = gzip.open if str(path).endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as f:
+            header = next(csv.reader(f))
+        name = header[int(m.group(1))].strip()
+    except (OSError, UnicodeDecodeError, StopIteration, IndexError, csv.Error, EOFError):
+        return message
+    return f"column {name}: {m.group(2)}"
+
+
+class TraceFormatError(InputError):
+    """An unreadable trace file: the message names the file, and the column and row when known."""
+
+    def __init__(self, path: str | Path, message: str) -> None:
+        self.path = str(path)
+        self.detail = message
+        super().__init__(f"{path}: {message}")
+
+
+#: Largest GPU count of one job or node read from a trace: JobTable stores GPU counts as int32.
+MAX_TRACE_GPUS = 1_000_000
+
+
+def _read(
+    path: str | Path, types: Mapping[str, pa.DataType] | None = None, required: tuple[str, ...] = ()
+) -> dict[str, np.ndarray]:
+    """All columns of a CSV as numpy arrays (strings as object arrays, nulls in numeric columns as NaN). A file
+    pyarrow cannot parse, or one without a ``required`` column, raises :class:`TraceFormatError` naming it."""
     convert = pacsv.ConvertOptions(column_types=dict(types or {}), strings_can_be_null=True)
-    table = pacsv.read_csv(str(path), convert_options=convert)
+    try:
+        table = pacsv.read_csv(str(path), convert_options=convert)
+        names = [name.strip() for name in table.column_names]
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+        what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TraceFormatError(path, f"not a readable CSV file: {_name_column(path, what)}") from None
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise TraceFormatError(
+            path,
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; the format has columns "
+            f"{', '.join(required)}; found {', '.join(names) or 'none'}",
+        )
     out: dict[str, np.ndarray] = {}
     for name in table.column_names:
         col = table.column(name)
@@ -91,9 +138,61 @@ _OPENB_TYPES = {
 }
 
 
+_OPENB_COLUMNS = (
+    "name",
+    "cpu_milli",
+    "memory_mib",
+    "num_gpu",
+    "gpu_milli",
+    "gpu_spec",
+    "qos",
+    "pod_phase",
+    "creation_time",
+    "deletion_time",
+    "scheduled_time",
+)
+_OPENB_NUMERIC = {"cpu_milli", "memory_mib", "num_gpu", "gpu_milli", "creation_time", "deletion_time", "scheduled_time"}
+
+
+def _check_numeric(path: str | Path, d: dict[str, np.ndarray], column: str, *, whole: bool = False) -> None:
+    """``d[column]`` holds numbers (NaN for empty cells) or raises naming the first offending data row."""
+    values = d[column]
+    if values.dtype == object:
+        bad = next(i for i, v in enumerate(values) if not isinstance(v, float | int))
+        raise TraceFormatError(path, f"column {column}, row {bad + 2}: expected a number, found {values[bad]!r}")
+    if whole:
+        ok = np.isnan(values) | ((values == np.floor(values)) & (values >= 0) & (values <= MAX_TRACE_GPUS))
+        if not ok.all():
+            bad = int(np.argmin(ok))
+            raise TraceFormatError(
+                path,
+                f"column {column}, row {bad + 2}: expected a whole number of GPUs 0-{MAX_TRACE_GPUS:,}, "
+                f"found {values[bad]:g}",
+            )
+
+
 def _openb_rows(path: str | Path, include_pending: bool) -> dict[str, np.ndarray]:
-    """The GPU pods of an openb pod list, filtered and stably sorted by creation time."""
-    d = _read(path, _OPENB_TYPES)
+    """The GPU pods of an openb pod list, filtered and stably sorted by creation time. Raises
+    :class:`TraceFormatError` for a file that is not an openb pod list (columns, types, times)."""
+    types = {**_OPENB_TYPES, **{c: pa.float64() for c in _OPENB_NUMERIC - set(_OPENB_TYPES)}}
+    d = _read(path, types, required=_OPENB_COLUMNS)
+    for column in _OPENB_NUMERIC:
+        _check_numeric(path, d, column, whole=column == "num_gpu")
+    gpu_rows = np.nan_to_num(d["num_gpu"]) > 0
+    for column in ("creation_time",):
+        bad = gpu_rows & ~np.isfinite(d[column])
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise TraceFormatError(path, f"column {column}, row {row + 2}: expected a time in seconds, found nothing")
+    late = gpu_rows & (d["deletion_time"] < d["scheduled_time"])
+    if late.any():
+        row = int(np.argmax(late))
+        raise TraceFormatError(
+            path,
+            f"row {row + 2}: deletion_time ({d['deletion_time'][row]:g}) is before scheduled_time "
+            f"({d['scheduled_time'][row]:g}): a pod cannot end before it starts",
+        )
+    d["num_gpu"] = np.nan_to_num(d["num_gpu"])
     scheduled = ~np.isnan(d["scheduled_time"])
     keep = (d["num_gpu"] > 0) & (scheduled | include_pending)
     order = np.argsort(d["creation_time"][keep], kind="stable")
@@ -130,7 +229,11 @@ def load_alibaba_openb_pods(
     qos = d["qos"].astype(str)
     unknown = set(np.unique(qos)) - set(OPENB_QOS_CONTRACT)
     if unknown:
-        raise ValueError(f"unknown openb qos classes {sorted(unknown)} in {path}")
+        raise TraceFormatError(
+            path,
+            f"column qos: unknown classes {', '.join(map(repr, sorted(map(str, unknown))))}; allowed: "
+            f"{', '.join(OPENB_QOS_CONTRACT)}",
+        )
     contract = np.array([OPENB_QOS_CONTRACT[q] for q in qos], dtype=np.int8)
     t0 = d["creation_time"][0] if len(gpus) else 0.0
     return JobTable.build(
