@@ -28,6 +28,7 @@ from orbitgrid.design.sweep import (
     run_sweep,
     stop_on_signals,
 )
+from orbitgrid.pipeline import preflight
 from orbitgrid.pipeline.capacity import (
     ground_capacities,
     radiation_approximations,
@@ -193,8 +194,11 @@ def design_fleet(power_w: float, **kwargs: Any) -> Any:
     return size_fleet(power_w, **kwargs)
 
 
-def orbit(scenario: Scenario, *, progress: Progress | None = None) -> OrbitStudy:
-    """Propagate every shell over the scenario's time grid and survey sunlight and shadow."""
+def orbit(scenario: Scenario, *, progress: Progress | None = None, force: bool = False) -> OrbitStudy:
+    """Propagate every shell over the scenario's time grid and survey sunlight and shadow. Raises
+    ``ResourceLimitError`` before any work when the pre-flight estimate exceeds this machine's memory, unless
+    ``force``."""
+    preflight.check(scenario, "orbit", force=force)
     return OrbitStudy(scenario, survey_shells(scenario, progress=progress))
 
 
@@ -239,15 +243,19 @@ def simulate(
     command: str = "simulate",
     report: bool = True,
     cost: bool = True,
+    force: bool = False,
 ) -> Run:
     """Simulate ``scenario`` and write a run directory (``manifest.json``, ``summary.json``, tables, report;
     ``cost.json`` with its uncertainty block unless ``cost`` is false). Wall times go to ``timings.json`` only, so
-    every other file is byte-identical between two runs of the same scenario (docs/design.md, determinism)."""
+    every other file is byte-identical between two runs of the same scenario (docs/design.md, determinism).
+    Before any work or file, the pre-flight estimate (``pipeline.preflight``) refuses with ``ResourceLimitError`` a
+    run that needs more memory than this machine has available, unless ``force``."""
+    preflight.check(scenario, "simulate", force=force)
     watch = _Stopwatch()
     writer = RunWriter(out_dir)
     resolved = resolved_scenario_dict(scenario)
     writer.manifest(command=command, scenario=resolved, seed=scenario.seed)
-    study = orbit(scenario, progress=progress)
+    study = orbit(scenario, progress=progress, force=True)  # checked above, for the whole run
     study.write(writer)
     watch.lap("orbit")
     sun_distance = step_sun_distance_m(scenario.time_grid())

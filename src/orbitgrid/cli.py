@@ -134,6 +134,22 @@ ScenarioArg = Annotated[
     typer.Argument(help="Scenario YAML file, or the name of a built-in scenario (see `orbitgrid scenarios`)."),
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Run directory (default: runs/<scenario name>).")]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Run even when the pre-flight estimate of peak memory exceeds what this machine has available "
+        "(for machines the estimate does not know).",
+    ),
+]
+
+
+def _default_out(root: str, name: str) -> Path:
+    """``root/name`` for a run without --out; never outside ``root`` (names are checked, this is a second lock)."""
+    out = Path(root) / name
+    if Path(root).resolve() not in out.resolve().parents:
+        raise typer.BadParameter(f"the name {name!r} would leave the output folder {root}/; give --out")
+    return out
 
 
 def _load(source: str) -> Scenario:
@@ -437,15 +453,16 @@ def simulate(
     scenario: ScenarioArg = "default",
     out: OutOpt = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write report.html.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Simulate a scenario (the built-in `default` when none is given) and write a run directory."""
     from orbitgrid import api
 
     sc = _load(scenario)
-    out_dir = out or Path("runs") / sc.name
+    out_dir = out or _default_out("runs", sc.name)
     command = " ".join(["orbitgrid", *sys.argv[1:]])
     try:
-        run = _run_with_progress(api.simulate, sc, out_dir=out_dir, command=command, report=not no_report)
+        run = _run_with_progress(api.simulate, sc, out_dir=out_dir, command=command, report=not no_report, force=force)
     except api.ScenarioRunError as exc:
         err_console.print(f"{sc.name}: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from None
@@ -554,15 +571,15 @@ def report(
 
 
 @app.command()
-def orbit(scenario: ScenarioArg = "default", out: OutOpt = None) -> None:
+def orbit(scenario: ScenarioArg = "default", out: OutOpt = None, force: ForceOpt = False) -> None:
     """Propagate every shell; write per-shell orbit statistics and per-satellite eclipse intervals."""
     from orbitgrid import api
     from orbitgrid.results import RunWriter
 
     sc = _load(scenario)
-    out_dir = out or Path("runs") / f"{sc.name}-orbit"
+    out_dir = out or _default_out("runs", f"{sc.name}-orbit")
     try:
-        study = _run_with_progress(api.orbit, sc)
+        study = _run_with_progress(api.orbit, sc, force=force)
     except api.ScenarioRunError as exc:
         err_console.print(f"{sc.name}: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from None
@@ -583,8 +600,15 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file to ch
         _report_problems(str(file), exc)
         raise typer.Exit(2) from None
     _print_warnings(file, sc)
+    from orbitgrid.pipeline import preflight
+
     n_sats = sum(s.orbit.n_satellites for s in sc.shells)
-    console.print(f"{file}: valid ({len(sc.shells)} shells, {n_sats:,} satellites, {sc.n_steps:,} steps)")
+    est = preflight.estimate(sc, "simulate")
+    console.print(
+        f"{file}: valid ({len(sc.shells)} shells, {n_sats:,} satellites, {sc.n_steps:,} steps); simulate: "
+        f"{est.summary()} (this machine has {preflight.format_bytes(preflight.available_memory_bytes())} available)",
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -806,15 +830,17 @@ def _uncertainty_tables(unc: dict[str, Any]) -> list[Table]:
         tables.append(t)
     tor = unc.get("tornado")
     if tor:
-        t = Table(title=f"Tornado: orbit / ground (base {tor['base']:.3f}), 10th → 90th percentile of each parameter")
+        t = Table(
+            title=f"Tornado: orbit / ground (base {_fmt(tor['base'], '.3f')}), 10th → 90th percentile of each parameter"
+        )
         for col in ("parameter", "p10 → p90", "orbit / ground at p10 → p90", "swing"):
             t.add_column(col, justify="left" if col == "parameter" else "right")
         for r in tor["rows"]:
             t.add_row(
                 r["parameter"],
                 f"{r['low']:,.4g} → {r['high']:,.4g}",
-                f"{r['output_at_low']:.3f} → {r['output_at_high']:.3f}",
-                f"{r['swing']:.3f}",
+                f"{_fmt(r['output_at_low'], '.3f')} → {_fmt(r['output_at_high'], '.3f')}",
+                _fmt(r["swing"], ".3f"),
             )
         tables.append(t)
     rows = unc.get("break_even")

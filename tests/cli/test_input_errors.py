@@ -301,3 +301,16 @@ def test_an_unexpected_exception_is_exit_70_asking_for_a_report(
     res = run(tmp_path, TINY, "simulate", "--debug")
     assert res.exit_code == EXIT_BUG
     assert "Traceback (most recent call last)" in res.output and "in broken" in res.output
+
+
+def test_a_fleet_that_delivers_no_gpu_hour_is_a_correct_run_with_a_report(tmp_path: Path) -> None:
+    """Gangs larger than any node never start: cost.json's $/GPU-hour and Monte Carlo are null, the report says so."""
+    text = TINY.replace("gpus: 8,", "gpus: 4096,").replace("planes: 1, per_plane: 2", "planes: 1, per_plane: 1")
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    res = runner.invoke(app, ["simulate", str(path), "--out", str(tmp_path / "run")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "run" / "cost.json").read_text())
+    assert doc["orbit"]["usd_per_gpu_hour"] is None
+    assert doc["uncertainty"]["monte_carlo"]["ratio_orbit_to_ground"]["p50"] is None
+    assert "delivered no GPU-hour" in (tmp_path / "run" / "report.html").read_text()

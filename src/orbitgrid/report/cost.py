@@ -65,6 +65,8 @@ def _waterfalls(doc: dict[str, Any], plots: _Plots) -> str:
     for col, (key, label) in enumerate(_SIDES, start=1):
         side = doc[key]
         steps = waterfall_steps(side)
+        if side.get("usd_per_gpu_hour") is None:  # no GPU-hour delivered: no price per GPU-hour to break down
+            continue
         fig.add_trace(
             go.Waterfall(
                 name=label,
@@ -189,9 +191,10 @@ def cost_section(run: RunData, plots: _Plots) -> _Body:
         cards.append(("P(orbit cheaper)", _pct(mc["p_orbit_cheaper"])))
     parts = [_cards(cards), _waterfalls(doc, plots)]
     tor = unc.get("tornado")
-    if tor and tor.get("rows"):
+    if tor and tor.get("rows") and tor.get("base") is not None:
         parts.append(_tornado(tor, plots))
-    if mc and mc.get("draws"):
+    draws = mc.get("draws") or {}
+    if draws and any(x is not None for xs in draws.values() for x in xs):
         parts.append(_monte_carlo(mc, plots))
     if unc.get("parameters"):
         parts.append(_parameters(unc["parameters"]))
@@ -203,5 +206,7 @@ def cost_section(run: RunData, plots: _Plots) -> _Body:
     ]
     if not unc:
         notes.append("cost.json has no uncertainty block (economics.uncertainty: null).")
+    if o.get("usd_per_gpu_hour") is None:
+        notes.append("the orbital fleet delivered no GPU-hour in this run, so it has no price per GPU-hour.")
     notes += [str(n) for n in o.get("notes") or []]
     return "".join(parts), tuple(notes)
