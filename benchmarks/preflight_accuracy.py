@@ -9,8 +9,9 @@ scenario predicted from a fit of the others, the honest error of the method on a
 
     python benchmarks/preflight_accuracy.py [--only NAME ...] [--save runs.json] [--load runs.json]
 
-Needs the Starlink element set of the shared data folder beside the repository for the two SGP4 cases (skipped
-without it). Run on a quiet machine; numba's cache is warmed first (a compile is not part of the estimate).
+Needs the Starlink element set of the shared data folder (beside the repository, or ``ORBITGRID_SHARED_DATA``) for
+the two SGP4 cases (skipped without it). Run on a quiet machine; numba's cache is warmed first (a compile is not
+part of the estimate).
 """
 
 from __future__ import annotations
@@ -29,13 +30,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-TLE = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "data"
-    / "tle_starlink"
-    / "starlink_frozen_20260224_1413Z.tle"
-)
+SHARED = Path(os.environ.get("ORBITGRID_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+TLE = SHARED / "tle_starlink" / "starlink_frozen_20260224_1413Z.tle"
 EPOCH = "2026-02-24T12:00:00Z"
 
 
@@ -91,7 +87,9 @@ def scenarios() -> dict[str, dict[str, Any]]:
         "tiny-jobs": _base("tiny-jobs", "2h", "60s", [_sso(1, 2)], tenants=_TENANTS, workloads=[_training(2)]),
         "walker-50k-1d": _base("walker-50k-1d", "24h", "60s", [_walker(50_000, 100)]),
         "walker-200k-6h": _base("walker-200k-6h", "6h", "60s", [_walker(200_000, 200)]),
+        "walker-1m-12h": _base("walker-1m-12h", "12h", "60s", [_walker(1_000_000, 1000)]),
         "sso-20-30d": _base("sso-20-30d", "30d", "60s", [_sso(4, 5)]),
+        "sso-2-10d-1s": _base("sso-2-10d-1s", "10d", "1s", [_sso(1, 2)]),
         "sso-4-2d-1s": _base("sso-4-2d-1s", "2d", "1s", [_sso(2, 2)]),
         "sso-2000-jobs": _base(
             "sso-2000-jobs",

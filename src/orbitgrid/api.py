@@ -28,6 +28,7 @@ from orbitgrid.design.sweep import (
     run_sweep,
     stop_on_signals,
 )
+from orbitgrid.errors import InputError
 from orbitgrid.pipeline import preflight
 from orbitgrid.pipeline.capacity import (
     ground_capacities,
@@ -144,13 +145,30 @@ def cost(
         for name in ("summary.json", "manifest.json"):
             if not (run / name).is_file():
                 raise FileNotFoundError(f"{run}: no {name}; is it a run directory written by `orbitgrid simulate`?")
-        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+        summary = _read_run_json(run / "summary.json")
         if scenario is None:
-            manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+            manifest = _read_run_json(run / "manifest.json")
+            if not isinstance(manifest.get("scenario"), dict):
+                raise InputError(f"{run / 'manifest.json'}: no scenario mapping; is it a run directory?")
             scenario = load_scenario_text(json.dumps(manifest["scenario"]), base_dir=run, source=str(run))
     if scenario is None:
         raise ValueError("give a scenario or a run directory")
     return _cost_document(scenario, summary, monte_carlo=monte_carlo, seed=seed, uncertainty=uncertainty)
+
+
+def _read_run_json(path: Path) -> dict[str, Any]:
+    """A JSON object of a run directory, or an ``InputError`` naming the file, line and column."""
+    import json
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read it: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: expected a JSON object, found {type(doc).__name__}")
+    return doc
 
 
 #: Most Monte Carlo draws of the cost written with a simulate run (~1.5 ms each on the default scenario, so the

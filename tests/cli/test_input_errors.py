@@ -314,3 +314,11 @@ def test_a_fleet_that_delivers_no_gpu_hour_is_a_correct_run_with_a_report(tmp_pa
     assert doc["orbit"]["usd_per_gpu_hour"] is None
     assert doc["uncertainty"]["monte_carlo"]["ratio_orbit_to_ground"]["p50"] is None
     assert "delivered no GPU-hour" in (tmp_path / "run" / "report.html").read_text()
+
+
+@pytest.mark.parametrize("command", [["cost", "--run"], ["report"]])
+def test_a_damaged_run_directory_names_the_file(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "summary.json").write_text('{"scenario": ')
+    (tmp_path / "manifest.json").write_text("{}")
+    res = runner.invoke(app, [*command, str(tmp_path)])
+    assert_input_error(res, "summary.json, line 1, column 14: not valid JSON")

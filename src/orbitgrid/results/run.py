@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from orbitgrid.errors import InputError
+
 _PACKAGES = ("orbitgrid", "numpy", "scipy", "numba", "sgp4", "pydantic", "pyarrow", "pyyaml", "typer", "rich")
 
 
@@ -49,7 +51,13 @@ def dumps(obj: Any) -> str:
 
 
 def read_json(path: str | Path) -> Any:
-    return json.loads(Path(path).read_text())
+    """A JSON file of a run directory; a damaged one is an ``InputError`` naming the file, line and column."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
 
 
 class RunWriter:
