@@ -341,21 +341,21 @@ _file_cases = st.sampled_from(sorted(FILE_TEXT)).flatmap(lambda k: st.tuples(st.
 
 
 @seed(12)
-@_fuzz_settings(40)
+@_fuzz_settings(35)
 @given(doc=mutated(SCENARIO_DOCS))
 def test_fuzz_validate_scenarios(tmp_path: Path, doc: dict[str, Any]) -> None:
     _validate_scenarios(tmp_path, doc)
 
 
 @seed(12)
-@_fuzz_settings(20)
+@_fuzz_settings(15)
 @given(case=st.one_of(_file_cases, st.tuples(st.just("json"), omm_json())))
 def test_fuzz_validate_input_files(tmp_path: Path, case: tuple[str, str]) -> None:
     _validate_files(tmp_path, *case)
 
 
 @seed(12)
-@_fuzz_settings(6)
+@_fuzz_settings(3)
 @given(doc=mutated({"tiny": TINY}))
 def test_fuzz_tiny_simulations(tmp_path: Path, doc: dict[str, Any]) -> None:
     path = tmp_path / "fuzz.yaml"

@@ -14,6 +14,7 @@ adapter.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 import io
 import json
@@ -294,6 +295,10 @@ class ElementSet:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ElementFormatError(source, exc.lineno, f"valid JSON ({exc.msg}, column {exc.colno})") from None
+        except RecursionError:  # the C decoder's own depth limit (~1,000 levels); OMM records are two deep
+            raise ElementFormatError(
+                source, None, "a list of OMM objects", "lists or objects nested too deep"
+            ) from None
         if isinstance(data, dict):
             data = [data]
         if not isinstance(data, list):
@@ -316,6 +321,13 @@ class ElementSet:
         if not text.strip():
             raise ElementFormatError(source, 1, "an OMM CSV header row", "empty file")
         reader = _omm.parse_csv(io.StringIO(text.lstrip("\ufeff")))
+        try:
+            return cls._from_csv_reader(reader, source)
+        except csv.Error as exc:
+            raise ElementFormatError(source, reader.line_num, "valid CSV", str(exc)) from None
+
+    @classmethod
+    def _from_csv_reader(cls, reader: Any, source: str) -> ElementSet:
         header = reader.fieldnames or []
         missing = [k for k in ("EPOCH", "NORAD_CAT_ID", *_OMM_FLOAT_FIELDS) if k not in header]
         if missing:

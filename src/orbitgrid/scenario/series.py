@@ -42,9 +42,10 @@ import datetime as dt
 import functools
 import math
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -115,11 +116,26 @@ def _open_csv(path: Path) -> tuple[list[str], Iterable[list[str]], Callable[[], 
     except OSError as exc:
         raise SeriesError("file", f"cannot read {path}: {exc.strerror or exc}") from None
     reader = csv.reader(f)
-    header = [h.strip() for h in next(reader, [])]
+    rows = _checked_rows(reader, path)
+    try:
+        header = [h.strip() for h in next(rows, [])]
+    except SeriesError:
+        f.close()
+        raise
     if not header:
         f.close()
         raise SeriesError("file", f"{path} is empty")
-    return header, reader, f.close
+    return header, rows, f.close
+
+
+def _checked_rows(reader: Any, path: Path) -> Iterator[list[str]]:
+    """The reader's rows; a malformed line or bytes that are not UTF-8 become a SeriesError naming the line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise SeriesError("file", f"{path.name} line {reader.line_num}: not valid CSV ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise SeriesError("file", f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def _column(header: list[str], name: str, field: str, path: Path) -> int:
