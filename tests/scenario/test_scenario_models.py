@@ -174,7 +174,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "schema_version": 1,
         "name": draw(NAMES),
         "description": draw(st.text(alphabet=string.printable.strip(), max_size=40)),
-        "epoch": draw(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1)))
+        "epoch": draw(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2099, 1, 1)))
         .replace(tzinfo=dt.UTC)
         .isoformat(),
         "duration": step * draw(st.integers(1, 2000)),
