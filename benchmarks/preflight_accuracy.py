@@ -7,7 +7,7 @@ ratios; then the coefficients a non-negative least-squares fit of the measuremen
 ``preflight.MEMORY_BYTES_PER`` and ``TIME_S_PER`` were set from) and the leave-one-out error of that fit: each
 scenario predicted from a fit of the others, the honest error of the method on a scenario it has not seen.
 
-    python benchmarks/preflight_accuracy.py [--only NAME ...] [--save runs.json] [--load runs.json]
+    python benchmarks/preflight_accuracy.py [--only NAME ...] [--save runs.json] [--load runs.json ...]
 
 Needs the Starlink element set of the shared data folder (beside the repository, or ``ORBITGRID_SHARED_DATA``) for
 the two SGP4 cases (skipped without it). Run on a quiet machine; numba's cache is warmed first (a compile is not
@@ -117,6 +117,9 @@ def scenarios() -> dict[str, dict[str, Any]]:
             workloads=[{"type": "inference", "tenant": "lab", "services": 4, "gpus": 64, "rate_scale": 5}],
         ),
     }
+    from orbitgrid.scenario import builtin_scenario_text
+
+    out["default"] = yaml.safe_load(builtin_scenario_text("default"))  # workloads, network, 4.8 M requests
     if TLE.is_file():
         out["starlink-9594-6h"] = _base("starlink-9594-6h", "6h", "60s", [_elements(None)])
         out["starlink-500-1d-10s"] = _base("starlink-500-1d-10s", "24h", "10s", [_elements(500)])
@@ -217,7 +220,7 @@ def main() -> None:
     ap.add_argument("--child")
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--save")
-    ap.add_argument("--load")
+    ap.add_argument("--load", nargs="*", help="measurements saved by --save (several files are merged)")
     args = ap.parse_args()
     if args.child:
         child(args.child)
@@ -227,7 +230,9 @@ def main() -> None:
         f"load {os.getloadavg()[0]:.2f}, python {platform.python_version()}"
     )
     if args.load:
-        runs = json.loads(Path(args.load).read_text())
+        runs = {}
+        for path in args.load:
+            runs.update(json.loads(Path(path).read_text()))
     else:
         measure(["tiny-jobs"])  # warm numba's cache
         runs = measure(args.only)
