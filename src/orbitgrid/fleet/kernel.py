@@ -28,11 +28,17 @@ fractions; ``simulate_survey_tracks_fast`` bins a survey's shadow passages into 
 (``fleet.illumination``'s binning, the same operations), so no ``(n, K)`` lit array is ever built;
 ``simulate_shifted_tracks_fast`` bins the passages of a designed shell's reference tracks, moved by each member's
 lag (``astro.survey.ShiftedShell``), so not even per-satellite passages are built.
+
+Satellites SGP4 lost (``astro.survey.Survey.end_s``) count only in the steps before the one holding their loss
+(``life_steps``, as in the reference): the kernels stay unmasked, and the wrappers run the tracks that fly every
+step in one call and each group of lost tracks with the same life over its own first steps (stepping is causal, so
+that is exactly the masked result; a masked lane loop cost 5-13 % on every shell, lost tracks are rare).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numba as nb
 import numpy as np
@@ -83,22 +89,17 @@ _N_PARAMS = 24
 _R_ENERGY, _R_CAP, _R_THRU, _R_TEMP, _R_HARV, _R_GPUS, _R_ECL, _R_ARR, _R_HEAT = 0, 1, 2, 3, 4, 5, 6, 7, 8
 _R_MEAN_T, _R_CLOSURE, _R_PEAK, _R_MIN_SOC, _R_QLIM, _R_RHS0 = 9, 10, 11, 12, 13, 14
 _R_RDG, _R_RCAP = 15, 16  # running reciprocals: of the radiator residual's slope and of the battery capacity
-_R_SUMS = 17  # six rows: usable accelerators, array power, compute power, state of charge, radiator temperature,
-#               and 1 for a track still flying (its steps before ``life``; see ``_step_group``)
-_N_SUMS = 6
-_R_LIFE = _R_SUMS + _N_SUMS  # steps the track flies (all of them unless SGP4 lost it)
-_N_ROWS = _R_LIFE + 1
+_R_SUMS = 17  # five rows: usable accelerators, array power, compute power, state of charge, radiator temperature
+_N_ROWS = 22
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, life, out, acc, usable, want_usable, st):
+def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, acc, usable, want_usable, st):
     """Step lanes ``0..nl-1`` (tracks ``i0..i0+nl-1``) through all steps.
 
     ``lit_kb`` is the group's lit fractions and ``pk_kb`` its array power per lit fraction (W), both flat
     ``(K * _LANES)`` (step-major, filled by ``_fill_power``); ``st`` is flat ``(_N_ROWS * _LANES)`` scratch.
-    Padding lanes repeat the last track; their results are dropped. Track ``i`` counts only in its steps
-    ``k < life[i]`` (a satellite SGP4 lost counts for nothing from the step holding its failure on): the lane keeps
-    stepping, branch-free, and its contributions are multiplied by 0 afterwards.
+    Padding lanes repeat the last track; their results are dropped.
     """
     L = _LANES
     k_steps = lit_kb.shape[0] // L
@@ -144,7 +145,6 @@ def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, life, out
         st[_R_RHS0 * L + j] = dt * area * b_abs[jj]
         st[_R_RDG * L + j] = 1.0 / (heat_c + 4.0 * a4 * temp0[jj] ** 3)
         st[_R_RCAP * L + j] = 1.0 / max(c0, 1e-12)
-        st[_R_LIFE * L + j] = life[jj]
     for k in range(k_steps):
         base = k * L
         for j in range(L):
@@ -207,9 +207,8 @@ def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, life, out
             r_cap = st[_R_RCAP * L + j]
             r_cap = r_cap * (2.0 - cap_safe * r_cap)
             r_cap = r_cap * (2.0 - cap_safe * r_cap)
-            # counters (branch-free); ``on`` is 0 from the step a lost track stops flying
-            on = 1.0 if k < st[_R_LIFE * L + j] else 0.0
-            throttled = on if gpus < count else 0.0
+            # counters (branch-free)
+            throttled = 1.0 if gpus < count else 0.0
             heat_bound = 1.0 if requested < full else 0.0
             shaded = 1.0 if f < 1.0 else 0.0
             soc = e1 * r_cap
@@ -222,19 +221,18 @@ def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, life, out
             st[_R_TEMP * L + j] = t
             st[_R_RDG * L + j] = r_dg
             st[_R_RCAP * L + j] = r_cap
-            st[_R_HARV * L + j] += on * harvested
-            st[_R_GPUS * L + j] += on * gpus
-            st[_R_MEAN_T * L + j] += on * t
-            st[_R_CLOSURE * L + j] += on * closure
-            st[_R_PEAK * L + j] = max(st[_R_PEAK * L + j], on * t)  # t > 0
-            st[_R_MIN_SOC * L + j] = min(st[_R_MIN_SOC * L + j], soc + 2.0 * (1.0 - on))  # soc <= 1
-            st[(_R_SUMS + 0) * L + j] = on * gpus
-            st[(_R_SUMS + 1) * L + j] = on * array_w
-            st[(_R_SUMS + 2) * L + j] = on * compute_w
-            st[(_R_SUMS + 3) * L + j] = on * soc
-            st[(_R_SUMS + 4) * L + j] = on * t
-            st[(_R_SUMS + 5) * L + j] = on
-        for r in range(_N_SUMS):
+            st[_R_HARV * L + j] += harvested
+            st[_R_GPUS * L + j] += gpus
+            st[_R_MEAN_T * L + j] += t
+            st[_R_CLOSURE * L + j] += closure
+            st[_R_PEAK * L + j] = max(st[_R_PEAK * L + j], t)
+            st[_R_MIN_SOC * L + j] = min(st[_R_MIN_SOC * L + j], soc)
+            st[(_R_SUMS + 0) * L + j] = gpus
+            st[(_R_SUMS + 1) * L + j] = array_w
+            st[(_R_SUMS + 2) * L + j] = compute_w
+            st[(_R_SUMS + 3) * L + j] = soc
+            st[(_R_SUMS + 4) * L + j] = t
+        for r in range(5):
             s = 0.0
             for j in range(nl):
                 s += st[(_R_SUMS + r) * L + j]
@@ -242,18 +240,18 @@ def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, life, out
         if want_usable:
             for j in range(nl):
                 usable[i0 + j, k] = np.int16(st[_R_SUMS * L + j])
+    inv_k = 1.0 / k_steps
     for j in range(nl):
         i = i0 + j
-        flown = min(st[_R_LIFE * L + j], k_steps)
         out[0, i] = st[_R_HARV * L + j]
         out[1, i] = st[_R_GPUS * L + j] * prm[_P_GPU_H] * pa
         out[2, i] = st[_R_GPUS * L + j] * prm[_P_GPU_H]
         out[3, i] = st[_R_ECL * L + j] * step_s
         out[4, i] = st[_R_ARR * L + j] * step_s
         out[5, i] = st[_R_HEAT * L + j] * step_s
-        out[6, i] = st[_R_PEAK * L + j] if flown > 0 else np.nan
-        out[7, i] = st[_R_MEAN_T * L + j] / flown if flown > 0 else np.nan
-        out[8, i] = st[_R_MIN_SOC * L + j] if flown > 0 else np.nan
+        out[6, i] = st[_R_PEAK * L + j]
+        out[7, i] = st[_R_MEAN_T * L + j] * inv_k
+        out[8, i] = st[_R_MIN_SOC * L + j]
         out[9, i] = st[_R_CLOSURE * L + j]
 
 
@@ -279,11 +277,11 @@ def _fill_power(pk_kb, array_per_lit, cos, row, i0, nl, filled):
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
-def _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, life, n_items, want_usable):
+def _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, n_items, want_usable):
     """Lit fractions given as ``(n, K)``; ``cos``/``row`` as in ``_fill_power`` (``row`` indexed like ``lit``)."""
     n, k_steps = lit.shape
     out = np.zeros((10, n))
-    steps = np.zeros((n_items, _N_SUMS, k_steps))
+    steps = np.zeros((n_items, 5, k_steps))
     usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
     n_groups = (n + _LANES - 1) // _LANES
     per_item = (n_groups + n_items - 1) // n_items
@@ -301,7 +299,7 @@ def _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area,
                 for k in range(k_steps):
                     lit_kb[k * _LANES + j] = lit_row[k]
             _step_group(
-                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, life, out, steps[item], usable,
+                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, steps[item], usable,
                 want_usable, st,
             )  # fmt: skip
     return out, steps, usable
@@ -334,13 +332,13 @@ def _bin_track(lit_kb, j, q0, q1, shift, p_start, p_end, p_hidden, step_s, inv_s
 @nb.njit(cache=True, parallel=True, error_model="numpy")
 def _shifted_tracks_kernel(
     first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, prm, array_per_lit, cos, row, b_abs,
-    temp0, q_lim, area, life, n_items, want_usable,
+    temp0, q_lim, area, n_items, want_usable,
 ):  # fmt: skip
     """Lit fractions binned from reference passages moved by each member's lag (``astro.survey.ShiftedShell``)."""
     step_s = prm[_P_STEP]
     inv_step = 1.0 / step_s
     out = np.zeros((10, n))
-    steps = np.zeros((n_items, _N_SUMS, k_steps))
+    steps = np.zeros((n_items, 5, k_steps))
     usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
     n_groups = (n + _LANES - 1) // _LANES
     per_item = (n_groups + n_items - 1) // n_items
@@ -361,7 +359,7 @@ def _shifted_tracks_kernel(
                     lit_kb, j, offsets[r], offsets[r + 1], member_dt[i], p_start, p_end, p_hidden, step_s, inv_step
                 )
             _step_group(
-                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, life, out, steps[item], usable,
+                lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, steps[item], usable,
                 want_usable, st,
             )  # fmt: skip
     return out, steps, usable
@@ -459,39 +457,98 @@ def _n_items(n: int) -> int:
 
 
 def _result(out: np.ndarray, steps: np.ndarray, usable: np.ndarray, want_usable: bool) -> TrackCapacity:
+    n = out.shape[1]
+    k_steps = steps.shape[2]
     sums = steps.sum(axis=0)
     per_track = {name: out[j] for j, name in enumerate(_TRACK_FIELDS)}
-    flying = sums[5]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        soc_mean = np.where(flying > 0, sums[3] / flying, np.nan)
-        radiator_mean = np.where(flying > 0, sums[4] / flying, np.nan)
     return TrackCapacity(
         **per_track,
         step_usable_gpus=sums[0],
         step_array_w=sums[1],
         step_compute_w=sums[2],
-        step_soc_mean=soc_mean,
-        step_radiator_mean_k=radiator_mean,
+        step_soc_mean=sums[3] / n if n else np.full(k_steps, np.nan),
+        step_radiator_mean_k=sums[4] / n if n else np.full(k_steps, np.nan),
         track_usable_gpus=usable if want_usable else None,
-        step_tracks=flying,
+        step_tracks=np.full(k_steps, float(n)),
     )
 
 
 def _life(life_steps: np.ndarray | None, n: int, k_steps: int) -> np.ndarray:
-    """Steps each of ``n`` tracks flies, as the kernels take it (all ``k_steps`` when not given)."""
+    """Steps each of ``n`` tracks flies, whole numbers in ``[0, k_steps]`` (all ``k_steps`` when not given)."""
     if life_steps is None:
-        return np.full(n, float(k_steps))
+        return np.full(n, k_steps, dtype=np.int64)
     life = np.asarray(life_steps, dtype=np.float64).reshape(-1)
     if life.shape != (n,) or np.any(life < 0) or np.any(life != np.floor(life)):
         raise ValueError(f"life_steps must be {n} whole numbers >= 0")
-    return np.ascontiguousarray(np.minimum(life, k_steps))
+    return np.minimum(life, k_steps).astype(np.int64)
 
 
 def survey_life_steps(survey: Survey, step_s: float, n_steps: int, tracks: slice | None = None) -> np.ndarray:
     """Steps each track of ``survey`` flies: all ``n_steps``, or for a track SGP4 lost the whole steps before the
-    one holding its failure (``Survey.end_s`` is the last grid instant before it)."""
+    one holding its loss (``Survey.end_s`` is the last grid instant before it)."""
     sl = tracks if tracks is not None else slice(0, survey.shadow_s.shape[0])
-    return np.minimum(np.floor(survey.end_s[sl] / step_s + 1e-9), n_steps)
+    return np.minimum(np.floor(survey.end_s[sl] / step_s + 1e-9), n_steps).astype(np.int64)
+
+
+#: ``run(idx, k)``: the kernel on the tracks ``idx`` (of the call's selection) over the first ``k`` steps.
+_SubsetRun = Callable[[np.ndarray, int], TrackCapacity]
+
+
+#: Groups of fewer tracks run their kernel on one thread: a parallel launch costs more than it saves for them (a
+#: one-track call took 3 ms on one thread and 80-110 ms on two on this machine at load 13).
+SMALL_GROUP_TRACKS = 1_024
+
+
+def _one_thread_if_small(run: _SubsetRun, idx: np.ndarray, k: int) -> TrackCapacity:
+    if idx.size >= SMALL_GROUP_TRACKS:
+        return run(idx, k)
+    before = nb.get_num_threads()
+    nb.set_num_threads(1)
+    try:
+        return run(idx, k)
+    finally:
+        nb.set_num_threads(before)
+
+
+def _by_life(run: _SubsetRun, life: np.ndarray, k_steps: int, track_usable: bool) -> TrackCapacity:
+    """The ``TrackCapacity`` of tracks that fly ``life`` steps each: one kernel call per distinct life (the tracks
+    that fly all ``k_steps`` in one), each over its own first steps, put together; tracks that never flew count
+    nothing (NaN temperatures and state of charge), and the step means are over the tracks flying in each step."""
+    n = life.shape[0]
+    if np.all(life == k_steps):
+        return run(np.arange(n), k_steps)
+    per = {name: np.zeros(n) for name in _TRACK_FIELDS}
+    for name in ("radiator_peak_k", "radiator_mean_k", "battery_min_soc"):
+        per[name][:] = np.nan
+    sums = np.zeros((6, k_steps))  # usable, array, compute, soc x tracks, radiator x tracks, tracks flying
+    usable = np.zeros((n, k_steps), dtype=np.int16) if track_usable else None
+    for k in np.unique(life[life > 0]).tolist():
+        idx = np.flatnonzero(life == k)
+        cap = _one_thread_if_small(run, idx, k)
+        for name in _TRACK_FIELDS:
+            per[name][idx] = getattr(cap, name)
+        m = float(idx.size)
+        for row, part in enumerate(
+            (cap.step_usable_gpus, cap.step_array_w, cap.step_compute_w, cap.step_soc_mean * m,
+             cap.step_radiator_mean_k * m, np.full(k, m))
+        ):  # fmt: skip
+            sums[row, :k] += part
+        if usable is not None and cap.track_usable_gpus is not None:
+            usable[idx, :k] = cap.track_usable_gpus
+    flying = sums[5]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        soc_mean = np.where(flying > 0, sums[3] / flying, np.nan)
+        radiator_mean = np.where(flying > 0, sums[4] / flying, np.nan)
+    return TrackCapacity(
+        **per,
+        step_usable_gpus=sums[0],
+        step_array_w=sums[1],
+        step_compute_w=sums[2],
+        step_soc_mean=soc_mean,
+        step_radiator_mean_k=radiator_mean,
+        track_usable_gpus=usable,
+        step_tracks=flying,
+    )
 
 
 def simulate_tracks_fast(
@@ -516,14 +573,23 @@ def simulate_tracks_fast(
     lit = np.ascontiguousarray(lit, dtype=np.float64)
     n, k_steps = lit.shape
     cos, row = _incidence_rows(spec, incidence, n, k_steps)
-    prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
-        spec, n, k_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
-    )
-    life = _life(life_steps, n, k_steps)
-    out, steps, usable = _tracks_kernel(
-        lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, life, _n_items(n), bool(track_usable)
-    )
-    return _result(out, steps, usable, track_usable)
+    sun = np.broadcast_to(np.asarray(sun_distance_m, dtype=np.float64), (k_steps,))
+    alt = np.broadcast_to(np.asarray(altitude_m, dtype=np.float64), (n,))
+
+    def run(idx: np.ndarray, k: int) -> TrackCapacity:
+        whole = idx.size == n and k == k_steps
+        sub = lit if whole else np.ascontiguousarray(lit[idx, :k])
+        prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
+            spec, idx.size, k, sun[:k], alt if whole else alt[idx], float(step_s), years_at_start
+        )
+        cos_k = cos if whole else np.ascontiguousarray(cos[:, :k])
+        row_k = row if whole or row.size == 0 else np.ascontiguousarray(row[idx])
+        out, steps, usable = _tracks_kernel(
+            sub, prm, array_per_lit, cos_k, row_k, b_abs, temp0, q_lim, area, _n_items(idx.size), bool(track_usable)
+        )
+        return _result(out, steps, usable, track_usable)
+
+    return _by_life(run, _life(life_steps, n, k_steps), k_steps, track_usable)
 
 
 def passage_offsets(survey: Survey) -> np.ndarray:
@@ -556,23 +622,39 @@ def simulate_survey_tracks_fast(
     ``intervals`` — ``(offsets, start_s, end_s, hidden_s)`` from ``survey_intervals`` — saves recomputing them when
     a caller walks one survey in several slices. ``incidence`` covers all the survey's tracks (its rows are read
     for ``tracks``); required for a ``body_fixed`` design. A track SGP4 lost counts only in the steps before the one
-    holding its failure (``survey_life_steps``).
+    holding its loss (``survey_life_steps``).
     """
     sl = tracks if tracks is not None else slice(0, survey.shadow_s.shape[0])
     n = sl.stop - sl.start
     offsets, start, end, hidden = intervals if intervals is not None else survey_intervals(survey)
     cos, row = _incidence_rows(spec, incidence, n, n_steps, sl.start)
-    prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
-        spec, n, n_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
-    )
-    # each track is its own reference with no lag: the shifted kernel's binning with a zero shift is the same arithmetic
+    sun = np.broadcast_to(np.asarray(sun_distance_m, dtype=np.float64), (n_steps,))
+    alt = np.broadcast_to(np.asarray(altitude_m, dtype=np.float64), (n,))
     n_tracks = offsets.size - 1
-    life = _life(survey_life_steps(survey, float(step_s), n_steps, sl), n, n_steps)
-    out, steps, usable = _shifted_tracks_kernel(
-        sl.start, n, n_steps, offsets, np.arange(n_tracks, dtype=np.int64), np.zeros(n_tracks), start, end, hidden,
-        prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, life, _n_items(n), bool(track_usable),
-    )  # fmt: skip
-    return _result(out, steps, usable, track_usable)
+
+    def run(idx: np.ndarray, k: int) -> TrackCapacity:
+        whole = idx.size == n and k == n_steps
+        prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
+            spec, idx.size, k, sun[:k], alt if whole else alt[idx], float(step_s), years_at_start
+        )
+        # each track is its own reference with no lag: the shifted kernel's binning with a zero shift is the same
+        # arithmetic; a subset names its tracks through member_ref (first = 0)
+        if whole:
+            first, ref, lag = sl.start, np.arange(n_tracks, dtype=np.int64), np.zeros(n_tracks)
+            cos_k, row_k = cos, row
+        else:
+            first, ref, lag = 0, (sl.start + idx).astype(np.int64), np.zeros(idx.size)
+            cos_k = np.ascontiguousarray(cos[:, :k])
+            row_k = row if row.size == 0 else np.ascontiguousarray(row[idx])
+        out, steps, usable = _shifted_tracks_kernel(
+            first, idx.size, k, offsets, ref, lag, start, end, hidden, prm, array_per_lit, cos_k, row_k, b_abs,
+            temp0, q_lim, area, _n_items(idx.size), bool(track_usable),
+        )  # fmt: skip
+        return _result(out, steps, usable, track_usable)
+
+    return _by_life(
+        run, _life(survey_life_steps(survey, float(step_s), n_steps, sl), n, n_steps), n_steps, track_usable
+    )
 
 
 def survey_intervals(survey: Survey) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -620,7 +702,7 @@ def simulate_shifted_tracks_fast(
     )
     out, steps, usable = _shifted_tracks_kernel(
         sl.start, n, n_steps, shifted.offsets, shifted.member_ref, shifted.member_dt_s, start, end, hidden, prm,
-        array_per_lit, cos, row, b_abs, temp0, q_lim, area, _life(None, n, n_steps), _n_items(n), bool(track_usable),
+        array_per_lit, cos, row, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable),
     )  # fmt: skip
     return _result(out, steps, usable, track_usable)
 
