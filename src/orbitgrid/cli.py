@@ -987,6 +987,30 @@ def design_size(
     console.print(t)
 
 
+@app.command()
+def lifetime(
+    scenario: ScenarioArg = "default",
+    max_years: Annotated[float, typer.Option(help="Stop a decay integration after this many years.")] = 200.0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the table as JSON here.")] = None,
+) -> None:
+    """Orbital lifetime (NRLMSIS, solar min/mean/max), Δv/yr to hold altitude, propellant, deorbit, 5-year rule."""
+    import json
+
+    from orbitgrid.pipeline.lifetime import TABLE_HEADERS, lifetime_table, table_rows
+
+    if not 0.0 < max_years <= 10_000.0:
+        err_console.print(f"--max-years must be in (0, 10000], got {max_years}")
+        raise typer.Exit(2)
+    sc = _load(scenario)
+    rows = lifetime_table(sc, max_years=max_years)
+    t = Table(*TABLE_HEADERS, title=f"Lifetime and station keeping: {sc.name} (dv in m/s)", title_justify="left")
+    for cells in table_rows(rows):
+        t.add_row(*cells)
+    console.print(t)
+    if json_out is not None:
+        json_out.write_text(json.dumps([r.to_dict() for r in rows], indent=2) + "\n")
+
+
 def main() -> None:
     app()
 

@@ -54,7 +54,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, EARTH_MU_M3_S2, SECONDS_PER_JULIAN_YEAR
+from orbitgrid.astro.lifetime import deorbit_delta_v_m_s as deorbit_delta_v_m_s
+from orbitgrid.astro.lifetime import hold_delta_v_m_s
 
 #: Standard gravity, m/s² (CGPM 1901; the definition used for specific impulse).
 G0_M_S2 = 9.80665
@@ -133,7 +134,9 @@ class Propulsion:
     ``drag_area_m2=None``:
     ``2/π`` of the array area, the mean projection of a flat array turning once per orbit about the orbit normal to
     track the Sun; a dawn-dusk array flies nearly edge-on to the velocity, so this overstates its drag.
-    ``solar_activity_factor`` scales the density table (see the module docstring).
+    ``solar_activity_factor`` scales the density table (see the module docstring). ``density_kg_m3`` replaces the
+    table (and the factor) with a given orbit-averaged density: ``orbitgrid lifetime`` passes NRLMSIS's
+    (``astro.atmosphere``) so that its propellant is this budget's.
     """
 
     isp_s: float = 1600.0
@@ -141,6 +144,11 @@ class Propulsion:
     drag_area_m2: float | None = None
     solar_activity_factor: float = 1.0
     deorbit_perigee_altitude_m: float = 200e3
+    density_kg_m3: float | None = None
+
+    def drag_area(self, array_area_m2: float) -> float:
+        """``drag_area_m2``, or ``2/π`` of ``array_area_m2`` (the class docstring)."""
+        return self.drag_area_m2 if self.drag_area_m2 is not None else 2.0 / math.pi * array_area_m2
 
 
 @dataclass(frozen=True)
@@ -191,27 +199,13 @@ def atmospheric_density_kg_m3(altitude_m: float | np.ndarray, solar_activity_fac
     return np.asarray(solar_activity_factor * rho0 * np.exp(-(h_km - h0) / scale))
 
 
-def circular_speed_m_s(altitude_m: float) -> float:
-    """``sqrt(mu / r)`` at ``altitude_m`` above the equatorial radius."""
-    return math.sqrt(EARTH_MU_M3_S2 / (EARTH_EQUATORIAL_RADIUS_M + altitude_m))
-
-
 def drag_delta_v_m_s(
     altitude_m: float, ballistic_coefficient_kg_m2: float, years: float, solar_activity_factor: float = 1.0
 ) -> float:
-    """Δv to hold a circular orbit against drag for ``years``: ``rho v² / (2 B) x L``."""
+    """Δv to hold a circular orbit against drag for ``years`` at the table density: ``rho v² / (2 B) x L``
+    (``astro.lifetime.hold_delta_v_m_s``, which ``orbitgrid lifetime`` drives with NRLMSIS)."""
     rho = float(atmospheric_density_kg_m3(altitude_m, solar_activity_factor))
-    v = circular_speed_m_s(altitude_m)
-    return rho * v * v / (2.0 * ballistic_coefficient_kg_m2) * years * SECONDS_PER_JULIAN_YEAR
-
-
-def deorbit_delta_v_m_s(altitude_m: float, perigee_altitude_m: float) -> float:
-    """Δv of one tangential burn lowering the perigee of a circular orbit: ``v_c (1 - sqrt(2 r_p / (r + r_p)))``."""
-    if perigee_altitude_m >= altitude_m:
-        return 0.0
-    r = EARTH_EQUATORIAL_RADIUS_M + altitude_m
-    rp = EARTH_EQUATORIAL_RADIUS_M + perigee_altitude_m
-    return circular_speed_m_s(altitude_m) * (1.0 - math.sqrt(2.0 * rp / (r + rp)))
+    return hold_delta_v_m_s(rho, altitude_m, 1.0 / ballistic_coefficient_kg_m2, years)
 
 
 def propellant_mass_kg(final_mass_kg: float, delta_v_m_s: float, isp_s: float) -> float:
@@ -253,11 +247,14 @@ def mass_budget(
     dry = dry_core + kg["margin"]
     dv_sk = dv_d = rho = b = 0.0
     if propulsion is not None and dry > 0.0:
-        area = propulsion.drag_area_m2 if propulsion.drag_area_m2 is not None else 2.0 / math.pi * array_area_m2
-        rho = float(atmospheric_density_kg_m3(altitude_m, propulsion.solar_activity_factor))
+        area = propulsion.drag_area(array_area_m2)
+        if propulsion.density_kg_m3 is not None:
+            rho = propulsion.density_kg_m3
+        else:
+            rho = float(atmospheric_density_kg_m3(altitude_m, propulsion.solar_activity_factor))
         if area > 0.0:
             b = dry / (propulsion.drag_coefficient * area)
-            dv_sk = drag_delta_v_m_s(altitude_m, b, design_life_years, propulsion.solar_activity_factor)
+            dv_sk = hold_delta_v_m_s(rho, altitude_m, 1.0 / b, design_life_years)
         else:
             b = math.inf
         dv_d = deorbit_delta_v_m_s(altitude_m, propulsion.deorbit_perigee_altitude_m)

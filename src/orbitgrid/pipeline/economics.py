@@ -112,8 +112,11 @@ def _altitude_m(shell: Shell, scenario: Scenario) -> float:
     return float(semi_major_axis_m(float(el.mean_motion_brouwer_rad_s.mean()))) - EARTH_EQUATORIAL_RADIUS_M
 
 
-def satellite_spec(scenario: Scenario, shell: Shell) -> tuple[SatelliteSpec, float]:
-    """The shell's satellite as the cost model sees it, and its array margin ``k`` (module docstring)."""
+def satellite_spec(scenario: Scenario, shell: Shell, density_kg_m3: float | None = None) -> tuple[SatelliteSpec, float]:
+    """The shell's satellite as the cost model sees it, and its array margin ``k`` (module docstring).
+
+    ``density_kg_m3`` replaces the mass budget's density table (``Propulsion.density_kg_m3``; ``orbitgrid
+    lifetime`` passes NRLMSIS's orbit average)."""
     econ = scenario.economics
     design = scenario.design_for(shell)
     pl = payload_for(design.payload.gpu, design.payload.gpus)
@@ -126,6 +129,7 @@ def satellite_spec(scenario: Scenario, shell: Shell) -> tuple[SatelliteSpec, flo
         isp_s=econ.isp_s,
         solar_activity_factor=econ.solar_activity_factor,
         deorbit_perigee_altitude_m=econ.deorbit_perigee_km * 1e3,
+        density_kg_m3=density_kg_m3,
     )
     masses = SpecificMasses()
     spares = design.payload.spares

@@ -1,0 +1,184 @@
+"""Lifetime and station-keeping table of a scenario's shells (``orbitgrid lifetime``).
+
+For each shell: the design's satellite (``pipeline.economics.satellite_spec``: its dry mass, deorbit propellant and
+drag area ``economics.mass.Propulsion.drag_area``, ``C_D`` 2.2), the orbit-averaged NRLMSIS 2.1 density at the
+shell's altitude and inclination (sun-synchronous shells at their LTAN) under the solar-activity scenarios of
+``astro.atmosphere.SCENARIOS``, and from ``astro.lifetime``:
+
+- natural lifetime from the operating altitude of a satellite that stops at the end of its mission still carrying
+  its deorbit propellant (mass ``dry + deorbit propellant``), at solar minimum, mean and maximum;
+- Δv per year to hold the altitude at each, and the station-keeping propellant over the design life at the cycle
+  mean: the mass budget's (``economics.mass.mass_budget`` with ``Propulsion.density_kg_m3`` set to NRLMSIS's mean;
+  the rocket equation on the dry mass with the deorbit burn flown last);
+- deorbit Δv to the scenario's disposal perigee, and compliance with the FCC's 5-year rule: passively when the
+  lifetime at solar mean is at most 5 years, else by the deorbit burn (which the budget carries).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orbitgrid.astro import atmosphere as atm
+from orbitgrid.astro import lifetime as lt
+from orbitgrid.economics.mass import Propulsion, propellant_mass_kg
+from orbitgrid.pipeline.economics import _altitude_m, satellite_spec
+from orbitgrid.pipeline.orbit import shell_orbits
+
+if TYPE_CHECKING:
+    from orbitgrid.scenario import Scenario
+    from orbitgrid.scenario.models import Shell
+
+#: Solar-activity scenarios of the table's lifetime and Δv columns.
+ACTIVITY_COLUMNS = ("min", "mean", "max")
+
+
+@dataclass(frozen=True)
+class ShellLifetime:
+    """One row of the table (units in the names; lifetimes ``inf`` beyond ``max_years``)."""
+
+    shell: str
+    altitude_km: float
+    inclination_deg: float
+    ltan_hours: float | None
+    dry_mass_kg: float
+    drag_area_m2: float
+    area_to_mass_m2_kg: float  # C_D A / m of the dead satellite (dry + deorbit propellant)
+    density_kg_m3: dict[str, float]
+    lifetime_years: dict[str, float]
+    hold_delta_v_m_s_per_year: dict[str, float]
+    design_life_years: float
+    station_keeping_delta_v_m_s: float
+    station_keeping_propellant_kg: float
+    deorbit_delta_v_m_s: float
+    deorbit_propellant_kg: float
+    passive_disposal: bool
+    fcc_5yr_compliant: bool
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        for k in ("lifetime_years",):
+            d[k] = {a: (None if math.isinf(v) else v) for a, v in self.lifetime_years.items()}
+        return d
+
+
+def _steady(profile: atm.DensityProfile) -> Callable[[float, float], float]:
+    """``density(t, h)`` of a constant solar scenario."""
+
+    def rho(_t: float, h: float) -> float:
+        return float(profile(h))
+
+    return rho
+
+
+def _orbit_geometry(scenario: Scenario, shell: Shell) -> tuple[float, float, float | None]:
+    """Altitude (m), inclination (rad) and LTAN (h, sun-synchronous shells) of the shell's mean orbit."""
+    altitude = _altitude_m(shell, scenario)
+    orbits = shell_orbits(scenario, shell)
+    if orbits.circular is not None:
+        inc = float(np.mean(orbits.circular.inclination_rad))
+    else:
+        assert orbits.elements is not None
+        inc = float(np.mean(orbits.elements.inclination_rad))
+    ltan = getattr(shell.orbit, "ltan_hours", None)
+    return altitude, inc, (float(ltan) if ltan is not None else None)
+
+
+def shell_lifetime(scenario: Scenario, shell: Shell, max_years: float = 200.0) -> ShellLifetime:
+    """The table row of ``shell`` (module docstring)."""
+    econ = scenario.economics
+    altitude, inc, ltan = _orbit_geometry(scenario, shell)
+    profiles = {a: atm.density_profile(a, inc, ltan) for a in ACTIVITY_COLUMNS}
+    rho = {a: float(p(altitude)) for a, p in profiles.items()}
+    spec, _ = satellite_spec(scenario, shell, density_kg_m3=rho["mean"])
+    items = spec.mass_items_kg
+    sk_prop = float(items.get("propellant_station_keeping", 0.0))
+    dry = spec.mass_kg - spec.deorbit_propellant_kg - sk_prop
+    design = scenario.design_for(shell)
+    prop = Propulsion(isp_s=econ.isp_s)
+    area = prop.drag_area(design.solar_array.area_m2)
+    cda_m = prop.drag_coefficient * area / (dry + spec.deorbit_propellant_kg)
+    life = {a: lt.decay(altitude, cda_m, _steady(p), max_years=max_years).lifetime_years for a, p in profiles.items()}
+    cda_dry = prop.drag_coefficient * area / dry
+    hold = {a: lt.hold_delta_v_m_s(r, altitude, cda_dry, 1.0) for a, r in rho.items()}
+    dv_sk = hold["mean"] * econ.design_life_years
+    dv_d = lt.deorbit_delta_v_m_s(altitude, econ.deorbit_perigee_km * 1e3)
+    if "propellant_station_keeping" not in items:  # a design with a given bus mass: the budget's split here
+        sk_prop = propellant_mass_kg(dry, dv_sk + dv_d, econ.isp_s) - propellant_mass_kg(dry, dv_d, econ.isp_s)
+    passive = life["mean"] <= lt.FCC_DISPOSAL_YEARS
+    return ShellLifetime(
+        shell=shell.name,
+        altitude_km=altitude / 1e3,
+        inclination_deg=math.degrees(inc),
+        ltan_hours=ltan,
+        dry_mass_kg=dry,
+        drag_area_m2=area,
+        area_to_mass_m2_kg=cda_m,
+        density_kg_m3=rho,
+        lifetime_years=life,
+        hold_delta_v_m_s_per_year=hold,
+        design_life_years=econ.design_life_years,
+        station_keeping_delta_v_m_s=dv_sk,
+        station_keeping_propellant_kg=sk_prop,
+        deorbit_delta_v_m_s=dv_d,
+        deorbit_propellant_kg=spec.deorbit_propellant_kg,
+        passive_disposal=passive,
+        fcc_5yr_compliant=passive or spec.deorbit_propellant_kg > 0.0,
+    )
+
+
+def lifetime_table(scenario: Scenario, max_years: float = 200.0) -> list[ShellLifetime]:
+    """:func:`shell_lifetime` of every shell of the scenario's fleet."""
+    return [shell_lifetime(scenario, s, max_years) for s in scenario.fleet.shells]
+
+
+__all__ = ["ACTIVITY_COLUMNS", "TABLE_HEADERS", "ShellLifetime", "lifetime_table", "shell_lifetime", "table_rows"]
+
+
+def _years(x: float) -> str:
+    if math.isinf(x):
+        return "> max"
+    return f"{x * 365.25:.0f} d" if x < 1.0 else f"{x:.3g} yr"
+
+
+#: Column headers of :func:`table_rows`.
+TABLE_HEADERS = (
+    "shell",
+    "alt km",
+    "C_D A/m m2/kg",
+    "life min",
+    "life mean",
+    "life max",
+    "dv/yr min",
+    "dv/yr mean",
+    "dv/yr max",
+    "SK prop kg",
+    "deorbit dv",
+    "deorbit prop kg",
+    "5-yr rule",
+)
+
+
+def table_rows(rows: list[ShellLifetime]) -> list[tuple[str, ...]]:
+    """Display strings of the lifetime table, one tuple per shell (``TABLE_HEADERS``; Δv in m/s)."""
+    out = []
+    for r in rows:
+        rule = "passive" if r.passive_disposal else ("deorbit burn" if r.fcc_5yr_compliant else "NO")
+        out.append(
+            (
+                r.shell,
+                f"{r.altitude_km:.0f}",
+                f"{r.area_to_mass_m2_kg:.3g}",
+                *(_years(r.lifetime_years[a]) for a in ACTIVITY_COLUMNS),
+                *(f"{r.hold_delta_v_m_s_per_year[a]:.3g}" for a in ACTIVITY_COLUMNS),
+                f"{r.station_keeping_propellant_kg:.3g}",
+                f"{r.deorbit_delta_v_m_s:.0f}",
+                f"{r.deorbit_propellant_kg:.3g}",
+                rule,
+            )
+        )
+    return out
