@@ -52,6 +52,10 @@ class KeyStore:
         self._cache: dict[bytes, Principal] = {}
         self._lock = threading.Lock()
 
+    def cached(self, key: str) -> Principal | None:
+        """The caller of a key verified before (no database, no hash), else None."""
+        return self._cache.get(hashlib.sha256(key.encode()).digest())
+
     def verify(self, session: Session, key: str) -> Principal | None:
         digest = hashlib.sha256(key.encode()).digest()
         hit = self._cache.get(digest)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,7 +58,7 @@ class ServiceState:
     limits: dict[str, tuple[float, int]]  # tenant id -> (rate, burst), kept in step with the tenants table
 
 
-def service(request: Request) -> ServiceState:
+async def service(request: Request) -> ServiceState:
     return request.app.state.service
 
 
@@ -73,17 +74,19 @@ SessionDep = Annotated[Session, Depends(session)]
 _bearer = HTTPBearer(auto_error=False, description="an API key: og_<id>_<secret> (tenant) or the admin key")
 
 
-def principal(svc: ServiceDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+async def principal(
+    svc: ServiceDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """The caller. Dependencies that only compute run on the event loop (a sync one costs a thread hop per
+    request): a key verified before is a dictionary lookup; a new key (a database read and an argon2 hash) is
+    verified in a worker thread."""
     if creds is None or not creds.credentials:
         raise ServiceError(401, "missing API key: send 'Authorization: Bearer <key>'")
     if len(creds.credentials) > 512:
         raise ServiceError(401, "invalid API key")
-    with svc.sessions() as s:
-        p = svc.keys.verify(s, creds.credentials)
-        if p is not None and p.tenant_id is not None and p.tenant_id not in svc.limits:
-            t = s.get(db.Tenant, p.tenant_id)
-            if t is not None:
-                svc.limits[t.id] = (t.rate_limit_per_s, t.rate_burst)
+    p = svc.keys.cached(creds.credentials)
+    if p is None or (p.tenant_id is not None and p.tenant_id not in svc.limits):
+        p = await anyio.to_thread.run_sync(_verify, svc, creds.credentials)
     if p is None:
         raise ServiceError(401, "invalid API key")
     if p.tenant_id is not None:
@@ -96,10 +99,20 @@ def principal(svc: ServiceDep, creds: Annotated[HTTPAuthorizationCredentials | N
     return p
 
 
+def _verify(svc: ServiceState, key: str) -> Principal | None:
+    with svc.sessions() as s:
+        p = svc.keys.verify(s, key)
+        if p is not None and p.tenant_id is not None and p.tenant_id not in svc.limits:
+            t = s.get(db.Tenant, p.tenant_id)
+            if t is not None:
+                svc.limits[t.id] = (t.rate_limit_per_s, t.rate_burst)
+    return p
+
+
 PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
-def admin(p: PrincipalDep) -> Principal:
+async def admin(p: PrincipalDep) -> Principal:
     if not p.is_admin:
         raise ServiceError(403, "this route needs the admin key")
     return p
