@@ -26,6 +26,7 @@ from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, SECONDS_PER_DAY
 from orbitgrid.astro.elements import DuplicateCatalogNumber, ElementSet, deduplicate
 from orbitgrid.astro.frames import gmst_rad
 from orbitgrid.astro.j2 import keplerian_period_s, nodal_period_s, secular_rates, semi_major_axis_m
+from orbitgrid.astro.sgp4_adapter import REENTRY_ALTITUDE_M
 from orbitgrid.astro.survey import (
     PASSAGE_COLUMNS,
     REFS_PER_PLANE,
@@ -343,6 +344,6 @@ def _all_lost_message(shell: str, orbits: ShellOrbits, survey: Survey, epoch: _d
         f"{orbits.source}: none of the {len(lost):,} satellites of shell {shell!r} flies the run (SGP4 cannot "
         f"propagate them, or they re-enter: {'; '.join(f'{n:,} x {k}' for k, n in codes.items())}; the first, "
         f"{first['catalog_number']} {first['name']}, at {first['failed_utc']}). Use element sets that propagate "
-        "from the scenario epoch to its end (eccentricity below 1, positive mean motion, perigee above the 121.92 km "
-        "entry interface; epochs near the scenario's)."
+        "from the scenario epoch to its end (eccentricity below 1, positive mean motion, perigee above the "
+        f"{REENTRY_ALTITUDE_M / 1e3:.2f} km entry interface; epochs near the scenario's)."
     )
