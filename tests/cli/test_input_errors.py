@@ -322,3 +322,26 @@ def test_a_damaged_run_directory_names_the_file(tmp_path: Path, command: list[st
     (tmp_path / "manifest.json").write_text("{}")
     res = runner.invoke(app, [*command, str(tmp_path)])
     assert_input_error(res, "summary.json, line 1, column 14: not valid JSON")
+
+
+def test_numbers_beyond_float_range_through_the_api_are_problems_not_overflow_errors() -> None:
+    """YAML stops integers over 30 digits; a dict built in Python can still hold 10**400 (OverflowError in
+    ``parse_duration_s`` and ``models._number`` before issue 12)."""
+    import yaml
+
+    from orbitgrid.astro.time import parse_duration_s
+    from orbitgrid.scenario import Scenario, ScenarioError
+    from orbitgrid.scenario.loader import load_scenario_text
+
+    with pytest.raises(ValueError, match="401 digits of seconds is too large"):
+        parse_duration_s(10**400)
+    data = yaml.safe_load(TINY)
+    data["duration"] = 10**400
+    data["fleet"]["shells"][0]["orbit"]["altitude_km"] = 10**400
+    with pytest.raises(Exception) as info:
+        Scenario.model_validate(data)
+    assert not isinstance(info.value, OverflowError)
+    paths = {e["loc"] for e in info.value.errors()}  # type: ignore[attr-defined]
+    assert ("duration",) in paths and ("fleet", "shells", 0, "orbit", "altitude_km") in paths
+    with pytest.raises(ScenarioError):
+        load_scenario_text(TINY.replace("duration: 2h", "duration: '1" + "0" * 400 + "s'"))
