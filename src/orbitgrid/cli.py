@@ -57,7 +57,7 @@ class _OrbitgridGroup(typer.core.TyperGroup):
     """The top-level command group: every ``OrbitgridError`` becomes one message and exit status 2; any other
     exception is a bug and becomes exit status 70 with a request for a report (``--debug`` adds the traceback)."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's own copy of click.Context
         try:
             return super().invoke(ctx)
         except _PASS_THROUGH:
@@ -77,11 +77,11 @@ class _OrbitgridGroup(typer.core.TyperGroup):
             raise typer.Exit(EXIT_BUG) from None
 
 
-def _debug(ctx: click.Context) -> bool:
+def _debug(ctx: Any) -> bool:
     return bool(ctx.params.get("debug")) or os.environ.get("ORBITGRID_DEBUG", "") not in ("", "0")
 
 
-def _print_traceback_if_debug(ctx: click.Context) -> None:
+def _print_traceback_if_debug(ctx: Any) -> None:
     if _debug(ctx):
         import traceback
 

@@ -187,8 +187,12 @@ def codes_at_epoch(satrecs: list[Satrec]) -> np.ndarray:
     failing here is lost from the first instant of any run. One call per set, no time grid: ``validate`` uses it."""
     out = np.zeros(len(satrecs), dtype=np.int64)
     for i, sat in enumerate(satrecs):
+
+        def at_epoch(_t_s: float, s: Satrec = sat) -> tuple[float, float]:
+            return s.jdsatepoch, s.jdsatepochF
+
         with np.errstate(all="ignore"):
-            out[i] = _code_at(sat, lambda _t, s=sat: (s.jdsatepoch, s.jdsatepochF), 0.0)
+            out[i] = _code_at(sat, at_epoch, 0.0)
     return out
 
 

@@ -35,7 +35,7 @@ class _ScenarioYamlLoader(yaml.SafeLoader):
     """Safe loader that rejects duplicate keys, impossible dates, huge and base-60 integers, and reads ``1e6`` as a
     float."""
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as exc:
@@ -43,7 +43,7 @@ class _ScenarioYamlLoader(yaml.SafeLoader):
                 None, None, f"{node.value!r} is not a valid date and time ({exc})", node.start_mark
             ) from None
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:  # type: ignore[override]
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
         text = str(node.value)
         if ":" in text:
             raise yaml.constructor.ConstructorError(
