@@ -1011,6 +1011,36 @@ def lifetime(
         json_out.write_text(json.dumps([r.to_dict() for r in rows], indent=2) + "\n")
 
 
+@app.command()
+def formation(
+    scenario: ScenarioArg = "suncatcher",
+    orbits: Annotated[int, typer.Option(help="Orbits to propagate for the drift.")] = 3,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the reports as JSON here.")] = None,
+) -> None:
+    """Formation clusters: neighbour distances, HCW vs numerical propagation, J2/drag drift, keeping Δv."""
+    import dataclasses
+    import json
+
+    from orbitgrid.pipeline.formation import formation_table, table_rows
+
+    if not 2 <= orbits <= 100:
+        err_console.print(f"--orbits must be in 2..100, got {orbits}")
+        raise typer.Exit(2)
+    sc = _load(scenario)
+    reports = formation_table(sc, orbits=orbits)
+    if not reports:
+        err_console.print(f"{scenario}: no formation shell (fleet.shells[*].orbit.type 'formation')")
+        raise typer.Exit(2)
+    for name, rep in reports.items():
+        t = Table("quantity", "value", title=f"Formation: {name}", title_justify="left")
+        for label, text in table_rows(rep):
+            t.add_row(label, text)
+        console.print(t)
+    if json_out is not None:
+        doc = {k: dataclasses.asdict(v) for k, v in reports.items()}
+        json_out.write_text(json.dumps(doc, indent=2, allow_nan=False, default=str) + "\n")
+
+
 def main() -> None:
     app()
 

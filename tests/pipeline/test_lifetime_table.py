@@ -63,3 +63,17 @@ def test_cli_rejects_bad_input(tmp_path: Path) -> None:
     assert "--max-years" in res.output
     res = CliRunner().invoke(app, ["lifetime", str(tmp_path / "missing.yaml")])
     assert res.exit_code == 2
+
+
+def test_formation_cli(tmp_path: Path) -> None:
+    out = tmp_path / "formation.json"
+    res = CliRunner().invoke(app, ["formation", "suncatcher", "--orbits", "2", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(out.read_text())
+    (rep,) = doc.values()
+    assert rep["members"] == 81 and rep["shape_cycles_per_orbit"] == 2
+    assert 99.9 < rep["neighbour_min_m"] < 100.1 and 199.9 < rep["neighbour_max_m"] < 200.1
+    res = CliRunner().invoke(app, ["formation", "starlink-gen1"])
+    assert res.exit_code == 2 and "no formation shell" in res.output
+    res = CliRunner().invoke(app, ["formation", "suncatcher", "--orbits", "1"])
+    assert res.exit_code == 2

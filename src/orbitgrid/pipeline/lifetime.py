@@ -30,6 +30,7 @@ from orbitgrid.pipeline.economics import _altitude_m, satellite_spec
 from orbitgrid.pipeline.orbit import shell_orbits
 
 if TYPE_CHECKING:
+    from orbitgrid.economics.tco import SatelliteSpec
     from orbitgrid.scenario import Scenario
     from orbitgrid.scenario.models import Shell
 
@@ -88,19 +89,27 @@ def _orbit_geometry(scenario: Scenario, shell: Shell) -> tuple[float, float, flo
     return altitude, inc, (float(ltan) if ltan is not None else None)
 
 
+def drag_properties(
+    scenario: Scenario, shell: Shell, density_kg_m3: float | None = None
+) -> tuple[SatelliteSpec, float, float]:
+    """The shell's satellite (mass budget at ``density_kg_m3``), its dry mass (kg) and its drag area (m²)."""
+    spec, _ = satellite_spec(scenario, shell, density_kg_m3=density_kg_m3)
+    sk_prop = float(spec.mass_items_kg.get("propellant_station_keeping", 0.0))
+    dry = spec.mass_kg - spec.deorbit_propellant_kg - sk_prop
+    area = Propulsion().drag_area(scenario.design_for(shell).solar_array.area_m2)
+    return spec, dry, area
+
+
 def shell_lifetime(scenario: Scenario, shell: Shell, max_years: float = 200.0) -> ShellLifetime:
     """The table row of ``shell`` (module docstring)."""
     econ = scenario.economics
     altitude, inc, ltan = _orbit_geometry(scenario, shell)
     profiles = {a: atm.density_profile(a, inc, ltan) for a in ACTIVITY_COLUMNS}
     rho = {a: float(p(altitude)) for a, p in profiles.items()}
-    spec, _ = satellite_spec(scenario, shell, density_kg_m3=rho["mean"])
+    spec, dry, area = drag_properties(scenario, shell, rho["mean"])
     items = spec.mass_items_kg
     sk_prop = float(items.get("propellant_station_keeping", 0.0))
-    dry = spec.mass_kg - spec.deorbit_propellant_kg - sk_prop
-    design = scenario.design_for(shell)
     prop = Propulsion(isp_s=econ.isp_s)
-    area = prop.drag_area(design.solar_array.area_m2)
     cda_m = prop.drag_coefficient * area / (dry + spec.deorbit_propellant_kg)
     life = {a: lt.decay(altitude, cda_m, _steady(p), max_years=max_years).lifetime_years for a, p in profiles.items()}
     cda_dry = prop.drag_coefficient * area / dry
