@@ -1,0 +1,184 @@
+"""Conjunction screening (``orbitgrid.astro.conjunctions``): exact against all-pairs brute force, the closed form of a
+crossing, whitelists, catalogue handling and bad input.
+
+The brute-force oracle forms every pair at every step (no spatial index) and refines each range minimum with the
+propagator itself by golden-section search on the true range (no interpolation), so it checks both the detection
+guarantee and the Hermite refinement. Issue 17: same pairs, TCA within 1 s, miss distance within 10 m.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from orbitgrid.astro import conjunctions as cj
+from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, EARTH_MU_M3_S2
+from orbitgrid.astro.constellations import CircularOrbits, formation_lattice_m
+from orbitgrid.astro.elements import load_elements
+from orbitgrid.astro.j2 import secular_rates
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "tle_starlink"
+TCA_TOL_S = 1.0
+MISS_TOL_M = 10.0
+
+
+def _dense_shell(n: int, seed: int) -> CircularOrbits:
+    """``n`` circular orbits at 550 +- 1 km, half at 53 deg and half sun-synchronous, random nodes and phases: dense
+    enough for ~10^2 conjunctions below 2-3 km in a few minutes."""
+    rng = np.random.default_rng(seed)
+    a = EARTH_EQUATORIAL_RADIUS_M + 550e3 + rng.uniform(-1e3, 1e3, n)
+    inc = np.radians(np.where(rng.random(n) < 0.5, 53.0, 97.6))
+    return CircularOrbits(a, inc, rng.uniform(0, 2 * np.pi, n), rng.uniform(0, 2 * np.pi, n), np.zeros(n, np.int32))
+
+
+def test_exact_against_brute_force_on_2000_satellites() -> None:
+    orbits = _dense_shell(2000, seed=17)
+    pop = cj.Population()
+    pop.add("inner", cj.CircularSource(orbits.subset(slice(0, 1000))), 2_000.0)
+    pop.add("outer", cj.CircularSource(orbits.subset(slice(1000, 2000))), 3_000.0)
+    res = cj.screen(pop, 400.0, 20.0)
+    ref = cj.brute_force_conjunctions(pop, 400.0, 20.0)
+    assert len(ref) > 50, "the test population must produce conjunctions"
+    ma, mb, only_screen, only_ref = cj.pairs_matching(res, ref, TCA_TOL_S)
+    thr = np.maximum(np.array(pop.thresholds_m)[pop.shell_of[res.i]], np.array(pop.thresholds_m)[pop.shell_of[res.j]])
+    thr_ref = np.maximum(
+        np.array(pop.thresholds_m)[pop.shell_of[ref.i]], np.array(pop.thresholds_m)[pop.shell_of[ref.j]]
+    )
+    # a miss within the 10 m tolerance of the threshold may fall either side: only those may go unmatched
+    assert all(abs(res.miss_m[p] - thr[p]) < MISS_TOL_M for p in only_screen), only_screen
+    assert all(abs(ref.miss_m[q] - thr_ref[q]) < MISS_TOL_M for q in only_ref), only_ref
+    assert np.max(np.abs(res.tca_s[ma] - ref.tca_s[mb])) < TCA_TOL_S
+    assert np.max(np.abs(res.miss_m[ma] - ref.miss_m[mb])) < MISS_TOL_M
+    assert np.max(np.abs(res.rel_speed_m_s[ma] - ref.rel_speed_m_s[mb])) < 1.0
+    # the index never forms all pairs
+    assert res.n_candidates < ref.n_candidates / 10
+
+
+def test_crossing_course_closed_form() -> None:
+    """Two circular orbits 500 m apart in radius and 30 deg apart in inclination, set to reach the same node at
+    ``T`` = 317.3 s (off the 20 s grid): at ``T`` both sit on the node line, the separation is purely radial
+    (500 m) and the relative velocity horizontal, so ``T`` is the TCA and 500 m the miss; the relative speed is
+    ``|v_B - v_A|`` of the two node velocities, ``~2 v sin(15 deg)``."""
+    t_star, dr, raan_star = 317.3, 500.0, 0.7
+    a = np.array([EARTH_EQUATORIAL_RADIUS_M + 600e3, EARTH_EQUATORIAL_RADIUS_M + 600e3 + dr])
+    inc = np.radians([53.0, 83.0])
+    raan_dot, argp_dot, m_dot = secular_rates(a, inc)
+    orbits = CircularOrbits(
+        a, inc, raan_star - raan_dot * t_star, -(argp_dot + m_dot) * t_star, np.zeros(2, dtype=np.int32)
+    )
+    pop = cj.Population()
+    pop.add("fleet", cj.CircularSource(orbits), 1_000.0)
+    res = cj.screen(pop, 1_200.0, 20.0)
+    assert len(res) == 1
+    assert res.tca_s[0] == pytest.approx(t_star, abs=1e-3)
+    assert res.miss_m[0] == pytest.approx(dr, abs=0.05)
+    u_dot = argp_dot + m_dot
+    node_dir = np.array([math.cos(raan_star), math.sin(raan_star), 0.0])
+    tangent = [
+        np.array([-math.sin(raan_star) * math.cos(i), math.cos(raan_star) * math.cos(i), math.sin(i)]) for i in inc
+    ]
+    v = [a[k] * (u_dot[k] * tangent[k] + raan_dot[k] * np.cross([0.0, 0.0, 1.0], node_dir)) for k in range(2)]
+    assert res.rel_speed_m_s[0] == pytest.approx(np.linalg.norm(v[1] - v[0]), rel=1e-6)
+    assert res.rel_speed_m_s[0] == pytest.approx(
+        2 * math.sqrt(EARTH_MU_M3_S2 / a[0]) * math.sin(math.radians(15)), rel=0.01
+    )
+
+
+def test_formation_members_whitelisted() -> None:
+    centres = CircularOrbits(
+        np.array([EARTH_EQUATORIAL_RADIUS_M + 650e3]), np.array([1.7]), np.zeros(1), np.zeros(1), np.zeros(1, np.int32)
+    )
+    source = cj.FormationSource(centres, formation_lattice_m(9, 400.0))
+    pop = cj.Population()
+    pop.add("cluster", source, 1_000.0)
+    assert len(cj.screen(pop, 600.0, 30.0)) == 0
+    open_pop = cj.Population()
+    open_pop.add("cluster", source, 1_000.0, group=np.full(9, -1))
+    found = cj.screen(open_pop, 600.0, 30.0)
+    assert len(found) >= 9  # every member has a neighbour within 1 km
+    # members' velocities are the derivative of their positions (the Hermite refinement relies on it)
+    _, v0 = source.states(100.0)
+    r1, _ = source.states(100.5)
+    rm, _ = source.states(99.5)
+    assert np.max(np.abs((r1 - rm) - v0)) < 1e-2
+
+
+def test_catalogue_pairs_counted_not_listed() -> None:
+    elements = load_elements(DATA / "starlink_20260224_1413Z_slice.tle")
+    epoch = dt.datetime(2026, 2, 24, 14, 0, tzinfo=dt.UTC)
+    fleet = cj.Population()
+    fleet.add("starlink", cj.ElementSource(elements, epoch), 60_000.0)
+    as_fleet = cj.screen(fleet, 1_800.0, 10.0)
+    assert len(as_fleet) > 0
+    cat = cj.Population()
+    cat.add("own", cj.CircularSource(_dense_shell(2, seed=1)), 1_000.0)
+    cat.add("catalogue", cj.ElementSource(elements, epoch), 60_000.0, catalogue=True)
+    as_cat = cj.screen(cat, 1_800.0, 10.0)
+    assert not np.any(cat.shell_of[as_cat.i] + cat.shell_of[as_cat.j] == 2)  # never catalogue-catalogue
+    assert as_cat.catalogue_pairs == len(as_fleet)
+
+
+def test_manoeuvre_estimate_scales_from_starlink() -> None:
+    m = cj.manoeuvres_per_day(9_400, fleet_encounters_per_day=94.0, reference_encounters_per_satellite_day=0.01)
+    assert m["baseline_per_day"] == pytest.approx(148_696 / 183.0)
+    assert m["encounter_scaled_per_day"] == pytest.approx(m["baseline_per_day"])
+    assert cj.manoeuvres_per_day(18_800, 376.0, 0.01)["encounter_scaled_per_day"] == pytest.approx(4 * 148_696 / 183.0)
+
+
+def test_min_separation_within_and_between_shells() -> None:
+    orbits = _dense_shell(300, seed=3)
+    pop = cj.Population()
+    pop.add("a", cj.CircularSource(orbits.subset(slice(0, 150))), 1_000.0)
+    pop.add("b", cj.CircularSource(orbits.subset(slice(150, 300))), 1_000.0)
+    sep, tca, i, j = cj.min_separation(pop, 1_200.0, 20.0)
+    assert sep.shape == (2, 2)
+    # the reported minimum is never above the separation on a 2 s grid over all pairs, and within the distance
+    # covered in 1 s (half the grid step) at the closest pair's relative speed (< 15.2 km/s) of it
+    worst = np.full((2, 2), np.inf)
+    for t in np.arange(0.0, 1_200.0 + 1e-9, 2.0):
+        r, _ = pop.states(float(t))
+        d = np.linalg.norm(r[:, None] - r[None, :], axis=-1)
+        np.fill_diagonal(d, np.inf)
+        for a in range(2):
+            for b in range(2):
+                worst[a, b] = min(worst[a, b], d[a * 150 : (a + 1) * 150, b * 150 : (b + 1) * 150].min())
+    assert np.all(sep <= worst + 1.0)
+    assert np.all(sep >= worst - 15_200.0)
+    # the reported pair, time and distance agree
+    r, _ = pop.states(tca[0, 1], np.array([i[0, 1], j[0, 1]]))
+    assert np.linalg.norm(r[1] - r[0]) == pytest.approx(sep[0, 1], abs=1.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda p: p.add("x", cj.CircularSource(_dense_shell(3, 0)), 0.0), "threshold must be a positive"),
+        (lambda p: p.add("x", cj.CircularSource(_dense_shell(3, 0)), math.nan), "threshold must be a positive"),
+        (lambda p: p.add("s", cj.CircularSource(_dense_shell(3, 0)), 1e3), "appears twice"),
+        (lambda p: p.add("x", cj.CircularSource(_dense_shell(3, 0)), 1e3, group=np.zeros(2)), "one entry per object"),
+        (lambda p: cj.screen(p, -5.0, 10.0), "duration must be a positive"),
+        (lambda p: cj.screen(p, 100.0, 0.0), "step must be a positive"),
+    ],
+)
+def test_bad_input_is_named(call: object, message: str) -> None:
+    pop = cj.Population()
+    pop.add("s", cj.CircularSource(_dense_shell(3, 1)), 1e3)
+    with pytest.raises(cj.ScreeningError, match=message):
+        call(pop)  # type: ignore[operator]
+
+
+def test_catalogue_without_a_valid_state_is_an_error() -> None:
+    from sgp4.api import WGS72, Satrec
+
+    from orbitgrid.astro.elements import ElementSet
+
+    bad = Satrec()  # eccentricity 1.5: SGP4 initialisation fails (error 1)
+    bad.sgp4init(WGS72, "i", 1, 25_000.0, 0.0, 0.0, 0.0, 1.5, 0.0, 0.9, 0.0, 0.06, 0.0)
+    pop = cj.Population()
+    pop.add("broken", cj.ElementSource(ElementSet.from_satrecs([bad]), dt.datetime(2026, 1, 1, tzinfo=dt.UTC)), 1e3)
+    with pytest.raises(cj.ScreeningError, match="no object has a finite state"):
+        cj.screen(pop, 60.0, 10.0)
