@@ -20,6 +20,7 @@ from orbitgrid.service import db
 from orbitgrid.service.auth import KeyStore, hash_key, new_key
 from orbitgrid.service.deps import RateLimiter, ServiceState
 from orbitgrid.service.driver import Driver, ServiceError
+from orbitgrid.service.responses import FiniteJSONResponse
 from orbitgrid.service.routes import billing as billing_routes
 from orbitgrid.service.routes import dashboard as dashboard_routes
 from orbitgrid.service.routes import fleet as fleet_routes
@@ -170,6 +171,7 @@ def create_app(
             "fleet scheduled by its digital twin. Every route needs 'Authorization: Bearer <key>'."
         ),
         lifespan=lifespan,
+        default_response_class=FiniteJSONResponse,
     )
     limits = settings or None
     body_limit = limits.max_body_bytes if limits is not None else 1_048_576
