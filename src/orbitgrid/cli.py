@@ -1041,6 +1041,75 @@ def formation(
         json_out.write_text(json.dumps(doc, indent=2, allow_nan=False, default=str) + "\n")
 
 
+export_app = typer.Typer(help="Write a scenario's orbits as CCSDS OMM / OEM or CZML.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+ExportOut = Annotated[Path, typer.Option("--out", "-o", help="Output directory (a .czml file for czml).")]
+
+
+@export_app.command("omm")
+def export_omm_cmd(
+    scenario: ScenarioArg = "default",
+    out: ExportOut = Path("export/omm"),
+    fmt: Annotated[str, typer.Option("--format", help="json, xml or kvn (CCSDS 502.0-B-3).")] = "json",
+) -> None:
+    """OMM mean elements of every orbit at the scenario epoch, one file per shell."""
+    from orbitgrid.pipeline.export import export_omm
+
+    if fmt not in ("json", "xml", "kvn"):
+        err_console.print(f"--format must be json, xml or kvn, got {fmt!r}")
+        raise typer.Exit(2)
+    try:
+        files = export_omm(_load(scenario), out, fmt)
+    except ValueError as exc:
+        err_console.print(f"cannot export OMM: {exc}")
+        raise typer.Exit(2) from None
+    for p in files:
+        console.print(str(p))
+
+
+@export_app.command("oem")
+def export_oem_cmd(
+    scenario: ScenarioArg = "default",
+    out: ExportOut = Path("export/oem"),
+    days: Annotated[float, typer.Option(help="Ephemeris span, days.")] = 7.0,
+    per_orbit: Annotated[int, typer.Option(help="States per orbital period.")] = 100,
+    limit: Annotated[int, typer.Option(help="Satellites per shell (first orbits).")] = 10,
+) -> None:
+    """CCSDS OEM ephemerides (TEME), one file per satellite."""
+    from orbitgrid.pipeline.export import export_oem
+
+    if not (0.0 < days <= 60.0 and 1 <= per_orbit <= 10_000 and limit >= 1):
+        err_console.print("--days must be in (0, 60], --per-orbit in 1..10000, --limit >= 1")
+        raise typer.Exit(2)
+    try:
+        files = export_oem(_load(scenario), out, days, per_orbit, limit)
+    except ValueError as exc:
+        err_console.print(f"cannot export OEM: {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"{len(files)} OEM files under {out}")
+
+
+@export_app.command("czml")
+def export_czml_cmd(
+    scenario: ScenarioArg = "default",
+    out: Annotated[Path, typer.Option("--out", "-o", help="CZML file to write.")] = Path("export/orbits.czml"),
+    hours: Annotated[float, typer.Option(help="Playback span, hours.")] = 2.0,
+    step: Annotated[float, typer.Option(help="Sample spacing, s.")] = 60.0,
+    limit: Annotated[int, typer.Option(help="Satellites per shell (first orbits).")] = 2000,
+) -> None:
+    """CZML for Cesium: satellites in the Earth-fixed frame, coloured by illumination."""
+    from orbitgrid.pipeline.export import export_czml
+
+    if not (0.0 < hours <= 48.0 and 1.0 <= step <= 3600.0 and limit >= 1):
+        err_console.print("--hours must be in (0, 48], --step in [1, 3600] s, --limit >= 1")
+        raise typer.Exit(2)
+    try:
+        console.print(str(export_czml(_load(scenario), out, hours, step, limit)))
+    except ValueError as exc:
+        err_console.print(f"cannot export CZML: {exc}")
+        raise typer.Exit(2) from None
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,282 @@
+"""``orbitgrid export {omm,oem,czml}``: a scenario's shells in the field's interchange formats.
+
+- **OMM** (``astro.ccsds``): every orbit of every shell at the scenario epoch, one file per shell in KVN, XML or
+  JSON. Designed shells become SGP4 mean elements whose un-Kozai'd mean motion is the design's; a formation shell
+  writes its cluster centres (``<shell>-c<k>``; members are the centre plus their HCW offsets, which mean elements
+  of a circular orbit cannot carry); an element shell re-writes its own element sets. Catalogue numbers of
+  designed orbits count from ``DESIGNED_CATALOG_START`` (alpha-5 "A0000", above every catalogued object) up to
+  339,999; a fleet with more designed orbits than that is refused (SGP4 element sets cannot number them).
+- **OEM**: ephemerides in TEME, ``days`` (default 7, the span NASA's conjunction-assessment handbook asks operators
+  to share) at ``1/per_orbit`` of the period (default 100), one file per satellite (an OEM describes one object),
+  for the first ``limit`` orbits of each shell. Designed shells by the J2 secular propagator the simulation uses,
+  element shells by SGP4.
+- **CZML** (``czml3``): positions in Cesium's ``FIXED`` frame (TEME rotated by GMST, ``astro.frames``) every
+  ``step_s`` over ``hours``, Lagrange-interpolated; each satellite's point is coloured by illumination (sunlit,
+  penumbra, umbra: ``astro.eclipse.shadow_code`` against the Sun of ``astro.sun``) as time intervals.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from orbitgrid.astro import ccsds
+from orbitgrid.astro import j2 as j2mod
+from orbitgrid.astro.eclipse import shadow_code
+from orbitgrid.astro.frames import teme_to_ecef
+from orbitgrid.astro.sgp4_adapter import propagate_teme
+from orbitgrid.astro.sun import sun_position_teme_m
+from orbitgrid.astro.time import TimeGrid
+from orbitgrid.pipeline.orbit import ShellOrbits, shell_orbits
+
+if TYPE_CHECKING:
+    from orbitgrid.scenario import Scenario
+
+#: First NORAD_CAT_ID given to designed orbits: 100,000, alpha-5 "A0000", above every catalogued object (~67,000 in
+#: 2026); the alpha-5 range that SGP4 tools (and ``astro.elements``) accept ends at 339,999 (alpha-5 "Z9999").
+DESIGNED_CATALOG_START = 100_000
+DESIGNED_CATALOG_END = 339_999
+ORIGINATOR = "orbitgrid"
+#: Point colours (RGBA) by shadow code 0 (lit), 1 (penumbra), 2-3 (umbra).
+ILLUMINATION_RGBA = ((255, 200, 40, 255), (200, 110, 40, 255), (70, 110, 200, 255))
+
+
+@dataclass(frozen=True)
+class Track:
+    """One exported orbit: its name, catalogue number and OBJECT_ID."""
+
+    name: str
+    catalog_number: int
+    object_id: str
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def _tracks(scenario: Scenario) -> list[tuple[ShellOrbits, list[Track]]]:
+    out = []
+    next_cat = DESIGNED_CATALOG_START
+    for shell in scenario.fleet.shells:
+        so = shell_orbits(scenario, shell)
+        if so.circular is not None:
+            if next_cat + so.tracks - 1 > DESIGNED_CATALOG_END:
+                raise ValueError(
+                    f"shell {shell.name!r}: the scenario's designed orbits outnumber the alpha-5 catalogue numbers "
+                    f"{DESIGNED_CATALOG_START}-{DESIGNED_CATALOG_END} that SGP4 element sets can carry"
+                )
+            sep = "-c" if so.members > 1 else "-"
+            tracks = [
+                Track(f"{shell.name}{sep}{k}", next_cat + k, f"ORBITGRID-{next_cat + k}") for k in range(so.tracks)
+            ]
+            next_cat += so.tracks
+        else:
+            el = so.elements
+            assert el is not None
+            tracks = [
+                Track(el.names[k], int(el.catalog_numbers[k]), str(el.satrecs[k].intldesg or el.catalog_numbers[k]))
+                for k in range(len(el))
+            ]
+        out.append((so, tracks))
+    return out
+
+
+def _element_records(so: ShellOrbits, tracks: list[Track]) -> list[dict[str, object]]:
+    el = so.elements
+    assert el is not None
+    recs = []
+    for k, tr in enumerate(tracks):
+        sat = el.satrecs[k]
+        epoch = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC) + _dt.timedelta(days=float(sat.jdsatepoch - 2451544.5))
+        epoch += _dt.timedelta(days=float(sat.jdsatepochF))
+        recs.append(
+            {
+                "OBJECT_NAME": tr.name,
+                "OBJECT_ID": tr.object_id,
+                "CENTER_NAME": "EARTH",
+                "REF_FRAME": "TEME",
+                "TIME_SYSTEM": "UTC",
+                "MEAN_ELEMENT_THEORY": "SGP4",
+                "EPOCH": epoch.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+                "MEAN_MOTION": sat.no_kozai * 1440.0 / (2.0 * math.pi),
+                "ECCENTRICITY": float(sat.ecco),
+                "INCLINATION": math.degrees(sat.inclo),
+                "RA_OF_ASC_NODE": math.degrees(sat.nodeo),
+                "ARG_OF_PERICENTER": math.degrees(sat.argpo),
+                "MEAN_ANOMALY": math.degrees(sat.mo),
+                "EPHEMERIS_TYPE": 0,
+                "CLASSIFICATION_TYPE": sat.classification or "U",
+                "NORAD_CAT_ID": tr.catalog_number,
+                "ELEMENT_SET_NO": int(sat.elnum),
+                "REV_AT_EPOCH": int(sat.revnum),
+                "BSTAR": float(sat.bstar),
+                "MEAN_MOTION_DOT": float(sat.ndot) * 1440.0**2 / (2.0 * math.pi),
+                "MEAN_MOTION_DDOT": float(sat.nddot) * 1440.0**3 / (2.0 * math.pi),
+            }
+        )
+    return recs
+
+
+def export_omm(scenario: Scenario, out_dir: Path, fmt: str = "json") -> list[Path]:
+    """Write ``<out_dir>/<shell>.omm.{json,xml,kvn}``; returns the files."""
+    if fmt not in ("json", "xml", "kvn"):
+        raise ValueError(f"OMM format must be json, xml or kvn, got {fmt!r}")
+    epoch = scenario.time_grid().epoch
+    created = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = []
+    for so, tracks in _tracks(scenario):
+        if so.circular is not None:
+            c = so.circular
+            recs = ccsds.omm_records(
+                [t.name for t in tracks],
+                [t.catalog_number for t in tracks],
+                epoch,
+                c.semi_major_axis_m,
+                c.inclination_rad,
+                c.raan_rad,
+                c.arg_latitude_rad,
+                object_ids=[t.object_id for t in tracks],
+            )
+        else:
+            recs = _element_records(so, tracks)
+        path = out_dir / f"{_safe(so.name)}.omm.{fmt}"
+        if fmt == "json":
+            path.write_text(json.dumps(recs, indent=1) + "\n")
+        elif fmt == "xml":
+            path.write_text(ccsds.omm_xml(recs, ORIGINATOR, created))
+        else:
+            path.write_text(ccsds.omm_kvn(recs, ORIGINATOR, created))
+        files.append(path)
+    return files
+
+
+def _states(so: ShellOrbits, index: np.ndarray, grid: TimeGrid, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """TEME positions and velocities ``(n, n_t, 3)`` of the shell's orbits ``index`` at ``t_s`` after the epoch."""
+    if so.circular is not None:
+        c = so.circular.subset(index)
+        r, v = j2mod.positions_teme_m(
+            c.semi_major_axis_m, c.inclination_rad, c.raan_rad, c.arg_latitude_rad, t_s, with_velocity=True
+        )
+        return r, v
+    assert so.elements is not None
+    jd, fr = grid.jd_utc(t_s)
+    r, v, _ = propagate_teme(so.elements.subset(index), jd, fr)
+    return r, v
+
+
+def _mean_a(so: ShellOrbits) -> float:
+    if so.circular is not None:
+        return float(np.mean(so.circular.semi_major_axis_m))
+    assert so.elements is not None
+    return float(np.mean(j2mod.semi_major_axis_m(so.elements.mean_motion_brouwer_rad_s)))
+
+
+def export_oem(
+    scenario: Scenario, out_dir: Path, days: float = 7.0, per_orbit: int = 100, limit: int = 10
+) -> list[Path]:
+    """Write ``<out_dir>/<shell>/<satellite>.oem`` for the first ``limit`` orbits of each shell."""
+    grid = scenario.time_grid()
+    created = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
+    files = []
+    for so, tracks in _tracks(scenario):
+        step = ccsds.oem_step_s(_mean_a(so), per_orbit)
+        t_s = np.arange(0.0, days * 86_400.0 + 0.5 * step, step)
+        index = np.arange(min(limit, len(tracks)))
+        r, v = _states(so, index, grid, t_s)
+        d = out_dir / _safe(so.name)
+        d.mkdir(parents=True, exist_ok=True)
+        for k in index:
+            tr = tracks[int(k)]
+            ok = np.all(np.isfinite(r[k]), axis=1)
+            if not ok.any():
+                continue
+            p = d / f"{_safe(tr.name)}.oem"
+            p.write_text(
+                ccsds.oem_kvn(tr.name, tr.object_id, grid.epoch, t_s[ok], r[k][ok], v[k][ok], ORIGINATOR, created)
+            )
+            files.append(p)
+    return files
+
+
+def _iso(when: _dt.datetime) -> str:
+    return when.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def czml_document(scenario: Scenario, hours: float = 2.0, step_s: float = 60.0, limit: int = 2000) -> Any:
+    """A ``czml3.Document``: a clock packet and one packet per orbit (the first ``limit`` of each shell)."""
+    from czml3 import Document, Packet
+    from czml3.properties import Clock, Color, Point, Position
+    from czml3.types import IntervalValue, TimeInterval, TimeIntervalCollection
+
+    grid = scenario.time_grid()
+    epoch = grid.epoch
+    t_s = np.arange(0.0, hours * 3600.0 + 0.5 * step_s, step_s)
+    jd, fr = grid.jd_utc(t_s)
+    sun = sun_position_teme_m(grid.jd_tt(t_s))
+    end = epoch + _dt.timedelta(seconds=float(t_s[-1]))
+    packets = [
+        Packet(
+            id="document",
+            name=f"orbitgrid {scenario.name}",
+            version="1.0",
+            clock=Clock(
+                interval=TimeInterval(start=_iso(epoch), end=_iso(end)), currentTime=_iso(epoch), multiplier=60.0
+            ),
+        )
+    ]
+    for so, tracks in _tracks(scenario):
+        index = np.arange(min(limit, len(tracks)))
+        r, _ = _states(so, index, grid, t_s)
+        ecef = teme_to_ecef(r, jd, fr)
+        codes = np.minimum(shadow_code(r, sun[None]), 2)
+        for k in index:
+            ok = np.all(np.isfinite(r[k]), axis=1)
+            if not ok.any():
+                continue
+            samples = np.column_stack([t_s[ok], ecef[k][ok]]).ravel().tolist()
+            c = codes[k]
+            cuts = np.flatnonzero(np.diff(c)) + 1
+            starts = np.concatenate([[0], cuts])
+            ends = np.concatenate([cuts, [t_s.size - 1]])
+            intervals = [
+                IntervalValue(
+                    start=_iso(epoch + _dt.timedelta(seconds=float(t_s[a]))),
+                    end=_iso(epoch + _dt.timedelta(seconds=float(t_s[b]))),
+                    value=Color(rgba=list(ILLUMINATION_RGBA[int(c[a])])),
+                )
+                for a, b in zip(starts, ends, strict=True)
+            ]
+            packets.append(
+                Packet(
+                    id=tracks[int(k)].name,
+                    name=tracks[int(k)].name,
+                    description=f"shell {so.name}; point colour: yellow sunlit, orange penumbra, blue umbra",
+                    position=Position.model_validate(
+                        {
+                            "epoch": _iso(epoch),
+                            "referenceFrame": "FIXED",
+                            "cartesian": samples,
+                            "interpolationAlgorithm": "LAGRANGE",
+                            "interpolationDegree": 5,
+                        }
+                    ),
+                    point=Point(pixelSize=4.0, color=TimeIntervalCollection(values=intervals)),
+                )
+            )
+    return Document(packets=packets)
+
+
+def export_czml(scenario: Scenario, out: Path, hours: float = 2.0, step_s: float = 60.0, limit: int = 2000) -> Path:
+    """Write the :func:`czml_document` to ``out`` (a ``.czml`` file)."""
+    doc = czml_document(scenario, hours, step_s, limit)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(doc.dumps())
+    return out

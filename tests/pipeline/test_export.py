@@ -1,0 +1,153 @@
+"""``orbitgrid export``: OMM round trips through the element reader (and sgp4's XML parser), OEM parsed by the
+third-party ``oem`` package, CZML validated by ``czml3``'s models; designed-orbit SGP4 elements reproduce the
+design's positions."""
+
+from __future__ import annotations
+
+import json
+import math
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sgp4 import omm as sgp4_omm
+from typer.testing import CliRunner
+
+from orbitgrid.astro import j2 as j2mod
+from orbitgrid.astro.constants import EARTH_MU_M3_S2
+from orbitgrid.astro.elements import load_elements
+from orbitgrid.cli import app
+from orbitgrid.pipeline import export as ex
+from orbitgrid.pipeline.orbit import shell_orbits
+from orbitgrid.scenario import load_scenario
+
+
+@pytest.fixture(scope="module")
+def scenario():  # type: ignore[no-untyped-def]
+    return load_scenario("default")
+
+
+@pytest.fixture(scope="module")
+def omm_dir(tmp_path_factory: pytest.TempPathFactory, scenario) -> Path:  # type: ignore[no-untyped-def]
+    d = tmp_path_factory.mktemp("omm")
+    for fmt in ("json", "xml", "kvn"):
+        ex.export_omm(scenario, d, fmt)
+    return d
+
+
+def test_omm_json_round_trip_gives_the_same_satellites(omm_dir: Path, scenario) -> None:  # type: ignore[no-untyped-def]
+    for shell in scenario.fleet.shells:
+        c = shell_orbits(scenario, shell).circular
+        el = load_elements(omm_dir / f"{shell.name}.omm.json")
+        assert len(el) == len(c)
+        assert not el.init_error.any()
+        np.testing.assert_allclose(
+            el.mean_motion_brouwer_rad_s, np.sqrt(EARTH_MU_M3_S2 / c.semi_major_axis_m**3), rtol=1e-13
+        )
+        np.testing.assert_allclose(el.inclination_rad, c.inclination_rad, atol=1e-12)
+        np.testing.assert_allclose(np.cos(el.raan_rad - c.raan_rad), 1.0, atol=1e-12)
+        u = el.arg_perigee_rad + el.mean_anomaly_rad
+        np.testing.assert_allclose(np.cos(u - c.arg_latitude_rad), 1.0, atol=1e-12)
+        assert np.all(el.eccentricity == 0.0)
+
+
+def test_omm_xml_and_kvn_carry_the_json_values(omm_dir: Path) -> None:
+    recs = json.loads((omm_dir / "walker-550.omm.json").read_text())
+    with (omm_dir / "walker-550.omm.xml").open() as fh:
+        xml_recs = list(sgp4_omm.parse_xml(fh))
+    assert len(xml_recs) == len(recs)
+    for a, b in zip(recs, xml_recs, strict=True):
+        for key in ("OBJECT_NAME", "EPOCH", "NORAD_CAT_ID"):
+            assert str(a[key]) == b[key]
+        for key in ("MEAN_MOTION", "INCLINATION", "RA_OF_ASC_NODE", "MEAN_ANOMALY"):
+            assert float(b[key]) == a[key]
+    root = ET.parse(omm_dir / "walker-550.omm.xml").getroot()
+    assert root.find("omm").get("version") == "3.0"
+    kvn = (omm_dir / "walker-550.omm.kvn").read_text()
+    blocks = [b for b in kvn.split("CCSDS_OMM_VERS = 3.0\n") if b.strip()]
+    assert len(blocks) == len(recs)
+    fields = dict(ln.split(" = ", 1) for ln in blocks[7].splitlines() if " = " in ln)
+    assert float(fields["MEAN_MOTION"]) == recs[7]["MEAN_MOTION"]
+    assert fields["REF_FRAME"] == "TEME" and fields["MEAN_ELEMENT_THEORY"] == "SGP4"
+
+
+def test_sgp4_from_the_omm_flies_the_designed_orbit(omm_dir: Path, scenario) -> None:  # type: ignore[no-untyped-def]
+    # SGP4 from the written elements against the J2 secular path of the design, over one hour: both are mean-element
+    # theories of the same orbit; they differ by SGP4's short-period J2 terms (~10 km, j2.py's docstring)
+    from orbitgrid.astro.sgp4_adapter import propagate_teme
+
+    shell = scenario.fleet.shells[1]
+    c = shell_orbits(scenario, shell).circular.subset(slice(0, 5))
+    el = load_elements(omm_dir / f"{shell.name}.omm.json").subset(np.arange(5))
+    grid = scenario.time_grid()
+    t = np.linspace(0.0, 3600.0, 7)
+    jd, fr = grid.jd_utc(t)
+    r_sgp4, _, err = propagate_teme(el, jd, fr)
+    r_j2 = j2mod.positions_teme_m(c.semi_major_axis_m, c.inclination_rad, c.raan_rad, c.arg_latitude_rad, t)
+    assert not err.any()
+    assert np.max(np.linalg.norm(r_sgp4 - r_j2, axis=-1)) < 25e3
+
+
+def test_oem_parses_with_a_third_party_reader(tmp_path: Path, scenario) -> None:  # type: ignore[no-untyped-def]
+    from oem import OrbitEphemerisMessage
+
+    files = ex.export_oem(scenario, tmp_path, days=7.0, per_orbit=100, limit=1)
+    assert len(files) == 3
+    a = scenario.fleet.shells[1].orbit.altitude_km * 1e3 + 6_378_137.0
+    period = 2.0 * math.pi * math.sqrt(a**3 / EARTH_MU_M3_S2)
+    f = tmp_path / "walker-550" / "walker-550-0.oem"
+    msg = OrbitEphemerisMessage.open(f)
+    (seg,) = list(msg)
+    states = list(seg.states)
+    assert seg.metadata["REF_FRAME"] == "TEME" and seg.metadata["OBJECT_NAME"] == "walker-550-0"
+    step = (states[1].epoch - states[0].epoch).sec
+    assert period / 101.0 < step <= period / 100.0
+    assert (states[-1].epoch - states[0].epoch).sec >= 7 * 86400.0
+    c = shell_orbits(scenario, scenario.fleet.shells[1]).circular.subset(slice(0, 1))
+    r, v = j2mod.positions_teme_m(
+        c.semi_major_axis_m, c.inclination_rad, c.raan_rad, c.arg_latitude_rad, np.array([0.0, 100 * step]), True
+    )
+    np.testing.assert_allclose(states[0].position, r[0, 0] / 1e3, atol=1e-6)
+    np.testing.assert_allclose(states[100].position, r[0, 1] / 1e3, atol=1e-6)
+    np.testing.assert_allclose(states[100].velocity, v[0, 1] / 1e3, atol=1e-9)
+
+
+def test_czml_validates_against_czml3_and_colours_by_illumination(tmp_path: Path, scenario) -> None:  # type: ignore[no-untyped-def]
+    from czml3 import Document
+
+    out = ex.export_czml(scenario, tmp_path / "x.czml", hours=2.0, step_s=60.0, limit=3)
+    doc = Document.model_validate_json(out.read_text())
+    assert doc.packets[0].id == "document"
+    sats = doc.packets[1:]
+    assert len(sats) == 9
+    raw = json.loads(out.read_text())
+    walker = next(p for p in raw if p["id"] == "walker-550-0")
+    assert walker["position"]["referenceFrame"] == "FIXED"
+    assert len(walker["position"]["cartesian"]) == 121 * 4
+    colours = {tuple(iv["rgba"]) for iv in walker["point"]["color"]}
+    # a 53 deg orbit at the March equinox crosses the shadow within two hours; the dawn-dusk one stays lit
+    assert tuple(ex.ILLUMINATION_RGBA[0]) in colours and tuple(ex.ILLUMINATION_RGBA[2]) in colours
+    dawn = next(p for p in raw if p["id"] == "dawn-dusk-650-0")
+    assert [tuple(iv["rgba"]) for iv in dawn["point"]["color"]] == [tuple(ex.ILLUMINATION_RGBA[0])]
+
+
+def test_export_cli(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["export", "omm", "default", "--format", "kvn", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "walker-550.omm.kvn").exists()
+    res = CliRunner().invoke(app, ["export", "omm", "default", "--format", "yaml", "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "--format" in res.output
+    res = CliRunner().invoke(app, ["export", "oem", "default", "--days", "0", "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    res = CliRunner().invoke(
+        app, ["export", "czml", "default", "--hours", "0.5", "--limit", "1", "-o", str(tmp_path / "a.czml")]
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "a.czml").exists()
+
+
+def test_a_fleet_beyond_the_alpha5_range_is_refused_with_a_clear_error() -> None:
+    res = CliRunner().invoke(app, ["export", "omm", "mega-1m", "--out", "/nonexistent-orbitgrid-dir"])
+    assert res.exit_code == 2
+    assert "alpha-5" in res.output
