@@ -349,10 +349,15 @@ def list_jobs(
 
 
 @router.get("/{job_id}", operation_id="getJob", response_model=JobPublic)
-def get_job(job_id: str, session: SessionDep, svc: ServiceDep, p: PrincipalDep) -> Response:
+async def get_job(job_id: str, svc: ServiceDep, p: PrincipalDep) -> Response:
     """A job as of the clock: state, node, restarts, cost over all runs; queued: position and estimated start."""
-    # serialized here: the model is built from the row already, validating it again as the response costs as much
-    return Response(job_public(_own_job(session, p, job_id), svc.driver).model_dump_json(), media_type=JSON)
+
+    def read() -> str:  # one worker thread for the session, the read and the serialization (not one per step)
+        with svc.sessions() as session:
+            # serialized here: the model is built from the row, validating it again as the response costs as much
+            return job_public(_own_job(session, p, job_id), svc.driver).model_dump_json()
+
+    return Response(await anyio.to_thread.run_sync(read), media_type=JSON)
 
 
 @router.post("/{job_id}/cancel", operation_id="cancelJob", response_model=JobPublic)
