@@ -117,6 +117,8 @@ class Driver:
         self._group: list[_Pending] = []
         self._group_mu = threading.Lock()
         self.group: dict[str, Any] = {}
+        self._largest: dict[tuple[str, str | None], int] = {}
+        self._gpu_models: list[str] | None = None
         self.t_engine = 0.0
         self.committed_t_s = 0.0
         self._t0_sim = 0.0
@@ -544,13 +546,21 @@ class Driver:
         return cache
 
     def largest_node(self, placement: str, gpu_model: str | None) -> int:
-        with self.lock:
-            eng = self.engine
-            idx = eng.gpu_model_index(gpu_model) if gpu_model is not None else -1
-            return eng.largest_node_gpus(int(PLACEMENTS[placement]), idx)
+        """The most GPUs installed on a node jobs of this placement and model may use (installed GPUs never
+        change: computed once per placement and model)."""
+        got = self._largest.get((placement, gpu_model))
+        if got is None:
+            with self.lock:
+                eng = self.engine
+                idx = eng.gpu_model_index(gpu_model) if gpu_model is not None else -1
+                got = self._largest[(placement, gpu_model)] = eng.largest_node_gpus(int(PLACEMENTS[placement]), idx)
+        return got
 
     def gpu_models(self) -> list[str]:
-        return sorted(set(self.fleet.timeline.nodes.gpu_model.tolist()))
+        """The fleet's accelerator models (computed once: a submission checks against them)."""
+        if self._gpu_models is None:
+            self._gpu_models = sorted(set(self.fleet.timeline.nodes.gpu_model.tolist()))
+        return list(self._gpu_models)
 
     def node_views(self) -> list[dict[str, Any]]:
         """Every node's live numbers (under the lock)."""
