@@ -117,6 +117,15 @@ def scenarios() -> dict[str, dict[str, Any]]:
             workloads=[{"type": "inference", "tenant": "lab", "services": 4, "gpus": 64, "rate_scale": 5}],
         ),
     }
+    out["ground-200k-jobs"] = _base(
+        "ground-200k-jobs",
+        "24h",
+        "60s",
+        [],
+        fleet={"ground_sites": [_GROUND]},
+        tenants=_TENANTS,
+        workloads=[{"type": "generated", "tenant": "lab", "count": 200_000}],
+    )
     from orbitgrid.scenario import builtin_scenario_text
 
     out["default"] = yaml.safe_load(builtin_scenario_text("default"))  # workloads, network, 4.8 M requests

@@ -45,31 +45,31 @@ from orbitgrid.workloads.generators import AZURE_CONV_FIT, OPENB_TRAINING_FIT
 SGP4_BLOCK = 2_048
 
 #: Peak resident memory of a run, bytes: a fixed part (the interpreter, numpy, numba, pyarrow, the catalogs) plus
-#: bytes per unit of each size. Fitted by ``benchmarks/preflight_accuracy.py`` to 13 measured runs (2026-12-07, see
-#: docs/benchmarks.md; leave-one-out: median error factor 1.08, worst 2.2), rounded. ``jobs``: the fit gives 0 (the
-#: runs hold at most 7,500 jobs); 200 B is the job table's own arrays and id strings per row, measured.
+#: bytes per unit of each size. Fitted by ``benchmarks/preflight_accuracy.py`` to 14 measured runs (2026-12-07, see
+#: docs/benchmarks.md; leave-one-out: median error factor 1.14, worst 2.2), rounded.
 MEMORY_BASE_BYTES = 366e6
 MEMORY_BYTES_PER: dict[str, float] = {
     "steps": 693.0,
-    "passages": 159.0,
-    "sgp4_block": 26.3,
-    "node_steps": 144.0,
-    "jobs": 200.0,
-    "requests": 47.8,
-    "link_cells": 447.0,
+    "passages": 158.0,
+    "sgp4_block": 26.2,
+    "node_steps": 143.0,
+    "jobs": 1130.0,
+    "requests": 46.6,
+    "link_cells": 439.0,
 }
 #: Wall time of a run after imports, seconds: a fixed part plus seconds per unit of each size (same fit, made on a
-#: machine loaded ~7x its 2 cores: a quiet machine takes ~2-3x less; leave-one-out median error factor 1.25, worst 6).
-TIME_BASE_S = 13.6
+#: machine loaded 5-10x its 2 cores: a quiet machine takes ~2-3x less; leave-one-out median error factor 1.37,
+#: worst 2.7).
+TIME_BASE_S = 12.6
 TIME_S_PER: dict[str, float] = {
-    "steps": 5.83e-5,
-    "track_steps": 3.44e-7,
-    "sgp4_track_steps": 5.38e-6,
+    "steps": 5.98e-5,
+    "track_steps": 3.46e-7,
+    "sgp4_track_steps": 5.64e-6,
     "passages": 0.0,
-    "node_steps": 5.81e-6,
-    "jobs": 4.9e-3,
-    "requests": 1.75e-6,
-    "link_cells": 2.45e-5,
+    "node_steps": 6.69e-6,
+    "jobs": 1.78e-3,
+    "requests": 5.09e-6,
+    "link_cells": 4.77e-5,
 }
 #: Share of the available memory a run may be estimated to use before it is refused (the estimate's error, and room
 #: for the rest of the machine).
