@@ -1110,6 +1110,47 @@ def export_czml_cmd(
         raise typer.Exit(2) from None
 
 
+@app.command()
+def conjunctions(
+    scenario: ScenarioArg = "default",
+    threshold_km: Annotated[
+        list[str] | None, typer.Option(help="KM for every shell, or SHELL=KM (repeatable; 'catalogue' too).")
+    ] = None,
+    duration: Annotated[str | None, typer.Option(help="Span, e.g. 6h (default: the scenario's).")] = None,
+    step: Annotated[str, typer.Option(help="Screening step; the search radius grows by ~7.6 km per second.")] = "10s",
+    catalogue: Annotated[
+        Path | None, typer.Option(help="Element-set file (TLE/OMM) to screen the fleet against.")
+    ] = None,
+    out: OutOpt = None,
+) -> None:
+    """Conjunction screening: every pair closer than the threshold, TCA and miss distance, manoeuvres/day."""
+    from orbitgrid.astro.time import parse_duration_s
+    from orbitgrid.pipeline import conjunctions as pc
+    from orbitgrid.results import RunWriter
+
+    sc = _load(scenario)
+    default_km, per_shell = pc.parse_thresholds(threshold_km or [])
+    try:
+        span = None if duration is None else parse_duration_s(duration)
+        step_s = parse_duration_s(step)
+    except ValueError as exc:
+        err_console.print(f"--duration/--step: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    cat = pc.load_catalogue(catalogue) if catalogue is not None else None
+    with _progress_bar() as bar:
+        task = bar.add_task("screening", total=None)
+        study = pc.screen_scenario(
+            sc, span, step_s, per_shell, default_km, cat, progress=lambda k, n: bar.update(task, completed=k, total=n)
+        )
+    out_dir = out or _default_out("runs", f"{sc.name}-conjunctions")
+    study.write(RunWriter(out_dir))
+    t = Table("quantity", "value", title=f"Conjunctions: {sc.name}", title_justify="left")
+    for label, text in pc.table_rows(study):
+        t.add_row(label, text)
+    console.print(t)
+    console.print(f"Wrote {out_dir}/ (conjunctions.parquet, conjunctions.json)")
+
+
 def main() -> None:
     app()
 

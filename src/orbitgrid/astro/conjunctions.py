@@ -18,7 +18,8 @@ approach at ``t*`` in ``[t_k, t_k+1]`` lies within ``h / 2`` of one of the two g
 ``<= D`` the separation at that grid time is ``<= D + 2 v_max h / 2 = D + v_max h``. With ``R = D + v_max h`` every
 pair whose closest approach is below ``D`` is a candidate at ``t_k`` or ``t_k+1``, and it is refined over that step:
 nothing below the threshold can be missed, whatever the geometry. ``v_max`` is the vis-viva speed at perigee of the
-lowest-perigee, most eccentric object (``sqrt(mu (1 + e) / (a (1 - e)))``) times ``1 + SPEED_MARGIN``
+lowest-perigee, most eccentric object (``sqrt(mu (1 + e) / (a (1 - e)))``; for element sets of the osculating orbits
+at the start and the end of the span, since drag only lowers them) times ``1 + SPEED_MARGIN``
 (``SPEED_MARGIN`` = 1 % covers J2 short-period terms, ~1e-3 relative); the speed of every object is checked against
 it at every step and a violation raises, so the guarantee is never silently broken.
 
@@ -217,14 +218,27 @@ class ElementSource:
         v[bad] = np.nan
         return r, v
 
-    def speed_bound_m_s(self) -> float:
-        if len(self) == 0:
-            return 0.0
-        ok = self.elements.init_error == 0
-        # SGP4's initialised (Brouwer) mean semi-major axis, earth radii of its WGS72 constants
-        a = np.array([s.a * s.radiusearthkm * 1e3 for s in self.elements.satrecs])[ok]
-        e = np.clip(np.array([s.ecco for s in self.elements.satrecs])[ok], 0.0, 0.99)
-        return float(np.max(np.sqrt(EARTH_MU_M3_S2 * (1.0 + e) / (a * (1.0 - e))), initial=0.0))
+    def speed_bound_m_s(self, duration_s: float = 0.0) -> float:
+        """Largest perigee speed of the osculating orbits at the start and the end of the span: SGP4's drag only
+        lowers orbits, so the later one bounds the speeds in between (a decayed object has no state and no speed)."""
+        best = 0.0
+        for t in (0.0, duration_s):
+            r, v = self.states(t)
+            ok = np.isfinite(r).all(axis=1) & np.isfinite(v).all(axis=1)
+            if ok.any():
+                best = max(best, float(np.max(_perigee_speed(r[ok], v[ok]))))
+        return best
+
+
+def _perigee_speed(r: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Vis-viva speed at perigee of the osculating two-body orbits of states ``r``, ``v`` (m, m/s)."""
+    rn = np.linalg.norm(r, axis=1)
+    v2 = np.einsum("ij,ij->i", v, v)
+    energy = 0.5 * v2 - EARTH_MU_M3_S2 / rn
+    h = np.linalg.norm(np.cross(r, v), axis=1)
+    e = np.sqrt(np.maximum(1.0 + 2.0 * energy * h * h / EARTH_MU_M3_S2**2, 0.0))
+    rp = h * h / (EARTH_MU_M3_S2 * (1.0 + e))
+    return np.sqrt(np.maximum(2.0 * (energy + EARTH_MU_M3_S2 / rp), 0.0))
 
 
 Source = CircularSource | FormationSource | ElementSource
@@ -302,9 +316,13 @@ class Population:
                 r[sel], v[sel] = src.states(ts, idx[sel] - starts[k])
         return r, v
 
-    def speed_bound_m_s(self) -> float:
-        """``v_max`` of the module docstring: the largest perigee speed, times ``1 + SPEED_MARGIN``."""
-        return max((s.speed_bound_m_s() for s in self.sources), default=0.0) * (1.0 + SPEED_MARGIN)
+    def speed_bound_m_s(self, duration_s: float = 0.0) -> float:
+        """``v_max`` of the module docstring: the largest perigee speed over ``[0, duration_s]``, times
+        ``1 + SPEED_MARGIN``."""
+        bounds = [
+            s.speed_bound_m_s(duration_s) if isinstance(s, ElementSource) else s.speed_bound_m_s() for s in self.sources
+        ]
+        return max(bounds, default=0.0) * (1.0 + SPEED_MARGIN)
 
 
 # ------------------------------------------------------------------------------------------------------ refinement
@@ -412,7 +430,7 @@ def screen(
     n = len(pop)
     n_steps = max(1, math.ceil(duration_s / step_s - 1e-9))
     times = np.minimum(np.arange(n_steps + 1) * step_s, duration_s)
-    vmax = pop.speed_bound_m_s()
+    vmax = pop.speed_bound_m_s(duration_s)
     thr = np.array(pop.thresholds_m)
     radius = float(thr.max(initial=0.0)) + vmax * step_s
     shell_of = pop.shell_of
@@ -481,16 +499,17 @@ def screen(
 
 
 def min_separation(
-    pop: Population, duration_s: float, step_s: float
+    pop: Population, duration_s: float, step_s: float, horizon_m: float = 50_000.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Smallest separation within and between shells over ``[0, duration_s]``, whitelisted pairs excluded.
 
     Returns ``(sep_m, tca_s, i, j)``, each ``(S, S)`` (symmetric; ``i``, ``j`` the closest pair's object ids, -1 when
-    a shell pair has fewer than two objects). The screen of :func:`screen` with a shrinking threshold: ``U`` starts at
-    the nearest-neighbour distance at the epoch and every step queries the pairs within ``U + v_max h``, refines them
-    over the steps on both sides and lowers ``U`` to the smallest range found. ``U`` only decreases, so a pair whose
-    true minimum is below the final ``U`` was within the search radius at the grid time nearest its closest approach
-    (module docstring): the minimum is exact to the refinement, not a grid sample.
+    no pair came within ``horizon_m``, where ``sep_m`` is ``inf``: the minimum is then above the horizon). The screen
+    of :func:`screen` with a shrinking threshold: ``U`` starts at the nearest-neighbour distance at the epoch (at most
+    ``horizon_m``; the cost grows as ``U^2`` in a shell) and every step queries the pairs within ``U + v_max h``,
+    refines them over the steps on both sides and lowers ``U`` to the smallest range found. ``U`` only decreases,
+    so a pair whose true minimum is below the final ``U`` was within the search radius at the grid time nearest its
+    closest approach (module docstring): the minimum is exact to the refinement, not a grid sample.
     """
     if not (math.isfinite(duration_s) and duration_s > 0):
         raise ScreeningError(f"duration must be a positive number of seconds, got {duration_s}")
@@ -498,7 +517,7 @@ def min_separation(
         raise ScreeningError(f"step must be a positive number of seconds, got {step_s}")
     n_steps = max(1, math.ceil(duration_s / step_s - 1e-9))
     times = np.minimum(np.arange(n_steps + 1) * step_s, duration_s)
-    vmax = pop.speed_bound_m_s()
+    vmax = pop.speed_bound_m_s(duration_s)
     group = pop.group
     starts = np.concatenate([[0], np.cumsum(pop.sizes)])
     n_sh = len(pop.sources)
@@ -546,6 +565,7 @@ def min_separation(
 
     r0, v0 = pop.states(0.0)
     ok0 = np.isfinite(r0).all(axis=1) & np.isfinite(v0).all(axis=1)
+    sep[:] = horizon_m
     for (a, b), codes in pairs(r0, ok0, True).items():
         lower(a, b, np.linalg.norm(r0[codes % n] - r0[codes // n], axis=1), np.zeros(codes.size), codes)
     c0 = pairs(r0, ok0, False)
@@ -562,6 +582,7 @@ def min_separation(
             lower(*key, np.linalg.norm(d1, axis=1), np.full(codes.size, t1), codes)
             lower(*key, np.where(np.isfinite(miss), miss, np.inf), t0 + np.nan_to_num(s) * (t1 - t0), codes)
         r0, v0, c0 = r1, v1, c1
+    sep[who[..., 0] < 0] = np.inf
     iu = np.triu_indices(n_sh, 1)
     sep[iu[1], iu[0]] = sep[iu]
     when[iu[1], iu[0]] = when[iu]

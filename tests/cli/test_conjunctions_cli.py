@@ -1,0 +1,88 @@
+"""``orbitgrid conjunctions``: the parquet and JSON outputs, the summary table and bad input (exit 2, one message)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from orbitgrid.cli import app
+
+SLICE = Path(__file__).resolve().parents[1] / "data" / "tle_starlink" / "starlink_20260224_1413Z_slice.tle"
+
+
+def _dense(tmp_path: Path) -> Path:
+    """Two Walker shells 500 m apart in altitude, crossing inclinations: conjunctions within minutes."""
+    text = """schema_version: 1
+name: crossing
+epoch: 2026-02-24T14:00:00Z
+duration: 1h
+step: 60s
+seed: 1
+fleet:
+  shells:
+    - name: low
+      orbit: {type: walker_delta, altitude_km: 550.0, inclination_deg: 53.0, total: 400, planes: 20, phasing: 1}
+      design: starlink-v2-mini-compute
+    - name: high
+      orbit: {type: walker_delta, altitude_km: 550.5, inclination_deg: 70.0, total: 400, planes: 20, phasing: 3}
+      design: starlink-v2-mini-compute
+"""
+    p = tmp_path / "crossing.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_outputs_and_table(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    res = CliRunner().invoke(
+        app,
+        [
+            "conjunctions",
+            str(_dense(tmp_path)),
+            "--duration",
+            "20min",
+            "--threshold-km",
+            "3",
+            "--threshold-km",
+            "high=4",
+            "--catalogue",
+            str(SLICE),
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "min separation within low" in res.output
+    assert "CA manoeuvres/day" in res.output
+    doc = json.loads((out / "conjunctions.json").read_text())
+    table = pq.read_table(out / "conjunctions.parquet").to_pydict()
+    assert doc["conjunctions"] == len(table["tca_s"]) > 0
+    assert doc["thresholds_m"] == {"low": 3000.0, "high": 4000.0, "catalogue": 3000.0}
+    for a, b, miss in zip(table["shell_a"], table["shell_b"], table["miss_m"], strict=True):
+        assert miss <= (4000.0 if "high" in (a, b) else 3000.0)
+        assert not (a == b == "catalogue")
+    assert set(table) >= {"object_a", "object_b", "tca_utc", "tca_s", "miss_m", "rel_speed_m_s"}
+    cross = [r for r in doc["min_separation"] if {r["shell_a"], r["shell_b"]} == {"low", "high"}][0]
+    assert cross["min_separation_m"] == min(
+        m for a, b, m in zip(table["shell_a"], table["shell_b"], table["miss_m"], strict=True) if {a, b} == {"low", "high"}
+    )
+
+
+def test_bad_input_exits_2(tmp_path: Path) -> None:
+    sc = str(_dense(tmp_path))
+    bad_tle = tmp_path / "bad.tle"
+    bad_tle.write_text("1 25544U 98067A   not a tle\n")
+    for args, message in [
+        (["--threshold-km", "nowhere=3"], "not a shell"),
+        (["--threshold-km", "-1"], "not in (0, 1000]"),
+        (["--threshold-km", "x=abc"], "expected KM or SHELL=KM"),
+        (["--duration", "banana"], "--duration"),
+        (["--catalogue", str(bad_tle)], "bad.tle"),
+    ]:
+        res = CliRunner().invoke(app, ["conjunctions", sc, "--out", str(tmp_path / "o"), *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert message in res.output, (args, res.output)
+        assert "Traceback" not in res.output
