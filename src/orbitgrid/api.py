@@ -16,35 +16,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from orbitgrid.design.sweep import (
-    SweepError,
-    SweepResult,
-    flatten_outputs,
-    open_executor,
-    run_sweep,
-    stop_on_signals,
-)
+# Only the scenario layer is imported eagerly (pydantic models: ~0.35 s of CPU); the pipeline (numba kernels, scipy),
+# the sweep machinery, pyarrow and plotly are imported by the functions that use them, so ``import orbitgrid.api``
+# stays under a second (benchmarks/startup.py).
 from orbitgrid.errors import InputError
-from orbitgrid.pipeline import preflight
-from orbitgrid.pipeline.capacity import (
-    ground_capacities,
-    radiation_approximations,
-    shell_capacity,
-    step_sun_distance_m,
-    write_capacity_tables,
-)
-from orbitgrid.pipeline.economics import evaluate_cost
-from orbitgrid.pipeline.errors import ScenarioRunError  # a valid scenario this build cannot run (module docstring)
-from orbitgrid.pipeline.network import run_network, simulate_data_flows, write_network
-from orbitgrid.pipeline.nodes import build_fleet_timeline, sample_columns
-from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
-from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
-from orbitgrid.report import write_report
-from orbitgrid.results import RunWriter
 from orbitgrid.scenario import (
     Scenario,
     ScenarioError,
@@ -52,7 +31,34 @@ from orbitgrid.scenario import (
     load_scenario,
     resolved_scenario_dict,
 )
-from orbitgrid.scenario.sweep import load_sweep
+
+if TYPE_CHECKING:
+    from orbitgrid.design.sweep import SweepError, SweepResult
+    from orbitgrid.pipeline.errors import ScenarioRunError
+    from orbitgrid.pipeline.orbit import ShellSurvey
+    from orbitgrid.results import RunWriter
+
+#: Names of ``__all__`` imported on first use (module ``__getattr__``, PEP 562): name -> module.
+_LAZY = {
+    "ScenarioRunError": "orbitgrid.pipeline.errors",  # a valid scenario this build cannot run
+    "SweepError": "orbitgrid.design.sweep",
+    "SweepResult": "orbitgrid.design.sweep",
+    "evaluate_cost": "orbitgrid.pipeline.economics",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SWEEP_EVALUATORS":
+        return _sweep_evaluators()
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "OrbitStudy",
@@ -184,6 +190,7 @@ def _cost_document(
     seed: int | None = None,
     uncertainty: bool = True,
     max_draws: int | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """cost.json: the scenario priced (with a run's simulated GPU-hours when ``summary`` is given) and, unless
     ``economics.uncertainty`` is null or ``uncertainty`` false, its uncertainty block (``pipeline.cost_uncertainty``;
@@ -192,16 +199,45 @@ def _cost_document(
     from orbitgrid.pipeline.cost_uncertainty import uncertainty_block
     from orbitgrid.pipeline.economics import scenario_cost
 
+    spec = scenario.economics.uncertainty if uncertainty else None
+    n = 0
+    if spec is not None:
+        n = spec.monte_carlo if monte_carlo is None else monte_carlo
+        n = n if max_draws is None else min(n, max_draws)
+    steps = 1 + (0 if spec is None else -(-n // 100) + 1)  # pricing, Monte Carlo chunks, tornado and break-even
+
+    def tick(done: int) -> None:
+        if progress is not None:
+            progress("cost", done, steps)
+
+    tick(0)
     sc = scenario_cost(scenario, summary)
     doc = sc.to_dict()
     doc["label"] = scenario.name
-    spec = scenario.economics.uncertainty
-    if uncertainty and spec is not None:
-        n = spec.monte_carlo if monte_carlo is None else monte_carlo
-        n = n if max_draws is None else min(n, max_draws)
+    if summary is not None:  # the same fleet at the economics section's nominal availability x utilization
+        doc["nominal"] = _nominal_cost_block(scenario_cost(scenario).to_dict())
+    tick(1)
+    if spec is not None:
         s = seed if seed is not None else spec.seed if spec.seed is not None else scenario.seed
-        doc["uncertainty"] = uncertainty_block(sc, spec, n=n, seed=s)
+        draws = None if progress is None else lambda d, _n: tick(1 + -(-d // 100))
+        doc["uncertainty"] = uncertainty_block(sc, spec, n=n, seed=s, progress=draws)
+        tick(steps)
     return doc
+
+
+def _nominal_cost_block(nominal: dict[str, Any]) -> dict[str, Any]:
+    """cost.json's ``nominal`` block of a run: $/GPU-hour in orbit and on the ground and their ratio when the
+    GPU-hours are the nominal ones (``economics.availability`` x ``economics.utilization``) instead of the run's
+    delivered ones, from the cost document of the same scenario without a run."""
+    o, g = nominal["orbit"], nominal["ground"]
+    return {
+        "orbit_usd_per_gpu_hour": o["usd_per_gpu_hour"],
+        "ground_usd_per_gpu_hour": g["usd_per_gpu_hour"],
+        "ratio_orbit_to_ground": nominal["ratio_orbit_to_ground"],
+        "orbit_gpu_hours_delivered": o["gpu_hours_delivered"],
+        "ground_gpu_hours_delivered": g["gpu_hours_delivered"],
+        "gpu_hours_source": o["gpu_hours_source"],
+    }
 
 
 def design_fleet(power_w: float, **kwargs: Any) -> Any:
@@ -216,8 +252,16 @@ def orbit(scenario: Scenario, *, progress: Progress | None = None, force: bool =
     """Propagate every shell over the scenario's time grid and survey sunlight and shadow. Raises
     ``ResourceLimitError`` before any work when the pre-flight estimate exceeds this machine's memory, unless
     ``force``."""
+    from orbitgrid.pipeline import preflight
+    from orbitgrid.pipeline.orbit import survey_shells
+
     preflight.check(scenario, "orbit", force=force)
-    return OrbitStudy(scenario, survey_shells(scenario, progress=progress))
+
+    def each_shell(shell: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(f"orbit {shell}", done, total)
+
+    return OrbitStudy(scenario, survey_shells(scenario, progress=each_shell))
 
 
 @dataclass(frozen=True)
@@ -236,21 +280,31 @@ TIMINGS_FILE = "timings.json"
 
 
 class _Stopwatch:
-    """Wall time of each stage of a run, in the order the stages ran (written to ``timings.json``)."""
+    """Wall and CPU time (this process, every thread) of each stage of a run, in the order the stages ran (written
+    to ``timings.json``: ``stages_s`` wall, ``stages_cpu_s`` CPU; on a shared machine CPU time is the steadier)."""
 
     def __init__(self) -> None:
         self.t0 = time.perf_counter()
-        self.last = self.t0
+        self.c0 = time.process_time()
+        self.last, self.last_cpu = self.t0, self.c0
         self.stages: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
         self.extra: dict[str, float] = {}
 
     def lap(self, stage: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.stages[stage] = self.stages.get(stage, 0.0) + (now - self.last)
-        self.last = now
+        self.cpu[stage] = self.cpu.get(stage, 0.0) + (cpu - self.last_cpu)
+        self.last, self.last_cpu = now, cpu
 
     def document(self) -> dict[str, Any]:
-        return {"stages_s": dict(self.stages), **self.extra, "total_s": time.perf_counter() - self.t0}
+        return {
+            "stages_s": dict(self.stages),
+            "stages_cpu_s": dict(self.cpu),
+            **self.extra,
+            "total_s": time.perf_counter() - self.t0,
+            "total_cpu_s": time.process_time() - self.c0,
+        }
 
 
 def simulate(
@@ -262,23 +316,77 @@ def simulate(
     report: bool = True,
     cost: bool = True,
     force: bool = False,
+    overwrite: bool = False,
 ) -> Run:
     """Simulate ``scenario`` and write a run directory (``manifest.json``, ``summary.json``, tables, report;
     ``cost.json`` with its uncertainty block unless ``cost`` is false). Wall times go to ``timings.json`` only, so
     every other file is byte-identical between two runs of the same scenario (docs/design.md, determinism).
     Before any work or file, the pre-flight estimate (``pipeline.preflight``) refuses with ``ResourceLimitError`` a
-    run that needs more memory than this machine has available, unless ``force``."""
+    run that needs more memory than this machine has available, unless ``force``.
+
+    The run is written to a staging folder beside ``out_dir`` and renamed into place once every file is written,
+    with ``status: complete`` in its manifest (``results.RunWriter.staged``): an existing ``out_dir`` must be empty,
+    or an orbitgrid run and ``overwrite`` true (it is then replaced whole); a run that stops early (an exception,
+    Ctrl-C) removes its staging folder and leaves ``out_dir`` as it was (``results.RunDirError`` otherwise).
+
+    ``progress(stage, done, total)`` is called as each stage advances (``orbit <shell>``: orbits propagated;
+    ``capacity``: shells and sites; ``nodes``; ``links``: steps; ``contacts``; ``workload``; ``schedule``: simulated
+    seconds; ``flows``; ``network``; ``cost``: steps of pricing, Monte Carlo chunks of 100 draws, tornado and
+    break-even; ``report``: sections); a stage is finished when ``done >= total``."""
+    from orbitgrid.pipeline import preflight
+    from orbitgrid.results import RunWriter
+
     preflight.check(scenario, "simulate", force=force)
+    writer = RunWriter.staged(out_dir, overwrite=overwrite)
+    try:
+        summary, study, timings = _simulate_into(writer, scenario, progress, command, report=report, cost=cost)
+        path = writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return Run(path, summary, study, timings)
+
+
+def _simulate_into(
+    writer: RunWriter,
+    scenario: Scenario,
+    progress: Progress | None,
+    command: str,
+    *,
+    report: bool,
+    cost: bool,
+) -> tuple[dict[str, Any], OrbitStudy, dict[str, Any]]:
+    from orbitgrid.pipeline.capacity import (
+        ground_capacities,
+        radiation_approximations,
+        shell_capacity,
+        step_sun_distance_m,
+        write_capacity_tables,
+    )
+    from orbitgrid.pipeline.network import run_network, simulate_data_flows, write_network
+    from orbitgrid.pipeline.nodes import build_fleet_timeline, sample_columns
+    from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
+    from orbitgrid.report import write_report
+
+    def tick(stage: str, done: float, total: float) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
     watch = _Stopwatch()
-    writer = RunWriter(out_dir)
     resolved = resolved_scenario_dict(scenario)
     writer.manifest(command=command, scenario=resolved, seed=scenario.seed)
     study = orbit(scenario, progress=progress, force=True)  # checked above, for the whole run
     study.write(writer)
     watch.lap("orbit")
+    n_cap = len(study.shells) + 2  # each shell, the ground sites, the tables
+    tick("capacity", 0, n_cap)
     sun_distance = step_sun_distance_m(scenario.time_grid())
-    shells = [shell_capacity(scenario, s, sun_distance, track_usable=bool(scenario.workloads)) for s in study.shells]
+    shells = []
+    for s in study.shells:
+        shells.append(shell_capacity(scenario, s, sun_distance, track_usable=bool(scenario.workloads)))
+        tick("capacity", len(shells), n_cap)
     sites = ground_capacities(scenario)
+    tick("capacity", n_cap - 1, n_cap)
     write_capacity_tables(writer, shells, sites)
     approximations = radiation_approximations(scenario, shells)
     if approximations:
@@ -299,62 +407,74 @@ def simulate(
     }
     if study.shells:
         writer.table("samples", sample_columns(scenario, study.shells))
+    tick("capacity", n_cap, n_cap)
     watch.lap("capacity")
     flows = None
     if scenario.workloads:
-        if progress is not None:
-            progress("schedule", 0, 1)
+        tick("nodes", 0, 1)
         nodes = build_fleet_timeline(scenario, study.shells, shells, sites)
+        tick("nodes", 1, 1)
         watch.lap("nodes")
         net = run_network(scenario, study.shells, nodes.timeline.nodes, progress=progress)
         watch.lap("network")
         timeline = nodes.timeline if net is None else net.attach(nodes.timeline)
-        schedule = run_schedule(scenario, timeline)
+        schedule = run_schedule(scenario, timeline, progress=tick)
         assert schedule is not None
         watch.lap("schedule")
         watch.extra["engine_s"] = schedule.wall_s  # the event loop alone (the schedule stage adds the workload)
         write_schedule_tables(writer, schedule)
         summary.update(schedule_summary(schedule))
-        flows = None if net is None else simulate_data_flows(net, timeline, schedule)
+        if net is not None:
+            tick("flows", 0, 1)
+            flows = simulate_data_flows(net, timeline, schedule)
+            tick("flows", 1, 1)
         watch.lap("flows")
-        if progress is not None:
-            progress("schedule", 1, 1)
     else:
         net = run_network(scenario, study.shells, progress=progress)
         watch.lap("network")
     if net is not None:
+        tick("network", 0, 1)
         summary["network"] = write_network(writer, net, scenario, flows)
+        tick("network", 1, 1)
         watch.lap("network")
     writer.json("summary.json", summary)
     if cost and study.shells:  # every run with an orbital fleet prices itself from its simulated GPU-hours
         from orbitgrid.pipeline.economics import CostInputError
 
         try:
-            writer.json("cost.json", _cost_document(scenario, summary, max_draws=SIMULATE_MONTE_CARLO_DRAWS))
+            doc = _cost_document(scenario, summary, max_draws=SIMULATE_MONTE_CARLO_DRAWS, progress=tick)
+            writer.json("cost.json", doc)
         except CostInputError as why:  # e.g. a fleet of element sets with no design to price
             summary["cost_note"] = f"no cost.json: {why}"
             writer.json("summary.json", summary)
+            tick("cost", 1, 1)
         watch.lap("cost")
     if report:
-        write_report(writer.path)
+        write_report(writer.path, progress=lambda d, t: tick("report", d, t))
         watch.lap("report")
     timings = watch.document()
     writer.json(TIMINGS_FILE, timings)
-    return Run(writer.path, summary, study, timings)
+    return summary, study, timings
 
 
 def evaluate_simulate(scenario: Scenario) -> dict[str, Any]:
     """Sweep evaluator ``simulate``: a full simulation with the report and cost.json off (the point's summary is what
     the sweep keeps), in a temporary run directory that is removed afterwards; returns ``summary.json`` flattened to
     dotted keys (``jobs.completed``, ``wait_s.p50``)."""
+    from orbitgrid.design.sweep import flatten_outputs
+
     with tempfile.TemporaryDirectory(prefix="orbitgrid-point-") as tmp:
         run = simulate(scenario, tmp, report=False, cost=False, command="orbitgrid sweep")
     return flatten_outputs(run.summary)
 
 
-#: Sweep evaluators by the sweep file's ``evaluate`` value (top-level functions: picklable for processes and dask).
-#: ``cost``: the cost model on the point's scenario with nominal GPU-hours (``pipeline.economics.evaluate_cost``).
-SWEEP_EVALUATORS: dict[str, Callable[[Scenario], Any]] = {"simulate": evaluate_simulate, "cost": evaluate_cost}
+def _sweep_evaluators() -> dict[str, Callable[[Scenario], Any]]:
+    """Sweep evaluators by the sweep file's ``evaluate`` value (top-level functions: picklable for processes and
+    dask), also as ``SWEEP_EVALUATORS``. ``cost``: the cost model on the point's scenario with nominal GPU-hours
+    (``pipeline.economics.evaluate_cost``)."""
+    from orbitgrid.pipeline.economics import evaluate_cost
+
+    return {"simulate": evaluate_simulate, "cost": evaluate_cost}
 
 
 def sweep(
@@ -372,10 +492,14 @@ def sweep(
     interrupted sweep resumes where it stopped. Raises :class:`ScenarioError` for a bad sweep file. SIGTERM and
     SIGHUP (unless a handler is installed) and Ctrl-C stop it cleanly: the pool's workers are terminated, finished
     points stay saved, and ``design.sweep.Interrupted`` (a ``KeyboardInterrupt``) is raised with the signal."""
+    from orbitgrid.design.sweep import SweepError, open_executor, run_sweep, stop_on_signals
+    from orbitgrid.scenario.sweep import load_sweep
+
     spec = load_sweep(source)
-    evaluator = SWEEP_EVALUATORS.get(spec.spec.evaluate)
+    evaluators = _sweep_evaluators()
+    evaluator = evaluators.get(spec.spec.evaluate)
     if evaluator is None:
-        raise SweepError(f"evaluate: {spec.spec.evaluate!r} is not available; available: {', '.join(SWEEP_EVALUATORS)}")
+        raise SweepError(f"evaluate: {spec.spec.evaluate!r} is not available; available: {', '.join(evaluators)}")
     out = Path(out_dir) if out_dir is not None else Path("sweeps") / spec.spec.name
     with stop_on_signals(), open_executor(cluster, workers) as executor:
         return run_sweep(spec, evaluator, out, executor=executor, resume=resume, progress=progress)

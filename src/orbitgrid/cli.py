@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import click
 import typer
 import typer.core
-from rich.console import Console
 from rich.table import Table
 
+from orbitgrid.console import make_console
 from orbitgrid.errors import OrbitgridError
 
 if TYPE_CHECKING:
@@ -96,6 +96,10 @@ def _report_error(exc: OrbitgridError) -> None:
         err_console.print(str(exc), markup=False, highlight=False)
 
 
+#: ``-h`` everywhere ``--help`` is.
+HELP = {"help_option_names": ["-h", "--help"]}
+
+
 app = typer.Typer(
     name="orbitgrid",
     help="Design, simulate and operate AI data centres in orbit alongside ground clusters.",
@@ -103,7 +107,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     cls=_OrbitgridGroup,
+    context_settings=HELP,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        import orbitgrid
+
+        console.print(f"orbitgrid {orbitgrid.__version__}", highlight=False)
+        raise typer.Exit()
 
 
 @app.callback()
@@ -112,22 +125,28 @@ def _options(
         bool,
         typer.Option("--debug", help="Show the traceback of any error (also ORBITGRID_DEBUG=1); for bug reports."),
     ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
 ) -> None:
     """Design, simulate and operate AI data centres in orbit alongside ground clusters."""
 
 
-scenario_app = typer.Typer(help="Built-in scenarios to start from.", no_args_is_help=True)
+scenario_app = typer.Typer(help="Built-in scenarios to start from.", no_args_is_help=True, context_settings=HELP)
 app.add_typer(scenario_app, name="scenario")
 design_app = typer.Typer(
-    help="Size a fleet for a compute requirement (`orbitgrid design --power-mw 1000`), or one spacecraft (`size`).",
+    help="Size a fleet for a compute requirement (`orbitgrid design --fleet-power-mw 1000`), or one spacecraft "
+    "(`orbitgrid design size --satellite-kw 100`).",
     no_args_is_help=True,
+    context_settings=HELP,
 )
 app.add_typer(design_app, name="design")
 
-console = Console()
+console = make_console()  # tables wrap to the terminal rather than cut their numbers
 if not console.is_terminal:
-    console = Console(width=140)  # logs and pipes: wide enough for the tables instead of rich's default 80
-err_console = Console(stderr=True, soft_wrap=True)  # messages stay one line each, whatever the width
+    console = make_console(width=140)  # logs and pipes: wide enough for the tables instead of rich's default 80
+err_console = make_console(stderr=True, soft_wrap=True)  # messages stay one line each, whatever the width
 
 ScenarioArg = Annotated[
     str,
@@ -191,14 +210,10 @@ def _progress_bar() -> Any:
 
 
 def _run_with_progress(fn: Any, scenario: Scenario, **kwargs: Any) -> Any:
-    with _progress_bar() as bar:
-        tasks: dict[str, Any] = {}
+    """``fn(scenario, progress=...)`` with a line per stage on stderr (bars in a terminal, plain lines in logs)."""
+    from orbitgrid.console import StageProgress
 
-        def progress(shell: str, done: int, total: int) -> None:
-            if shell not in tasks:
-                tasks[shell] = bar.add_task(f"propagating {shell}", total=total)
-            bar.update(tasks[shell], completed=done)
-
+    with StageProgress(err_console) as progress:
         return fn(scenario, progress=progress, **kwargs)
 
 
@@ -454,16 +469,28 @@ def simulate(
     out: OutOpt = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write report.html.")] = False,
     force: ForceOpt = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier run in the run directory (whole, on success).")
+    ] = False,
 ) -> None:
     """Simulate a scenario (the built-in `default` when none is given) and write a run directory."""
     from orbitgrid import api
+    from orbitgrid.results import RunDirError
 
     sc = _load(scenario)
     out_dir = out or _default_out("runs", sc.name)
     command = " ".join(["orbitgrid", *sys.argv[1:]])
     try:
-        run = _run_with_progress(api.simulate, sc, out_dir=out_dir, command=command, report=not no_report, force=force)
-    except api.ScenarioRunError as exc:
+        run = _run_with_progress(
+            api.simulate,
+            sc,
+            out_dir=out_dir,
+            command=command,
+            report=not no_report,
+            force=force,
+            overwrite=overwrite,
+        )
+    except (api.ScenarioRunError, RunDirError) as exc:
         err_console.print(f"{sc.name}: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from None
     s = run.summary
@@ -484,6 +511,13 @@ def simulate(
         console.print(_network_table(s["network"]))
     for note in s.get("approximations", []):  # also in summary.json and manifest.json
         err_console.print(f"warning: {note}", markup=False, highlight=False)
+    cost_file = run.path / "cost.json"
+    if cost_file.is_file():
+        import json
+
+        console.print(_run_cost_table(json.loads(cost_file.read_text(encoding="utf-8"))))
+    elif s.get("cost_note"):
+        console.print(s["cost_note"], markup=False, highlight=False)
     written = sorted(p.name for p in run.path.iterdir() if p.is_file())
     console.print(f"Wrote {run.path}/ ({', '.join(written)})")
 
@@ -561,17 +595,24 @@ def report(
 ) -> None:
     """(Re)build report.html, the self-contained page of plots and tables, for an existing run directory."""
     from orbitgrid.report import write_report
+    from orbitgrid.results import RunDirError, require_complete
 
     try:
-        path = write_report(run_dir)
-    except FileNotFoundError as exc:
+        path = write_report(require_complete(run_dir))
+    except (FileNotFoundError, RunDirError) as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
     console.print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 @app.command()
-def orbit(scenario: ScenarioArg = "default", out: OutOpt = None, force: ForceOpt = False) -> None:
+def orbit(
+    scenario: ScenarioArg = "default",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default: runs/<scenario name>-orbit).")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
     """Propagate every shell; write per-shell orbit statistics and per-satellite eclipse intervals."""
     from orbitgrid import api
     from orbitgrid.results import RunWriter
@@ -605,7 +646,8 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file to ch
     n_sats = sum(s.orbit.n_satellites for s in sc.shells)
     est = preflight.estimate(sc, "simulate")
     console.print(
-        f"{file}: valid ({len(sc.shells)} shells, {n_sats:,} satellites, {sc.n_steps:,} steps); simulate: "
+        f"{file}: valid ({len(sc.shells)} shell{'' if len(sc.shells) == 1 else 's'}, {n_sats:,} "
+        f"satellite{'' if n_sats == 1 else 's'}, {sc.n_steps:,} steps); simulate: "
         f"{est.summary()} (this machine has {preflight.format_bytes(preflight.available_memory_bytes())} available)",
         soft_wrap=True,
     )
@@ -683,6 +725,7 @@ def sweep(
     except api.SweepError as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
+    console.print(_sweep_table(res))
     console.print(
         f"{res.points:,} points: {res.evaluated:,} evaluated, {res.skipped:,} already done, {res.failed:,} failed "
         f"({res.wall_s:,.1f} s)"
@@ -698,6 +741,39 @@ def sweep(
     console.print(f"Wrote {res.path}/ (sweep.parquet, sweep.json, sweep.html, points/)")
     if res.failed:
         raise typer.Exit(1)
+
+
+#: Rows of the sweep's results table printed at the end (sweep.parquet has them all).
+MAX_SWEEP_ROWS = 20
+
+
+def _sweep_table(res: Any) -> Table:
+    """The sweep's points: the axes' values and its headline outputs (up to four), in point order."""
+    from orbitgrid.console import format_value
+    from orbitgrid.design.sweep import PARAM_PREFIX, axis_title
+
+    rows = res.table().to_pylist()
+    outputs = list(res.outputs[:4])
+    t = Table(title=f"Sweep results ({len(rows):,} points)", title_justify="left")
+    t.add_column("point", no_wrap=True)
+    for name in [*res.axes, *outputs]:
+        t.add_column(axis_title(name), justify="right")
+    failed = any(r.get("error") is not None for r in rows)
+    if failed:
+        t.add_column("error")
+
+    def cell(v: Any) -> str:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return "-" if v is None else str(v)
+        return format_value(float(v))
+
+    for r in rows[:MAX_SWEEP_ROWS]:
+        cells = [cell(r.get(f"{PARAM_PREFIX}{a}")) for a in res.axes] + [cell(r.get(o)) for o in outputs]
+        t.add_row(str(r["point_id"]), *cells, *([str(r.get("error") or "")] if failed else []))
+    if len(rows) > MAX_SWEEP_ROWS:
+        t.caption = f"first {MAX_SWEEP_ROWS} of {len(rows):,} points; all in sweep.parquet"
+        t.caption_justify = "left"
+    return t
 
 
 def _cost_table(doc: dict[str, Any]) -> Table:
@@ -729,6 +805,33 @@ def _cost_table(doc: dict[str, Any]) -> Table:
     return t
 
 
+def _run_cost_table(doc: dict[str, Any]) -> Table:
+    """The run's cost answer: $/GPU-hour in orbit and on the ground and their ratio, at the GPU-hours the run
+    delivered and at the nominal ones (cost.json ``orbit``/``ground`` and ``nominal``)."""
+    o, g = doc["orbit"], doc["ground"]
+    t = Table(title="Cost: orbit vs ground, $ per GPU-hour (levelized over the design life)", title_justify="left")
+    t.add_column("GPU-hours counted", no_wrap=True)
+    for col in ("orbit $/GPU-h", "ground $/GPU-h", "orbit / ground"):
+        t.add_column(col, justify="right", no_wrap=True)
+    t.add_row(
+        f"delivered ({o['gpu_hours_source']})",
+        _fmt(o["usd_per_gpu_hour"], ",.3f"),
+        _fmt(g["usd_per_gpu_hour"], ",.3f"),
+        _fmt(doc["ratio_orbit_to_ground"], ".2f"),
+    )
+    nominal = doc.get("nominal")
+    if nominal:
+        t.add_row(
+            "nominal (availability x utilization)",
+            _fmt(nominal["orbit_usd_per_gpu_hour"], ",.3f"),
+            _fmt(nominal["ground_usd_per_gpu_hour"], ",.3f"),
+            _fmt(nominal["ratio_orbit_to_ground"], ".2f"),
+        )
+    t.caption = "delivered: the GPU-hours jobs used in this run; cost.json and `orbitgrid cost --run` give the lines"
+    t.caption_justify = "left"
+    return t
+
+
 def _lines_table(doc: dict[str, Any]) -> Table:
     t = Table(title="Cost lines (undiscounted), $M", title_justify="left")
     t.add_column("orbit", no_wrap=True)
@@ -756,8 +859,12 @@ def cost(
         Path | None, typer.Option("--run", help="A finished run directory: use its simulated delivered GPU-hours.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="cost.json path (default: RUN/cost.json or runs/<name>/).")
+        Path | None,
+        typer.Option("--out", "-o", help="cost.json path (default: RUN/cost.json, else runs/<name>-cost/cost.json)."),
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing cost.json (a run's own included).")
+    ] = False,
     monte_carlo: Annotated[
         int | None,
         typer.Option(
@@ -782,14 +889,26 @@ def cost(
 
     from orbitgrid import api
     from orbitgrid.pipeline.economics import CostInputError
+    from orbitgrid.results import RunDirError, require_complete, run_status
 
     sc = _load(scenario) if scenario is not None else (None if run is not None else _load("default"))
+    label = sc.name if sc is not None else None
+    path = out or ((run / "cost.json") if run is not None else Path("runs") / f"{label}-cost" / "cost.json")
     try:
+        if run is not None:
+            require_complete(run)
+        if run_status(path.parent) is not None and (run is None or path.parent.resolve() != run.resolve()):
+            raise RunDirError(
+                f"{path}: {path.parent} is a run directory and this cost is not from it (give --run {path.parent}, "
+                "or another --out)"
+            )
+        if path.exists() and not overwrite:
+            what = "the run's own cost.json" if run is not None and path.parent.resolve() == run.resolve() else path
+            raise RunDirError(f"{path}: exists ({what}); pass --overwrite to replace it, or give another --out")
         doc = api.cost(sc, run, monte_carlo=monte_carlo, seed=seed, uncertainty=not no_uncertainty)
-    except (FileNotFoundError, CostInputError) as exc:
+    except (FileNotFoundError, CostInputError, RunDirError) as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
-    path = out or ((run / "cost.json") if run is not None else Path("runs") / doc["label"] / "cost.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
     f = doc["orbit"]["facts"]
@@ -858,13 +977,20 @@ def _uncertainty_tables(unc: dict[str, Any]) -> list[Table]:
     return tables
 
 
+#: ``--orbit`` of ``design`` and ``design size``: dawn-dusk is sun-synchronous at LTAN 18 h.
+ORBIT_KINDS = {"dawn-dusk": "sun_synchronous", "sun_synchronous": "sun_synchronous", "inclined": "inclined"}
+
+
 @design_app.callback(invoke_without_command=True)
 def design(
     ctx: typer.Context,
     power_mw: Annotated[
-        float | None, typer.Option("--power-mw", help="Compute requirement of the whole fleet, MW (GPUs + host).")
+        float | None,
+        typer.Option("--fleet-power-mw", help="Compute requirement of the whole fleet, MW (GPUs + host)."),
     ] = None,
-    satellite_kw: Annotated[float, typer.Option(help="Compute per satellite, kW.")] = 100.0,
+    satellite_kw: Annotated[
+        float, typer.Option("--satellite-kw", help="Compute load of one satellite, kW (GPUs + host).")
+    ] = 100.0,
     gpu: Annotated[str, typer.Option(help="Accelerator model from the GPU catalog.")] = "H100",
     orbit: Annotated[str, typer.Option(help="dawn-dusk, sun_synchronous (with --ltan-hours) or inclined.")] = (
         "dawn-dusk"
@@ -884,7 +1010,9 @@ def design(
     if ctx.invoked_subcommand is not None:
         return
     if power_mw is None:
-        err_console.print("give --power-mw (the fleet's compute), or a subcommand; see `orbitgrid design --help`")
+        err_console.print(
+            "give --fleet-power-mw (the whole fleet's compute), or a subcommand; see `orbitgrid design --help`"
+        )
         raise typer.Exit(2)
     import json
     import math
@@ -899,12 +1027,14 @@ def design(
     if vehicle not in launch_vehicles():
         err_console.print(f"--vehicle: unknown {vehicle!r}; allowed: {', '.join(launch_vehicles())}")
         raise typer.Exit(2)
-    kind = {"dawn-dusk": "sun_synchronous", "sun_synchronous": "sun_synchronous", "inclined": "inclined"}.get(orbit)
+    kind = ORBIT_KINDS.get(orbit)
     if kind is None or (kind == "inclined" and inclination_deg is None):
         err_console.print("--orbit: dawn-dusk, sun_synchronous, or inclined with --inclination-deg")
         raise typer.Exit(2)
     if power_mw <= 0 or satellite_kw <= 0 or not _design_altitude_ok(altitude_km):
-        err_console.print(f"--power-mw and --satellite-kw must be > 0 and --altitude-km {_design_altitude_rule()[2]}")
+        err_console.print(
+            f"--fleet-power-mw and --satellite-kw must be > 0 and --altitude-km {_design_altitude_rule()[2]}"
+        )
         raise typer.Exit(2)
     try:
         fleet = api.design_fleet(
@@ -923,14 +1053,16 @@ def design(
     except ValueError as exc:
         err_console.print(f"cannot design this fleet: {exc}")
         raise typer.Exit(2) from None
+    from orbitgrid.console import format_value
+
     t = Table("item", "value", "unit", "source", title="Satellite", title_justify="left")
     for item, value, unit, source in fleet.sizing.rows():
         if not item.startswith("published"):
-            t.add_row(item, f"{value:,.4g}", unit, source)
+            t.add_row(item, format_value(value), unit, source)
     console.print(t)
     f = Table("item", "value", "unit", "basis", title="Fleet and cost", title_justify="left")
     for item, value, unit, source in fleet.rows():
-        f.add_row(item, f"{value:,.4g}", unit, source)
+        f.add_row(item, format_value(value), unit, source)
     console.print(f)
     if out is not None:
         doc = cost_dict(fleet.result, fleet.case)
@@ -941,10 +1073,14 @@ def design(
 
 @design_app.command("size")
 def design_size(
-    power_mw: Annotated[float, typer.Option("--power-mw", help="Compute load per satellite, MW (GPUs + host).")],
+    satellite_kw: Annotated[
+        float, typer.Option("--satellite-kw", help="Compute load of the satellite, kW (GPUs + host).")
+    ],
     gpu: Annotated[str, typer.Option(help="Accelerator model from the GPU catalog.")] = "H100",
     altitude_km: Annotated[float, typer.Option(help="Circular orbit altitude, km.")] = 650.0,
-    orbit: Annotated[str, typer.Option(help="sun_synchronous or inclined.")] = "sun_synchronous",
+    orbit: Annotated[str, typer.Option(help="dawn-dusk, sun_synchronous (with --ltan-hours) or inclined.")] = (
+        "dawn-dusk"
+    ),
     ltan_hours: Annotated[float, typer.Option(help="LTAN for a sun-synchronous orbit, h.")] = 18.0,
     inclination_deg: Annotated[float | None, typer.Option(help="Inclination for an inclined orbit, deg.")] = None,
     radiator_c: Annotated[float, typer.Option(help="Radiator temperature, deg C.")] = 56.85,
@@ -960,19 +1096,20 @@ def design_size(
     if gpu not in gpu_models():
         err_console.print(f"--gpu: unknown model {gpu!r}; allowed: {', '.join(gpu_models())}")
         raise typer.Exit(2)
-    if orbit not in ("sun_synchronous", "inclined") or (orbit == "inclined" and inclination_deg is None):
-        err_console.print("--orbit: sun_synchronous, or inclined with --inclination-deg")
+    kind = ORBIT_KINDS.get(orbit)
+    if kind is None or (kind == "inclined" and inclination_deg is None):
+        err_console.print("--orbit: dawn-dusk, sun_synchronous, or inclined with --inclination-deg")
         raise typer.Exit(2)
-    if power_mw <= 0 or not _design_altitude_ok(altitude_km):
-        err_console.print(f"--power-mw must be > 0 and --altitude-km {_design_altitude_rule()[2]}")
+    if satellite_kw <= 0 or not _design_altitude_ok(altitude_km):
+        err_console.print(f"--satellite-kw must be > 0 and --altitude-km {_design_altitude_rule()[2]}")
         raise typer.Exit(2)
     try:
         sizing = size_satellite(
-            compute_power_w=power_mw * 1e6,
+            compute_power_w=satellite_kw * 1e3,
             gpu=gpu,
             altitude_m=altitude_km * 1e3,
-            orbit=orbit,
-            ltan_hours=ltan_hours,
+            orbit=kind,
+            ltan_hours=18.0 if orbit == "dawn-dusk" else ltan_hours,
             inclination_deg=inclination_deg,
             radiator_temperature_k=radiator_c + 273.15,
             dose_target_rad_per_year=dose_rad_per_year,
@@ -981,9 +1118,11 @@ def design_size(
     except ValueError as exc:
         err_console.print(f"cannot size this satellite: {exc}")
         raise typer.Exit(2) from None
+    from orbitgrid.console import format_value
+
     t = Table("item", "value", "unit", "source", title="Sizing and mass budget", title_justify="left")
     for item, value, unit, source in sizing.rows():
-        t.add_row(item, f"{value:,.4g}", unit, source)
+        t.add_row(item, format_value(value), unit, source)
     console.print(t)
 
 

@@ -119,10 +119,14 @@ def test_orbit_command(small: Path, tmp_path: Path) -> None:
     assert pq.read_table(out / "eclipses.parquet").num_rows > 0
 
 
-def test_validate_ok(small: Path) -> None:
+def test_validate_ok(small: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["validate", str(small)])
     assert res.exit_code == 0
-    assert "valid" in res.stdout
+    assert "valid (3 shells, 293 designed satellites" in " ".join(res.stdout.split())
+    one = tmp_path / "one.yaml"
+    one.write_text(SMALL.split("    - name: dawn-dusk")[0])
+    res = runner.invoke(app, ["validate", str(one)])
+    assert res.exit_code == 0 and "valid (1 shell, 40 designed satellites" in " ".join(res.stdout.split())
 
 
 def test_validate_reports_every_problem(tmp_path: Path) -> None:
@@ -179,18 +183,39 @@ def test_simulate_bad_scenario_exits_2(tmp_path: Path) -> None:
 
 
 def test_design_size_prints_the_mass_budget() -> None:
-    res = runner.invoke(app, ["design", "size", "--power-mw", "0.1"])
+    res = runner.invoke(app, ["design", "size", "--satellite-kw", "100"])
     assert res.exit_code == 0, res.output
     for item in ("array area", "battery EOL capacity", "radiator area", "mass: total (dry)", "specific mass"):
         assert item in res.stdout
+    assert "e+0" not in res.stdout  # thousands separators, not exponents
+    # dawn-dusk (the default) is sun-synchronous at LTAN 18 h, as in `orbitgrid design`
+    same = runner.invoke(app, ["design", "size", "--satellite-kw", "100", "--orbit", "sun_synchronous"])
+    assert same.exit_code == 0 and same.stdout == res.stdout
+    # the accelerator named is the one sized, not the DGX H100 the host share comes from
+    b200 = runner.invoke(app, ["design", "size", "--satellite-kw", "100", "--gpu", "B200"])
+    assert b200.exit_code == 0, b200.output
+    text = " ".join(b200.stdout.split())
+    assert "B200 TDP + host share" in text and "H100 TDP" not in text
 
 
 def test_design_size_rejects_bad_input() -> None:
-    res = runner.invoke(app, ["design", "size", "--power-mw", "0.1", "--gpu", "H900"])
+    res = runner.invoke(app, ["design", "size", "--satellite-kw", "100", "--gpu", "H900"])
     assert res.exit_code == 2
     assert "allowed" in res.stderr
-    res = runner.invoke(app, ["design", "size", "--power-mw", "0.1", "--orbit", "inclined"])
+    res = runner.invoke(app, ["design", "size", "--satellite-kw", "100", "--orbit", "inclined"])
     assert res.exit_code == 2
+
+
+def test_version_short_help_and_the_orbit_folder() -> None:
+    import orbitgrid
+
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.stdout.strip() == f"orbitgrid {orbitgrid.__version__}"
+    for args in (["-h"], ["simulate", "-h"], ["design", "size", "-h"]):
+        short, long = runner.invoke(app, args), runner.invoke(app, [*args[:-1], "--help"])
+        assert short.exit_code == 0 and short.stdout == long.stdout
+    orbit_help = " ".join(runner.invoke(app, ["orbit", "--help"]).stdout.split())
+    assert "runs/<scenario name>-orbit" in orbit_help
 
 
 def test_simulate_prints_the_workload_tables_and_lists_what_it_wrote(tmp_path: Path) -> None:

@@ -146,7 +146,15 @@ def test_cost_of_a_run_uses_its_simulated_gpu_hours(tmp_path: Path) -> None:
     sim = runner.invoke(app, ["simulate", str(sc), "--out", str(run_dir), "--no-report"])
     assert sim.exit_code == 0, sim.output
     written = json.loads((run_dir / "cost.json").read_text())  # simulate prices its own run
-    res = runner.invoke(app, ["cost", "--run", str(run_dir)])
+    for text in ("Cost: orbit vs ground", "delivered (simulated)", "nominal (availability x utilization)"):
+        assert text in sim.stdout
+    nominal = json.loads((run_dir / "cost.json").read_text())["nominal"]
+    assert nominal["gpu_hours_source"] == "nominal"
+    # the run's cost.json is never replaced silently: refused (exit 2, naming the flag), then --overwrite
+    refused = runner.invoke(app, ["cost", "--run", str(run_dir), "--monte-carlo", "5"])
+    assert refused.exit_code == 2 and "--overwrite" in " ".join(refused.stderr.split())
+    assert json.loads((run_dir / "cost.json").read_text()) == written
+    res = runner.invoke(app, ["cost", "--run", str(run_dir), "--overwrite"])
     assert res.exit_code == 0, res.output
     doc = json.loads((run_dir / "cost.json").read_text())
     assert doc == written and doc["uncertainty"]["monte_carlo"]["n"] == 1000
@@ -159,12 +167,15 @@ def test_cost_of_a_run_uses_its_simulated_gpu_hours(tmp_path: Path) -> None:
     assert math.isclose(doc["orbit"]["facts"]["delivered_fraction"], frac, rel_tol=1e-12)
     assert "simulated" in res.stdout
     bad = runner.invoke(app, ["cost", "--run", str(tmp_path / "missing")])
-    assert bad.exit_code == 2 and "summary.json" in bad.stderr
+    assert bad.exit_code == 2 and "no such run directory" in " ".join(bad.stderr.split())
+    # a nominal cost is not written into a run directory it did not come from
+    other = runner.invoke(app, ["cost", str(sc), "--out", str(run_dir / "cost.json"), "--overwrite"])
+    assert other.exit_code == 2 and "is a run directory" in " ".join(other.stderr.split())
 
 
 def test_design_from_a_requirement(tmp_path: Path) -> None:
     out = tmp_path / "fleet.json"
-    args = ["design", "--power-mw", "40", "--orbit", "dawn-dusk", "--altitude-km", "650", "--gpu", "H100"]
+    args = ["design", "--fleet-power-mw", "40", "--orbit", "dawn-dusk", "--altitude-km", "650", "--gpu", "H100"]
     res = runner.invoke(app, [*args, "--launches-per-year", "10", "--out", str(out)])
     assert res.exit_code == 0, res.output
     for text in ("Satellite", "array area", "mass: total at launch", "Fleet and cost", "launches", "orbit / ground"):
@@ -177,9 +188,9 @@ def test_design_from_a_requirement(tmp_path: Path) -> None:
 
 
 def test_design_rejects_bad_input() -> None:
-    base = ["design", "--power-mw", "10"]
+    base = ["design", "--fleet-power-mw", "10"]
     assert runner.invoke(app, [*base, "--orbit", "inclined"]).exit_code == 2
     assert runner.invoke(app, [*base, "--vehicle", "Saturn V"]).exit_code == 2
     assert runner.invoke(app, [*base, "--gpu", "H900"]).exit_code == 2
     res = runner.invoke(app, ["design", "--satellite-kw", "50"])
-    assert res.exit_code == 2 and "--power-mw" in res.stderr
+    assert res.exit_code == 2 and "--fleet-power-mw" in res.stderr

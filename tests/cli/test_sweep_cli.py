@@ -58,6 +58,11 @@ def test_sweep_runs_and_resumes(folder: Path) -> None:
     assert rows[0]["fleet.sunlit_fraction_mean"] != rows[1]["fleet.sunlit_fraction_mean"]
     assert json.loads((out / "sweep.json").read_text())["summary"] == {"points": 2, "failed": 0}
     assert (out / "sweep.html").stat().st_size > 1e6  # plotly.js is inlined
+    # the results table: the axis with its unit, a headline output, one row per point
+    text = " ".join(res.stdout.split())
+    assert "Sweep results (2 points)" in text and "inclination (°)" in text
+    page = (out / "sweep.html").read_text()
+    assert '"type":"parcoords"' in page and "fleet.shells.walker.orbit.inclination (°)" in page
 
     again = runner.invoke(app, ["sweep", str(folder / "sweep.yaml"), "--out", str(out), "--workers", "0"])
     assert again.exit_code == 0, again.output

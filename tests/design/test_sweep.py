@@ -273,7 +273,9 @@ def test_serial_run_writes_one_row_per_point(folder: Path) -> None:
     assert meta["points"] == 12 and meta["summary"] == {"points": 12, "failed": 0}
     page = (folder / "out" / "sweep.html").read_text()
     # cost.usd_per_gpu_hour is drawn; alt_km varies too but repeats the altitude axis, and label is a string.
-    assert "Plotly.newPlot" in page and page.count('class="plot"') == 1 and '"text":"cost.usd_per_gpu_hour"' in page
+    # Titles carry units (cost.usd_per_gpu_hour -> "cost ($/GPU-h)"); the parallel-coordinates view comes first.
+    assert "Plotly.newPlot" in page and page.count('class="plot"') == 1 and '"text":"cost ($/GPU-h)"' in page
+    assert page.count('class="plot tall"') == 1 and '"type":"parcoords"' in page
     assert "https://" not in page.split("<script>", 1)[0]  # nothing fetched before plotly.js
 
 

@@ -248,7 +248,14 @@ class Sizing:
                 f"{self.orbit_label}, i={math.degrees(self.inclination_rad):.2f} deg",
             ),
             ("payload GPUs", float(self.gpus), self.gpu or "-", "Payload.power_per_accelerator_w (TDP + host share)"),
-            ("compute load", self.compute_w / 1e3, "kW", "spacecraft.payload (DGX H100 host share 0.82 x TDP)"),
+            (
+                "compute load",
+                self.compute_w / 1e3,
+                "kW",
+                f"spacecraft.payload: {self.gpu or 'GPU'} TDP + host share 0.82 x TDP (the DGX H100's ratio)"
+                if self.gpu
+                else "given compute load",
+            ),
             (
                 "housekeeping load",
                 self.housekeeping_w / 1e3,
@@ -297,7 +304,12 @@ class Sizing:
                 "bisection on radiation.dose_rate_rad_s" if self.dose_target_rad_per_year is not None else "given",
             ),
             ("dose behind shielding", self.dose_rad_per_year, "rad(Si)/yr", "AP8MIN+AE8MAX, 1 day at 60 s"),
-            ("shielded enclosure area", self.shielded_area_m2, "m2", "stacked DGX H100 chassis boxes: assumption"),
+            (
+                "shielded enclosure area",
+                self.shielded_area_m2,
+                "m2",
+                f"8-{self.gpu or 'GPU'} servers as stacked DGX H100-size chassis boxes: assumption",
+            ),
             ("mass: payload", kg["payload"], "kg", s["payload_kg_per_gpu"]),
             ("mass: solar array", kg["array"], "kg", f"{m.array_w_per_kg:g} W/kg: {s['array_w_per_kg']}"),
             ("mass: battery", kg["battery"], "kg", f"{m.battery_wh_per_kg:g} Wh/kg: {s['battery_wh_per_kg']}"),

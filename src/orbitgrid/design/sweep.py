@@ -503,6 +503,9 @@ class SweepResult:
     failed: int
     wall_s: float
     summary: dict[str, Any] = field(default_factory=dict)
+    #: The sweep's axes (scenario paths) and its headline outputs (the plots page's, in its order).
+    axes: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
 
     @property
     def table_path(self) -> Path:
@@ -607,7 +610,8 @@ def run_sweep(
         if old is not None and old != fingerprint and _parts(points_dir):
             raise SweepError(
                 f"{out} holds results of a sweep over a different base scenario or evaluation "
-                f"(fingerprint {old}, now {fingerprint}); use another output folder or resume=False to start afresh"
+                f"(fingerprint {old}, now {fingerprint}); use another output folder (--out), or start afresh with "
+                "--no-resume (resume=False in Python), which deletes the finished points"
             )
     if not resume:
         for part in _parts(points_dir):
@@ -698,7 +702,8 @@ def run_sweep(
     wall_s = time.perf_counter() - t_start
     timings = {"wall_s": wall_s, "evaluated": len(todo), "eval_s": eval_s}
     (out / TIMINGS_FILE).write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return SweepResult(out, len(points), len(todo), skipped, failed, wall_s, summary)
+    plotted = tuple(_plotted_outputs(sweep, rows)[0])
+    return SweepResult(out, len(points), len(todo), skipped, failed, wall_s, summary, tuple(sweep.spec.axes), plotted)
 
 
 # ----------------------------------------------------------------------------------------------------- the page
@@ -736,6 +741,105 @@ def _plotted_outputs(sweep: SweepFile, rows: Sequence[Mapping[str, Any]]) -> tup
     return varying[:MAX_PLOTTED_OUTPUTS], varying[MAX_PLOTTED_OUTPUTS:], []
 
 
+#: Units by how the name of a scenario path's or an output's part ends (first match wins).
+_UNITS = (
+    ("gpu_hours", "GPU-h"),
+    ("_usd_per_gpu_hour", "$/GPU-h"),
+    ("_usd_per_kg", "$/kg"),
+    ("_usd_per_kwh", "$/kWh"),
+    ("_usd_per_w", "$/W"),
+    ("_usd_per_pflop_day", "$/PFLOP-day"),
+    ("_usd_per_mmbtu", "$/MMBtu"),
+    ("_usd", "$"),
+    ("_per_year", "/yr"),
+    ("_km", "km"),
+    ("_m", "m"),
+    ("_deg", "°"),
+    ("_hours", "h"),
+    ("_s", "s"),
+    ("_mw", "MW"),
+    ("_kw", "kW"),
+    ("_w", "W"),
+    ("_kg", "kg"),
+    ("_wh", "Wh"),
+    ("_years", "yr"),
+    ("_gb", "GB"),
+    ("_mm_al", "mm Al"),
+)
+
+
+def axis_title(name: str) -> str:
+    """A plot title for a scenario path or an output: its words with the unit its name carries,
+    ``fleet.shells.walker.orbit.altitude_km`` -> ``fleet.shells.walker.orbit.altitude (km)``, ``wait_s.p50`` ->
+    ``wait.p50 (s)``, ``ratio_orbit_to_ground`` -> ``ratio orbit to ground (orbit / ground)``."""
+    parts = name.split(".")
+    for i in range(len(parts) - 1, -1, -1):
+        for suffix, unit in _UNITS:
+            if parts[i] == suffix.lstrip("_"):  # the part is the unit itself (orbit.usd_per_gpu_hour)
+                if suffix.startswith("_"):
+                    del parts[i]
+            elif parts[i].endswith(suffix) and suffix.startswith("_"):
+                parts[i] = parts[i][: -len(suffix)]
+            else:
+                continue
+            words = ".".join(parts).replace("_", " ") or name.replace("_", " ")
+            return f"{words} ({unit})"
+    if name.startswith("ratio_orbit_to_ground") or name.endswith("ratio_orbit_to_ground"):
+        return f"{name.replace('_', ' ')} (orbit / ground)"
+    if "fraction" in name or "goodput" in name:
+        return f"{name.replace('_', ' ')} (fraction)"
+    return name.replace("_", " ")
+
+
+def _colour(values: list[Any], title: str) -> dict[str, Any]:
+    """A marker colour spec for ``values`` (numbers on a scale, categories by index) with a titled colour bar."""
+    if _numeric(values):
+        return {"color": values, "colorscale": "Viridis", "colorbar": {"title": {"text": title}, "thickness": 12}}
+    cats = list(dict.fromkeys(str(v) for v in values))
+    return {
+        "color": [cats.index(str(v)) for v in values],
+        "colorscale": "Viridis",
+        "colorbar": {
+            "title": {"text": title},
+            "thickness": 12,
+            "tickvals": list(range(len(cats))),
+            "ticktext": cats,
+        },
+    }
+
+
+def _parallel_figure(axes: Sequence[str], outputs: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    """A parallel-coordinates figure: every point a line through the axes' values and the outputs, coloured by the
+    first output (categorical axes as ordered categories)."""
+    dims = []
+    for name, values in [
+        *((a, [r.get(f"{PARAM_PREFIX}{a}") for r in rows]) for a in axes),
+        *((o, [r.get(o) for r in rows]) for o in outputs),
+    ]:
+        if _numeric(values):
+            dims.append({"label": axis_title(name), "values": [math.nan if v is None else v for v in values]})
+        else:
+            cats = list(dict.fromkeys(str(v) for v in values))
+            dims.append(
+                {
+                    "label": axis_title(name),
+                    "values": [cats.index(str(v)) for v in values],
+                    "tickvals": list(range(len(cats))),
+                    "ticktext": cats,
+                }
+            )
+    line: dict[str, Any] = {}
+    if outputs:
+        first = [r.get(outputs[0]) for r in rows]
+        line = {"color": first, "colorscale": "Viridis", "showscale": True}
+        line["colorbar"] = {"title": {"text": axis_title(outputs[0])}, "thickness": 12}
+    fig = {
+        "data": [{"type": "parcoords", "dimensions": dims, "line": line, "labelangle": -20, "labelside": "bottom"}],
+        "layout": {"height": 420, "margin": {"l": 80, "r": 80, "t": 40, "b": 90}},
+    }
+    return json.dumps(fig, separators=(",", ":"), allow_nan=True).replace("NaN", "null").replace("</", "<\\/")
+
+
 def _scatter_row(output: str, columns: Mapping[str, list[Any]], rows: Sequence[Mapping[str, Any]]) -> str:
     """A plotly figure (as a JavaScript object literal) with one scatter per axis side by side, y shared.
 
@@ -748,14 +852,24 @@ def _scatter_row(output: str, columns: Mapping[str, list[Any]], rows: Sequence[M
     ids = [r["point_id"] for r in rows]
     data: list[dict[str, Any]] = []
     layout: dict[str, Any] = {
-        "title": {"text": output},
+        "title": {"text": axis_title(output)},
         "height": 340,
         "margin": {"l": 70, "r": 20, "t": 40, "b": 50},
         "showlegend": False,
-        "yaxis": {"title": {"text": output}, "anchor": "x"},
+        "yaxis": {"title": {"text": axis_title(output)}, "anchor": "x"},
     }
+    names = list(columns)
     for j, (axis, xs) in enumerate(columns.items()):
         suffix = "" if j == 0 else str(j + 1)
+        marker: dict[str, Any] = {"size": 6, "opacity": 0.7, "color": "#1f77b4"}
+        if n > 1:  # colour each panel's points by another axis: the second one (the first on the second's panel)
+            other = names[1] if j != 1 else names[0]
+            marker.update(_colour(columns[other], axis_title(other)))
+            if j != n - 1:
+                marker.pop("colorbar")
+                marker["showscale"] = False
+            else:
+                marker["showscale"] = True
         data.append(
             {
                 "type": "scattergl" if len(rows) > WEBGL_ABOVE_POINTS else "scatter",
@@ -765,14 +879,14 @@ def _scatter_row(output: str, columns: Mapping[str, list[Any]], rows: Sequence[M
                 "text": ids,
                 "xaxis": f"x{suffix}",
                 "yaxis": "y",
-                "marker": {"size": 6, "opacity": 0.7, "color": "#1f77b4"},
+                "marker": marker,
                 "hovertemplate": f"{escape(axis)}=%{{x}}<br>{escape(output)}=%{{y}}<br>point %{{text}}<extra></extra>",
             }
         )
         layout[f"xaxis{suffix}"] = {
             "domain": [j * (width + gap), j * (width + gap) + width],
             "anchor": "y",
-            "title": {"text": axis},
+            "title": {"text": axis_title(axis)},
         }
     return json.dumps({"data": data, "layout": layout}, separators=(",", ":")).replace("</", "<\\/")
 
@@ -792,6 +906,9 @@ def write_sweep_page(out_dir: Path, sweep: SweepFile, rows: Sequence[Mapping[str
         f'<div class="plot" id="p{i}"></div><script>ogPlot("p{i}",{_scatter_row(name, columns, ok)});</script>'
         for i, name in enumerate(outputs)
     ]
+    if ok and (len(axes) > 1 or outputs):  # every point at once: axes and headline outputs side by side
+        par = _parallel_figure(axes, outputs[:6], ok)
+        figures.insert(0, f'<div class="plot tall" id="pc"></div><script>ogPlot("pc",{par});</script>')
     template = pio.templates["plotly_white"].to_plotly_json()
     config = {"displaylogo": False, "responsive": True}
     setup = (
@@ -801,7 +918,9 @@ def write_sweep_page(out_dir: Path, sweep: SweepFile, rows: Sequence[Mapping[str
     failed = [r for r in rows if r.get("error") is not None]
     notes = [
         f"{len(rows):,} points ({len(failed):,} failed), evaluate: {sweep.spec.evaluate}, base: {sweep.spec.base}.",
-        "Axes: " + ", ".join(axes) + ".",
+        "Axes: " + ", ".join(f"{a} ({axis_title(a)})" for a in axes) + ".",
+        "First: every point through the axes and up to six outputs (parallel coordinates, coloured by the first "
+        "output); then each output against each axis, coloured by the second axis (the first on its own panel).",
     ]
     if unknown:
         notes.append(f"plot: no point returned {', '.join(unknown)}.")
@@ -817,7 +936,8 @@ def write_sweep_page(out_dir: Path, sweep: SweepFile, rows: Sequence[Mapping[str
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>orbitgrid sweep: {escape(sweep.spec.name)}</title>\n"
         "<style>body{font:15px/1.45 system-ui,sans-serif;margin:0 24px 32px;color:#1d2430}"
-        "h1{font-size:22px}.plot{width:100%;height:340px;margin:12px 0}p{color:#5b6577;font-size:13px}"
+        "h1{font-size:22px}.plot{width:100%;height:340px;margin:12px 0}.plot.tall{height:420px}"
+        "p{color:#5b6577;font-size:13px}"
         "td,th{padding:3px 8px;border-bottom:1px solid #e5e8ee;text-align:left;font-size:13px}</style>\n"
         f"<script>{get_plotlyjs()}</script>\n<script>{setup}</script>\n</head>\n<body>\n"
         f"<h1>orbitgrid sweep: {escape(sweep.spec.name)}</h1>\n"

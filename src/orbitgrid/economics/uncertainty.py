@@ -523,12 +523,13 @@ def monte_carlo(
     executor: Executor | None = None,
     chunk_size: int = 1024,
     vectorized: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> MonteCarloResult:
     """Run ``f`` on ``n`` joint draws of the named parameters (independent draws; see the module docstring).
 
     ``fixed`` parameters are passed unchanged to every call. With an ``executor``, chunks of ``chunk_size`` draws
     are submitted to it (``f`` must then be picklable: a top-level function); the results are identical to a
-    serial run whatever the executor and chunk size.
+    serial run whatever the executor and chunk size. ``progress(draws_done, n)`` is called as chunks finish.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
@@ -537,13 +538,19 @@ def monte_carlo(
         raise ValueError(f"parameters both fixed and uncertain: {', '.join(sorted(clash))}")
     inputs = draw(distributions, n, seed)
     runner = executor if executor is not None else InlineExecutor()
-    futures = [
-        runner.submit(
-            evaluate_rows, f, {k: v[lo : lo + chunk_size] for k, v in inputs.items()}, dict(fixed or {}), vectorized
-        )
-        for lo in range(0, n, chunk_size)
-    ]
-    parts = [fut.result() for fut in futures]
+
+    def submit(lo: int) -> Future[dict[str, np.ndarray]]:
+        chunk = {k: v[lo : lo + chunk_size] for k, v in inputs.items()}
+        return runner.submit(evaluate_rows, f, chunk, dict(fixed or {}), vectorized)
+
+    # Inline, each chunk runs when it is taken (so progress follows the work); an executor gets them all at once.
+    starts = range(0, n, chunk_size)
+    futures = (submit(lo) for lo in starts) if executor is None else iter([submit(lo) for lo in starts])
+    parts = []
+    for fut in futures:
+        parts.append(fut.result())
+        if progress is not None:
+            progress(min(n, len(parts) * chunk_size), n)
     keys = list(parts[0]) if parts else []
     outputs = {k: np.concatenate([p[k] for p in parts]) for k in keys}
     return MonteCarloResult(inputs, outputs, seed)

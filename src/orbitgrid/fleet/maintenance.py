@@ -41,7 +41,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
 
 #: Permanent-failure fates, in the order of the engine's fate codes (``-1``: not a permanent failure).
 FATES = ("repair", "spare", "lost")
@@ -127,6 +126,8 @@ def machine_repair_in_repair(n: int, fail_rate: float, repair_s: float, technici
     c = n if technicians <= 0 else min(technicians, n)
     if c >= n:  # independent GPUs: each is down a fraction r / (1 + r) of the time
         return n * r / (1.0 + r)
+    from scipy import special  # imported where used: scenario validation imports this module
+
     k = np.arange(n + 1, dtype=np.float64)
     log_binom = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
     log_p = log_binom + k * math.log(r)
@@ -147,6 +148,8 @@ def spare_alive_mean(t_s: np.ndarray | float, rate_per_s: float, gpus: int, spar
         return np.full_like(t, float(gpus))
     if spares <= 0:
         return gpus * np.exp(-f * t)
+    from scipy import special, stats
+
     lam = gpus * f
     still_spares = stats.poisson.cdf(spares - 1, lam * t)  # P(T_s >= t)
     if gpus == 1:  # the Erlang integral is (f t)^s / s!
@@ -165,6 +168,8 @@ def spares_used_mean(t_s: np.ndarray | float, rate_per_s: float, gpus: int, spar
     t = np.asarray(t_s, dtype=np.float64)
     if spares <= 0 or rate_per_s <= 0.0 or gpus <= 0:
         return np.zeros_like(t)
+    from scipy import stats
+
     mu = gpus * rate_per_s * t
     k = np.arange(spares)  # E[min(N, s)] = sum_{k=0}^{s-1} P(N > k)
     return stats.poisson.sf(k[:, None], mu.ravel()[None, :]).sum(axis=0).reshape(mu.shape)

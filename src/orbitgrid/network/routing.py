@@ -51,12 +51,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:  # scipy is imported where a graph is built or searched (a run without a network never loads it)
+    from scipy.sparse import csr_matrix
 
 from orbitgrid.astro.constants import SPEED_OF_LIGHT_M_S
 from orbitgrid.network.constants import FIBRE_GROUP_INDEX, FIBRE_ROUTE_FACTOR, STARLINK_ELEVATION_MASK_DEG
@@ -162,6 +162,8 @@ def visible_pairs(sat_ecef_m: np.ndarray, points: Sites) -> tuple[np.ndarray, np
     r_g = np.linalg.norm(pts, axis=1)
     loose = np.maximum(mask - np.radians(0.25), 0.0)
     reach = np.sqrt(np.maximum(r_s**2 - (r_g * np.cos(loose)) ** 2, 0.0)) - r_g * np.sin(loose)
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(sat_ecef_m, balanced_tree=False, compact_nodes=False)
     found = tree.query_ball_point(pts, reach * (1.0 + 1e-9), return_sorted=True)
     counts = np.array([len(f) for f in found], dtype=np.int64)
@@ -235,6 +237,8 @@ def _assemble(
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(r, minlength=n_nodes), out=indptr[1:])
     indices = (key % n_nodes).astype(np.int32)
+    from scipy.sparse import csr_matrix
+
     graph = csr_matrix((delay_s[order], indices, indptr), shape=(n_nodes, n_nodes))
     return StepGraph(graph, capacity_bps[order], kind[order].astype(np.int8), key, *counts)
 
@@ -379,6 +383,8 @@ def routes_to_gateways(graph: StepGraph) -> GatewayRoutes:
     if gw.size == 0:
         none = np.full(n, _NO_PATH, dtype=np.int32)
         return GatewayRoutes(np.full(n, np.inf), np.full(n, -1), np.full(n, -1), np.zeros(n), none)
+    from scipy.sparse.csgraph import dijkstra
+
     dist, pred, src = dijkstra(graph.graph, directed=True, indices=gw, min_only=True, return_predecessors=True)
     reach = np.isfinite(dist)
     has_parent = pred >= 0
@@ -396,6 +402,8 @@ def user_latency_s(graph: StepGraph) -> np.ndarray:
     """One-way latency ``(n_users, n_nodes)`` from every node to every user (inf when unreachable)."""
     if graph.n_users == 0:
         return np.zeros((0, graph.n_nodes))
+    from scipy.sparse.csgraph import dijkstra
+
     return np.atleast_2d(dijkstra(graph.graph, directed=True, indices=graph.user_nodes))
 
 
@@ -464,6 +472,8 @@ def _flow_paths(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shortest paths of flows on one step: ``(routable, latency_s, pair_flow, pair_entry)`` where the pairs list
     the directed graph entries each flow crosses."""
+    from scipy.sparse.csgraph import dijkstra
+
     m = src.shape[0]
     routable = np.zeros(m, dtype=bool)
     latency = np.full(m, np.inf)

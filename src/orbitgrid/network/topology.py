@@ -64,11 +64,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numba as nb
 import numpy as np
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:  # scipy is imported where a tree is built
+    from scipy.spatial import cKDTree
 
 from orbitgrid.astro.constellations import CircularOrbits, formation_relative_ric_m, ric_to_inertial
 from orbitgrid.network.budget import STARLINK_MAX_RANGE_M
@@ -315,6 +317,8 @@ def neighbour_candidates(
     if n < 2 or candidates < 1:
         return np.zeros((0, 2), dtype=np.int32), np.zeros(0)
     if tree is None:
+        from scipy.spatial import cKDTree
+
         tree = cKDTree(r_m, balanced_tree=False, compact_nodes=False)
     k = min(candidates + 1, n)
     # Query in the tree's leaf order: neighbouring queries then walk the same nodes (2x faster on shuffled fleets).
@@ -434,6 +438,8 @@ def formation_edges(
         return _canonical(i, j, n)
     if fabric != "lattice":
         raise ValueError(f"fabric must be 'lattice' or 'all', got {fabric!r}")
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(lattice_m)
     d, _ = tree.query(lattice_m, k=2)
     spacing = float(np.min(d[:, 1]))

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,9 +216,17 @@ def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def uncertainty_block(sc: ScenarioCost, spec: CostUncertainty, *, n: int, seed: int) -> dict[str, Any]:
+def uncertainty_block(
+    sc: ScenarioCost,
+    spec: CostUncertainty,
+    *,
+    n: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """cost.json's ``uncertainty`` block for the priced case ``sc``: ``n`` Monte Carlo draws seeded by ``seed``,
-    the tornado when ``spec.tornado``, and the break-even rows (module docstring)."""
+    the tornado when ``spec.tornado``, and the break-even rows (module docstring). ``progress(draws_done, n)``
+    follows the Monte Carlo draws (in chunks of 100; the draws are the same whatever the chunks)."""
     check_paths(sc, spec)
     f = ScenarioCostModel(sc)
     dists = {path: to_distribution(d) for path, d in spec.parameters.items()}
@@ -235,7 +243,7 @@ def uncertainty_block(sc: ScenarioCost, spec: CostUncertainty, *, n: int, seed: 
             "mean": float(d.expected_value()),
         }
     if n > 0 and dists:
-        mc = u.monte_carlo(f, dists, n, seed=seed)
+        mc = u.monte_carlo(f, dists, n, seed=seed, progress=progress, chunk_size=100 if progress else 1024)
         block: dict[str, Any] = {"n": n, "seed": seed}
         for key, metric in OUTPUTS.items():
             pct = mc.percentiles(metric, (5.0, 50.0, 95.0))

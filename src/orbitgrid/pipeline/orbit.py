@@ -315,6 +315,7 @@ def survey_shells(
             if progress is not None:
                 progress(_name, _done[0], _total)
 
+        tick(0)  # the shell starts (its first chunk may take a while: propagation, or a first compile)
         shifted = None
         if orbits.circular is not None:
             if _use_symmetry(orbits.circular, symmetry):

@@ -14,6 +14,7 @@ routed graph's fibre edges); orbital nodes, light time over the slant range at t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -346,19 +347,27 @@ class ScheduleRun:
     wall_s: float
 
 
-def run_schedule(scenario: Scenario, fleet: FleetTimeline) -> ScheduleRun | None:
-    """Build the workload, run the engine and replay inference. ``None`` when the scenario has no workloads."""
+def run_schedule(
+    scenario: Scenario, fleet: FleetTimeline, progress: Callable[[str, float, float], None] | None = None
+) -> ScheduleRun | None:
+    """Build the workload, run the engine and replay inference. ``None`` when the scenario has no workloads.
+    ``progress(stage, done, total)``: stage ``workload`` (0/1 then 1/1) while the jobs, the policy and the engine
+    are built, then ``schedule`` in simulated seconds as the engine runs (``Engine.run``)."""
     import time
 
     if not scenario.workloads:
         return None
+    if progress is not None:
+        progress("workload", 0, 1)
     workload_ss, engine_ss = np.random.SeedSequence([scenario.seed, 4]).spawn(2)
     workload = build_workload(scenario, np.random.default_rng(workload_ss))
     policy = build_policy(scenario, workload)
     config = EngineConfig(max_restarts=scenario.policy.max_restarts)
     t0 = time.perf_counter()
     engine = Engine(fleet, workload, policy, np.random.default_rng(engine_ss), config)
-    result = engine.run()
+    if progress is not None:
+        progress("workload", 1, 1)
+    result = engine.run(None if progress is None else lambda t, h: progress("schedule", t, h))
     wall = time.perf_counter() - t0
     inference = replay_requests(workload, fleet, result, fleet.horizon_s)
     return ScheduleRun(fleet, workload, result, inference, policy.name, wall)

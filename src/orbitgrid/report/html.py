@@ -86,6 +86,10 @@ def _num(x: Any, spec: str = ",.0f") -> str:
     return format(x, spec) if finite(x) else "–"
 
 
+def _times(x: Any) -> str:
+    return f"{x:.2f}×" if finite(x) else "–"
+
+
 def _pct(x: Any, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f} %" if finite(x) else "–"
 
@@ -232,6 +236,7 @@ def _headline(run: RunData, plots: _Plots) -> _Body:
         notes.append(
             "No scheduler results in summary.json: job, GPU-hour, goodput and wait figures appear when it has them."
         )
+    cards += _cost_cards(run)
     cards += [
         ("satellites", _num(fleet.get("satellites"))),
         ("shells", _num(fleet.get("shells"))),
@@ -244,6 +249,26 @@ def _headline(run: RunData, plots: _Plots) -> _Body:
         ("eclipses", _num(fleet.get("eclipses_total"))),
     ]
     return _cards(cards), tuple(notes)
+
+
+def _cost_cards(run: RunData) -> list[tuple[str, str]]:
+    """The run's cost answer (cost.json): $ per GPU-hour in orbit and on the ground and their ratio at the
+    GPU-hours the run delivered, and the ratio at the nominal ones; none without cost.json."""
+    path = run.path / "cost.json"
+    if not path.is_file():
+        return []
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    o, g = doc.get("orbit") or {}, doc.get("ground") or {}
+    basis = "delivered" if o.get("gpu_hours_source") == "simulated" else "nominal"
+    cards = [
+        (f"orbit $ per {basis} GPU-hour", _num(o.get("usd_per_gpu_hour"), ",.2f")),
+        (f"ground $ per {basis} GPU-hour", _num(g.get("usd_per_gpu_hour"), ",.2f")),
+        (f"orbit / ground ({basis} GPU-hours)", _times(doc.get("ratio_orbit_to_ground"))),
+    ]
+    nominal = doc.get("nominal")
+    if isinstance(nominal, dict):
+        cards.append(("orbit / ground (nominal GPU-hours)", _times(nominal.get("ratio_orbit_to_ground"))))
+    return cards
 
 
 def _tenants(run: RunData, plots: _Plots) -> _Body:
@@ -875,9 +900,11 @@ SECTIONS: tuple[tuple[str, str, Callable[[RunData, _Plots], _Body]], ...] = (
 # ---------------------------------------------------------------------------------------------------------- page
 
 
-def _build_sections(run: RunData, plots: _Plots) -> list[Section]:
-    out = []
+def _build_sections(run: RunData, plots: _Plots, progress: Callable[[int, int], None] | None = None) -> list[Section]:
+    out: list[Section] = []
     for key, title, build in SECTIONS:
+        if progress is not None:
+            progress(len(out), len(SECTIONS) + 1)
         try:
             body, notes = build(run, plots)
         except Missing as why:
@@ -915,14 +942,15 @@ def _header(run: RunData) -> str:
     return f"<header><h1>orbitgrid run: {escape(name)}</h1>{''.join(lines)}</header>"
 
 
-def render_report(run_dir: str | Path) -> str:
-    """The report page of a run directory as one HTML string (plotly.js inlined; no network needed to view it)."""
+def render_report(run_dir: str | Path, progress: Callable[[int, int], None] | None = None) -> str:
+    """The report page of a run directory as one HTML string (plotly.js inlined; no network needed to view it).
+    ``progress(done, total)`` counts the sections built, then the page assembled."""
     import plotly.io as pio
     from plotly.offline import get_plotlyjs
 
     run = RunData(run_dir)
     plots = _Plots()
-    sections = _build_sections(run, plots)
+    sections = _build_sections(run, plots, progress)
     template = pio.templates["plotly_white"].to_plotly_json()
     config = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
     setup = (
@@ -943,12 +971,15 @@ def render_report(run_dir: str | Path) -> str:
     )
 
 
-def write_report(run_dir: Path) -> Path:
-    """Write ``run_dir/report.html`` from the run directory's files and return its path."""
+def write_report(run_dir: Path, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write ``run_dir/report.html`` from the run directory's files and return its path (``progress``: as
+    :func:`render_report`, finished once the file is written)."""
     run_dir = Path(run_dir)
     out = run_dir / REPORT_NAME
-    text = render_report(run_dir)
+    text = render_report(run_dir, progress)
     tmp = out.with_suffix(".html.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)
+    if progress is not None:
+        progress(len(SECTIONS) + 1, len(SECTIONS) + 1)
     return out

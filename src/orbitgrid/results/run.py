@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
+import shutil
+import tempfile
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
@@ -60,12 +63,109 @@ def read_json(path: str | Path) -> Any:
         raise InputError(f"{path}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
 
 
+#: ``manifest.json`` ``status`` of a run directory every file of which was written (the last step before the
+#: staging folder is renamed into place); a staging folder's manifest says ``running``.
+STATUS_COMPLETE = "complete"
+STATUS_RUNNING = "running"
+#: Prefix of the staging folders written beside a target (``.<target name>.orbitgrid-<pid>-<token>``).
+_STAGING = ".orbitgrid-"
+
+
+class RunDirError(InputError):
+    """A run directory that cannot be written or read as asked (the message names it and what to do; the CLI
+    exits with status 2)."""
+
+
+def run_status(path: str | Path) -> str | None:
+    """The ``status`` of the run directory at ``path`` (``complete``, ``running``), ``"unknown"`` for a run written
+    before statuses were recorded, or ``None`` when ``path`` holds no orbitgrid manifest."""
+    manifest = Path(path) / "manifest.json"
+    try:
+        doc = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or "format" not in doc or "scenario" not in doc:
+        return None
+    return str(doc.get("status", "unknown"))
+
+
+def require_complete(path: str | Path) -> Path:
+    """``path`` if it is a complete run directory, else :class:`RunDirError` saying what it is."""
+    path = Path(path)
+    if not path.is_dir():
+        raise RunDirError(f"{path}: no such run directory")
+    status = run_status(path)
+    if status is None:
+        raise RunDirError(
+            f"{path}: not a run directory (no orbitgrid manifest.json); write one with `orbitgrid simulate`"
+        )
+    if status != STATUS_COMPLETE:
+        raise RunDirError(
+            f"{path}: incomplete run (manifest.json status: {status}); it was interrupted or written by an older "
+            "orbitgrid: run `orbitgrid simulate` again (with --overwrite to replace it)"
+        )
+    return path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class RunWriter:
-    """A run directory being written."""
+    """A run directory being written.
+
+    ``RunWriter(dir)`` writes straight into ``dir``. :meth:`staged` writes a run into a fresh staging folder beside
+    its target instead; :meth:`commit` marks the manifest ``complete`` and renames the folder into place (replacing
+    an earlier run whole when that was allowed), :meth:`abort` removes it. So a target folder only ever holds one
+    whole run: an interrupted run leaves the target as it was, and a killed one leaves only a hidden staging folder,
+    removed by the next staged write to the same target once its process is gone.
+    """
 
     def __init__(self, out_dir: str | Path) -> None:
         self.path = Path(out_dir)
         self.path.mkdir(parents=True, exist_ok=True)
+        self.target = self.path
+        self._staged = False
+        self._manifest: dict[str, Any] | None = None
+
+    @classmethod
+    def staged(cls, target: str | Path, *, overwrite: bool = False) -> RunWriter:
+        """A writer for a new run at ``target``. An existing ``target`` must be an empty folder, or an orbitgrid
+        run directory with ``overwrite`` (it is replaced whole at :meth:`commit`); anything else is refused with
+        :class:`RunDirError`."""
+        target = Path(target)
+        if target.exists() or target.is_symlink():
+            if not target.is_dir():
+                raise RunDirError(f"{target}: exists and is not a folder; choose another output folder")
+            if any(target.iterdir()):
+                if run_status(target) is None:
+                    raise RunDirError(
+                        f"{target}: exists, is not empty and is not an orbitgrid run; refusing to write into it "
+                        "(choose another output folder)"
+                    )
+                if not overwrite:
+                    raise RunDirError(
+                        f"{target}: already holds an orbitgrid run; pass --overwrite to replace it whole, or choose "
+                        "another output folder"
+                    )
+        parent = target.absolute().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        prefix = f".{target.name}{_STAGING}"
+        for old in parent.glob(f"{prefix}*"):  # staging folders of killed runs into the same target
+            pid = old.name[len(prefix) :].split("-", 1)[0]
+            if old.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+        writer = cls(staging)
+        writer.target = target
+        writer._staged = True
+        return writer
 
     def json(self, name: str, obj: Any) -> Path:
         p = self.path / name
@@ -75,19 +175,50 @@ class RunWriter:
     def manifest(
         self, *, command: str, scenario: dict[str, Any], seed: int, approximations: Iterable[str] = ()
     ) -> Path:
-        """``manifest.json``; ``approximations`` lists every model approximation the run applied (also printed by
-        the CLI and kept in ``summary.json``)."""
-        return self.json(
-            "manifest.json",
-            {
-                "command": command,
-                "scenario": scenario,
-                "seed": seed,
-                "versions": package_versions(),
-                "format": 1,
-                "approximations": list(approximations),
-            },
-        )
+        """Write ``manifest.json``; ``approximations`` lists every model approximation the run applied (also printed
+        by the CLI and kept in ``summary.json``); a staged run's says ``status: running`` until :meth:`commit`."""
+        self._manifest = {
+            "command": command,
+            "scenario": scenario,
+            "seed": seed,
+            "versions": package_versions(),
+            "format": 1,
+            "approximations": list(approximations),
+            "status": STATUS_RUNNING if self._staged else STATUS_COMPLETE,
+        }
+        return self.json("manifest.json", self._manifest)
+
+    def mark_complete(self) -> None:
+        """Record ``status: complete`` in the manifest (every file of the run is written)."""
+        if self._manifest is not None:
+            self._manifest["status"] = STATUS_COMPLETE
+            self.json("manifest.json", self._manifest)
+
+    def commit(self) -> Path:
+        """Mark the staged run complete and rename it into place, replacing an earlier run at the target whole;
+        returns the target."""
+        if not self._staged:
+            self.mark_complete()
+            return self.path
+        self.mark_complete()
+        target = self.target
+        old = None
+        if target.exists() and any(target.iterdir()):
+            old = target.absolute().parent / f".{target.name}{_STAGING}{os.getpid()}-replaced-{self.path.name[-8:]}"
+            target.rename(old)
+        elif target.exists():
+            target.rmdir()
+        self.path.rename(target)
+        self.path = target
+        self._staged = False
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return target
+
+    def abort(self) -> None:
+        """Remove a staged run's folder (nothing happens to the target)."""
+        if self._staged:
+            shutil.rmtree(self.path, ignore_errors=True)
 
     def table(self, name: str, columns: Mapping[str, np.ndarray]) -> Path:
         """Write one in-memory table as ``name.parquet`` (same encodings as :meth:`table_stream`)."""

@@ -33,6 +33,7 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import insort
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -1158,10 +1159,19 @@ class Engine:
         return True
 
     # ------------------------------------------------------------------------------------------------- run ---
-    def run(self) -> EngineResult:
-        """Run the whole workload to the horizon: :meth:`prime`, :meth:`run_until` the horizon, close the books."""
+    def run(self, progress: Callable[[float, float], None] | None = None, slices: int = 48) -> EngineResult:
+        """Run the whole workload to the horizon: :meth:`prime`, :meth:`run_until` the horizon, close the books.
+        With ``progress``, the horizon is run in ``slices`` equal spans and ``progress(t_s, horizon_s)`` is called
+        after each (stopping and resuming changes nothing, :meth:`run_until`)."""
         self.prime()
-        self.run_until(self.horizon_s)
+        if progress is None:
+            self.run_until(self.horizon_s)
+        else:
+            progress(0.0, self.horizon_s)
+            for k in range(1, slices + 1):
+                t = self.horizon_s * k / slices
+                self.run_until(t if k < slices else self.horizon_s)
+                progress(t, self.horizon_s)
         self._finish(self.horizon_s)
         return self._result(self.events)
 
