@@ -143,6 +143,7 @@ def cost(
     ``uncertainty=False`` leaves the block out."""
     import json
 
+    from orbitgrid.results.run import read_run_json
     from orbitgrid.scenario.loader import load_scenario_text
 
     summary = None
@@ -151,30 +152,15 @@ def cost(
         for name in ("summary.json", "manifest.json"):
             if not (run / name).is_file():
                 raise FileNotFoundError(f"{run}: no {name}; is it a run directory written by `orbitgrid simulate`?")
-        summary = _read_run_json(run / "summary.json")
+        summary = read_run_json(run / "summary.json")
         if scenario is None:
-            manifest = _read_run_json(run / "manifest.json")
+            manifest = read_run_json(run / "manifest.json")
             if not isinstance(manifest.get("scenario"), dict):
                 raise InputError(f"{run / 'manifest.json'}: no scenario mapping; is it a run directory?")
             scenario = load_scenario_text(json.dumps(manifest["scenario"]), base_dir=run, source=str(run))
     if scenario is None:
         raise ValueError("give a scenario or a run directory")
     return _cost_document(scenario, summary, monte_carlo=monte_carlo, seed=seed, uncertainty=uncertainty)
-
-
-def _read_run_json(path: Path) -> dict[str, Any]:
-    """A JSON object of a run directory, or an ``InputError`` naming the file, line and column."""
-    import json
-
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read it: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: expected a JSON object, found {type(doc).__name__}")
-    return doc
 
 
 #: Most Monte Carlo draws of the cost written with a simulate run (~1.5 ms each on the default scenario, so the

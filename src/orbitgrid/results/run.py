@@ -76,6 +76,19 @@ class RunDirError(InputError):
     exits with status 2)."""
 
 
+def read_run_json(path: Path) -> dict[str, Any]:
+    """A JSON object of a run directory, or an ``InputError`` naming the file, line and column."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read it: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: expected a JSON object, found {type(doc).__name__}")
+    return doc
+
+
 def run_status(path: str | Path) -> str | None:
     """The ``status`` of the run directory at ``path`` (``complete``, ``running``), ``"unknown"`` for a run written
     before statuses were recorded, or ``None`` when ``path`` holds no orbitgrid manifest."""
@@ -94,6 +107,11 @@ def require_complete(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_dir():
         raise RunDirError(f"{path}: no such run directory")
+    if not (path / "manifest.json").is_file():
+        raise RunDirError(f"{path}: not a run directory (no manifest.json); write one with orbitgrid simulate")
+    for name in ("summary.json", "manifest.json"):  # both readable, else the file, line and column
+        if (path / name).is_file():
+            read_run_json(path / name)
     status = run_status(path)
     if status is None:
         raise RunDirError(
