@@ -1235,15 +1235,23 @@ def export_czml_cmd(
     hours: Annotated[float, typer.Option(help="Playback span, hours.")] = 2.0,
     step: Annotated[float, typer.Option(help="Sample spacing, s.")] = 60.0,
     limit: Annotated[int, typer.Option(help="Satellites per shell (first orbits).")] = 2000,
+    cesium: Annotated[
+        Path | None,
+        typer.Option(help="CesiumJS Build/Cesium folder (scripts/fetch_cesium.sh): also write playback.html."),
+    ] = None,
 ) -> None:
     """CZML for Cesium: satellites in the Earth-fixed frame, coloured by illumination."""
-    from orbitgrid.pipeline.export import export_czml
+    from orbitgrid.pipeline.export import export_czml, write_playback
 
     if not (0.0 < hours <= 48.0 and 1.0 <= step <= 3600.0 and limit >= 1):
         err_console.print("--hours must be in (0, 48], --step in [1, 3600] s, --limit >= 1")
         raise typer.Exit(2)
     try:
-        console.print(str(export_czml(_load(scenario), out, hours, step, limit)))
+        sc = _load(scenario)
+        console.print(str(export_czml(sc, out, hours, step, limit)))
+        if cesium is not None:
+            page = write_playback(out, cesium, sc.name)
+            console.print(f"{page} (serve its folder: python -m http.server -d {page.parent})")
     except ValueError as exc:
         err_console.print(f"cannot export CZML: {exc}")
         raise typer.Exit(2) from None

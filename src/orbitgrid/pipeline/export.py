@@ -280,3 +280,69 @@ def export_czml(scenario: Scenario, out: Path, hours: float = 2.0, step_s: float
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(doc.dumps())
     return out
+
+
+#: The offline playback page: CesiumJS from ``./cesium`` (``scripts/fetch_cesium.sh``), its bundled Natural Earth II
+#: imagery, no Ion token, the CZML beside it. The page records frame intervals over the first ``FRAMES`` rendered
+#: frames after the data loaded into ``<body data-frames="n" data-frame-ms-median=... data-entities=...>``.
+PLAYBACK_FRAMES = 20
+_PLAYBACK_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>orbitgrid playback: {title}</title>
+<script src="cesium/Cesium.js"></script>
+<link href="cesium/Widgets/widgets.css" rel="stylesheet">
+<style>html, body, #view {{ width: 100%; height: 100%; margin: 0; padding: 0; overflow: hidden; }}</style>
+</head>
+<body>
+<div id="view"></div>
+<script>
+Cesium.Ion.defaultAccessToken = "";
+const viewer = new Cesium.Viewer("view", {{
+  baseLayer: Cesium.ImageryLayer.fromProviderAsync(
+    Cesium.TileMapServiceImageryProvider.fromUrl(Cesium.buildModuleUrl("Assets/Textures/NaturalEarthII"))
+  ),
+  baseLayerPicker: false, geocoder: false, homeButton: true, sceneModePicker: true, navigationHelpButton: false,
+  timeline: true, animation: true, fullscreenButton: false, infoBox: true, selectionIndicator: true,
+}});
+viewer.scene.globe.enableLighting = true;
+Cesium.CzmlDataSource.load("{czml}").then((ds) => {{
+  viewer.dataSources.add(ds);
+  viewer.clock.shouldAnimate = true;
+  document.body.dataset.entities = String(ds.entities.values.length);
+  const times = [];
+  let last = null;
+  const remove = viewer.scene.postRender.addEventListener(() => {{
+    const now = performance.now();
+    if (last !== null) times.push(now - last);
+    last = now;
+    if (times.length >= {frames}) {{
+      remove();
+      const sorted = times.slice().sort((a, b) => a - b);
+      document.body.dataset.frames = String(times.length);
+      document.body.dataset.frameMsMedian = sorted[Math.floor(sorted.length / 2)].toFixed(2);
+      document.body.dataset.frameMsP95 = sorted[Math.floor(sorted.length * 0.95)].toFixed(2);
+    }}
+  }});
+}}).catch((e) => {{ document.body.dataset.error = String(e); }});
+</script>
+</body>
+</html>
+"""
+
+
+def write_playback(czml_path: Path, cesium_dir: Path, title: str) -> Path:
+    """``playback.html`` beside ``czml_path`` with CesiumJS copied from ``cesium_dir`` (a ``Build/Cesium``, as
+    ``scripts/fetch_cesium.sh`` leaves it) into ``cesium/``. Serve the folder over HTTP (``python -m http.server``):
+    browsers refuse Cesium's web workers from ``file://``."""
+    import shutil
+
+    if not (cesium_dir / "Cesium.js").is_file():
+        raise ValueError(f"{cesium_dir}: no Cesium.js (run scripts/fetch_cesium.sh and pass its folder)")
+    dest = czml_path.parent / "cesium"
+    if not dest.exists():
+        shutil.copytree(cesium_dir, dest)
+    page = czml_path.parent / "playback.html"
+    page.write_text(_PLAYBACK_HTML.format(title=title, czml=czml_path.name, frames=PLAYBACK_FRAMES))
+    return page
