@@ -151,3 +151,22 @@ def test_a_fleet_beyond_the_alpha5_range_is_refused_with_a_clear_error() -> None
     res = CliRunner().invoke(app, ["export", "omm", "mega-1m", "--out", "/nonexistent-orbitgrid-dir"])
     assert res.exit_code == 2
     assert "alpha-5" in res.output
+
+
+def test_an_element_shell_is_rewritten_as_the_same_element_sets(tmp_path: Path) -> None:
+    slice_ = Path(__file__).resolve().parents[1] / "data" / "tle_starlink" / "starlink_20260224_1413Z_slice.tle"
+    (tmp_path / "sl.tle").write_text(slice_.read_text())
+    (tmp_path / "s.yaml").write_text(
+        "schema_version: 1\nname: sl\nepoch: 2026-02-24T14:00:00Z\nduration: 600s\nstep: 60s\nseed: 1\n"
+        "fleet:\n  shells:\n    - name: starlink\n      orbit: {type: elements, file: sl.tle}\n"
+        "      design: starlink-v2-mini-compute\n"
+    )
+    sc = load_scenario(str(tmp_path / "s.yaml"))
+    (path,) = ex.export_omm(sc, tmp_path / "omm", "json")
+    back = load_elements(path)
+    orig = shell_orbits(sc, sc.fleet.shells[0]).elements
+    assert back.names == orig.names
+    np.testing.assert_array_equal(back.catalog_numbers, orig.catalog_numbers)
+    for field in ("inclination_rad", "raan_rad", "eccentricity", "mean_motion_kozai_rad_s", "bstar", "epoch_jd"):
+        np.testing.assert_allclose(getattr(back, field), getattr(orig, field), rtol=1e-12, atol=1e-12, err_msg=field)
+    np.testing.assert_allclose(back.epoch_fr, orig.epoch_fr, atol=1e-11)  # 1 us of EPOCH text

@@ -33,7 +33,7 @@ from orbitgrid.astro.eclipse import shadow_code
 from orbitgrid.astro.frames import teme_to_ecef
 from orbitgrid.astro.sgp4_adapter import propagate_teme
 from orbitgrid.astro.sun import sun_position_teme_m
-from orbitgrid.astro.time import TimeGrid
+from orbitgrid.astro.time import TimeGrid, jd_to_datetime
 from orbitgrid.pipeline.orbit import ShellOrbits, shell_orbits
 
 if TYPE_CHECKING:
@@ -94,8 +94,7 @@ def _element_records(so: ShellOrbits, tracks: list[Track]) -> list[dict[str, obj
     recs = []
     for k, tr in enumerate(tracks):
         sat = el.satrecs[k]
-        epoch = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC) + _dt.timedelta(days=float(sat.jdsatepoch - 2451544.5))
-        epoch += _dt.timedelta(days=float(sat.jdsatepochF))
+        epoch = jd_to_datetime(float(sat.jdsatepoch), float(sat.jdsatepochF))
         recs.append(
             {
                 "OBJECT_NAME": tr.name,
