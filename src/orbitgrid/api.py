@@ -78,7 +78,7 @@ __all__ = [
     "sweep",
 ]
 
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, float, float], None]
 
 
 @dataclass(frozen=True)

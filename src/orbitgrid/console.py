@@ -154,7 +154,7 @@ def make_console(**kwargs: Any) -> Any:
     from rich.table import Table
 
     class _Console(Console):
-        def print(self, *objects: Any, **kw: Any) -> None:  # type: ignore[override]
+        def print(self, *objects: Any, **kw: Any) -> None:
             super().print(*(fit_table(o) if isinstance(o, Table) else o for o in objects), **kw)
 
     return _Console(**kwargs)
