@@ -162,13 +162,22 @@ def test_scenarios_and_show() -> None:
     assert res.exit_code == 2
 
 
+@pytest.mark.slow  # the whole default scenario, report and cost included: ~13 s of CPU with compiled kernels
 def test_simulate_default_builtin(tmp_path: Path) -> None:
-    """The README's main command: the built-in default scenario, end to end."""
+    """The README's main command: the built-in default scenario, end to end; its workload uses the orbital fleet
+    enough that the cost per delivered GPU-hour prices a used fleet (docs/design.md, issue 14)."""
     out = tmp_path / "default"
     res = runner.invoke(app, ["simulate", "--out", str(out)])
     assert res.exit_code == 0, res.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario"] == "default"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    orbital = summary["orbit_vs_ground"]["orbital"]
+    assert orbital["gpu_hours_delivered"] / orbital["gpu_hours_deliverable"] > 0.6
+    cost = json.loads((out / "cost.json").read_text())
+    assert 0.8 < cost["ratio_orbit_to_ground"] / cost["nominal"]["ratio_orbit_to_ground"] < 1.25
+    for text in ("delivered (simulated)", "nominal (availability x utilization)"):
+        assert text in res.stdout
     # Dawn-dusk SSO at 650 km near the March equinox: beta ~ 78-82 deg, above the 65 deg needed to stay lit.
     assert summary["shells"]["dawn-dusk-650"]["sunlit_fraction_min"] == 1.0
     assert summary["shells"]["walker-550"]["eclipses_per_satellite_day"] == pytest.approx(15.4, abs=0.3)
