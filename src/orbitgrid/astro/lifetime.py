@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, EARTH_MU_M3_S2, SECONDS_PER_JULIAN_YEAR
 from orbitgrid.astro.sgp4_adapter import REENTRY_ALTITUDE_M
@@ -94,6 +93,8 @@ def decay(
 
     reentry.terminal = True  # type: ignore[attr-defined]
     reentry.direction = -1  # type: ignore[attr-defined]
+    from scipy.integrate import solve_ivp  # imported here: scenario validation imports this module
+
     sol = solve_ivp(
         rhs,
         (0.0, max_years * SECONDS_PER_JULIAN_YEAR),

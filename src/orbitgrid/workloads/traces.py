@@ -28,8 +28,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from orbitgrid.errors import InputError
 from orbitgrid.workloads.jobs import Contract, JobKind, JobTable, RequestTable
@@ -93,11 +91,16 @@ MAX_TRACE_GPUS = 1_000_000
 
 
 def _read(
-    path: str | Path, types: Mapping[str, pa.DataType] | None = None, required: tuple[str, ...] = ()
+    path: str | Path, types: Mapping[str, str] | None = None, required: tuple[str, ...] = ()
 ) -> dict[str, np.ndarray]:
-    """All columns of a CSV as numpy arrays (strings as object arrays, nulls in numeric columns as NaN). A file
-    pyarrow cannot parse, or one without a ``required`` column, raises :class:`TraceFormatError` naming it."""
-    convert = pacsv.ConvertOptions(column_types=dict(types or {}), strings_can_be_null=True)
+    """All columns of a CSV as numpy arrays (strings as object arrays, nulls in numeric columns as NaN); ``types``
+    by pyarrow type name (``"string"``, ``"timestamp[ns]"``). A file pyarrow cannot parse, or one without a
+    ``required`` column, raises :class:`TraceFormatError` naming it."""
+    import pyarrow as pa  # imported here: scenario validation imports this module
+    import pyarrow.csv as pacsv
+
+    column_types = {name: pa.type_for_alias(t) for name, t in (types or {}).items()}
+    convert = pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True)
     try:
         table = pacsv.read_csv(str(path), convert_options=convert)
         names = [name.strip() for name in table.column_names]
@@ -127,14 +130,15 @@ def _read(
 # Alibaba cluster-trace-gpu-v2023 (openb)
 # ---------------------------------------------------------------------------------------------------------------
 
+#: Arrow types of the openb columns read as given (pyarrow type names; the rest numeric as float64).
 _OPENB_TYPES = {
-    "name": pa.string(),
-    "gpu_spec": pa.string(),
-    "qos": pa.string(),
-    "pod_phase": pa.string(),
-    "creation_time": pa.float64(),
-    "deletion_time": pa.float64(),
-    "scheduled_time": pa.float64(),
+    "name": "string",
+    "gpu_spec": "string",
+    "qos": "string",
+    "pod_phase": "string",
+    "creation_time": "float64",
+    "deletion_time": "float64",
+    "scheduled_time": "float64",
 }
 
 
@@ -174,7 +178,7 @@ def _check_numeric(path: str | Path, d: dict[str, np.ndarray], column: str, *, w
 def _openb_rows(path: str | Path, include_pending: bool) -> dict[str, np.ndarray]:
     """The GPU pods of an openb pod list, filtered and stably sorted by creation time. Raises
     :class:`TraceFormatError` for a file that is not an openb pod list (columns, types, times)."""
-    types = {**_OPENB_TYPES, **{c: pa.float64() for c in _OPENB_NUMERIC - set(_OPENB_TYPES)}}
+    types = {**_OPENB_TYPES, **{c: "float64" for c in _OPENB_NUMERIC - set(_OPENB_TYPES)}}
     d = _read(path, types, required=_OPENB_COLUMNS)
     for column in _OPENB_NUMERIC:
         _check_numeric(path, d, column, whole=column == "num_gpu")
@@ -264,7 +268,7 @@ def alibaba_openb_gpu_fraction(path: str | Path, *, include_pending: bool = Fals
 def load_alibaba_openb_gpu_nodes(path: str | Path) -> dict[str, np.ndarray]:
     """Per-node arrays of an openb node list (``sn, cpu_milli, memory_mib, gpu, model``): ``node`` (str),
     ``gpus`` (int), ``model`` (str, ``""`` for CPU-only nodes), ``cpu_milli``, ``memory_mib`` (int)."""
-    d = _read(path, {"sn": pa.string(), "model": pa.string()})
+    d = _read(path, {"sn": "string", "model": "string"})
     model = np.array(["" if m is None else str(m) for m in d["model"]], dtype=object)
     return {
         "node": d["sn"].astype(str).astype(object),
@@ -292,7 +296,7 @@ def load_alibaba_openb_gpu_inventory(path: str | Path) -> dict[str, int]:
 def load_alibaba_spot_gpu_inventory(path: str | Path) -> dict[str, int]:
     """GPUs per model in the Alibaba 2026 spot-GPU node list (``node_info_df.csv``: ``gpu_model,
     gpu_capacity_num, cpu_num, node_name``)."""
-    d = _read(path, {"gpu_model": pa.string()})
+    d = _read(path, {"gpu_model": "string"})
     return _inventory(d["gpu_model"], d["gpu_capacity_num"].astype(np.int64))
 
 
@@ -324,7 +328,7 @@ def load_azure_llm_requests(
     The trace has no user locations: ``user_lat_deg``/``user_lon_deg`` are the given scalars for every request
     (NaN: unknown).
     """
-    d = _read(path, {"TIMESTAMP": pa.timestamp("ns")})
+    d = _read(path, {"TIMESTAMP": "timestamp[ns]"})
     t_ns = d["TIMESTAMP"].astype("datetime64[ns]").astype(np.int64)
     n = t_ns.shape[0]
     arrival = (t_ns - t_ns[0]).astype(np.float64) / 1e9 if n else np.zeros(0)
@@ -363,7 +367,7 @@ def load_alibaba_dlrm_services(path: str | Path) -> JobTable:
     The trace holds no request stream: pair the services with a generated one
     (:func:`orbitgrid.workloads.generators.generate_requests`) if the engine needs requests.
     """
-    d = _read(path, {"instance_sn": pa.string(), "role": pa.string(), "app_name": pa.string()})
+    d = _read(path, {"instance_sn": "string", "role": "string", "app_name": "string"})
     times = np.concatenate([d["creation_time"], d["scheduled_time"], d["deletion_time"]])
     t_end = float(np.nanmax(times))
     keep = d["gpu_request"] >= 1
