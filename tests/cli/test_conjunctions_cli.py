@@ -65,10 +65,9 @@ def test_outputs_and_table(tmp_path: Path) -> None:
         assert miss <= (4000.0 if "high" in (a, b) else 3000.0)
         assert not (a == b == "catalogue")
     assert set(table) >= {"object_a", "object_b", "tca_utc", "tca_s", "miss_m", "rel_speed_m_s"}
-    cross = [r for r in doc["min_separation"] if {r["shell_a"], r["shell_b"]} == {"low", "high"}][0]
-    assert cross["min_separation_m"] == min(
-        m for a, b, m in zip(table["shell_a"], table["shell_b"], table["miss_m"], strict=True) if {a, b} == {"low", "high"}
-    )
+    cross = next(r for r in doc["min_separation"] if {r["shell_a"], r["shell_b"]} == {"low", "high"})
+    rows = zip(table["shell_a"], table["shell_b"], table["miss_m"], strict=True)
+    assert cross["min_separation_m"] == min(m for a, b, m in rows if {a, b} == {"low", "high"})
 
 
 def test_bad_input_exits_2(tmp_path: Path) -> None:
