@@ -388,7 +388,7 @@ class _Model:
             if users
             else None
         )
-        # The graphs always hold at least one user vertex (a placeholder when the scenario has no users).
+        # The graphs always hold at least one user vertex (a sentinel station when the scenario has no users).
         self.graph_users = self.users or Stations.from_degrees(["(sentinel)"], [0.0], [0.0], 0.0, 89.0)
         self.isl_link = isl_terminal(net.isl)
         self.fabric_link = isl_terminal(net.fabric)

@@ -62,7 +62,7 @@ _COMPLETED, _FAULT_OUT, _PREEMPTED, _CAPACITY, _HORIZON = 0, 2, 3, 4, 5
 
 
 _BLOCK = 64  # steps per block of the window min/max tables (placement._BLOCK)
-# placeholder for the anomaly table when the fleet has no rate scale (the compiled search does not read it)
+# the anomaly table passed when the fleet has no rate scale (the compiled search does not read it)
 _NO_SCALE = np.zeros((1, 1), dtype=np.int16)
 
 
