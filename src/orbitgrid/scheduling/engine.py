@@ -1124,16 +1124,21 @@ class Engine:
                 best = (n, shadow, free - g)
         return best
 
-    def _try_preempt(self, j: int, t: float, lst: list[tuple[tuple, int]], idx: int) -> bool:
-        """Evict preemptible lower-class jobs on the node where the fewest GPUs must be freed."""
+    def _preemption_victims(
+        self, j: int, t: float, spared: set[int] | frozenset[int] = frozenset()
+    ) -> tuple[int, list[int]] | None:
+        """The node where evicting preemptible lower-class jobs (not those in ``spared``) frees room for ``j`` with
+        the fewest GPUs, and the jobs to evict there (lowest class, then least unsaved work, first); None: none."""
         g = self.gpus[j]
         c = self.effective_contract(j)
         if sum(self.preemptible_busy[c + 1 :]) <= 0:
-            return False
+            return None
         m = self.mask_now(j)
         best: tuple[int, int, list[int]] | None = None
         for n in np.flatnonzero(m & (self.free_arr + self.busy_arr >= g) & (self.free_arr < g)).tolist():
-            victims = [r for r in self.running[n] if self.contract[r] > c and self._is_preemptible(r)]
+            victims = [
+                r for r in self.running[n] if self.contract[r] > c and self._is_preemptible(r) and r not in spared
+            ]
             if not victims:
                 continue
             victims.sort(key=lambda r: (-self.contract[r], self._unsaved(r, t), r))
@@ -1148,9 +1153,14 @@ class Engine:
                 cost = sum(self.alloc[r] for r in chosen)
                 if best is None or cost < best[0]:
                     best = (cost, n, chosen)
-        if best is None:
+        return None if best is None else (best[1], best[2])
+
+    def _try_preempt(self, j: int, t: float, lst: list[tuple[tuple, int]], idx: int) -> bool:
+        """Evict preemptible lower-class jobs on the node where the fewest GPUs must be freed."""
+        found = self._preemption_victims(j, t)
+        if found is None:
             return False
-        _, n, chosen = best
+        n, chosen = found
         del lst[idx]
         self.n_queued -= 1
         for r in chosen:

@@ -449,35 +449,10 @@ class LiveEngine(Engine):
         keep running, the preemptor leaves the queue and starts on the node when the longest notice ends."""
         self._culprit = j
         try:
-            g = self.gpus[j]
-            c = self.effective_contract(j)
-            if sum(self.preemptible_busy[c + 1 :]) <= 0:
+            found = self._preemption_victims(j, t, self._noticed)
+            if found is None:
                 return False
-            m = self.mask_now(j)
-            best: tuple[int, int, list[int]] | None = None
-            for n in np.flatnonzero(m & (self.free_arr + self.busy_arr >= g) & (self.free_arr < g)).tolist():
-                victims = [
-                    r
-                    for r in self.running[n]
-                    if self.contract[r] > c and self._is_preemptible(r) and r not in self._noticed
-                ]
-                if not victims:
-                    continue
-                victims.sort(key=lambda r: (-self.contract[r], self._unsaved(r, t), r))
-                free = self.free(n)
-                chosen: list[int] = []
-                for r in victims:
-                    if free >= g:
-                        break
-                    chosen.append(r)
-                    free += self.alloc[r]
-                if free >= g:
-                    cost = sum(self.alloc[r] for r in chosen)
-                    if best is None or cost < best[0]:
-                        best = (cost, n, chosen)
-            if best is None:
-                return False
-            _, n, chosen = best
+            n, chosen = found
             del lst[idx]
             self.n_queued -= 1
             notice = max(self.notice[r] for r in chosen)
