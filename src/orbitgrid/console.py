@@ -79,7 +79,8 @@ class StageProgress:
 
     def _line(self, text: str) -> None:
         if self.stream is not None:
-            print(text, file=self.stream, flush=True)
+            self.stream.write(text + "\n")
+            self.stream.flush()
         else:
             self.console.print(text, markup=False, highlight=False)
 
