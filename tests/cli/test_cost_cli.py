@@ -7,31 +7,14 @@ import math
 from pathlib import Path
 from typing import Any
 
+from cli_scenarios import TINY as BASE_TINY
 from typer.testing import CliRunner
 
 from orbitgrid.cli import app
 
 runner = CliRunner()
 
-TINY = """\
-schema_version: 1
-name: tiny
-epoch: 2027-03-20T00:00:00Z
-duration: 2h
-step: 60s
-seed: 3
-fleet:
-  shells:
-    - name: dd
-      orbit: {type: sun_synchronous, altitude_km: 650, ltan_hours: 18.0, planes: 1, per_plane: 2}
-      design: compute-sat
-tenants:
-  - {name: lab, contract: on_demand}
-workloads:
-  - {type: training, tenant: lab, count: 2, gpus: 8, gpu_model: H100, work_gpu_hours: 4, spacing: 10min}
-economics:
-  nre_usd: 0.0
-"""
+TINY = BASE_TINY + "economics:\n  nre_usd: 0.0\n"
 
 KEYS = {
     *("schema", "label", "orbit", "ground", "lease", "ratio_orbit_to_ground", "ratios", "assumptions", "uncertainty"),

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
+from cli_scenarios import OMM as BASE_OMM
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -123,27 +124,7 @@ TLE = (
     "1 44714U 19074B   26054.54089312  .00000969  00000+0  43797-4 0  9997\n"
     "2 44714  53.1568 244.5638 0001273  95.0474 265.0672 15.31036083346702\n"
 )
-OMM = [
-    {
-        "OBJECT_NAME": "SAT A",
-        "OBJECT_ID": "2020-001A",
-        "EPOCH": "2027-03-19T12:00:00.000",
-        "MEAN_MOTION": 15.2,
-        "ECCENTRICITY": 0.0001,
-        "INCLINATION": 53.0,
-        "RA_OF_ASC_NODE": 10.0,
-        "ARG_OF_PERICENTER": 0.0,
-        "MEAN_ANOMALY": 0.0,
-        "EPHEMERIS_TYPE": 0,
-        "CLASSIFICATION_TYPE": "U",
-        "NORAD_CAT_ID": 44713,
-        "ELEMENT_SET_NO": 999,
-        "REV_AT_EPOCH": 1,
-        "BSTAR": 0.0001,
-        "MEAN_MOTION_DOT": 0.0,
-        "MEAN_MOTION_DDOT": 0.0,
-    }
-]
+OMM = [BASE_OMM]
 OMM.append({**OMM[0], "NORAD_CAT_ID": 44714, "OBJECT_NAME": "SAT B", "MEAN_ANOMALY": 180.0})
 OMM_CSV = ",".join(OMM[0]) + "\n" + "\n".join(",".join(str(v) for v in rec.values()) for rec in OMM) + "\n"
 TRACE = (

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_scenarios import TINY
 from typer.testing import CliRunner
 
 import orbitgrid
@@ -31,23 +32,7 @@ from orbitgrid.scenario.loader import load_scenario_text as load_scenario
 runner = CliRunner()
 
 #: Run A: two dawn-dusk satellites and a small training workload (writes jobs, placements, faults, ...).
-WITH_JOBS = """\
-schema_version: 1
-name: folder-a
-epoch: 2027-03-20T00:00:00Z
-duration: 2h
-step: 60s
-seed: 3
-fleet:
-  shells:
-    - name: dd
-      orbit: {type: sun_synchronous, altitude_km: 650, ltan_hours: 18.0, planes: 1, per_plane: 2}
-      design: compute-sat
-tenants:
-  - {name: lab, contract: on_demand}
-workloads:
-  - {type: training, tenant: lab, count: 2, gpus: 8, gpu_model: H100, work_gpu_hours: 4, spacing: 10min}
-"""
+WITH_JOBS = TINY.replace("name: tiny", "name: folder-a", 1)
 
 #: Run B: the same fleet without workloads (no job tables): what it leaves out must not survive from run A.
 NO_JOBS = WITH_JOBS.split("tenants:")[0].replace("folder-a", "folder-b")
