@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import click
 import typer
@@ -66,15 +66,33 @@ class _OrbitgridGroup(typer.core.TyperGroup):
             _print_traceback_if_debug(ctx)
             _report_error(exc)
             raise typer.Exit(EXIT_INPUT) from None
-        except Exception as exc:
+        except OSError as exc:
+            if exc.filename is None:  # not about a file the user named: a bug like any other
+                _report_bug(ctx, exc)
+            # a path the user gave cannot be read or written (missing folder, no permission, a file where a
+            # folder should be): a problem with the input, not with orbitgrid
             _print_traceback_if_debug(ctx)
-            what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            if isinstance(exc, MemoryError):
-                what += " (the run needed more memory than the pre-flight estimate allowed for)"
-            err_console.print(f"orbitgrid: internal error: {what}", markup=False, highlight=False)
-            more = "" if _debug(ctx) else "; run the same command with --debug to see the traceback"
-            err_console.print(f"{BUG_REPORT}{more}", markup=False, highlight=False)
-            raise typer.Exit(EXIT_BUG) from None
+            reason = exc.strerror or type(exc).__name__
+            err_console.print(
+                f"cannot read or write {exc.filename}: {reason} (check that the path exists and is writable)",
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_INPUT) from None
+        except Exception as exc:
+            _report_bug(ctx, exc)
+
+
+def _report_bug(ctx: Any, exc: BaseException) -> NoReturn:
+    """Exit status 70: an unexpected exception is a bug (``--debug`` shows its traceback)."""
+    _print_traceback_if_debug(ctx)
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, MemoryError):
+        what += " (the run needed more memory than the pre-flight estimate allowed for)"
+    err_console.print(f"orbitgrid: internal error: {what}", markup=False, highlight=False)
+    more = "" if _debug(ctx) else "; run the same command with --debug to see the traceback"
+    err_console.print(f"{BUG_REPORT}{more}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_BUG) from None
 
 
 def _debug(ctx: Any) -> bool:

@@ -308,3 +308,28 @@ def test_numbers_beyond_float_range_through_the_api_are_problems_not_overflow_er
     assert ("duration",) in paths and ("fleet", "shells", 0, "orbit", "altitude_km") in paths
     with pytest.raises(ScenarioError):
         load_scenario_text(TINY.replace("duration: 2h", "duration: '1" + "0" * 400 + "s'"))
+
+
+@pytest.mark.parametrize("command", ["export omm default --out {bad}", "lifetime default --json {bad}"])
+def test_an_output_path_that_cannot_be_written_is_an_input_error(tmp_path: Path, command: str) -> None:
+    """An output path under a regular file is the user's path problem (exit 2 naming it), not a bug (exit 70)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    bad = blocker / "out.json"
+    res = runner.invoke(app, command.format(bad=bad).split())
+    assert_input_error(res, f"cannot read or write {bad}", "check that the path exists and is writable")
+
+
+def test_an_unexpected_exception_is_still_a_bug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An OSError that names no file (not about a user's path) keeps the bug path: exit 70."""
+    import orbitgrid.scenario
+
+    def broken(*_a: Any, **_k: Any) -> None:
+        raise OSError("no file involved")
+
+    monkeypatch.setattr(orbitgrid.scenario, "load_scenario", broken)
+    path = tmp_path / "s.yaml"
+    path.write_text(TINY)
+    res = runner.invoke(app, ["validate", str(path)])
+    assert res.exit_code == EXIT_BUG, res.output
+    assert "internal error: OSError: no file involved" in res.output
