@@ -93,7 +93,7 @@ def _cpu_s(pid: int) -> float:
 
 # ------------------------------------------------------------------------------------------------- client ---
 async def _closed_loop(base: str, key: str, mode: str, clients: int, duration: float, ids: list[str]) -> dict:
-    import httpx
+    import httpx2 as httpx
 
     headers = {"Authorization": f"Bearer {key}"}
     lat: list[float] = []
@@ -159,7 +159,7 @@ def closed_loop(args: argparse.Namespace, base: str, key: str, mode: str, ids: l
 
 
 async def _steady(base: str, key: str, rate: float, duration: float) -> dict:
-    import httpx
+    import httpx2 as httpx
 
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     body = json.dumps(JOB).encode()
@@ -285,7 +285,7 @@ def main() -> None:
         serve(args)
         return
 
-    import httpx
+    import httpx2 as httpx
 
     work = Path(tempfile.mkdtemp(prefix="og-bench-"))
     out = Path(args.out) if args.out else work

@@ -188,7 +188,7 @@ def live_server(live_fleet, tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_browser_submits_a_job_and_sees_it_placed(live_server: str, tmp_path: Path) -> None:
-    import httpx
+    import httpx2 as httpx
     from playwright.sync_api import expect, sync_playwright
 
     with httpx.Client(base_url=live_server, timeout=30) as http:
