@@ -41,6 +41,20 @@ class Contract(IntEnum):
     SPOT = 2
 
 
+class TraceStatus(IntEnum):
+    """How a trace recorded a job's end: ``COMPLETED`` (or not recorded: generated jobs), ``FAILED`` (ended by an
+    error) or ``KILLED`` (stopped by its user or the operator). A replay ends failed and killed jobs as recorded
+    rather than counting them as useful work."""
+
+    COMPLETED = 0
+    FAILED = 1
+    KILLED = 2
+
+
+#: Thousandths of one GPU in a whole GPU: ``gpu_milli`` below this is a fractional pod sharing one GPU.
+MILLI_PER_GPU = 1000
+
+
 class Placement(IntEnum):
     """Where a job may run: anywhere, only in orbit, only on the ground."""
 
@@ -69,6 +83,10 @@ _COLUMNS: dict[str, tuple[str, object]] = {
     "step_compute_s": ("float64", 1.0),
     "dataset_bytes": ("float64", 0.0),
     "max_restarts": ("int32", -1),
+    "gpu_milli": ("int32", MILLI_PER_GPU),
+    "cpu_milli": ("int32", 0),
+    "memory_mib": ("float64", 0.0),
+    "trace_status": ("int8", int(TraceStatus.COMPLETED)),
 }
 
 
@@ -100,6 +118,10 @@ class JobTable:
     step_compute_s: np.ndarray
     dataset_bytes: np.ndarray
     max_restarts: np.ndarray  # fault restarts after which the job fails; -1: the engine's limit (none by default)
+    gpu_milli: np.ndarray  # share of each GPU in thousandths (1000: whole GPUs; < 1000 only with gpus == 1)
+    cpu_milli: np.ndarray  # CPU cores requested in thousandths (0: CPU not modelled)
+    memory_mib: np.ndarray  # memory requested in MiB (0: memory not modelled)
+    trace_status: np.ndarray  # TraceStatus recorded by the source trace (COMPLETED for generated jobs)
     tenants: tuple[str, ...] = ("default",)
     gpu_models: tuple[str, ...] = ()
 
@@ -120,6 +142,14 @@ class JobTable:
             raise ValueError("JobTable.tenant indexes outside tenants")
         if np.any(self.gpu_model >= len(self.gpu_models)):
             raise ValueError("JobTable.gpu_model indexes outside gpu_models")
+        if np.any(self.gpu_milli < 1) or np.any(self.gpu_milli > MILLI_PER_GPU):
+            raise ValueError(f"JobTable.gpu_milli must be in 1..{MILLI_PER_GPU}")
+        if np.any((self.gpu_milli < MILLI_PER_GPU) & (self.gpus != 1)):
+            raise ValueError("JobTable.gpu_milli below a whole GPU needs gpus == 1 (a fractional pod)")
+        if np.any(self.cpu_milli < 0) or np.any(~(self.memory_mib >= 0)):
+            raise ValueError("JobTable.cpu_milli and memory_mib must be >= 0")
+        if not np.all(np.isin(self.trace_status, [int(s) for s in TraceStatus])):
+            raise ValueError("JobTable.trace_status must be a TraceStatus")
 
     @classmethod
     def build(
