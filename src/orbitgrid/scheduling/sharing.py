@@ -1,0 +1,448 @@
+"""GPU sharing and multi-resource packing: several pods on one GPU by milli-GPU share, with CPU and memory per node.
+
+The model is the one of Kubernetes GPU-sharing schedulers and of Alibaba's openb simulator (Weng et al., "Beware of
+Fragmentation: Scheduling GPU-Sharing Workloads with Fragmentation Gradient Descent", USENIX ATC 2023, §2 and §6):
+
+- a node has ``G`` GPUs of :data:`MILLI` milli-GPU of share each, ``cpu_milli`` milli-cores and ``memory_mib`` MiB
+  (a capacity of 0 means the dimension is not modelled on that node: it never limits);
+- a request is ``(gpus, gpu_milli, cpu_milli, memory_mib)``; ``gpu_milli < 1000`` only with ``gpus == 1`` (a
+  fractional pod takes ``gpu_milli`` of one GPU's share); any other request takes ``gpus`` whole GPUs that are
+  entirely free (a partly shared GPU cannot be part of a multi-GPU gang); ``gpus == 0`` is a CPU-only pod;
+- inside a node a fractional pod goes to the GPU with the least remaining share that still holds it (best fit on the
+  GPU's share, ties to the lowest GPU index), so shared GPUs fill up before a fresh GPU is opened; whole GPUs are the
+  lowest-index free ones;
+- between nodes, :func:`best_fit_node` is the paper's "Best-fit" baseline (§6.1): the node with the least weighted
+  leftover ``0.5 (cpu_free - cpu) / cpu_max + 0.5 (gpu_free - gpu) / gpu_max`` after placing the request (CPU over
+  the largest node's CPU, GPU share in GPUs over the largest node's GPU count), ties to the lowest node index.
+
+:class:`SharedCluster` keeps the per-GPU free share and per-node CPU and memory in arrays for the compiled kernels
+(``gpu_free[n, k]``: free milli-GPU of GPU ``k`` of node ``n``; -1 for slots beyond the node's GPUs).
+
+Fragmentation (the paper's §3.2, "fragmentation measure"): for a node ``n`` and a task ``m``, ``F_n(m)`` is the
+unallocated GPU share of ``n`` that ``m`` cannot use: all of it when ``m`` cannot run on ``n`` at all (not enough
+CPU, memory, whole GPUs or share on any one GPU, or another GPU model); otherwise the free share of every GPU that
+cannot give ``m`` its per-GPU demand (for a fractional ``m`` the GPUs with less than ``gpu_milli`` free, for a
+whole-GPU ``m`` the partly allocated GPUs). The cluster's fragmentation for a workload is ``sum_n sum_m p_m F_n(m)``
+over the workload's task classes ``m`` with their popularity ``p_m``: the expected GPUs the next task cannot use.
+:func:`fragmented_gpus` computes it in GPUs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+#: Share of one GPU, in milli-GPU.
+MILLI = 1000
+#: Weights of the CPU and GPU leftovers in :func:`best_fit_node` (the paper's Best-fit baseline weighs them equally).
+BEST_FIT_WEIGHTS = (0.5, 0.5)
+
+
+@nb.njit(cache=True)
+def node_fits(
+    gpu_free: np.ndarray,
+    cpu_free: np.ndarray,
+    mem_free: np.ndarray,
+    n: int,
+    gpus: int,
+    milli: int,
+    cpu: int,
+    mem: float,
+) -> bool:
+    """Whether node ``n`` can take the request now (see the module docstring)."""
+    if cpu > 0 and cpu_free[n] < cpu:
+        return False
+    if mem > 0.0 and mem_free[n] < mem:
+        return False
+    if gpus == 0:
+        return True
+    row = gpu_free[n]
+    if milli < MILLI:
+        for k in range(row.size):  # noqa: SIM110 (numba compiles no generator expression)
+            if row[k] >= milli:
+                return True
+        return False
+    whole = 0
+    for k in range(row.size):
+        if row[k] == MILLI:
+            whole += 1
+    return whole >= gpus
+
+
+@nb.njit(cache=True)
+def pick_gpus(gpu_free: np.ndarray, n: int, gpus: int, milli: int, out: np.ndarray) -> int:
+    """Write the GPU indices of node ``n`` that take the request into ``out`` and return how many (0: it does not
+    fit). Fractional: the GPU with the least free share that holds ``milli`` (lowest index on ties); whole: the
+    lowest-index entirely free GPUs."""
+    row = gpu_free[n]
+    if gpus == 0:
+        return 0
+    if milli < MILLI:
+        best = -1
+        for k in range(row.size):
+            f = row[k]
+            if f >= milli and (best < 0 or f < row[best]):
+                best = k
+        if best < 0:
+            return 0
+        out[0] = best
+        return 1
+    c = 0
+    for k in range(row.size):
+        if row[k] == MILLI:
+            out[c] = k
+            c += 1
+            if c == gpus:
+                return c
+    return 0
+
+
+@nb.njit(cache=True)
+def best_fit_node(
+    nodes: np.ndarray,
+    gpu_free: np.ndarray,
+    cpu_free: np.ndarray,
+    mem_free: np.ndarray,
+    node_free_milli: np.ndarray,
+    gpus: int,
+    milli: int,
+    cpu: int,
+    mem: float,
+    cpu_max: float,
+    gpu_max: float,
+) -> int:
+    """The best-fit node among ``nodes`` (ascending indices) for the request, or -1 (module docstring)."""
+    best = -1
+    best_score = np.inf
+    need_milli = gpus * milli if milli < MILLI else gpus * MILLI
+    for i in range(nodes.size):
+        n = nodes[i]
+        if not node_fits(gpu_free, cpu_free, mem_free, n, gpus, milli, cpu, mem):
+            continue
+        score = 0.0
+        if cpu_max > 0.0 and cpu > 0:
+            score += 0.5 * (cpu_free[n] - cpu) / cpu_max
+        if gpu_max > 0.0:
+            score += 0.5 * (node_free_milli[n] - need_milli) / MILLI / gpu_max
+        if score < best_score:
+            best = n
+            best_score = score
+    return best
+
+
+@nb.njit(cache=True)
+def _take(
+    gpu_free: np.ndarray,
+    cpu_free: np.ndarray,
+    mem_free: np.ndarray,
+    node_free_milli: np.ndarray,
+    n: int,
+    slots: np.ndarray,
+    count: int,
+    milli: int,
+    cpu: int,
+    mem: float,
+    sign: int,
+) -> None:
+    share = milli if milli < MILLI else MILLI
+    for i in range(count):
+        gpu_free[n, slots[i]] -= sign * share
+    node_free_milli[n] -= sign * share * count
+    if cpu > 0:
+        cpu_free[n] -= sign * cpu
+    if mem > 0.0:
+        mem_free[n] -= sign * mem
+
+
+@nb.njit(cache=True)
+def fragmented_gpus(
+    gpu_free: np.ndarray,
+    cpu_free: np.ndarray,
+    mem_free: np.ndarray,
+    model: np.ndarray,
+    class_gpus: np.ndarray,
+    class_milli: np.ndarray,
+    class_cpu: np.ndarray,
+    class_mem: np.ndarray,
+    class_model: np.ndarray,
+    class_weight: np.ndarray,
+    usable: np.ndarray,
+) -> float:
+    """The cluster's fragmented GPUs for a workload of task classes (module docstring): ``sum_n sum_m p_m F_n(m)``
+    in GPUs. ``class_weight`` are the popularities ``p_m`` (they should sum to 1); ``class_model`` a node model index
+    or -1 (any); ``usable[n]`` False leaves node ``n`` out (down, or out of reach)."""
+    total = 0.0
+    for n in range(gpu_free.shape[0]):
+        if not usable[n]:
+            continue
+        row = gpu_free[n]
+        free_all = 0
+        for k in range(row.size):
+            if row[k] > 0:
+                free_all += row[k]
+        if free_all == 0:
+            continue
+        for c in range(class_gpus.size):
+            g, d = class_gpus[c], class_milli[c]
+            if g == 0:
+                continue
+            ok = class_model[c] < 0 or class_model[c] == model[n]
+            if ok:
+                ok = node_fits(gpu_free, cpu_free, mem_free, n, g, d, class_cpu[c], class_mem[c])
+            if not ok:
+                frag = free_all
+            else:
+                need = d if d < MILLI else MILLI
+                frag = 0
+                for k in range(row.size):
+                    if 0 < row[k] < need:
+                        frag += row[k]
+            total += class_weight[c] * frag
+    return total / MILLI
+
+
+@dataclass
+class SharedCluster:
+    """Per-GPU free share and per-node CPU and memory of a set of nodes, with the packing operations.
+
+    ``gpus[n]`` GPUs per node; ``cpu_milli[n]`` and ``memory_mib[n]`` capacities (0: not modelled).
+    """
+
+    gpus: np.ndarray
+    cpu_milli: np.ndarray
+    memory_mib: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.gpus = np.asarray(self.gpus, dtype=np.int64)
+        n = self.gpus.size
+        self.cpu_milli = np.broadcast_to(np.asarray(self.cpu_milli, dtype=np.int64), (n,)).copy()
+        self.memory_mib = np.broadcast_to(np.asarray(self.memory_mib, dtype=np.float64), (n,)).copy()
+        width = int(self.gpus.max(initial=0))
+        slots = np.arange(max(width, 1))[None, :]
+        self.gpu_free = np.where(slots < self.gpus[:, None], MILLI, -1).astype(np.int64)
+        # not modelled: a capacity no request reaches
+        self.cpu_free = np.where(self.cpu_milli > 0, self.cpu_milli, np.iinfo(np.int64).max // 4)
+        self.mem_free = np.where(self.memory_mib > 0, self.memory_mib, np.inf)
+        self.node_free_milli = self.gpus * MILLI
+        self.cpu_max = float(self.cpu_milli.max(initial=0))
+        self.gpu_max = float(width)
+        self._slots = np.zeros(max(width, 1), dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.gpus.size)
+
+    def fits(self, n: int, gpus: int, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> bool:
+        return bool(node_fits(self.gpu_free, self.cpu_free, self.mem_free, n, gpus, milli, cpu, mem))
+
+    def best_fit(self, nodes: np.ndarray, gpus: int, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> int:
+        """The best-fit node among ``nodes`` (ascending int64 indices), or -1."""
+        return int(
+            best_fit_node(
+                nodes,
+                self.gpu_free,
+                self.cpu_free,
+                self.mem_free,
+                self.node_free_milli,
+                gpus,
+                milli,
+                cpu,
+                mem,
+                self.cpu_max,
+                self.gpu_max,
+            )
+        )
+
+    def allocate(self, n: int, gpus: int, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> np.ndarray:
+        """Take the request on node ``n``; returns the GPU indices it holds (raises if it does not fit)."""
+        if not self.fits(n, gpus, milli, cpu, mem):
+            raise RuntimeError(f"request ({gpus} GPUs x {milli} milli, {cpu} mCPU, {mem} MiB) does not fit node {n}")
+        count = int(pick_gpus(self.gpu_free, n, gpus, milli, self._slots))
+        slots = self._slots[:count].copy()
+        _take(self.gpu_free, self.cpu_free, self.mem_free, self.node_free_milli, n, slots, count, milli, cpu, mem, 1)
+        return slots
+
+    def release(self, n: int, slots: np.ndarray, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> None:
+        """Give back what :meth:`allocate` took on node ``n`` (its returned ``slots``)."""
+        slots = np.asarray(slots, dtype=np.int64)
+        _take(
+            self.gpu_free, self.cpu_free, self.mem_free, self.node_free_milli, n, slots, slots.size, milli, cpu, mem, -1
+        )
+
+    def whole_free(self) -> np.ndarray:
+        """Entirely free GPUs per node."""
+        return (self.gpu_free == MILLI).sum(axis=1)
+
+    def touched(self) -> np.ndarray:
+        """GPUs per node holding at least one request (partly or wholly allocated)."""
+        return ((self.gpu_free >= 0) & (self.gpu_free < MILLI)).sum(axis=1)
+
+    def allocated_gpus(self) -> float:
+        """Allocated GPU share over the cluster, in GPUs (the sum of the requests' shares)."""
+        return float(self.gpus.sum() * MILLI - self.node_free_milli.sum()) / MILLI
+
+
+@dataclass(frozen=True)
+class TaskClasses:
+    """Distinct requests of a workload and their popularity (share of the tasks), for :func:`fragmented_gpus`."""
+
+    gpus: np.ndarray
+    milli: np.ndarray
+    cpu: np.ndarray
+    mem: np.ndarray
+    model: np.ndarray
+    weight: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        gpus: np.ndarray,
+        milli: np.ndarray,
+        cpu: np.ndarray | None = None,
+        mem: np.ndarray | None = None,
+        model: np.ndarray | None = None,
+    ) -> TaskClasses:
+        """The classes of the given tasks (one row per task), weighted by how many tasks each holds."""
+        n = np.size(gpus)
+        cols = np.stack(
+            [
+                np.asarray(gpus, np.float64),
+                np.where(np.asarray(milli) < MILLI, milli, MILLI).astype(np.float64),
+                np.zeros(n) if cpu is None else np.asarray(cpu, np.float64),
+                np.zeros(n) if mem is None else np.asarray(mem, np.float64),
+                np.full(n, -1.0) if model is None else np.asarray(model, np.float64),
+            ],
+            axis=1,
+        )
+        if n == 0:
+            z = np.zeros(0)
+            return cls(z.astype(np.int64), z.astype(np.int64), z.astype(np.int64), z, z.astype(np.int64), z)
+        uniq, counts = np.unique(cols, axis=0, return_counts=True)
+        return cls(
+            uniq[:, 0].astype(np.int64),
+            uniq[:, 1].astype(np.int64),
+            uniq[:, 2].astype(np.int64),
+            uniq[:, 3],
+            uniq[:, 4].astype(np.int64),
+            counts / counts.sum(),
+        )
+
+    def fragmented_gpus(self, cluster: SharedCluster, model: np.ndarray, usable: np.ndarray | None = None) -> float:
+        """:func:`fragmented_gpus` of ``cluster`` for these classes (``model``: each node's model index)."""
+        ok = np.ones(len(cluster), dtype=np.bool_) if usable is None else np.asarray(usable, dtype=np.bool_)
+        return float(
+            fragmented_gpus(
+                cluster.gpu_free,
+                cluster.cpu_free,
+                cluster.mem_free,
+                np.asarray(model, np.int64),
+                self.gpus,
+                self.milli,
+                self.cpu,
+                self.mem,
+                self.model,
+                self.weight,
+                ok,
+            )
+        )
+
+
+@nb.njit(cache=True)
+def _inflate(
+    gpu_free: np.ndarray,
+    cpu_free: np.ndarray,
+    mem_free: np.ndarray,
+    node_free_milli: np.ndarray,
+    node_model: np.ndarray,
+    cpu_max: float,
+    gpu_max: float,
+    t_gpus: np.ndarray,
+    t_milli: np.ndarray,
+    t_cpu: np.ndarray,
+    t_mem: np.ndarray,
+    t_model: np.ndarray,
+    placed: np.ndarray,
+) -> None:
+    all_nodes = np.arange(gpu_free.shape[0])
+    slots = np.zeros(max(gpu_free.shape[1], 1), dtype=np.int64)
+    for i in range(t_gpus.size):
+        nodes = all_nodes if t_model[i] < 0 else all_nodes[node_model == t_model[i]]
+        n = best_fit_node(
+            nodes,
+            gpu_free,
+            cpu_free,
+            mem_free,
+            node_free_milli,
+            t_gpus[i],
+            t_milli[i],
+            t_cpu[i],
+            t_mem[i],
+            cpu_max,
+            gpu_max,
+        )
+        placed[i] = n
+        if n < 0:
+            continue
+        count = pick_gpus(gpu_free, n, t_gpus[i], t_milli[i], slots)
+        _take(gpu_free, cpu_free, mem_free, node_free_milli, n, slots, count, t_milli[i], t_cpu[i], t_mem[i], 1)
+
+
+@dataclass(frozen=True)
+class Inflation:
+    """What :func:`inflate` measured: after each submitted task ``i``, the GPU demand that has arrived and the GPU
+    share allocated (both in GPUs), and the node each task went to (-1: it did not fit)."""
+
+    arrived_gpus: np.ndarray
+    allocated_gpus: np.ndarray
+    node: np.ndarray
+    total_gpus: float
+
+    def allocation_at(self, arrived_fraction: float) -> float:
+        """Allocated GPUs / cluster GPUs when the arrived demand first reaches ``arrived_fraction`` of the cluster's
+        GPUs (as the paper's Fig. 9 reads its curves)."""
+        i = int(np.searchsorted(self.arrived_gpus, arrived_fraction * self.total_gpus, side="left"))
+        if i >= self.arrived_gpus.size:
+            raise ValueError(f"the tasks submitted reach only {self.arrived_gpus[-1] / self.total_gpus:.1%} arrived")
+        return float(self.allocated_gpus[i]) / self.total_gpus
+
+
+def inflate(
+    cluster: SharedCluster,
+    node_model: np.ndarray,
+    gpus: np.ndarray,
+    milli: np.ndarray,
+    cpu: np.ndarray,
+    mem: np.ndarray,
+    model: np.ndarray,
+) -> Inflation:
+    """Workload inflation (Weng et al. 2023 §6.1, after Verma et al., "Evaluating job packing in warehouse-scale
+    computing", CLUSTER 2014): submit the tasks in the given order to an initially empty cluster, each placed by
+    :func:`best_fit_node` or turned away, none ever leaving. ``model`` is each task's node-model index (-1: any).
+    The caller draws the task sequence (the paper samples the trace's pods with replacement)."""
+    t_gpus = np.asarray(gpus, np.int64)
+    t_milli = np.where(np.asarray(milli) < MILLI, milli, MILLI).astype(np.int64)
+    placed = np.full(t_gpus.size, -1, dtype=np.int64)
+    _inflate(
+        cluster.gpu_free,
+        cluster.cpu_free,
+        cluster.mem_free,
+        cluster.node_free_milli,
+        np.asarray(node_model, np.int64),
+        cluster.cpu_max,
+        cluster.gpu_max,
+        t_gpus,
+        t_milli,
+        np.asarray(cpu, np.int64),
+        np.asarray(mem, np.float64),
+        np.asarray(model, np.int64),
+        placed,
+    )
+    demand = np.where(t_gpus == 1, t_milli, t_gpus * MILLI) / MILLI
+    demand = np.where(t_gpus == 0, 0.0, demand)
+    return Inflation(
+        arrived_gpus=np.cumsum(demand),
+        allocated_gpus=np.cumsum(np.where(placed >= 0, demand, 0.0)),
+        node=placed,
+        total_gpus=float(cluster.gpus.sum()),
+    )

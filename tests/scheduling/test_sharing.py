@@ -1,0 +1,86 @@
+"""GPU sharing and multi-resource packing (orbitgrid.scheduling.sharing): hand-worked cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from orbitgrid.scheduling.sharing import MILLI, SharedCluster, TaskClasses, inflate
+
+
+def test_fractional_pod_takes_the_tightest_gpu_that_holds_it() -> None:
+    c = SharedCluster(np.array([3]), cpu_milli=0, memory_mib=0.0)
+    assert list(c.allocate(0, 1, 600)) == [0]  # all free: the lowest index
+    assert list(c.allocate(0, 1, 400)) == [0]  # GPU 0 has exactly 400 left: best fit
+    assert list(c.allocate(0, 1, 300)) == [1]  # GPU 0 full; GPU 1 opened
+    assert list(c.allocate(0, 1, 200)) == [1]  # 700 left on GPU 1 beats 1000 on GPU 2
+    assert list(c.gpu_free[0]) == [0, 500, MILLI]
+    assert c.allocated_gpus() == pytest.approx(1.5)
+
+
+def test_whole_gpus_never_include_a_shared_gpu() -> None:
+    c = SharedCluster(np.array([2]), cpu_milli=0, memory_mib=0.0)
+    c.allocate(0, 1, 100)
+    assert not c.fits(0, 2)  # one GPU is shared: a 2-GPU gang does not fit
+    assert list(c.allocate(0, 1)) == [1]
+    assert list(c.touched()) == [2] and list(c.whole_free()) == [0]
+
+
+def test_cpu_and_memory_limit_placement_and_release_restores() -> None:
+    c = SharedCluster(np.array([4, 4]), cpu_milli=np.array([8000, 64000]), memory_mib=np.array([1024.0, 0.0]))
+    assert not c.fits(0, 1, cpu=9000) and c.fits(1, 1, cpu=9000)
+    assert not c.fits(0, 1, mem=2048.0) and c.fits(1, 1, mem=1e9)  # node 1 does not model memory
+    nodes = np.arange(2, dtype=np.int64)
+    assert c.best_fit(nodes, 1, cpu=9000) == 1
+    before = (c.gpu_free.copy(), c.cpu_free.copy(), c.mem_free.copy(), c.node_free_milli.copy())
+    slots = c.allocate(0, 2, cpu=4000, mem=512.0)
+    assert c.cpu_free[0] == 4000 and c.mem_free[0] == 512.0
+    c.release(0, slots, cpu=4000, mem=512.0)
+    for a, b in zip(before, (c.gpu_free, c.cpu_free, c.mem_free, c.node_free_milli), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_best_fit_prefers_the_least_leftover_node() -> None:
+    # node 0: 8 free GPUs; node 1: 2 free GPUs; same CPU: a 1-GPU pod goes to node 1 (less left over)
+    c = SharedCluster(np.array([8, 2]), cpu_milli=np.array([32000, 32000]), memory_mib=0.0)
+    assert c.best_fit(np.arange(2, dtype=np.int64), 1, cpu=1000) == 1
+    # an 8-GPU pod fits only node 0
+    assert c.best_fit(np.arange(2, dtype=np.int64), 8) == 0
+    assert c.best_fit(np.arange(2, dtype=np.int64), 16) == -1
+
+
+def test_fragmentation_measure_by_hand() -> None:
+    """One node, two GPUs: GPU 0 has 300 milli free, GPU 1 is free. For a 0.5-GPU task the 0.3 on GPU 0 is a
+    fragment; for a 1-GPU task too (it is partly allocated); a 2-GPU task cannot run: all 1.3 free GPUs are."""
+    c = SharedCluster(np.array([2]), cpu_milli=0, memory_mib=0.0)
+    c.allocate(0, 1, 700)
+    model = np.zeros(1, np.int64)
+    half = TaskClasses.of(np.array([1]), np.array([500]))
+    one = TaskClasses.of(np.array([1]), np.array([1000]))
+    two = TaskClasses.of(np.array([2]), np.array([1000]))
+    assert half.fragmented_gpus(c, model) == pytest.approx(0.3)
+    assert one.fragmented_gpus(c, model) == pytest.approx(0.3)
+    assert two.fragmented_gpus(c, model) == pytest.approx(1.3)
+    mix = TaskClasses.of(np.array([1, 1, 1, 2]), np.array([500, 500, 1000, 1000]))  # p = 0.5, 0.25, 0.25
+    assert mix.fragmented_gpus(c, model) == pytest.approx(0.5 * 0.3 + 0.25 * 0.3 + 0.25 * 1.3)
+    small = TaskClasses.of(np.array([1]), np.array([200]))  # a 0.2-GPU task can use the 0.3 left
+    assert small.fragmented_gpus(c, model) == 0.0
+    other_model = TaskClasses.of(np.array([1]), np.array([200]), model=np.array([1]))
+    assert other_model.fragmented_gpus(c, model) == pytest.approx(1.3)  # cannot run here: all free GPUs
+
+
+def test_inflation_counts_arrived_and_allocated_demand() -> None:
+    c = SharedCluster(np.array([1]), cpu_milli=0, memory_mib=0.0)
+    run = inflate(
+        c,
+        np.zeros(1, np.int64),
+        np.array([1, 1, 1, 0]),
+        np.array([600, 600, 300, 1000]),
+        np.zeros(4, np.int64),
+        np.zeros(4),
+        np.full(4, -1),
+    )
+    assert list(run.node) == [0, -1, 0, 0]  # the second 0.6 does not fit; the CPU-only pod always does
+    assert list(run.arrived_gpus) == pytest.approx([0.6, 1.2, 1.5, 1.5])
+    assert list(run.allocated_gpus) == pytest.approx([0.6, 0.6, 0.9, 0.9])
+    assert run.allocation_at(1.0) == pytest.approx(0.6)
