@@ -34,8 +34,10 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-#: Share of one GPU, in milli-GPU.
-MILLI = 1000
+from orbitgrid.workloads.jobs import MILLI_PER_GPU
+
+#: Share of one GPU, in milli-GPU (the JobTable's ``gpu_milli`` unit).
+MILLI = MILLI_PER_GPU
 #: Weights of the CPU and GPU leftovers in :func:`best_fit_node` (the paper's Best-fit baseline weighs them equally).
 BEST_FIT_WEIGHTS = (0.5, 0.5)
 
