@@ -2275,6 +2275,16 @@ class Scenario(StrictModel):
             out.setdefault(shell.design, self.design(shell.design))
         return out
 
+    def replace(self, changes: Mapping[str, Any] | None = None, /, **fields: Any) -> Scenario:
+        """A new, validated scenario with some fields changed; this one is left as it is. Fields are named by path,
+        as in error messages (``sc.replace(**{"fleet.shells[1].orbit.altitude_km": 600})``, ``sc.replace(seed=4)``)
+        or as a mapping (``sc.replace({"duration": "12h", "policy": {"power_aware": False}})``); a mapping given
+        for a block is merged into it (``orbitgrid.scenario.edit``). A wrong path or value raises
+        :class:`ScenarioError` naming the path and what is allowed."""
+        from orbitgrid.scenario.edit import replace_fields
+
+        return replace_fields(self, {**(changes or {}), **fields})
+
 
 def _element_warnings(scenario: Scenario) -> list[Problem]:
     """Element sets far from the run's span (``epoch_window_days``), and sets SGP4 cannot initialise."""

@@ -18,7 +18,9 @@ A sweep file (YAML, ``schema_version: 1``)::
 
 A dotted path walks the scenario as written in its resolved form (every default filled in, catalog designs copied
 under ``designs``): mapping keys, list indexes (``fleet.shells.0``) or, for lists of named entries, names
-(``fleet.shells.dawn-dusk-650``); ``duration_s`` and ``step_s`` are accepted for ``duration`` and ``step``. Paths
+(``fleet.shells.dawn-dusk-650``), also in the bracket form of error messages (``fleet.shells[0].orbit``,
+``fleet.shells['a.b']`` for a name holding a dot); ``duration_s`` and ``step_s`` are accepted for ``duration`` and
+``step``. Paths
 are checked against the base scenario before anything runs (:func:`check_paths`), and each point's scenario is
 validated by the real scenario model (:func:`apply_point`), so a wrong path or value is reported with its path and
 what is allowed, in the style of :mod:`orbitgrid.scenario.errors`.
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +80,7 @@ __all__ = [
     "load_sweep",
     "load_sweep_text",
     "set_path",
+    "split_path",
 ]
 
 #: Names accepted in paths for fields stored under another name (``Scenario.duration_s`` is ``duration``).
@@ -260,6 +264,43 @@ def _step(node: Any, part: str, done: str) -> tuple[Any, str | int]:
     raise PathError(f"{where} is a value ({kind}), not a mapping or list; {part!r} cannot follow it")
 
 
+_BRACKET = re.compile(r"\[(?:'([^']*)'|\"([^\"]*)\"|([^\[\]'\"]+))\]")
+
+
+def split_path(path: str) -> list[str]:
+    """The parts of a scenario path: dotted (``fleet.shells.1.orbit.altitude_km``) or with brackets as in error
+    messages (``fleet.shells[1].orbit.altitude_km``, ``fleet.shells['dd.650'].design`` for a name holding a dot).
+    :class:`PathError` for anything else."""
+    parts: list[str] = []
+    i, n = 0, len(path)
+    bad = PathError(
+        f"{path!r} is not a dotted path (e.g. fleet.shells.0.orbit.altitude_km or fleet.shells[0].orbit.altitude_km)"
+    )
+    while i < n:
+        if path[i] == "[":
+            m = _BRACKET.match(path, i)
+            if m is None or not parts or path[i - 1] == ".":
+                raise bad
+            parts.append(next(g for g in m.groups() if g is not None).strip())
+            i = m.end()
+            if i < n and path[i] not in ".[":
+                raise bad
+            i += i < n and path[i] == "."
+            continue
+        j = i
+        while j < n and path[j] not in ".[":
+            j += 1
+        if j == i:
+            raise bad
+        parts.append(path[i:j])
+        i = j + (j < n and path[j] == ".")
+        if i == n and path.endswith("."):
+            raise bad
+    if not parts or any(not p for p in parts):
+        raise bad
+    return parts
+
+
 def _resolve(data: Any, path: str, fresh: set[int] | None = None) -> tuple[Any, str | int, str]:
     """The container holding the last part of ``path``, the key or index in it, and the canonical path.
 
@@ -267,9 +308,7 @@ def _resolve(data: Any, path: str, fresh: set[int] | None = None) -> tuple[Any, 
     that is not yet a copy is replaced in its parent by a shallow copy: setting a value then changes only copies,
     never the shared base (copy on write, much cheaper than a deep copy of the whole scenario).
     """
-    parts = path.split(".")
-    if not path or any(not p for p in parts):
-        raise PathError(f"{path!r} is not a dotted path (e.g. fleet.shells.0.orbit.altitude_km)")
+    parts = split_path(path)
     node, done = data, ""
     canonical: list[str] = []
     for part in parts[:-1]:
