@@ -42,7 +42,7 @@ def _number(x: Any) -> bool:
 def _scenario_defaults() -> dict[tuple[str, str], float]:
     out: dict[tuple[str, str], float] = {}
     for name, cls in vars(models).items():
-        if inspect.isclass(cls) and issubclass(cls, BaseModel) and cls.__module__ == models.__name__:
+        if inspect.isclass(cls) and issubclass(cls, BaseModel) and cls.__module__.startswith("orbitgrid.scenario."):
             for field, info in cls.model_fields.items():
                 if _number(info.default):
                     out[(name, field)] = info.default

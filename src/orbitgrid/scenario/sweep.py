@@ -39,8 +39,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, Strict, ValidationError
 from pydantic_core import InitErrorDetails
 
+from orbitgrid.scenario.base import _error
 from orbitgrid.scenario.errors import Problem, ScenarioError, format_loc, problems_from_validation_error
 from orbitgrid.scenario.loader import _parse_yaml, load_scenario, resolved_scenario_dict
+from orbitgrid.scenario.messages import _friendly
 from orbitgrid.scenario.models import (
     Bounds,
     ChoiceSpec,
@@ -58,8 +60,6 @@ from orbitgrid.scenario.models import (
     StrictModel,
     TriangularSpec,
     UniformSpec,
-    _error,
-    _friendly,
     fmt_number,
 )
 

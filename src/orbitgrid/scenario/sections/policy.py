@@ -1,0 +1,36 @@
+"""``policy``: the scheduling policy."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, Strict
+
+from orbitgrid.scenario.base import Bounds, NonNegativeFloat, PositiveFloat, StrictModel
+
+
+class PolicySpec(StrictModel):
+    """The scheduling policy."""
+
+    name: Literal["fifo-backfill", "priority", "fair-share", "hybrid"] = Field(
+        default="priority", description="Queue order and placement."
+    )
+    power_aware: bool = Field(
+        default=True,
+        description="Avoid starting gangs that an eclipse, battery floor or the SAA would stop before their next "
+        "checkpoint, and checkpoint ahead of predictable capacity drops.",
+    )
+    saa_threshold: PositiveFloat = Field(
+        default=5.0, description="Power-aware: the fault-rate multiple (vs orbit mean) that counts as the SAA."
+    )
+    orbit_price_usd_per_gpu_hour: NonNegativeFloat = Field(
+        default=0.0, description="Hybrid: operator cost of an orbital GPU-hour (capital recovery), USD."
+    )
+    ground_price_usd_per_gpu_hour: NonNegativeFloat = Field(
+        default=0.0, description="Hybrid: operator cost of a ground GPU-hour before energy, USD."
+    )
+    max_restarts: Annotated[int, Strict(), Bounds(0, 1_000_000, why="an upper bound on restarts")] | None = Field(
+        default=None,
+        description="Fault restarts after which a job fails (an operator giving up); null: every job restarts "
+        "until done, as long training runs do. A workload's max_restarts overrides it.",
+    )
