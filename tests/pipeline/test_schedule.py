@@ -58,10 +58,11 @@ def test_every_job_ends_in_exactly_one_state_and_the_summary_counts_them(run_dir
 
     jobs = _table(run_dir / "jobs.parquet")
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert set(jobs["state"]) <= {"completed", "failed", "running", "queued"}
+    assert set(jobs["state"]) <= {"completed", "failed", "killed", "never_fits", "running", "queued"}
     counts = summary["jobs"]
     assert counts["submitted"] == jobs["job_id"].size == len(set(jobs["job_id"]))
-    assert sum(counts[k] for k in ("completed", "failed", "running", "queued")) == counts["submitted"]
+    states = ("completed", "failed", "killed", "never_fits", "running", "queued")
+    assert sum(counts[k] for k in states) == counts["submitted"]
     assert counts["completed"] > 0
     for key in ("gpu_hours", "goodput", "wait_s", "tenants", "orbit_vs_ground", "lost_gpu_hours"):
         assert key in summary

@@ -84,3 +84,33 @@ def test_inflation_counts_arrived_and_allocated_demand() -> None:
     assert list(run.arrived_gpus) == pytest.approx([0.6, 1.2, 1.5, 1.5])
     assert list(run.allocated_gpus) == pytest.approx([0.6, 0.6, 0.9, 0.9])
     assert run.allocation_at(1.0) == pytest.approx(0.6)
+
+
+def test_never_fits_reasons_name_the_limit() -> None:
+    from orbitgrid.scheduling.sharing import never_fits_reason
+
+    gpus = np.array([8, 2])
+    cpu = np.array([64_000, 16_000])
+    mem = np.array([262_144.0, 0.0])  # node 1 does not model memory
+    everywhere = np.ones(2, dtype=bool)
+
+    def why(
+        g: int, c: int = 0, m: float = 0.0, divisible: bool = False, eligible: np.ndarray = everywhere
+    ) -> str | None:
+        return never_fits_reason(g, divisible, c, m, eligible, gpus, cpu, mem, "nodes")
+
+    assert why(16) == "never_fits: needs 16 GPUs on one node, largest node has 8"
+    assert why(16, divisible=True) is None  # a divisible job runs on whatever one node has
+    assert why(1, c=96_000) == "never_fits: needs 96000 mCPU on one node, largest node has 64000"
+    assert why(1, m=1e6) is None  # node 1 does not model memory: it never limits
+    only_big = np.array([True, False])
+    assert why(1, m=1e6, eligible=only_big) == (
+        "never_fits: needs 1e+06 MiB of memory on one node, largest node has 262144"
+    )
+    assert why(8, c=1000) is None
+    assert why(4, c=32_000, eligible=np.array([False, True])) == (
+        "never_fits: needs 4 GPUs on one node, largest node has 2"
+    )
+    assert why(1, eligible=np.zeros(2, dtype=bool)) == "never_fits: no nodes"
+    # each limit alone is met by some node, but no node meets all: 4 GPUs (node 0 only) and memory beyond node 0's
+    assert why(4, m=300_000.0) == "never_fits: no node has 4 GPUs, 0 mCPU and 300000 MiB together"

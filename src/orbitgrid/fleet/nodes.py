@@ -52,9 +52,22 @@ class NodeTable:
     lon_deg: np.ndarray
     altitude_m: np.ndarray  # float64: mean orbit altitude (0 on the ground)
     energy_price_usd_per_kwh: np.ndarray  # float64: wall-plug energy price (0 in orbit: the sunlight is paid)
+    # host CPU (int64 milli-cores) and memory (float64 MiB) per node for placement; 0: not modelled. Left out (None),
+    # __post_init__ fills zeros, so they are always arrays after construction.
+    cpu_milli: np.ndarray = None  # type: ignore[assignment]
+    memory_mib: np.ndarray = None  # type: ignore[assignment]
 
     def __len__(self) -> int:
         return int(self.gpus.shape[0])
+
+    def __post_init__(self) -> None:
+        n = len(self)
+        for name, dtype in (("cpu_milli", np.int64), ("memory_mib", np.float64)):
+            v = getattr(self, name)
+            v = np.zeros(n, dtype=dtype) if v is None else np.asarray(v, dtype=dtype)
+            if v.shape != (n,):
+                raise ValueError(f"NodeTable.{name} has shape {v.shape}, expected ({n},)")
+            object.__setattr__(self, name, v)
 
 
 @dataclass(frozen=True)

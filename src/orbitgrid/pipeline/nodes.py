@@ -237,6 +237,8 @@ def build_fleet_timeline(
         cols["lon_deg"] += [np.nan] * n
         cols["altitude_m"] += list(np.broadcast_to(alt, (n,)).astype(float))
         cols["energy_price_usd_per_kwh"] += [0.0] * n
+        cols["cpu_milli"] += [0] * n  # satellites: host CPU and memory not modelled for placement
+        cols["memory_mib"] += [0.0] * n
         sats.append(np.full(n, members))
         payload = scenario.design_for(shell_specs[s.orbits.name]).payload
         maint["repair_s"] += [np.inf] * n
@@ -267,6 +269,8 @@ def build_fleet_timeline(
             cols["lon_deg"].append(c.spec.lon_deg)
             cols["altitude_m"].append(0.0)
             cols["energy_price_usd_per_kwh"].append(price)
+            cols["cpu_milli"].append(0)  # a site pools its machines: per-machine CPU and memory not modelled
+            cols["memory_mib"].append(0.0)
             sats.append(np.zeros(1, dtype=np.int64))
             maint["repair_s"].append(np.inf if site.repair_time is None else site.repair_time)
             maint["crew"].append(crew)  # the site's GPU models share its technicians
@@ -281,6 +285,7 @@ def build_fleet_timeline(
         "gpu_model": object,
         "gpus": np.int32,
         "base_rate_per_gpu_s": np.float64,
+        "cpu_milli": np.int64,
     }
     table = NodeTable(
         **{

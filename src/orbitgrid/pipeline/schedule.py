@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,9 +28,11 @@ from orbitgrid.network.routing import STARLINK_ELEVATION_MASK_DEG, fibre_delay_s
 from orbitgrid.results.run import RunWriter
 from orbitgrid.scenario import Scenario
 from orbitgrid.scenario.models import GeneratedJobs, InferenceServices, TraceJobs, TrainingJobs
-from orbitgrid.scheduling.engine import OUTCOMES, STATE_NAMES, Engine, EngineConfig, EngineResult
+from orbitgrid.scheduling.allocation import RunRequests, allocation_timeline
+from orbitgrid.scheduling.engine import COMPLETED, OUTCOMES, STATE_NAMES, Engine, EngineConfig, EngineResult
 from orbitgrid.scheduling.inference import serve_fifo_slots
 from orbitgrid.scheduling.policies import PowerAware, make_policy
+from orbitgrid.scheduling.sharing import MILLI, never_fits_reason
 from orbitgrid.workloads.generators import DEFAULT_CHECKPOINT_RULE, generate_training_jobs
 from orbitgrid.workloads.jobs import (
     Contract,
@@ -40,6 +42,7 @@ from orbitgrid.workloads.jobs import (
     Placement,
     RequestTable,
     Tenant,
+    TraceStatus,
     Workload,
 )
 from orbitgrid.workloads.traces import default_path, load_azure_llm_requests
@@ -345,6 +348,7 @@ class ScheduleRun:
     inference: InferenceOutcome | None
     policy_name: str
     wall_s: float
+    allocation: dict[str, np.ndarray] = field(default_factory=dict)  # allocation_columns, filled by run_schedule
 
 
 def run_schedule(
@@ -370,14 +374,68 @@ def run_schedule(
     result = engine.run(None if progress is None else lambda t, h: progress("schedule", t, h))
     wall = time.perf_counter() - t0
     inference = replay_requests(workload, fleet, result, fleet.horizon_s)
-    return ScheduleRun(fleet, workload, result, inference, policy.name, wall)
+    run = ScheduleRun(fleet, workload, result, inference, policy.name, wall)
+    run.allocation.update(allocation_columns(run))
+    return run
 
 
 def _pct(x: np.ndarray, q: float) -> float:
     return float(np.percentile(x, q)) if x.size else math.nan
 
 
+#: The engine's reason for a job no node of its mask can ever hold (replaced by a ``never_fits:`` explanation).
+_NEVER_HOLDS = "no node can ever hold it"
+#: At most this many sample times in the allocation table (evenly spaced steps; every step when there are fewer).
+MAX_ALLOCATION_SAMPLES = 2_000
+
+
+def _where(placement: int, model: str | None) -> str:
+    kind = {int(Placement.ORBIT): "orbital nodes", int(Placement.GROUND): "ground nodes"}.get(placement, "nodes")
+    return f"{kind} with GPU model {model}" if model else kind
+
+
+def never_fits_reasons(run: ScheduleRun) -> dict[int, str]:
+    """For every job the engine found no node could ever hold: why, against the fleet's largest node
+    (``sharing.never_fits_reason``: ``never_fits: needs 16 GPUs on one node, largest node has 8``)."""
+    jobs, nodes = run.workload.jobs, run.fleet.nodes
+    out: dict[int, str] = {}
+    for j, why in run.result.failure_reason.items():
+        if not why.startswith(_NEVER_HOLDS) and not why.startswith("never_fits"):
+            continue
+        placement = int(jobs.placement[j])
+        model = jobs.gpu_models[int(jobs.gpu_model[j])] if int(jobs.gpu_model[j]) >= 0 else None
+        eligible = np.ones(len(nodes), dtype=bool)
+        if placement == Placement.ORBIT:
+            eligible &= nodes.kind == NodeKind.ORBITAL
+        elif placement == Placement.GROUND:
+            eligible &= nodes.kind == NodeKind.GROUND
+        if model is not None:
+            eligible &= nodes.gpu_model == model
+        reason = never_fits_reason(
+            int(jobs.gpus[j]),
+            int(jobs.kind[j]) == JobKind.BATCH,
+            int(jobs.cpu_milli[j]),
+            float(jobs.memory_mib[j]),
+            eligible,
+            nodes.gpus,
+            nodes.cpu_milli,
+            nodes.memory_mib,
+            _where(placement, model),
+        )
+        out[j] = reason if reason is not None else why
+    return out
+
+
+def _trace_ended(run: ScheduleRun) -> np.ndarray:
+    """Jobs the engine ran to the end of their recorded run time whose trace says they failed or were killed: their
+    GPU-time is lost, not useful work."""
+    return (run.result.state == COMPLETED) & (run.workload.jobs.trace_status != TraceStatus.COMPLETED)
+
+
 def job_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
+    """One row per job. ``state``: the engine's, except ``never_fits`` (no node could ever hold it; ``reason`` says
+    why) and, for a job its trace recorded as failed or killed that ran its recorded time, ``failed`` or ``killed``
+    as recorded with its GPU-time counted lost (``useful_gpu_s`` 0)."""
     jobs, r, nodes = run.workload.jobs, run.result, run.fleet.nodes
     tenants = np.asarray(jobs.tenants, dtype=object)[jobs.tenant]
     price = {t.name: t.price_usd_per_gpu_hour for t in run.workload.tenants}
@@ -387,6 +445,19 @@ def job_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
     )
     wait = r.first_start_s - jobs.submit_s
     run_s = np.where(np.isfinite(r.end_s), r.end_s, run.fleet.horizon_s) - r.first_start_s
+    state = np.array([STATE_NAMES[int(s)] for s in r.state], dtype=object)
+    reason = np.full(len(jobs), "", dtype=object)
+    for j, why in r.failure_reason.items():
+        reason[j] = why
+    for j, why in never_fits_reasons(run).items():
+        state[j] = "never_fits"
+        reason[j] = why
+    ended = _trace_ended(run)
+    killed = ended & (jobs.trace_status == TraceStatus.KILLED)
+    state[ended] = np.where(killed[ended], "killed", "failed")
+    reason[ended] = np.where(killed[ended], "trace: killed as recorded", "trace: failed as recorded")
+    useful = np.where(ended, 0.0, r.useful_gpu_s)
+    lost = np.where(ended, r.delivered_gpu_s, r.lost_work)
     return {
         "job_id": jobs.job_id.astype(str),
         "tenant": tenants.astype(str),
@@ -396,14 +467,16 @@ def job_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
         "submit_s": jobs.submit_s,
         "start_s": r.first_start_s,
         "end_s": r.end_s,
-        "state": np.array([STATE_NAMES[int(s)] for s in r.state], dtype=object).astype(str),
+        "state": state.astype(str),
+        "reason": reason.astype(str),
+        "gpu_milli": jobs.gpu_milli,
         "node": node_name.astype(str),
         "node_kind": node_kind.astype(str),
         "wait_s": wait,
         "run_s": run_s,
-        "useful_gpu_s": r.useful_gpu_s,
+        "useful_gpu_s": useful,
         "delivered_gpu_s": r.delivered_gpu_s,
-        "lost_gpu_s": r.lost_work,
+        "lost_gpu_s": lost,
         "restarts": r.restarts,
         "preemptions": r.preemptions,
         "checkpoint_interval_s": r.checkpoint_interval_s,
@@ -482,6 +555,50 @@ def node_usage_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
     }
 
 
+def allocation_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
+    """The ``allocation`` table: requested, allocated, occupied, fragmented and stranded GPUs and queued jobs at the
+    start of each step (every ``ceil(steps / MAX_ALLOCATION_SAMPLES)``-th step), from the run's placements replayed
+    through the GPU-sharing packer (:mod:`orbitgrid.scheduling.allocation`)."""
+    fleet, jobs, r = run.fleet, run.workload.jobs, run.result
+    nodes = fleet.nodes
+    stride = max(1, math.ceil(fleet.n_steps / MAX_ALLOCATION_SAMPLES))
+    samples = np.arange(0, fleet.n_steps, stride, dtype=np.float64) * fleet.step_s
+    names = {m: i for i, m in enumerate(dict.fromkeys(nodes.gpu_model.tolist()))}
+    node_model = np.array([names[m] for m in nodes.gpu_model.tolist()], dtype=np.int64)
+    job_model_of = np.array([names.get(m, -2) for m in jobs.gpu_models] + [-1], dtype=np.int64)
+    fractional = (jobs.gpus == 1) & (jobs.gpu_milli < MILLI)
+    requests = RunRequests(
+        gpus=jobs.gpus.astype(np.int64),
+        share=np.where(fractional, jobs.gpu_milli / MILLI, jobs.gpus).astype(np.float64),
+        cpu_milli=jobs.cpu_milli.astype(np.int64),
+        memory_mib=jobs.memory_mib.astype(np.float64),
+        model=job_model_of[jobs.gpu_model],
+        submit_s=jobs.submit_s,
+        end_s=r.end_s,
+    )
+    return allocation_timeline(
+        nodes.gpus, nodes.cpu_milli, nodes.memory_mib, node_model, requests, r.placements, samples
+    )
+
+
+def allocation_summary(cols: dict[str, np.ndarray], installed_gpus: int) -> dict[str, Any]:
+    """Means (and the fragmented and stranded peaks) of the allocation table over its sample times."""
+    if cols["t_s"].size == 0:
+        return {}
+    mean = {k: float(np.mean(cols[k])) for k in ("requested_gpus", "allocated_gpus", "occupied_gpus")}
+    req = mean["requested_gpus"]
+    return {
+        "installed_gpus": installed_gpus,
+        **{f"{k}_mean": v for k, v in mean.items()},
+        "allocated_to_requested": mean["allocated_gpus"] / req if req > 0 else math.nan,
+        "fragmented_gpus_mean": float(np.mean(cols["fragmented_gpus"])),
+        "fragmented_gpus_max": float(np.max(cols["fragmented_gpus"])),
+        "stranded_gpus_mean": float(np.mean(cols["stranded_gpus"])),
+        "stranded_gpus_max": float(np.max(cols["stranded_gpus"])),
+        "samples": int(cols["t_s"].size),
+    }
+
+
 MAINTENANCE_COUNTS = ("failures", "repairs", "repaired", "in_repair", "spares_used", "lost")
 
 
@@ -529,7 +646,9 @@ def schedule_summary(run: ScheduleRun) -> dict[str, Any]:
     wait = cols["wait_s"][started]
     h = fleet.step_s
     delivered = float(r.delivered_gpu_s.sum()) / 3600.0
-    useful = float(r.useful_gpu_s.sum()) / 3600.0
+    useful = float(cols["useful_gpu_s"].sum()) / 3600.0
+    never = [str(x) for x in cols["reason"][state == "never_fits"]]
+    never_fits = {k: never.count(k) for k in sorted(set(never))}
     deliverable = float(fleet.usable_gpus.sum(dtype=np.float64)) * h / 3600.0
     pl, ft = r.placements, r.faults
     lost_by: dict[str, float] = {c: 0.0 for c in (*FAULT_CAUSES, "capacity", "preempted")}
@@ -537,6 +656,7 @@ def schedule_summary(run: ScheduleRun) -> dict[str, Any]:
         lost_by[name] = float(ft["lost_work"][ft["cause"] == c].sum()) / 3600.0
     lost_by["capacity"] = float(pl["lost_work"][pl["outcome"] == OUTCOMES.index("capacity")].sum()) / 3600.0
     lost_by["preempted"] = float(pl["lost_work"][pl["outcome"] == OUTCOMES.index("preempted")].sum()) / 3600.0
+    lost_by["trace_failed_or_killed"] = float(r.delivered_gpu_s[_trace_ended(run)].sum()) / 3600.0
     tenants: dict[str, Any] = {}
     inf = run.inference
     for ti, name in enumerate(jobs.tenants):
@@ -585,15 +705,19 @@ def schedule_summary(run: ScheduleRun) -> dict[str, Any]:
             "submitted": len(jobs),
             "completed": int(np.sum(state == "completed")),
             "failed": int(np.sum(state == "failed")),
+            "killed": int(np.sum(state == "killed")),
+            "never_fits": int(np.sum(state == "never_fits")),
             "running": int(np.sum(state == "running")),
             "queued": int(np.sum(state == "queued")),
         },
+        "never_fits": never_fits,
         "gpu_hours": {"delivered": delivered, "deliverable": deliverable, "useful": useful},
         "goodput": useful / delivered if delivered > 0 else math.nan,
         "wait_s": {"p50": _pct(wait, 50), "p99": _pct(wait, 99), "mean": float(wait.mean()) if wait.size else math.nan},
         "lost_gpu_hours": lost_by,
         "faults": {c: int(np.sum(ft["cause"] == i)) for i, c in enumerate(FAULT_CAUSES)},
         "maintenance": maintenance_summary(run),
+        "allocation": allocation_summary(run.allocation or allocation_columns(run), int(fleet.nodes.gpus.sum())),
         "tenants": tenants,
         "orbit_vs_ground": by_kind,
     }
@@ -632,4 +756,5 @@ def write_schedule_tables(writer: RunWriter, run: ScheduleRun) -> None:
         },
     )
     writer.table("utilization", utilization_columns(run))
+    writer.table("allocation", run.allocation or allocation_columns(run))
     writer.table("node_usage", node_usage_columns(run))

@@ -448,3 +448,39 @@ def inflate(
         node=placed,
         total_gpus=float(cluster.gpus.sum()),
     )
+
+
+def never_fits_reason(
+    gpus: int,
+    divisible: bool,
+    cpu: int,
+    mem: float,
+    eligible: np.ndarray,
+    node_gpus: np.ndarray,
+    node_cpu: np.ndarray,
+    node_mem: np.ndarray,
+    where: str,
+) -> str | None:
+    """Why a request can never run on any node, or ``None`` when some node could hold it on an empty fleet.
+
+    ``eligible`` marks the nodes its placement and GPU model allow (``where`` names them for the message, e.g.
+    ``"orbital nodes with GPU model T4"``); ``node_cpu`` and ``node_mem`` are capacities (0: not modelled). A
+    ``divisible`` job needs only one GPU on a node. The message starts ``never_fits:`` and names the largest node
+    against the need, e.g. ``never_fits: needs 16 GPUs on one node, largest node has 8``."""
+    idx = np.flatnonzero(eligible)
+    if idx.size == 0:
+        return f"never_fits: no {where}"
+    g_need = 1 if divisible else gpus
+    g, c, m = node_gpus[idx], node_cpu[idx], node_mem[idx]
+    ok_g = g >= g_need
+    ok_c = (c <= 0) | (c >= cpu) if cpu > 0 else np.ones(idx.size, dtype=bool)
+    ok_m = (m <= 0) | (m >= mem) if mem > 0 else np.ones(idx.size, dtype=bool)
+    if (ok_g & ok_c & ok_m).any():
+        return None
+    if not ok_g.any():
+        return f"never_fits: needs {g_need} GPUs on one node, largest node has {int(g.max())}"
+    if not ok_c.any():
+        return f"never_fits: needs {cpu} mCPU on one node, largest node has {int(c.max())}"
+    if not ok_m.any():
+        return f"never_fits: needs {mem:g} MiB of memory on one node, largest node has {float(m.max()):g}"
+    return f"never_fits: no node has {g_need} GPUs, {cpu} mCPU and {mem:g} MiB together"
