@@ -58,6 +58,7 @@ network:
 
 #: Every file a run with all stages writes; a new output must be added here (and so to the promise).
 EVERY_FILE = {
+    "allocation.parquet",
     "contacts.parquet",
     "cost.json",
     "eclipses.parquet",
