@@ -105,10 +105,7 @@ def test_search_matches_choose_node_on_random_states(make_fleet, make_workload, 
         cap = np.minimum(fleet.usable_gpus[:, k], fleet.nodes.gpus).astype(np.int64)
         fill = rng.choice([0.0, 0.6, 0.9, 1.0], cap.size, p=[0.1, 0.2, 0.3, 0.4]) if trial % 2 else rng.random(cap.size)
         busy = np.minimum(np.ceil(cap * fill), cap).astype(np.int64)
-        eng.busy = busy.tolist()
-        eng.busy_arr = busy.copy()
-        eng.usable_tl = fleet.usable_gpus[:, k].astype(int).tolist()
-        eng.free_arr = cap - busy
+        eng.node_state.reset(fleet.usable_gpus[:, k], busy)
         for j in rng.choice(len(wl.jobs), 25, replace=False).tolist():
             eng.done[j] = float(rng.choice([0.0, 0.3 * eng.work[j]]))
             reserved = None
@@ -185,7 +182,7 @@ def test_power_aware_hybrid_matches_its_definition_on_random_states(make_fleet, 
         k = int(t // STEP_S)
         cap = np.minimum(fleet.usable_gpus[:, k], fleet.nodes.gpus).astype(np.int64)
         busy = np.minimum(np.ceil(cap * rng.random(cap.size)), cap).astype(np.int64)
-        eng.busy, eng.busy_arr, eng.free_arr = busy.tolist(), busy.copy(), cap - busy
+        eng.node_state.reset(fleet.usable_gpus[:, k], busy)
         for j in rng.choice(len(wl.jobs), 20, replace=False).tolist():
             g_min = 1 if eng.kind[j] == JobKind.BATCH else eng.gpus[j]
             cand = np.flatnonzero(eng.mask(j) & (eng.free_arr >= g_min))

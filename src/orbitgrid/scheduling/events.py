@@ -49,3 +49,7 @@ class EventQueue:
 
     def peek(self) -> tuple[float, int, int, int, int, int] | None:
         return self._heap[0] if self._heap else None
+
+
+# Event kinds (the ``kind`` of a queued event)
+ARRIVAL, COMPLETION, FAULT, WAKE, RETURN = 0, 1, 2, 3, 4

@@ -30,11 +30,6 @@ import numpy as np
 
 from orbitgrid.fleet.nodes import FAULT_CAUSES, FleetTimeline, NodeKind
 from orbitgrid.scheduling.engine import (
-    _ARRIVAL,
-    _CAPACITY,
-    _FAULT_OUT,
-    _PREEMPTED,
-    _WAKE,
     FAILED,
     OUTCOMES,
     PENDING,
@@ -44,7 +39,8 @@ from orbitgrid.scheduling.engine import (
     Engine,
     EngineConfig,
 )
-from orbitgrid.scheduling.events import Priority
+from orbitgrid.scheduling.events import ARRIVAL, WAKE, Priority
+from orbitgrid.scheduling.metrics import CAPACITY_OUT, FAULT_OUT, PREEMPTED_OUT
 from orbitgrid.workloads.jobs import _COLUMNS, Contract, JobKind, JobTable, Workload
 
 #: A job cancelled by its tenant (a state beyond the engine's batch states).
@@ -282,49 +278,10 @@ class LiveEngine(Engine):
         if row.get("contract", int(Contract.ON_DEMAND)) == Contract.SPOT:
             row["preemptible"] = True
         j = self.columns.append(job_id, row)
-        jobs = self.jobs
-        kind = int(jobs.kind[j])
-        self.kind.append(kind)
-        self.gpus.append(int(jobs.gpus[j]))
-        self.contract.append(int(jobs.contract[j]))
-        self.preemptible.append(bool(jobs.preemptible[j]))
-        self.submit.append(t)
-        self.tenant.append(int(jobs.tenant[j]))
-        self.work.append(float(jobs.duration_s[j] if kind == JobKind.INFERENCE else jobs.work_gpu_s[j]))
-        self.step_compute_l.append(float(jobs.step_compute_s[j]))
-        self.allreduce_l.append(float(jobs.allreduce_bytes_per_step[j]))
-        self.restore_l.append(float(jobs.restore_s[j]))
-        self.write_l.append(float(jobs.checkpoint_write_s[j]))
-        self.interval_l.append(float(jobs.checkpoint_interval_s[j]))
-        self.max_restarts_l.append(int(jobs.max_restarts[j]))
-        for name, value in (
-            ("state", PENDING),
-            ("node_of", -1),
-            ("alloc", 0),
-            ("seg", None),
-            ("seg_start", 0.0),
-            ("done", 0.0),
-            ("version", 0),
-            ("first_start", math.nan),
-            ("end", math.nan),
-            ("useful_gpu_s", 0.0),
-            ("delivered_gpu_s", 0.0),
-            ("lost", 0.0),
-            ("restarts", 0),
-            ("fault_restarts", 0),
-            ("preemptions", 0),
-            ("energy_j", 0.0),
-            ("tau", math.nan),
-            ("end_est", math.inf),
-            ("data_node", -1),
-            ("upload_s", 0.0),
-        ):
-            getattr(self, name).append(value)
-        self.dataset_bytes_l.append(float(jobs.dataset_bytes[j]))
+        self.job_state.append(self.jobs, j)
         self.notice.append(float(notice_s))
-        self._mask_key.append((int(jobs.placement[j]), int(jobs.gpu_model[j])))
         if t < self.horizon_s:
-            self.q.push(t, Priority.ARRIVAL, _ARRIVAL, j, 0)
+            self.q.push(t, Priority.ARRIVAL, ARRIVAL, j, 0)
         return j
 
     def cancel(self, j: int, t: float) -> bool:
@@ -350,7 +307,7 @@ class LiveEngine(Engine):
                 j, t, seg.saved(t) if self.kind[j] == JobKind.TRAINING else seg.progress(t), CANCELLED_OUT
             )
             self._release(j, t)
-            self.q.push(t, Priority.RESUME, _WAKE)  # a dispatch at t: the freed GPUs go to the queue
+            self.q.push(t, Priority.RESUME, WAKE)  # a dispatch at t: the freed GPUs go to the queue
         self.state[j] = CANCELLED
         self.end[j] = t
         self.version[j] += 1
@@ -404,17 +361,17 @@ class LiveEngine(Engine):
 
     def evict(self, j: int, t: float, outcome: int, predictable: bool = False) -> None:
         n = self.node_of[j]
-        if outcome == _PREEMPTED:
+        if outcome == PREEMPTED_OUT:
             detail = self._culprit_detail(j)
             self._event(t, j, "preempted", n, detail)
-        elif outcome == _CAPACITY:
+        elif outcome == CAPACITY_OUT:
             was = self._capacity_from.get(n)
             reason = "the node's usable GPUs dropped"
             if was is not None:
                 reason += f" from {was} to {self._cap(n)}"
             kind = "eclipse, battery or heat" if self.orbital[n] else "the site's power cap"
             self._event(t, j, "evicted", n, {"reason": f"{reason} ({kind})"})
-        elif outcome == _FAULT_OUT:
+        elif outcome == FAULT_OUT:
             self._fault_event(t, j, n)
         super().evict(j, t, outcome, predictable)
         if self.state[j] == FAILED:
@@ -458,7 +415,7 @@ class LiveEngine(Engine):
             notice = max(self.notice[r] for r in chosen)
             if notice <= 0.0:
                 for r in chosen:
-                    self.evict(r, t, _PREEMPTED)
+                    self.evict(r, t, PREEMPTED_OUT)
                 self.start(j, n, t)
                 return True
             deadline = t + notice
@@ -467,7 +424,7 @@ class LiveEngine(Engine):
                 self._noticed.add(r)
                 detail = self._culprit_detail(r)
                 self._event(t, r, "preemption_notice", n, {**detail, "evicted_at_s": deadline})
-            self.q.push(deadline, Priority.RESUME, _WAKE)
+            self.q.push(deadline, Priority.RESUME, WAKE)
             return True
         finally:
             self._culprit = -1
@@ -496,7 +453,7 @@ class LiveEngine(Engine):
                 for r in victims:
                     self._noticed.discard(r)
                     if self.state[r] == RUNNING and self.node_of[r] == n:
-                        self.evict(r, t, _PREEMPTED, predictable=True)
+                        self.evict(r, t, PREEMPTED_OUT, predictable=True)
                 self._culprit = -1
                 if self.free(n) >= self.gpus[j] and self._cap(n) >= self.gpus[j]:
                     self.start(j, n, t)
@@ -513,12 +470,14 @@ class LiveEngine(Engine):
             id(self.nodes): self.nodes,
             id(self.workload): self.workload,
         }
-        for name in ("_hazard_all", "_usable_blocks", "_scale_above", "_masks", "_mask_nodes", "_blk_n", "_blk_u"):
-            v = getattr(self, name, None)
+        shared = [getattr(self, name, None) for name in ("windows", "_masks", "_mask_nodes", "_blk_n", "_blk_u")]
+        for v in (*shared, self.fault_clocks._hazard):  # read-only tables (built once)
             if v is not None:
                 memo[id(v)] = v
-        for name in ("log", "runs", "_pl", "_faults", "_busy_t", "_busy_node", "_busy_delta"):
-            memo[id(getattr(self, name))] = []
+        rec = self.records
+        logs: tuple[list, ...] = (rec.placements, rec.faults, rec.busy_t, rec.busy_node, rec.busy_delta)
+        for log in (self.log, self.runs, *logs):
+            memo[id(log)] = []
         return copy.deepcopy(self, memo)
 
     def estimated_starts(self, until_s: float, max_events: int = 200_000) -> dict[int, float]:

@@ -14,28 +14,22 @@ compiled pass and stops at the first acceptable node. It is the same decision as
 (``Policy.choose_node`` on the candidate array), which stays the reference: ``tests/scheduling/test_placement.py``
 checks both agree node for node, and that whole runs give identical results either way.
 
-The safety check mirrors ``PowerAware._safe_one`` operation for operation (same float expressions in the same
-order), so the two paths agree bit for bit.
+The power-aware test (:func:`safe`) is the one place that test is written: the window comes from
+:mod:`orbitgrid.scheduling.formulas` and the capacity check from :mod:`orbitgrid.scheduling.windows`, and the
+policies' Python path calls the same compiled test for one node (``EngineView.power_aware_safe``); the reference
+path's array test (``PowerAware.safe``) checks the windows with numpy instead.
 """
 
 from __future__ import annotations
 
-import math
-
 import numba as nb
 import numpy as np
 
-from orbitgrid.scheduling.checkpoint import daly_interval_s
-
-# Job kinds, as in orbitgrid.workloads.jobs.JobKind (plain ints inside the kernel)
-_TRAINING, _BATCH, _INFERENCE = 0, 1, 2
+from orbitgrid.scheduling.formulas import BATCH, node_window
+from orbitgrid.scheduling.windows import fits
 
 NO_CANDIDATE = -1  # no node of the mask has the GPUs free
 REFUSED = -2  # candidates exist but the policy (power-aware) accepts none of them now
-
-_BLOCK = 64  # steps per block of the usable-GPU window-minimum table (engine._BLOCK)
-
-_daly = nb.njit(cache=True)(daly_interval_s)
 
 
 @nb.njit(cache=True)
@@ -50,54 +44,15 @@ def mask_max(mask_nodes: np.ndarray, free: np.ndarray) -> int:
 
 
 @nb.njit(cache=True)
-def _fits(usable: np.ndarray, blocks: np.ndarray, n: int, k0: int, end: int, need: int) -> bool:
-    """Whether ``usable[n, k0:end] >= need`` everywhere, skipping whole blocks whose minimum clears the need."""
-    k = k0
-    while k < end:
-        if k % _BLOCK == 0 and k + _BLOCK <= end and blocks[n, k // _BLOCK] >= need:
-            k += _BLOCK
-        elif usable[n, k] < need:
-            return False
-        else:
-            k += 1
-    return True
-
-
-@nb.njit(cache=True)
-def _safe(n: int, g: int, job: tuple, fleet: tuple) -> bool:
-    """The power-aware test for one node (``PowerAware._safe_one``): the gang's window, to its next checkpoint or
-    its end, stays out of the anomaly and within the node's usable GPUs. ``job`` and ``fleet`` are the tuples
-    :func:`search` documents."""
-    t, kind, work_left, done, step_compute_s, allreduce_bytes, restore_s, write_s, interval_s, batch_item_s = job
-    speed, fabric, rate_sum, busy, usable, blocks, scale_above, use_scale, step_s, n_steps = fleet
-    gf = float(g)
-    s = speed[n]
-    if kind == _INFERENCE:
-        rate = 1.0
-    elif kind == _BATCH:
-        rate = gf * s
-    else:
-        comm = 2.0 * (gf - 1.0) / gf * allreduce_bytes / fabric[n]
-        rate = gf * step_compute_s / (step_compute_s / s + comm)
-    to_end = work_left / max(rate, 1e-12)
-    if kind == _BATCH:
-        win = min(to_end, batch_item_s)
-    elif kind == _INFERENCE:
-        win = to_end
-    else:
-        restore = restore_s if done > 0 else 0.0
-        tau = interval_s
-        if not (math.isfinite(tau) and tau > 0.0):
-            lam = gf * rate_sum[n]
-            tau = _daly(write_s, 1.0 / lam if lam > 0.0 else math.inf)
-        win = restore + min(to_end, tau + write_s)
-    k0 = min(int(t // step_s), n_steps - 1)
-    x = (t + win) / step_s
-    k1 = n_steps if not (x < n_steps) else min(math.ceil(x), n_steps)
-    k1 = max(k1, k0 + 1)
+def safe(n: int, g: int, t: float, job: tuple, fleet: tuple) -> bool:
+    """The power-aware test for ``g`` GPUs of node ``n`` from ``t``: the gang's window
+    (:func:`orbitgrid.scheduling.formulas.node_window`, to its next checkpoint or its end) stays out of the anomaly
+    and within the node's usable GPUs. ``job`` and ``fleet`` are the tuples :func:`search` documents."""
+    nodes, busy, usable, blocks, scale_above, use_scale, step_s, n_steps = fleet
+    k0, k1 = node_window(n, g, t, job, nodes, step_s, n_steps)
     if use_scale and scale_above[n, k0] < k1:
         return False
-    return _fits(usable, blocks, n, k0, k1, busy[n] + g)
+    return fits(usable, blocks, n, k0, k1, busy[n] + g)
 
 
 @nb.njit(cache=True)
@@ -130,7 +85,7 @@ def best_fit(mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, e
 
 @nb.njit(cache=True)
 def search(
-    mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int, job: tuple, fleet: tuple
+    mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int, t: float, job: tuple, fleet: tuple
 ) -> int:
     """The node for a job, :data:`NO_CANDIDATE` or :data:`REFUSED`.
 
@@ -139,17 +94,17 @@ def search(
     -1) is then removed (the EASY reservation). Among candidates, in best-fit order (fewest free GPUs, then lowest
     index), the first that passes the power-aware test.
 
-    ``job``: ``(t, kind, remaining work, done work, step compute s, all-reduce bytes per step, restore s, checkpoint
-    write s, checkpoint interval s, batch item s)``. ``fleet``: ``(speed, fabric bytes/s, fault rate sum per GPU-s,
-    busy GPUs, usable GPUs (n, K), their block minima, anomaly table, use it, step s, steps)``.
+    ``job``: the job's parameters in :data:`orbitgrid.scheduling.formulas.JOB_FIELDS` order. ``fleet``: ``((speed,
+    fabric bytes/s, fault rate sum per GPU-s), busy GPUs, usable GPUs (n, K), their block minima
+    (:mod:`orbitgrid.scheduling.windows`), anomaly table, use it, step s, steps)``.
     """
     m = mask_nodes.size
     best, best_free, need = _best_fit(mask_nodes, free, g_min, g_req, exclude)
     if best < 0:
         return best
-    batch = job[1] == _BATCH
+    batch = job[0] == BATCH
     g = min(g_req, best_free) if batch else g_req
-    if _safe(best, g, job, fleet):
+    if safe(best, g, t, job, fleet):
         return best
     # the rest in (free, index) order, one free level at a time: a pass over the mask per level visited (the levels
     # are the distinct free counts, at most a node's GPUs), with no sort, and it stops at the first safe node
@@ -164,7 +119,7 @@ def search(
             if f == level:
                 if n != best:
                     g = min(g_req, f) if batch else g_req
-                    if _safe(n, g, job, fleet):
+                    if safe(n, g, t, job, fleet):
                         return n
             elif f > level and (next_level < 0 or f < next_level):
                 next_level = f
@@ -172,30 +127,3 @@ def search(
             break
         level = next_level
     return REFUSED
-
-
-@nb.njit(cache=True)
-def next_fault_time(hazard: np.ndarray, scale: np.ndarray, n: int, t: float, e: float, step_s: float) -> float:
-    """The time at which node ``n``'s cumulative hazard grows by ``e`` after ``t``, or -1 beyond the timeline.
-
-    ``hazard[n]`` is the cumulative rate scale at the step boundaries (``n_steps + 1`` values, in scale-seconds),
-    ``scale[n]`` the scale per step (piecewise constant), so the inversion is exact: the step where the target is
-    reached (the last boundary at or below it, as ``searchsorted(..., side="right") - 1``), then linear inside it.
-    """
-    n_steps = scale.shape[1]
-    k = min(int(t // step_s), n_steps - 1)
-    h_t = hazard[n, k] + float(scale[n, k]) * (t - k * step_s)
-    target = h_t + e
-    if target >= hazard[n, n_steps]:
-        return -1.0
-    lo, hi = 0, n_steps + 1  # first index with hazard > target, by bisection
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if hazard[n, mid] <= target:
-            lo = mid + 1
-        else:
-            hi = mid
-    k2 = lo - 1
-    s = float(scale[n, k2])
-    t_next = k2 * step_s + ((target - hazard[n, k2]) / s if s > 0 else 0.0)
-    return max(t_next, t)

@@ -1,4 +1,6 @@
-"""Scheduling policies: queue order and node choice, injected into the engine (``scheduling.engine.Policy``).
+"""Scheduling policies: queue order and node choice, injected into the engine
+(:class:`~orbitgrid.scheduling.view.Policy`), reading it through the narrow read-only
+:class:`~orbitgrid.scheduling.view.EngineView`.
 
 - :class:`FifoBackfill` — first come first served with EASY backfill (Lifka, "The ANL/IBM SP scheduling system",
   JSSPP 1995): the blocked head job gets a reservation on the node where it can start earliest; later jobs may start
@@ -26,14 +28,13 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from orbitgrid.fleet.nodes import NodeKind
-from orbitgrid.scheduling.checkpoint import daly_interval_s
 from orbitgrid.workloads.jobs import Contract, JobKind
 
 if TYPE_CHECKING:
-    from orbitgrid.scheduling.engine import Engine
+    from orbitgrid.scheduling.view import EngineView
 
 
-def best_fit(eng: Engine, j: int, candidates: np.ndarray) -> int:
+def best_fit(eng: EngineView, j: int, candidates: np.ndarray) -> int:
     free = eng.free_arr[candidates]
     return int(candidates[int(np.argmin(free))])
 
@@ -46,13 +47,13 @@ class FifoBackfill:
     checkpoint_ahead: bool = False
     search: ClassVar[str | None] = "best-fit"  # choose_node is best fit: the engine may use its compiled search
 
-    def within_key(self, eng: Engine, j: int) -> tuple:
+    def within_key(self, eng: EngineView, j: int) -> tuple:
         return (eng.submit[j], j)
 
-    def key(self, eng: Engine, j: int) -> tuple:
+    def key(self, eng: EngineView, j: int) -> tuple:
         return (eng.submit[j], j)
 
-    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+    def choose_node(self, eng: EngineView, j: int, candidates: np.ndarray, t: float) -> int | None:
         return best_fit(eng, j, candidates)
 
 
@@ -65,7 +66,7 @@ class ContractPriority:
     search: ClassVar[str | None] = "best-fit"  # choose_node is best fit: the engine may use its compiled search
     reserved_gpus: dict[int, int] = field(default_factory=dict)  # tenant index -> reserved GPUs
 
-    def effective_contract(self, eng: Engine, j: int) -> int:
+    def effective_contract(self, eng: EngineView, j: int) -> int:
         c = eng.contract[j]
         if c == Contract.RESERVED:
             quota = self.reserved_gpus.get(eng.tenant[j])
@@ -73,13 +74,13 @@ class ContractPriority:
                 return int(Contract.ON_DEMAND)
         return c
 
-    def within_key(self, eng: Engine, j: int) -> tuple:
-        return (-int(eng.jobs.priority[j]), eng.submit[j], j)
+    def within_key(self, eng: EngineView, j: int) -> tuple:
+        return (-eng.priority[j], eng.submit[j], j)
 
-    def key(self, eng: Engine, j: int) -> tuple:
-        return (self.effective_contract(eng, j), -int(eng.jobs.priority[j]), eng.submit[j], j)
+    def key(self, eng: EngineView, j: int) -> tuple:
+        return (self.effective_contract(eng, j), -eng.priority[j], eng.submit[j], j)
 
-    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+    def choose_node(self, eng: EngineView, j: int, candidates: np.ndarray, t: float) -> int | None:
         return best_fit(eng, j, candidates)
 
 
@@ -92,16 +93,16 @@ class FairShare:
     search: ClassVar[str | None] = "best-fit"  # choose_node is best fit: the engine may use its compiled search
     shares: dict[int, float] = field(default_factory=dict)  # tenant index -> weight (default 1)
 
-    def within_key(self, eng: Engine, j: int) -> tuple:
+    def within_key(self, eng: EngineView, j: int) -> tuple:
         return (eng.submit[j], j)
 
-    def key(self, eng: Engine, j: int) -> tuple:
+    def key(self, eng: EngineView, j: int) -> tuple:
         """Tenants ordered by GPU-seconds used (finished segments plus GPUs busy now x elapsed) per share."""
         ten = eng.tenant[j]
         used = eng.tenant_used_gpu_s[ten] + eng.tenant_busy[ten] * eng.step_s
         return (used / self.shares.get(ten, 1.0), eng.submit[j], j)
 
-    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+    def choose_node(self, eng: EngineView, j: int, candidates: np.ndarray, t: float) -> int | None:
         return best_fit(eng, j, candidates)
 
 
@@ -135,49 +136,31 @@ class PowerAware:
         :meth:`_safe_one` to the candidates in best-fit order exactly as :meth:`choose_node` does."""
         return "power-aware" if self.base.search == "best-fit" else None
 
-    def within_key(self, eng: Engine, j: int) -> tuple:
+    def within_key(self, eng: EngineView, j: int) -> tuple:
         return self.base.within_key(eng, j)
 
-    def key(self, eng: Engine, j: int) -> tuple:
+    def key(self, eng: EngineView, j: int) -> tuple:
         return self.base.key(eng, j)
 
-    def gangs(self, eng: Engine, j: int, candidates: np.ndarray) -> np.ndarray:
+    def gangs(self, eng: EngineView, j: int, candidates: np.ndarray) -> np.ndarray:
         if eng.kind[j] == JobKind.BATCH:
             return np.minimum(eng.gpus[j], eng.free_arr[candidates])
         return np.full(candidates.size, eng.gpus[j], dtype=np.int64)
 
-    def window_s(self, eng: Engine, j: int, candidates: np.ndarray) -> np.ndarray:
-        """How long the gang must run undisturbed on each candidate: to its first checkpoint, or to its end."""
-        g = self.gangs(eng, j, candidates)
-        to_end = (eng.work[j] - eng.done[j]) / np.maximum(eng.rates(j, candidates, g), 1e-12)
-        if eng.kind[j] == JobKind.BATCH:
-            return np.minimum(to_end, eng.config.batch_item_s)
-        if eng.kind[j] == JobKind.INFERENCE:
-            return to_end
-        restore = float(eng.jobs.restore_s[j]) if eng.done[j] > 0 else 0.0
-        write = float(eng.jobs.checkpoint_write_s[j])
-        tau = eng.checkpoint_intervals(j, candidates, g)
-        return restore + np.minimum(to_end, tau + write)
+    def _steps(self, eng: EngineView, j: int, candidates: np.ndarray, t: float) -> tuple[int, np.ndarray]:
+        """The window each candidate must keep, in steps: ``[k0, k1)`` (``EngineView.run_windows``)."""
+        return eng.run_windows(j, candidates, self.gangs(eng, j, candidates), t)
 
-    def _steps(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> tuple[int, np.ndarray]:
-        """The window of each candidate in steps: ``[k0, k1)``."""
-        win = self.window_s(eng, j, candidates)
-        k0 = min(int(t // eng.step_s), eng.fleet.n_steps - 1)
-        k1 = np.minimum(np.ceil((t + win) / eng.step_s).astype(np.int64), eng.fleet.n_steps)
-        return k0, np.maximum(k1, k0 + 1)
+    def _needed(self, eng: EngineView, j: int, nodes: np.ndarray) -> np.ndarray:
+        return eng.busy[nodes] + self.gangs(eng, j, nodes)
 
-    def _needed(self, eng: Engine, j: int, nodes: np.ndarray) -> np.ndarray:
-        busy = eng.busy
-        return np.array([busy[n] for n in nodes.tolist()], dtype=np.int64) + self.gangs(eng, j, nodes)
-
-    def _out_of_anomaly(self, eng: Engine, candidates: np.ndarray, k0: int, k1: np.ndarray) -> np.ndarray:
-        """No step of the window above the threshold (all True without a rate scale)."""
-        if eng.fleet.rate_scale is None:
-            return np.ones(candidates.size, dtype=bool)
+    def _out_of_anomaly(self, eng: EngineView, candidates: np.ndarray, k0: int, k1: np.ndarray) -> np.ndarray:
+        """No step of the window above the threshold."""
         return eng.next_rate_scale_above(candidates, k0, self.saa_threshold) >= k1
 
-    def safe(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> np.ndarray:
-        """Which candidates keep the gang's GPUs (and stay out of the anomaly) for the whole window."""
+    def safe(self, eng: EngineView, j: int, candidates: np.ndarray, t: float) -> np.ndarray:
+        """Which candidates keep the gang's GPUs (and stay out of the anomaly) for the whole window, tested on
+        arrays (numpy window minima: the reference for the compiled test)."""
         k0, k1 = self._steps(eng, j, candidates, t)
         ok = self._out_of_anomaly(eng, candidates, k0, k1)
         sel = np.flatnonzero(ok)
@@ -185,44 +168,7 @@ class PowerAware:
         ok[sel] = eng.window_min_usable(nodes, k0, k1[sel]) >= self._needed(eng, j, nodes)
         return ok
 
-    def _safe_one(self, eng: Engine, j: int, n: int, t: float) -> bool | None:
-        """:meth:`safe` for one node in scalar arithmetic (the same operations in the same order, so the same
-        answer); ``None`` when the window is not finite (left to the array path)."""
-        kind = eng.kind[j]
-        g = min(eng.gpus[j], int(eng.free_arr[n])) if kind == JobKind.BATCH else eng.gpus[j]
-        gf = float(g)
-        s = eng.speed[n]
-        if kind == JobKind.INFERENCE:
-            rate = 1.0
-        elif kind == JobKind.BATCH:
-            rate = gf * s
-        else:
-            c = eng.step_compute_l[j]
-            a = eng.allreduce_l[j]
-            comm = 2.0 * (gf - 1.0) / gf * a / eng.fabric[n]
-            rate = gf * c / (c / s + comm)
-        to_end = (eng.work[j] - eng.done[j]) / max(rate, 1e-12)
-        if kind == JobKind.BATCH:
-            win = min(to_end, eng.config.batch_item_s)
-        elif kind == JobKind.INFERENCE:
-            win = to_end
-        else:
-            restore = eng.restore_l[j] if eng.done[j] > 0 else 0.0
-            write = eng.write_l[j]
-            tau = eng.interval_l[j]
-            if not (math.isfinite(tau) and tau > 0.0):
-                lam = gf * eng.rate_sum[n]
-                tau = daly_interval_s(write, 1.0 / lam if lam > 0.0 else math.inf)
-            win = restore + min(to_end, tau + write)
-        if not math.isfinite(win) or not math.isfinite(t):
-            return None
-        k0 = min(int(t // eng.step_s), eng.n_steps - 1)
-        k1 = max(min(math.ceil((t + win) / eng.step_s), eng.n_steps), k0 + 1)
-        if eng.fleet.rate_scale is not None and eng.next_rate_scale_above_one(n, k0, self.saa_threshold) < k1:
-            return False
-        return eng.window_fits_one(n, k0, k1, eng.busy[n] + g)
-
-    def first_safe(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int:
+    def first_safe(self, eng: EngineView, j: int, candidates: np.ndarray, t: float) -> int:
         """The index of the first candidate :meth:`safe` accepts, or -1 (stops at the first)."""
         k0, k1 = self._steps(eng, j, candidates, t)
         sel = np.flatnonzero(self._out_of_anomaly(eng, candidates, k0, k1))
@@ -239,7 +185,7 @@ class PowerAware:
             free = free.astype(np.int16)  # a stable sort of small integers is a radix sort
         return candidates[np.argsort(free, kind="stable")]
 
-    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+    def choose_node(self, eng: EngineView, j: int, candidates: np.ndarray, t: float) -> int | None:
         if isinstance(self.base, Hybrid):
             # The hybrid choice among the safe candidates without testing them all: the cheapest safe candidate
             # sets the price tier (costs within 1e-12 of it); inside the tier the pick is the shortest path (for
@@ -265,7 +211,7 @@ class PowerAware:
         # the safe ones, so the window is checked on the best fit alone first, then on growing chunks of that order.
         free = eng.free_arr[candidates]
         best = int(candidates[int(np.argmin(free))])
-        if self._safe_one(eng, j, best, t):
+        if eng.power_aware_safe(j, best, t, self.saa_threshold):
             return best
         if candidates.size > 4 * _SCALAR_FIRST:
             # the first _SCALAR_FIRST of the (free, position) order without sorting them all: the keys are unique
@@ -275,14 +221,9 @@ class PowerAware:
         else:
             head = self._order(candidates, free)[:_SCALAR_FIRST]
         for n in head[1:].tolist():  # head[0] is the best fit, refused above
-            ok = self._safe_one(eng, j, n, t)
-            if ok is None:
-                order = self._order(candidates, free)
-                break
-            if ok:
+            if eng.power_aware_safe(j, n, t, self.saa_threshold):
                 return int(n)
-        else:
-            order = self._order(candidates, free)[_SCALAR_FIRST:]
+        order = self._order(candidates, free)[_SCALAR_FIRST:]
         lo, chunk = 0, 64
         while lo < order.size:
             part = order[lo : lo + chunk]
@@ -318,13 +259,13 @@ class Hybrid:
     latency_budget_s: float = math.inf
     _users: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, init=False)
 
-    def within_key(self, eng: Engine, j: int) -> tuple:
+    def within_key(self, eng: EngineView, j: int) -> tuple:
         return (eng.submit[j], j)
 
-    def key(self, eng: Engine, j: int) -> tuple:
+    def key(self, eng: EngineView, j: int) -> tuple:
         return (eng.contract[j], eng.submit[j], j)
 
-    def cost(self, eng: Engine, j: int, candidates: np.ndarray) -> np.ndarray:
+    def cost(self, eng: EngineView, j: int, candidates: np.ndarray) -> np.ndarray:
         """Expected cost (USD) of the job's remaining work on each candidate node."""
         if eng.kind[j] == JobKind.BATCH:
             g = np.minimum(eng.gpus[j], np.maximum(eng.free_arr[candidates], 1))
@@ -340,11 +281,11 @@ class Hybrid:
         energy = eng.nodes.energy_price_usd_per_kwh[candidates] * eng.nodes.power_per_gpu_w[candidates] / 1000.0
         return hours * g * (price + energy)
 
-    def user_latency_s(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> np.ndarray | None:
+    def user_latency_s(self, eng: EngineView, j: int, candidates: np.ndarray, t: float) -> np.ndarray | None:
         """Request-weighted mean one-way latency from each candidate to inference service ``j``'s users at ``t``,
         from the fleet's link timeline; ``None`` without links or known users."""
-        links = eng.fleet.links
-        req = eng.workload.requests
+        links = eng.links
+        req = eng.requests
         if links is None or req is None or not links.user_names:
             return None
         users = self._users.get(j)
@@ -363,7 +304,7 @@ class Hybrid:
         return (weight[:, None] * lat).sum(axis=0) / weight.sum()
 
     def rank(
-        self, eng: Engine, j: int, candidates: np.ndarray, t: float
+        self, eng: EngineView, j: int, candidates: np.ndarray, t: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The candidates within the latency budget, their expected costs, and (an inference service with a link
         timeline) their latencies to its users. Every value is per node, independent of the other candidates."""
@@ -379,7 +320,7 @@ class Hybrid:
         return candidates, costs, latency
 
     def pick(
-        self, eng: Engine, j: int, candidates: np.ndarray, costs: np.ndarray, latency: np.ndarray | None
+        self, eng: EngineView, j: int, candidates: np.ndarray, costs: np.ndarray, latency: np.ndarray | None
     ) -> int | None:
         """The cheapest (to 1e-12 relative), then the shortest path for inference, then best fit."""
         if candidates.size == 0:
@@ -391,7 +332,7 @@ class Hybrid:
             best = best[lat <= lat.min()]
         return best_fit(eng, j, best)
 
-    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
+    def choose_node(self, eng: EngineView, j: int, candidates: np.ndarray, t: float) -> int | None:
         return self.pick(eng, j, *self.rank(eng, j, candidates, t))
 
 

@@ -592,7 +592,7 @@ class Driver:
         state = self.fleet.node_state(n)
         rates = eng.base_rate[n] * 86_400.0
         own = [self.job_ids[j] for j in eng.running[n] if tenant_index is None or eng.tenant[j] == tenant_index]
-        faults = sum(1 for f in eng._faults if f[1] == n)
+        faults = sum(1 for f in eng.records.faults if f[1] == n)
         return {
             **view,
             "sunlit_fraction": None if state is None else float(state["lit_fraction"][k]),

@@ -138,7 +138,7 @@ def list_faults(
     """Faults so far, newest first (the job hit is shown only to its tenant and the admin)."""
     d = svc.driver
     with d.lock:
-        faults = list(d.engine._faults)
+        faults = list(d.engine.records.faults)
         eng = d.engine
         own = None if p.is_admin else d.tenant_index.get(p.tenant_id or "", -1)
         names = d.fleet.timeline.nodes.name
