@@ -350,7 +350,7 @@ def _simulate_into(
         write_capacity_tables,
     )
     from orbitgrid.pipeline.network import run_network, simulate_data_flows, write_network
-    from orbitgrid.pipeline.nodes import build_fleet_timeline, sample_columns
+    from orbitgrid.pipeline.nodes import build_fleet_timeline, pool_of_track, sample_columns
     from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
     from orbitgrid.report import write_report
 
@@ -369,7 +369,10 @@ def _simulate_into(
     sun_distance = step_sun_distance_m(scenario.time_grid())
     shells = []
     for s in study.shells:
-        shells.append(shell_capacity(scenario, s, sun_distance, track_usable=bool(scenario.workloads)))
+        pools = pool_of_track(scenario, s) if scenario.workloads else None
+        shells.append(
+            shell_capacity(scenario, s, sun_distance, track_usable=bool(scenario.workloads), pool_of_track=pools)
+        )
         tick("capacity", len(shells), n_cap)
     sites = ground_capacities(scenario)
     tick("capacity", n_cap - 1, n_cap)

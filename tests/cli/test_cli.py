@@ -243,15 +243,19 @@ def test_simulate_prints_the_workload_tables_and_lists_what_it_wrote(tmp_path: P
         assert (tmp_path / "run" / name).is_file()
 
 
-def test_workloads_on_too_many_nodes_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from orbitgrid.pipeline import nodes
+def test_too_many_nodes_are_refused_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduler's timelines enter the pre-flight estimate: a million satellites scheduled one by one are refused
+    (exit 2) before the physics runs, naming the fields and pointing at plane pools."""
+    from orbitgrid.pipeline import preflight
     from orbitgrid.scenario import builtin_scenario_text
 
-    monkeypatch.setattr(nodes, "MAX_SCHEDULED_NODES", 100)
-    text = builtin_scenario_text("default").replace("duration: 24h", "duration: 1h")
+    monkeypatch.setattr(preflight, "available_memory_bytes", lambda: int(16e9))
+    text = builtin_scenario_text("mega-1m") + (
+        "tenants: [{name: lab, contract: on_demand}]\nworkloads: [{type: generated, tenant: lab, kind: batch}]\n"
+    )
     path = tmp_path / "big.yaml"
     path.write_text(text)
     result = runner.invoke(app, ["simulate", str(path), "--out", str(tmp_path / "run"), "--no-report"])
-    assert result.exit_code == 2
-    assert "schedulable nodes" in result.output and "limited to 100" in result.output
-    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert "node timelines" in result.output and "policy.node_pools: plane" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "run").exists()

@@ -56,6 +56,11 @@ class NodeTable:
     # __post_init__ fills zeros, so they are always arrays after construction.
     cpu_milli: np.ndarray = None  # type: ignore[assignment]
     memory_mib: np.ndarray = None  # type: ignore[assignment]
+    # A node that pools several satellites (``scheduling.pools``): the accelerators of one satellite, and the per-GPU
+    # all-reduce bandwidth of a gang larger than that, which spans satellites over laser links. None: a gang never
+    # leaves one fabric (every node of a table built before pools; ``fabric_bytes_s`` for any gang).
+    member_gpus: np.ndarray | None = None  # int32
+    span_fabric_bytes_s: np.ndarray | None = None  # float64
 
     def __len__(self) -> int:
         return int(self.gpus.shape[0])
@@ -68,6 +73,18 @@ class NodeTable:
             if v.shape != (n,):
                 raise ValueError(f"NodeTable.{name} has shape {v.shape}, expected ({n},)")
             object.__setattr__(self, name, v)
+
+    def gang_fabric_bytes_s(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(member_gpus, fabric_bytes_s, span_fabric_bytes_s)`` with the defaults filled in: a gang of ``g`` GPUs
+        on node ``n`` all-reduces at ``fabric_bytes_s[n]`` when ``g <= member_gpus[n]``, else at
+        ``span_fabric_bytes_s[n]``."""
+        member = self.gpus if self.member_gpus is None else self.member_gpus
+        span = self.fabric_bytes_s if self.span_fabric_bytes_s is None else self.span_fabric_bytes_s
+        return (
+            np.asarray(member, dtype=np.int64),
+            np.asarray(self.fabric_bytes_s, dtype=np.float64),
+            np.asarray(span, dtype=np.float64),
+        )
 
 
 @dataclass(frozen=True)

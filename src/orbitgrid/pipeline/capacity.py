@@ -8,6 +8,7 @@ ground sites go through ``fleet.ground``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.results import RunWriter
 from orbitgrid.scenario import GroundSite, SatelliteDesign, Scenario
 from orbitgrid.scenario.catalog import gpu_models
+from orbitgrid.scheduling.pools import PoolCapacity, accumulate, pool_bounds
 from orbitgrid.spacecraft.cosmic_rays import (
     SOLAR_EVENTS,
     gcr_nuclei_flux_cm2_s,
@@ -188,6 +190,8 @@ class ShellCapacity:
     gcr_flux_cm2_s: float = 0.0
     #: Dose (rad(Si)) the scenario's solar particle event gives a satellite during the run, shell average.
     spe_dose_rad: float = 0.0
+    #: Usable accelerators summed per pool (orbital plane) and step, when built for plane pools.
+    pools: PoolCapacity | None = None
 
     def summary(self) -> dict[str, float | int | dict[str, float]]:
         """Shell totals. Satellites SGP4 lost deliver nothing from the step they were lost in
@@ -248,9 +252,14 @@ def shell_capacity(
     chunk: int = 8_192,
     *,
     track_usable: bool = False,
+    pool_of_track: np.ndarray | None = None,
 ) -> ShellCapacity:
     """The shell's capacity through the fused kernel; with ``track_usable`` the result also carries every track's
-    usable accelerators per step (``tracks.track_usable_gpus``, what the scheduler's node timelines are built from)."""
+    usable accelerators per step (``tracks.track_usable_gpus``, what the scheduler's node timelines are built from).
+    With ``pool_of_track`` (each track's pool, grouped: ``scheduling.pools.pool_bounds``) it carries instead their
+    sums per pool (``pools``), chunk by chunk: no per-track timeline is kept."""
+    pooled = pool_of_track is not None
+    pool_sums: tuple[np.ndarray, np.ndarray] | None = None
     grid = scenario.time_grid()
     if sun_distance is None:
         sun_distance = step_sun_distance_m(grid)
@@ -260,6 +269,17 @@ def shell_capacity(
     alt = _track_altitude_m(s)
     incidence = shell_array_incidence(spec, s, grid)
     parts: list[TrackCapacity] = []
+    if pool_of_track is not None:
+        n_pools = pool_bounds(pool_of_track).size - 1
+        pool_sums = (np.zeros((n_pools, grid.n_steps), np.int64), np.zeros((n_pools, grid.n_steps), np.int64))
+        track_usable = True
+
+    def keep(cap: TrackCapacity, lo: int) -> TrackCapacity:
+        if pool_sums is None or pool_of_track is None or cap.track_usable_gpus is None:
+            return cap
+        accumulate(pool_sums[0], pool_sums[1], cap.track_usable_gpus, pool_of_track, lo)
+        return dataclasses.replace(cap, track_usable_gpus=None)
+
     if s.shifted is not None:
         # designed shell surveyed through reference tracks: each track's passages are binned from its reference's,
         # moved by its lag, inside the kernel (no per-track passage is read)
@@ -278,26 +298,29 @@ def shell_capacity(
                 incidence=incidence,
                 track_usable=track_usable,
             )
-            parts.append(cap)
+            parts.append(keep(cap, lo))
     else:
         intervals = survey_intervals(s.survey)  # passages binned to steps inside the kernel: no (n, K) lit array
         for lo in range(0, s.orbits.tracks, chunk):
             sl = slice(lo, min(s.orbits.tracks, lo + chunk))
             parts.append(
-                simulate_survey_tracks_fast(
-                    spec,
-                    s.survey,
-                    grid.n_steps,
-                    sun_distance,
-                    alt[sl],
-                    grid.step_s,
-                    tracks=sl,
-                    intervals=intervals,
-                    incidence=incidence,
-                    track_usable=track_usable,
+                keep(
+                    simulate_survey_tracks_fast(
+                        spec,
+                        s.survey,
+                        grid.n_steps,
+                        sun_distance,
+                        alt[sl],
+                        grid.step_s,
+                        tracks=sl,
+                        intervals=intervals,
+                        incidence=incidence,
+                        track_usable=track_usable,
+                    ),
+                    lo,
                 )
             )
-    merged = merge_track_capacities(parts, track_usable)
+    merged = merge_track_capacities(parts, track_usable and not pooled)
     env = scenario.environment
     lat, lon, h, t_s = dose_track_points(s, grid)
     dose = float(np.mean(dose_rate_rad_s(lat, lon, h, spec.shielding_mm_al, proton_solar(scenario)))) if h.size else 0.0
@@ -305,7 +328,13 @@ def shell_capacity(
     notes = tuple(radiation_table_notes(s.orbits.name, h))
     failed = s.survey.failed_s if s.orbits.elements is not None else None
     spe = spe_dose_rad(scenario, lat, lon, h, t_s, spec.shielding_mm_al)
-    return ShellCapacity(s.orbits.name, s.orbits.members, spec, merged, dose, grid.step_s, failed, notes, gcr, spe)
+    pools = None
+    if pool_sums is not None and pool_of_track is not None:
+        members = np.diff(pool_bounds(pool_of_track))
+        pools = PoolCapacity(pool_sums[0], pool_sums[1], members, np.asarray(pool_of_track, dtype=np.int64))
+    return ShellCapacity(
+        s.orbits.name, s.orbits.members, spec, merged, dose, grid.step_s, failed, notes, gcr, spe, pools
+    )
 
 
 def spe_dose_rad(

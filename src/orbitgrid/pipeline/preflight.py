@@ -11,7 +11,11 @@ The estimate is a linear model over sizes that the pipeline's arrays scale with 
 - ``passages``: the shadow-passage table, one row per track and orbit (a bound: not every orbit is eclipsed);
 - ``sgp4_block``: SGP4 propagates element sets 2,048 at a time over the whole grid (positions and velocities of a
   block are held at once);
-- ``node_steps``: with workloads, every node's usable accelerators and fault-rate scale per step;
+- ``node_steps``: with workloads, every scheduler node's usable accelerators and fault-rate scale per step (a node
+  per satellite, or per orbital plane with ``policy.node_pools: plane``, ``scheduling.pools``);
+- ``job_nodes``: jobs x scheduler nodes, the engine's placement searches (time only: each job's search scans the
+  nodes its mask allows; 0.16 ms per job at 10,003 nodes and 0.39 ms at 50,003 on the 100,000-job week of
+  ``benchmarks/engine.py``, 2026-12-07, give 5.75e-9 s per job and node);
 - ``jobs`` and ``requests``: the job table and engine state, and the inference requests replayed;
 - ``link_cells``: with a ``network`` section, satellites x link steps (positions, links and routes per link step);
 - ``track_steps`` and ``sgp4_track_steps``: the propagation work of the J2 and SGP4 paths (time only).
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 from orbitgrid.astro.constants import EARTH_MU_M3_S2
 from orbitgrid.astro.elements import ElementSet
 from orbitgrid.errors import ResourceLimitError
-from orbitgrid.pipeline.nodes import MAX_SCHEDULED_NODES, TooManyNodesError
+from orbitgrid.pipeline.nodes import schedulable_nodes
 from orbitgrid.scenario import ElementsOrbit, FormationOrbit, Scenario, SunSynchronousOrbit, WalkerOrbit
 from orbitgrid.scenario.models import (
     DEFAULT_LINK_STEP_S,
@@ -68,6 +72,7 @@ TIME_S_PER: dict[str, float] = {
     "passages": 0.0,
     "node_steps": 6.69e-6,
     "jobs": 1.78e-3,
+    "job_nodes": 5.75e-9,
     "requests": 5.09e-6,
     "link_cells": 4.77e-5,
 }
@@ -80,7 +85,8 @@ _DRIVERS = {
     "steps": ("duration", "step"),
     "passages": ("fleet.shells", "duration"),
     "sgp4_block": ("fleet.shells[].orbit.file", "duration", "step"),
-    "node_steps": ("fleet.shells", "fleet.ground_sites", "workloads", "duration", "step"),
+    "node_steps": ("fleet.shells", "policy.node_pools", "fleet.ground_sites", "workloads", "duration", "step"),
+    "job_nodes": ("workloads", "fleet.shells", "policy.node_pools"),
     "jobs": ("workloads",),
     "requests": ("workloads[].rate_scale", "duration"),
     "link_cells": ("fleet.shells", "network.link_step", "duration"),
@@ -150,16 +156,19 @@ def sizes(scenario: Scenario, command: str = "simulate") -> dict[str, float]:
         "track_steps": track_steps,
         "sgp4_track_steps": sgp4_tracks * (steps + 1.0),
         "node_steps": 0.0,
+        "nodes": 0.0,
         "jobs": 0.0,
+        "job_nodes": 0.0,
         "requests": 0.0,
         "link_cells": 0.0,
     }
     if command != "simulate":
         return out
     if scenario.workloads:
-        ground_nodes = sum(len(g.gpu_counts) for g in scenario.ground_sites)
-        out["node_steps"] = (tracks + ground_nodes) * steps
+        out["nodes"] = float(schedulable_nodes(scenario))
+        out["node_steps"] = out["nodes"] * steps
         out["jobs"], out["requests"] = _jobs_and_requests(scenario)
+        out["job_nodes"] = out["jobs"] * out["nodes"]
     if scenario.network is not None:
         link_step = scenario.network.link_step or DEFAULT_LINK_STEP_S
         out["link_cells"] = tracks * max(1.0, math.ceil(duration / link_step))
@@ -226,14 +235,6 @@ def check(scenario: Scenario, command: str = "simulate", *, force: bool = False)
     """The estimate, after refusing (``ResourceLimitError``) a run whose peak memory would exceed
     ``MEMORY_HEADROOM`` of the available memory, unless ``force``."""
     est = estimate(scenario, command)
-    nodes = est.sizes["tracks"] + sum(len(g.gpu_counts) for g in scenario.ground_sites)
-    if command == "simulate" and scenario.workloads and nodes > MAX_SCHEDULED_NODES:
-        raise TooManyNodesError(
-            f"{scenario.name}: the fleet has {nodes:,.0f} schedulable nodes; scheduling workloads needs a timeline per "
-            f"node and is limited to {MAX_SCHEDULED_NODES:,} (fleet.shells: use formation clusters or fewer "
-            "satellites; or remove workloads)",
-            ("fleet.shells", "workloads"),
-        )
     if force:
         return est
     available = available_memory_bytes()
@@ -246,11 +247,19 @@ def check(scenario: Scenario, command: str = "simulate", *, force: bool = False)
         raise ResourceLimitError(
             f"{scenario.name}: this run needs an estimated {format_bytes(est.peak_bytes)} of memory ({drivers}); "
             f"this machine has {format_bytes(available)} available. The estimate is driven by {', '.join(fields)}: "
-            "use fewer satellites, a longer step or a shorter duration, or give --force to run it on a machine with "
-            f"more memory (estimated time {format_duration(est.seconds)})",
+            f"{_pool_hint(scenario, est)}use fewer satellites, a longer step or a shorter duration, or give --force "
+            f"to run it on a machine with more memory (estimated time {format_duration(est.seconds)})",
             tuple(fields),
         )
     return est
+
+
+def _pool_hint(scenario: Scenario, est: Estimate) -> str:
+    """Advice when per-satellite scheduler timelines drive the estimate and plane pools would shrink them."""
+    top = est.memory_terms()[:1]
+    if scenario.policy.node_pools == "satellite" and top and top[0][0] == "node_steps":
+        return "schedule by orbital plane (policy.node_pools: plane), "
+    return ""
 
 
 def _label(key: str) -> str:

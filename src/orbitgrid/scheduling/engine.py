@@ -143,7 +143,7 @@ class Engine:
         self.recovery: list[float] = nodes.recovery_s.astype(float).tolist()
         self.orbital: list[bool] = (nodes.kind == NodeKind.ORBITAL).tolist()
         self.nodes_speed = nodes.speed.astype(np.float64)
-        self.nodes_fabric = nodes.fabric_bytes_s.astype(np.float64)
+        self.nodes_member_gpus, self.nodes_fabric, self.nodes_span_fabric = nodes.gang_fabric_bytes_s()
         self.windows = CapacityWindows(fleet.usable_gpus, fleet.rate_scale)
         # --- faults and maintenance ---
         self.fault_clocks = FaultClocks(fleet, self.q, rng, self.horizon_s)
@@ -151,7 +151,13 @@ class Engine:
         self.base_rate = self.fault_clocks.base_rate
         self.rate_sum_arr = self.fault_clocks.rate_sum
         self.rate_sum: list[float] = self.rate_sum_arr.tolist()  # all causes, per GPU-second
-        self._node_params = (self.nodes_speed, self.nodes_fabric, self.rate_sum_arr)
+        self._node_params = (
+            self.nodes_speed,
+            self.nodes_fabric,
+            self.rate_sum_arr,
+            self.nodes_member_gpus,
+            self.nodes_span_fabric,
+        )
         # --- job state: one copy each (state.JobState); the names below are the same lists ---
         self._bind_jobs(JobState(self.jobs))
         # --- queue, tenants, records ---
@@ -260,9 +266,8 @@ class Engine:
 
     def rate(self, j: int, n: int, g: int) -> float:
         """Work units (reference GPU-seconds) per second for job ``j`` on ``g`` GPUs of node ``n``."""
-        return formulas.gang_rate(
-            self.kind[j], g, self.speed[n], self.nodes_fabric[n], self.step_compute_s[j], self.allreduce_bytes[j]
-        )
+        bw = formulas.gang_fabric(g, self.nodes_fabric[n], self.nodes_member_gpus[n], self.nodes_span_fabric[n])
+        return formulas.gang_rate(self.kind[j], g, self.speed[n], bw, self.step_compute_s[j], self.allreduce_bytes[j])
 
     def rates(self, j: int, nodes: np.ndarray, g: np.ndarray | int) -> np.ndarray:
         """:meth:`rate` for many nodes at once."""
@@ -271,7 +276,7 @@ class Engine:
             self.kind[j],
             np.ascontiguousarray(g_arr),
             self.nodes_speed[nodes],
-            self.nodes_fabric[nodes],
+            np.where(g_arr <= self.nodes_member_gpus[nodes], self.nodes_fabric[nodes], self.nodes_span_fabric[nodes]),
             self.step_compute_s[j],
             self.allreduce_bytes[j],
         )

@@ -11,7 +11,9 @@ of ``A`` bytes per GPU per step advances ``G c / (c / s + 2 (G - 1) A / (G B))``
 all-reduce moves ``2 (G - 1) / G`` of the buffer per GPU (Patarasuk and Yuan, "Bandwidth optimal all-reduce
 algorithms for clusters of workstations", JPDC 69(2), 2009), and communication is not overlapped with compute (a
 conservative choice). One GPU, a divisible batch job or a step without all-reduce runs at ``G s``; an inference
-service advances one unit (second of service) per second.
+service advances one unit (second of service) per second. ``B`` is the node's fabric, except for a gang larger than
+one satellite of a node that pools satellites (:mod:`orbitgrid.scheduling.pools`), which spans satellites and
+all-reduces over the laser links between them (:func:`gang_fabric`).
 
 Checkpoint interval. The job's own interval, or Daly's optimum (:func:`orbitgrid.scheduling.checkpoint.daly_interval_s`)
 for the gang's failure rate ``G x (sum over causes of the node's rate per GPU-second)``.
@@ -48,6 +50,14 @@ def gang_rate(kind: int, g: int, speed: float, fabric_bytes_s: float, step_compu
         return g * speed
     comm = 2.0 * (g - 1) / g * allreduce / fabric_bytes_s if allreduce > 0.0 else 0.0
     return g * step_compute_s / (step_compute_s / speed + comm)
+
+
+@nb.njit(cache=True)
+def gang_fabric(g: int, fabric_bytes_s: float, member_gpus: int, span_fabric_bytes_s: float) -> float:
+    """Per-GPU all-reduce bandwidth of a gang of ``g`` GPUs: the node's fabric when the gang fits one of its
+    satellites (``member_gpus``; every GPU of an unpooled node), else the links between satellites
+    (``NodeTable.gang_fabric_bytes_s``)."""
+    return fabric_bytes_s if g <= member_gpus else span_fabric_bytes_s
 
 
 @nb.njit(cache=True)
@@ -97,10 +107,12 @@ def window_steps(t: float, window_s: float, step_s: float, n_steps: int) -> tupl
 @nb.njit(cache=True)
 def node_window(n: int, g: int, t: float, job: tuple, nodes: tuple, step_s: float, n_steps: int) -> tuple[int, int]:
     """The steps ``[k0, k1)`` job ``job`` (:data:`JOB_FIELDS`) must keep ``g`` GPUs of node ``n`` from ``t``;
-    ``nodes``: ``(speed, fabric bytes/s, fault rate sum per GPU-second)`` arrays."""
+    ``nodes``: ``(speed, fabric bytes/s, fault rate sum per GPU-second, GPUs per satellite, fabric bytes/s between
+    satellites)`` arrays (:func:`gang_fabric`)."""
     kind, work_left, done, step_compute_s, allreduce, restore_s, write_s, interval_s, batch_item_s = job
-    speed, fabric, rate_sum = nodes
-    rate = gang_rate(kind, g, speed[n], fabric[n], step_compute_s, allreduce)
+    speed, fabric, rate_sum, member_gpus, span_fabric = nodes
+    bw = gang_fabric(g, fabric[n], member_gpus[n], span_fabric[n])
+    rate = gang_rate(kind, g, speed[n], bw, step_compute_s, allreduce)
     tau = checkpoint_interval(interval_s, write_s, g, rate_sum[n]) if kind == TRAINING else math.inf
     win = run_window_s(kind, rate, work_left, restore_s if done > 0 else 0.0, write_s, tau, batch_item_s)
     return window_steps(t, win, step_s, n_steps)

@@ -95,8 +95,9 @@ def search(
     index), the first that passes the power-aware test.
 
     ``job``: the job's parameters in :data:`orbitgrid.scheduling.formulas.JOB_FIELDS` order. ``fleet``: ``((speed,
-    fabric bytes/s, fault rate sum per GPU-s), busy GPUs, usable GPUs (n, K), their block minima
-    (:mod:`orbitgrid.scheduling.windows`), anomaly table, use it, step s, steps)``.
+    fabric bytes/s, fault rate sum per GPU-s, GPUs per satellite, fabric bytes/s between satellites), busy GPUs,
+    usable GPUs (n, K), their block minima (:mod:`orbitgrid.scheduling.windows`), anomaly table, use it, step s,
+    steps)``.
     """
     m = mask_nodes.size
     best, best_free, need = _best_fit(mask_nodes, free, g_min, g_req, exclude)

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict
 
-from orbitgrid.scenario.base import Bounds, NonNegativeFloat, PositiveFloat, StrictModel
+from orbitgrid.scenario.base import Bounds, DurationS, NonNegativeFloat, PositiveFloat, StrictModel
+from orbitgrid.scenario.sections.workloads import TrainingJobs
 
 
 class PolicySpec(StrictModel):
@@ -33,4 +34,18 @@ class PolicySpec(StrictModel):
         default=None,
         description="Fault restarts after which a job fails (an operator giving up); null: every job restarts "
         "until done, as long training runs do. A workload's max_restarts overrides it.",
+    )
+    node_pools: Literal["satellite", "plane"] = Field(
+        default="satellite",
+        description="What the scheduler places work on in Walker and sun-synchronous shells: each satellite "
+        "(a node per satellite), or each orbital plane as one pool of its satellites (a node per plane: gangs "
+        "larger than a satellite span its neighbours over the in-plane laser links, and work moves along the plane "
+        "to the satellites with power, each move costing the handoff time; for fleets of hundreds of thousands of "
+        "satellites). Formation clusters and element-set shells keep a node per cluster or satellite.",
+    )
+    handoff: DurationS = Field(
+        default=TrainingJobs.model_fields["checkpoint_write"].default + TrainingJobs.model_fields["restore"].default,
+        description="Plane pools: GPU time one move along the plane costs (a checkpoint written on the satellite "
+        "losing power and restored on the one taking over; default: a training workload's default "
+        "checkpoint_write + restore).",
     )

@@ -206,6 +206,12 @@ class Scenario(StrictModel):
                     f"({model.epoch.isoformat()} to {run_end.isoformat()})"
                 )
                 found.append((("environment", "solar_particle_event", "start"), msg, spe.start.isoformat()))
+        if net is not None and model.policy.node_pools == "plane":
+            msg = (
+                "plane pools cannot be combined with a network section: the link timelines are per satellite "
+                "(use node_pools: satellite, or remove network)"
+            )
+            found.append((("policy", "node_pools"), msg, "plane"))
         site = model.economics.terrestrial.site
         sites = [g.name for g in model.fleet.ground_sites]
         if site is not None and site not in sites:
