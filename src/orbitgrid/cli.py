@@ -161,6 +161,11 @@ design_app = typer.Typer(
 )
 app.add_typer(design_app, name="design")
 
+trace_app = typer.Typer(
+    help="Trace files: what orbitgrid reads from them.", no_args_is_help=True, context_settings=HELP
+)
+app.add_typer(trace_app, name="trace")
+
 console = make_console()  # tables wrap to the terminal rather than cut their numbers
 if not console.is_terminal:
     console = make_console(width=140)  # logs and pipes: wide enough for the tables instead of rich's default 80
@@ -669,6 +674,24 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file to ch
         f"{est.summary()} (this machine has {preflight.format_bytes(preflight.available_memory_bytes())} available)",
         soft_wrap=True,
     )
+
+
+@trace_app.command("inspect")
+def trace_inspect(
+    file: Annotated[Path, typer.Argument(help="Job trace, request trace or node list (CSV, Parquet, JSON).")],
+    preset: Annotated[
+        str | None, typer.Option(help="Preset of the file's format (default: recognised from its columns).")
+    ] = None,
+    nodes: Annotated[bool, typer.Option("--nodes", help="Read the file as a node list with --preset.")] = False,
+) -> None:
+    """What orbitgrid reads from a trace file: rows, time span, GPU demand, and rows dropped or adjusted by reason."""
+    from orbitgrid.workloads.importers.inspect import inspect
+
+    found = inspect(file, preset, "nodes" if nodes else None)
+    t = Table("", "", title=f"{file}", title_justify="left", show_header=False)
+    for label, value in found.lines:
+        t.add_row(label, value)
+    console.print(t)
 
 
 @app.command()

@@ -223,15 +223,33 @@ def test_payload_gpus_beyond_int64_is_a_bound_not_an_overflow(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"\x00\x01\x02\xff\xfe garbage\n", "not a readable CSV file"),
-        (b"name,foo\na,1\n", "missing columns cpu_milli"),
-        (OPENB_HEADER.encode() + b"a,1,1,x,1000,,BE,Running,0,10,1\n", "column num_gpu: CSV conversion error"),
-        (OPENB_HEADER.encode() + b"a,1,1,1,1000,,BE,Running,0,10,1,5,6\n", "Expected 11 columns, got 13"),
-        (b"", "Empty CSV file"),
-        (OPENB_HEADER.encode() + b"a,1,1,1,1000,,ZZ,Running,0,10,1\n", "column qos: unknown classes 'ZZ'"),
-        (OPENB_HEADER.encode() + b"a,1,1,-3,1000,,BE,Running,0,10,1\n", "column num_gpu, row 2"),
-        (OPENB_HEADER.encode() + b"a,1,1,2,1000,,BE,Running,5,1,10\n", "row 2: deletion_time (1) is before"),
-        (OPENB_HEADER.encode() + b"a,1,1,1e12,1000,,BE,Running,0,10,1\n", "column num_gpu, row 2"),
+        (b"\x00\x01\x02\xff\xfe garbage\n", "line 1, character 4: byte 0xff is not UTF-8"),
+        (b"name,foo\na,1\n", "line 1: missing columns creation_time"),
+        (
+            OPENB_HEADER.encode() + b"a,1,1,x,1000,,BE,Running,0,10,1\n",
+            "line 2, column num_gpu: expected a number, found 'x'",
+        ),
+        (
+            OPENB_HEADER.encode() + b"a,1,1,1,1000,,BE,Running,0,10,1,5,6\n",
+            "line 2: expected 11 fields as in the header, found 13",
+        ),
+        (b"", "empty file: expected a header line"),
+        (
+            OPENB_HEADER.encode() + b"a,1,1,1,1000,,ZZ,Running,0,10,1\n",
+            "line 2, column qos: unknown contract class 'ZZ'",
+        ),
+        (
+            OPENB_HEADER.encode() + b"a,1,1,-3,1000,,BE,Running,0,10,1\n",
+            "line 2, column num_gpu: expected a whole number",
+        ),
+        (
+            OPENB_HEADER.encode() + b"a,1,1,2,1000,,BE,Running,5,1,10\n",
+            "line 2, column deletion_time: ends 9 s before it",
+        ),
+        (
+            OPENB_HEADER.encode() + b"a,1,1,1e12,1000,,BE,Running,0,10,1\n",
+            "line 2, column num_gpu: expected a whole number",
+        ),
     ],
 )
 def test_damaged_traces_name_the_file(tmp_path: Path, content: bytes, expected: str) -> None:

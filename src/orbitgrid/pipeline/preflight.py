@@ -184,11 +184,15 @@ def _jobs_and_requests(scenario: Scenario) -> tuple[float, float]:
         elif isinstance(w, GeneratedJobs):
             jobs += w.count if w.count is not None else OPENB_TRAINING_FIT.mean_rate_per_s * w.rate_scale * duration
         elif isinstance(w, TraceJobs):
-            n = len(w.table)
-            jobs += min(n, w.limit) if w.limit is not None else n
+            jobs += len(w.table)  # after its window, scaling and limit
         elif isinstance(w, InferenceServices):
             jobs += w.services
-            requests += AZURE_CONV_FIT.rate_per_s * w.rate_scale * max(0.0, duration - w.start)
+            if isinstance(w.requests, str):
+                rate = AZURE_CONV_FIT.rate_per_s
+            else:
+                r = w.requests.imported.requests
+                rate = len(r) / max(float(r.arrival_s[-1]), 1.0)
+            requests += rate * w.rate_scale * max(0.0, duration - w.start)
     return jobs, requests
 
 

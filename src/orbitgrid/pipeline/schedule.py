@@ -87,11 +87,17 @@ def _piece(
         }
     )
     cols["max_restarts"] = table.max_restarts if spec.max_restarts is None else spec.max_restarts
+    cols.update({name: getattr(table, name) for name in ("gpu_milli", "cpu_milli", "memory_mib", "trace_status")})
+    # A workload's gpu_model binds all its jobs; else a trace's own per-job models (catalog names) are kept.
+    gpu_model: np.ndarray | None = np.zeros(n, np.int32) if spec.gpu_model else None
+    gpu_models: tuple[str, ...] = (spec.gpu_model,) if spec.gpu_model else ()
+    if not spec.gpu_model and table.gpu_models:
+        gpu_model, gpu_models = table.gpu_model, table.gpu_models
     return JobTable.build(
         job_id=table.job_id,
-        gpu_model=np.zeros(n, np.int32) if spec.gpu_model else None,
+        gpu_model=gpu_model,
         tenants=(spec.tenant,),
-        gpu_models=(spec.gpu_model,) if spec.gpu_model else (),
+        gpu_models=gpu_models,
         tenant=0,
         contract=contract,
         preemptible=spec.preemptible | (np.asarray(contract) == Contract.SPOT) | table.preemptible,
@@ -101,8 +107,13 @@ def _piece(
     )
 
 
-def _tiled_requests(duration_s: float, start_s: float, rate_scale: float) -> RequestTable:
-    base = load_azure_llm_requests(default_path("azure_llm_conv"))
+def _tiled_requests(
+    duration_s: float, start_s: float, rate_scale: float, base: RequestTable | None = None
+) -> RequestTable:
+    """The request stream (default: the shipped Azure conversation hour) repeated from ``start_s`` to the run's
+    end, its arrival rate times ``rate_scale``."""
+    if base is None:
+        base = load_azure_llm_requests(default_path("azure_llm_conv"))
     span = float(base.arrival_s[-1]) + 1.0
     t = base.arrival_s / rate_scale
     span_scaled = span / rate_scale
@@ -171,9 +182,7 @@ def build_workload(scenario: Scenario, rng: np.random.Generator) -> Workload:
             )
             table = table.take(table.submit_s < duration)
         elif isinstance(w, TraceJobs):
-            table = w.table  # read and checked when the scenario was validated
-            if w.limit is not None:
-                table = table.take(np.arange(min(w.limit, len(table))))
+            table = w.table  # read, checked, windowed and scaled when the scenario was validated
             table = table.take(table.submit_s < duration)  # pods created after the run ends never arrive
         else:
             n = w.services
@@ -199,7 +208,8 @@ def build_workload(scenario: Scenario, rng: np.random.Generator) -> Workload:
     profiles: dict[int, InferenceProfile] = {}
     users_default = [(g.lat_deg, g.lon_deg) for g in scenario.ground_sites] or [(0.0, 0.0)]
     for w, ids in services:
-        stream = _tiled_requests(duration, w.start, w.rate_scale)
+        base = None if isinstance(w.requests, str) else w.requests.imported.requests
+        stream = _tiled_requests(duration, w.start, w.rate_scale, base)
         rows = np.array([row_of[x] for x in ids], dtype=np.int64)
         k = np.arange(len(stream))
         users = [(u.lat_deg, u.lon_deg) for u in w.users] or users_default

@@ -52,8 +52,6 @@ import numpy as np
 from orbitgrid.errors import InputError
 
 SECONDS_PER_DAY = 86_400.0
-#: Most accelerators one node of a node list may have (a rack-scale NVL72 has 72; far above any node built).
-MAX_NODE_GPUS = 100_000
 
 
 class SeriesError(InputError):
@@ -295,35 +293,3 @@ def repeat_shift_s(series: Series, epoch: dt.datetime, duration_s: float, repeat
     span_days = (series.end_s - series.start_s) / SECONDS_PER_DAY
     msg = f"{covers} ({span_days:.6g} days), shorter than the run ({duration_s / SECONDS_PER_DAY:.6g} days)"
     raise SeriesError("repeat", msg)
-
-
-NODE_LIST_FORMATS = ("alibaba_spot_v2026",)
-
-
-def read_node_list(path: Path, fmt: str) -> dict[str, int]:
-    """Accelerator count per model name as the file spells it, in order of first appearance."""
-    if fmt != "alibaba_spot_v2026":
-        raise SeriesError("format", f"unknown node-list format {fmt!r}; allowed: {', '.join(NODE_LIST_FORMATS)}")
-    header, rows, close = _open_csv(path)
-    counts: dict[str, int] = {}
-    try:
-        i_model = _column(header, "gpu_model", "file", path)
-        i_count = _column(header, "gpu_capacity_num", "file", path)
-        for line, row in enumerate(rows, start=2):
-            if not row:
-                continue
-            try:
-                n = int(row[i_count])
-            except (ValueError, IndexError):
-                raise SeriesError("file", f"{path.name} line {line}: gpu_capacity_num must be a whole number") from None
-            if n < 0:
-                raise SeriesError("file", f"{path.name} line {line}: gpu_capacity_num is negative ({n})")
-            if n > MAX_NODE_GPUS:
-                raise SeriesError(
-                    "file", f"{path.name} line {line}: gpu_capacity_num must be at most {MAX_NODE_GPUS:,}, got {n:,}"
-                )
-            model = row[i_model].strip()
-            counts[model] = counts.get(model, 0) + n
-    finally:
-        close()
-    return {m: n for m, n in counts.items() if n > 0}

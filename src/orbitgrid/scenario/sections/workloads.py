@@ -3,9 +3,11 @@ services (a union on ``type``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import typing
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, Strict
+from pydantic import BeforeValidator, Discriminator, Field, Strict, Tag
 
 from orbitgrid.scenario.base import (
     MAX_GPUS,
@@ -19,7 +21,7 @@ from orbitgrid.scenario.base import (
     _parse_duration,
 )
 from orbitgrid.scenario.sections.tenants import _JobsBase
-from orbitgrid.scenario.sections.traces import TraceJobs
+from orbitgrid.scenario.sections.traces import RequestTrace, TraceJobs
 
 
 class TrainingJobs(_JobsBase):
@@ -78,6 +80,16 @@ class UserSite(StrictModel):
     lon_deg: Annotated[float, Strict(), Bounds(-180.0, 180.0)] = Field(description="Longitude, deg east.")
 
 
+def _name_or_file(v: Any) -> str:
+    return "file" if isinstance(v, Mapping | RequestTrace) else "name"
+
+
+RequestStream = Annotated[
+    typing.Union[Annotated[Literal["azure_conv"], Tag("name")], Annotated[RequestTrace, Tag("file")]],  # noqa: UP007
+    Discriminator(_name_or_file),
+]
+
+
 class InferenceServices(_JobsBase):
     """LLM inference services serving a request stream (defaults: a Llama-3-70B-class model on H100s)."""
 
@@ -91,9 +103,10 @@ class InferenceServices(_JobsBase):
     start: Annotated[float, BeforeValidator(_parse_duration), Strict(), Bounds(0.0)] = Field(
         default=0.0, description="When the services are submitted (duration)."
     )
-    requests: Literal["azure_conv"] = Field(
+    requests: RequestStream = Field(
         default="azure_conv",
-        description="Request stream: the Azure LLM inference 2023 conversation trace, repeated over the run.",
+        description="Request stream, repeated over the run: azure_conv (the shipped Azure LLM inference 2023 "
+        "conversation trace) or a request trace file with its format.",
     )
     rate_scale: RateScale = Field(default=1.0, description="Multiplier on the trace's request rate, [1e-6, 1e4].")
     prefill_tokens_per_s: PositiveFloat = Field(default=10_000.0, description="Prefill tokens/s per GPU.")
