@@ -214,7 +214,8 @@ async def _steady(base: str, key: str, rate: float, duration: float) -> dict:
         try:
             if c is None:  # every connection busy: a new one (its setup counts in this request's latency)
                 c = await Conn.open(base, key)
-            code: int | str = (await c.request("POST", "/v1/jobs", body, SUBMIT_HEADERS.format(key=uuid.uuid4().hex)))[0]
+            extra = SUBMIT_HEADERS.format(key=uuid.uuid4().hex)
+            code: int | str = (await c.request("POST", "/v1/jobs", body, extra))[0]
             idle.append(c)
         except (OSError, asyncio.IncompleteReadError, RuntimeError) as why:
             code = type(why).__name__

@@ -20,6 +20,7 @@ from orbitgrid.service import db
 from orbitgrid.service.auth import KeyStore, hash_key, new_key
 from orbitgrid.service.deps import RateLimiter, ServiceState
 from orbitgrid.service.driver import Driver, ServiceError
+from orbitgrid.service.reads import JobReader
 from orbitgrid.service.responses import FiniteJSONResponse
 from orbitgrid.service.routes import billing as billing_routes
 from orbitgrid.service.routes import dashboard as dashboard_routes
@@ -152,7 +153,8 @@ def create_app(
             live, live_policy(scenario), scenario.seed, sessions, s.speed, s.tick_s, s.eta_horizon_s, s.eta_refresh_s
         )
         driver.replay()
-        state = ServiceState(s, sessions, driver, KeyStore(env_admin), RateLimiter(), {})
+        reader = JobReader(engine)
+        state = ServiceState(s, sessions, driver, KeyStore(env_admin), RateLimiter(), {}, reader)
         app.state.service = state
         driver.start()
         if on_ready is not None:
@@ -161,6 +163,7 @@ def create_app(
             yield
         finally:
             driver.stop()
+            reader.close()
             engine.dispose()
 
     app = FastAPI(

@@ -64,11 +64,17 @@ class MeteredRun:
         return (self.held_s + self.minimum_s) * self.gpus
 
     @property
+    def amount_x3600(self) -> int:
+        """The exact charge in micro-dollars times 3,600 (an integer: GPU-seconds times the hourly price; 0 for
+        usage covered by a reserved commitment)."""
+        if self.kind == "reserved":
+            return 0
+        return self.billed_gpu_s * self.price_micro_usd_per_gpu_hour
+
+    @property
     def amount(self) -> Fraction:
         """Exact charge in micro-dollars (0 for usage covered by a reserved commitment)."""
-        if self.kind == "reserved":
-            return Fraction(0)
-        return Fraction(self.billed_gpu_s * self.price_micro_usd_per_gpu_hour, HOUR_S)
+        return Fraction(self.amount_x3600, HOUR_S)
 
 
 def meter(
@@ -93,6 +99,12 @@ def meter(
     return MeteredRun(
         job_id, run_seq, contract_id, kind, node, gpus, start, end, minimum, end_s is None, price_micro_usd_per_gpu_hour
     )
+
+
+def micro_from_x3600(x3600: int) -> int:
+    """An exact charge in micro-dollars x 3,600 (:attr:`MeteredRun.amount_x3600`) in whole micro-dollars, halves
+    up (integer arithmetic: floor(x / 3600 + 1/2))."""
+    return (2 * x3600 + HOUR_S) // (2 * HOUR_S)
 
 
 def usd(micro: Fraction | int) -> str:

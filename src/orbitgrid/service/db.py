@@ -28,8 +28,8 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -97,7 +97,10 @@ class Contract(Base):
 
 
 class Job(Base):
-    """A job as submitted (immutable columns) and its state as of the clock (updated by the driver's ticks)."""
+    """A job as submitted (immutable columns) and its state as of the clock (updated by the driver's ticks when
+    something happens to it). ``metered_gpu_s``, ``cost_micro_usd`` and ``closed_cost_x3600`` (the exact cost in
+    micro-dollars x 3600, an integer) cover its closed runs; its open run (``run_start_s``, ``run_gpus``) is metered
+    through the committed clock when the job is read, so a tick does not rewrite every running job."""
 
     __tablename__ = "jobs"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -131,6 +134,9 @@ class Job(Base):
     metered_gpu_s: Mapped[int] = mapped_column(BigInteger, default=0)
     cost_micro_usd: Mapped[int] = mapped_column(BigInteger, default=0)
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    run_start_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    run_gpus: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    closed_cost_x3600: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     __table_args__ = (
         Index("ix_jobs_tenant_submit", "tenant_id", "submit_t_s"),
         Index("ix_jobs_tenant_state", "tenant_id", "state"),
@@ -177,7 +183,8 @@ class JobEvent(Base):
 
 class UsageRun(Base):
     """The per-second ledger: one row per run of a job on a node (``run_seq``-th run of the job); open runs have no
-    ``end_s`` and are metered through ``through_s``."""
+    ``end_s`` and are metered through the committed clock (``through_s``: the clock when the row was written; an
+    open row is written once, when the run is first committed, and again when it closes)."""
 
     __tablename__ = "usage_runs"
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
@@ -236,26 +243,35 @@ def migrate(eng: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def insert_ignore(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+def insert_ignore(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
     """Insert rows, skipping those whose primary key exists (SQLite and PostgreSQL)."""
     if not rows:
         return
-    stmt = _dialect_insert(session, model)
-    session.execute(stmt.on_conflict_do_nothing(), rows)
+    stmt = _dialect_insert(conn, model)
+    conn.execute(stmt.on_conflict_do_nothing(), rows)
 
 
-def upsert(session: Session, model: type[Base], rows: list[dict[str, Any]], update: list[str]) -> None:
+def upsert(conn: Connection, model: type[Base], rows: list[dict[str, Any]], update: list[str]) -> None:
     """Insert rows or, on a primary-key conflict, set the ``update`` columns from the new row."""
     if not rows:
         return
-    stmt = _dialect_insert(session, model)
+    stmt = _dialect_insert(conn, model)
     keys = [c.name for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
-    session.execute(stmt, rows)
+    conn.execute(stmt, rows)
 
 
-def _dialect_insert(session: Session, model: type[Base]) -> Any:
-    name = session.get_bind().dialect.name
+def set_clock(conn: Connection, t_s: float) -> None:
+    """Move the committed clock (the one row of ``clock``) forward to ``t_s``; never back."""
+    stmt = _dialect_insert(conn, Clock).values(id=1, t_s=t_s)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["id"], set_={"t_s": stmt.excluded.t_s}, where=Clock.__table__.c.t_s < stmt.excluded.t_s
+        )
+    )
+
+
+def _dialect_insert(conn: Connection, model: type[Base]) -> Any:
     from sqlalchemy.dialects import postgresql, sqlite
 
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(model)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from orbitgrid.service import db
 from orbitgrid.service.auth import KeyStore, Principal
 from orbitgrid.service.driver import Driver, ServiceError
+from orbitgrid.service.reads import JobReader
 from orbitgrid.service.settings import Settings
 
 
@@ -56,6 +57,7 @@ class ServiceState:
     keys: KeyStore
     limiter: RateLimiter
     limits: dict[str, tuple[float, int]]  # tenant id -> (rate, burst), kept in step with the tenants table
+    reader: JobReader
 
 
 async def service(request: Request) -> ServiceState:

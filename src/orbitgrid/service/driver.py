@@ -8,10 +8,12 @@ and recomputes everything derived from it (job states, events, the usage ledger)
 accepted job and no metered second.
 
 Derived state is committed by the clock's ticks (every ``tick_s`` wall seconds): the events of each job, the usage
-ledger (closed runs, and open runs metered through the tick's instant) and the job rows, with the clock row, in one
-transaction. Reads of jobs, usage and invoices come from the database, so a reader never sees a state that a crash
-could take back; the fleet views read the engine (the twin's live picture). After a restart the simulated clock
-resumes where the committed state ended (the twin does not run while the service is down).
+ledger (closed runs; an open run once, when it is first committed: it is metered through the committed clock when
+read) and the rows of the jobs something happened to, with the clock row, in one transaction. A tick's work is
+proportional to what happened since the last one, not to the number of running jobs. Reads of jobs, usage and
+invoices come from the database, so a reader never sees a state that a crash could take back; the fleet views read
+the engine (the twin's live picture). After a restart the simulated clock resumes where the committed state ended
+(the twin does not run while the service is down).
 """
 
 from __future__ import annotations
@@ -23,13 +25,12 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orbitgrid.fleet.nodes import FAULT_CAUSES, NodeKind
@@ -64,16 +65,27 @@ class _ContractInfo:
     price: int
     start_s: float
     end_s: float | None
+    notice_s: float = 0.0
 
 
-Writer = Callable[[Session], Any]
+@dataclass
+class Accepted:
+    """A request its check accepted (:meth:`Driver.grouped`): its ``answer`` and the ``rows`` it adds, per table
+    (``jobs``, ``idempotency_keys``), inserted with the other accepted requests' rows in one statement per table."""
+
+    answer: Any
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+#: The tables a group inserts into, in this order (the commands last).
+GROUP_TABLES = ("jobs", "idempotency_keys")
 
 
 @dataclass
 class _Pending:
     """A request waiting for its group commit (:meth:`Driver.grouped`)."""
 
-    check: Callable[..., Writer]
+    check: Callable[..., Accepted]
     done: bool = False
     answer: Any = None
     error: BaseException | None = None
@@ -129,6 +141,8 @@ class Driver:
         self.job_ids: list[str] = []
         self.job_contract: list[_ContractInfo] = []
         self.contracts: dict[str, _ContractInfo] = {}
+        self.tenant_contracts: dict[str, list[_ContractInfo]] = defaultdict(list)
+        self.max_active_jobs: dict[str, int] = {}  # per tenant, kept in step with the tenants table
         self.tenant_quota: dict[str, dict[str, Any]] = {}
         self._boundaries: list[float] = []
         self.active: dict[str, int] = defaultdict(int)
@@ -138,7 +152,7 @@ class Driver:
         self._ev_count: list[int] = []
         self._run_count: list[int] = []
         self._closed_gpu_s: list[int] = []
-        self._closed_amount: list[Fraction] = []
+        self._closed_x3600: list[int] = []  # exact cost of closed runs, micro-dollars x 3600
         self._final: list[bool] = []
         self.estimates = Estimates(0.0, {}, {})
         self._eta_wall = -math.inf
@@ -204,6 +218,7 @@ class Driver:
         elif op == "contract":
             c = _ContractInfo(ref, **payload)
             self.contracts[ref] = c
+            self.tenant_contracts[c.tenant_id].append(c)
             if c.kind == "reserved":
                 for b in (c.start_s, c.end_s):
                     if b is not None and b > t:
@@ -224,7 +239,7 @@ class Driver:
             self._ev_count.append(0)
             self._run_count.append(0)
             self._closed_gpu_s.append(0)
-            self._closed_amount.append(Fraction(0))
+            self._closed_x3600.append(0)
             self._final.append(False)
             self.active[contract.tenant_id] += 1
         elif op == "cancel":
@@ -266,14 +281,14 @@ class Driver:
                 self._apply(op, t, ref, p)
 
     # ----------------------------------------------------------------------------------------- group commit ---
-    def grouped(self, check: Callable[[Session, float, Callable[[str, str, dict[str, Any]], None]], Writer]) -> Any:
+    def grouped(self, check: Callable[[Session, float, Callable[[str, str, dict[str, Any]], None]], Accepted]) -> Any:
         """Group commit (submissions): ``check(session, t, log)`` validates one request with reads only (a refusal
-        raises and concerns that request alone), logs its commands and returns ``write(session) -> answer``, which
-        adds its rows. The requests that queued for the engine's lock while it was held are checked one after the
-        other at the same instant ``t``, written in one transaction and committed once; only then are their
-        commands applied to the engine, in order (as :meth:`transaction`). A failed commit fails every request of
-        the group, and none of them is applied. ``group`` holds what the group has accepted so far (submissions
-        per tenant, jobs, idempotency keys) for the checks of the requests after it."""
+        raises and concerns that request alone), logs its commands and returns what it adds (:class:`Accepted`).
+        The requests that queued for the engine's lock while it was held are checked one after the other at the
+        same instant ``t``; their rows are inserted together (one statement per table) and committed once; only
+        then are their commands applied to the engine, in order (as :meth:`transaction`), and their answers given.
+        A failed commit fails every request of the group, and none of them is applied. ``group`` holds what the
+        group has accepted so far (submissions per tenant, jobs, idempotency keys) for the checks after it."""
         item = _Pending(check)
         with self._group_mu:
             self._group.append(item)
@@ -287,17 +302,26 @@ class Driver:
         return item.answer
 
     def _commit_group(self, batch: list[_Pending]) -> None:
+        try:
+            self._commit_group_in(batch)
+        finally:
+            for item in batch:
+                if not item.done and item.error is None and item.answer is None:
+                    item.error = RuntimeError("the group commit failed before this request was answered")
+                item.done = True
+
+    def _commit_group_in(self, batch: list[_Pending]) -> None:
         t = self.sim_now()
         self.advance(t)
         t = self.t_engine
         self.group = {"jobs": 0, "tenant_jobs": defaultdict(int), "keys": set()}
-        accepted: list[tuple[_Pending, Writer, list[tuple[str, str, dict[str, Any]]]]] = []
+        accepted: list[tuple[_Pending, Accepted, list[tuple[str, str, dict[str, Any]]]]] = []
         try:
             with self.sessions() as session:
                 for item in batch:
                     ops: list[tuple[str, str, dict[str, Any]]] = []
                     try:
-                        write = item.check(session, t, lambda op, ref, payload, ops=ops: ops.append((op, ref, payload)))
+                        got = item.check(session, t, lambda op, ref, payload, ops=ops: ops.append((op, ref, payload)))
                     except Exception as why:
                         item.error = why
                         continue
@@ -305,31 +329,35 @@ class Driver:
                         if op == "submit":
                             self.group["jobs"] += 1
                             self.group["tenant_jobs"][payload["tenant_id"]] += 1
-                    accepted.append((item, write, ops))
-                for item, write, _ in accepted:
-                    item.answer = write(session)
-                # a Core insert in log order (ORM objects cost several times more per row in a bulk submission)
+                    accepted.append((item, got, ops))
+                # Core inserts, one per table (ORM objects cost several times more per row)
+                conn = session.connection()
+                for name in GROUP_TABLES:
+                    rows = [r for _, got, _ in accepted for r in got.rows.get(name, ())]
+                    if rows:
+                        conn.execute(insert(db.Base.metadata.tables[name]), rows)
                 commands = [
                     {"t_s": t, "op": op, "ref": ref, "payload": p} for *_, ops in accepted for op, ref, p in ops
                 ]
                 if commands:
-                    session.execute(insert(db.Command), commands)
+                    conn.execute(insert(db.Command), commands)
                 session.commit()
         except Exception as why:
             for item, *_ in accepted:
                 item.error = why
             accepted = []
         finally:
-            for item in batch:
-                item.done = True
             self.group = {}
-        for *_, ops in accepted:
+        for item, got, ops in accepted:
             for op, ref, p in ops:
                 self._apply(op, t, ref, p)
+            item.answer = got.answer
 
     # ----------------------------------------------------------------------------------------------- replay ---
     def replay(self) -> int:
-        """Rebuild the engine from the command log and commit everything derived from it; returns the commands."""
+        """Rebuild the engine from the command log and commit everything derived from it; returns the commands.
+        Also loads what submissions are checked against without a database read: each tenant's active-job limit
+        and each contract's spot notice (logs written before the notice was in the contract command lack it)."""
         with self.lock, self.sessions() as session:
             clock = session.get(db.Clock, 1)
             target = clock.t_s if clock is not None else 0.0
@@ -339,12 +367,29 @@ class Driver:
                 self._apply(c.op, c.t_s, c.ref, c.payload)
                 target = max(target, c.t_s)
                 n += 1
+            for tid, limit in session.execute(select(db.Tenant.id, db.Tenant.max_active_jobs)):
+                self.max_active_jobs[tid] = limit
+            for cid, notice in session.execute(select(db.Contract.id, db.Contract.notice_s)):
+                if cid in self.contracts:
+                    self.contracts[cid].notice_s = notice
         with self.lock:
             self.advance(target)
             self._t0_sim = target
             self._t0_wall = time.monotonic()
             self.flush(self.t_engine)
         return n
+
+    def contract_for(self, tenant_id: str, kind: str, gpu_model: str | None, t: float) -> _ContractInfo | None:
+        """The tenant's active contract of a kind at ``t`` for a GPU model (None: any), the latest started first."""
+        best: _ContractInfo | None = None
+        for c in self.tenant_contracts.get(tenant_id, ()):
+            if c.kind != kind or c.start_s > t or (c.end_s is not None and c.end_s <= t):
+                continue
+            if gpu_model is not None and c.gpu_model is not None and c.gpu_model != gpu_model:
+                continue
+            if best is None or (c.start_s, best.id) > (best.start_s, c.id):
+                best = c
+        return best
 
     # ------------------------------------------------------------------------------------------------ ticks ---
     def start(self) -> None:
@@ -388,18 +433,25 @@ class Driver:
         return str(self.fleet.timeline.nodes.name[n])
 
     def flush(self, t: float) -> None:
-        """Commit the events, ledger rows and job rows produced since the last flush, and the clock at ``t``."""
+        """Commit the events, ledger rows and job rows produced since the last flush, and the clock at ``t``.
+
+        Only what happened is written: the new events, the runs that closed, the runs that started (an open row,
+        written once: readers meter it through the committed clock, which this transaction moves to ``t``) and the
+        rows of the jobs concerned. A job that runs on untouched costs nothing here."""
         eng = self.engine
         new_events = eng.log[self._log_i :]
         new_runs = eng.runs[self._runs_i :]
         ev_count: dict[int, int] = {}
         ev_rows = []
         touched: set[int] = set()
+        started: list[int] = []
         for ev in new_events:
             j = ev.job
             seq = ev_count.get(j, self._ev_count[j])
             ev_count[j] = seq + 1
             touched.add(j)
+            if ev.kind == "placed" or ev.kind == "resumed":
+                started.append(j)
             ev_rows.append(
                 {
                     "job_id": self.job_ids[j],
@@ -413,7 +465,7 @@ class Driver:
             )
         run_count: dict[int, int] = {}
         closed_gpu: dict[int, int] = {}
-        closed_amt: dict[int, Fraction] = {}
+        closed_x3600: dict[int, int] = {}
         usage_rows = []
         for r in new_runs:
             j = r.job
@@ -421,54 +473,50 @@ class Driver:
             run_count[j] = seq + 1
             m = self._meter(j, seq, r.node, r.gpus, r.start_s, r.end_s, r.end_s, r.outcome)
             closed_gpu[j] = closed_gpu.get(j, self._closed_gpu_s[j]) + m.billed_gpu_s
-            closed_amt[j] = closed_amt.get(j, self._closed_amount[j]) + m.amount
+            closed_x3600[j] = closed_x3600.get(j, self._closed_x3600[j]) + m.amount_x3600
             touched.add(j)
             usage_rows.append(self._usage_row(j, seq, r.node, r.gpus, r.start_s, r.end_s, r.end_s, r.outcome))
-        running = [j for n in range(len(eng.nodes)) for j in eng.running[n]]
-        open_meter: dict[int, billing.MeteredRun] = {}
-        for j in running:
+        opened: set[int] = set()
+        for j in started:  # runs that began since the last flush and still go on: their open ledger row
+            if j in opened or eng.state[j] != RUNNING:
+                continue
+            opened.add(j)
             seq = run_count.get(j, self._run_count[j])
-            start = eng.seg_start[j]
-            usage_rows.append(self._usage_row(j, seq, eng.node_of[j], eng.alloc[j], start, None, t, None))
-            open_meter[j] = self._meter(j, seq, eng.node_of[j], eng.alloc[j], start, None, t, None)
-            touched.add(j)
+            usage_rows.append(self._usage_row(j, seq, eng.node_of[j], eng.alloc[j], eng.seg_start[j], None, t, None))
         job_updates = []
         newly_final: list[int] = []
         for j in sorted(touched):
             state = LIVE_STATE_NAMES[eng.state[j]]
-            gpu_s = closed_gpu.get(j, self._closed_gpu_s[j])
-            amount = closed_amt.get(j, self._closed_amount[j])
-            if j in open_meter:
-                gpu_s += open_meter[j].billed_gpu_s
-                amount += open_meter[j].amount
+            x3600 = closed_x3600.get(j, self._closed_x3600[j])
             node = eng.node_of[j]
+            running = eng.state[j] == RUNNING
             job_updates.append(
                 {
-                    "id": self.job_ids[j],
+                    "_id": self.job_ids[j],
                     "state": state,
-                    "node": self._node_name(node) if node >= 0 and eng.state[j] == RUNNING else None,
+                    "node": self._node_name(node) if node >= 0 and running else None,
                     "first_start_t_s": None if math.isnan(eng.first_start[j]) else eng.first_start[j],
                     "end_t_s": None if math.isnan(eng.end[j]) else eng.end[j],
                     "restarts": eng.restarts[j],
                     "preemptions": eng.preemptions[j],
                     "done_gpu_s": eng.done[j],
-                    "metered_gpu_s": gpu_s,
-                    "cost_micro_usd": math.floor(amount + Fraction(1, 2)),
+                    "metered_gpu_s": closed_gpu.get(j, self._closed_gpu_s[j]),
+                    "cost_micro_usd": billing.micro_from_x3600(x3600),
+                    "closed_cost_x3600": x3600,
+                    "run_start_s": eng.seg_start[j] if running else None,
+                    "run_gpus": eng.alloc[j] if running else None,
                     "failure_reason": eng.failure_reason.get(j),
                 }
             )
             if state in FINAL and not self._final[j]:
                 newly_final.append(j)
         with self.sessions() as session:
-            db.insert_ignore(session, db.JobEvent, ev_rows)
-            db.upsert(session, db.UsageRun, usage_rows, ["node", "gpus", "start_s", "end_s", "through_s", "outcome"])
+            conn = session.connection()
+            db.insert_ignore(conn, db.JobEvent, ev_rows)
+            db.upsert(conn, db.UsageRun, usage_rows, ["node", "gpus", "start_s", "end_s", "through_s", "outcome"])
             if job_updates:
-                session.execute(update(db.Job), job_updates)
-            clock = session.get(db.Clock, 1)
-            if clock is None:
-                session.add(db.Clock(id=1, t_s=t))
-            elif t > clock.t_s:
-                clock.t_s = t
+                conn.execute(_JOB_UPDATE, job_updates)
+            db.set_clock(conn, t)
             session.commit()
         self._log_i += len(new_events)
         self._runs_i += len(new_runs)
@@ -478,8 +526,8 @@ class Driver:
             self._run_count[j] = c
         for j, v in closed_gpu.items():
             self._closed_gpu_s[j] = v
-        for j, a in closed_amt.items():
-            self._closed_amount[j] = a
+        for j, x in closed_x3600.items():
+            self._closed_x3600[j] = x
         for j in newly_final:
             self._final[j] = True
             self.active[self.job_contract[j].tenant_id] -= 1
@@ -608,6 +656,25 @@ class Driver:
     def counts(self) -> tuple[int, int]:
         eng = self.engine
         return eng.n_queued, sum(len(r) for r in eng.running)
+
+
+_JOB_COLUMNS = (
+    "state",
+    "node",
+    "first_start_t_s",
+    "end_t_s",
+    "restarts",
+    "preemptions",
+    "done_gpu_s",
+    "metered_gpu_s",
+    "cost_micro_usd",
+    "closed_cost_x3600",
+    "run_start_s",
+    "run_gpus",
+    "failure_reason",
+)
+#: The derived columns of a job by primary key (a Core executemany: ``id`` and the columns above per row).
+_JOB_UPDATE = update(db.Job).where(db.Job.id == bindparam("_id")).values({c: bindparam(c) for c in _JOB_COLUMNS})
 
 
 def new_id(prefix: str) -> str:

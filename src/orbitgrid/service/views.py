@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from orbitgrid.astro.eclipse import illuminated_fraction
@@ -142,7 +142,7 @@ def busy_bins(session: Session, t0: float, bin_s: float, n_bins: int, through_s:
     """Mean GPUs held by jobs in each bin, from the ledger (module docstring); bins after ``through_s`` (the
     committed clock) are NaN, the bin holding it is averaged over its committed part."""
     hi = t0 + bin_s * n_bins
-    end = func.coalesce(db.UsageRun.end_s, db.UsageRun.through_s)
+    end = func.coalesce(db.UsageRun.end_s, literal(through_s))  # an open run is held through the clock
     rows = session.execute(
         select(db.UsageRun.start_s, end, db.UsageRun.gpus).where(db.UsageRun.start_s < hi, end > t0)
     ).all()

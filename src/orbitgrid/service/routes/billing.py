@@ -39,7 +39,8 @@ def _clock(session: Session) -> float:
     return 0.0 if c is None else c.t_s
 
 
-def _runs(session: Session, tenant_id: str, lo: float, hi: float) -> list[billing.MeteredRun]:
+def _runs(session: Session, tenant_id: str, lo: float, hi: float, clock: float) -> list[billing.MeteredRun]:
+    """The tenant's ledger rows held in ``[lo, hi]``, metered (open runs through the committed ``clock``)."""
     prices = {c.id: c for c in session.scalars(select(db.Contract).where(db.Contract.tenant_id == tenant_id))}
     rows = session.scalars(
         select(db.UsageRun)
@@ -63,7 +64,7 @@ def _runs(session: Session, tenant_id: str, lo: float, hi: float) -> list[billin
                 r.gpus,
                 r.start_s,
                 r.end_s,
-                r.through_s,
+                clock if r.end_s is None else r.end_s,
                 r.outcome,
                 c.price_micro_usd_per_gpu_hour,
             )
@@ -89,7 +90,7 @@ def get_usage(
     hi = clock if end_s is None else end_s
     runs = [
         r
-        for r in _runs(session, tid, start_s, hi)
+        for r in _runs(session, tid, start_s, hi, clock)
         if r.end > billing.second(start_s) and r.start < billing.second(hi) + (r.start == r.end)
     ]
     page = runs[offset : offset + limit]
@@ -136,7 +137,7 @@ def _period_bounds(d: Driver, period: str) -> tuple[int, int]:
 def invoice_doc(session: Session, d: Driver, tenant_id: str, period: str) -> InvoicePublic:
     ps, pe = _period_bounds(d, period)
     clock = _clock(session)
-    runs = _runs(session, tenant_id, ps, pe)
+    runs = _runs(session, tenant_id, ps, pe, clock)
     commitments = [
         billing.Commitment(
             c.id,

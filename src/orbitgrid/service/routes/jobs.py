@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Mapping
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, insert, select
+from fastapi.responses import Response
+from pydantic import TypeAdapter
+from sqlalchemy import RowMapping, bindparam, func, select
 from sse_starlette.sse import EventSourceResponse
 
-from orbitgrid.service import db
+from orbitgrid.scheduling.live import LIVE_STATE_NAMES
+from orbitgrid.service import billing, db
 from orbitgrid.service.auth import Principal
 from orbitgrid.service.deps import PrincipalDep, ServiceDep, ServiceState, SessionDep, tenant_scope
-from orbitgrid.service.driver import CONTRACTS, FINAL, KINDS, PLACEMENTS, Driver, ServiceError, new_id
+from orbitgrid.service.driver import CONTRACTS, FINAL, KINDS, PLACEMENTS, Accepted, Driver, ServiceError, new_id
 from orbitgrid.service.schemas import (
     BulkCreated,
     BulkSubmit,
@@ -44,10 +46,11 @@ IdemKey = Annotated[
 ]
 
 
-def job_public(j: db.Job | dict[str, Any], d: Driver) -> JobPublic:
-    g: Callable[[str], Any] = j.get if isinstance(j, dict) else lambda k: getattr(j, k)
-    state = g("state")
-    row = g("engine_row")
+def job_public(j: Mapping[str, Any] | RowMapping, d: Driver, clock: float) -> JobPublic:
+    """A job's answer from its row (a mapping of the ``jobs`` columns): its open run, if any, metered through the
+    committed ``clock`` read with the row, added to its closed runs."""
+    state = j["state"]
+    row = j["engine_row"]
     est = d.estimates
     pos = eta = as_of = None
     if state in ("submitted", "queued") and (row in est.position or row in est.start_s):
@@ -55,38 +58,54 @@ def job_public(j: db.Job | dict[str, Any], d: Driver) -> JobPublic:
         s = est.start_s.get(row)
         eta = None if s is None else d.at(s)
         as_of = est.as_of_s
-    first, end = g("first_start_t_s"), g("end_t_s")
-    work = g("work_gpu_s")
+    first, end = j["first_start_t_s"], j["end_t_s"]
+    work = j["work_gpu_s"]
+    metered, x3600 = j["metered_gpu_s"], j["closed_cost_x3600"]
+    start = j["run_start_s"]
+    if start is not None:
+        c = d.contracts[j["contract_id"]]
+        m = billing.meter(j["id"], 0, c.id, c.kind, "", j["run_gpus"], start, None, clock, None, c.price)
+        metered += m.billed_gpu_s
+        x3600 += m.amount_x3600
     return JobPublic(
-        id=g("id"),
-        tenant_id=g("tenant_id"),
-        name=g("name"),
-        labels=g("labels") or {},
-        kind=g("kind"),
-        contract=g("contract"),
-        contract_id=g("contract_id"),
-        placement=g("placement"),
-        gpus=g("gpus"),
-        gpu_model=g("gpu_model"),
-        priority=g("priority"),
+        id=j["id"],
+        tenant_id=j["tenant_id"],
+        name=j["name"],
+        labels=j["labels"] or {},
+        kind=j["kind"],
+        contract=j["contract"],
+        contract_id=j["contract_id"],
+        placement=j["placement"],
+        gpus=j["gpus"],
+        gpu_model=j["gpu_model"],
+        priority=j["priority"],
         work_gpu_hours=None if work is None else work / 3600.0,
-        duration_s=g("duration_s"),
+        duration_s=j["duration_s"],
         state=state,
-        submitted_at=d.at(g("submit_t_s")),
-        submit_t_s=g("submit_t_s"),
-        node=g("node"),
+        submitted_at=d.at(j["submit_t_s"]),
+        submit_t_s=j["submit_t_s"],
+        node=j["node"],
         started_at=None if first is None else d.at(first),
         ended_at=None if end is None else d.at(end),
-        restarts=g("restarts"),
-        preemptions=g("preemptions"),
-        done_gpu_hours=(g("done_gpu_s") or 0.0) / 3600.0,
-        metered_gpu_seconds=g("metered_gpu_s"),
-        cost_usd=f"{g('cost_micro_usd') / 1e6:.6f}",
-        failure_reason=g("failure_reason"),
+        restarts=j["restarts"],
+        preemptions=j["preemptions"],
+        done_gpu_hours=(j["done_gpu_s"] or 0.0) / 3600.0,
+        metered_gpu_seconds=metered,
+        cost_usd=f"{billing.micro_from_x3600(x3600) / 1e6:.6f}",
+        failure_reason=j["failure_reason"],
         queue_position=pos,
         estimated_start_at=eta,
         estimate_as_of_s=as_of,
     )
+
+
+def _columns(job: db.Job) -> dict[str, Any]:
+    return {c: getattr(job, c) for c in _COLUMNS}
+
+
+_COLUMNS = tuple(c.name for c in db.Job.__table__.columns)
+_JOB_PAGE = select(db.Job.__table__)
+_CLOCK = select(db.Clock.t_s).where(db.Clock.id == 1)
 
 
 def _own_job(session: Any, p: Principal, job_id: str) -> db.Job:
@@ -107,35 +126,25 @@ def _fingerprint(path: str, specs: list[JobSubmit]) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _contract_for(session: Any, tenant_id: str, spec: JobSubmit, t: float) -> db.Contract:
-    rows = session.scalars(
-        select(db.Contract)
-        .where(db.Contract.tenant_id == tenant_id, db.Contract.kind == spec.contract, db.Contract.start_s <= t)
-        .order_by(db.Contract.start_s.desc(), db.Contract.id)
-    )
-    for c in rows:
-        if c.end_s is not None and c.end_s <= t:
-            continue
-        if spec.gpu_model is not None and c.gpu_model is not None and c.gpu_model != spec.gpu_model:
-            continue
-        return c
-    model = f" for {spec.gpu_model}" if spec.gpu_model else ""
-    raise ServiceError(422, f"no active {spec.contract} contract{model}: ask the operator for one")
+_KEY = db.IdempotencyKey.__table__
+_KEY_ROW = select(_KEY.c.fingerprint, _KEY.c.done, _KEY.c.status_code, _KEY.c.response).where(
+    _KEY.c.tenant_id == bindparam("tenant_id"), _KEY.c.key == bindparam("key")
+)
 
 
-def _submit(svc: ServiceState, tenant_id: str, specs: list[JobSubmit], key: str | None, path: str) -> tuple[int, Any]:
+def _submit(svc: ServiceState, tenant_id: str, specs: list[JobSubmit], key: str | None, path: str) -> tuple[int, bytes]:
     """Check, create and answer a submission in the driver's group commit: the jobs, their commands and the key's
     answer commit together, once for every submission that waited for the engine with it. A key already answered
     replays its answer; a key in a request of the same group (or left unfinished) is a 409; a refusal stores
-    nothing, so the key stays free."""
+    nothing, so the key stays free. The answer is serialized once: the same bytes are stored with the key."""
     d = svc.driver
-    fp = _fingerprint(path, specs)
+    fp = _fingerprint(path, specs) if key is not None else ""
 
-    def check(session: Any, t: float, log: Any) -> Any:
+    def check(session: Any, t: float, log: Any) -> Accepted:
         if key is not None:
             if (tenant_id, key) in d.group["keys"]:
                 raise ServiceError(409, "a request with this Idempotency-Key is in progress; retry later")
-            row = session.get(db.IdempotencyKey, (tenant_id, key))
+            row = session.connection().execute(_KEY_ROW, {"tenant_id": tenant_id, "key": key}).first()
             if row is not None:
                 if row.fingerprint != fp:
                     raise ServiceError(
@@ -143,50 +152,48 @@ def _submit(svc: ServiceState, tenant_id: str, specs: list[JobSubmit], key: str 
                     )
                 if not row.done:
                     raise ServiceError(409, "a request with this Idempotency-Key is in progress; retry later")
-                replay = -(row.status_code or 201), json.loads(row.response or "null")
-                return lambda _s: replay
-        rows, body = _create(svc, session, t, log, tenant_id, specs)
+                return Accepted((-(row.status_code or 201), (row.response or "null").encode()))
+        rows, body = _create(svc, t, log, tenant_id, specs)
+        out: dict[str, list[dict[str, Any]]] = {"jobs": rows}
         if key is not None:
             d.group["keys"].add((tenant_id, key))
-
-        def write(s: Any) -> tuple[int, Any]:
-            s.execute(insert(db.Job), rows)
-            if key is not None:
-                s.add(
-                    db.IdempotencyKey(
-                        tenant_id=tenant_id,
-                        key=key,
-                        fingerprint=fp,
-                        done=True,
-                        status_code=201,
-                        response=json.dumps(body),
-                        created_t_s=t,
-                    )
-                )
-            return 201, body
-
-        return write
+            out["idempotency_keys"] = [
+                {
+                    "tenant_id": tenant_id,
+                    "key": key,
+                    "fingerprint": fp,
+                    "done": True,
+                    "status_code": 201,
+                    "response": body.decode(),
+                    "created_t_s": t,
+                }
+            ]
+        return Accepted((201, body), out)
 
     return d.grouped(check)
 
 
+_JOBS_ANSWER = TypeAdapter(list[JobPublic])
+
+
 def _create(
-    svc: ServiceState, session: Any, t: float, log: Any, tenant_id: str, specs: list[JobSubmit]
-) -> tuple[list[dict[str, Any]], Any]:
-    """Validate a submission (reads only; a refusal raises) and log its commands: the job rows and the answer."""
+    svc: ServiceState, t: float, log: Any, tenant_id: str, specs: list[JobSubmit]
+) -> tuple[list[dict[str, Any]], bytes]:
+    """Validate a submission (from the driver's state: no database read; a refusal raises) and log its commands:
+    the job rows and the answer's JSON."""
     d = svc.driver
     models = d.gpu_models()
     if t >= d.horizon_s:
         raise ServiceError(409, f"the simulated period of scenario {d.scenario.name!r} has ended ({d.horizon_s:.0f} s)")
-    tenant = session.get(db.Tenant, tenant_id)
-    if tenant is None:
+    limit = d.max_active_jobs.get(tenant_id)
+    if limit is None:
         raise ServiceError(404, f"tenant {tenant_id} not found")
     active = d.active[tenant_id] + d.group["tenant_jobs"][tenant_id]
-    if active + len(specs) > tenant.max_active_jobs:
-        raise ServiceError(429, f"at most {tenant.max_active_jobs} active jobs per tenant; {active} are active")
+    if active + len(specs) > limit:
+        raise ServiceError(429, f"at most {limit} active jobs per tenant; {active} are active")
     rows: list[dict[str, Any]] = []
     biggest: dict[tuple[str, str | None], int] = {}
-    contracts: dict[tuple[str, str | None], db.Contract] = {}
+    contracts: dict[tuple[str, str | None], Any] = {}
     for i, spec in enumerate(specs):
         where = f"jobs[{i}]: " if len(specs) > 1 else ""
         if spec.gpu_model is not None and spec.gpu_model not in models:
@@ -196,10 +203,10 @@ def _create(
         ck = (spec.contract, spec.gpu_model)
         c = contracts.get(ck)
         if c is None:
-            try:
-                c = contracts[ck] = _contract_for(session, tenant_id, spec, t)
-            except ServiceError as why:
-                raise ServiceError(why.status, where + str(why.detail)) from None
+            c = contracts[ck] = d.contract_for(tenant_id, spec.contract, spec.gpu_model, t)
+            if c is None:
+                what = f" for {spec.gpu_model}" if spec.gpu_model else ""
+                raise ServiceError(422, f"{where}no active {spec.contract} contract{what}: ask the operator for one")
         model = spec.gpu_model or c.gpu_model
         if spec.contract == "reserved" and spec.gpus > c.gpus:
             raise ServiceError(422, f"{where}{spec.gpus} GPUs exceed the {c.gpus} reserved by contract {c.id}")
@@ -216,6 +223,7 @@ def _create(
             )
         jid = new_id("job")
         work = None if spec.work_gpu_hours is None else spec.work_gpu_hours * 3600.0
+        ckpt = spec.checkpoint
         row = {
             "id": jid,
             "tenant_id": tenant_id,
@@ -231,9 +239,9 @@ def _create(
             "priority": spec.priority,
             "work_gpu_s": work,
             "duration_s": spec.duration_s,
-            "checkpoint_interval_s": spec.checkpoint.interval_s,
-            "checkpoint_write_s": spec.checkpoint.write_s,
-            "restore_s": spec.checkpoint.restore_s,
+            "checkpoint_interval_s": ckpt.interval_s,
+            "checkpoint_write_s": ckpt.write_s,
+            "restore_s": ckpt.restore_s,
             "allreduce_bytes_per_step": spec.allreduce_gb_per_step * 1e9,
             "step_compute_s": spec.step_compute_s,
             "dataset_bytes": spec.dataset_gb * 1e9,
@@ -247,6 +255,9 @@ def _create(
             "done_gpu_s": 0.0,
             "metered_gpu_s": 0,
             "cost_micro_usd": 0,
+            "closed_cost_x3600": 0,
+            "run_start_s": None,
+            "run_gpus": None,
             "failure_reason": None,
         }
         rows.append(row)
@@ -259,23 +270,22 @@ def _create(
             "contract": int(CONTRACTS[spec.contract]),
             "placement": int(PLACEMENTS[spec.placement]),
             "priority": spec.priority,
-            "checkpoint_write_s": spec.checkpoint.write_s,
-            "restore_s": spec.checkpoint.restore_s,
-            "allreduce_bytes_per_step": spec.allreduce_gb_per_step * 1e9,
+            "checkpoint_write_s": ckpt.write_s,
+            "restore_s": ckpt.restore_s,
+            "allreduce_bytes_per_step": row["allreduce_bytes_per_step"],
             "step_compute_s": spec.step_compute_s,
-            "dataset_bytes": spec.dataset_gb * 1e9,
+            "dataset_bytes": row["dataset_bytes"],
             "notice_s": c.notice_s,
         }
-        for k, v in (
-            ("work_gpu_s", work),
-            ("duration_s", spec.duration_s),
-            ("checkpoint_interval_s", spec.checkpoint.interval_s),
-        ):
+        for k, v in (("work_gpu_s", work), ("duration_s", spec.duration_s), ("checkpoint_interval_s", ckpt.interval_s)):
             if v is not None:
                 payload[k] = v
         log("submit", jid, payload)
-    out = [job_public(r, d).model_dump(mode="json") for r in rows]
-    body = {"data": out, "count": len(out)} if isinstance(specs, _Bulk) else out[0]
+    jobs = [job_public(r, d, t) for r in rows]
+    if isinstance(specs, _Bulk):
+        body = b'{"data":' + _JOBS_ANSWER.dump_json(jobs) + b',"count":' + str(len(jobs)).encode() + b"}"
+    else:
+        body = jobs[0].model_dump_json().encode()
     return rows, body
 
 
@@ -283,10 +293,10 @@ class _Bulk(list):
     """The jobs of a bulk submission (answered as ``{data, count}``)."""
 
 
-def _answer(status: int, body: Any) -> Any:
+def _answer(status: int, body: bytes) -> Response:
     if status < 0:  # a replay of a stored answer
-        return JSONResponse(body, status_code=-status, headers={"Idempotent-Replayed": "true"})
-    return JSONResponse(body, status_code=status)
+        return Response(body, status_code=-status, media_type=JSON, headers={"Idempotent-Replayed": "true"})
+    return Response(body, status_code=status, media_type=JSON)
 
 
 @router.post(
@@ -296,9 +306,7 @@ def _answer(status: int, body: Any) -> Any:
     response_model=JobPublic,
     responses={409: {"description": "the same Idempotency-Key is in flight"}, 422: {"description": "invalid"}},
 )
-def submit_job(
-    request: Request, body: JobSubmit, svc: ServiceDep, p: PrincipalDep, idempotency_key: IdemKey = None
-) -> Any:
+def submit_job(body: JobSubmit, svc: ServiceDep, p: PrincipalDep, idempotency_key: IdemKey = None) -> Any:
     """Submit a job. With an ``Idempotency-Key`` a retry returns the first answer (``Idempotent-Replayed: true``)
     and never creates a second job; the same key with a different body is a 422, and while the first request is
     in flight a 409."""
@@ -340,24 +348,25 @@ def list_jobs(
         conds.append(db.Job.submit_t_s >= submitted_after_s)
     if submitted_before_s is not None:
         conds.append(db.Job.submit_t_s < submitted_before_s)
-    rows = session.scalars(
-        select(db.Job).where(*conds).order_by(db.Job.submit_t_s, db.Job.engine_row).limit(limit).offset(offset)
-    )
-    count = session.scalar(select(func.count()).select_from(db.Job).where(*conds)) or 0
-    d = svc.driver
-    return JobList(data=[job_public(j, d) for j in rows], count=count)
+    conn = session.connection()
+    # the clock first: rows read after it are at least as new, so an open run is never metered past its end
+    clock = conn.execute(_CLOCK).scalar() or 0.0
+    rows = conn.execute(
+        _JOB_PAGE.where(*conds).order_by(db.Job.submit_t_s, db.Job.engine_row).limit(limit).offset(offset)
+    ).mappings()
+    data = [job_public(j, svc.driver, clock) for j in rows]
+    count = conn.execute(select(func.count()).select_from(db.Job).where(*conds)).scalar() or 0
+    return JobList(data=data, count=count)
 
 
 @router.get("/{job_id}", operation_id="getJob", response_model=JobPublic)
 async def get_job(job_id: str, svc: ServiceDep, p: PrincipalDep) -> Response:
     """A job as of the clock: state, node, restarts, cost over all runs; queued: position and estimated start."""
-
-    def read() -> str:  # one worker thread for the session, the read and the serialization (not one per step)
-        with svc.sessions() as session:
-            # serialized here: the model is built from the row, validating it again as the response costs as much
-            return job_public(_own_job(session, p, job_id), svc.driver).model_dump_json()
-
-    return Response(await anyio.to_thread.run_sync(read), media_type=JSON)
+    job = await svc.reader.job(job_id)
+    if job is None or (not p.is_admin and job["tenant_id"] != p.tenant_id):
+        raise ServiceError(404, f"job {job_id} not found")
+    # serialized here: the model is built from the row, validating it again as the response costs as much
+    return Response(job_public(job, svc.driver, job["clock_t_s"] or 0.0).model_dump_json(), media_type=JSON)
 
 
 @router.post("/{job_id}/cancel", operation_id="cancelJob", response_model=JobPublic)
@@ -367,8 +376,6 @@ def cancel_job(job_id: str, svc: ServiceDep, p: PrincipalDep) -> JobPublic:
     with d.transaction() as (session, t, log):
         job = _own_job(session, p, job_id)
         state = d.engine.state[job.engine_row]
-        from orbitgrid.scheduling.live import LIVE_STATE_NAMES
-
         name = LIVE_STATE_NAMES[state]
         if name in FINAL:
             raise ServiceError(409, f"job {job_id} is already {name}")
@@ -376,7 +383,7 @@ def cancel_job(job_id: str, svc: ServiceDep, p: PrincipalDep) -> JobPublic:
         job.state = "cancelled"
         job.end_t_s = t
         job.node = None
-        out = job_public(job, d)
+        out = job_public(_columns(job), d, d.committed_t_s)
     return out
 
 

@@ -91,6 +91,7 @@ def create_tenant(body: TenantCreate, svc: ServiceDep, _: AdminDep) -> TenantCre
     except IntegrityError as why:
         raise ServiceError(409, f"a tenant named {body.name!r} exists") from why
     svc.limits[tid] = (out.rate_limit_per_s, out.rate_burst)
+    d.max_active_jobs[tid] = out.max_active_jobs
     return TenantCreated(tenant=out, api_key=key)
 
 
@@ -126,6 +127,7 @@ def update_tenant(tenant_id: str, body: TenantUpdate, svc: ServiceDep, _: AdminD
             log("quota", tenant_id, {f: getattr(t, f) for f in LIMIT_FIELDS})
         out = public(t)
     svc.limits[tenant_id] = (out.rate_limit_per_s, out.rate_burst)
+    svc.driver.max_active_jobs[tenant_id] = out.max_active_jobs
     return out
 
 
@@ -193,7 +195,7 @@ def _add_contract(
     )
     session.add(row)
     payload = {"tenant_id": tenant_id, "kind": body.kind, "gpus": body.gpus, "gpu_model": body.gpu_model}
-    log("contract", cid, {**payload, "price": price, "start_s": start, "end_s": end})
+    log("contract", cid, {**payload, "price": price, "start_s": start, "end_s": end, "notice_s": row.notice_s})
     return row
 
 
