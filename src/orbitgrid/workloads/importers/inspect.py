@@ -66,16 +66,20 @@ def _columns_of(path: Path) -> set[str]:
 def detect(path: Path) -> tuple[What, str]:
     """The kind of file and preset whose columns the file has; TraceFormatError naming the presets if none fits."""
     cols = _columns_of(path)
+    candidates: list[tuple[int, What, str]] = []  # the preset naming the most of the file's columns wins
     for name, p in JOB_PRESETS.items():
         need = set(p.mapping.kinds()) if p.mapping.layout == "rows" else {"jobid", "attempts", "submitted_time"}
         if p.mapping.column_names is None and need <= cols:
-            return "jobs", name
+            candidates.append((len(need), "jobs", name))
     for name, rp in REQUEST_PRESETS.items():
         if set(rp.mapping.kinds()) <= cols:
-            return "requests", name
+            candidates.append((len(rp.mapping.kinds()), "requests", name))
     for name, np_ in NODE_PRESETS.items():
         if np_.mapping.column_names is None and set(np_.mapping.kinds()) <= cols:
-            return "nodes", name
+            candidates.append((len(np_.mapping.kinds()), "nodes", name))
+    if candidates:
+        _, what, name = max(candidates, key=lambda c: c[0])  # first of equals: jobs, then requests, then nodes
+        return what, name
     known = ", ".join([*JOB_PRESETS, *REQUEST_PRESETS, *(f"{n} (--nodes)" for n in NODE_PRESETS)])
     raise TraceFormatError(
         path, f"no preset matches the columns {', '.join(sorted(cols)) or 'none'}; give --preset, one of {known}"

@@ -537,11 +537,8 @@ def jobs_from_columns(cols: Columns, m: JobMapping, *, kind: JobKind = JobKind.B
         if (counts > 1).any():
             dup = int(np.argmax(counts > 1))
             where = rows[np.flatnonzero(inv == dup)[:2]]
-            raise TraceFormatError(
-                cols.path,
-                f"{cols.where(int(where[1]), id_col)}: id {uniq[dup]!r} repeats {cols.where(int(where[0]))}; ids must "
-                "be unique",
-            )
+            again, before = cols.where(int(where[1]), id_col), cols.where(int(where[0]))
+            raise TraceFormatError(cols.path, f"{again}: id {str(uniq[dup])!r} repeats {before}; ids must be unique")
     else:
         ids = np.array([f"row{int(r) + cols.first_line}" for r in rows], dtype=object)
 
