@@ -528,17 +528,25 @@ def jobs_from_columns(cols: Columns, m: JobMapping, *, kind: JobKind = JobKind.B
     rows = np.flatnonzero(keep)
     if m.id or m.id_columns:
         id_col = m.id if m.id else "_id"
-        ids = cols.strings(id_col)[rows]
-        missing = np.array([v is None for v in ids], dtype=bool)
-        if missing.any():
-            i = int(rows[first(missing)])
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        col = cols.text[id_col]
+        col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        kept = col.take(pa.array(rows))
+        if kept.null_count:
+            i = int(rows[first(np.asarray(kept.is_null().to_numpy(zero_copy_only=False)))])
             raise fail(cols, i, id_col, "expected an id, found an empty cell")
-        uniq, inv, counts = np.unique(ids.astype(str), return_inverse=True, return_counts=True)
-        if (counts > 1).any():
+        # Ids in increasing order (most traces) are unique at the cost of one comparison per row; else hash them.
+        increasing = len(kept) < 2 or pc.all(pc.less(kept.slice(0, len(kept) - 1), kept.slice(1))).as_py()
+        if not increasing and len(pc.unique(kept)) != len(kept):  # only then: which id, on which lines
+            ids_all = np.asarray(kept.to_numpy(zero_copy_only=False), dtype=object).astype(str)
+            uniq, inv, counts = np.unique(ids_all, return_inverse=True, return_counts=True)
             dup = int(np.argmax(counts > 1))
             where = rows[np.flatnonzero(inv == dup)[:2]]
             again, before = cols.where(int(where[1]), id_col), cols.where(int(where[0]))
             raise TraceFormatError(cols.path, f"{again}: id {str(uniq[dup])!r} repeats {before}; ids must be unique")
+        ids = np.asarray(kept.to_numpy(zero_copy_only=False), dtype=object)
     else:
         ids = np.array([f"row{int(r) + cols.first_line}" for r in rows], dtype=object)
 

@@ -18,7 +18,7 @@ import io
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -64,6 +64,7 @@ class Columns:
     rows: int
     first_line: int  # file line of data row 0 (CSV: 2 with a header); 0 when rows have no line (Parquet, JSON array)
     header: tuple[str, ...]
+    _categories: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict, repr=False)
 
     def strings(self, column: str) -> np.ndarray:
         """A string column as an object array (None for empty cells)."""
@@ -74,12 +75,16 @@ class Columns:
         without a Python object per row."""
         import pyarrow as pa
 
+        if column in self._categories:
+            return self._categories[column]
         enc = self.text[column]
         enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
         enc = enc.dictionary_encode()
         codes = enc.indices.to_numpy(zero_copy_only=False)
         codes = np.where(np.isnan(codes), -1, codes).astype(np.int64) if codes.dtype.kind == "f" else codes
-        return [str(v) for v in enc.dictionary.to_pylist()], np.asarray(codes, dtype=np.int64)
+        found = ([str(v) for v in enc.dictionary.to_pylist()], np.asarray(codes, dtype=np.int64))
+        self._categories[column] = found
+        return found
 
     def where(self, row: int, column: str | None = None) -> str:
         """``line 7, column gpus`` (CSV, JSON Lines) or ``row 6, column gpus`` (Parquet, JSON array; 1-based)."""

@@ -5,6 +5,7 @@ numbers or date-time text, whole counts, non-negative amounts; every bad value i
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Literal
 
 import numpy as np
@@ -21,6 +22,10 @@ DATETIME_ZERO_NS = 1_577_836_800 * 10**9  # 2020-01-01T00:00:00Z
 
 #: Largest time accepted, seconds (about 3,000 years: beyond it a number is a unit mistake, not a time).
 MAX_TIME_S = 1e11
+
+
+#: A UTC offset ending a date-time: Z, +08:00, -0500.
+_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 
 
 def first(mask: np.ndarray) -> int:
@@ -45,14 +50,18 @@ def datetimes_s(cols: Columns, column: str, timezone: str = "UTC") -> np.ndarray
     arr = cols.text[column]
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     arr = pc.if_else(pc.equal(arr, "None"), pa.scalar(None, pa.string()), arr)  # Philly writes None for no time
+    # One parse: with a UTC offset when the first value has one (a failed parse costs as much as a good one).
+    valid = arr.drop_null()
+    sample = valid[0].as_py() if len(valid) else ""
+    stamps = None
     try:
-        stamps = pc.cast(arr, pa.timestamp("ns", tz="UTC"))
-    except pa.ArrowInvalid:
-        try:
+        if _OFFSET.search(sample):
+            stamps = pc.cast(arr, pa.timestamp("ns", tz="UTC"))
+        else:
             naive = pc.cast(arr, pa.timestamp("ns"))
             stamps = naive if timezone == "UTC" else pc.assume_timezone(naive, timezone, ambiguous="earliest")
-        except (pa.ArrowInvalid, ValueError):
-            stamps = None
+    except (pa.ArrowInvalid, ValueError):
+        stamps = None
     if stamps is None:
         aware = None
         for i, v in enumerate(arr.to_pylist()):
