@@ -2,31 +2,55 @@
 
 Method
 ------
-The span is cut into steps of ``h``. At every grid time ``t_k`` the states of all objects are generated (streamed:
-only two steps are held at once, never satellites x steps) and put in a k-d tree (``scipy.spatial.cKDTree``);
-``query_pairs`` returns every pair closer than the search radius ``R``. Each candidate pair is refined over the steps
-on both sides of ``t_k``: the relative position is interpolated by the cubic Hermite polynomial through the two end
-states (positions and velocities), and the time of closest approach (TCA) is the root of the range rate
-``d(s) . d'(s)`` bracketed by its sign change over the step and found by bisection to 1e-12 of the step. All pairs
-are never formed.
+The span is cut into steps of ``h``; grid time ``t_k`` covers the window from the midpoint of the step before it
+to the midpoint of the step after it (half windows ``e`` = ``h / 2``). At every grid time the states of all objects
+are generated (streamed: two steps are held at once, never satellites x steps) and :func:`screen` lists the pairs
+that can come within their threshold ``D`` inside the window, in three exact filters:
+
+1. **Radius** (the apogee/perigee filter): objects with a fixed range of distance from the Earth's centre (circular
+   orbits: exactly ``a``; formation members: ``a`` +- their lattice radius) are sorted once into radial layers of
+   thickness ``L = D_max + widest range``; two objects two layers apart are more than ``D_max`` apart at every
+   instant and are never compared, and a pair's ranges must come within its ``D``. Element sets (SGP4: drag and
+   short-period terms) have no fixed range and are compared with every layer their current radius reaches.
+2. **Place** at ``t_k``: a pair that comes within ``D`` during the window is within
+   ``R = D + 2 v_max e + margin`` at ``t_k`` (detection guarantee below), so within the angle
+   ``theta = 2 asin(R / 2 r_min)`` as seen from the Earth's centre. Each layer is sorted by latitude band (bands of
+   height ``>= theta``) and longitude; a sweep compares each band with itself and the next band, and with the three
+   nearest bands of the next layer, over longitudes within ``asin(sin theta / cos phi)`` (the longitude extent of a
+   spherical cap of radius ``theta`` centred at latitude ``phi``, with the band's poleward edge for ``phi``; the whole
+   circle for bands within ``theta`` of a pole), with the wrap at +-180 deg.
+3. **Motion**: the relative motion over each half window is the straight line ``d0 + w0 s`` within
+   ``A s^2 / 2``, ``A = 2 (1 + ACCEL_MARGIN) mu / r_floor^2`` bounding the two objects' accelerations
+   (``r_floor``: the lowest object's radius less ``v_max e``; J2 adds ~0.2 % in LEO); a pair is kept for a half
+   window if the line comes within ``D + A e^2 / 2 + hermite + ROUNDING_M`` of the origin over it.
+
+Each kept pair is refined over the step the half window belongs to: the relative position is interpolated by the
+cubic Hermite polynomial through the two end states (positions and velocities), and the time of closest approach
+(TCA) is the root of the range rate ``d(s) . d'(s)`` bracketed by its sign change over the step, found by Newton's
+method safeguarded by the bracket to 2^-48 of the step. All pairs are never formed; at a million satellites a step
+compares ~2 pairs per object at ``h`` = 10 s and refines ~1.5 per conjunction found (docs/benchmarks.md).
+
+:func:`screen_kdtree` is the previous method, kept as a reference: at every grid time a k-d tree
+(``scipy.spatial.cKDTree.query_pairs``) lists every pair within ``D + v_max h`` and every pair listed at either end of
+a step is refined over it. Both give the same conjunctions (tested); the speed ratio is in docs/benchmarks.md.
 
 Detection guarantee
 -------------------
 Let ``v_max`` bound the speed of every object over the span (inertial frame). The relative velocity of two objects is
 then at most ``2 v_max``, so their separation changes by at most ``2 v_max |t - t'|`` between two times. A closest
-approach at ``t*`` in ``[t_k, t_k+1]`` lies within ``h / 2`` of one of the two grid times, so if the miss distance is
-``<= D`` the separation at that grid time is ``<= D + 2 v_max h / 2 = D + v_max h``. With ``R = D + v_max h`` every
-pair whose closest approach is below ``D`` is a candidate at ``t_k`` or ``t_k+1``, and it is refined over that step:
-nothing below the threshold can be missed, whatever the geometry. ``v_max`` is the vis-viva speed at perigee of the
-lowest-perigee, most eccentric object (``sqrt(mu (1 + e) / (a (1 - e)))``; for element sets of the osculating orbits
-at the start and the end of the span, since drag only lowers them) times ``1 + SPEED_MARGIN``
-(``SPEED_MARGIN`` = 1 % covers J2 short-period terms, ~1e-3 relative); the speed of every object is checked against
-it at every step and a violation raises, so the guarantee is never silently broken.
+approach at ``t*`` lies in the window of one grid time, within ``e`` of it, so if the miss distance is ``<= D`` the
+separation at that grid time is ``<= D + 2 v_max e``. (The k-d tree screen uses ``e = h / 2`` from either end of a
+step: ``R = D + v_max h``.) ``v_max`` is the vis-viva speed at perigee of the lowest-perigee, most eccentric object
+(``sqrt(mu (1 + e) / (a (1 - e)))``; for element sets of the osculating orbits at the start and the end of the span,
+since drag only lowers them) times ``1 + SPEED_MARGIN`` (``SPEED_MARGIN`` = 1 % covers J2 short-period terms, ~1e-3
+relative); the speed of every object is checked against it at every step and a violation raises, so the guarantee is
+never silently broken.
 
-The interpolation error of the refinement is ``h^4 / 384 max|d''''|`` with ``|d''''| <~ 2 n^4 r`` (two objects
-accelerating towards the Earth in different directions): 0.7 m at ``h`` = 60 s in LEO, 3 mm at 15 s. A local
-minimum at the first (last) grid time of the span counts as a closest approach when the objects are receding
-(approaching) there.
+The interpolation error of the refinement is ``h^4 / 384 max|d|`` with ``|d| <~ 2 n^4 r`` (two objects
+accelerating towards the Earth in different directions): 0.7 m at ``h`` = 60 s in LEO, 3 mm at 15 s; the motion
+filter adds twice this bound (``hermite``) to its limit, so a pair whose interpolated minimum is below ``D`` is never
+filtered out. A local minimum at the first (last) grid time of the span counts as a closest approach when the objects
+are receding (approaching) there.
 
 Whitelists and catalogues
 -------------------------
@@ -53,6 +77,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from sgp4.api import SatrecArray
 
+from orbitgrid.astro import conjunction_kernels as ck
 from orbitgrid.astro.constants import EARTH_MU_M3_S2, SECONDS_PER_DAY
 from orbitgrid.astro.constellations import CircularOrbits, ric_to_inertial
 from orbitgrid.astro.elements import ElementSet
@@ -75,10 +100,15 @@ __all__ = [
     "min_separation",
     "pairs_matching",
     "screen",
+    "screen_kdtree",
 ]
 
 #: Relative margin on the vis-viva speed bound (J2 short-period speed variations are ~1e-3 relative in LEO).
 SPEED_MARGIN = 0.01
+#: Relative margin on the gravitational acceleration bound of the straight-line filter (J2 adds ~1.6e-3 in LEO).
+ACCEL_MARGIN = 0.01
+#: Slack of the straight-line filter for float round-off in states and distances, metres.
+ROUNDING_M = 1.0
 #: Starlink collision-avoidance manoeuvres, Jun-Nov 2025: 148,696 in six months (SpaceX semi-annual report to the
 #: FCC of 31 Dec 2025, as reported by altagrove.com; /work/shared/reference anchors G2) = 148,696 / 183 days.
 STARLINK_MANOEUVRES_PER_DAY = 148_696 / 183.0
@@ -129,6 +159,11 @@ class CircularSource:
             return 0.0
         return float(np.sqrt(EARTH_MU_M3_S2 / a.min()))
 
+    def radius_bounds_m(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each object's smallest and largest distance from the Earth's centre over any span: ``a`` (circular)."""
+        a = np.asarray(self.orbits.semi_major_axis_m, dtype=np.float64)
+        return a.copy(), a.copy()
+
 
 @dataclass(frozen=True)
 class FormationSource:
@@ -176,6 +211,13 @@ class FormationSource:
         n_max = float(np.sqrt(EARTH_MU_M3_S2 / a.min() ** 3))
         return float(np.sqrt(EARTH_MU_M3_S2 / a.min())) + 2.0 * n_max * radius
 
+    def radius_bounds_m(self) -> tuple[np.ndarray, np.ndarray]:
+        """Member ``k`` is at ``sqrt((a + x)^2 + y^2)`` from the Earth's centre with ``|x| <= rho/2``, ``|y| <= rho``
+        (``rho`` = ``hypot(p, q)``): within ``a - rho`` and ``a + rho``."""
+        a = np.repeat(np.asarray(self.centres.semi_major_axis_m, dtype=np.float64), self.per_cluster)
+        rho = np.tile(np.hypot(self.lattice_m[:, 0], self.lattice_m[:, 1]), len(self.centres))
+        return a - rho, a + rho
+
 
 @dataclass(frozen=True)
 class ElementSource:
@@ -217,6 +259,12 @@ class ElementSource:
         r[bad] = np.nan
         v[bad] = np.nan
         return r, v
+
+    def radius_bounds_m(self) -> tuple[np.ndarray, np.ndarray]:
+        """No fixed bounds (SGP4's drag and short-period terms): ``-inf``, ``inf``; the screen treats these objects
+        as free in radius."""
+        n = len(self)
+        return np.full(n, -np.inf), np.full(n, np.inf)
 
     def speed_bound_m_s(self, duration_s: float = 0.0) -> float:
         """Largest perigee speed of the osculating orbits at the start and the end of the span: SGP4's drag only
@@ -316,6 +364,14 @@ class Population:
                 r[sel], v[sel] = src.states(ts, idx[sel] - starts[k])
         return r, v
 
+    def radius_bounds_m(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per object, bounds on its distance from the Earth's centre over any span (``-inf``, ``inf`` where the
+        source has none)."""
+        if not self.sources:
+            return np.empty(0), np.empty(0)
+        parts = [s.radius_bounds_m() for s in self.sources]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
     def speed_bound_m_s(self, duration_s: float = 0.0) -> float:
         """``v_max`` of the module docstring: the largest perigee speed over ``[0, duration_s]``, times
         ``1 + SPEED_MARGIN``."""
@@ -334,37 +390,25 @@ def hermite_closest_approach(
     """Closest approach over one step of the cubic Hermite interpolant of relative position.
 
     ``d0, w0`` (``d1, w1``): relative positions (m) and velocities (m/s), ``(n, 3)``, at the start (end) of a step of
-    ``h`` seconds. For pairs whose range rate ``d . w`` goes from ``<= 0`` to ``> 0`` over the step, bisection on the
-    sign of the interpolant's ``d(s) . d'(s)`` (a bracketing root finder, to ``2^-iterations`` of the step) returns
-    ``(s, miss_m, rel_speed_m_s)`` with ``s`` in [0, 1] the fraction of the step; other pairs get NaN.
+    ``h`` seconds. For pairs whose range rate ``d . w`` goes from ``<= 0`` to ``> 0`` over the step, the root of the
+    interpolant's ``d(s) . d'(s)`` is found by Newton's method safeguarded by the sign-change bracket (bisection
+    whenever Newton leaves it) to ``2^-iterations`` of the step; returns ``(s, miss_m, rel_speed_m_s)`` with ``s``
+    in [0, 1] the fraction of the step; other pairs get NaN.
     """
-    hw0, hw1 = h * w0, h * w1
-
-    def poly(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        s = s[:, None]
-        s2, s3 = s * s, s * s * s
-        p = (2 * s3 - 3 * s2 + 1) * d0 + (s3 - 2 * s2 + s) * hw0 + (-2 * s3 + 3 * s2) * d1 + (s3 - s2) * hw1
-        dp = (6 * s2 - 6 * s) * d0 + (3 * s2 - 4 * s + 1) * hw0 + (-6 * s2 + 6 * s) * d1 + (3 * s2 - 2 * s) * hw1
-        return p, dp
-
-    g0 = np.einsum("ij,ij->i", d0, w0)
-    g1 = np.einsum("ij,ij->i", d1, w1)
-    bracket = (g0 <= 0.0) & (g1 > 0.0)
-    lo = np.zeros(d0.shape[0])
-    hi = np.ones(d0.shape[0])
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        p, dp = poly(mid)
-        up = np.einsum("ij,ij->i", p, dp) > 0.0
-        hi = np.where(up, mid, hi)
-        lo = np.where(up, lo, mid)
-    s = 0.5 * (lo + hi)
-    s = np.where(g0 == 0.0, 0.0, s)
-    p, dp = poly(s)
-    miss = np.linalg.norm(p, axis=1)
-    speed = np.linalg.norm(dp, axis=1) / h
-    nan = np.full_like(s, np.nan)
-    return np.where(bracket, s, nan), np.where(bracket, miss, nan), np.where(bracket, speed, nan)
+    n = d0.shape[0]
+    s, miss, speed = np.empty(n), np.empty(n), np.empty(n)
+    ck.hermite_closest(
+        np.ascontiguousarray(d0, dtype=np.float64),
+        np.ascontiguousarray(w0, dtype=np.float64),
+        np.ascontiguousarray(d1, dtype=np.float64),
+        np.ascontiguousarray(w1, dtype=np.float64),
+        float(h),
+        2.0**-iterations,
+        s,
+        miss,
+        speed,
+    )
+    return s, miss, speed
 
 
 # ------------------------------------------------------------------------------------------------------- screening
@@ -416,47 +460,45 @@ def _check_states(pop: Population, r: np.ndarray, v: np.ndarray, t: float, vmax:
     return ok
 
 
-def screen(
-    pop: Population,
-    duration_s: float,
-    step_s: float,
-    progress: Callable[[int, int], None] | None = None,
-) -> Conjunctions:
-    """All closest approaches below the pairs' thresholds over ``[0, duration_s]`` (module docstring)."""
+def _validate_span(duration_s: float, step_s: float) -> tuple[int, np.ndarray]:
     if not (math.isfinite(duration_s) and duration_s > 0):
         raise ScreeningError(f"duration must be a positive number of seconds, got {duration_s}")
     if not (math.isfinite(step_s) and step_s > 0):
         raise ScreeningError(f"step must be a positive number of seconds, got {step_s}")
-    n = len(pop)
     n_steps = max(1, math.ceil(duration_s / step_s - 1e-9))
-    times = np.minimum(np.arange(n_steps + 1) * step_s, duration_s)
-    vmax = pop.speed_bound_m_s(duration_s)
-    thr = np.array(pop.thresholds_m)
-    radius = float(thr.max(initial=0.0)) + vmax * step_s
-    shell_of = pop.shell_of
-    group = pop.group
-    cat = np.array(pop.catalogue, dtype=bool)[shell_of] if n else np.zeros(0, dtype=bool)
-    pair_thr = thr[shell_of] if n else np.zeros(0)
+    return n_steps, np.minimum(np.arange(n_steps + 1) * step_s, duration_s)
 
-    r0, v0 = pop.states(float(times[0]))
-    ok0 = _check_states(pop, r0, v0, float(times[0]), vmax)
-    if n and not ok0.any():
-        raise ScreeningError("no object has a finite state at the epoch (every element set failed in SGP4)")
-    c0 = _candidates(r0, ok0, radius, group, n)
-    out: dict[str, list[np.ndarray]] = {k: [] for k in ("i", "j", "t", "miss", "vrel")}
-    n_cand = 0
-    cat_pairs = 0
-    for k in range(n_steps):
-        t0, t1 = float(times[k]), float(times[k + 1])
-        r1, v1 = pop.states(t1)
-        ok1 = _check_states(pop, r1, v1, t1, vmax)
-        c1 = _candidates(r1, ok1, radius, group, n)
-        codes = np.union1d(c0, c1)
-        n_cand += codes.size
+
+@dataclass
+class _Hits:
+    """Refined closest approaches accumulated over the steps."""
+
+    pair_thr: np.ndarray
+    cat: np.ndarray
+    n_steps: int
+    out: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in ("i", "j", "t", "miss", "vrel")})
+    cat_pairs: int = 0
+
+    def refine(
+        self,
+        codes: np.ndarray,
+        n: int,
+        k: int,
+        t0: float,
+        t1: float,
+        states0: tuple[np.ndarray, np.ndarray],
+        states1: tuple[np.ndarray, np.ndarray],
+        where: np.ndarray | None = None,
+    ) -> None:
+        """Refine the pairs ``codes`` (``i * n + j``, sorted) over step ``k`` = ``[t0, t1]`` and keep those whose
+        closest approach is below their threshold (catalogue-catalogue ones are only counted). ``where``: the row of
+        each object in the state arrays (default: its id)."""
+        (r0, v0), (r1, v1) = states0, states1
         i, j = codes // n if n else codes, codes % n if n else codes
         h = t1 - t0
-        d0, w0 = r0[j] - r0[i], v0[j] - v0[i]
-        d1, w1 = r1[j] - r1[i], v1[j] - v1[i]
+        ri, rj = (i, j) if where is None else (where[i], where[j])
+        d0, w0 = r0[rj] - r0[ri], v0[rj] - v0[ri]
+        d1, w1 = r1[rj] - r1[ri], v1[rj] - v1[ri]
         s, miss, vrel = hermite_closest_approach(d0, w0, d1, w1, h)
         if k == 0:  # receding at the start: closest at t = 0
             g0 = np.einsum("ij,ij->i", d0, w0)
@@ -464,38 +506,299 @@ def screen(
             s[first] = 0.0
             miss[first] = np.linalg.norm(d0[first], axis=1)
             vrel[first] = np.linalg.norm(w0[first], axis=1)
-        if k == n_steps - 1:  # still approaching at the end: closest at the last time
+        if k == self.n_steps - 1:  # still approaching at the end: closest at the last time
             g1 = np.einsum("ij,ij->i", d1, w1)
             last = g1 <= 0.0
             s[last] = 1.0
             miss[last] = np.linalg.norm(d1[last], axis=1)
             vrel[last] = np.linalg.norm(w1[last], axis=1)
-        hit = np.isfinite(miss) & (miss <= np.maximum(pair_thr[i], pair_thr[j]))
-        both_cat = cat[i] & cat[j]
-        cat_pairs += int(np.count_nonzero(hit & both_cat))
+        hit = np.isfinite(miss) & (miss <= np.maximum(self.pair_thr[i], self.pair_thr[j]))
+        both_cat = self.cat[i] & self.cat[j]
+        self.cat_pairs += int(np.count_nonzero(hit & both_cat))
         hit &= ~both_cat
-        out["i"].append(i[hit])
-        out["j"].append(j[hit])
-        out["t"].append(t0 + s[hit] * h)
-        out["miss"].append(miss[hit])
-        out["vrel"].append(vrel[hit])
+        self.out["i"].append(i[hit])
+        self.out["j"].append(j[hit])
+        self.out["t"].append(t0 + s[hit] * h)
+        self.out["miss"].append(miss[hit])
+        self.out["vrel"].append(vrel[hit])
+
+    def result(self, duration_s: float, step_s: float, radius: float, vmax: float, n_candidates: int) -> Conjunctions:
+        cols = {}
+        for key in ("i", "j", "t", "miss", "vrel"):  # one column at a time: peak memory one column above the result
+            parts = self.out[key]
+            cols[key] = np.concatenate(parts) if parts else np.empty(0)
+            parts.clear()
+        return Conjunctions(
+            i=cols["i"].astype(np.int64, copy=False),
+            j=cols["j"].astype(np.int64, copy=False),
+            tca_s=cols["t"],
+            miss_m=cols["miss"],
+            rel_speed_m_s=cols["vrel"],
+            duration_s=float(duration_s),
+            step_s=float(step_s),
+            search_radius_m=radius,
+            speed_bound_m_s=vmax,
+            n_candidates=int(n_candidates),
+            catalogue_pairs=self.cat_pairs,
+        )
+
+
+def _hits(pop: Population, n_steps: int) -> _Hits:
+    n = len(pop)
+    thr = np.array(pop.thresholds_m)
+    cat = np.array(pop.catalogue, dtype=bool)[pop.shell_of] if n else np.zeros(0, dtype=bool)
+    return _Hits(pair_thr=thr[pop.shell_of] if n else np.zeros(0), cat=cat, n_steps=n_steps)
+
+
+def screen_kdtree(
+    pop: Population,
+    duration_s: float,
+    step_s: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> Conjunctions:
+    """The k-d tree screen (the previous method, kept as a reference and for comparisons): at every grid time a
+    ``cKDTree`` lists every pair within ``R = D + v_max h``, and every pair listed at either end of a step is
+    refined over it (module docstring, "Detection guarantee")."""
+    n_steps, times = _validate_span(duration_s, step_s)
+    n = len(pop)
+    vmax = pop.speed_bound_m_s(duration_s)
+    radius = float(max(pop.thresholds_m, default=0.0)) + vmax * step_s
+    group = pop.group
+    r0, v0 = pop.states(float(times[0]))
+    ok0 = _check_states(pop, r0, v0, float(times[0]), vmax)
+    if n and not ok0.any():
+        raise ScreeningError("no object has a finite state at the epoch (every element set failed in SGP4)")
+    c0 = _candidates(r0, ok0, radius, group, n)
+    hits = _hits(pop, n_steps)
+    n_cand = 0
+    for k in range(n_steps):
+        t0, t1 = float(times[k]), float(times[k + 1])
+        r1, v1 = pop.states(t1)
+        ok1 = _check_states(pop, r1, v1, t1, vmax)
+        c1 = _candidates(r1, ok1, radius, group, n)
+        codes = np.union1d(c0, c1)
+        n_cand += codes.size
+        hits.refine(codes, n, k, t0, t1, (r0, v0), (r1, v1))
         r0, v0, c0 = r1, v1, c1
         if progress is not None:
             progress(k + 1, n_steps)
-    res = Conjunctions(
-        i=np.concatenate(out["i"]).astype(np.int64),
-        j=np.concatenate(out["j"]).astype(np.int64),
-        tca_s=np.concatenate(out["t"]),
-        miss_m=np.concatenate(out["miss"]),
-        rel_speed_m_s=np.concatenate(out["vrel"]),
-        duration_s=float(duration_s),
-        step_s=float(step_s),
-        search_radius_m=radius,
-        speed_bound_m_s=vmax,
-        n_candidates=int(n_cand),
-        catalogue_pairs=cat_pairs,
-    )
-    return res
+    return hits.result(duration_s, step_s, radius, vmax, n_cand)
+
+
+class _Sweeper:
+    """The state of :func:`screen` across steps: the static radial layers and the per-step sorted arrays.
+
+    Objects are kept in layer order (``order[p]`` is the object at position ``p``, ``pos_of`` the inverse): states
+    are generated in that order so each layer is one contiguous block."""
+
+    def __init__(self, pop: Population, vmax: float) -> None:
+        self.pop = pop
+        self.n = n = len(pop)
+        self.vmax = vmax
+        group = pop.group.astype(np.int64)
+        thr = np.array(pop.thresholds_m)[pop.shell_of] if n else np.zeros(0)
+        self.d_max = float(thr.max(initial=0.0))
+        rlo, rhi = pop.radius_bounds_m()
+        quiet = np.isfinite(rlo) & np.isfinite(rhi)
+        q_ids = np.nonzero(quiet)[0]
+        free_ids = np.nonzero(~quiet)[0]
+        # layers of thickness L = D_max + widest radius range: objects two layers apart never come within D_max
+        width = float(np.max(rhi[q_ids] - rlo[q_ids], initial=0.0))
+        thick = (self.d_max + width) * (1.0 + 1e-9) + 1e-6
+        base = float(rlo[q_ids].min(initial=0.0))
+        layer = np.floor((rlo[q_ids] - base) / thick).astype(np.int64)
+        by_layer = np.argsort(layer, kind="stable")
+        used, layer_of = np.unique(layer[by_layer], return_inverse=True)  # empty layers dropped, order kept
+        sizes = np.bincount(layer_of, minlength=used.size)
+        self.n_quiet = int(used.size)
+        # after dropping empty layers, neighbours in the list are adjacent only if one thickness apart
+        self.adjacent = np.append(np.diff(used) == 1, False) if used.size else np.zeros(0, dtype=bool)
+        self.order = np.concatenate([q_ids[by_layer], free_ids]).astype(np.int64)
+        self.pos_of = np.empty(n, dtype=np.int64)
+        self.pos_of[self.order] = np.arange(n)
+        self.layer_start = np.concatenate([[0], np.cumsum(sizes), [n]]).astype(np.int64)
+        spans = [(int(self.layer_start[k]), int(self.layer_start[k + 1])) for k in range(self.n_quiet)]
+        self.layer_r_lo = np.array([rlo[self.order[a:b]].min() for a, b in spans])
+        self.layer_r_hi = np.array([rhi[self.order[a:b]].max() for a, b in spans])
+        self.r_floor_quiet = float(rlo[q_ids].min(initial=np.inf))
+        self.free_pos = np.arange(len(q_ids), n)
+        self.rlo, self.rhi = rlo[self.order], rhi[self.order]
+        self.group, self.thr = group[self.order], thr[self.order]
+        self.s_id = np.empty(n, dtype=np.int64)
+        self.s_lon = np.empty(n)
+        self.s_pos = np.empty((n, 3))
+        self.s_vel = np.empty((n, 3))
+        self.s_rlo = np.empty(n)
+        self.s_rhi = np.empty(n)
+        self.s_group = np.empty(n, dtype=np.int64)
+        self.s_thr = np.empty(n)
+        self.par = n >= ck.PARALLEL_MIN_OBJECTS
+        self.threads = nb_threads()
+        self.cap = 1 << 16
+        self._alloc()
+
+    def _alloc(self) -> None:
+        self.buf_i = np.empty((self.threads, self.cap), dtype=np.int64)
+        self.buf_j = np.empty((self.threads, self.cap), dtype=np.int64)
+        self.buf_f = np.empty((self.threads, self.cap), dtype=np.int8)
+
+    def pairs(
+        self, r: np.ndarray, v: np.ndarray, t: float, e_before: float, e_after: float, step_max: float
+    ) -> tuple[np.ndarray, np.ndarray, float, int]:
+        """Pair codes (``i * n + j``) to refine over the step before and the step after grid time ``t``, given the
+        half windows ``e_before``, ``e_after`` it covers and states in layer order; the search radius; the number
+        of live objects."""
+        n = self.n
+        e = max(e_before, e_after)
+        r_min = self.r_floor_quiet
+        if self.free_pos.size:
+            rf = r[self.free_pos]
+            rf2 = np.einsum("ij,ij->i", rf, rf)
+            rf2 = rf2[np.isfinite(rf2)]
+            if rf2.size:
+                r_min = min(r_min, float(np.sqrt(rf2.min())))
+        r_floor = r_min - self.vmax * e
+        if not (math.isfinite(r_floor) and r_floor > 0.0):
+            r_floor = max(r_floor, 1.0) if math.isfinite(r_floor) else 1.0
+        accel = 2.0 * (1.0 + ACCEL_MARGIN) * EARTH_MU_M3_S2 / r_floor**2
+        hermite = 2.0 * step_max**4 / 384.0 * 2.0 * EARTH_MU_M3_S2**2 / r_floor**5
+        margin = 0.5 * accel * e * e + hermite + ROUNDING_M
+        reach = 2.0 * self.vmax * e
+        radius = self.d_max + margin + reach
+        theta = 2.0 * math.asin(min(1.0, radius / (2.0 * r_floor)))
+        n_bands = max(1, int(math.pi / theta)) if theta > 0 else 1
+        band_rad = math.pi / n_bands
+        edge = np.abs(-0.5 * math.pi + band_rad * np.arange(n_bands + 1))
+        polar = np.minimum(np.maximum(edge[:-1], edge[1:]), 0.5 * math.pi)
+        band_w = np.full(n_bands, math.pi)
+        inner = polar + theta < 0.5 * math.pi
+        band_w[inner] = np.arcsin(np.minimum(1.0, math.sin(theta) / np.cos(polar[inner])))
+        band_start = np.zeros((self.n_quiet + 1, n_bands + 1), dtype=np.int64)
+        fastest2, live = ck.sort_layers[self.par](
+            r, v, self.order, self.layer_start, n_bands, band_rad, self.rlo, self.rhi, self.group, self.thr,
+            self.s_id, self.s_lon, self.s_pos, self.s_vel, self.s_rlo, self.s_rhi, self.s_group, self.s_thr,
+            band_start,
+        )  # fmt: skip
+        if fastest2 > self.vmax**2:
+            raise ScreeningError(
+                f"an object moves at {math.sqrt(fastest2):.1f} m/s at t = {t:.0f} s, above the speed bound "
+                f"{self.vmax:.1f} m/s the detection guarantee rests on"
+            )
+        while True:
+            cnt = np.zeros(self.threads, dtype=np.int64)
+            common = (
+                self.s_id, self.s_lon, self.s_pos, self.s_vel, self.s_rlo, self.s_rhi, self.s_group, self.s_thr,
+                reach, margin, e_before, e_after, self.buf_i, self.buf_j, self.buf_f, cnt,
+            )  # fmt: skip
+            ck.sweep_layers[self.par](band_start, self.n_quiet, self.adjacent, band_w, *common)
+            ck.sweep_free[self.par](
+                band_start, self.n_quiet, self.layer_r_lo, self.layer_r_hi, band_rad, band_w, radius, *common
+            )
+            if cnt.max(initial=0) <= self.cap:
+                break
+            self.cap = int(cnt.max() * 1.5)
+            self._alloc()
+        parts = [slice(0, int(c)) for c in cnt]
+        i = np.concatenate([self.buf_i[q][p] for q, p in enumerate(parts)])
+        j = np.concatenate([self.buf_j[q][p] for q, p in enumerate(parts)])
+        f = np.concatenate([self.buf_f[q][p] for q, p in enumerate(parts)])
+        codes = i * n + j
+        before = np.unique(codes[(f & ck.FLAG_BEFORE) != 0])
+        after = np.unique(codes[(f & ck.FLAG_AFTER) != 0])
+        return before, after, radius, int(live)
+
+
+def nb_threads() -> int:
+    """Threads the numba kernels run on (one output buffer each). ``numba.get_num_threads`` also starts numba's
+    threading layer, which the kernels' thread ids read: a kernel loaded from numba's cache, run before any parallel
+    code in the process, would otherwise read an id the layer never set."""
+    import numba
+
+    return int(numba.get_num_threads())
+
+
+def screen(
+    pop: Population,
+    duration_s: float,
+    step_s: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> Conjunctions:
+    """All closest approaches below the pairs' thresholds over ``[0, duration_s]`` (module docstring): the same
+    conjunctions as :func:`screen_kdtree`, by radial layers, latitude bands and longitude sweeps with a straight-line
+    filter before the refinement."""
+    n_steps, times = _validate_span(duration_s, step_s)
+    n = len(pop)
+    vmax = pop.speed_bound_m_s(duration_s)
+    hits = _hits(pop, n_steps)
+    sweeper = _Sweeper(pop, vmax)
+    step_max = float(np.max(np.diff(times)))
+    states = _StateBuffers(pop, sweeper.order, sweeper.pos_of)
+    n_cand = 0
+    radius = float("nan")
+    after_prev = np.empty(0, dtype=np.int64)
+    prev: tuple[np.ndarray, np.ndarray] | None = None
+    for k in range(n_steps + 1):
+        t = float(times[k])
+        r, v = states.at(t, k % 2)
+        e_before = 0.5 * (t - float(times[k - 1])) if k > 0 else 0.0
+        e_after = 0.5 * (float(times[k + 1]) - t) if k < n_steps else 0.0
+        before, after, rad, live = sweeper.pairs(r, v, t, e_before, e_after, step_max)
+        if k == 0 and n and not live:
+            raise ScreeningError("no object has a finite state at the epoch (every element set failed in SGP4)")
+        radius = rad if k == 0 else max(radius, rad)
+        if prev is not None:
+            codes = np.union1d(after_prev, before)
+            n_cand += codes.size
+            hits.refine(codes, n, k - 1, float(times[k - 1]), t, prev, (r, v), sweeper.pos_of)
+            if progress is not None:
+                progress(k, n_steps)
+        after_prev, prev = after, (r, v)
+    return hits.result(duration_s, step_s, radius, vmax, n_cand)
+
+
+class _StateBuffers:
+    """States of the whole population at one time, in layer order, written into one of two preallocated buffers
+    (this step's and the last); circular shells through the numba kernel, the other sources through their
+    ``states``."""
+
+    def __init__(self, pop: Population, order: np.ndarray, pos_of: np.ndarray) -> None:
+        self.pop = pop
+        n = len(pop)
+        self.r = [np.empty((n, 3)), np.empty((n, 3))]
+        self.v = [np.empty((n, 3)), np.empty((n, 3))]
+        self.pos_of = pos_of
+        self.starts = np.concatenate([[0], np.cumsum(pop.sizes)]).astype(np.int64)
+        params: list[list[np.ndarray]] = [[] for _ in range(8)]
+        self.other: list[int] = []
+        for k, src in enumerate(pop.sources):
+            if isinstance(src, CircularSource):
+                o = src.orbits
+                raan_dot, argp_dot, m_dot = secular_rates(o.semi_major_axis_m, o.inclination_rad)
+                cols = [o.semi_major_axis_m, np.cos(o.inclination_rad), np.sin(o.inclination_rad), o.raan_rad]
+                cols += [raan_dot, o.arg_latitude_rad, argp_dot + m_dot]
+                for q, x in enumerate(cols):
+                    params[q].append(np.broadcast_to(np.asarray(x, dtype=np.float64), (len(o),)))
+                params[7].append(pos_of[self.starts[k] : self.starts[k + 1]])
+            else:
+                self.other.append(k)
+        if params[7]:
+            dest = np.concatenate(params[7])
+            by_dest = np.argsort(dest, kind="stable")  # write the buffers in order
+            self.circ = tuple(np.ascontiguousarray(np.concatenate(p)[by_dest]) for p in params[:7])
+            self.dest = np.ascontiguousarray(dest[by_dest])
+        else:
+            self.circ = ()
+            self.dest = np.empty(0, dtype=np.int64)
+        self.par = self.dest.size >= ck.PARALLEL_MIN_OBJECTS
+
+    def at(self, t: float, slot: int) -> tuple[np.ndarray, np.ndarray]:
+        r, v = self.r[slot], self.v[slot]
+        if self.dest.size:
+            ck.circular_states[self.par](*self.circ, t, self.dest, r, v)
+        for k in self.other:
+            rows = self.pos_of[self.starts[k] : self.starts[k + 1]]
+            r[rows], v[rows] = self.pop.sources[k].states(t)
+        return r, v
 
 
 def min_separation(

@@ -1,0 +1,576 @@
+"""numba kernels of the conjunction screen (``orbitgrid.astro.conjunctions.screen``): circular-orbit states, the
+per-step sort into radial layers and latitude bands, and the longitude sweeps that list the pairs to refine.
+
+Layout (positions into the per-step sorted arrays): layer ``l`` holds positions ``[layer_start[l], layer_start[l+1])``;
+its live objects come first, ordered by latitude band then longitude, and band ``b`` of layer ``l`` is
+``[band_start[l, b], band_start[l, b + 1])`` (``band_start[l, n_bands]`` is the end of the live objects). The last
+layer holds the objects without a fixed radius range ("free" objects: element sets), unordered in radius.
+
+A pair is emitted with a flag: bit 1 if its straight-line relative motion from the grid time comes within
+``threshold + margin`` over the half window before it, bit 2 over the half window after it (module docstring of
+``orbitgrid.astro.conjunctions``). Emitted pairs are ``(i, j)`` object ids with ``i < j``. In the sweeps, ``group``
+and ``thr`` (whitelist group, threshold) are the sorted copies, indexed by sorted position like ``s_pos``.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+
+import numba as nb
+import numpy as np
+
+_jit = nb.njit(cache=True, error_model="numpy")
+_jit_parallel = nb.njit(cache=True, error_model="numpy", parallel=True)
+# the pair test and the sweep are inlined into the kernels (numba IR inlining): a call passing a dozen arrays costs
+# more than the test itself
+_jit_inline = nb.njit(cache=True, error_model="numpy", inline="always")
+
+#: Below this many objects the kernels run on one thread: waking the thread pool costs more than it saves (and on a
+#: loaded machine a parallel region waits for its slowest thread).
+PARALLEL_MIN_OBJECTS = 50_000
+
+FLAG_BEFORE = 1
+FLAG_AFTER = 2
+
+
+def _circular_states(a, cos_i, sin_i, raan0, raan_dot, u0, u_dot, t, dest, r_out, v_out):
+    """Positions (m) and velocities (m/s) of circular J2-secular orbits at ``t``: the equations of
+    ``orbitgrid.astro.j2.positions_teme_m`` (its numpy reference), written into rows ``dest`` of ``r_out``,
+    ``v_out``."""
+    for k in nb.prange(a.shape[0]):
+        u = u0[k] + u_dot[k] * t
+        o = raan0[k] + raan_dot[k] * t
+        cu, su = math.cos(u), math.sin(u)
+        co, so = math.cos(o), math.sin(o)
+        ci, si = cos_i[k], sin_i[k]
+        ak = a[k]
+        q = dest[k]
+        r_out[q, 0] = (cu * co - su * ci * so) * ak
+        r_out[q, 1] = (cu * so + su * ci * co) * ak
+        r_out[q, 2] = su * si * ak
+        ud, od = u_dot[k], raan_dot[k]
+        v_out[q, 0] = ((-su * co - cu * ci * so) * ud + (-cu * so - su * ci * co) * od) * ak
+        v_out[q, 1] = ((-su * so + cu * ci * co) * ud + (cu * co - su * ci * so) * od) * ak
+        v_out[q, 2] = (cu * si * ud) * ak
+
+
+@_jit
+def _insertion_sort(keys, idx, lo, hi):
+    """Sort ``idx[lo:hi]`` by ``keys[idx]`` in place (the groups are small: a few to a few hundred objects)."""
+    for p in range(lo + 1, hi):
+        x = idx[p]
+        kx = keys[x]
+        q = p - 1
+        while q >= lo and keys[idx[q]] > kx:
+            idx[q + 1] = idx[q]
+            q -= 1
+        idx[q + 1] = x
+
+
+def _sort_layers(
+    r, v, ids, layer_start, n_bands, band_rad, rlo, rhi, group, thr,
+    s_id, s_lon, s_pos, s_vel, s_rlo, s_rhi, s_group, s_thr, band_start,
+):  # fmt: skip
+    """Sort every layer's live objects by latitude band, then longitude, and copy their data into sorted order.
+
+    ``r``, ``v``, ``ids`` (object ids), ``rlo``, ``rhi``, ``group``, ``thr`` are in layer order (position ``p`` of
+    layer ``l`` in ``[layer_start[l], layer_start[l + 1])``), so every layer reads one contiguous block. An object
+    is live when its state is finite. Returns the largest squared speed of a live object and the live count."""
+    n_layers = layer_start.shape[0] - 1
+    vmax2 = np.zeros(n_layers)
+    live = np.zeros(n_layers, dtype=np.int64)
+    for lay in nb.prange(n_layers):
+        base = layer_start[lay]
+        m = layer_start[lay + 1] - base
+        band = np.empty(m, dtype=np.int64)
+        lon = np.empty(m)
+        counts = np.zeros(n_bands + 2, dtype=np.int64)
+        best = 0.0
+        for k in range(m):
+            p = base + k
+            x, y, z = r[p, 0], r[p, 1], r[p, 2]
+            vx, vy, vz = v[p, 0], v[p, 1], v[p, 2]
+            sp = vx * vx + vy * vy + vz * vz
+            rr = math.sqrt(x * x + y * y + z * z)
+            if math.isfinite(rr) and math.isfinite(sp):
+                lat = math.asin(min(1.0, max(-1.0, z / rr)))
+                b = int((lat + 0.5 * math.pi) / band_rad)
+                band[k] = min(max(b, 0), n_bands - 1)
+                lon[k] = math.atan2(y, x)
+                best = max(best, sp)
+            else:
+                band[k] = n_bands
+                lon[k] = 0.0
+            counts[band[k] + 1] += 1
+        vmax2[lay] = best
+        for b in range(n_bands + 1):
+            counts[b + 1] += counts[b]
+        live[lay] = counts[n_bands]
+        for b in range(n_bands + 1):
+            band_start[lay, b] = base + counts[b]
+        fill = counts.copy()
+        perm = np.empty(m, dtype=np.int64)
+        for k in range(m):
+            perm[fill[band[k]]] = k
+            fill[band[k]] += 1
+        for b in range(n_bands):
+            lo, hi = counts[b], counts[b + 1]
+            if hi - lo > 64:
+                sub = np.argsort(lon[perm[lo:hi]], kind="mergesort")
+                perm[lo:hi] = perm[lo:hi][sub]
+            elif hi - lo > 1:
+                _insertion_sort(lon, perm, lo, hi)
+        for q_ in range(m):
+            k = perm[q_]
+            p = base + k
+            q = base + q_
+            s_id[q] = ids[p]
+            s_lon[q] = lon[k]
+            s_rlo[q] = rlo[p]
+            s_rhi[q] = rhi[p]
+            s_group[q] = group[p]
+            s_thr[q] = thr[p]
+            for c in range(3):
+                s_pos[q, c] = r[p, c]
+                s_vel[q, c] = v[p, c]
+    return (np.max(vmax2) if n_layers else 0.0), np.sum(live)
+
+
+@_jit_inline
+def _test(
+    a, b, s_id, s_pos, s_vel, s_rlo, s_rhi, group, thr, reach, margin, e_before, e_after, buf_i, buf_j, buf_f, cnt, t
+):
+    """Test sorted positions ``a``, ``b``; append the pair to thread ``t``'s buffer when a half window passes."""
+    gi = group[a]
+    if gi >= 0 and gi == group[b]:
+        return
+    d = max(thr[a], thr[b])
+    if s_rlo[b] - s_rhi[a] > d or s_rlo[a] - s_rhi[b] > d:
+        return
+    dx = s_pos[b, 0] - s_pos[a, 0]
+    dy = s_pos[b, 1] - s_pos[a, 1]
+    dz = s_pos[b, 2] - s_pos[a, 2]
+    lim = d + margin
+    dd = dx * dx + dy * dy + dz * dz
+    r_pair = lim + reach
+    if dd > r_pair * r_pair:
+        return
+    wx = s_vel[b, 0] - s_vel[a, 0]
+    wy = s_vel[b, 1] - s_vel[a, 1]
+    wz = s_vel[b, 2] - s_vel[a, 2]
+    ww = wx * wx + wy * wy + wz * wz
+    dw = dx * wx + dy * wy + dz * wz
+    s_star = -dw / ww if ww > 0.0 else 0.0
+    lim2 = lim * lim
+    flag = 0
+    # after: s in [0, e_after]; before: s in [-e_before, 0]
+    s1 = min(max(s_star, 0.0), e_after)
+    if dd + 2.0 * s1 * dw + s1 * s1 * ww <= lim2:
+        flag |= FLAG_AFTER
+    s0 = min(max(s_star, -e_before), 0.0)
+    if dd + 2.0 * s0 * dw + s0 * s0 * ww <= lim2:
+        flag |= FLAG_BEFORE
+    if flag == 0:
+        return
+    i, j = s_id[a], s_id[b]
+    c = cnt[t]
+    if c < buf_i.shape[1]:
+        buf_i[t, c] = min(i, j)
+        buf_j[t, c] = max(i, j)
+        buf_f[t, c] = flag
+    cnt[t] = c + 1
+
+
+@_jit_inline
+def _sweep(
+    g0,
+    g1,
+    h0,
+    h1,
+    same,
+    w,
+    s_id,
+    s_lon,
+    s_pos,
+    s_vel,
+    s_rlo,
+    s_rhi,
+    group,
+    thr,
+    reach,
+    margin,
+    eb,
+    ea,
+    bi,
+    bj,
+    bf,
+    cnt,
+    t,
+):
+    """All pairs of group ``[g0, g1)`` with group ``[h0, h1)`` (both sorted by longitude) whose longitudes differ
+    by at most ``w`` (modulo 2 pi); ``same``: the two groups are one, each pair once."""
+    if g0 >= g1 or h0 >= h1:
+        return
+    two_pi = 2.0 * math.pi
+    if w >= math.pi:
+        for a in range(g0, g1):
+            start = a + 1 if same else h0
+            for b in range(start, h1):
+                _test(a, b, s_id, s_pos, s_vel, s_rlo, s_rhi, group, thr, reach, margin, eb, ea, bi, bj, bf, cnt, t)
+        return
+    p = h0
+    p_tail = h0
+    for a in range(g0, g1):
+        lon = s_lon[a]
+        lo = lon - w
+        hi = lon + w
+        while p < h1 and s_lon[p] < lo:
+            p += 1
+        b = max(p, a + 1) if same else p
+        while b < h1 and s_lon[b] <= hi:
+            _test(a, b, s_id, s_pos, s_vel, s_rlo, s_rhi, group, thr, reach, margin, eb, ea, bi, bj, bf, cnt, t)
+            b += 1
+        if lo < -math.pi:  # the window wraps below -pi: the tail of the other group
+            lo2 = lo + two_pi
+            while p_tail < h1 and s_lon[p_tail] < lo2:
+                p_tail += 1
+            for b in range(p_tail, h1):
+                if not same or b > a:
+                    _test(a, b, s_id, s_pos, s_vel, s_rlo, s_rhi, group, thr, reach, margin, eb, ea, bi, bj, bf, cnt, t)
+        if hi > math.pi and not same:  # wraps above pi: the head (for one group, the partner finds the pair)
+            hi2 = hi - two_pi
+            b = h0
+            while b < h1 and s_lon[b] <= hi2:
+                _test(a, b, s_id, s_pos, s_vel, s_rlo, s_rhi, group, thr, reach, margin, eb, ea, bi, bj, bf, cnt, t)
+                b += 1
+
+
+def _sweep_layers(
+    band_start,
+    n_quiet,
+    adjacent,
+    band_w,
+    s_id,
+    s_lon,
+    s_pos,
+    s_vel,
+    s_rlo,
+    s_rhi,
+    group,
+    thr,
+    reach,
+    margin,
+    eb,
+    ea,
+    bi,
+    bj,
+    bf,
+    cnt,
+):
+    """Pairs within each quiet layer, between adjacent quiet layers (``adjacent[l]``: layer ``l + 1`` is the next
+    one out, not a gap further), and among the free objects (last layer)."""
+    n_layers = band_start.shape[0]
+    n_bands = band_start.shape[1] - 1
+    for lay in nb.prange(n_layers):
+        t = min(max(nb.get_thread_id(), 0), cnt.shape[0] - 1)
+        for b in range(n_bands):
+            g0, g1 = band_start[lay, b], band_start[lay, b + 1]
+            if g0 >= g1:
+                continue
+            _sweep(
+                g0,
+                g1,
+                g0,
+                g1,
+                True,
+                band_w[b],
+                s_id,
+                s_lon,
+                s_pos,
+                s_vel,
+                s_rlo,
+                s_rhi,
+                group,
+                thr,
+                reach,
+                margin,
+                eb,
+                ea,
+                bi,
+                bj,
+                bf,
+                cnt,
+                t,
+            )
+            if b + 1 < n_bands:
+                w = max(band_w[b], band_w[b + 1])
+                h0, h1 = band_start[lay, b + 1], band_start[lay, b + 2]
+                _sweep(
+                    g0,
+                    g1,
+                    h0,
+                    h1,
+                    False,
+                    w,
+                    s_id,
+                    s_lon,
+                    s_pos,
+                    s_vel,
+                    s_rlo,
+                    s_rhi,
+                    group,
+                    thr,
+                    reach,
+                    margin,
+                    eb,
+                    ea,
+                    bi,
+                    bj,
+                    bf,
+                    cnt,
+                    t,
+                )
+            if lay + 1 < n_quiet and adjacent[lay]:
+                for bb in range(max(b - 1, 0), min(b + 2, n_bands)):
+                    w = max(band_w[b], band_w[bb])
+                    h0, h1 = band_start[lay + 1, bb], band_start[lay + 1, bb + 1]
+                    _sweep(
+                        g0,
+                        g1,
+                        h0,
+                        h1,
+                        False,
+                        w,
+                        s_id,
+                        s_lon,
+                        s_pos,
+                        s_vel,
+                        s_rlo,
+                        s_rhi,
+                        group,
+                        thr,
+                        reach,
+                        margin,
+                        eb,
+                        ea,
+                        bi,
+                        bj,
+                        bf,
+                        cnt,
+                        t,
+                    )
+
+
+@_jit
+def _first_at_least(s_lon, lo, hi, x):
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if s_lon[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _sweep_free(
+    band_start,
+    n_quiet,
+    layer_r_lo,
+    layer_r_hi,
+    band_rad,
+    band_w,
+    reach_r,
+    s_id,
+    s_lon,
+    s_pos,
+    s_vel,
+    s_rlo,
+    s_rhi,
+    group,
+    thr,
+    reach,
+    margin,
+    eb,
+    ea,
+    bi,
+    bj,
+    bf,
+    cnt,
+):
+    """Pairs of each free object (last layer) with the quiet objects of every layer whose radius range comes within
+    ``reach_r`` of its radius, in its own and the adjacent latitude bands."""
+    n_bands = band_start.shape[1] - 1
+    f0, f1 = band_start[n_quiet, 0], band_start[n_quiet, n_bands]
+    two_pi = 2.0 * math.pi
+    for a in nb.prange(f0, f1):
+        t = min(max(nb.get_thread_id(), 0), cnt.shape[0] - 1)
+        x, y, z = s_pos[a, 0], s_pos[a, 1], s_pos[a, 2]
+        rr = math.sqrt(x * x + y * y + z * z)
+        lat = math.asin(min(1.0, max(-1.0, z / rr)))
+        b = min(max(int((lat + 0.5 * math.pi) / band_rad), 0), n_bands - 1)
+        lon = s_lon[a]
+        for lay in range(n_quiet):
+            if layer_r_hi[lay] < rr - reach_r or layer_r_lo[lay] > rr + reach_r:
+                continue
+            for bb in range(max(b - 1, 0), min(b + 2, n_bands)):
+                h0, h1 = band_start[lay, bb], band_start[lay, bb + 1]
+                if h0 >= h1:
+                    continue
+                w = max(band_w[b], band_w[bb])
+                if w >= math.pi:
+                    for q in range(h0, h1):
+                        _test(
+                            a,
+                            q,
+                            s_id,
+                            s_pos,
+                            s_vel,
+                            s_rlo,
+                            s_rhi,
+                            group,
+                            thr,
+                            reach,
+                            margin,
+                            eb,
+                            ea,
+                            bi,
+                            bj,
+                            bf,
+                            cnt,
+                            t,
+                        )
+                    continue
+                lo, hi = lon - w, lon + w
+                q = _first_at_least(s_lon, h0, h1, lo)
+                while q < h1 and s_lon[q] <= hi:
+                    _test(a, q, s_id, s_pos, s_vel, s_rlo, s_rhi, group, thr, reach, margin, eb, ea, bi, bj, bf, cnt, t)
+                    q += 1
+                if lo < -math.pi:
+                    q = _first_at_least(s_lon, h0, h1, lo + two_pi)
+                    for q2 in range(q, h1):
+                        _test(
+                            a,
+                            q2,
+                            s_id,
+                            s_pos,
+                            s_vel,
+                            s_rlo,
+                            s_rhi,
+                            group,
+                            thr,
+                            reach,
+                            margin,
+                            eb,
+                            ea,
+                            bi,
+                            bj,
+                            bf,
+                            cnt,
+                            t,
+                        )
+                if hi > math.pi:
+                    q = h0
+                    while q < h1 and s_lon[q] <= hi - two_pi:
+                        _test(
+                            a,
+                            q,
+                            s_id,
+                            s_pos,
+                            s_vel,
+                            s_rlo,
+                            s_rhi,
+                            group,
+                            thr,
+                            reach,
+                            margin,
+                            eb,
+                            ea,
+                            bi,
+                            bj,
+                            bf,
+                            cnt,
+                            t,
+                        )
+                        q += 1
+
+
+@_jit
+def hermite_closest(d0, w0, d1, w1, h, tol, s_out, miss_out, speed_out):
+    """Closest approach of the cubic Hermite interpolant of each pair's relative motion over a step of ``h`` s
+    (``d``: relative positions, ``w``: relative velocities at both ends, (n, 3)). For pairs whose range rate goes
+    from ``<= 0`` to ``> 0`` the root of ``f(s) = p(s) . p'(s)`` on [0, 1] is found by Newton's method kept inside
+    the sign-change bracket (a bisection step whenever Newton leaves it), until the bracket or the step is below
+    ``tol``; other pairs get NaN."""
+    for k in range(d0.shape[0]):
+        g0 = d0[k, 0] * w0[k, 0] + d0[k, 1] * w0[k, 1] + d0[k, 2] * w0[k, 2]
+        g1 = d1[k, 0] * w1[k, 0] + d1[k, 1] * w1[k, 1] + d1[k, 2] * w1[k, 2]
+        if not (g0 <= 0.0 and g1 > 0.0):
+            s_out[k] = np.nan
+            miss_out[k] = np.nan
+            speed_out[k] = np.nan
+            continue
+        lo, hi, x = 0.0, 1.0, 0.5
+        if g0 == 0.0:
+            x = 0.0
+        else:
+            for _ in range(200):
+                f = 0.0
+                fp = 0.0
+                x2, x3 = x * x, x * x * x
+                for c in range(3):
+                    a0, b0, a1, b1 = d0[k, c], h * w0[k, c], d1[k, c], h * w1[k, c]
+                    pc = (2 * x3 - 3 * x2 + 1) * a0 + (x3 - 2 * x2 + x) * b0 + (-2 * x3 + 3 * x2) * a1 + (x3 - x2) * b1
+                    dc = (
+                        (6 * x2 - 6 * x) * a0
+                        + (3 * x2 - 4 * x + 1) * b0
+                        + (-6 * x2 + 6 * x) * a1
+                        + (3 * x2 - 2 * x) * b1
+                    )
+                    ddc = (12 * x - 6) * a0 + (6 * x - 4) * b0 + (-12 * x + 6) * a1 + (6 * x - 2) * b1
+                    f += pc * dc
+                    fp += dc * dc + pc * ddc
+                if f > 0.0:
+                    hi = x
+                else:
+                    lo = x
+                if hi - lo < tol:
+                    x = 0.5 * (lo + hi)
+                    break
+                xn = x - f / fp if fp != 0.0 else 0.5 * (lo + hi)
+                if not (lo < xn < hi):
+                    xn = 0.5 * (lo + hi)
+                if abs(xn - x) < tol:
+                    x = xn
+                    break
+                x = xn
+        x2, x3 = x * x, x * x * x
+        m2 = 0.0
+        v2 = 0.0
+        for c in range(3):
+            a0, b0, a1, b1 = d0[k, c], h * w0[k, c], d1[k, c], h * w1[k, c]
+            pc = (2 * x3 - 3 * x2 + 1) * a0 + (x3 - 2 * x2 + x) * b0 + (-2 * x3 + 3 * x2) * a1 + (x3 - x2) * b1
+            dc = (6 * x2 - 6 * x) * a0 + (3 * x2 - 4 * x + 1) * b0 + (-6 * x2 + 6 * x) * a1 + (3 * x2 - 2 * x) * b1
+            m2 += pc * pc
+            v2 += dc * dc
+        s_out[k] = x
+        miss_out[k] = math.sqrt(m2)
+        speed_out[k] = math.sqrt(v2) / h
+
+
+def _variants(f):
+    """``f`` compiled for one thread and for the thread pool, as two functions of their own names: numba's cache
+    files are named after the function, and one name for both would let a run load the other variant."""
+    out = []
+    for suffix, jit in (("_serial", _jit), ("_parallel", _jit_parallel)):
+        g = types.FunctionType(f.__code__, f.__globals__, f.__name__ + suffix, f.__defaults__, f.__closure__)
+        g.__qualname__ = f.__qualname__ + suffix
+        out.append(jit(g))
+    return tuple(out)
+
+
+# Each kernel as (one thread, thread pool); index with ``n >= PARALLEL_MIN_OBJECTS``.
+circular_states = _variants(_circular_states)
+sort_layers = _variants(_sort_layers)
+sweep_layers = _variants(_sweep_layers)
+sweep_free = _variants(_sweep_free)
