@@ -74,7 +74,7 @@ from orbitgrid.scenario import load_scenario_text
 t1 = time.perf_counter()
 run = simulate(load_scenario_text(sys.argv[1]), sys.argv[2], report=False)
 t2 = time.perf_counter()
-s = run.summary
+s = run.documents["summary.json"]
 print(json.dumps({"import_s": t1 - t0, "sim_s": t2 - t1, "jobs": s["jobs"], "engine_events": s["engine_events"],
                   "engine_wall_s": run.timings["engine_s"], "gpu_hours_delivered": s["gpu_hours"]["delivered"],
                   "faults": s["faults"]}))

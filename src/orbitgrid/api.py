@@ -1,10 +1,13 @@
-"""The public facade: load a scenario, study its orbits, simulate it.
+"""The public facade: load a scenario, change it, study its orbits, simulate it, price it, sweep it.
 
-Everything a script or notebook needs is here; the CLI is a thin layer over these functions::
+Everything a script or notebook needs is here; the CLI is a thin layer over these functions
+(docs/python-api.md)::
 
     from orbitgrid.api import load_scenario, simulate
-    run = simulate(load_scenario("default"), "runs/default")
-    sunlit = run.summary["fleet"]["sunlit_fraction_mean"]
+    run = simulate(load_scenario("default").replace(duration="6h"))   # in memory
+    run.summary.gpu_hours.delivered, run.cost.ratio_orbit_to_ground
+    run.tables.jobs.to_pandas()
+    run.save("runs/default-6h")
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,15 +34,20 @@ from orbitgrid.scenario import (
     load_scenario,
     resolved_scenario_dict,
 )
+from orbitgrid.scenario.catalog import designs as satellite_designs
+from orbitgrid.scenario.catalog import gpu_models, ground_stations, launch_vehicles
 
 if TYPE_CHECKING:
     from orbitgrid.design.sweep import SweepError, SweepResult
     from orbitgrid.pipeline.errors import ScenarioRunError
     from orbitgrid.pipeline.orbit import ShellSurvey
-    from orbitgrid.results import RunWriter
+    from orbitgrid.results import RunDirError, RunWriter
+    from orbitgrid.results.records import Capacity, Cost, Summary
+    from orbitgrid.results.tables import Tables
 
 #: Names of ``__all__`` imported on first use (module ``__getattr__``, PEP 562): name -> module.
 _LAZY = {
+    "RunDirError": "orbitgrid.results",  # a run folder that cannot be written or read as asked
     "ScenarioRunError": "orbitgrid.pipeline.errors",  # a valid scenario this build cannot run
     "SweepError": "orbitgrid.design.sweep",
     "SweepResult": "orbitgrid.design.sweep",
@@ -62,7 +70,9 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "OrbitStudy",
+    "Report",
     "Run",
+    "RunDirError",
     "Scenario",
     "ScenarioError",
     "ScenarioRunError",
@@ -71,9 +81,13 @@ __all__ = [
     "cost",
     "design_fleet",
     "evaluate_simulate",
+    "gpu_models",
+    "ground_stations",
+    "launch_vehicles",
     "list_builtin_scenarios",
     "load_scenario",
     "orbit",
+    "satellite_designs",
     "simulate",
     "sweep",
 ]
@@ -141,10 +155,7 @@ def cost(
     is given, and the run's simulated delivered GPU-hours replace the nominal ones. The ``uncertainty`` block follows
     ``economics.uncertainty``; ``monte_carlo`` (draws, 0: none) and ``seed`` override its values, and
     ``uncertainty=False`` leaves the block out."""
-    import json
-
     from orbitgrid.results.run import read_run_json
-    from orbitgrid.scenario.loader import load_scenario_text
 
     summary = None
     if run_dir is not None:
@@ -154,10 +165,7 @@ def cost(
                 raise FileNotFoundError(f"{run}: no {name}; is it a run directory written by `orbitgrid simulate`?")
         summary = read_run_json(run / "summary.json")
         if scenario is None:
-            manifest = read_run_json(run / "manifest.json")
-            if not isinstance(manifest.get("scenario"), dict):
-                raise InputError(f"{run / 'manifest.json'}: no scenario mapping; is it a run directory?")
-            scenario = load_scenario_text(json.dumps(manifest["scenario"]), base_dir=run, source=str(run))
+            scenario = _manifest_scenario(read_run_json(run / "manifest.json"), run, str(run))
     if scenario is None:
         raise ValueError("give a scenario or a run directory")
     return _cost_document(scenario, summary, monte_carlo=monte_carlo, seed=seed, uncertainty=uncertainty)
@@ -250,15 +258,248 @@ def orbit(scenario: Scenario, *, progress: Progress | None = None, force: bool =
     return OrbitStudy(scenario, survey_shells(scenario, progress=each_shell))
 
 
-@dataclass(frozen=True)
-class Run:
-    """The result of ``simulate``: the run directory, the summary written to it and the wall times of its stages
-    (``timings.json``: the one file of a run that differs between two identical runs)."""
+class Report:
+    """A rendered ``report.html``: ``html`` holds the page (self-contained, offline); a notebook shows it inline
+    (``_repr_html_``, in a frame); :meth:`save` writes it."""
 
-    path: Path
-    summary: dict[str, Any]
-    orbit: OrbitStudy
-    timings: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to ``path`` (a file, or a folder to write ``report.html`` into); returns the file."""
+        from orbitgrid.report import REPORT_NAME
+
+        p = Path(path)
+        if p.is_dir():
+            p = p / REPORT_NAME
+        p.write_text(self.html, encoding="utf-8")
+        return p
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return f'<iframe srcdoc="{escape(self.html)}" style="width:100%;height:900px;border:0"></iframe>'
+
+    def __repr__(self) -> str:
+        return f"Report({len(self.html):,} characters)"
+
+
+class Run:
+    """The results of one simulation, in memory or in a run directory.
+
+    ``simulate(scenario)`` returns one held in memory (nothing written); ``simulate(scenario, folder)`` and
+    :meth:`load` one whose files are in a folder (``path``). Either way:
+
+    - ``summary`` (:class:`~orbitgrid.results.records.Summary`), ``capacity``
+      (:class:`~orbitgrid.results.records.Capacity`) and ``cost`` (:class:`~orbitgrid.results.records.Cost`, None
+      when the run priced nothing): typed views of ``summary.json`` and ``cost.json``, units in the field names;
+    - ``tables``: every Parquet table as a ``pyarrow.Table`` (``run.tables.jobs.to_pandas()``), read on first use;
+    - ``documents``: the JSON documents as written (``documents["summary.json"]``), ``manifest``, ``timings``;
+    - :meth:`save` writes the run directory ``orbitgrid simulate`` writes (the same bytes, ``timings.json`` apart),
+      :meth:`report` renders the HTML report.
+    """
+
+    def __init__(
+        self,
+        *,
+        path: Path | None = None,
+        files: dict[str, bytes] | None = None,
+        timings: dict[str, Any] | None = None,
+        scenario: Scenario | None = None,
+    ) -> None:
+        if (path is None) == (files is None):
+            raise ValueError("a run is either in a folder (path) or in memory (files)")
+        #: The run directory holding this run's files; None for a run held in memory.
+        self.path = path
+        self._files = files
+        self._timings = timings
+        self._scenario = scenario
+        self._documents: dict[str, Any] = {}
+
+    @classmethod
+    def load(cls, path: str | Path) -> Run:
+        """The run in the folder ``path`` (written by ``orbitgrid simulate``, :func:`simulate` or :meth:`save`);
+        :class:`~orbitgrid.results.RunDirError` when it is not a complete run (interrupted, or no run at all)."""
+        from orbitgrid.results import require_complete
+
+        return cls(path=require_complete(path))
+
+    # -- files ---------------------------------------------------------------------------------------------
+
+    @property
+    def files(self) -> list[str]:
+        """The names of the run's files, sorted (``report.html`` only once written; ``timings.json`` apart)."""
+        if self._files is not None:
+            return sorted(self._files)
+        assert self.path is not None
+        return sorted(p.name for p in self.path.iterdir() if p.is_file() and p.name != TIMINGS_FILE)
+
+    def read_bytes(self, name: str) -> bytes:
+        """The bytes of the file ``name`` of the run (``summary.json``, ``jobs.parquet``, ...)."""
+        if self._files is not None:
+            if name not in self._files:
+                raise KeyError(f"this run has no {name}; its files: {', '.join(sorted(self._files))}")
+            return self._files[name]
+        assert self.path is not None
+        if not (self.path / name).is_file():
+            raise KeyError(f"{self.path} has no {name}")
+        return (self.path / name).read_bytes()
+
+    @property
+    def documents(self) -> dict[str, Any]:
+        """Every JSON document of the run by file name (``summary.json``, ``manifest.json``, ``orbit.json``,
+        ``cost.json``), as written."""
+        import json
+
+        for name in self.files:
+            if name.endswith(".json") and name not in self._documents:
+                try:
+                    self._documents[name] = json.loads(self.read_bytes(name))
+                except ValueError as exc:
+                    where = name if self.path is None else str(self.path / name)
+                    raise InputError(f"{where}: not valid JSON ({exc})") from None
+        return self._documents
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """``manifest.json``: the command, the resolved scenario, the seed, versions, approximations, status."""
+        return dict(self.documents["manifest.json"])
+
+    @property
+    def timings(self) -> dict[str, Any]:
+        """Wall and CPU seconds of each stage (``timings.json``; empty when the folder has none)."""
+        if self._timings is None:
+            from orbitgrid.results.run import read_run_json
+
+            assert self.path is not None
+            t = self.path / TIMINGS_FILE
+            self._timings = read_run_json(t) if t.is_file() else {}
+        return dict(self._timings)
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario that ran (rebuilt from the manifest for a loaded run)."""
+        if self._scenario is None:
+            where = str(self.path) if self.path is not None else "<run>"
+            self._scenario = _manifest_scenario(self.manifest, self.path, where)
+        return self._scenario
+
+    # -- typed results -------------------------------------------------------------------------------------
+
+    @cached_property
+    def summary(self) -> Summary:
+        """The headline results (``summary.json`` without its ``capacity`` block), typed."""
+        from orbitgrid.results.records import Summary, from_document
+
+        doc = {k: v for k, v in self.documents["summary.json"].items() if k != "capacity"}
+        return from_document(Summary, doc)
+
+    @cached_property
+    def capacity(self) -> Capacity:
+        """Capacity per shell and ground site (``summary.json`` ``capacity``), typed."""
+        from orbitgrid.results.records import Capacity, from_document
+
+        return from_document(Capacity, self.documents["summary.json"]["capacity"], "capacity")
+
+    @cached_property
+    def cost(self) -> Cost | None:
+        """Orbit against ground (``cost.json``), typed; None when the run wrote no cost.json (no orbital fleet,
+        nothing to price: ``summary.cost_note`` says why, or ``cost=False``)."""
+        from orbitgrid.results.records import Cost, from_document
+
+        doc = self.documents.get("cost.json")
+        return None if doc is None else from_document(Cost, doc)
+
+    @cached_property
+    def tables(self) -> Tables:
+        """Every Parquet table of the run (:class:`~orbitgrid.results.tables.Tables`), read on first use."""
+        from orbitgrid.results.tables import Tables
+
+        names = [n.removesuffix(".parquet") for n in self.files if n.endswith(".parquet")]
+        return Tables(names, self._read_table)
+
+    def _read_table(self, name: str) -> Any:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._files is not None:
+            return pq.read_table(pa.BufferReader(self._files[f"{name}.parquet"]))
+        assert self.path is not None
+        return pq.read_table(self.path / f"{name}.parquet", memory_map=True)
+
+    # -- writing -------------------------------------------------------------------------------------------
+
+    def _put_files(self, writer: RunWriter) -> None:
+        """Every file of this run but the report and timings into ``writer`` (the manifest restored as running)."""
+        writer.restore_manifest(self.manifest)
+        for name in self.files:
+            if name not in ("manifest.json", TIMINGS_FILE, _report_name()):
+                writer.put(name, self.read_bytes(name))
+
+    def save(
+        self,
+        path: str | Path,
+        *,
+        overwrite: bool = False,
+        report: bool = True,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Write this run as the run directory ``path``, exactly as ``orbitgrid simulate`` writes it (the same
+        writer: staged beside ``path`` and renamed into place when complete; ``overwrite`` replaces an earlier
+        run there whole; ``report.html`` unless ``report`` is false; ``timings.json`` with the report's time
+        added). Returns the folder."""
+        from orbitgrid.results import RunWriter
+
+        writer = RunWriter.staged(path, overwrite=overwrite)
+        try:
+            self._put_files(writer)
+            _finish(writer, _Stopwatch(self.timings), report=report, progress=progress)
+            return writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+
+    def report(self, path: str | Path | None = None, *, progress: Progress | None = None) -> Report:
+        """Render the HTML report of this run (the page ``orbitgrid report`` writes); with ``path``, also write it
+        there (a file, or a folder to hold ``report.html``)."""
+        from orbitgrid.report import render_report
+        from orbitgrid.results import RunWriter
+
+        def sections(done: float, total: float) -> None:
+            if progress is not None:
+                progress("report", done, total)
+
+        if self.path is not None:
+            page = Report(render_report(self.path, progress=sections))
+        else:
+            with tempfile.TemporaryDirectory(prefix="orbitgrid-report-") as tmp:
+                writer = RunWriter(Path(tmp) / "run")
+                self._put_files(writer)
+                page = Report(render_report(writer.path, progress=sections))
+        if path is not None:
+            page.save(path)
+        return page
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path is not None else "in memory"
+        return f"Run({self.summary.scenario!r}, {where}, tables: {', '.join(self.tables.names)})"
+
+
+def _report_name() -> str:
+    from orbitgrid.report import REPORT_NAME
+
+    return REPORT_NAME
+
+
+def _manifest_scenario(manifest: dict[str, Any], base_dir: Path | None, where: str) -> Scenario:
+    """The scenario a run's manifest records (resolved: it loads to the same scenario), or an ``InputError``."""
+    import json
+
+    from orbitgrid.scenario.loader import load_scenario_text
+
+    if not isinstance(manifest.get("scenario"), dict):
+        raise InputError(f"{where}: manifest.json has no scenario mapping; is it a run directory?")
+    return load_scenario_text(json.dumps(manifest["scenario"]), base_dir=base_dir, source=where)
 
 
 #: The file of a run directory holding wall-clock times; every other file is the same bytes for the same inputs.
@@ -267,15 +508,19 @@ TIMINGS_FILE = "timings.json"
 
 class _Stopwatch:
     """Wall and CPU time (this process, every thread) of each stage of a run, in the order the stages ran (written
-    to ``timings.json``: ``stages_s`` wall, ``stages_cpu_s`` CPU; on a shared machine CPU time is the steadier)."""
+    to ``timings.json``: ``stages_s`` wall, ``stages_cpu_s`` CPU; on a shared machine CPU time is the steadier).
+    Given the timings of a run simulated earlier (a run saved later), it goes on from them."""
 
-    def __init__(self) -> None:
-        self.t0 = time.perf_counter()
-        self.c0 = time.process_time()
-        self.last, self.last_cpu = self.t0, self.c0
-        self.stages: dict[str, float] = {}
-        self.cpu: dict[str, float] = {}
-        self.extra: dict[str, float] = {}
+    def __init__(self, earlier: dict[str, Any] | None = None) -> None:
+        earlier = earlier or {}
+        self.t0 = time.perf_counter() - float(earlier.get("total_s", 0.0))
+        self.c0 = time.process_time() - float(earlier.get("total_cpu_s", 0.0))
+        self.last, self.last_cpu = time.perf_counter(), time.process_time()
+        self.stages: dict[str, float] = dict(earlier.get("stages_s", {}))
+        self.cpu: dict[str, float] = dict(earlier.get("stages_cpu_s", {}))
+        self.extra: dict[str, float] = {
+            k: v for k, v in earlier.items() if k not in ("stages_s", "stages_cpu_s", "total_s", "total_cpu_s")
+        }
 
     def lap(self, stage: str) -> None:
         now, cpu = time.perf_counter(), time.process_time()
@@ -295,7 +540,7 @@ class _Stopwatch:
 
 def simulate(
     scenario: Scenario,
-    out_dir: str | Path,
+    out_dir: str | Path | None = None,
     *,
     progress: Progress | None = None,
     command: str = "simulate",
@@ -304,16 +549,21 @@ def simulate(
     force: bool = False,
     overwrite: bool = False,
 ) -> Run:
-    """Simulate ``scenario`` and write a run directory (``manifest.json``, ``summary.json``, tables, report;
-    ``cost.json`` with its uncertainty block unless ``cost`` is false). Wall times go to ``timings.json`` only, so
-    every other file is byte-identical between two runs of the same scenario (docs/design.md, determinism).
-    Before any work or file, the pre-flight estimate (``pipeline.preflight``) refuses with ``ResourceLimitError`` a
-    run that needs more memory than this machine has available, unless ``force``.
+    """Simulate ``scenario`` and return the :class:`Run`: in memory when ``out_dir`` is None (nothing is written;
+    :meth:`Run.save` writes the run directory later, :meth:`Run.report` renders the report), else written to the
+    run directory ``out_dir`` (``manifest.json``, ``summary.json``, tables, ``report.html`` unless ``report`` is
+    false: a run in memory renders it in :meth:`Run.save` and :meth:`Run.report` instead; ``cost.json`` with its
+    uncertainty block unless ``cost`` is false). Wall times go to ``timings.json``
+    only, so every other file is byte-identical between two runs of the same scenario (docs/design.md,
+    determinism), and a run saved later is the same bytes as one written directly. ``command`` is recorded in the
+    manifest. Before any work or file, the pre-flight estimate (``pipeline.preflight``) refuses with
+    ``ResourceLimitError`` a run that needs more memory than this machine has available, unless ``force``.
 
-    The run is written to a staging folder beside ``out_dir`` and renamed into place once every file is written,
-    with ``status: complete`` in its manifest (``results.RunWriter.staged``): an existing ``out_dir`` must be empty,
-    or an orbitgrid run and ``overwrite`` true (it is then replaced whole); a run that stops early (an exception,
-    Ctrl-C) removes its staging folder and leaves ``out_dir`` as it was (``results.RunDirError`` otherwise).
+    The run directory is written to a staging folder beside ``out_dir`` and renamed into place once every file is
+    written, with ``status: complete`` in its manifest (``results.RunWriter.staged``): an existing ``out_dir``
+    must be empty, or an orbitgrid run and ``overwrite`` true (it is then replaced whole); a run that stops early
+    (an exception, Ctrl-C) removes its staging folder and leaves ``out_dir`` as it was (``results.RunDirError``
+    otherwise).
 
     ``progress(stage, done, total)`` is called as each stage advances (``orbit <shell>``: orbits propagated;
     ``capacity``: shells and sites; ``nodes``; ``links``: steps; ``contacts``; ``workload``; ``schedule``: simulated
@@ -323,14 +573,38 @@ def simulate(
     from orbitgrid.results import RunWriter
 
     preflight.check(scenario, "simulate", force=force)
+    if out_dir is None:
+        writer = RunWriter.in_memory()
+        watch = _Stopwatch()
+        _simulate_into(writer, scenario, progress, command, watch, cost=cost)
+        return Run(files=writer.files(), timings=watch.document(), scenario=scenario)
     writer = RunWriter.staged(out_dir, overwrite=overwrite)
     try:
-        summary, study, timings = _simulate_into(writer, scenario, progress, command, report=report, cost=cost)
+        watch = _Stopwatch()
+        _simulate_into(writer, scenario, progress, command, watch, cost=cost)
+        timings = _finish(writer, watch, report=report, progress=progress)
         path = writer.commit()
     except BaseException:
         writer.abort()
         raise
-    return Run(path, summary, study, timings)
+    return Run(path=path, timings=timings, scenario=scenario)
+
+
+def _finish(writer: RunWriter, watch: _Stopwatch, *, report: bool, progress: Progress | None) -> dict[str, Any]:
+    """The last files of a run directory, after every other is in ``writer``: ``report.html`` (rendered from the
+    folder's files) and ``timings.json``; returns the timings. Both a direct run and :meth:`Run.save` end here."""
+    if report:
+        from orbitgrid.report import write_report
+
+        def sections(done: float, total: float) -> None:
+            if progress is not None:
+                progress("report", done, total)
+
+        write_report(writer.path, progress=sections)
+        watch.lap("report")
+    timings = watch.document()
+    writer.json(TIMINGS_FILE, timings)
+    return timings
 
 
 def _simulate_into(
@@ -338,10 +612,11 @@ def _simulate_into(
     scenario: Scenario,
     progress: Progress | None,
     command: str,
+    watch: _Stopwatch,
     *,
-    report: bool,
     cost: bool,
-) -> tuple[dict[str, Any], OrbitStudy, dict[str, Any]]:
+) -> None:
+    """Every file of a run but the report and timings into ``writer`` (:func:`_finish` writes those)."""
     from orbitgrid.pipeline.capacity import (
         ground_capacities,
         radiation_approximations,
@@ -352,13 +627,11 @@ def _simulate_into(
     from orbitgrid.pipeline.network import run_network, simulate_data_flows, write_network
     from orbitgrid.pipeline.nodes import build_fleet_timeline, pool_of_track, sample_columns
     from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
-    from orbitgrid.report import write_report
 
     def tick(stage: str, done: float, total: float) -> None:
         if progress is not None:
             progress(stage, done, total)
 
-    watch = _Stopwatch()
     resolved = resolved_scenario_dict(scenario)
     writer.manifest(command=command, scenario=resolved, seed=scenario.seed)
     study = orbit(scenario, progress=progress, force=True)  # checked above, for the whole run
@@ -438,23 +711,15 @@ def _simulate_into(
             writer.json("summary.json", summary)
             tick("cost", 1, 1)
         watch.lap("cost")
-    if report:
-        write_report(writer.path, progress=lambda d, t: tick("report", d, t))
-        watch.lap("report")
-    timings = watch.document()
-    writer.json(TIMINGS_FILE, timings)
-    return summary, study, timings
 
 
 def evaluate_simulate(scenario: Scenario) -> dict[str, Any]:
-    """Sweep evaluator ``simulate``: a full simulation with the report and cost.json off (the point's summary is what
-    the sweep keeps), in a temporary run directory that is removed afterwards; returns ``summary.json`` flattened to
-    dotted keys (``jobs.completed``, ``wait_s.p50``)."""
+    """Sweep evaluator ``simulate``: a full simulation in memory with cost.json off (the point's summary is what the
+    sweep keeps); returns ``summary.json`` flattened to dotted keys (``jobs.completed``, ``wait_s.p50``)."""
     from orbitgrid.design.sweep import flatten_outputs
 
-    with tempfile.TemporaryDirectory(prefix="orbitgrid-point-") as tmp:
-        run = simulate(scenario, tmp, report=False, cost=False, command="orbitgrid sweep")
-    return flatten_outputs(run.summary)
+    run = simulate(scenario, cost=False, command="orbitgrid sweep")
+    return flatten_outputs(run.documents["summary.json"])
 
 
 def _sweep_evaluators() -> dict[str, Callable[[Scenario], Any]]:

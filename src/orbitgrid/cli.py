@@ -516,7 +516,7 @@ def simulate(
     except (api.ScenarioRunError, RunDirError) as exc:
         err_console.print(f"{sc.name}: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from None
-    s = run.summary
+    s = run.documents["summary.json"]
     console.print(
         f"[bold]{sc.name}[/]: {s['fleet']['satellites']:,} satellites in {s['fleet']['shells']} "
         f"shell{'' if s['fleet']['shells'] == 1 else 's'}, "

@@ -469,7 +469,7 @@ def test_simulate_evaluator_matches_a_direct_simulation(folder: Path, tmp_path_f
     ]
     point = sw.plan_points(sweep)[1]
     direct = api.simulate(apply_point(sweep.base_dict, point.params), tmp_path_factory.mktemp("run"), report=False)
-    flat = sw.flatten_outputs(direct.summary)
+    flat = sw.flatten_outputs(direct.documents["summary.json"])
     assert {k: rows[1][k] for k in keys} == {k: flat[k] for k in keys}
     assert rows[0]["jobs.submitted"] == rows[1]["jobs.submitted"] == 6
     # The orbit periods follow the swept altitude: the Keplerian period is T = 2 pi sqrt(a^3 / mu) of the mean a,

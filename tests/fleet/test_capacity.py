@@ -15,7 +15,7 @@ def run(tmp_path_factory):
 
 
 def test_energy_closes_and_limits_hold(run) -> None:
-    for name, c in run.summary["capacity"]["shells"].items():
+    for name, c in run.documents["summary.json"]["capacity"]["shells"].items():
         # harvested = delivered + stored + losses + curtailed, per track, to 1e-9 of the harvest
         assert c["energy_closure_max_wh"] <= 1e-9 * max(c["energy_harvested_mwh"] * 1e6, 1.0), name
         assert c["gpu_hours_deliverable"] <= c["gpu_hours_installed"] + 1e-6
@@ -30,8 +30,8 @@ def test_energy_closes_and_limits_hold(run) -> None:
 
 
 def test_dawn_dusk_shell_runs_through_the_day_and_53_deg_shell_pays_for_its_eclipses(run) -> None:
-    cap = run.summary["capacity"]["shells"]
-    orbit = run.summary["shells"]
+    cap = run.documents["summary.json"]["capacity"]["shells"]
+    orbit = run.documents["summary.json"]["shells"]
     # Dawn-dusk SSO at the equinox never enters the shadow (eclipse model: beta 78-82 deg): no eclipse throttling.
     assert orbit["dawn-dusk-650"]["eclipses_total"] == 0
     assert cap["dawn-dusk-650"]["throttled_fraction_eclipse"] == 0.0
@@ -42,7 +42,7 @@ def test_dawn_dusk_shell_runs_through_the_day_and_53_deg_shell_pays_for_its_ecli
 
 
 def test_dose_follows_shielding_and_orbit(run) -> None:
-    cap = run.summary["capacity"]["shells"]
+    cap = run.documents["summary.json"]["capacity"]["shells"]
     # Same orbit family (650 km dawn-dusk) and the same 10 mm shielding in both designs: the same dose within 5 %.
     assert cap["suncatcher-clusters"]["dose_rad_per_year"] == pytest.approx(
         cap["dawn-dusk-650"]["dose_rad_per_year"], rel=0.05
@@ -59,6 +59,6 @@ def test_tables_are_written(run) -> None:
     total = {g: 0.0 for g in groups}
     for g, h in zip(nodes["group"], nodes["gpu_hours"], strict=True):
         total[g] += h
-    for name, c in run.summary["capacity"]["shells"].items():
+    for name, c in run.documents["summary.json"]["capacity"]["shells"].items():
         assert total[name] == pytest.approx(c["gpu_hours_deliverable"], rel=1e-9)
     assert len(steps["group"]) == 4 * 1440

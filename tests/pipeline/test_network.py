@@ -429,7 +429,7 @@ def test_no_network_section_runs_as_before(tmp_path: Path) -> None:
     sc = _scenario(data)
     assert sc.network is None and nw.run_network(sc, survey_shells(sc)) is None
     run = simulate(sc, tmp_path / "run", report=False)
-    assert "network" not in run.summary
+    assert "network" not in run.documents["summary.json"] and run.summary.network is None
     for name in ("links", "latency", "contacts", "flows"):
         assert not (tmp_path / "run" / f"{name}.parquet").exists()
 

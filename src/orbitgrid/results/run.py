@@ -143,14 +143,57 @@ class RunWriter:
     an earlier run whole when that was allowed), :meth:`abort` removes it. So a target folder only ever holds one
     whole run: an interrupted run leaves the target as it was, and a killed one leaves only a hidden staging folder,
     removed by the next staged write to the same target once its process is gone.
+
+    :meth:`in_memory` keeps every file's bytes instead (:meth:`files`; ``simulate`` without a folder): the same
+    encoders write them, so :meth:`put` of those bytes into a staged writer gives the folder a direct run would.
     """
 
     def __init__(self, out_dir: str | Path) -> None:
-        self.path = Path(out_dir)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.target = self.path
+        self._path: Path | None = Path(out_dir)
+        self._path.mkdir(parents=True, exist_ok=True)
+        self.target = self._path
         self._staged = False
         self._manifest: dict[str, Any] | None = None
+        self._memory: dict[str, bytes] | None = None
+
+    @classmethod
+    def in_memory(cls) -> RunWriter:
+        """A writer that keeps each file's bytes in memory, by name (:meth:`files`); its manifest says ``complete``."""
+        writer = cls.__new__(cls)
+        writer._path = None
+        writer.target = Path()
+        writer._staged = False
+        writer._manifest = None
+        writer._memory = {}
+        return writer
+
+    @property
+    def path(self) -> Path:
+        """The folder being written (a staging folder until :meth:`commit`); :class:`RunDirError` for an in-memory
+        writer."""
+        if self._path is None:
+            raise RunDirError("this run is held in memory and has no folder yet; save it to one first")
+        return self._path
+
+    def files(self) -> dict[str, bytes]:
+        """An in-memory writer's files: name -> bytes, in the order they were first written."""
+        if self._memory is None:
+            raise RunDirError(f"{self.path}: the run is written to this folder, not held in memory")
+        return dict(self._memory)
+
+    def put(self, name: str, data: bytes) -> None:
+        """Write one file of the run from its bytes (another writer's :meth:`files`; ``manifest.json`` is
+        :meth:`restore_manifest`'s)."""
+        if self._memory is not None:
+            self._memory[name] = bytes(data)
+        else:
+            (self.path / name).write_bytes(data)
+
+    def restore_manifest(self, manifest: Mapping[str, Any]) -> None:
+        """Write ``manifest.json`` from another run's manifest document (its ``status`` set as for
+        :meth:`manifest`, so :meth:`commit` completes it)."""
+        self._manifest = {**manifest, "status": STATUS_RUNNING if self._staged else STATUS_COMPLETE}
+        self.json("manifest.json", self._manifest)
 
     @classmethod
     def staged(cls, target: str | Path, *, overwrite: bool = False) -> RunWriter:
@@ -185,14 +228,13 @@ class RunWriter:
         writer._staged = True
         return writer
 
-    def json(self, name: str, obj: Any) -> Path:
-        p = self.path / name
-        p.write_text(dumps(obj))
-        return p
+    def json(self, name: str, obj: Any) -> None:
+        """Write ``obj`` as ``name`` (:func:`dumps`: keys sorted, NaN as null, ASCII)."""
+        self.put(name, dumps(obj).encode("ascii"))
 
     def manifest(
         self, *, command: str, scenario: dict[str, Any], seed: int, approximations: Iterable[str] = ()
-    ) -> Path:
+    ) -> None:
         """Write ``manifest.json``; ``approximations`` lists every model approximation the run applied (also printed
         by the CLI and kept in ``summary.json``); a staged run's says ``status: running`` until :meth:`commit`."""
         self._manifest = {
@@ -204,7 +246,7 @@ class RunWriter:
             "approximations": list(approximations),
             "status": STATUS_RUNNING if self._staged else STATUS_COMPLETE,
         }
-        return self.json("manifest.json", self._manifest)
+        self.json("manifest.json", self._manifest)
 
     def mark_complete(self) -> None:
         """Record ``status: complete`` in the manifest (every file of the run is written)."""
@@ -215,6 +257,8 @@ class RunWriter:
     def commit(self) -> Path:
         """Mark the staged run complete and rename it into place, replacing an earlier run at the target whole;
         returns the target."""
+        if self._memory is not None:
+            raise RunDirError("an in-memory run is saved by putting its files into a staged writer")
         if not self._staged:
             self.mark_complete()
             return self.path
@@ -227,7 +271,7 @@ class RunWriter:
         elif target.exists():
             target.rmdir()
         self.path.rename(target)
-        self.path = target
+        self._path = target
         self._staged = False
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
@@ -238,9 +282,9 @@ class RunWriter:
         if self._staged:
             shutil.rmtree(self.path, ignore_errors=True)
 
-    def table(self, name: str, columns: Mapping[str, np.ndarray]) -> Path:
+    def table(self, name: str, columns: Mapping[str, np.ndarray]) -> None:
         """Write one in-memory table as ``name.parquet`` (same encodings as :meth:`table_stream`)."""
-        return self.table_stream(f"{name}.parquet", [columns])
+        self.table_stream(f"{name}.parquet", [columns])
 
     def table_stream(
         self,
@@ -249,7 +293,7 @@ class RunWriter:
         *,
         labels: Mapping[str, list[str]] | None = None,
         compression: str = "lz4",
-    ) -> Path:
+    ) -> None:
         """Write a Parquet table part by part (one row group each), never holding the whole table.
 
         A column named in ``labels`` takes one string per part and is stored dictionary-encoded over
@@ -262,7 +306,7 @@ class RunWriter:
         import pyarrow.parquet as pq
 
         labels = dict(labels or {})
-        p = self.path / name
+        p: Any = self.path / name if self._memory is None else pa.BufferOutputStream()
         writer = None
         try:
             for part in parts:
@@ -297,4 +341,5 @@ class RunWriter:
                 writer.close()
         if writer is None:
             pq.write_table(pa.table({}), p)
-        return p
+        if self._memory is not None:
+            self._memory[name] = p.getvalue().to_pybytes()
