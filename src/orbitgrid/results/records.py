@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 __all__ = [
+    "Allocation",
     "Capacity",
     "Cost",
     "CostRatios",
@@ -130,6 +131,10 @@ class JobCounts:
     failed: int
     running: int
     queued: int
+    #: Trace pods that ended as the trace recorded them killed, and jobs no node could ever hold (``never_fits``:
+    #: the reasons are ``Summary.never_fits``); None in runs written before these states existed.
+    killed: int | None = None
+    never_fits: int | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,9 @@ class LostGpuHours:
     capacity: float
     #: Preemption by higher-priority contracts.
     preempted: float
+    #: GPU-hours of trace pods the trace recorded as failed or killed (their time is lost, not useful); None in runs
+    #: written before traces recorded it.
+    trace_failed_or_killed: float | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +241,28 @@ class Maintenance:
     #: Usable GPU-hours the failed GPUs took away, and their share of the deliverable GPU-hours (0-1).
     capacity_lost_gpu_hours: float
     capacity_lost_fraction: float
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """GPU allocation over the run (``summary.json`` ``allocation``: means of ``allocation.parquet`` over its sample
+    times; docs/models.md, GPU sharing and fragmentation). GPU counts are in GPUs (shares summed)."""
+
+    installed_gpus: int
+    #: Demand of the jobs in the system, the share running jobs hold, and GPUs holding any job.
+    requested_gpus_mean: float
+    allocated_gpus_mean: float
+    occupied_gpus_mean: float
+    #: Allocated / requested (None with no demand).
+    allocated_to_requested: float | None
+    #: Fragmented GPUs by the openb paper's measure for the run's mix of requests.
+    fragmented_gpus_mean: float
+    fragmented_gpus_max: float
+    #: Free share no waiting job can use.
+    stranded_gpus_mean: float
+    stranded_gpus_max: float
+    #: Sample times the means are over.
+    samples: int
 
 
 @dataclass(frozen=True)
@@ -308,6 +338,8 @@ class Summary:
     policy: str | None = None
     engine_events: int | None = None
     jobs: JobCounts | None = None
+    #: Jobs no node could ever hold, by reason (``never_fits: needs 16 GPUs on one node, largest node has 8``).
+    never_fits: dict[str, int] = field(default_factory=dict)
     gpu_hours: GpuHours | None = None
     #: Useful / delivered GPU-hours (None when nothing was delivered).
     goodput: float | None = None
@@ -318,6 +350,8 @@ class Summary:
     #: ``orbital`` and ``ground`` node totals.
     orbit_vs_ground: dict[str, NodeKindTotals] = field(default_factory=dict)
     maintenance: dict[str, Maintenance] = field(default_factory=dict)
+    #: None without workloads, or when the allocation table has no sample.
+    allocation: Allocation | None = None
     network: Network | None = None
     #: Why the run has no cost.json (e.g. element shells with no design to price); None when it has one.
     cost_note: str | None = None
@@ -543,18 +577,20 @@ def _hints(cls: type) -> dict[str, Any]:
     return get_type_hints(cls)
 
 
-def _convert(tp: Any, value: Any, where: str) -> Any:
+def _convert(tp: Any, value: Any, where: str, optional: bool = False) -> Any:
     origin = get_origin(tp)
     if origin in (types.UnionType, typing.Union):
         if value is None:
             return None
         (inner,) = [a for a in get_args(tp) if a is not type(None)]
-        return _convert(inner, value, where)
+        return _convert(inner, value, where, optional=True)
     if value is None:
         if tp in (float, Any):
             return value  # a float JSON could not hold (NaN, inf) is null in the document
         raise ValueError(f"{where}: null where {getattr(tp, '__name__', tp)} is expected")
     if dataclasses.is_dataclass(tp):
+        if value == {} and optional:
+            return None  # an empty block: nothing to summarise (e.g. an allocation table with no sample)
         return from_document(typing.cast(type, tp), value, where)
     if origin is dict:
         _, val = get_args(tp)

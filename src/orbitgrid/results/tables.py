@@ -26,6 +26,7 @@ TABLES = (
     "faults",
     "utilization",
     "node_usage",
+    "allocation",
     "links",
     "latency",
     "contacts",
@@ -110,6 +111,12 @@ class Tables:
     def node_usage(self) -> pa.Table | None:
         """``node_usage.parquet`` (with workloads): one node."""
         return self.get("node_usage")
+
+    @property
+    def allocation(self) -> pa.Table | None:
+        """``allocation.parquet`` (with workloads): requested, allocated, occupied, fragmented and stranded GPUs
+        and queued jobs at sample times."""
+        return self.get("allocation")
 
     @property
     def links(self) -> pa.Table | None:
