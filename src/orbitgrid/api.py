@@ -627,13 +627,15 @@ def _simulate_into(
     from orbitgrid.pipeline.network import run_network, simulate_data_flows, write_network
     from orbitgrid.pipeline.nodes import build_fleet_timeline, pool_of_track, sample_columns
     from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
+    from orbitgrid.scenario.sections.traces import trace_reports
 
     def tick(stage: str, done: float, total: float) -> None:
         if progress is not None:
             progress(stage, done, total)
 
     resolved = resolved_scenario_dict(scenario)
-    writer.manifest(command=command, scenario=resolved, seed=scenario.seed)
+    traces = trace_reports(scenario)
+    writer.manifest(command=command, scenario=resolved, seed=scenario.seed, traces=traces)
     study = orbit(scenario, progress=progress, force=True)  # checked above, for the whole run
     study.write(writer)
     watch.lap("orbit")
@@ -652,7 +654,9 @@ def _simulate_into(
     write_capacity_tables(writer, shells, sites)
     approximations = radiation_approximations(scenario, shells)
     if approximations:
-        writer.manifest(command=command, scenario=resolved, seed=scenario.seed, approximations=approximations)
+        writer.manifest(
+            command=command, scenario=resolved, seed=scenario.seed, approximations=approximations, traces=traces
+        )
     summary = {
         "scenario": scenario.name,
         "epoch": scenario.epoch.isoformat(),

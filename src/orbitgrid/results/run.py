@@ -233,10 +233,18 @@ class RunWriter:
         self.put(name, dumps(obj).encode("ascii"))
 
     def manifest(
-        self, *, command: str, scenario: dict[str, Any], seed: int, approximations: Iterable[str] = ()
+        self,
+        *,
+        command: str,
+        scenario: dict[str, Any],
+        seed: int,
+        approximations: Iterable[str] = (),
+        traces: Iterable[dict[str, Any]] = (),
     ) -> None:
         """Write ``manifest.json``; ``approximations`` lists every model approximation the run applied (also printed
-        by the CLI and kept in ``summary.json``); a staged run's says ``status: running`` until :meth:`commit`."""
+        by the CLI and kept in ``summary.json``); ``traces`` what each trace workload read and how it was replayed
+        (rows, dropped and adjusted by reason, window and scaling); a staged run's says ``status: running`` until
+        :meth:`commit`."""
         self._manifest = {
             "command": command,
             "scenario": scenario,
@@ -246,6 +254,9 @@ class RunWriter:
             "approximations": list(approximations),
             "status": STATUS_RUNNING if self._staged else STATUS_COMPLETE,
         }
+        traces = list(traces)
+        if traces:
+            self._manifest["traces"] = traces
         self.json("manifest.json", self._manifest)
 
     def mark_complete(self) -> None:

@@ -387,3 +387,41 @@ class RequestTrace(StrictModel):
     def imported(self) -> RequestImport:
         assert self._import is not None, "validate the model to read its file"
         return self._import
+
+
+def trace_reports(scenario: Any) -> list[dict[str, Any]]:
+    """What every trace file of a validated scenario held and how it is replayed, by scenario path (for the run
+    manifest): job traces (rows, jobs, dropped and adjusted by reason, window, warm start, scaling), request traces
+    (rows, requests, dropped and adjusted) and node lists (rows, GPU nodes, dropped)."""
+    out: list[dict[str, Any]] = []
+    for i, w in enumerate(scenario.workloads):
+        if isinstance(w, TraceJobs):
+            out.append({"path": f"workloads[{i}]", **w.report()})
+        requests = getattr(w, "requests", None)
+        if isinstance(requests, RequestTrace):
+            imp = requests.imported
+            out.append(
+                {
+                    "path": f"workloads[{i}].requests",
+                    "file": str(imp.path),
+                    "format": requests.format,
+                    "rows": imp.rows,
+                    "requests": len(imp.requests),
+                    "dropped": dict(imp.dropped),
+                    "adjusted": dict(imp.adjusted),
+                }
+            )
+    for i, site in enumerate(scenario.fleet.ground_sites):
+        nodes = getattr(site.gpus, "nodes", None)
+        if nodes is not None:
+            out.append(
+                {
+                    "path": f"fleet.ground_sites[{i}].gpus",
+                    "file": str(nodes.path),
+                    "format": site.gpus.format,
+                    "rows": nodes.rows,
+                    "nodes": len(nodes.node),
+                    "dropped": dict(nodes.dropped),
+                }
+            )
+    return out

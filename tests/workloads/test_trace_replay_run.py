@@ -1,0 +1,61 @@
+"""A trace replayed through ``orbitgrid simulate``: the window, warm start and scaling reach the engine's jobs, and
+the run's manifest records what was read and how it was transformed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from orbitgrid.cli import app
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "traces"
+
+SCENARIO = """\
+schema_version: 1
+name: helios-window
+epoch: 2027-03-20T00:00:00Z
+duration: 4h
+step: 300s
+fleet:
+  ground_sites:
+    - {{name: dc, lat_deg: 40.0, lon_deg: -100.0, gpus: {{H100: 64}}, grid_power_mw: 5}}
+tenants:
+  - {{name: lab}}
+workloads:
+  - type: trace
+    tenant: lab
+    format: helios
+    file: {file}
+    window: {{start: "2020-06-09T18:41:20Z"}}
+    warm_start: true
+    rate_scale: 2.0
+"""
+
+
+def test_window_warm_start_and_scaling_reach_the_run_and_its_manifest(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(SCENARIO.format(file=DATA / "helios_cluster_log.csv"))
+    res = CliRunner().invoke(app, ["simulate", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "run"), "--no-report"])
+    assert res.exit_code == 0, res.output
+    jobs = pq.read_table(tmp_path / "run" / "jobs.parquet").to_pydict()
+    # 1425511 (submitted 18:41:01, running until the next day) is warm; 1425512 and 1425513 are submitted inside the
+    # window 7 and 8 s after its start, at rate_scale 2: 3.5 and 4 s; 1425515 (16 GPUs) 539 - 19 = 520 s -> 260 s
+    got = dict(zip(jobs["job_id"], jobs["submit_s"], strict=True))
+    assert got == {"1425511@warm": 0.0, "1425512": 3.5, "1425513": 4.0, "1425515": 260.0}
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    [trace] = manifest["traces"]
+    assert trace["path"] == "workloads[0]" and trace["format"] == "helios"
+    assert trace["rows"] == 5 and trace["jobs"] == 4 and trace["replayed"] == 4
+    assert trace["dropped"] == {"no GPUs (CPU-only)": 1}
+    assert trace["warm_started"] == 1 and trace["outside_window"] == 0
+    assert trace["transform"] == {
+        "window_start_s": 19.0,
+        "window_end_s": None,
+        "rate_scale": 2.0,
+        "time_scale": 1.0,
+        "warm_start": True,
+        "limit": None,
+    }
+    assert manifest["scenario"]["workloads"][0]["rate_scale"] == 2.0
