@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -93,6 +93,7 @@ __all__ = [
 ]
 
 Progress = Callable[[str, float, float], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -392,14 +393,15 @@ class Run:
         from orbitgrid.results.records import Summary, from_document
 
         doc = {k: v for k, v in self.documents["summary.json"].items() if k != "capacity"}
-        return from_document(Summary, doc)
+        return self._typed("summary.json", lambda: from_document(Summary, doc))
 
     @cached_property
     def capacity(self) -> Capacity:
         """Capacity per shell and ground site (``summary.json`` ``capacity``), typed."""
         from orbitgrid.results.records import Capacity, from_document
 
-        return from_document(Capacity, self.documents["summary.json"]["capacity"], "capacity")
+        summary = self.documents["summary.json"]
+        return self._typed("summary.json", lambda: from_document(Capacity, summary.get("capacity"), "capacity"))
 
     @cached_property
     def cost(self) -> Cost | None:
@@ -408,7 +410,16 @@ class Run:
         from orbitgrid.results.records import Cost, from_document
 
         doc = self.documents.get("cost.json")
-        return None if doc is None else from_document(Cost, doc)
+        return None if doc is None else self._typed("cost.json", lambda: from_document(Cost, doc))
+
+    def _typed(self, name: str, build: Callable[[], T]) -> T:
+        """A typed view, or an ``InputError`` naming the file and the key that does not fit (a damaged file, or
+        one written by an orbitgrid whose documents lacked a key this one requires)."""
+        try:
+            return build()
+        except (ValueError, TypeError, AttributeError) as exc:
+            where = name if self.path is None else str(self.path / name)
+            raise InputError(f"{where}: {exc} (a damaged file, or one an older orbitgrid wrote)") from None
 
     @cached_property
     def tables(self) -> Tables:

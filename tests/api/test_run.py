@@ -23,6 +23,7 @@ from api_cases import EXAMPLE, Pair
 
 from orbitgrid import api
 from orbitgrid.api import TIMINGS_FILE, Report, Run, load_scenario, simulate
+from orbitgrid.errors import InputError
 from orbitgrid.results import RunDirError
 from orbitgrid.results.records import Capacity, Cost, Summary, unmapped_keys
 from orbitgrid.results.tables import TABLES
@@ -197,3 +198,29 @@ def test_a_run_in_memory_has_no_folder_to_write_into() -> None:
     mem = RunWriter.in_memory()
     with pytest.raises(writer, match="held in memory"):
         _ = mem.path
+
+
+def test_two_runs_in_memory_are_the_same_bytes(tmp_path: Path) -> None:
+    """Same scenario and seed, same files (a run in memory has no timings file); a folder run types the same."""
+    sc = load_scenario(EXAMPLE).replace(duration="30min", network=None)
+    first, second = simulate(sc), simulate(sc)
+    assert first.files == second.files and "jobs.parquet" in first.files
+    assert [n for n in first.files if first.read_bytes(n) != second.read_bytes(n)] == []
+    folder = simulate(sc, tmp_path / "run", report=False)
+    assert folder.path == tmp_path / "run" and folder.summary == first.summary and folder.cost == first.cost
+    assert first.timings["total_s"] > 0 and TIMINGS_FILE not in first.files
+
+
+def test_a_summary_that_does_not_fit_names_the_file_and_key(pair: Pair, tmp_path: Path) -> None:
+    saved = pair.run.save(tmp_path / "saved", report=False)
+    doc = json.loads((saved / "summary.json").read_text())
+    del doc["fleet"]
+    doc["capacity"]["shells"]["dawn-dusk"]["gpus"] = "many"
+    (saved / "summary.json").write_text(json.dumps(doc))
+    run = Run.load(saved)
+    with pytest.raises(InputError, match=r"saved/summary\.json: fleet: missing \(a damaged file"):
+        _ = run.summary
+    with pytest.raises(
+        InputError, match=r"summary\.json: capacity\.shells\.dawn-dusk\.gpus: expected int, found .many."
+    ):
+        _ = run.capacity

@@ -602,14 +602,16 @@ def _convert(tp: Any, value: Any, where: str, optional: bool = False) -> Any:
         return tuple(_convert(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
     if origin is Mapping or tp is Any:
         return value
-    if tp is _dt.datetime:
-        return _dt.datetime.fromisoformat(value)
-    if tp is float:
-        return float(value)
-    if tp is int:
-        return int(value)
-    if tp is str:
-        return str(value)
+    scalars: dict[Any, Any] = {_dt.datetime: _dt.datetime.fromisoformat, float: float, int: int, str: str}
+    if tp in scalars:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = number if tp in (int, float) else isinstance(value, str)
+        if not ok or (tp is int and value != int(value)):
+            raise ValueError(f"{where}: expected {tp.__name__}, found {value!r}")
+        try:
+            return scalars[tp](value)
+        except ValueError:
+            raise ValueError(f"{where}: expected {tp.__name__}, found {value!r}") from None
     raise TypeError(f"{where}: no conversion to {tp!r}")
 
 
