@@ -20,8 +20,9 @@ from orbitgrid.service import db
 from orbitgrid.service.auth import KeyStore, hash_key, new_key
 from orbitgrid.service.deps import RateLimiter, ServiceState
 from orbitgrid.service.driver import Driver, ServiceError
+from orbitgrid.service.fastpath import FastPath
 from orbitgrid.service.reads import JobReader
-from orbitgrid.service.responses import FiniteJSONResponse
+from orbitgrid.service.responses import FiniteJSONResponse, service_error_response
 from orbitgrid.service.routes import billing as billing_routes
 from orbitgrid.service.routes import dashboard as dashboard_routes
 from orbitgrid.service.routes import fleet as fleet_routes
@@ -179,19 +180,12 @@ def create_app(
     limits = settings or None
     body_limit = limits.max_body_bytes if limits is not None else 1_048_576
     bulk_limit = limits.max_bulk_body_bytes if limits is not None else 32 * 1_048_576
+    app.add_middleware(FastPath, state=app.state)  # inside the body limit: what it reads is limited too
     app.add_middleware(BodyLimit, limit=body_limit, bulk_limit=bulk_limit)
 
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        headers = {}
-        if exc.status == 401:
-            headers["WWW-Authenticate"] = "Bearer"
-        if exc.status == 429 and isinstance(exc.detail, dict):
-            headers["Retry-After"] = str(exc.detail.get("retry_after_s", 1))
-        detail = exc.detail
-        if exc.status == 422 and isinstance(detail, str):  # the same shape as request validation errors
-            detail = [{"loc": [], "msg": detail, "type": "invalid"}]
-        return JSONResponse({"detail": detail}, status_code=exc.status, headers=headers)
+        return service_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

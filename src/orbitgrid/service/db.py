@@ -12,8 +12,10 @@ Amounts of money are integer micro-dollars; prices are micro-dollars per GPU-hou
 
 from __future__ import annotations
 
+import json
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     create_engine,
     event,
@@ -241,6 +244,29 @@ def migrate(eng: Engine) -> None:
     with eng.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert rows (all with the keys of the first) with one ``executemany`` of the driver: about half the CPU per
+    row of a Core insert, whose per-row parameter processing is skipped (JSON columns are serialized here)."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    cols = list(rows[0])
+    as_json = [isinstance(table.c[c].type, JSON) for c in cols]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(f'"{c}"' for c in cols)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(cols))})'
+    get = itemgetter(*cols)
+    params: list[Any] = [get(r) for r in rows] if len(cols) > 1 else [(r[cols[0]],) for r in rows]
+    at = [i for i, j in enumerate(as_json) if j]
+    if at:
+        for k, v in enumerate(params):
+            v = list(v)
+            for i in at:
+                v[i] = json.dumps(v[i])
+            params[k] = tuple(v)
+    conn.exec_driver_sql(sql, params)
 
 
 def insert_ignore(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:

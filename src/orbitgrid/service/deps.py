@@ -84,13 +84,31 @@ async def principal(
     verified in a worker thread."""
     if creds is None or not creds.credentials:
         raise ServiceError(401, "missing API key: send 'Authorization: Bearer <key>'")
-    if len(creds.credentials) > 512:
+    if len(creds.credentials) > MAX_KEY_CHARS:
         raise ServiceError(401, "invalid API key")
-    p = svc.keys.cached(creds.credentials)
-    if p is None or (p.tenant_id is not None and p.tenant_id not in svc.limits):
+    p = known_caller(svc, creds.credentials)
+    if p is None:
         p = await anyio.to_thread.run_sync(_verify, svc, creds.credentials)
     if p is None:
         raise ServiceError(401, "invalid API key")
+    admit(svc, p)
+    return p
+
+
+#: Longest API key accepted (longer ones are refused before any lookup).
+MAX_KEY_CHARS = 512
+
+
+def known_caller(svc: ServiceState, key: str) -> Principal | None:
+    """The caller of a key verified before whose tenant's limits are loaded (no database, no hash), else None."""
+    p = svc.keys.cached(key)
+    if p is None or (p.tenant_id is not None and p.tenant_id not in svc.limits):
+        return None
+    return p
+
+
+def admit(svc: ServiceState, p: Principal) -> None:
+    """The tenant's rate limit (a 429 with the seconds to wait); the admin is not limited."""
     if p.tenant_id is not None:
         rate, burst = svc.limits.get(
             p.tenant_id, (svc.settings.default_rate_limit_per_s, svc.settings.default_rate_burst)
@@ -98,7 +116,6 @@ async def principal(
         wait = svc.limiter.take(p.tenant_id, rate, burst)
         if wait > 0:
             raise ServiceError(429, {"message": "rate limit exceeded", "retry_after_s": math.ceil(wait)})
-    return p
 
 
 def _verify(svc: ServiceState, key: str) -> Principal | None:

@@ -18,8 +18,10 @@ the engine (the twin's live picture). After a restart the simulated clock resume
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
+import queue
 import secrets
 import threading
 import time
@@ -30,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from orbitgrid.fleet.nodes import FAULT_CAUSES, NodeKind
@@ -70,25 +72,39 @@ class _ContractInfo:
 
 @dataclass
 class Accepted:
-    """A request its check accepted (:meth:`Driver.grouped`): its ``answer`` and the ``rows`` it adds, per table
-    (``jobs``, ``idempotency_keys``), inserted with the other accepted requests' rows in one statement per table."""
+    """A request its check accepted (:meth:`Driver.grouped`): its ``answer`` and the ``rows`` it adds, per model
+    (``db.Job``, ``db.IdempotencyKey``), inserted with the other accepted requests' rows in one statement each."""
 
     answer: Any
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[type[db.Base], list[dict[str, Any]]] = field(default_factory=dict)
 
 
 #: The tables a group inserts into, in this order (the commands last).
-GROUP_TABLES = ("jobs", "idempotency_keys")
+GROUP_TABLES: tuple[type[db.Base], ...] = (db.Job, db.IdempotencyKey)
 
 
 @dataclass
 class _Pending:
-    """A request waiting for its group commit (:meth:`Driver.grouped`)."""
+    """A request waiting for its group commit (:meth:`Driver.grouped`): settled on its event loop."""
 
     check: Callable[..., Accepted]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
     done: bool = False
     answer: Any = None
     error: BaseException | None = None
+
+    def settle(self) -> None:
+        self.loop.call_soon_threadsafe(_settle, self.future, self.answer, self.error)
+
+
+def _settle(future: asyncio.Future, answer: Any, error: BaseException | None) -> None:
+    if future.cancelled():  # the client went away; what was committed stays committed (its key replays it)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(answer)
 
 
 @dataclass
@@ -126,8 +142,8 @@ class Driver:
         self.eta_horizon_s = eta_horizon_s
         self.eta_refresh_s = eta_refresh_s
         self.lock = threading.RLock()
-        self._group: list[_Pending] = []
-        self._group_mu = threading.Lock()
+        self._requests: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
         self.group: dict[str, Any] = {}
         self._largest: dict[tuple[str, str | None], int] = {}
         self._gpu_models: list[str] | None = None
@@ -281,25 +297,46 @@ class Driver:
                 self._apply(op, t, ref, p)
 
     # ----------------------------------------------------------------------------------------- group commit ---
-    def grouped(self, check: Callable[[Session, float, Callable[[str, str, dict[str, Any]], None]], Accepted]) -> Any:
+    async def grouped(
+        self, check: Callable[[Session, float, Callable[[str, str, dict[str, Any]], None]], Accepted]
+    ) -> Any:
         """Group commit (submissions): ``check(session, t, log)`` validates one request with reads only (a refusal
         raises and concerns that request alone), logs its commands and returns what it adds (:class:`Accepted`).
-        The requests that queued for the engine's lock while it was held are checked one after the other at the
-        same instant ``t``; their rows are inserted together (one statement per table) and committed once; only
-        then are their commands applied to the engine, in order (as :meth:`transaction`), and their answers given.
-        A failed commit fails every request of the group, and none of them is applied. ``group`` holds what the
-        group has accepted so far (submissions per tenant, jobs, idempotency keys) for the checks after it."""
-        item = _Pending(check)
-        with self._group_mu:
-            self._group.append(item)
-        with self.lock:
-            if not item.done:
-                with self._group_mu:
-                    batch, self._group = self._group, []
+        Requests queue for one writer thread; the requests that queued while it was busy are checked one after the
+        other at the same instant ``t`` under the engine's lock, their rows inserted together (one statement per
+        table) and committed once; only then are their commands applied to the engine, in order (as
+        :meth:`transaction`), and their answers given. A failed commit fails every request of the group, and none of
+        them is applied. ``group`` holds what the group has accepted so far (submissions per tenant, jobs,
+        idempotency keys) for the checks after it. No request waits in a thread of its own."""
+        loop = asyncio.get_running_loop()
+        item = _Pending(check, loop, loop.create_future())
+        if self._writer is None or not self._writer.is_alive():
+            raise ServiceError(503, "the service is not accepting submissions (starting or stopping)")
+        self._requests.put(item)
+        return await item.future
+
+    def _write_loop(self) -> None:
+        while True:
+            first = self._requests.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while True:
+                try:
+                    nxt = self._requests.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            with self.lock:
                 self._commit_group(batch)
-        if item.error is not None:
-            raise item.error
-        return item.answer
+            for item in batch:
+                item.settle()
+            if stop:
+                return
 
     def _commit_group(self, batch: list[_Pending]) -> None:
         try:
@@ -330,17 +367,14 @@ class Driver:
                             self.group["jobs"] += 1
                             self.group["tenant_jobs"][payload["tenant_id"]] += 1
                     accepted.append((item, got, ops))
-                # Core inserts, one per table (ORM objects cost several times more per row)
+                # one executemany per table (ORM objects cost several times more per row, Core twice)
                 conn = session.connection()
-                for name in GROUP_TABLES:
-                    rows = [r for _, got, _ in accepted for r in got.rows.get(name, ())]
-                    if rows:
-                        conn.execute(insert(db.Base.metadata.tables[name]), rows)
+                for model in GROUP_TABLES:
+                    db.insert_rows(conn, model, [r for _, got, _ in accepted for r in got.rows.get(model, ())])
                 commands = [
                     {"t_s": t, "op": op, "ref": ref, "payload": p} for *_, ops in accepted for op, ref, p in ops
                 ]
-                if commands:
-                    conn.execute(insert(db.Command), commands)
+                db.insert_rows(conn, db.Command, commands)
                 session.commit()
         except Exception as why:
             for item, *_ in accepted:
@@ -393,13 +427,29 @@ class Driver:
 
     # ------------------------------------------------------------------------------------------------ ticks ---
     def start(self) -> None:
+        self._writer = threading.Thread(target=self._write_loop, name="orbitgrid-writer", daemon=True)
+        self._writer.start()
         self._thread = threading.Thread(target=self._run, name="orbitgrid-clock", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop the clock and the writer (the submissions queued before are committed and answered), then tick
+        once more."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
+        if self._writer is not None:
+            self._requests.put(None)
+            self._writer.join(timeout=30)
+            self._writer = None
+        while True:  # anything queued after the writer stopped is refused
+            try:
+                item = self._requests.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item.error = ServiceError(503, "the service is stopping")
+                item.settle()
         with self.lock:
             self.tick()
 

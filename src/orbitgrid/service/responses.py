@@ -12,6 +12,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from orbitgrid.service.driver import ServiceError
+
 
 def finite_or_null(value: Any) -> Any:
     """``value`` with every non-finite float (NaN, ±inf) inside dicts, lists and tuples replaced by None."""
@@ -34,3 +36,17 @@ class FiniteJSONResponse(JSONResponse):
             return json.dumps(
                 finite_or_null(content), ensure_ascii=False, allow_nan=False, separators=(",", ":")
             ).encode("utf-8")
+
+
+def service_error_response(exc: ServiceError) -> JSONResponse:
+    """A refusal as JSON ``{"detail": ...}``: 401 with ``WWW-Authenticate``, 429 with ``Retry-After``, a 422 given as
+    text in the shape of request validation errors (a list of ``{loc, msg, type}``)."""
+    headers = {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if exc.status == 429 and isinstance(exc.detail, dict):
+        headers["Retry-After"] = str(exc.detail.get("retry_after_s", 1))
+    detail = exc.detail
+    if exc.status == 422 and isinstance(detail, str):  # the same shape as request validation errors
+        detail = [{"loc": [], "msg": detail, "type": "invalid"}]
+    return JSONResponse({"detail": detail}, status_code=exc.status, headers=headers)

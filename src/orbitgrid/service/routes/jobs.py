@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
@@ -34,6 +35,8 @@ from orbitgrid.service.schemas import (
 )
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+SUBMIT_PATH = "/v1/jobs"
+BULK_PATH = "/v1/jobs/bulk"
 JSON = "application/json"
 IdemKey = Annotated[
     str | None,
@@ -121,7 +124,17 @@ def _tenant_of(p: Principal) -> str:
     return p.tenant_id
 
 
+_SPECS = TypeAdapter(list[JobSubmit])
+
+
 def _fingerprint(path: str, specs: list[JobSubmit]) -> str:
+    """The request as validated (defaults filled in, fields in schema order), hashed: a retry whose body differs
+    only in spacing, key order or defaults spelled out is the same request."""
+    return hashlib.sha256(path.encode() + b"\n" + _SPECS.dump_json(specs)).hexdigest()
+
+
+def _fingerprint_v1(path: str, specs: list[JobSubmit]) -> str:
+    """The fingerprint of keys stored by earlier versions (the sorted keys of a JSON dump), still recognized."""
     doc = {"path": path, "jobs": [s.model_dump(mode="json") for s in specs]}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
@@ -132,11 +145,14 @@ _KEY_ROW = select(_KEY.c.fingerprint, _KEY.c.done, _KEY.c.status_code, _KEY.c.re
 )
 
 
-def _submit(svc: ServiceState, tenant_id: str, specs: list[JobSubmit], key: str | None, path: str) -> tuple[int, bytes]:
+async def submission(svc: ServiceState, p: Principal, specs: list[JobSubmit], key: str | None, path: str) -> Response:
     """Check, create and answer a submission in the driver's group commit: the jobs, their commands and the key's
     answer commit together, once for every submission that waited for the engine with it. A key already answered
     replays its answer; a key in a request of the same group (or left unfinished) is a 409; a refusal stores
     nothing, so the key stays free. The answer is serialized once: the same bytes are stored with the key."""
+    tenant_id = _tenant_of(p)
+    if isinstance(specs, Bulk) and len(specs) > svc.settings.max_bulk_jobs:
+        raise ServiceError(413, f"at most {svc.settings.max_bulk_jobs} jobs per bulk submission, got {len(specs)}")
     d = svc.driver
     fp = _fingerprint(path, specs) if key is not None else ""
 
@@ -146,7 +162,7 @@ def _submit(svc: ServiceState, tenant_id: str, specs: list[JobSubmit], key: str 
                 raise ServiceError(409, "a request with this Idempotency-Key is in progress; retry later")
             row = session.connection().execute(_KEY_ROW, {"tenant_id": tenant_id, "key": key}).first()
             if row is not None:
-                if row.fingerprint != fp:
+                if row.fingerprint != fp and row.fingerprint != _fingerprint_v1(path, specs):
                     raise ServiceError(
                         422, "this Idempotency-Key was used with a different request; use a new key for a new request"
                     )
@@ -154,10 +170,10 @@ def _submit(svc: ServiceState, tenant_id: str, specs: list[JobSubmit], key: str 
                     raise ServiceError(409, "a request with this Idempotency-Key is in progress; retry later")
                 return Accepted((-(row.status_code or 201), (row.response or "null").encode()))
         rows, body = _create(svc, t, log, tenant_id, specs)
-        out: dict[str, list[dict[str, Any]]] = {"jobs": rows}
+        out: dict[type[db.Base], list[dict[str, Any]]] = {db.Job: rows}
         if key is not None:
             d.group["keys"].add((tenant_id, key))
-            out["idempotency_keys"] = [
+            out[db.IdempotencyKey] = [
                 {
                     "tenant_id": tenant_id,
                     "key": key,
@@ -170,7 +186,7 @@ def _submit(svc: ServiceState, tenant_id: str, specs: list[JobSubmit], key: str 
             ]
         return Accepted((201, body), out)
 
-    return d.grouped(check)
+    return _answer(*(await d.grouped(check)))
 
 
 _JOBS_ANSWER = TypeAdapter(list[JobPublic])
@@ -281,15 +297,53 @@ def _create(
             if v is not None:
                 payload[k] = v
         log("submit", jid, payload)
-    jobs = [job_public(r, d, t) for r in rows]
-    if isinstance(specs, _Bulk):
+    at = d.at(t)
+    jobs = _JOBS_ANSWER.validate_python([_fresh(r, at) for r in rows])
+    if isinstance(specs, Bulk):
         body = b'{"data":' + _JOBS_ANSWER.dump_json(jobs) + b',"count":' + str(len(jobs)).encode() + b"}"
     else:
         body = jobs[0].model_dump_json().encode()
     return rows, body
 
 
-class _Bulk(list):
+def _fresh(r: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """A new job's answer fields (what :func:`job_public` gives a row just created: nothing run, no estimate yet)."""
+    work = r["work_gpu_s"]
+    return {
+        **{k: r[k] for k in _FRESH},
+        "work_gpu_hours": None if work is None else work / 3600.0,
+        "submitted_at": at,
+        "started_at": None,
+        "ended_at": None,
+        "done_gpu_hours": 0.0,
+        "metered_gpu_seconds": 0,
+        "cost_usd": "0.000000",
+    }
+
+
+_FRESH = (
+    "id",
+    "tenant_id",
+    "name",
+    "labels",
+    "kind",
+    "contract",
+    "contract_id",
+    "placement",
+    "gpus",
+    "gpu_model",
+    "priority",
+    "duration_s",
+    "state",
+    "submit_t_s",
+    "node",
+    "restarts",
+    "preemptions",
+    "failure_reason",
+)
+
+
+class Bulk(list):
     """The jobs of a bulk submission (answered as ``{data, count}``)."""
 
 
@@ -306,19 +360,17 @@ def _answer(status: int, body: bytes) -> Response:
     response_model=JobPublic,
     responses={409: {"description": "the same Idempotency-Key is in flight"}, 422: {"description": "invalid"}},
 )
-def submit_job(body: JobSubmit, svc: ServiceDep, p: PrincipalDep, idempotency_key: IdemKey = None) -> Any:
+async def submit_job(body: JobSubmit, svc: ServiceDep, p: PrincipalDep, idempotency_key: IdemKey = None) -> Any:
     """Submit a job. With an ``Idempotency-Key`` a retry returns the first answer (``Idempotent-Replayed: true``)
     and never creates a second job; the same key with a different body is a 422, and while the first request is
     in flight a 409."""
-    return _answer(*_submit(svc, _tenant_of(p), [body], idempotency_key, "/v1/jobs"))
+    return await submission(svc, p, [body], idempotency_key, SUBMIT_PATH)
 
 
 @router.post("/bulk", status_code=201, operation_id="submitJobs", response_model=BulkCreated)
-def submit_jobs(body: BulkSubmit, svc: ServiceDep, p: PrincipalDep, idempotency_key: IdemKey = None) -> Any:
+async def submit_jobs(body: BulkSubmit, svc: ServiceDep, p: PrincipalDep, idempotency_key: IdemKey = None) -> Any:
     """Submit many jobs in one transaction (all or none), idempotent as a whole."""
-    if len(body.jobs) > svc.settings.max_bulk_jobs:
-        raise ServiceError(413, f"at most {svc.settings.max_bulk_jobs} jobs per bulk submission, got {len(body.jobs)}")
-    return _answer(*_submit(svc, _tenant_of(p), _Bulk(body.jobs), idempotency_key, "/v1/jobs/bulk"))
+    return await submission(svc, p, Bulk(body.jobs), idempotency_key, BULK_PATH)
 
 
 @router.get("", operation_id="listJobs", response_model=JobList)
@@ -362,6 +414,11 @@ def list_jobs(
 @router.get("/{job_id}", operation_id="getJob", response_model=JobPublic)
 async def get_job(job_id: str, svc: ServiceDep, p: PrincipalDep) -> Response:
     """A job as of the clock: state, node, restarts, cost over all runs; queued: position and estimated start."""
+    return await job_response(svc, p, job_id)
+
+
+async def job_response(svc: ServiceState, p: Principal, job_id: str) -> Response:
+    """``getJob``'s answer (also served by the fast path, :mod:`orbitgrid.service.fastpath`)."""
     job = await svc.reader.job(job_id)
     if job is None or (not p.is_admin and job["tenant_id"] != p.tenant_id):
         raise ServiceError(404, f"job {job_id} not found")
