@@ -495,6 +495,39 @@ class Run:
         where = str(self.path) if self.path is not None else "in memory"
         return f"Run({self.summary.scenario!r}, {where}, tables: {', '.join(self.tables.names)})"
 
+    def _repr_html_(self) -> str:
+        """The headline numbers as a small table, for a notebook (``report()`` has the full page)."""
+        from html import escape
+
+        s, k = self.summary, self.cost
+
+        def num(x: float | None, spec: str = ",.1f") -> str:
+            return "–" if x is None else format(x, spec)
+
+        sites = len(self.capacity.ground_sites)
+        rows = [
+            ("scenario", f"{s.scenario} ({'in memory' if self.path is None else self.path})"),
+            ("span", f"{s.epoch:%Y-%m-%d %H:%M} UTC, {s.duration_s / 3600:g} h at {s.step_s:g} s"),
+            ("fleet", f"{s.fleet.satellites:,} satellites in {s.fleet.shells} shells, {sites} ground sites"),
+            ("GPU-hours deliverable", num(self.capacity.gpu_hours_deliverable)),
+        ]
+        if s.jobs is not None and s.gpu_hours is not None:
+            rows.append(("jobs completed", f"{s.jobs.completed:,} of {s.jobs.submitted:,}"))
+            rows.append(("GPU-hours delivered", num(s.gpu_hours.delivered)))
+            rows.append(("goodput", num(s.goodput, ".3f")))
+        if k is not None:
+            rows.append(
+                (
+                    "orbit / ground $ per GPU-hour",
+                    f"{num(k.ratio_orbit_to_ground, ',.2f')} ({k.orbit.gpu_hours_source})",
+                )
+            )
+            if k.nominal is not None:
+                rows.append(("at nominal GPU-hours", num(k.nominal.ratio_orbit_to_ground, ",.2f")))
+        rows.append(("tables", ", ".join(self.tables.names)))
+        body = "".join(f"<tr><th style='text-align:left'>{escape(a)}</th><td>{escape(b)}</td></tr>" for a, b in rows)
+        return f"<table>{body}</table>"
+
 
 def _report_name() -> str:
     from orbitgrid.report import REPORT_NAME

@@ -224,3 +224,12 @@ def test_a_summary_that_does_not_fit_names_the_file_and_key(pair: Pair, tmp_path
         InputError, match=r"summary\.json: capacity\.shells\.dawn-dusk\.gpus: expected int, found .many."
     ):
         _ = run.capacity
+
+
+def test_a_notebook_shows_the_headline_numbers(pair: Pair) -> None:
+    html = pair.run._repr_html_()
+    s, k = pair.run.summary, pair.run.cost
+    assert k is not None and s.jobs is not None
+    assert f"{s.jobs.completed:,} of {s.jobs.submitted:,}" in html
+    assert f"{k.ratio_orbit_to_ground:,.2f} (simulated)" in html and "notebook (in memory)" in html
+    assert html.startswith("<table>") and "allocation, contacts" in html
