@@ -209,6 +209,10 @@ def _load(source: str) -> Scenario:
 def _print_warnings(source: str | Path, sc: Scenario) -> None:
     for w in sc.warnings:
         err_console.print(f"{source}: warning: {w}", markup=False, highlight=False)
+    from orbitgrid.scenario.sections.traces import trace_notes
+
+    for note in trace_notes(sc):  # what each trace file gave, and every row dropped or adjusted: never silent
+        err_console.print(f"{source}: {note}", markup=False, highlight=False)
 
 
 def _report_problems(source: str, exc: Any) -> None:

@@ -163,6 +163,8 @@ def test_unsorted_rows_and_dropped_rows_are_reported_not_silent(tmp_path: Path) 
     path = scenario(tmp_path, (H + late + OK + cpu).encode())
     res = invoke("validate", str(path))
     assert res.exit_code == 0, res.output
+    note = "workloads[0]: log.csv (helios): 3 rows, 2 jobs, 2 replayed; dropped no GPUs (CPU-only): 1; adjusted rows "
+    assert note + "out of submit order: sorted: 1" in " ".join(res.output.split())
     from orbitgrid.scenario import load_scenario
 
     w = load_scenario(path).workloads[0]

@@ -425,3 +425,30 @@ def trace_reports(scenario: Any) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def trace_notes(scenario: Any) -> list[str]:
+    """One line per trace file of a validated scenario: rows read, what was kept, and the rows dropped or adjusted
+    by reason (printed by ``orbitgrid validate`` and ``simulate``)."""
+    out = []
+    for r in trace_reports(scenario):
+        kept = (
+            f"{r['jobs']:,} jobs, {r['replayed']:,} replayed"
+            if "jobs" in r
+            else f"{r['requests']:,} requests"
+            if "requests" in r
+            else f"{r['nodes']:,} GPU nodes"
+        )
+        parts = [f"{r['path']}: {Path(r['file']).name} ({r['format']}): {r['rows']:,} rows, {kept}"]
+        if r.get("dropped"):
+            parts.append("dropped " + ", ".join(f"{k}: {v:,}" for k, v in r["dropped"].items()))
+        if r.get("adjusted"):
+            parts.append("adjusted " + ", ".join(f"{k}: {v:,}" for k, v in r["adjusted"].items()))
+        if r.get("warm_started"):
+            parts.append(f"{r['warm_started']:,} warm-started")
+        if r.get("outside_window"):
+            parts.append(f"{r['outside_window']:,} outside the window")
+        if r.get("beyond_limit"):
+            parts.append(f"{r['beyond_limit']:,} beyond the limit")
+        out.append("; ".join(parts))
+    return out

@@ -41,7 +41,7 @@ from orbitgrid.workloads.importers.reading import (
 )
 from orbitgrid.workloads.importers.values import TimeUnit, amounts, durations_s, fail, first, times_s
 from orbitgrid.workloads.jobs import MILLI_PER_GPU, Contract, JobKind, JobTable, TraceStatus
-from orbitgrid.workloads.traces import MAX_TRACE_GPUS, TraceFormatError
+from orbitgrid.workloads.traces import MAX_TRACE_GPUS, OPENB_QOS_CONTRACT, TraceFormatError
 
 StatusName = Literal["completed", "failed", "killed", "drop"]
 KindName = Literal["training", "batch", "inference", "drop"]
@@ -49,7 +49,12 @@ ContractName = Literal["reserved", "on_demand", "spot"]
 
 _STATUS = {"completed": TraceStatus.COMPLETED, "failed": TraceStatus.FAILED, "killed": TraceStatus.KILLED}
 _KIND = {"training": JobKind.TRAINING, "batch": JobKind.BATCH, "inference": JobKind.INFERENCE}
-_CONTRACT = {"reserved": Contract.RESERVED, "on_demand": Contract.ON_DEMAND, "spot": Contract.SPOT}
+_CONTRACT: dict[str, Contract] = {"reserved": Contract.RESERVED, "on_demand": Contract.ON_DEMAND, "spot": Contract.SPOT}
+_CONTRACT_NAME: dict[Contract, ContractName] = {
+    Contract.RESERVED: "reserved",
+    Contract.ON_DEMAND: "on_demand",
+    Contract.SPOT: "spot",
+}
 #: Share units -> milli-GPU per unit.
 GPU_SHARE_MILLI = {"milli": 1.0, "percent": 10.0, "fraction": 1000.0}
 #: CPU units -> milli-cores per unit.
@@ -57,7 +62,7 @@ CPU_MILLI = {"milli": 1.0, "cores": 1000.0, "percent": 10.0}
 #: Memory units -> MiB per unit (MB and GB decimal).
 MEMORY_MIB = {"MiB": 1.0, "GiB": 1024.0, "MB": 1e6 / 2**20, "GB": 1e9 / 2**20}
 #: Largest CPU request of one job (milli-cores) and memory (MiB) read: JobTable stores CPU as int32.
-MAX_CPU_MILLI = 2**31 - 1
+MAX_CPU_MILLI = int(np.iinfo(np.int32).max)
 MAX_MEMORY_MIB = 1e12
 
 
@@ -154,7 +159,7 @@ JOB_PRESETS: dict[str, JobPreset] = {
             status="pod_phase",
             contract="qos",
             status_values={"Succeeded": "completed", "Running": "completed", "Failed": "failed", "Pending": "drop"},
-            contract_values={"BE": "spot", "LS": "on_demand", "Burstable": "on_demand", "Guaranteed": "reserved"},
+            contract_values={q: _CONTRACT_NAME[c] for q, c in OPENB_QOS_CONTRACT.items()},
         ),
         reads="openb_pod_list_*.csv (and the split_dev_* windows) of Alibaba cluster-trace-gpu-v2023",
         source="github.com/alibaba/clusterdata, cluster-trace-gpu-v2023 README (Weng et al., USENIX ATC 2023): name, "
