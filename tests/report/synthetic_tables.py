@@ -158,6 +158,23 @@ def add_scheduler_tables(run_dir: Path, *, n_jobs: int = 400, nodes_per_group: i
         },
     )
 
+    # allocation: requested above allocated, fragments and strands a small part of what is free
+    a_t = np.unique(np.asarray(ts["t_s"], dtype=np.float64))
+    total = float(sum(installed.values()))
+    allocated = np.floor(total * (0.5 + 0.3 * np.sin(a_t / 30_000 + phase) ** 2))
+    _write(
+        run_dir / "allocation.parquet",
+        {
+            "t_s": a_t,
+            "requested_gpus": allocated * 1.2,
+            "allocated_gpus": allocated,
+            "occupied_gpus": np.ceil(allocated * 1.05).astype(np.int64),
+            "fragmented_gpus": (total - allocated) * 0.1,
+            "stranded_gpus": (total - allocated) * 0.05,
+            "queued_jobs": np.full(a_t.size, 7, dtype=np.int64),
+        },
+    )
+
     # sample satellites: two per orbital shell, eclipsed ones cycling through shadow
     t = np.arange(0.0, duration, step)
     s_rows: dict[str, list] = {

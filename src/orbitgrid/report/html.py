@@ -873,6 +873,12 @@ def _links(run: RunData, plots: _Plots) -> _Body:
     return links_section(run, plots)
 
 
+def _allocation(run: RunData, plots: _Plots) -> _Body:
+    from orbitgrid.report.allocation import allocation_section  # it imports this module's helpers
+
+    return allocation_section(run, plots)
+
+
 def _cost(run: RunData, plots: _Plots) -> _Body:
     from orbitgrid.report.cost import cost_section  # it imports this module's helpers
 
@@ -889,6 +895,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[RunData, _Plots], _Body]], ...] = (
     ("gantt", "Jobs on the busiest nodes", _gantt),
     ("wait-cdf", "Wait time per tenant", _wait_cdf),
     ("lost-work", "Lost work by cause", _lost_work),
+    ("allocation", "GPU allocation and fragmentation", _allocation),
     ("maintenance", "Failed GPUs: repairs, spares and losses", _maintenance),
     ("orbit-vs-ground", "Orbit versus ground", _orbit_vs_ground),
     ("links", "Links and latency", _links),
