@@ -79,8 +79,7 @@ def _reference_choice(eng: Engine, j: int, reserved: tuple[int, float, int] | No
     cand = np.flatnonzero(eng.mask(j) & (eng.free_arr >= g_min))
     if g_min < eng.gpus[j] and cand.size:
         whole = cand[eng.free_arr[cand] >= eng.gpus[j]]
-        if whole.size:
-            cand = whole
+        cand = whole if whole.size else cand[eng.free_arr[cand] == eng.free_arr[cand].max()]
     if reserved is not None:
         cand = eng._respect_reservation(j, cand, reserved, t)
     if cand.size == 0:

@@ -293,7 +293,11 @@ def test_jobs_that_fit_no_node_fail_with_a_reason(make_fleet, make_workload, run
     check_invariants(fleet, wl, res)
     assert res.state.tolist() == [FAILED, FAILED, FAILED, COMPLETED]
     assert sorted(res.failure_reason) == [0, 1, 2]
-    assert all("no node can ever hold it" in r for r in res.failure_reason.values())
+    assert res.failure_reason == {
+        0: "never_fits: needs 16 GPUs on one node, largest node has 8",
+        1: "never_fits: needs 16 GPUs on one node, largest node has 8",
+        2: "never_fits: no ground nodes",
+    }
     assert res.end_s[:3].tolist() == [0.0, 5.0, 10.0]
     assert res.placements["gpus"][res.placements["job"] == 3].max() <= 8
 

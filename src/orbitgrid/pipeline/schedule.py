@@ -32,7 +32,7 @@ from orbitgrid.scheduling.allocation import RunRequests, allocation_timeline
 from orbitgrid.scheduling.engine import COMPLETED, OUTCOMES, STATE_NAMES, Engine, EngineConfig, EngineResult
 from orbitgrid.scheduling.inference import serve_fifo_slots
 from orbitgrid.scheduling.policies import PowerAware, make_policy
-from orbitgrid.scheduling.sharing import MILLI, never_fits_reason
+from orbitgrid.scheduling.sharing import MILLI
 from orbitgrid.workloads.generators import DEFAULT_CHECKPOINT_RULE, generate_training_jobs
 from orbitgrid.workloads.jobs import (
     Contract,
@@ -393,47 +393,16 @@ def _pct(x: np.ndarray, q: float) -> float:
     return float(np.percentile(x, q)) if x.size else math.nan
 
 
-#: The engine's reason for a job no node of its mask can ever hold (replaced by a ``never_fits:`` explanation).
-_NEVER_HOLDS = "no node can ever hold it"
 #: At most this many sample times in the allocation table (evenly spaced steps; every step when there are fewer).
 MAX_ALLOCATION_SAMPLES = 2_000
-
-
-def _where(placement: int, model: str | None) -> str:
-    kind = {int(Placement.ORBIT): "orbital nodes", int(Placement.GROUND): "ground nodes"}.get(placement, "nodes")
-    return f"{kind} with GPU model {model}" if model else kind
+#: How the engine's reason for a job no node can ever hold begins (``sharing.never_fits_reason``).
+NEVER_FITS = "never_fits"
 
 
 def never_fits_reasons(run: ScheduleRun) -> dict[int, str]:
-    """For every job the engine found no node could ever hold: why, against the fleet's largest node
-    (``sharing.never_fits_reason``: ``never_fits: needs 16 GPUs on one node, largest node has 8``)."""
-    jobs, nodes = run.workload.jobs, run.fleet.nodes
-    out: dict[int, str] = {}
-    for j, why in run.result.failure_reason.items():
-        if not why.startswith(_NEVER_HOLDS) and not why.startswith("never_fits"):
-            continue
-        placement = int(jobs.placement[j])
-        model = jobs.gpu_models[int(jobs.gpu_model[j])] if int(jobs.gpu_model[j]) >= 0 else None
-        eligible = np.ones(len(nodes), dtype=bool)
-        if placement == Placement.ORBIT:
-            eligible &= nodes.kind == NodeKind.ORBITAL
-        elif placement == Placement.GROUND:
-            eligible &= nodes.kind == NodeKind.GROUND
-        if model is not None:
-            eligible &= nodes.gpu_model == model
-        reason = never_fits_reason(
-            int(jobs.gpus[j]),
-            int(jobs.kind[j]) == JobKind.BATCH,
-            int(jobs.cpu_milli[j]),
-            float(jobs.memory_mib[j]),
-            eligible,
-            nodes.gpus,
-            nodes.cpu_milli,
-            nodes.memory_mib,
-            _where(placement, model),
-        )
-        out[j] = reason if reason is not None else why
-    return out
+    """Every job the engine turned away at arrival because no node could ever hold it, with the engine's reason
+    (``never_fits: needs 16 GPUs on one node, largest node has 8``)."""
+    return {j: why for j, why in run.result.failure_reason.items() if why.startswith(NEVER_FITS)}
 
 
 def _trace_ended(run: ScheduleRun) -> np.ndarray:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from orbitgrid.scheduling.sharing import MILLI, _take, fragmented_gpus, node_fits, pick_gpus
+from orbitgrid.scheduling.sharing import MILLI, _take, node_fits, node_fragmented_milli, pick_gpus
 
 # event kinds, in their order at one instant: a segment ends, a job arrives, a job ends, a segment starts
 _SEG_END, _ARRIVE, _JOB_END, _SEG_START = 0, 1, 2, 3
@@ -104,7 +104,10 @@ def _walk(
     in_system = np.zeros(job_class.size, dtype=np.bool_)
     requested = 0.0
     queued = 0
-    all_nodes = np.ones(gpu_free.shape[0], dtype=np.bool_)
+    n_nodes = gpu_free.shape[0]
+    # each node's part of the fragmentation, recomputed only for the nodes an event touched since the last sample
+    node_frag = np.zeros(n_nodes)
+    dirty = np.ones(n_nodes, dtype=np.bool_)
     total_milli = 0
     for n in range(gpu_free.shape[0]):
         for k in range(gpu_free.shape[1]):
@@ -133,6 +136,7 @@ def _walk(
                 milli = job_milli[j] if g == 1 else MILLI
                 c = pick_gpus(gpu_free, n, g, milli, slots[ref])
                 count[ref] = c
+                dirty[n] = True
                 if c > 0:
                     cl = job_class[j]
                     _take(
@@ -145,6 +149,7 @@ def _walk(
             else:  # _SEG_END
                 j, n = pl_job[ref], pl_node[ref]
                 c = count[ref]
+                dirty[n] = True
                 if c > 0:
                     milli = job_milli[j] if pl_gpus[ref] == 1 else MILLI
                     cl = job_class[j]
@@ -168,9 +173,13 @@ def _walk(
         out[s, 0] = requested
         out[s, 1] = (total_milli - free_milli) / MILLI
         out[s, 2] = occupied
-        out[s, 3] = fragmented_gpus(
-            gpu_free, cpu_free, mem_free, node_model, c_gpus, c_milli, c_cpu, c_mem, c_model, c_weight, all_nodes
-        )
+        for n in range(n_nodes):
+            if dirty[n]:
+                node_frag[n] = node_fragmented_milli(
+                    gpu_free, cpu_free, mem_free, node_model, n, c_gpus, c_milli, c_cpu, c_mem, c_model, c_weight
+                )
+                dirty[n] = False
+        out[s, 3] = node_frag.sum() / MILLI
         out[s, 4] = (
             _stranded(gpu_free, cpu_free, mem_free, node_model, c_gpus, c_milli, c_cpu, c_mem, c_model, waiting)
             if queued > 0

@@ -57,6 +57,7 @@ from orbitgrid.scheduling.placement import REFUSED, mask_max
 from orbitgrid.scheduling.placement import best_fit as placement_best_fit
 from orbitgrid.scheduling.placement import safe as placement_safe
 from orbitgrid.scheduling.placement import search as placement_search
+from orbitgrid.scheduling.sharing import EngineSharing, never_fits_reason
 from orbitgrid.scheduling.state import (
     COMPLETED,
     FAILED,
@@ -160,6 +161,11 @@ class Engine:
         )
         # --- job state: one copy each (state.JobState); the names below are the same lists ---
         self._bind_jobs(JobState(self.jobs))
+        # --- GPU sharing, CPU and memory (sharing.EngineSharing): only for workloads that need the per-GPU view ---
+        self.sharing: EngineSharing | None = None
+        if EngineSharing.needed(nodes.cpu_milli, nodes.memory_mib, self.jobs):
+            self.sharing = EngineSharing(nodes.gpus, nodes.cpu_milli, nodes.memory_mib, self.jobs)
+        self._never_fits: dict[tuple, str | None] = {}
         # --- queue, tenants, records ---
         self.queue_classes: dict[tuple[int, int, int, int, int], list[tuple[tuple, int]]] = {}
         self.n_queued = 0
@@ -170,7 +176,6 @@ class Engine:
         self.records = Records(self.config.record_utilization)
         self._masks: dict[tuple[int, int], np.ndarray] = {}
         self._mask_nodes: dict[tuple[int, int], np.ndarray] = {}
-        self._biggest: dict[tuple[int, int], int] = {}  # the most GPUs any node of a mask has installed
         # links: nodes without a path to the ground take no new work; datasets are uploaded before a start in orbit
         self.links = fleet.links
         self._link_step = -1
@@ -387,13 +392,20 @@ class Engine:
 
     def start(self, j: int, n: int, t: float, g: int | None = None) -> None:
         g = self.gpus[j] if g is None else g
-        if g > self.free(n) or g < 1:
-            raise RuntimeError(f"policy placed job {j} ({g} GPUs) on node {n} with {self.free(n)} free")
+        sh = self.sharing
+        if sh is None:
+            if g > self.free(n) or g < 1:
+                raise RuntimeError(f"policy placed job {j} ({g} GPUs) on node {n} with {self.free(n)} free")
+            opened = g
+        else:
+            if g < 1 or not sh.fits(j, n, g, self.free(n)):
+                raise RuntimeError(f"policy placed job {j} ({g} GPUs) on node {n}, where it does not fit")
+            opened = sh.start(j, n, g)
         self.state[j] = RUNNING
         self.node_of[j] = n
         self.alloc[j] = g
         self.running[n].append(j)
-        self._take(j, n, g, t)
+        self._take(j, n, opened, t)
         if math.isnan(self.first_start[j]):
             self.first_start[j] = t
         restore = 0.0 if self.done[j] == 0.0 else self.restore_s[j]
@@ -423,7 +435,9 @@ class Engine:
         """Account the segment ending at ``t``: ``kept`` work is added to the job's saved work."""
         seg = self.seg[j]
         assert seg is not None
-        n, g = self.node_of[j], self.alloc[j]
+        n, g_int = self.node_of[j], self.alloc[j]
+        # a fractional pod holds its share of one GPU: GPU-seconds and energy count that share
+        g = g_int * self.sharing.share[j] if self.sharing is not None else g_int
         start = self.seg_start[j]
         dur = max(t - start, 0.0)
         progress = seg.progress(t)
@@ -434,12 +448,12 @@ class Engine:
             self.useful_gpu_s[j] += kept / seg.rate * g
         self.energy_j[j] += dur * g * self.power_w[n]
         self.tenant_used_gpu_s[self.tenant[j]] += dur * g
-        self.records.placements.append((j, n, start, t, g, outcome, max(progress - kept, 0.0)))
+        self.records.placements.append((j, n, start, t, g_int, outcome, max(progress - kept, 0.0)))
 
     def _release(self, j: int, t: float) -> None:
         n, g = self.node_of[j], self.alloc[j]
         self.running[n].remove(j)
-        self._take(j, n, -g, t)
+        self._take(j, n, -(g if self.sharing is None else self.sharing.release(j, n)), t)
         self.alloc[j] = 0
         self.seg[j] = None
         self.version[j] += 1
@@ -527,7 +541,8 @@ class Engine:
         assert seg is not None
         n = self.node_of[j]
         self._close_segment(j, t, seg.progress(t), outcome=CAPACITY_OUT)
-        self._take(j, n, g_new - self.alloc[j], t)
+        freed = self.alloc[j] - g_new if self.sharing is None else self.sharing.shrink(j, n, g_new)
+        self._take(j, n, -freed, t)
         self.alloc[j] = g_new
         self._new_segment(j, t, restore=0.0)
 
@@ -555,13 +570,23 @@ class Engine:
     # --------------------------------------------------------------------------------------------- handlers ---
     def _on_arrival(self, j: int, t: float) -> None:
         key = self._mask_key[j]
-        biggest = self._biggest.get(key)
-        if biggest is None:
-            m = self.mask(j)
-            biggest = self._biggest[key] = int(self.nodes.gpus[m].max()) if m.any() else 0
-        g_min = 1 if self.kind[j] == JobKind.BATCH else self.gpus[j]
-        if biggest < g_min:
-            self._fail(j, t, "no node can ever hold it (placement, GPU model or gang size)")
+        sh = self.sharing
+        cpu, mem = (sh.cpu[j], sh.mem[j]) if sh is not None else (0, 0.0)
+        divisible = self.kind[j] == JobKind.BATCH
+        ck = (key, self.gpus[j], divisible, cpu, mem)
+        if ck not in self._never_fits:
+            placement, model = key
+            kind = {int(Placement.ORBIT): "orbital nodes", int(Placement.GROUND): "ground nodes"}.get(
+                placement, "nodes"
+            )
+            where = f"{kind} with GPU model {self.jobs.gpu_models[model]}" if model >= 0 else kind
+            nodes = self.nodes
+            self._never_fits[ck] = never_fits_reason(
+                self.gpus[j], divisible, cpu, mem, self.mask(j), nodes.gpus, nodes.cpu_milli, nodes.memory_mib, where
+            )
+        reason = self._never_fits[ck]
+        if reason is not None:
+            self._fail(j, t, reason)
             return
         self._enqueue(j)
 
@@ -602,11 +627,14 @@ class Engine:
         slot = int(self.rng.integers(alive)) if alive > 0 else 0
         hit = -1
         acc = 0
-        for j in self.running[n]:
-            acc += self.alloc[j]
-            if slot < acc:
-                hit = j
-                break
+        if self.sharing is not None:  # the job holding that GPU (the first placed of the pods sharing it)
+            hit = self.sharing.job_on_gpu(n, slot, self.running[n])
+        else:
+            for j in self.running[n]:
+                acc += self.alloc[j]
+                if slot < acc:
+                    hit = j
+                    break
         lost_before = self.lost[hit] if hit >= 0 else 0.0
         fate = -1
         if cause == PERMANENT:
@@ -690,7 +718,11 @@ class Engine:
             mf = max_free(mkey, m)
             fits = mf >= g_min
             n = -1
-            if fits and search is not None:
+            special = self.sharing is not None and self.sharing.special[j]
+            if special:  # a fractional pod may fit beside others on a GPU; CPU and memory are checked per node
+                fits = True
+                n = self._share_search(j, mkey, g_min, mf, reserved, t)
+            elif fits and search is not None:
                 n = self._search(j, mkey, m, mf, g_min, reserved, t, search)
                 if n == REFUSED:
                     self._wake((math.floor(t / self.step_s) + 1) * self.step_s)
@@ -698,8 +730,9 @@ class Engine:
                 cand = np.flatnonzero(m & (self.free_arr >= g_min))
                 if g_min < self.gpus[j] and cand.size:
                     whole = cand[self.free_arr[cand] >= self.gpus[j]]
-                    if whole.size:  # a divisible job runs on fewer GPUs only when no node can hold all it asks
-                        cand = whole
+                    # a divisible job runs on fewer GPUs only when no node can hold all it asks, and then on a node
+                    # giving it the most GPUs (placement.search)
+                    cand = whole if whole.size else cand[self.free_arr[cand] == self.free_arr[cand].max()]
                 if reserved is not None:
                     cand = self._respect_reservation(j, cand, reserved, t)
                 if cand.size:
@@ -756,7 +789,7 @@ class Engine:
         exclude = -1
         if reserved is not None and reserved[0] >= 0:
             node = reserved[0]
-            need = g_req if (g_min < g_req and mf >= g_req) else g_min
+            need = min(g_req, mf) if g_min < g_req else g_min
             if (
                 m[node]
                 and self.free_arr[node] >= need
@@ -767,6 +800,29 @@ class Engine:
         if search == "best-fit":
             return int(placement_best_fit(nodes, self.free_arr, g_min, g_req, exclude))
         return self.power_aware_best_fit(j, nodes, g_min, exclude, t, self.policy.saa_threshold)  # type: ignore[attr-defined]
+
+    def _share_search(
+        self, j: int, mkey: tuple[int, int], g_min: int, mf: int, reserved: tuple[int, float, int] | None, t: float
+    ) -> int:
+        """The node for a job that shares a GPU or asks for CPU or memory (``sharing.engine_best_fit``: the least
+        weighted CPU + GPU leftover), or -1. A divisible job takes its whole request where one node holds it, else
+        the most GPUs one node gives. The node an EASY reservation protects is left out unless the job fits beside
+        the reserved gang or ends before its shadow. (The power-aware test is not applied on this path.)"""
+        sh = self.sharing
+        assert sh is not None
+        nodes = self._mask_nodes[mkey]  # filled by dispatch's max_free
+        g_req = self.gpus[j]
+        exclude = -1
+        if reserved is not None and reserved[0] >= 0:
+            node = reserved[0]
+            if not (g_req <= reserved[2] or self._backfill_end(j, node, t) <= reserved[1]):
+                exclude = node
+        n = sh.best_node(j, nodes, g_req, self.free_arr, exclude)
+        g = min(g_req, mf)
+        while n < 0 and g_min <= g < g_req:  # divisible: the most GPUs any one node gives
+            n = sh.best_node(j, nodes, g, self.free_arr, exclude)
+            g -= 1
+        return n
 
     def _respect_reservation(self, j: int, cand: np.ndarray, reserved: tuple[int, float, int], t: float) -> np.ndarray:
         node, shadow, extra = reserved
@@ -835,7 +891,12 @@ class Engine:
         best: tuple[int, int, list[int]] | None = None
         for n in np.flatnonzero(m & (self.free_arr + self.busy >= g) & (self.free_arr < g)).tolist():
             victims = [
-                r for r in self.running[n] if self.contract[r] > c and self._is_preemptible(r) and r not in spared
+                r
+                for r in self.running[n]
+                if self.contract[r] > c
+                and self._is_preemptible(r)
+                and r not in spared
+                and (self.sharing is None or self.sharing.share[r] == 1.0)  # evicting a pod may free no GPU
             ]
             if not victims:
                 continue
@@ -855,6 +916,8 @@ class Engine:
 
     def _try_preempt(self, j: int, t: float, lst: list[tuple[tuple, int]], idx: int) -> bool:
         """Evict preemptible lower-class jobs on the node where the fewest GPUs must be freed."""
+        if self.sharing is not None and self.sharing.special[j]:
+            return False  # evictions free whole GPUs; a pod's share, CPU and memory are not searched for here
         found = self._preemption_victims(j, t)
         if found is None:
             return False

@@ -63,7 +63,9 @@ def _best_fit(mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, 
         f = free[mask_nodes[i]]
         if f > max_free:
             max_free = f
-    need = g_req if (g_min < g_req and max_free >= g_req) else g_min
+    # a divisible job (g_min < g_req) needs its whole request where some node has it free, else the most free GPUs
+    # any node has: it runs on as many GPUs as one node gives rather than on the tightest node's few
+    need = min(g_req, max_free) if (g_min < g_req and max_free >= g_min) else g_min
     if max_free < need:
         return NO_CANDIDATE, 0, need
     best = NO_CANDIDATE
@@ -90,7 +92,8 @@ def search(
     """The node for a job, :data:`NO_CANDIDATE` or :data:`REFUSED`.
 
     ``mask_nodes``: the mask's node indices, ascending. A node is a candidate when it has ``g_min`` GPUs free; when
-    ``g_min < g_req`` (a divisible job) and some node of the mask has ``g_req`` free, only those are. ``exclude`` (or
+    ``g_min < g_req`` (a divisible job) only the nodes with ``g_req`` free are, or when no node has, those with the most
+    free GPUs (a divisible job must not run on the tightest node's few GPUs while larger nodes idle). ``exclude`` (or
     -1) is then removed (the EASY reservation). Among candidates, in best-fit order (fewest free GPUs, then lowest
     index), the first that passes the power-aware test.
 

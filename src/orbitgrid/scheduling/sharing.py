@@ -159,6 +159,48 @@ def _take(
 
 
 @nb.njit(cache=True)
+def node_fragmented_milli(
+    gpu_free: np.ndarray,
+    cpu_free: np.ndarray,
+    mem_free: np.ndarray,
+    model: np.ndarray,
+    n: int,
+    class_gpus: np.ndarray,
+    class_milli: np.ndarray,
+    class_cpu: np.ndarray,
+    class_mem: np.ndarray,
+    class_model: np.ndarray,
+    class_weight: np.ndarray,
+) -> float:
+    """Node ``n``'s part of :func:`fragmented_gpus`, ``sum_m p_m F_n(m)``, in milli-GPU."""
+    row = gpu_free[n]
+    free_all = 0
+    for k in range(row.size):
+        if row[k] > 0:
+            free_all += row[k]
+    if free_all == 0:
+        return 0.0
+    total = 0.0
+    for c in range(class_gpus.size):
+        g, d = class_gpus[c], class_milli[c]
+        if g == 0:
+            continue
+        ok = class_model[c] < 0 or class_model[c] == model[n]
+        if ok:
+            ok = node_fits(gpu_free, cpu_free, mem_free, n, g, d, class_cpu[c], class_mem[c])
+        if not ok:
+            frag = free_all
+        else:
+            need = d if d < MILLI else MILLI
+            frag = 0
+            for k in range(row.size):
+                if 0 < row[k] < need:
+                    frag += row[k]
+        total += class_weight[c] * frag
+    return total
+
+
+@nb.njit(cache=True)
 def fragmented_gpus(
     gpu_free: np.ndarray,
     cpu_free: np.ndarray,
@@ -177,31 +219,11 @@ def fragmented_gpus(
     or -1 (any); ``usable[n]`` False leaves node ``n`` out (down, or out of reach)."""
     total = 0.0
     for n in range(gpu_free.shape[0]):
-        if not usable[n]:
-            continue
-        row = gpu_free[n]
-        free_all = 0
-        for k in range(row.size):
-            if row[k] > 0:
-                free_all += row[k]
-        if free_all == 0:
-            continue
-        for c in range(class_gpus.size):
-            g, d = class_gpus[c], class_milli[c]
-            if g == 0:
-                continue
-            ok = class_model[c] < 0 or class_model[c] == model[n]
-            if ok:
-                ok = node_fits(gpu_free, cpu_free, mem_free, n, g, d, class_cpu[c], class_mem[c])
-            if not ok:
-                frag = free_all
-            else:
-                need = d if d < MILLI else MILLI
-                frag = 0
-                for k in range(row.size):
-                    if 0 < row[k] < need:
-                        frag += row[k]
-            total += class_weight[c] * frag
+        if usable[n]:
+            total += node_fragmented_milli(
+                gpu_free, cpu_free, mem_free, model, n, class_gpus, class_milli, class_cpu, class_mem, class_model,
+                class_weight,
+            )  # fmt: skip
     return total / MILLI
 
 
@@ -484,3 +506,152 @@ def never_fits_reason(
     if not ok_m.any():
         return f"never_fits: needs {mem:g} MiB of memory on one node, largest node has {float(m.max()):g}"
     return f"never_fits: no node has {g_need} GPUs, {cpu} mCPU and {mem:g} MiB together"
+
+
+@nb.njit(cache=True)
+def _room_without_opening(row: np.ndarray, milli: int) -> bool:
+    """Whether a partly used GPU of the row holds a ``milli`` share (a fractional pod needs no fresh GPU)."""
+    for k in range(row.size):  # noqa: SIM110 (numba compiles no generator expression)
+        if milli <= row[k] < MILLI:
+            return True
+    return False
+
+
+@nb.njit(cache=True)
+def engine_best_fit(
+    nodes: np.ndarray,
+    gpu_free: np.ndarray,
+    cpu_free: np.ndarray,
+    mem_free: np.ndarray,
+    node_free_milli: np.ndarray,
+    fresh: np.ndarray,
+    gpus: int,
+    milli: int,
+    cpu: int,
+    mem: float,
+    cpu_max: float,
+    gpu_max: float,
+    exclude: int,
+) -> int:
+    """:func:`best_fit_node` for the engine, where a node may open at most ``fresh[n]`` entirely free GPUs now (its
+    capacity timeline and failed GPUs allow that many), and ``exclude`` (or -1) is left out."""
+    best = -1
+    best_score = np.inf
+    need_milli = gpus * milli if milli < MILLI else gpus * MILLI
+    for i in range(nodes.size):
+        n = nodes[i]
+        if n == exclude:
+            continue
+        if milli < MILLI:
+            if fresh[n] < 1 and not _room_without_opening(gpu_free[n], milli):
+                continue
+        elif fresh[n] < gpus:
+            continue
+        if not node_fits(gpu_free, cpu_free, mem_free, n, gpus, milli, cpu, mem):
+            continue
+        score = 0.0
+        if cpu_max > 0.0 and cpu > 0:
+            score += 0.5 * (cpu_free[n] - cpu) / cpu_max
+        if gpu_max > 0.0:
+            score += 0.5 * (node_free_milli[n] - need_milli) / MILLI / gpu_max
+        if score < best_score:
+            best = n
+            best_score = score
+    return best
+
+
+class EngineSharing:
+    """The engine's per-GPU view when a workload shares GPUs or asks for CPU and memory (:meth:`build`).
+
+    The engine's integer GPU accounting then counts *occupied* GPUs (holding at least one job): a fractional pod
+    opens a GPU only when no partly used GPU of its node holds its share, and frees it when it leaves the GPU empty.
+    Jobs that share or ask for CPU or memory (``special``) are placed by :func:`engine_best_fit`; whole-GPU jobs
+    without CPU or memory requests keep the engine's compiled search, checked here against CPU and memory too."""
+
+    def __init__(self, node_gpus: np.ndarray, node_cpu: np.ndarray, node_mem: np.ndarray, jobs: object) -> None:
+        from orbitgrid.workloads.jobs import JobTable
+
+        assert isinstance(jobs, JobTable)
+        self.cluster = SharedCluster(node_gpus, node_cpu, node_mem)
+        g = jobs.gpus.astype(np.int64)
+        milli = np.where(g == 1, jobs.gpu_milli, MILLI).astype(np.int64)
+        cpu_on = bool((np.asarray(node_cpu) > 0).any())
+        mem_on = bool((np.asarray(node_mem) > 0).any())
+        cpu = np.where(cpu_on, jobs.cpu_milli, 0).astype(np.int64)
+        mem = np.where(mem_on, jobs.memory_mib, 0.0).astype(np.float64)
+        self.milli: list[int] = milli.tolist()
+        self.cpu: list[int] = cpu.tolist()
+        self.mem: list[float] = mem.tolist()
+        self.share: list[float] = np.where(milli < MILLI, milli / MILLI, 1.0).tolist()
+        self.special: list[bool] = ((milli < MILLI) | (cpu > 0) | (mem > 0)).tolist()
+        self.slots: list[np.ndarray | None] = [None] * len(g)
+
+    @staticmethod
+    def needed(node_cpu: np.ndarray, node_mem: np.ndarray, jobs: object) -> bool:
+        """Whether a run needs the per-GPU view: a fractional pod, or CPU or memory asked where nodes model it."""
+        from orbitgrid.workloads.jobs import JobTable
+
+        assert isinstance(jobs, JobTable)
+        fractional = bool(((jobs.gpus == 1) & (jobs.gpu_milli < MILLI)).any())
+        cpu = bool((np.asarray(node_cpu) > 0).any() and (jobs.cpu_milli > 0).any())
+        mem = bool((np.asarray(node_mem) > 0).any() and (jobs.memory_mib > 0).any())
+        return fractional or cpu or mem
+
+    def fits(self, j: int, n: int, g: int, fresh: int) -> bool:
+        """Whether job ``j`` on ``g`` GPUs fits node ``n`` now, which may open ``fresh`` entirely free GPUs."""
+        c = self.cluster
+        milli = self.milli[j] if g == 1 else MILLI
+        if milli < MILLI:
+            if fresh < 1 and not _room_without_opening(c.gpu_free[n], milli):
+                return False
+        elif fresh < g:
+            return False
+        return c.fits(n, g, milli, self.cpu[j], self.mem[j])
+
+    def best_node(self, j: int, nodes: np.ndarray, g: int, fresh: np.ndarray, exclude: int = -1) -> int:
+        c = self.cluster
+        milli = self.milli[j] if g == 1 else MILLI
+        return int(
+            engine_best_fit(
+                nodes, c.gpu_free, c.cpu_free, c.mem_free, c.node_free_milli, fresh, g, milli,
+                self.cpu[j], self.mem[j], c.cpu_max, c.gpu_max, exclude,
+            )
+        )  # fmt: skip
+
+    def start(self, j: int, n: int, g: int) -> int:
+        """Job ``j`` takes ``g`` GPUs of node ``n``: the GPUs it opened (were entirely free)."""
+        c = self.cluster
+        milli = self.milli[j] if g == 1 else MILLI
+        before = c.gpu_free[n].copy()
+        slots = c.allocate(n, g, milli, self.cpu[j], self.mem[j])
+        self.slots[j] = slots
+        return int(np.sum(before[slots] == MILLI))
+
+    def release(self, j: int, n: int) -> int:
+        """Job ``j`` leaves node ``n``: the GPUs it left entirely free."""
+        slots = self.slots[j]
+        if slots is None:
+            return 0
+        c = self.cluster
+        milli = self.milli[j] if slots.size == 1 else MILLI
+        c.release(n, slots, milli, self.cpu[j], self.mem[j])
+        self.slots[j] = None
+        return int(np.sum(c.gpu_free[n][slots] == MILLI))
+
+    def shrink(self, j: int, n: int, g_new: int) -> int:
+        """A divisible job keeps ``g_new`` of its whole GPUs (its CPU and memory stay): the GPUs it freed."""
+        slots = self.slots[j]
+        assert slots is not None and g_new <= slots.size
+        drop = slots[g_new:]
+        _take(self.cluster.gpu_free, self.cluster.cpu_free, self.cluster.mem_free, self.cluster.node_free_milli,
+              n, drop, drop.size, MILLI, 0, 0.0, -1)  # fmt: skip
+        self.slots[j] = slots[:g_new].copy()
+        return int(drop.size)
+
+    def job_on_gpu(self, n: int, gpu: int, running: list[int]) -> int:
+        """The first job of ``running`` (on node ``n``) that holds GPU index ``gpu``, or -1."""
+        for j in running:
+            s = self.slots[j]
+            if s is not None and (s == gpu).any():
+                return j
+        return -1
