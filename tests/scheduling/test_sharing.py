@@ -10,19 +10,23 @@ from orbitgrid.scheduling.sharing import MILLI, SharedCluster, TaskClasses, infl
 
 def test_fractional_pod_takes_the_tightest_gpu_that_holds_it() -> None:
     c = SharedCluster(np.array([3]), cpu_milli=0, memory_mib=0.0)
-    assert list(c.allocate(0, 1, 600)) == [0]  # all free: the lowest index
-    assert list(c.allocate(0, 1, 400)) == [0]  # GPU 0 has exactly 400 left: best fit
-    assert list(c.allocate(0, 1, 300)) == [1]  # GPU 0 full; GPU 1 opened
-    assert list(c.allocate(0, 1, 200)) == [1]  # 700 left on GPU 1 beats 1000 on GPU 2
-    assert list(c.gpu_free[0]) == [0, 500, MILLI]
+    assert c.allocate(0, 1, 600) == (0, 1)  # no shared GPU yet: it opens one (slot 0)
+    assert c.allocate(0, 1, 400) == (0, 0)  # shared GPU 0 has exactly 400 left: best fit, nothing opened
+    assert c.allocate(0, 1, 300) == (1, 1)  # GPU 0 full; a second GPU opened
+    assert c.allocate(0, 1, 200) == (1, 0)  # 700 left on shared GPU 1 beats opening GPU 2
+    assert c.shared_free(0) == [0, 500]
+    assert list(c.whole_free()) == [1] and list(c.touched()) == [2]
     assert c.allocated_gpus() == pytest.approx(1.5)
+    # the last pod leaving a shared GPU makes it entirely free again
+    assert c.release(0, 1, 1, 300) == 0 and c.release(0, 1, 1, 200) == 1
+    assert c.shared_free(0) == [0] and list(c.whole_free()) == [2]
 
 
 def test_whole_gpus_never_include_a_shared_gpu() -> None:
     c = SharedCluster(np.array([2]), cpu_milli=0, memory_mib=0.0)
     c.allocate(0, 1, 100)
     assert not c.fits(0, 2)  # one GPU is shared: a 2-GPU gang does not fit
-    assert list(c.allocate(0, 1)) == [1]
+    assert c.allocate(0, 1) == (-1, 1)
     assert list(c.touched()) == [2] and list(c.whole_free()) == [0]
 
 
@@ -32,12 +36,21 @@ def test_cpu_and_memory_limit_placement_and_release_restores() -> None:
     assert not c.fits(0, 1, mem=2048.0) and c.fits(1, 1, mem=1e9)  # node 1 does not model memory
     nodes = np.arange(2, dtype=np.int64)
     assert c.best_fit(nodes, 1, cpu=9000) == 1
-    before = (c.gpu_free.copy(), c.cpu_free.copy(), c.mem_free.copy(), c.node_free_milli.copy())
-    slots = c.allocate(0, 2, cpu=4000, mem=512.0)
-    assert c.cpu_free[0] == 4000 and c.mem_free[0] == 512.0
-    c.release(0, slots, cpu=4000, mem=512.0)
-    for a, b in zip(before, (c.gpu_free, c.cpu_free, c.mem_free, c.node_free_milli), strict=True):
+    before = [a.copy() for a in c.arrays()]
+    slot, opened = c.allocate(0, 2, cpu=4000, mem=512.0)
+    assert (slot, opened) == (-1, 2) and c.cpu_free[0] == 4000 and c.mem_free[0] == 512.0
+    assert c.release(0, slot, 2, cpu=4000, mem=512.0) == 2
+    for a, b in zip(before, c.arrays(), strict=True):
         assert np.array_equal(a, b)
+
+
+def test_a_huge_pooled_node_costs_no_row_per_gpu() -> None:
+    """A ground site pooled as one node of 200,000 GPUs: the shared table is as wide as the pods that may share."""
+    c = SharedCluster(np.array([200_000, 8]), cpu_milli=0, memory_mib=0.0, max_shared=4)
+    assert c.shared.shape == (2, 4)
+    assert c.allocate(0, 1000) == (-1, 1000)
+    assert c.allocate(0, 1, 250) == (0, 1)
+    assert list(c.touched()) == [1001, 0]
 
 
 def test_best_fit_prefers_the_least_leftover_node() -> None:

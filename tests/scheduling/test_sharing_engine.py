@@ -46,7 +46,7 @@ def _share_invariants(eng: Engine, res: EngineResult) -> None:
         assert np.all(busy >= 0) and np.all(busy <= eng.nodes.gpus[n])
     # every GPU's share back to whole at the end of a run where every job completed
     if np.all(res.state == COMPLETED):
-        assert np.all(sh.cluster.gpu_free[sh.cluster.gpu_free >= 0] == 1000)
+        assert np.array_equal(sh.cluster.whole, sh.cluster.gpus) and (sh.cluster.shared == -1).all()
 
 
 def test_two_half_pods_share_one_gpu(make_fleet: Callable[..., FleetTimeline]) -> None:

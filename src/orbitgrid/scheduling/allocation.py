@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from orbitgrid.scheduling.sharing import MILLI, _take, node_fits, node_fragmented_milli, pick_gpus
+from orbitgrid.scheduling.sharing import MILLI, SharedCluster, give_back, node_fits, node_fragmented_milli, take
 
 # event kinds, in their order at one instant: a segment ends, a job arrives, a job ends, a segment starts
 _SEG_END, _ARRIVE, _JOB_END, _SEG_START = 0, 1, 2, 3
@@ -35,7 +35,8 @@ _SEG_END, _ARRIVE, _JOB_END, _SEG_START = 0, 1, 2, 3
 
 @nb.njit(cache=True)
 def _stranded(
-    gpu_free: np.ndarray,
+    whole: np.ndarray,
+    shared: np.ndarray,
     cpu_free: np.ndarray,
     mem_free: np.ndarray,
     model: np.ndarray,
@@ -46,23 +47,32 @@ def _stranded(
     c_model: np.ndarray,
     waiting: np.ndarray,
 ) -> float:
+    """Free share (GPUs) that no waiting class can use: a node's entirely free GPUs when no waiting request fits
+    the node, and each shared GPU's free share when no waiting fractional request fits in it."""
     total = 0
-    for n in range(gpu_free.shape[0]):
-        row = gpu_free[n]
+    for n in range(whole.shape[0]):
+        row = shared[n]
+        if whole[n] > 0:
+            usable = False
+            for c in range(c_gpus.size):
+                if waiting[c] <= 0 or c_gpus[c] == 0 or (c_model[c] >= 0 and c_model[c] != model[n]):
+                    continue
+                if node_fits(whole, shared, cpu_free, mem_free, n, c_gpus[c], c_milli[c], c_cpu[c], c_mem[c]):
+                    usable = True
+                    break
+            if not usable:
+                total += whole[n] * MILLI
         for k in range(row.size):
             f = row[k]
             if f <= 0:
                 continue
             usable = False
             for c in range(c_gpus.size):
-                if waiting[c] <= 0 or c_gpus[c] == 0:
+                if waiting[c] <= 0 or c_gpus[c] != 1 or c_milli[c] >= MILLI or c_milli[c] > f:
                     continue
                 if c_model[c] >= 0 and c_model[c] != model[n]:
                     continue
-                need = c_milli[c] if c_milli[c] < MILLI else MILLI
-                if f < need:
-                    continue
-                if node_fits(gpu_free, cpu_free, mem_free, n, c_gpus[c], c_milli[c], c_cpu[c], c_mem[c]):
+                if (c_cpu[c] <= 0 or cpu_free[n] >= c_cpu[c]) and (c_mem[c] <= 0.0 or mem_free[n] >= c_mem[c]):
                     usable = True
                     break
             if not usable:
@@ -72,10 +82,12 @@ def _stranded(
 
 @nb.njit(cache=True)
 def _walk(
-    gpu_free: np.ndarray,
+    whole: np.ndarray,
+    shared: np.ndarray,
     cpu_free: np.ndarray,
     mem_free: np.ndarray,
-    node_free_milli: np.ndarray,
+    free_milli: np.ndarray,
+    node_gpus: np.ndarray,
     node_model: np.ndarray,
     ev_t: np.ndarray,
     ev_kind: np.ndarray,
@@ -96,23 +108,20 @@ def _walk(
     out: np.ndarray,
 ) -> None:
     n_pl = pl_job.size
-    width = max(gpu_free.shape[1], 1)
-    slots = np.zeros((max(n_pl, 1), width), dtype=np.int64)
-    count = np.zeros(max(n_pl, 1), dtype=np.int64)
+    slot = np.full(max(n_pl, 1), -1, dtype=np.int64)
+    placed = np.zeros(max(n_pl, 1), dtype=np.bool_)
     waiting = np.zeros(c_gpus.size, dtype=np.int64)
     running = np.zeros(job_class.size, dtype=np.int64)  # segments a job holds now (0 or 1)
     in_system = np.zeros(job_class.size, dtype=np.bool_)
     requested = 0.0
     queued = 0
-    n_nodes = gpu_free.shape[0]
+    n_nodes = whole.shape[0]
     # each node's part of the fragmentation, recomputed only for the nodes an event touched since the last sample
     node_frag = np.zeros(n_nodes)
     dirty = np.ones(n_nodes, dtype=np.bool_)
     total_milli = 0
-    for n in range(gpu_free.shape[0]):
-        for k in range(gpu_free.shape[1]):
-            if gpu_free[n, k] >= 0:
-                total_milli += MILLI
+    for n in range(n_nodes):
+        total_milli += node_gpus[n] * MILLI
     e = 0
     for s in range(samples.size):
         t = samples[s]
@@ -134,54 +143,50 @@ def _walk(
                 j, n = pl_job[ref], pl_node[ref]
                 g = pl_gpus[ref]
                 milli = job_milli[j] if g == 1 else MILLI
-                c = pick_gpus(gpu_free, n, g, milli, slots[ref])
-                count[ref] = c
-                dirty[n] = True
-                if c > 0:
-                    cl = job_class[j]
-                    _take(
-                        gpu_free, cpu_free, mem_free, node_free_milli, n, slots[ref], c, milli, c_cpu[cl], c_mem[cl], 1
+                cl = job_class[j]
+                if node_fits(whole, shared, cpu_free, mem_free, n, g, milli, c_cpu[cl], c_mem[cl]):
+                    slot[ref], _ = take(
+                        whole, shared, cpu_free, mem_free, free_milli, n, g, milli, c_cpu[cl], c_mem[cl]
                     )
+                    placed[ref] = True
+                dirty[n] = True
                 if running[j] == 0 and in_system[j]:
                     waiting[job_class[j]] -= 1
                     queued -= 1
                 running[j] += 1
             else:  # _SEG_END
                 j, n = pl_job[ref], pl_node[ref]
-                c = count[ref]
                 dirty[n] = True
-                if c > 0:
-                    milli = job_milli[j] if pl_gpus[ref] == 1 else MILLI
+                if placed[ref]:
+                    g = pl_gpus[ref]
+                    milli = job_milli[j] if g == 1 else MILLI
                     cl = job_class[j]
-                    _take(
-                        gpu_free, cpu_free, mem_free, node_free_milli, n, slots[ref], c, milli, c_cpu[cl], c_mem[cl], -1
+                    give_back(
+                        whole, shared, cpu_free, mem_free, free_milli, n, slot[ref], g, milli, c_cpu[cl], c_mem[cl]
                     )
+                    placed[ref] = False
                 running[j] -= 1
                 if running[j] == 0 and in_system[j]:
                     waiting[job_class[j]] += 1
                     queued += 1
             e += 1
-        free_milli = 0
+        free_all = 0
         occupied = 0
-        for n in range(gpu_free.shape[0]):
-            for k in range(gpu_free.shape[1]):
-                f = gpu_free[n, k]
-                if f >= 0:
-                    free_milli += f
-                    if f < MILLI:
-                        occupied += 1
-        out[s, 0] = requested
-        out[s, 1] = (total_milli - free_milli) / MILLI
-        out[s, 2] = occupied
         for n in range(n_nodes):
+            free_all += free_milli[n]
+            occupied += node_gpus[n] - whole[n]
             if dirty[n]:
                 node_frag[n] = node_fragmented_milli(
-                    gpu_free, cpu_free, mem_free, node_model, n, c_gpus, c_milli, c_cpu, c_mem, c_model, c_weight
-                )
+                    whole, shared, cpu_free, mem_free, free_milli, node_model, n, c_gpus, c_milli, c_cpu, c_mem,
+                    c_model, c_weight,
+                )  # fmt: skip
                 dirty[n] = False
+        out[s, 0] = requested
+        out[s, 1] = (total_milli - free_all) / MILLI
+        out[s, 2] = occupied
         out[s, 3] = node_frag.sum() / MILLI
         out[s, 4] = (
-            _stranded(gpu_free, cpu_free, mem_free, node_model, c_gpus, c_milli, c_cpu, c_mem, c_model, waiting)
+            _stranded(whole, shared, cpu_free, mem_free, node_model, c_gpus, c_milli, c_cpu, c_mem, c_model, waiting)
             if queued > 0
             else 0.0
         )
@@ -219,11 +224,10 @@ def allocation_timeline(
 ) -> dict[str, np.ndarray]:
     """The module docstring's columns at each of ``samples_s`` (ascending), from a run's jobs and placements
     (``job``, ``node``, ``start_s``, ``end_s``, ``gpus``)."""
-    from orbitgrid.scheduling.sharing import SharedCluster
-
-    cluster = SharedCluster(node_gpus, node_cpu_milli, node_memory_mib)
     n_jobs = jobs.gpus.size
     milli = np.where(jobs.gpus == 1, np.rint(jobs.share * MILLI), MILLI).astype(np.int64)
+    fractional = int(((jobs.gpus == 1) & (milli < MILLI)).sum())
+    cluster = SharedCluster(node_gpus, node_cpu_milli, node_memory_mib, max_shared=max(fractional, 1))
     cls_rows = np.stack(
         [
             jobs.gpus.astype(np.float64),
@@ -260,10 +264,8 @@ def allocation_timeline(
     samples = np.asarray(samples_s, dtype=np.float64)
     out = np.zeros((samples.size, len(COLUMNS)))
     _walk(
-        cluster.gpu_free,
-        cluster.cpu_free,
-        cluster.mem_free,
-        cluster.node_free_milli,
+        *cluster.arrays(),
+        cluster.gpus,
         np.asarray(node_model, np.int64),
         ev_t[order].astype(np.float64),
         ev_kind[order],

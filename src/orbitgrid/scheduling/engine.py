@@ -628,7 +628,7 @@ class Engine:
         hit = -1
         acc = 0
         if self.sharing is not None:  # the job holding that GPU (the first placed of the pods sharing it)
-            hit = self.sharing.job_on_gpu(n, slot, self.running[n])
+            hit = self.sharing.job_on_gpu(slot, self.running[n])
         else:
             for j in self.running[n]:
                 acc += self.alloc[j]

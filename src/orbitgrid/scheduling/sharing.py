@@ -15,8 +15,11 @@ Fragmentation: Scheduling GPU-Sharing Workloads with Fragmentation Gradient Desc
   leftover ``0.5 (cpu_free - cpu) / cpu_max + 0.5 (gpu_free - gpu) / gpu_max`` after placing the request (CPU over
   the largest node's CPU, GPU share in GPUs over the largest node's GPU count), ties to the lowest node index.
 
-:class:`SharedCluster` keeps the per-GPU free share and per-node CPU and memory in arrays for the compiled kernels
-(``gpu_free[n, k]``: free milli-GPU of GPU ``k`` of node ``n``; -1 for slots beyond the node's GPUs).
+:class:`SharedCluster` keeps, per node, the count of entirely free GPUs (``whole``), a small table of the GPUs
+shared by fractional pods (``shared[n, s]``: free milli-GPU of shared GPU ``s``, -1 for an unused slot; a shared GPU
+that its last pod leaves is entirely free again and its slot is released), the free share (``free_milli``), CPU and
+memory. Whole-GPU requests need no GPU identity, so a node of 100,000 GPUs costs a few integers, not a row of
+100,000: the table's width is the most GPUs one node may share at once (at most its GPUs and the fractional pods).
 
 Fragmentation (the paper's §3.2, "fragmentation measure"): for a node ``n`` and a task ``m``, ``F_n(m)`` is the
 unallocated GPU share of ``n`` that ``m`` cannot use: all of it when ``m`` cannot run on ``n`` at all (not enough
@@ -44,7 +47,8 @@ BEST_FIT_WEIGHTS = (0.5, 0.5)
 
 @nb.njit(cache=True)
 def node_fits(
-    gpu_free: np.ndarray,
+    whole: np.ndarray,
+    shared: np.ndarray,
     cpu_free: np.ndarray,
     mem_free: np.ndarray,
     n: int,
@@ -60,74 +64,69 @@ def node_fits(
         return False
     if gpus == 0:
         return True
-    row = gpu_free[n]
     if milli < MILLI:
+        if whole[n] > 0:
+            return True
+        row = shared[n]
         for k in range(row.size):  # noqa: SIM110 (numba compiles no generator expression)
             if row[k] >= milli:
                 return True
         return False
-    whole = 0
-    for k in range(row.size):
-        if row[k] == MILLI:
-            whole += 1
-    return whole >= gpus
+    return whole[n] >= gpus
 
 
 @nb.njit(cache=True)
-def pick_gpus(gpu_free: np.ndarray, n: int, gpus: int, milli: int, out: np.ndarray) -> int:
-    """Write the GPU indices of node ``n`` that take the request into ``out`` and return how many (0: it does not
-    fit). Fractional: the GPU with the least free share that holds ``milli`` (lowest index on ties); whole: the
-    lowest-index entirely free GPUs."""
-    row = gpu_free[n]
-    if gpus == 0:
-        return 0
-    if milli < MILLI:
-        best = -1
-        for k in range(row.size):
-            f = row[k]
-            if f >= milli and (best < 0 or f < row[best]):
-                best = k
-        if best < 0:
-            return 0
-        out[0] = best
-        return 1
-    c = 0
+def _best_shared(shared: np.ndarray, n: int, milli: int) -> int:
+    """The shared GPU of node ``n`` with the least free share that holds ``milli`` (lowest slot on ties), or -1."""
+    row = shared[n]
+    best = -1
     for k in range(row.size):
-        if row[k] == MILLI:
-            out[c] = k
-            c += 1
-            if c == gpus:
-                return c
-    return 0
+        f = row[k]
+        if f >= milli and (best < 0 or f < row[best]):
+            best = k
+    return best
 
 
 @nb.njit(cache=True)
 def best_fit_node(
     nodes: np.ndarray,
-    gpu_free: np.ndarray,
+    whole: np.ndarray,
+    shared: np.ndarray,
     cpu_free: np.ndarray,
     mem_free: np.ndarray,
-    node_free_milli: np.ndarray,
+    free_milli: np.ndarray,
     gpus: int,
     milli: int,
     cpu: int,
     mem: float,
     cpu_max: float,
     gpu_max: float,
+    fresh: np.ndarray,
+    exclude: int,
 ) -> int:
-    """The best-fit node among ``nodes`` (ascending indices) for the request, or -1 (module docstring)."""
+    """The best-fit node among ``nodes`` (ascending indices) for the request, or -1 (module docstring). A node may
+    open at most ``fresh[n]`` entirely free GPUs now (a negative entry: no limit beyond ``whole``); ``exclude``
+    (or -1) is left out."""
     best = -1
     best_score = np.inf
-    need_milli = gpus * milli if milli < MILLI else gpus * MILLI
+    need_milli = milli if milli < MILLI else gpus * MILLI
     for i in range(nodes.size):
         n = nodes[i]
-        if not node_fits(gpu_free, cpu_free, mem_free, n, gpus, milli, cpu, mem):
+        if n == exclude:
+            continue
+        if fresh[n] >= 0 and gpus > 0:
+            if milli < MILLI:
+                if fresh[n] < 1 and _best_shared(shared, n, milli) < 0:
+                    continue
+            elif fresh[n] < gpus:
+                continue
+        if not node_fits(whole, shared, cpu_free, mem_free, n, gpus, milli, cpu, mem):
             continue
         score = 0.0
         if cpu_max > 0.0 and cpu > 0:
             score += 0.5 * (cpu_free[n] - cpu) / cpu_max
         if gpu_max > 0.0:
-            score += 0.5 * (node_free_milli[n] - need_milli) / MILLI / gpu_max
+            score += 0.5 * (free_milli[n] - need_milli) / MILLI / gpu_max
         if score < best_score:
             best = n
             best_score = score
@@ -135,34 +134,89 @@ def best_fit_node(
 
 
 @nb.njit(cache=True)
-def _take(
-    gpu_free: np.ndarray,
+def take(
+    whole: np.ndarray,
+    shared: np.ndarray,
     cpu_free: np.ndarray,
     mem_free: np.ndarray,
-    node_free_milli: np.ndarray,
+    free_milli: np.ndarray,
     n: int,
-    slots: np.ndarray,
-    count: int,
+    gpus: int,
     milli: int,
     cpu: int,
     mem: float,
-    sign: int,
-) -> None:
-    share = milli if milli < MILLI else MILLI
-    for i in range(count):
-        gpu_free[n, slots[i]] -= sign * share
-    node_free_milli[n] -= sign * share * count
+) -> tuple[int, int]:
+    """Place the request on node ``n`` (it must fit): ``(shared slot or -1, GPUs it opened)``. A fractional pod goes
+    to the tightest shared GPU that holds it, else opens an entirely free GPU into a free slot."""
+    slot = -1
+    opened = 0
+    if gpus > 0:
+        if milli < MILLI:
+            slot = _best_shared(shared, n, milli)
+            if slot < 0:
+                row = shared[n]
+                for k in range(row.size):
+                    if row[k] < 0:
+                        slot = k
+                        break
+                row[slot] = MILLI
+                whole[n] -= 1
+                opened = 1
+            shared[n, slot] -= milli
+            free_milli[n] -= milli
+        else:
+            whole[n] -= gpus
+            free_milli[n] -= gpus * MILLI
+            opened = gpus
     if cpu > 0:
-        cpu_free[n] -= sign * cpu
+        cpu_free[n] -= cpu
     if mem > 0.0:
-        mem_free[n] -= sign * mem
+        mem_free[n] -= mem
+    return slot, opened
+
+
+@nb.njit(cache=True)
+def give_back(
+    whole: np.ndarray,
+    shared: np.ndarray,
+    cpu_free: np.ndarray,
+    mem_free: np.ndarray,
+    free_milli: np.ndarray,
+    n: int,
+    slot: int,
+    gpus: int,
+    milli: int,
+    cpu: int,
+    mem: float,
+) -> int:
+    """Undo :func:`take` (``slot`` as it returned): the GPUs left entirely free."""
+    closed = 0
+    if gpus > 0:
+        if milli < MILLI:
+            shared[n, slot] += milli
+            free_milli[n] += milli
+            if shared[n, slot] == MILLI:
+                shared[n, slot] = -1
+                whole[n] += 1
+                closed = 1
+        else:
+            whole[n] += gpus
+            free_milli[n] += gpus * MILLI
+            closed = gpus
+    if cpu > 0:
+        cpu_free[n] += cpu
+    if mem > 0.0:
+        mem_free[n] += mem
+    return closed
 
 
 @nb.njit(cache=True)
 def node_fragmented_milli(
-    gpu_free: np.ndarray,
+    whole: np.ndarray,
+    shared: np.ndarray,
     cpu_free: np.ndarray,
     mem_free: np.ndarray,
+    free_milli: np.ndarray,
     model: np.ndarray,
     n: int,
     class_gpus: np.ndarray,
@@ -173,13 +227,10 @@ def node_fragmented_milli(
     class_weight: np.ndarray,
 ) -> float:
     """Node ``n``'s part of :func:`fragmented_gpus`, ``sum_m p_m F_n(m)``, in milli-GPU."""
-    row = gpu_free[n]
-    free_all = 0
-    for k in range(row.size):
-        if row[k] > 0:
-            free_all += row[k]
-    if free_all == 0:
+    free_all = free_milli[n]
+    if free_all <= 0:
         return 0.0
+    row = shared[n]
     total = 0.0
     for c in range(class_gpus.size):
         g, d = class_gpus[c], class_milli[c]
@@ -187,13 +238,13 @@ def node_fragmented_milli(
             continue
         ok = class_model[c] < 0 or class_model[c] == model[n]
         if ok:
-            ok = node_fits(gpu_free, cpu_free, mem_free, n, g, d, class_cpu[c], class_mem[c])
+            ok = node_fits(whole, shared, cpu_free, mem_free, n, g, d, class_cpu[c], class_mem[c])
         if not ok:
             frag = free_all
         else:
             need = d if d < MILLI else MILLI
             frag = 0
-            for k in range(row.size):
+            for k in range(row.size):  # the shared GPUs: partly allocated, free share below 1000
                 if 0 < row[k] < need:
                     frag += row[k]
         total += class_weight[c] * frag
@@ -202,9 +253,11 @@ def node_fragmented_milli(
 
 @nb.njit(cache=True)
 def fragmented_gpus(
-    gpu_free: np.ndarray,
+    whole: np.ndarray,
+    shared: np.ndarray,
     cpu_free: np.ndarray,
     mem_free: np.ndarray,
+    free_milli: np.ndarray,
     model: np.ndarray,
     class_gpus: np.ndarray,
     class_milli: np.ndarray,
@@ -218,25 +271,27 @@ def fragmented_gpus(
     in GPUs. ``class_weight`` are the popularities ``p_m`` (they should sum to 1); ``class_model`` a node model index
     or -1 (any); ``usable[n]`` False leaves node ``n`` out (down, or out of reach)."""
     total = 0.0
-    for n in range(gpu_free.shape[0]):
+    for n in range(whole.shape[0]):
         if usable[n]:
             total += node_fragmented_milli(
-                gpu_free, cpu_free, mem_free, model, n, class_gpus, class_milli, class_cpu, class_mem, class_model,
-                class_weight,
+                whole, shared, cpu_free, mem_free, free_milli, model, n, class_gpus, class_milli, class_cpu,
+                class_mem, class_model, class_weight,
             )  # fmt: skip
     return total / MILLI
 
 
 @dataclass
 class SharedCluster:
-    """Per-GPU free share and per-node CPU and memory of a set of nodes, with the packing operations.
+    """Entirely free GPUs, shared GPUs' free shares, CPU and memory of a set of nodes, with the packing operations.
 
-    ``gpus[n]`` GPUs per node; ``cpu_milli[n]`` and ``memory_mib[n]`` capacities (0: not modelled).
+    ``gpus[n]`` GPUs per node; ``cpu_milli[n]`` and ``memory_mib[n]`` capacities (0: not modelled); ``max_shared``
+    the most GPUs one node may share at once (the shared table's width; default: the largest node's GPUs).
     """
 
     gpus: np.ndarray
     cpu_milli: np.ndarray
     memory_mib: np.ndarray
+    max_shared: int | None = None
 
     def __post_init__(self) -> None:
         self.gpus = np.asarray(self.gpus, dtype=np.int64)
@@ -244,67 +299,72 @@ class SharedCluster:
         self.cpu_milli = np.broadcast_to(np.asarray(self.cpu_milli, dtype=np.int64), (n,)).copy()
         self.memory_mib = np.broadcast_to(np.asarray(self.memory_mib, dtype=np.float64), (n,)).copy()
         width = int(self.gpus.max(initial=0))
-        slots = np.arange(max(width, 1))[None, :]
-        self.gpu_free = np.where(slots < self.gpus[:, None], MILLI, -1).astype(np.int64)
+        if self.max_shared is not None:
+            width = min(width, int(self.max_shared))
+        self.whole = self.gpus.copy()
+        self.shared = np.full((n, max(width, 1)), -1, dtype=np.int64)
         # not modelled: a capacity no request reaches
         self.cpu_free = np.where(self.cpu_milli > 0, self.cpu_milli, np.iinfo(np.int64).max // 4)
         self.mem_free = np.where(self.memory_mib > 0, self.memory_mib, np.inf)
-        self.node_free_milli = self.gpus * MILLI
+        self.free_milli = self.gpus * MILLI
         self.cpu_max = float(self.cpu_milli.max(initial=0))
-        self.gpu_max = float(width)
-        self._slots = np.zeros(max(width, 1), dtype=np.int64)
+        self.gpu_max = float(self.gpus.max(initial=0))
+        self.no_limit = np.full(n, -1, dtype=np.int64)
 
     def __len__(self) -> int:
         return int(self.gpus.size)
 
-    def fits(self, n: int, gpus: int, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> bool:
-        return bool(node_fits(self.gpu_free, self.cpu_free, self.mem_free, n, gpus, milli, cpu, mem))
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(whole, shared, cpu_free, mem_free, free_milli)``, the state the kernels take."""
+        return self.whole, self.shared, self.cpu_free, self.mem_free, self.free_milli
 
-    def best_fit(self, nodes: np.ndarray, gpus: int, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> int:
+    def fits(self, n: int, gpus: int, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> bool:
+        return bool(node_fits(self.whole, self.shared, self.cpu_free, self.mem_free, n, gpus, milli, cpu, mem))
+
+    def best_fit(
+        self,
+        nodes: np.ndarray,
+        gpus: int,
+        milli: int = MILLI,
+        cpu: int = 0,
+        mem: float = 0.0,
+        fresh: np.ndarray | None = None,
+        exclude: int = -1,
+    ) -> int:
         """The best-fit node among ``nodes`` (ascending int64 indices), or -1."""
         return int(
             best_fit_node(
-                nodes,
-                self.gpu_free,
-                self.cpu_free,
-                self.mem_free,
-                self.node_free_milli,
-                gpus,
-                milli,
-                cpu,
-                mem,
-                self.cpu_max,
-                self.gpu_max,
+                nodes, *self.arrays(), gpus, milli, cpu, mem, self.cpu_max, self.gpu_max,
+                self.no_limit if fresh is None else fresh, exclude,
             )
-        )
+        )  # fmt: skip
 
-    def allocate(self, n: int, gpus: int, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> np.ndarray:
-        """Take the request on node ``n``; returns the GPU indices it holds (raises if it does not fit)."""
+    def allocate(self, n: int, gpus: int, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> tuple[int, int]:
+        """Take the request on node ``n``: ``(shared slot or -1, GPUs opened)``; raises if it does not fit."""
         if not self.fits(n, gpus, milli, cpu, mem):
             raise RuntimeError(f"request ({gpus} GPUs x {milli} milli, {cpu} mCPU, {mem} MiB) does not fit node {n}")
-        count = int(pick_gpus(self.gpu_free, n, gpus, milli, self._slots))
-        slots = self._slots[:count].copy()
-        _take(self.gpu_free, self.cpu_free, self.mem_free, self.node_free_milli, n, slots, count, milli, cpu, mem, 1)
-        return slots
+        slot, opened = take(*self.arrays(), n, gpus, milli, cpu, mem)
+        return int(slot), int(opened)
 
-    def release(self, n: int, slots: np.ndarray, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> None:
-        """Give back what :meth:`allocate` took on node ``n`` (its returned ``slots``)."""
-        slots = np.asarray(slots, dtype=np.int64)
-        _take(
-            self.gpu_free, self.cpu_free, self.mem_free, self.node_free_milli, n, slots, slots.size, milli, cpu, mem, -1
-        )
+    def release(self, n: int, slot: int, gpus: int, milli: int = MILLI, cpu: int = 0, mem: float = 0.0) -> int:
+        """Give back what :meth:`allocate` took on node ``n`` (its ``slot``): the GPUs left entirely free."""
+        return int(give_back(*self.arrays(), n, slot, gpus, milli, cpu, mem))
+
+    def shared_free(self, n: int) -> list[int]:
+        """Free share of node ``n``'s shared GPUs, by slot (unused slots left out)."""
+        return [int(x) for x in self.shared[n] if x >= 0]
 
     def whole_free(self) -> np.ndarray:
         """Entirely free GPUs per node."""
-        return (self.gpu_free == MILLI).sum(axis=1)
+        return self.whole.copy()
 
     def touched(self) -> np.ndarray:
         """GPUs per node holding at least one request (partly or wholly allocated)."""
-        return ((self.gpu_free >= 0) & (self.gpu_free < MILLI)).sum(axis=1)
+        return self.gpus - self.whole
 
     def allocated_gpus(self) -> float:
         """Allocated GPU share over the cluster, in GPUs (the sum of the requests' shares)."""
-        return float(self.gpus.sum() * MILLI - self.node_free_milli.sum()) / MILLI
+        return float(self.gpus.sum() * MILLI - self.free_milli.sum()) / MILLI
 
 
 @dataclass(frozen=True)
@@ -357,9 +417,7 @@ class TaskClasses:
         ok = np.ones(len(cluster), dtype=np.bool_) if usable is None else np.asarray(usable, dtype=np.bool_)
         return float(
             fragmented_gpus(
-                cluster.gpu_free,
-                cluster.cpu_free,
-                cluster.mem_free,
+                *cluster.arrays(),
                 np.asarray(model, np.int64),
                 self.gpus,
                 self.milli,
@@ -374,10 +432,11 @@ class TaskClasses:
 
 @nb.njit(cache=True)
 def _inflate(
-    gpu_free: np.ndarray,
+    whole: np.ndarray,
+    shared: np.ndarray,
     cpu_free: np.ndarray,
     mem_free: np.ndarray,
-    node_free_milli: np.ndarray,
+    free_milli: np.ndarray,
     node_model: np.ndarray,
     cpu_max: float,
     gpu_max: float,
@@ -388,28 +447,17 @@ def _inflate(
     t_model: np.ndarray,
     placed: np.ndarray,
 ) -> None:
-    all_nodes = np.arange(gpu_free.shape[0])
-    slots = np.zeros(max(gpu_free.shape[1], 1), dtype=np.int64)
+    all_nodes = np.arange(whole.shape[0])
+    no_limit = np.full(whole.shape[0], -1, dtype=np.int64)
     for i in range(t_gpus.size):
         nodes = all_nodes if t_model[i] < 0 else all_nodes[node_model == t_model[i]]
         n = best_fit_node(
-            nodes,
-            gpu_free,
-            cpu_free,
-            mem_free,
-            node_free_milli,
-            t_gpus[i],
-            t_milli[i],
-            t_cpu[i],
-            t_mem[i],
-            cpu_max,
-            gpu_max,
-        )
+            nodes, whole, shared, cpu_free, mem_free, free_milli, t_gpus[i], t_milli[i], t_cpu[i], t_mem[i],
+            cpu_max, gpu_max, no_limit, -1,
+        )  # fmt: skip
         placed[i] = n
-        if n < 0:
-            continue
-        count = pick_gpus(gpu_free, n, t_gpus[i], t_milli[i], slots)
-        _take(gpu_free, cpu_free, mem_free, node_free_milli, n, slots, count, t_milli[i], t_cpu[i], t_mem[i], 1)
+        if n >= 0:
+            take(whole, shared, cpu_free, mem_free, free_milli, n, t_gpus[i], t_milli[i], t_cpu[i], t_mem[i])
 
 
 @dataclass(frozen=True)
@@ -448,10 +496,7 @@ def inflate(
     t_milli = np.where(np.asarray(milli) < MILLI, milli, MILLI).astype(np.int64)
     placed = np.full(t_gpus.size, -1, dtype=np.int64)
     _inflate(
-        cluster.gpu_free,
-        cluster.cpu_free,
-        cluster.mem_free,
-        cluster.node_free_milli,
+        *cluster.arrays(),
         np.asarray(node_model, np.int64),
         cluster.cpu_max,
         cluster.gpu_max,
@@ -508,73 +553,22 @@ def never_fits_reason(
     return f"never_fits: no node has {g_need} GPUs, {cpu} mCPU and {mem:g} MiB together"
 
 
-@nb.njit(cache=True)
-def _room_without_opening(row: np.ndarray, milli: int) -> bool:
-    """Whether a partly used GPU of the row holds a ``milli`` share (a fractional pod needs no fresh GPU)."""
-    for k in range(row.size):  # noqa: SIM110 (numba compiles no generator expression)
-        if milli <= row[k] < MILLI:
-            return True
-    return False
-
-
-@nb.njit(cache=True)
-def engine_best_fit(
-    nodes: np.ndarray,
-    gpu_free: np.ndarray,
-    cpu_free: np.ndarray,
-    mem_free: np.ndarray,
-    node_free_milli: np.ndarray,
-    fresh: np.ndarray,
-    gpus: int,
-    milli: int,
-    cpu: int,
-    mem: float,
-    cpu_max: float,
-    gpu_max: float,
-    exclude: int,
-) -> int:
-    """:func:`best_fit_node` for the engine, where a node may open at most ``fresh[n]`` entirely free GPUs now (its
-    capacity timeline and failed GPUs allow that many), and ``exclude`` (or -1) is left out."""
-    best = -1
-    best_score = np.inf
-    need_milli = gpus * milli if milli < MILLI else gpus * MILLI
-    for i in range(nodes.size):
-        n = nodes[i]
-        if n == exclude:
-            continue
-        if milli < MILLI:
-            if fresh[n] < 1 and not _room_without_opening(gpu_free[n], milli):
-                continue
-        elif fresh[n] < gpus:
-            continue
-        if not node_fits(gpu_free, cpu_free, mem_free, n, gpus, milli, cpu, mem):
-            continue
-        score = 0.0
-        if cpu_max > 0.0 and cpu > 0:
-            score += 0.5 * (cpu_free[n] - cpu) / cpu_max
-        if gpu_max > 0.0:
-            score += 0.5 * (node_free_milli[n] - need_milli) / MILLI / gpu_max
-        if score < best_score:
-            best = n
-            best_score = score
-    return best
-
-
 class EngineSharing:
-    """The engine's per-GPU view when a workload shares GPUs or asks for CPU and memory (:meth:`build`).
+    """The engine's per-GPU view when a workload shares GPUs or asks for CPU and memory (:meth:`needed`).
 
     The engine's integer GPU accounting then counts *occupied* GPUs (holding at least one job): a fractional pod
-    opens a GPU only when no partly used GPU of its node holds its share, and frees it when it leaves the GPU empty.
-    Jobs that share or ask for CPU or memory (``special``) are placed by :func:`engine_best_fit`; whole-GPU jobs
-    without CPU or memory requests keep the engine's compiled search, checked here against CPU and memory too."""
+    opens a GPU only when no shared GPU of its node holds its share, and frees it when it leaves the GPU empty.
+    Jobs that share or ask for CPU or memory (``special``) are placed by :func:`best_fit_node`; whole-GPU jobs
+    without CPU or memory requests keep the engine's compiled search."""
 
     def __init__(self, node_gpus: np.ndarray, node_cpu: np.ndarray, node_mem: np.ndarray, jobs: object) -> None:
         from orbitgrid.workloads.jobs import JobTable
 
         assert isinstance(jobs, JobTable)
-        self.cluster = SharedCluster(node_gpus, node_cpu, node_mem)
         g = jobs.gpus.astype(np.int64)
         milli = np.where(g == 1, jobs.gpu_milli, MILLI).astype(np.int64)
+        fractional = int((milli < MILLI).sum())
+        self.cluster = SharedCluster(node_gpus, node_cpu, node_mem, max_shared=max(fractional, 1))
         cpu_on = bool((np.asarray(node_cpu) > 0).any())
         mem_on = bool((np.asarray(node_mem) > 0).any())
         cpu = np.where(cpu_on, jobs.cpu_milli, 0).astype(np.int64)
@@ -584,7 +578,8 @@ class EngineSharing:
         self.mem: list[float] = mem.tolist()
         self.share: list[float] = np.where(milli < MILLI, milli / MILLI, 1.0).tolist()
         self.special: list[bool] = ((milli < MILLI) | (cpu > 0) | (mem > 0)).tolist()
-        self.slots: list[np.ndarray | None] = [None] * len(g)
+        self.slot: list[int] = [-1] * len(g)
+        self.held: list[int] = [0] * len(g)  # GPUs the job holds (a fractional pod: 1)
 
     @staticmethod
     def needed(node_cpu: np.ndarray, node_mem: np.ndarray, jobs: object) -> bool:
@@ -597,61 +592,60 @@ class EngineSharing:
         mem = bool((np.asarray(node_mem) > 0).any() and (jobs.memory_mib > 0).any())
         return fractional or cpu or mem
 
+    def _milli(self, j: int, g: int) -> int:
+        return self.milli[j] if g == 1 else MILLI
+
     def fits(self, j: int, n: int, g: int, fresh: int) -> bool:
         """Whether job ``j`` on ``g`` GPUs fits node ``n`` now, which may open ``fresh`` entirely free GPUs."""
         c = self.cluster
-        milli = self.milli[j] if g == 1 else MILLI
+        milli = self._milli(j, g)
         if milli < MILLI:
-            if fresh < 1 and not _room_without_opening(c.gpu_free[n], milli):
+            if fresh < 1 and _best_shared(c.shared, n, milli) < 0:
                 return False
         elif fresh < g:
             return False
         return c.fits(n, g, milli, self.cpu[j], self.mem[j])
 
     def best_node(self, j: int, nodes: np.ndarray, g: int, fresh: np.ndarray, exclude: int = -1) -> int:
-        c = self.cluster
-        milli = self.milli[j] if g == 1 else MILLI
-        return int(
-            engine_best_fit(
-                nodes, c.gpu_free, c.cpu_free, c.mem_free, c.node_free_milli, fresh, g, milli,
-                self.cpu[j], self.mem[j], c.cpu_max, c.gpu_max, exclude,
-            )
-        )  # fmt: skip
+        return self.cluster.best_fit(nodes, g, self._milli(j, g), self.cpu[j], self.mem[j], fresh, exclude)
 
     def start(self, j: int, n: int, g: int) -> int:
         """Job ``j`` takes ``g`` GPUs of node ``n``: the GPUs it opened (were entirely free)."""
-        c = self.cluster
-        milli = self.milli[j] if g == 1 else MILLI
-        before = c.gpu_free[n].copy()
-        slots = c.allocate(n, g, milli, self.cpu[j], self.mem[j])
-        self.slots[j] = slots
-        return int(np.sum(before[slots] == MILLI))
+        slot, opened = self.cluster.allocate(n, g, self._milli(j, g), self.cpu[j], self.mem[j])
+        self.slot[j] = slot
+        self.held[j] = g
+        return opened
 
     def release(self, j: int, n: int) -> int:
         """Job ``j`` leaves node ``n``: the GPUs it left entirely free."""
-        slots = self.slots[j]
-        if slots is None:
-            return 0
-        c = self.cluster
-        milli = self.milli[j] if slots.size == 1 else MILLI
-        c.release(n, slots, milli, self.cpu[j], self.mem[j])
-        self.slots[j] = None
-        return int(np.sum(c.gpu_free[n][slots] == MILLI))
+        g = self.held[j]
+        closed = self.cluster.release(n, self.slot[j], g, self._milli(j, g), self.cpu[j], self.mem[j])
+        self.slot[j] = -1
+        self.held[j] = 0
+        return closed
 
     def shrink(self, j: int, n: int, g_new: int) -> int:
         """A divisible job keeps ``g_new`` of its whole GPUs (its CPU and memory stay): the GPUs it freed."""
-        slots = self.slots[j]
-        assert slots is not None and g_new <= slots.size
-        drop = slots[g_new:]
-        _take(self.cluster.gpu_free, self.cluster.cpu_free, self.cluster.mem_free, self.cluster.node_free_milli,
-              n, drop, drop.size, MILLI, 0, 0.0, -1)  # fmt: skip
-        self.slots[j] = slots[:g_new].copy()
-        return int(drop.size)
+        drop = self.held[j] - g_new
+        assert drop >= 0
+        self.cluster.release(n, -1, drop)
+        self.held[j] = g_new
+        return drop
 
-    def job_on_gpu(self, n: int, gpu: int, running: list[int]) -> int:
-        """The first job of ``running`` (on node ``n``) that holds GPU index ``gpu``, or -1."""
+    def job_on_gpu(self, gpu: int, running: list[int]) -> int:
+        """The job hit by a fault on GPU ``gpu`` of a node, numbering the node's occupied GPUs in ``running`` order
+        (a whole-GPU job's GPUs, then each shared GPU once, at its first pod): -1 when the GPU is free."""
+        acc = 0
+        seen: set[int] = set()
         for j in running:
-            s = self.slots[j]
-            if s is not None and (s == gpu).any():
+            s = self.slot[j]
+            if s >= 0:
+                if s in seen:
+                    continue
+                seen.add(s)
+                acc += 1
+            else:
+                acc += self.held[j]
+            if gpu < acc:
                 return j
         return -1
