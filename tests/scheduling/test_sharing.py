@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from orbitgrid.scheduling.sharing import MILLI, SharedCluster, TaskClasses, inflate
+from orbitgrid.scheduling.sharing import SharedCluster, TaskClasses, inflate
 
 
 def test_fractional_pod_takes_the_tightest_gpu_that_holds_it() -> None:
