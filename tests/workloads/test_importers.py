@@ -331,3 +331,11 @@ def test_time_scale_compresses_arrivals_and_run_times() -> None:
     assert full.jobs.work_gpu_s.sum() / full.jobs.submit_s[-1] == pytest.approx(
         imp.jobs.work_gpu_s.sum() / imp.jobs.submit_s[-1]
     )
+
+
+def test_inspect_needs_the_preset_of_a_headerless_table() -> None:
+    found = inspect(DATA / "pai_task_table.csv", "alibaba_pai_2020")
+    lines = dict(found.lines)
+    assert lines["jobs"] == "3" and lines["GPU models"] == "V100: 1; P100: 1; MISC: 1; any: 0"
+    nodes = dict(inspect(DATA / "pai_machine_spec.csv", "alibaba_pai_2020", "nodes").lines)
+    assert nodes["GPU nodes"] == "3" and nodes["GPUs"] == "12" and nodes["CPU"] == "224 cores"

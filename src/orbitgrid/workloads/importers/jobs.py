@@ -516,7 +516,8 @@ def jobs_from_columns(cols: Columns, m: JobMapping, *, kind: JobKind = JobKind.B
     model_names: tuple[str, ...] = ()
     if m.gpu_model:
         cats, codes = cols.categories(m.gpu_model)
-        named = [c for c in cats if c and "|" not in c]
+        used = set(np.unique(codes[keep & (codes >= 0)]).tolist())  # the models of the rows kept only
+        named = [c for i, c in enumerate(cats) if c and "|" not in c and i in used]
         model_names = tuple(named)
         lut = np.array([named.index(c) if c in named else -1 for c in cats] + [-1], dtype=np.int32)
         model_idx = lut[codes]
