@@ -2,7 +2,8 @@
 
 Nodes (ARCHITECTURE.md §2): each satellite of a Walker, sun-synchronous or element shell is one node; each
 formation cluster is one node (its satellites share illumination, capacities add); each ground site contributes one
-node per accelerator model it houses.
+node per accelerator model it houses, or, when its GPUs come from a node list, one node per machine with that
+machine's GPUs, CPU and memory (placement dimensions for the scheduler; a grid cap powers whole machines down).
 
 Fault rates per accelerator (FAULT_CAUSES: sdc, interrupt, permanent):
 
@@ -50,6 +51,7 @@ from orbitgrid.pipeline.capacity import (
 from orbitgrid.pipeline.orbit import ShellSurvey
 from orbitgrid.scenario import Scenario
 from orbitgrid.scenario.catalog import gpu_models
+from orbitgrid.scenario.sections.nodes import GpuNodeList
 from orbitgrid.scheduling.pools import neighbour_distance_m, pool_bounds, pool_usable_gpus, span_fabric_bytes_s
 from orbitgrid.spacecraft.cosmic_rays import (
     SOLAR_EVENTS,
@@ -195,11 +197,13 @@ def pool_of_track(scenario: Scenario, s: ShellSurvey) -> np.ndarray | None:
 
 
 def schedulable_nodes(scenario: Scenario) -> int:
-    """Nodes the scheduler would see: a node per satellite, formation cluster or plane pool, and per ground site
-    and accelerator model (from the scenario alone)."""
+    """Nodes the scheduler would see: a node per satellite, formation cluster or plane pool, per ground site and
+    accelerator model, and per machine of a site given by a node list (from the scenario alone)."""
     from orbitgrid.scenario import FormationOrbit, SunSynchronousOrbit, WalkerOrbit
 
-    n = sum(len(g.gpu_counts) for g in scenario.ground_sites)
+    n = sum(
+        len(g.gpus.nodes.gpus) if isinstance(g.gpus, GpuNodeList) else len(g.gpu_counts) for g in scenario.ground_sites
+    )
     for sh in scenario.shells:
         o = sh.orbit
         if isinstance(o, FormationOrbit):
@@ -217,6 +221,59 @@ class NodeBuild:
 
     timeline: FleetTimeline
     satellites_per_node: np.ndarray
+
+
+def _add_machines(
+    nodelist: GpuNodeList,
+    c: GroundSiteCapacity,
+    crew: int,
+    price: float,
+    site: object,
+    cols: dict[str, list],
+    usable_parts: list[np.ndarray],
+    scale_parts: list[np.ndarray],
+    sats: list[np.ndarray],
+    maint: dict[str, list],
+    ground: np.ndarray,
+) -> None:
+    """A ground site given by a node list: one node per machine (its GPUs, catalog model, CPU and memory), named
+    ``site/machine``. When the grid caps the site below its GPUs, whole machines are left idle, the last of the list
+    first (a site sheds load by powering machines down, not by idling a GPU on each)."""
+    machines = nodelist.nodes
+    g = machines.gpus.astype(np.int64)
+    n = int(g.size)
+    power = {p.model: p.power_per_accelerator_w for p in c.spec.payloads}
+    before = np.cumsum(g) - g
+    usable = np.clip(c.usable_accelerators[None, :].astype(np.int64) - before[:, None], 0, g[:, None])
+    usable_parts.append(usable.astype(np.int32))
+    scale_parts.append(np.ones(usable.shape, dtype=np.float32))
+    models = [str(m) for m in machines.model.tolist()]
+    cols["name"] += [f"{c.spec.name}/{m}" for m in machines.node.tolist()]
+    cols["kind"] += [NodeKind.GROUND] * n
+    cols["group"] += [c.spec.name] * n
+    cols["gpu_model"] += models
+    cols["gpus"] += g.tolist()
+    cols["speed"] += [_speed(m) for m in models]
+    cols["fabric_bytes_s"] += [GROUND_FABRIC_BYTES_S] * n
+    cols["member_gpus"] += g.tolist()
+    cols["span_fabric_bytes_s"] += [GROUND_FABRIC_BYTES_S] * n
+    cols["power_per_gpu_w"] += [power[m] for m in models]
+    cols["base_rate_per_gpu_s"] += [ground] * n
+    cols["recovery_s"] += [RECOVERY_S] * n
+    cols["lat_deg"] += [c.spec.lat_deg] * n
+    cols["lon_deg"] += [c.spec.lon_deg] * n
+    cols["altitude_m"] += [0.0] * n
+    cols["energy_price_usd_per_kwh"] += [price] * n
+    cols["cpu_milli"] += machines.cpu_milli.astype(np.int64).tolist()
+    cols["memory_mib"] += machines.memory_mib.astype(np.float64).tolist()
+    sats.append(np.zeros(n, dtype=np.int64))
+    repair = getattr(site, "repair_time", None)
+    maint["repair_s"] += [np.inf if repair is None else repair] * n
+    maint["crew"] += [crew] * n  # the site's machines share its technicians
+    maint["technicians"] += [getattr(site, "technicians", None) or 0] * n
+    maint["members"] += [1] * n
+    maint["spares"] += [0] * n
+    maint["switchover_s"] += [0.0] * n
 
 
 def build_fleet_timeline(
@@ -290,6 +347,9 @@ def build_fleet_timeline(
         site = site_specs[c.spec.name]
         total = max(c.spec.accelerators, 1)
         price = float(np.mean(c.spec.price_per_step(grid.n_steps))) * c.spec.pue
+        if isinstance(site.gpus, GpuNodeList):  # a node list: one node per machine, with its CPU and memory
+            _add_machines(site.gpus, c, crew, price, site, cols, usable_parts, scale_parts, sats, maint, ground)
+            continue
         for p in c.spec.payloads:
             share = np.minimum(p.count, np.floor(c.usable_accelerators * p.count / total + 1e-9)).astype(np.int32)
             usable_parts.append(share[None, :])
