@@ -728,7 +728,13 @@ def _simulate_into(
         net = run_network(scenario, study.shells, nodes.timeline.nodes, progress=progress)
         watch.lap("network")
         timeline = nodes.timeline if net is None else net.attach(nodes.timeline)
-        schedule = run_schedule(scenario, timeline, progress=tick)
+        if scenario.policy.partition == "group":  # shells and sites as tasks of a process pool or dask cluster
+            from orbitgrid.design.sweep import open_executor
+
+            with open_executor() as executor:
+                schedule = run_schedule(scenario, timeline, progress=tick, executor=executor)
+        else:
+            schedule = run_schedule(scenario, timeline, progress=tick)
         assert schedule is not None
         watch.lap("schedule")
         watch.extra["engine_s"] = schedule.wall_s  # the event loop alone (the schedule stage adds the workload)

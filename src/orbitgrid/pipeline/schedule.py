@@ -13,8 +13,10 @@ routed graph's fibre edges); orbital nodes, light time over the slant range at t
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +33,7 @@ from orbitgrid.scenario.models import GeneratedJobs, InferenceServices, TraceJob
 from orbitgrid.scheduling.allocation import RunRequests, allocation_timeline
 from orbitgrid.scheduling.engine import COMPLETED, OUTCOMES, STATE_NAMES, Engine, EngineConfig, EngineResult
 from orbitgrid.scheduling.inference import serve_fifo_slots
+from orbitgrid.scheduling.partition import run_partitioned
 from orbitgrid.scheduling.policies import PowerAware, make_policy
 from orbitgrid.scheduling.sharing import MILLI
 from orbitgrid.workloads.generators import DEFAULT_CHECKPOINT_RULE, generate_training_jobs
@@ -239,13 +242,17 @@ def _reindex_tenants(jobs: JobTable, names: tuple[str, ...], order: dict[str, in
 
 
 # ----------------------------------------------------------------------------------------------------- policy ---
-def build_policy(scenario: Scenario, workload: Workload) -> Any:
+def build_policy(scenario: Scenario, workload: Workload, share: float = 1.0) -> Any:
+    """The scenario's policy for ``workload``; ``share``: the part of the fleet it schedules (a partition's share of
+    the GPUs, ``scheduling.partition``), which gets that share of each reserved tenant's quota (rounded)."""
     p = scenario.policy
     names = workload.jobs.tenants
     kwargs: dict[str, Any] = {}
     if p.name == "priority":
         kwargs["reserved_gpus"] = {
-            names.index(t.name): t.reserved_gpus for t in workload.tenants if t.contract == Contract.RESERVED
+            names.index(t.name): round(t.reserved_gpus * share)
+            for t in workload.tenants
+            if t.contract == Contract.RESERVED
         }
     elif p.name == "fair-share":
         kwargs["shares"] = {names.index(t.name): t.share for t in workload.tenants}
@@ -362,11 +369,18 @@ class ScheduleRun:
 
 
 def run_schedule(
-    scenario: Scenario, fleet: FleetTimeline, progress: Callable[[str, float, float], None] | None = None
+    scenario: Scenario,
+    fleet: FleetTimeline,
+    progress: Callable[[str, float, float], None] | None = None,
+    executor: Executor | None = None,
 ) -> ScheduleRun | None:
     """Build the workload, run the engine and replay inference. ``None`` when the scenario has no workloads.
     ``progress(stage, done, total)``: stage ``workload`` (0/1 then 1/1) while the jobs, the policy and the engine
-    are built, then ``schedule`` in simulated seconds as the engine runs (``Engine.run``)."""
+    are built, then ``schedule`` in simulated seconds as the engine runs (``Engine.run``).
+
+    With ``policy.partition: group`` each shell and ground site runs as its own engine
+    (:func:`orbitgrid.scheduling.partition.run_partitioned`), on ``executor`` when given (in this process
+    otherwise), and ``schedule`` progress comes once, at the end."""
     import time
 
     if not scenario.workloads:
@@ -378,10 +392,19 @@ def run_schedule(
     policy = build_policy(scenario, workload)
     config = EngineConfig(max_restarts=scenario.policy.max_restarts)
     t0 = time.perf_counter()
-    engine = Engine(fleet, workload, policy, np.random.default_rng(engine_ss), config)
-    if progress is not None:
-        progress("workload", 1, 1)
-    result = engine.run(None if progress is None else lambda t, h: progress("schedule", t, h))
+    if scenario.policy.partition == "group":
+        if progress is not None:
+            progress("workload", 1, 1)
+            progress("schedule", 0.0, fleet.horizon_s)
+        factory = functools.partial(build_policy, scenario)
+        result, _ = run_partitioned(fleet, workload, factory, engine_ss, config, executor=executor)
+        if progress is not None:
+            progress("schedule", fleet.horizon_s, fleet.horizon_s)
+    else:
+        engine = Engine(fleet, workload, policy, np.random.default_rng(engine_ss), config)
+        if progress is not None:
+            progress("workload", 1, 1)
+        result = engine.run(None if progress is None else lambda t, h: progress("schedule", t, h))
     wall = time.perf_counter() - t0
     inference = replay_requests(workload, fleet, result, fleet.horizon_s)
     run = ScheduleRun(fleet, workload, result, inference, policy.name, wall)

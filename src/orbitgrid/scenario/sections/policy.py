@@ -49,3 +49,10 @@ class PolicySpec(StrictModel):
         "losing power and restored on the one taking over; default: a training workload's default "
         "checkpoint_write + restore).",
     )
+    partition: Literal["none", "group"] = Field(
+        default="none",
+        description="group: each shell and each ground site is scheduled by an engine of its own, with its own queue, "
+        "as tasks of a local process pool (or of the dask cluster ORBITGRID_CLUSTER names); a job that several "
+        "could run is routed to one before the run, in proportion to their GPUs, and reserved quotas are split the "
+        "same way (docs/models.md, Partitioned runs). none: one engine for the whole fleet.",
+    )
