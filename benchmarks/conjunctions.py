@@ -114,8 +114,8 @@ def main() -> None:
     )
     print(
         f"  wall {wall:.1f} s, CPU {cpu:.1f} s, {wall / steps * 1e3:.0f} ms/step wall, {cpu / steps * 1e3:.0f} ms/step "
-        f"CPU; {len(res):,} conjunctions; {res.n_candidates:,} pairs refined ({res.n_candidates / max(len(res), 1):.2f} "
-        "per conjunction)"
+        f"CPU; {len(res):,} conjunctions; {res.n_candidates:,} pairs refined "
+        f"({res.n_candidates / max(len(res), 1):.2f} per conjunction)"
     )
     print(f"  peak resident memory {rss:.0f} MB")
     print(f"  satellite-days per CPU second: {args.satellites * args.hours / 24 / cpu:,.0f}")

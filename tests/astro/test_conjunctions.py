@@ -151,6 +151,29 @@ def test_min_separation_within_and_between_shells() -> None:
     # the reported pair, time and distance agree
     r, _ = pop.states(tca[0, 1], np.array([i[0, 1], j[0, 1]]))
     assert np.linalg.norm(r[1] - r[0]) == pytest.approx(sep[0, 1], abs=1.0)
+    # the minima taken from a screening's conjunctions (shell pairs with one) are the searched ones
+    screened = cj.screen(pop, 1_200.0, 20.0)
+    assert len(screened) > 0
+    sep2, tca2, i2, j2 = cj.min_separation(pop, 1_200.0, 20.0, known=screened)
+    assert np.allclose(sep2, sep, atol=1e-3, rtol=0.0)
+    assert np.allclose(tca2, tca, atol=1e-3, rtol=0.0)
+    assert np.array_equal(i2, i) and np.array_equal(j2, j)
+
+
+def test_min_separation_of_shells_radially_apart_needs_no_search() -> None:
+    """Two circular shells 60 km apart in radius never come within the 50 km horizon: known from their radii."""
+    low, high = _dense_shell(50, seed=8), _dense_shell(50, seed=9)
+    high = CircularOrbits(
+        high.semi_major_axis_m + 60e3, high.inclination_rad, high.raan_rad, high.arg_latitude_rad, high.plane
+    )
+    pop = cj.Population()
+    pop.add("low", cj.CircularSource(low), 1_000.0)
+    pop.add("high", cj.CircularSource(high), 1_000.0)
+    screened = cj.screen(pop, 600.0, 20.0)
+    sep, _, i, _ = cj.min_separation(pop, 600.0, 20.0, known=screened)
+    full, _, _, _ = cj.min_separation(pop, 600.0, 20.0)
+    assert sep[0, 1] == np.inf and full[0, 1] == np.inf and i[0, 1] == -1
+    assert np.allclose(sep, full, atol=1e-3, rtol=0.0)
 
 
 @pytest.mark.parametrize(

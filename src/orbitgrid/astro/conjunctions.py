@@ -802,7 +802,11 @@ class _StateBuffers:
 
 
 def min_separation(
-    pop: Population, duration_s: float, step_s: float, horizon_m: float = 50_000.0
+    pop: Population,
+    duration_s: float,
+    step_s: float,
+    horizon_m: float = 50_000.0,
+    known: Conjunctions | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Smallest separation within and between shells over ``[0, duration_s]``, whitelisted pairs excluded.
 
@@ -813,11 +817,20 @@ def min_separation(
     refines them over the steps on both sides and lowers ``U`` to the smallest range found. ``U`` only decreases,
     so a pair whose true minimum is below the final ``U`` was within the search radius at the grid time nearest its
     closest approach (module docstring): the minimum is exact to the refinement, not a grid sample.
+
+    ``known``: the conjunctions :func:`screen` found in ``pop`` over the same span and step (thresholds at most
+    ``horizon_m``). A shell pair with a conjunction there has its minimum among them: any closer approach of any of
+    its pairs would be a local minimum below the pair's threshold, a conjunction too. A shell pair whose radius ranges
+    (:meth:`Population.radius_bounds_m`) are more than ``horizon_m`` apart never comes within it. Only the remaining
+    shell pairs are searched, so a fleet whose shells all hold conjunctions costs nothing more than its screening.
     """
     if not (math.isfinite(duration_s) and duration_s > 0):
         raise ScreeningError(f"duration must be a positive number of seconds, got {duration_s}")
     if not (math.isfinite(step_s) and step_s > 0):
         raise ScreeningError(f"step must be a positive number of seconds, got {step_s}")
+    todo, sep_known, when_known, who_known = _known_minima(pop, horizon_m, known)
+    if not todo.any():
+        return _symmetric(sep_known, when_known, who_known)
     n_steps = max(1, math.ceil(duration_s / step_s - 1e-9))
     times = np.minimum(np.arange(n_steps + 1) * step_s, duration_s)
     vmax = pop.speed_bound_m_s(duration_s)
@@ -834,11 +847,11 @@ def min_separation(
         trees = {}
         for a in range(n_sh):
             ia = np.arange(starts[a], starts[a + 1])[ok[starts[a] : starts[a + 1]]]
-            if ia.size:
+            if ia.size and (todo[a].any() or todo[:, a].any()):
                 trees[a] = (ia, cKDTree(r[ia], balanced_tree=False, compact_nodes=False))
         for a, (ia, ta) in trees.items():
             for b, (ib, tb) in trees.items():
-                if b < a or (a == b and ia.size < 2):
+                if b < a or (a == b and ia.size < 2) or not todo[a, b]:
                     continue
                 if first:  # nearest neighbours at the epoch: the starting U
                     kq = min(ia.size, 2 + int(np.max(np.bincount(group[ia][group[ia] >= 0]), initial=0)))
@@ -886,11 +899,52 @@ def min_separation(
             lower(*key, np.where(np.isfinite(miss), miss, np.inf), t0 + np.nan_to_num(s) * (t1 - t0), codes)
         r0, v0, c0 = r1, v1, c1
     sep[who[..., 0] < 0] = np.inf
-    iu = np.triu_indices(n_sh, 1)
+    done = ~todo
+    sep[done], when[done], who[done] = sep_known[done], when_known[done], who_known[done]
+    return _symmetric(sep, when, who)
+
+
+def _symmetric(
+    sep: np.ndarray, when: np.ndarray, who: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    iu = np.triu_indices(sep.shape[0], 1)
     sep[iu[1], iu[0]] = sep[iu]
     when[iu[1], iu[0]] = when[iu]
     who[iu[1], iu[0]] = who[iu]
     return sep, when, who[..., 0], who[..., 1]
+
+
+def _known_minima(
+    pop: Population, horizon_m: float, known: Conjunctions | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shell pairs (upper triangle) still to search for :func:`min_separation`, and the minima known without a
+    search: from the conjunctions of a screening, or above the horizon by the shells' radius ranges."""
+    n_sh = len(pop.sources)
+    sep = np.full((n_sh, n_sh), np.inf)
+    when = np.full((n_sh, n_sh), np.nan)
+    who = np.full((n_sh, n_sh, 2), -1, dtype=np.int64)
+    todo = np.triu(np.ones((n_sh, n_sh), dtype=bool))
+    if known is None:
+        return todo, sep, when, who
+    if max(pop.thresholds_m, default=0.0) > horizon_m:
+        raise ScreeningError(f"known conjunctions must come from thresholds at most the horizon, {horizon_m:.0f} m")
+    bounds = [s.radius_bounds_m() for s in pop.sources]
+    lo = np.array([float(b[0].min(initial=np.inf)) for b in bounds])
+    hi = np.array([float(b[1].max(initial=-np.inf)) for b in bounds])
+    apart = (lo[None, :] - hi[:, None] > horizon_m) | (lo[:, None] - hi[None, :] > horizon_m)
+    todo &= ~apart
+    n = len(pop)
+    rows = np.nonzero((known.i < n) & (known.j < n))[0]
+    a, b = pop.shell_of[known.i[rows]], pop.shell_of[known.j[rows]]
+    key = np.minimum(a, b).astype(np.int64) * n_sh + np.maximum(a, b)
+    by_miss = np.argsort(known.miss_m[rows], kind="stable")
+    keys, first = np.unique(key[by_miss], return_index=True)  # the smallest miss of each shell pair
+    best = rows[by_miss[first]]
+    x, y = keys // n_sh, keys % n_sh
+    sep[x, y], when[x, y] = known.miss_m[best], known.tca_s[best]
+    who[x, y, 0], who[x, y, 1] = known.i[best], known.j[best]
+    todo[x, y] = False
+    return todo, sep, when, who
 
 
 # ---------------------------------------------------------------------------------------------------- brute force

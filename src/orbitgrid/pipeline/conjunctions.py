@@ -204,7 +204,10 @@ def screen_scenario(
         raise ScenarioRunError(f"scenario {scenario.name} has no orbital satellite to screen")
     try:
         result = cj.screen(pop, duration, step_s, progress=progress)
-        sep, sep_t, _, _ = cj.min_separation(_fleet_only(pop), duration, step_s, MIN_SEPARATION_HORIZON_M)
+        fleet = _fleet_only(pop)
+        # shell pairs with a conjunction have their exact minimum among the conjunctions: search only the others
+        known = result if max(fleet.thresholds_m, default=0.0) <= MIN_SEPARATION_HORIZON_M else None
+        sep, sep_t, _, _ = cj.min_separation(fleet, duration, step_s, MIN_SEPARATION_HORIZON_M, known=known)
     except cj.ScreeningError as exc:
         raise ScenarioRunError(f"scenario {scenario.name}: {exc}") from None
     n_cat = len(catalogue) if catalogue is not None else 0
