@@ -339,3 +339,15 @@ def test_inspect_needs_the_preset_of_a_headerless_table() -> None:
     assert lines["jobs"] == "3" and lines["GPU models"] == "V100: 1; P100: 1; MISC: 1; any: 0"
     nodes = dict(inspect(DATA / "pai_machine_spec.csv", "alibaba_pai_2020", "nodes").lines)
     assert nodes["GPU nodes"] == "3" and nodes["GPUs"] == "12" and nodes["CPU"] == "224 cores"
+
+
+def test_a_byte_order_mark_and_tabs(tmp_path: Path) -> None:
+    text = (DATA / "burstgpt.csv").read_text()
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (tmp_path / "tabs.tsv").write_text(text.replace(",", "\t"))
+    mapping = REQUEST_PRESETS["burstgpt"].mapping
+    base = import_requests(DATA / "burstgpt.csv", mapping).requests
+    for name in ("bom.csv", "tabs.tsv"):
+        got = import_requests(tmp_path / name, mapping).requests
+        np.testing.assert_array_equal(got.arrival_s, base.arrival_s)
+        np.testing.assert_array_equal(got.input_tokens, base.input_tokens)

@@ -108,7 +108,7 @@ def test_a_run_is_unchanged_by_the_defaults_written_out() -> None:
         gpu_model=np.full(n, -1),
     )
     runs = [
-        Engine(fleet, Workload(t), make_policy("fifo-backfill"), np.random.default_rng(3)).run()
+        Engine(fleet, Workload(t), make_policy("fifo-backfill", power_aware=True), np.random.default_rng(3)).run()
         for t in (plain, explicit)
     ]
     assert runs[0].events == runs[1].events > 0

@@ -346,9 +346,14 @@ class Engine:
             self.n_steps,
         )
 
+    def _batch_gpus(self, j: int, free: int) -> int:
+        """GPUs a divisible job takes on a node with ``free`` entirely free GPUs: as many as it may use, at least one
+        (a fractional pod takes its share of a GPU other pods already use, with no GPU entirely free)."""
+        return max(1, min(self.gpus[j], free))
+
     def power_aware_safe(self, j: int, n: int, t: float, saa_threshold: float) -> bool:
         """The power-aware test (``placement.safe``) for job ``j`` started at ``t`` on node ``n``."""
-        g = min(self.gpus[j], int(self.free_arr[n])) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+        g = self._batch_gpus(j, int(self.free_arr[n])) if self.kind[j] == JobKind.BATCH else self.gpus[j]
         return bool(placement_safe(n, g, t, self.job_params(j), self._search_fleet(saa_threshold)))
 
     def power_aware_best_fit(
@@ -743,7 +748,7 @@ class Engine:
                     else:
                         n = int(chosen)
             if n >= 0:
-                g = min(self.gpus[j], self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+                g = self._batch_gpus(j, self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
                 if reserved is not None and n == reserved[0] and self._backfill_end(j, n, t) > reserved[1]:
                     reserved = (n, reserved[1], reserved[2] - g)  # it holds spare GPUs past the shadow
                 del lst[idx]
@@ -835,7 +840,7 @@ class Engine:
 
     def _backfill_end(self, j: int, n: int, t: float) -> float:
         """When job ``j`` would end if started on node ``n`` at ``t`` (restore and checkpoint writes included)."""
-        g = min(self.gpus[j], self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+        g = self._batch_gpus(j, self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
         restore = 0.0 if self.done[j] == 0.0 else self.restore_s[j]
         rate = self.rate(j, n, g)
         if self.kind[j] != JobKind.TRAINING or rate <= 0.0:

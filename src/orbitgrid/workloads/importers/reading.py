@@ -93,9 +93,10 @@ class Columns:
 
 
 def _open_text(path: Path) -> IO[str]:
+    # utf-8-sig: a byte-order mark (spreadsheet exports) is not part of the first column name, as for pyarrow
     if path.name.lower().endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="strict", newline="")
-    return open(path, encoding="utf-8", errors="strict", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="strict", newline="")
+    return open(path, encoding="utf-8-sig", errors="strict", newline="")
 
 
 def _first_bad_utf8(path: Path) -> tuple[int, int, int] | None:
@@ -384,6 +385,8 @@ def read_columns(
         return _read_jsonl(p, kinds)
     if f == "json":
         return records_columns(p, read_json_records(p), kinds)
+    if delimiter == "," and p.name.lower().removesuffix(".gz").endswith(".tsv"):
+        delimiter = "\t"
     return _read_csv(p, kinds, column_names, delimiter)
 
 
