@@ -1284,8 +1284,14 @@ def export_czml_cmd(
         Path | None,
         typer.Option(help="CesiumJS Build/Cesium folder (scripts/fetch_cesium.sh): also write playback.html."),
     ] = None,
+    run: Annotated[
+        Path | None,
+        typer.Option(
+            help="A complete run of SCENARIO (with workloads): colour by busy GPU fraction, not illumination."
+        ),
+    ] = None,
 ) -> None:
-    """CZML for Cesium: satellites in the Earth-fixed frame, coloured by illumination."""
+    """CZML for Cesium: satellites in the Earth-fixed frame, coloured by illumination (or by utilization, --run)."""
     from orbitgrid.pipeline.export import export_czml, write_playback
 
     if not (0.0 < hours <= 48.0 and 1.0 <= step <= 3600.0 and limit >= 1):
@@ -1293,7 +1299,7 @@ def export_czml_cmd(
         raise typer.Exit(2)
     try:
         sc = _load(scenario)
-        console.print(str(export_czml(sc, out, hours, step, limit)))
+        console.print(str(export_czml(sc, out, hours, step, limit, run)))
         if cesium is not None:
             page = write_playback(out, cesium, sc.name)
             console.print(f"{page} (serve its folder: python -m http.server -d {page.parent})")

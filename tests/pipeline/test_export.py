@@ -170,3 +170,100 @@ def test_an_element_shell_is_rewritten_as_the_same_element_sets(tmp_path: Path) 
     for field in ("inclination_rad", "raan_rad", "eccentricity", "mean_motion_kozai_rad_s", "bstar", "epoch_jd"):
         np.testing.assert_allclose(getattr(back, field), getattr(orig, field), rtol=1e-12, atol=1e-12, err_msg=field)
     np.testing.assert_allclose(back.epoch_fr, orig.epoch_fr, atol=1e-11)  # 1 us of EPOCH text
+
+
+def _run_with_placements(run_dir: Path, placements: list[tuple[str, float, float, int]], nodes: dict[str, int]) -> Path:
+    """A complete run directory holding only the tables the utilization colouring reads."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    run_dir.mkdir()
+    (run_dir / "manifest.json").write_text(
+        json.dumps({"format": 1, "scenario": {"name": "default"}, "status": "complete"})
+    )
+    pq.write_table(pa.table({"node": list(nodes), "gpus": list(nodes.values())}), run_dir / "node_usage.parquet")
+    cols = list(zip(*placements, strict=True)) if placements else [[], [], [], []]
+    pq.write_table(
+        pa.table(
+            {
+                "node": pa.array(cols[0], pa.string()),
+                "start_s": pa.array(cols[1], pa.float64()),
+                "end_s": pa.array(cols[2], pa.float64()),
+                "gpus": pa.array(cols[3], pa.int64()),
+            }
+        ),
+        run_dir / "placements.parquet",
+    )
+    return run_dir
+
+
+def test_busy_fraction_integrates_placements_over_each_interval(tmp_path: Path) -> None:
+    """Worked by hand on a 600 s grid: 8 of 8 GPUs over [0, 3600) is 1 in the first six intervals; 4 of 8 from
+    2,100 s to 5,400 s is 4 x 300 / (8 x 600) = 0.25 in [1800, 2400], then 0.5, and 0 after; overlapping placements
+    add."""
+    nodes = {"s/sat-0": 8, "s/sat-1": 8, "s/sat-2": 8}
+    run = _run_with_placements(
+        tmp_path / "run",
+        [("s/sat-0", 0.0, 3_600.0, 8), ("s/sat-1", 2_100.0, 5_400.0, 4), ("s/sat-1", 2_400.0, 3_000.0, 2)],
+        nodes,
+    )
+    t = np.arange(0.0, 7_200.0 + 1.0, 600.0)
+    busy, gpus = ex.busy_fraction(run, t)
+    assert gpus == nodes
+    assert np.allclose(busy["s/sat-0"], [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    assert np.allclose(busy["s/sat-1"], [0, 0, 0, 0.25, 0.75, 0.5, 0.5, 0.5, 0.5, 0, 0, 0])
+    assert np.allclose(busy["s/sat-2"], 0.0)
+
+
+def test_busy_fraction_names_what_is_wrong(tmp_path: Path) -> None:
+    from orbitgrid.results.run import RunDirError
+
+    with pytest.raises(RunDirError, match="no such run directory"):
+        ex.busy_fraction(tmp_path / "missing", np.arange(3.0))
+    run = _run_with_placements(tmp_path / "run", [("s/sat-9", 0.0, 10.0, 1)], {"s/sat-0": 8})
+    with pytest.raises(RunDirError, match="'s/sat-9'"):
+        ex.busy_fraction(run, np.arange(3.0))
+
+
+def test_czml_coloured_by_utilization(tmp_path: Path, scenario) -> None:  # type: ignore[no-untyped-def]
+    """The default scenario's first dawn-dusk satellite busy (8 of 8 GPUs) for the first hour, the second half busy
+    from 30 min on, the third idle: their points take the ramp's ends and middle over those intervals."""
+    from czml3 import Document
+
+    shell = next(s for s in scenario.fleet.shells if s.name.startswith("dawn-dusk"))
+    dawn = shell.name
+    gpus = 8  # the run's GPUs per node: node_usage says so
+    nodes = {
+        f"{s.name}/{'cluster' if s.orbit.type == 'formation' else 'sat'}-{k}": gpus
+        for s in scenario.fleet.shells
+        for k in range(3)
+    }
+    run = _run_with_placements(
+        tmp_path / "run",
+        [(f"{dawn}/sat-0", 0.0, 3_600.0, gpus), (f"{dawn}/sat-1", 1_800.0, 7_200.0, gpus // 2)],
+        nodes,
+    )
+    out = ex.export_czml(scenario, tmp_path / "u.czml", hours=2.0, step_s=600.0, limit=3, run_dir=run)
+    Document.model_validate_json(out.read_text())
+    raw = {p["id"]: p for p in json.loads(out.read_text())}
+    idle, full = (list(c) for c in ex.UTILIZATION_RGBA)
+    half = ex._utilization_rgba(0.5)
+
+    def colours(k: int) -> list[tuple[str, list[int]]]:
+        return [(iv["interval"], iv["rgba"]) for iv in raw[f"{dawn}-{k}"]["point"]["color"]]
+
+    assert [c for _, c in colours(0)] == [full, idle]
+    assert colours(0)[0][0] == "2027-03-20T00:00:00Z/2027-03-20T01:00:00Z"
+    assert [c for _, c in colours(1)] == [idle, half]
+    assert [c for _, c in colours(2)] == [idle]
+    assert "busy GPU fraction" in raw[f"{dawn}-0"]["description"]
+
+
+def test_export_czml_cli_by_utilization_refuses_an_unfinished_run(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "manifest.json").write_text(json.dumps({"format": 1, "scenario": {}, "status": "running"}))
+    res = CliRunner().invoke(
+        app,
+        ["export", "czml", "default", "--hours", "0.5", "--run", str(tmp_path / "run"), "-o", str(tmp_path / "a.czml")],
+    )
+    assert res.exit_code == 2 and "incomplete run" in res.output

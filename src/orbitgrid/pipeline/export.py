@@ -12,7 +12,9 @@
   element shells by SGP4.
 - **CZML** (``czml3``): positions in Cesium's ``FIXED`` frame (TEME rotated by GMST, ``astro.frames``) every
   ``step_s`` over ``hours``, Lagrange-interpolated; each satellite's point is coloured by illumination (sunlit,
-  penumbra, umbra: ``astro.eclipse.shadow_code`` against the Sun of ``astro.sun``) as time intervals.
+  penumbra, umbra: ``astro.eclipse.shadow_code`` against the Sun of ``astro.sun``) as time intervals; or, given a
+  complete run directory, by utilization: the fraction of the node's GPUs busy with the run's placements, averaged
+  over each sample interval, on a ten-step dark-blue-to-yellow ramp (:func:`busy_fraction`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ DESIGNED_CATALOG_END = 339_999
 ORIGINATOR = "orbitgrid"
 #: Point colours (RGBA) by shadow code 0 (lit), 1 (penumbra), 2-3 (umbra).
 ILLUMINATION_RGBA = ((255, 200, 40, 255), (200, 110, 40, 255), (70, 110, 200, 255))
+#: Utilization colour ramp, idle to fully busy (RGBA at 0 and 1; a busy fraction ``f`` is drawn at the step
+#: ``round(f * (UTILIZATION_STEPS - 1))`` between them): the ends of viridis, readable with colour-blindness.
+UTILIZATION_RGBA = ((68, 1, 84, 255), (253, 231, 37, 255))
+UTILIZATION_STEPS = 11
 
 
 @dataclass(frozen=True)
@@ -209,8 +215,73 @@ def _iso(when: _dt.datetime) -> str:
     return when.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def czml_document(scenario: Scenario, hours: float = 2.0, step_s: float = 60.0, limit: int = 2000) -> Any:
-    """A ``czml3.Document``: a clock packet and one packet per orbit (the first ``limit`` of each shell)."""
+def busy_fraction(run_dir: Path, t_s: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Per node of a complete run, the fraction of its GPUs busy over each interval ``[t_s[k], t_s[k+1]]`` (seconds
+    since the epoch), from the run's ``placements`` (each holds ``gpus`` GPUs of ``node`` over ``[start_s, end_s)``)
+    over the node's GPUs (``node_usage``); and each node's GPU count. Exact: the busy GPU-seconds of a placement in
+    an interval are ``gpus * |[start, end) & interval|``."""
+    import pyarrow.parquet as pq
+
+    from orbitgrid.results.run import RunDirError, require_complete
+
+    run_dir = require_complete(run_dir)
+    for name in ("placements", "node_usage"):
+        if not (run_dir / f"{name}.parquet").is_file():
+            raise RunDirError(f"{run_dir}: no {name}.parquet (a run with workloads has one): nothing to colour by")
+    usage = pq.read_table(run_dir / "node_usage.parquet", columns=["node", "gpus"]).to_pydict()
+    gpus = {str(n): int(g) for n, g in zip(usage["node"], usage["gpus"], strict=True)}
+    pl = pq.read_table(run_dir / "placements.parquet", columns=["node", "start_s", "end_s", "gpus"]).to_pydict()
+    names = sorted(gpus)
+    row = {n: k for k, n in enumerate(names)}
+    node = np.array([row.get(str(n), -1) for n in pl["node"]], dtype=np.int64)
+    start = np.asarray(pl["start_s"], dtype=np.float64)
+    end = np.asarray(pl["end_s"], dtype=np.float64)
+    g = np.asarray(pl["gpus"], dtype=np.float64)
+    if np.any(node < 0):
+        bad = next(str(n) for n, k in zip(pl["node"], node, strict=True) if k < 0)
+        raise RunDirError(f"{run_dir}: placements.parquet names node {bad!r}, which node_usage.parquet does not hold")
+    t = np.asarray(t_s, dtype=np.float64)
+    busy = np.zeros((len(names), max(t.size - 1, 0)))
+    for lo in range(0, node.size, 20_000):  # placements x intervals in blocks
+        sl = slice(lo, lo + 20_000)
+        overlap = np.minimum(end[sl, None], t[None, 1:]) - np.maximum(start[sl, None], t[None, :-1])
+        np.add.at(busy, node[sl], g[sl, None] * np.maximum(overlap, 0.0))
+    width = np.diff(t)
+    out = {}
+    for n, k in row.items():
+        cap = gpus[n] * width
+        out[n] = np.divide(busy[k], cap, out=np.zeros_like(width), where=cap > 0)
+    return out, gpus
+
+
+def _track_nodes(scenario: Scenario, so: ShellOrbits, n_tracks: int) -> list[str]:
+    """The run's node of each of the shell's first ``n_tracks`` tracks: ``shell/sat-k``, ``shell/cluster-k`` (a
+    formation's cluster), or ``shell/plane-p`` when the scheduler pooled the shell by plane
+    (``pipeline.nodes.pool_of_track``)."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from orbitgrid.pipeline.nodes import pool_of_track
+    from orbitgrid.pipeline.orbit import ShellSurvey
+
+    pools = pool_of_track(scenario, cast(ShellSurvey, SimpleNamespace(orbits=so)))
+    if pools is not None:
+        return [f"{so.name}/plane-{int(p)}" for p in pools[:n_tracks]]
+    kind = "cluster" if so.kind == "formation" else "sat"
+    return [f"{so.name}/{kind}-{k}" for k in range(n_tracks)]
+
+
+def _utilization_rgba(fraction: float) -> list[int]:
+    step = round(min(max(fraction, 0.0), 1.0) * (UTILIZATION_STEPS - 1)) / (UTILIZATION_STEPS - 1)
+    lo, hi = UTILIZATION_RGBA
+    return [round(a + (b - a) * step) for a, b in zip(lo, hi, strict=True)]
+
+
+def czml_document(
+    scenario: Scenario, hours: float = 2.0, step_s: float = 60.0, limit: int = 2000, run_dir: Path | None = None
+) -> Any:
+    """A ``czml3.Document``: a clock packet and one packet per orbit (the first ``limit`` of each shell), coloured by
+    illumination, or by utilization from the complete run in ``run_dir`` (:func:`busy_fraction`)."""
     from czml3 import Document, Packet
     from czml3.properties import Clock, Color, Point, Position
     from czml3.types import IntervalValue, TimeInterval, TimeIntervalCollection
@@ -221,6 +292,7 @@ def czml_document(scenario: Scenario, hours: float = 2.0, step_s: float = 60.0, 
     jd, fr = grid.jd_utc(t_s)
     sun = sun_position_teme_m(grid.jd_tt(t_s))
     end = epoch + _dt.timedelta(seconds=float(t_s[-1]))
+    busy = busy_fraction(run_dir, t_s)[0] if run_dir is not None else None
     packets = [
         Packet(
             id="document",
@@ -236,12 +308,24 @@ def czml_document(scenario: Scenario, hours: float = 2.0, step_s: float = 60.0, 
         r, _ = _states(so, index, grid, t_s)
         ecef = teme_to_ecef(r, jd, fr)
         codes = np.minimum(shadow_code(r, sun[None]), 2)
+        nodes = _track_nodes(scenario, so, index.size) if busy is not None else []
         for k in index:
             ok = np.all(np.isfinite(r[k]), axis=1)
             if not ok.any():
                 continue
             samples = np.column_stack([t_s[ok], ecef[k][ok]]).ravel().tolist()
-            c = codes[k]
+            if busy is None:
+                c = codes[k]
+                rgba = [list(ILLUMINATION_RGBA[int(x)]) for x in c]
+                legend = "point colour: yellow sunlit, orange penumbra, blue umbra"
+            else:
+                node = nodes[int(k)]
+                if node not in busy:
+                    raise ValueError(f"the run has no node {node!r}: was it simulated from this scenario?")
+                f = np.append(busy[node], busy[node][-1:])  # the last sample keeps the last interval's colour
+                c = np.round(np.clip(f, 0.0, 1.0) * (UTILIZATION_STEPS - 1)).astype(np.int64)
+                rgba = [_utilization_rgba(float(x)) for x in f]
+                legend = f"node {node}; point colour: busy GPU fraction, dark blue idle to yellow fully busy"
             cuts = np.flatnonzero(np.diff(c)) + 1
             starts = np.concatenate([[0], cuts])
             ends = np.concatenate([cuts, [t_s.size - 1]])
@@ -249,7 +333,7 @@ def czml_document(scenario: Scenario, hours: float = 2.0, step_s: float = 60.0, 
                 IntervalValue(
                     start=_iso(epoch + _dt.timedelta(seconds=float(t_s[a]))),
                     end=_iso(epoch + _dt.timedelta(seconds=float(t_s[b]))),
-                    value=Color(rgba=list(ILLUMINATION_RGBA[int(c[a])])),
+                    value=Color(rgba=rgba[int(a)]),
                 )
                 for a, b in zip(starts, ends, strict=True)
             ]
@@ -257,7 +341,7 @@ def czml_document(scenario: Scenario, hours: float = 2.0, step_s: float = 60.0, 
                 Packet(
                     id=tracks[int(k)].name,
                     name=tracks[int(k)].name,
-                    description=f"shell {so.name}; point colour: yellow sunlit, orange penumbra, blue umbra",
+                    description=f"shell {so.name}; {legend}",
                     position=Position.model_validate(
                         {
                             "epoch": _iso(epoch),
@@ -273,9 +357,16 @@ def czml_document(scenario: Scenario, hours: float = 2.0, step_s: float = 60.0, 
     return Document(packets=packets)
 
 
-def export_czml(scenario: Scenario, out: Path, hours: float = 2.0, step_s: float = 60.0, limit: int = 2000) -> Path:
+def export_czml(
+    scenario: Scenario,
+    out: Path,
+    hours: float = 2.0,
+    step_s: float = 60.0,
+    limit: int = 2000,
+    run_dir: Path | None = None,
+) -> Path:
     """Write the :func:`czml_document` to ``out`` (a ``.czml`` file)."""
-    doc = czml_document(scenario, hours, step_s, limit)
+    doc = czml_document(scenario, hours, step_s, limit, run_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(doc.dumps())
     return out
