@@ -1,8 +1,9 @@
-"""Build ``src/orbitgrid/service/web/land-110m.json`` (the dashboard's coastlines) from Natural Earth's 1:110m land
-polygons as redistributed in TopoJSON by the npm package ``world-atlas`` 2.0.2 (``land-110m.json``).
+"""Build ``src/orbitgrid/astro/data/land-110m.json`` (the coastlines of the dashboard and the report) from Natural
+Earth's 1:110m land polygons as redistributed in TopoJSON by the npm package ``world-atlas`` 2.0.2
+(``land-110m.json``).
 
     npm pack world-atlas@2.0.2 && tar xzf world-atlas-2.0.2.tgz
-    python scripts/coastlines.py package/land-110m.json src/orbitgrid/service/web/land-110m.json
+    python scripts/coastlines.py package/land-110m.json src/orbitgrid/astro/data/land-110m.json
 
 The output is ``{"source": ..., "rings": [[lon, lat, lon, lat, ...], ...]}``: every ring of the land polygons as a
 flat list of degrees rounded to 0.01 deg (about 1 km, below the 1:110m scale's resolution).

@@ -618,18 +618,60 @@ def serve(
 
 @app.command()
 def report(
-    run_dir: Annotated[Path, typer.Argument(help="Run directory written by `orbitgrid simulate`.")],
+    run_dirs: Annotated[
+        list[Path],
+        typer.Argument(help="A run directory written by `orbitgrid simulate`; two: compare them (RUN_A RUN_B)."),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Comparison page (default: compare-A-vs-B.html beside A).")
+    ] = None,
 ) -> None:
-    """(Re)build report.html, the self-contained page of plots and tables, for an existing run directory."""
+    """(Re)build report.html of a run (adding its lifetime table when missing); with two runs, write a page
+    comparing them: headline numbers side by side and their distributions overlaid."""
     from orbitgrid.report import write_report
+    from orbitgrid.report.compare import write_comparison
     from orbitgrid.results import RunDirError, require_complete
 
+    if len(run_dirs) > 2:
+        err_console.print(f"report takes one run directory, or two to compare; got {len(run_dirs)}")
+        raise typer.Exit(2)
     try:
-        path = write_report(require_complete(run_dir))
+        runs = [require_complete(d) for d in run_dirs]
+        if len(runs) == 2:
+            a, b = runs
+            path = write_comparison(a, b, out or a.parent / f"compare-{a.name}-vs-{b.name}.html")
+        else:
+            _add_lifetime(runs[0])
+            path = write_report(runs[0])
     except (FileNotFoundError, RunDirError) as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
     console.print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def _add_lifetime(run: Path) -> None:
+    """Write the run's lifetime.json (``orbitgrid lifetime``'s table of the run's scenario) when it lacks one; a
+    scenario that cannot be read back (a file it names has moved) leaves the section out with its note."""
+    import json
+
+    from orbitgrid.pipeline.lifetime import LIFETIME_FILE, lifetime_document
+    from orbitgrid.results.run import read_run_json
+    from orbitgrid.scenario import ScenarioError
+    from orbitgrid.scenario.loader import load_scenario_text
+
+    if (run / LIFETIME_FILE).is_file():
+        return
+    scenario = read_run_json(run / "manifest.json").get("scenario")
+    if not isinstance(scenario, dict):
+        return
+    try:
+        sc = load_scenario_text(json.dumps(scenario), base_dir=run, source=str(run / "manifest.json"))
+    except ScenarioError:
+        return
+    doc = lifetime_document(sc)
+    tmp = run / f"{LIFETIME_FILE}.tmp"
+    tmp.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    tmp.replace(run / LIFETIME_FILE)
 
 
 @app.command()

@@ -16,11 +16,14 @@ from orbitgrid.astro.sgp4_adapter import propagate_teme
 from orbitgrid.network.geometry import (
     WGS84_B_M,
     WGS84_MEAN_RADIUS_M,
+    coverage_angle_rad,
     enu_basis,
     grazing_altitude_m,
+    great_circle_distance_m,
     line_of_sight,
     look_angles,
     slant_range_m,
+    small_circle_deg,
 )
 from orbitgrid.network.stations import Stations
 
@@ -219,3 +222,33 @@ def test_stations_columns_subset_and_validation():
         Stations.from_degrees(["a"], [91.0], [0.0])
     with pytest.raises(ValueError, match="masks"):
         Stations.from_degrees(["a"], [10.0], [0.0], 0.0, 95.0)
+
+
+@pytest.mark.parametrize("alt_m", [350e3, 550e3, 1_200e3])
+@pytest.mark.parametrize("mask_deg", [0.0, 10.0, 25.0, 40.0])
+def test_coverage_angle_is_where_the_elevation_reaches_the_mask(alt_m, mask_deg):
+    # A satellite at the coverage angle, by plane vectors: its elevation seen from the station is the mask.
+    r = WGS84_MEAN_RADIUS_M
+    lam = float(coverage_angle_rad(math.radians(mask_deg), alt_m))
+    sat = (r + alt_m) * np.array([math.cos(lam), math.sin(lam)])
+    d = sat - np.array([r, 0.0])
+    assert math.degrees(math.atan2(d[0], d[1])) == pytest.approx(mask_deg, abs=1e-9)
+    # and its distance is the slant range at the mask
+    assert math.hypot(*d) == pytest.approx(float(slant_range_m(math.radians(mask_deg), alt_m)), rel=1e-12)
+
+
+def test_coverage_angle_worked_by_hand():
+    # 550 km, 25 deg mask, R = 6,371.0088 km: R / (R + h) = 0.920533, x cos 25 deg = 0.834285, arccos = 33.4585 deg,
+    # minus the mask: 8.4585 deg of Earth central angle, a coverage radius of 940.5 km on the ground.
+    lam = float(coverage_angle_rad(math.radians(25.0), 550e3))
+    assert math.degrees(lam) == pytest.approx(8.4585, abs=1e-3)
+    assert lam * WGS84_MEAN_RADIUS_M / 1e3 == pytest.approx(940.5, abs=0.5)
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(0.0, 0.0), (78.23, 15.41), (-33.9, 151.2), (10.0, 179.0)])
+def test_small_circle_points_are_at_the_radius(lat, lon):
+    radius = math.radians(8.0)
+    la, lo = small_circle_deg(lat, lon, radius, points=73)
+    d = great_circle_distance_m(math.radians(lat), math.radians(lon), np.radians(la), np.radians(lo), radius_m=1.0)
+    np.testing.assert_allclose(d, radius, atol=1e-12)
+    assert np.all((lo >= -180.0) & (lo < 180.0)) and la[0] == pytest.approx(la[-1])

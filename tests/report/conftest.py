@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from synthetic_tables import N_JOBS, add_scheduler_tables, copy_run
 
 from orbitgrid.api import load_scenario, simulate
+from orbitgrid.pipeline.lifetime import LIFETIME_FILE, lifetime_document
 from orbitgrid.report import write_report
 
 
@@ -35,6 +37,8 @@ def full_run(default_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     """The default run plus jobs, placements, faults, utilization and samples tables and the scheduler's keys."""
     out = copy_run(default_run, tmp_path_factory.mktemp("full") / "run")
     add_scheduler_tables(out, n_jobs=N_JOBS)
+    doc = lifetime_document(load_scenario("default"))  # what `orbitgrid report` adds to a run
+    (out / LIFETIME_FILE).write_text(json.dumps(doc, indent=2), encoding="utf-8")
     return out
 
 

@@ -178,8 +178,12 @@ def add_scheduler_tables(run_dir: Path, *, n_jobs: int = 400, nodes_per_group: i
     # sample satellites: two per orbital shell, eclipsed ones cycling through shadow
     t = np.arange(0.0, duration, step)
     s_rows: dict[str, list] = {
-        k: [] for k in ("t_s", "satellite", "shell", "lit_fraction", "battery_soc", "radiator_k", "usable_gpus")
-    }
+        k: []
+        for k in (
+            "t_s", "satellite", "shell", "lit_fraction", "battery_soc", "radiator_k", "usable_gpus", "lat_deg",
+            "lon_deg", "alt_km",
+        )
+    }  # fmt: skip
     for shell, c in summary["capacity"]["shells"].items():
         for j in range(2):
             eclipsed = c["throttled_fraction_eclipse"] > 0
@@ -192,6 +196,11 @@ def add_scheduler_tables(run_dir: Path, *, n_jobs: int = 400, nodes_per_group: i
             s_rows["battery_soc"] += soc.tolist()
             s_rows["radiator_k"] += (280 + 15 * lit).tolist()
             s_rows["usable_gpus"] += np.where(soc > 0.25, 8, 4).tolist()
+            # a 53 deg track: latitude swinging once per 5,700 s orbit, longitude drifting west and wrapping
+            phase = 2 * np.pi * t / 5_700 + j
+            s_rows["lat_deg"] += (53 * np.sin(phase)).tolist()
+            s_rows["lon_deg"] += ((360 * t / 5_700 - 360 * t / 86_164 + 120 * j + 180) % 360 - 180).tolist()
+            s_rows["alt_km"] += [550.0] * len(t)
     _write(run_dir / "samples.parquet", {k: pa.array(v) for k, v in s_rows.items()})
 
     delivered = float(useful.sum() + lost.sum()) / 3600

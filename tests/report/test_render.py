@@ -86,3 +86,69 @@ def test_screenshot_is_a_real_rendering(full_run: Path, full_report: tuple[str, 
     # A single-colour image filters to the same bytes on every row; a page of tables and plots does not.
     assert len(set(rows)) > 500
     assert png.stat().st_size > 100_000
+
+
+#: Every visible SVG text of each figure (tick labels, axis and subplot titles, legend entries, colour-bar labels,
+#: bar labels, annotations) as a box in page pixels; the pairs whose boxes overlap by more than 2 px both ways.
+_OVERLAPS_JS = r"""
+() => {
+  const shown = (el) => {
+    for (let e = el; e && e.nodeType === 1; e = e.parentNode) {
+      const s = getComputedStyle(e);
+      if (s.display === 'none' || s.visibility === 'hidden' || parseFloat(s.opacity) === 0) return false;
+    }
+    return true;
+  };
+  const out = [];
+  let texts = 0;
+  document.querySelectorAll('.js-plotly-plot').forEach((plot) => {
+    const boxes = [];
+    plot.querySelectorAll('svg text').forEach((t) => {
+      const label = (t.textContent || '').trim();
+      if (!label || !shown(t)) return;
+      const r = t.getBoundingClientRect();
+      if (r.width >= 1 && r.height >= 1) boxes.push({label, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});
+    });
+    texts += boxes.length;
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0), h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+      if (w > 2 && h > 2) out.push(`${plot.id}: "${a.label}" over "${b.label}" (${w.toFixed(0)} x ${h.toFixed(0)} px)`);
+    }
+  });
+  return {overlaps: out, texts: texts, plots: document.querySelectorAll('.js-plotly-plot').length};
+}
+"""
+
+
+def test_labels_never_overlap_at_1400_px_and_nothing_is_fetched(
+    full_run: Path, full_report: tuple[str, float], default_run: Path, tmp_path: Path
+) -> None:
+    """The full report (every section) and a comparison page, in Chromium at 1,400 px wide: no two labels of a
+    figure overlap, and the page asks for nothing but itself (no request leaves the machine)."""
+    from playwright.sync_api import sync_playwright
+    from typer.testing import CliRunner
+
+    from orbitgrid.cli import app
+
+    compare = tmp_path / "compare.html"
+    assert CliRunner().invoke(app, ["report", str(default_run), str(full_run), "--out", str(compare)]).exit_code == 0
+    pages = [full_run / "report.html", compare]
+    args = [f for f in FLAGS if not f.startswith("--virtual-time-budget")]
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("request", lambda r: requests.append(r.url))
+            page.route(re.compile(r"^(https?|wss?|ftp)://"), lambda route: route.abort())
+            for path in pages:
+                n_plots = len(re.findall(r'<div class="plot" id="plot-\d+"', path.read_text(encoding="utf-8")))
+                page.goto(path.as_uri())
+                page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_plots}")
+                found = page.evaluate(_OVERLAPS_JS)
+                assert found["plots"] == n_plots and found["texts"] > 10 * n_plots, (path.name, found)
+                assert found["overlaps"] == [], (path.name, found["overlaps"])
+        finally:
+            browser.close()
+    assert requests and all(u.startswith("file://") for u in requests), [u for u in requests if "file://" not in u]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pages import parse
 from synthetic_tables import copy_run
 from typer.testing import CliRunner
 
 from orbitgrid.cli import app
+from orbitgrid.report import render_report
 
 runner = CliRunner()
 
@@ -33,7 +35,15 @@ def test_report_command_rebuilds_the_page(default_run: Path, tmp_path: Path) -> 
     assert res.exit_code == 0, res.output
     page = run / "report.html"
     assert page.is_file() and "Wrote" in res.stdout and str(page) in res.stdout.replace("\n", "")
-    assert page.read_text(encoding="utf-8") == (default_run / "report.html").read_text(encoding="utf-8")
+    # simulate's page, plus the lifetime table the command computes and keeps in the run (lifetime.json)
+    assert (run / "lifetime.json").is_file()
+    html = page.read_text(encoding="utf-8")
+    assert html == render_report(run)
+    before = parse((default_run / "report.html").read_text(encoding="utf-8")).sections
+    assert parse(html).sections == [*before, "lifetime"]
+    (run / "lifetime.json").unlink()
+    (run / "report.html").unlink()
+    assert render_report(run) == (default_run / "report.html").read_text(encoding="utf-8")
 
 
 def test_report_command_refuses_a_directory_that_is_not_a_run(tmp_path: Path) -> None:

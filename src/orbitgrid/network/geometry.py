@@ -63,6 +63,7 @@ __all__ = [
     "WGS84_B_M",
     "WGS84_MEAN_RADIUS_M",
     "EarthShape",
+    "coverage_angle_rad",
     "elevation_rad",
     "enu_basis",
     "grazing_altitude_m",
@@ -70,6 +71,7 @@ __all__ = [
     "line_of_sight",
     "look_angles",
     "slant_range_m",
+    "small_circle_deg",
     "station_ecef_m",
 ]
 
@@ -189,6 +191,31 @@ def slant_range_m(
     r = earth_radius_m
     ce = np.cos(el)
     return np.asarray(np.sqrt((r + h) ** 2 - (r * ce) ** 2) - r * np.sin(el))
+
+
+def coverage_angle_rad(
+    elevation_rad: np.ndarray | float,
+    altitude_m: np.ndarray | float,
+    earth_radius_m: float = WGS84_MEAN_RADIUS_M,
+) -> np.ndarray:
+    """Earth central angle (rad) from a station to the farthest sub-satellite point at which a satellite at
+    ``altitude_m`` is at least ``elevation_rad`` above the station's horizon (spherical Earth):
+    ``arccos(R cos el / (R + h)) - el``; the radius of the station's coverage circle on the ground."""
+    el = np.asarray(elevation_rad, dtype=np.float64)
+    h = np.asarray(altitude_m, dtype=np.float64)
+    r = earth_radius_m
+    return np.asarray(np.arccos(np.clip(r * np.cos(el) / (r + h), -1.0, 1.0)) - el)
+
+
+def small_circle_deg(lat_deg: float, lon_deg: float, radius_rad: float, points: int = 121) -> tuple[np.ndarray, ...]:
+    """Latitudes and longitudes (degrees, longitudes in [-180, 180)) of ``points`` points on the circle of central
+    angle ``radius_rad`` around (``lat_deg``, ``lon_deg``) on a sphere, the first point repeated last."""
+    phi0, lam0 = np.radians(lat_deg), np.radians(lon_deg)
+    az = np.linspace(0.0, 2.0 * np.pi, points)
+    sin_lat = np.sin(phi0) * np.cos(radius_rad) + np.cos(phi0) * np.sin(radius_rad) * np.cos(az)
+    lat = np.arcsin(np.clip(sin_lat, -1.0, 1.0))
+    lon = lam0 + np.arctan2(np.sin(az) * np.sin(radius_rad) * np.cos(phi0), np.cos(radius_rad) - np.sin(phi0) * sin_lat)
+    return np.degrees(lat), (np.degrees(lon) + 180.0) % 360.0 - 180.0
 
 
 def _closest_to_centre(a: np.ndarray, d: np.ndarray) -> np.ndarray:

@@ -145,7 +145,52 @@ def lifetime_table(scenario: Scenario, max_years: float = 200.0) -> list[ShellLi
     return [shell_lifetime(scenario, s, max_years) for s in scenario.fleet.shells]
 
 
-__all__ = ["ACTIVITY_COLUMNS", "TABLE_HEADERS", "ShellLifetime", "lifetime_table", "shell_lifetime", "table_rows"]
+#: The run file of the table (written by ``orbitgrid report`` into a run that lacks it; read by the report).
+LIFETIME_FILE = "lifetime.json"
+
+
+def lifetime_document(scenario: Scenario, max_years: float = 200.0) -> dict[str, object]:
+    """The table of every designed shell as a JSON document (``rows``: :meth:`ShellLifetime.to_dict`, as
+    ``orbitgrid lifetime --json`` writes them) with the solar-activity drivers of its columns, the disposal rule and
+    ``max_years``; a shell the mass budget cannot price (``CostInputError``, e.g. an element set with no orbit
+    left) is named in ``skipped`` with the reason."""
+    from orbitgrid.pipeline.economics import CostInputError
+
+    rows: list[dict[str, object]] = []
+    skipped: dict[str, str] = {}
+    for shell in scenario.fleet.shells:
+        try:
+            rows.append(shell_lifetime(scenario, shell, max_years).to_dict())
+        except CostInputError as why:
+            skipped[shell.name] = str(why)
+    return {
+        "scenario": scenario.name,
+        "max_years": max_years,
+        "fcc_disposal_years": lt.FCC_DISPOSAL_YEARS,
+        "activity": {
+            a: {
+                "f107_sfu": atm.SCENARIOS[a].f107_sfu,
+                "f107a_sfu": atm.SCENARIOS[a].f107a_sfu,
+                "ap_daily": atm.SCENARIOS[a].ap[0],
+                "description": atm.SCENARIOS[a].description,
+            }
+            for a in ACTIVITY_COLUMNS
+        },
+        "rows": rows,
+        "skipped": skipped,
+    }
+
+
+__all__ = [
+    "ACTIVITY_COLUMNS",
+    "LIFETIME_FILE",
+    "TABLE_HEADERS",
+    "ShellLifetime",
+    "lifetime_document",
+    "lifetime_table",
+    "shell_lifetime",
+    "table_rows",
+]
 
 
 def _years(x: float) -> str:

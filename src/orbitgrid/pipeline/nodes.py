@@ -128,6 +128,27 @@ def spe_step_overlap(scenario: Scenario) -> np.ndarray:
     return covered / grid.step_s
 
 
+def track_geodetic(
+    s: ShellSurvey, idx: np.ndarray, t_s: np.ndarray, grid: TimeGrid
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Geodetic latitude, longitude (rad) and height (m) of tracks ``idx`` of a shell at ``t_s`` (seconds after the
+    scenario epoch), each ``(len(idx), len(t_s))``: the J2 secular model for designed shells, SGP4 for element sets;
+    NaN once SGP4 has lost a satellite (it has no position, and no capacity, from then on)."""
+    jd, fr = grid.jd_utc(t_s)
+    if s.orbits.circular is not None:
+        c = s.orbits.circular.subset(idx)
+        r = positions_teme_m(c.semi_major_axis_m, c.inclination_rad, c.raan_rad, c.arg_latitude_rad, t_s)
+        assert isinstance(r, np.ndarray)
+    else:
+        from orbitgrid.astro.sgp4_adapter import propagate_teme
+
+        assert s.orbits.elements is not None
+        r, _, _ = propagate_teme(s.orbits.elements.subset(idx), jd, fr)
+        r = np.where((t_s[None, :] < s.survey.end_s[idx, None])[..., None], r, np.nan)
+    lat, lon, h = ecef_to_geodetic(teme_to_ecef(r, jd, fr))
+    return np.asarray(lat), np.asarray(lon), np.asarray(h)
+
+
 def radiation_profiles(
     scenario: Scenario, s: ShellSurvey, shielding_mm_al: float, tracks: np.ndarray | None = None
 ) -> RadiationProfiles:
@@ -137,7 +158,6 @@ def radiation_profiles(
     species = f"proton_10MeV_{proton_solar(scenario)}"
     spe_on = spe_step_overlap(scenario)
     t = _step_midpoints(grid)
-    jd, fr = grid.jd_utc(t)
     which = np.arange(s.orbits.tracks) if tracks is None else np.asarray(tracks, dtype=np.int64)
     n = which.size
     trapped, gcr, spe = np.ones((n, grid.n_steps)), np.ones((n, grid.n_steps)), np.zeros((n, grid.n_steps))
@@ -145,18 +165,7 @@ def radiation_profiles(
     for lo in range(0, n, chunk):
         rows = np.arange(lo, min(lo + chunk, n))
         idx = which[rows]
-        if s.orbits.circular is not None:
-            c = s.orbits.circular.subset(idx)
-            r = positions_teme_m(c.semi_major_axis_m, c.inclination_rad, c.raan_rad, c.arg_latitude_rad, t)
-            assert isinstance(r, np.ndarray)
-        else:
-            from orbitgrid.astro.sgp4_adapter import propagate_teme
-
-            assert s.orbits.elements is not None
-            r, _, _ = propagate_teme(s.orbits.elements.subset(idx), jd, fr)
-            # after SGP4 lost a satellite it has no position (and no capacity): its mean is over the time it flew
-            r = np.where((t[None, :] < s.survey.end_s[idx, None])[..., None], r, np.nan)
-        lat, lon, h = ecef_to_geodetic(teme_to_ecef(r, jd, fr))
+        lat, lon, h = track_geodetic(s, idx, t, grid)
         flying = np.isfinite(h)  # where SGP4 lost a satellite its position is NaN: profiles are 1 there
         lat, lon, h = (np.where(flying, x, 0.0) for x in (lat, lon, h))
         trapped[rows] = _relative(np.nan_to_num(trapped_flux(lat, lon, h, species), nan=0.0), flying)
@@ -533,12 +542,16 @@ def track_state(
 
 def sample_columns(scenario: Scenario, surveys: list[ShellSurvey], per_shell: int = 2) -> dict[str, np.ndarray]:
     """Step-by-step state of a few satellites per shell (sunlit fraction, battery, radiator, usable accelerators),
-    from the capacity kernel run on one track at a time (the report's "sample satellites")."""
+    from the capacity kernel run on one track at a time (the report's "sample satellites"), and where each one is
+    at the start of each step (sub-satellite point ``lat_deg``, ``lon_deg`` and height ``alt_km`` above the WGS84
+    ellipsoid, :func:`track_geodetic`; NaN once a satellite is lost): the report's ground tracks."""
     grid = scenario.time_grid()
     sun_distance = step_sun_distance_m(grid)
     t = np.arange(grid.n_steps) * grid.step_s
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("t_s", "lit_fraction", "battery_soc", "radiator_k")}
     parts["usable_gpus"] = []
+    for k in ("lat_deg", "lon_deg", "alt_km"):
+        parts[k] = []
     names: list[str] = []
     shells: list[str] = []
     for s in surveys:
@@ -548,6 +561,10 @@ def sample_columns(scenario: Scenario, surveys: list[ShellSurvey], per_shell: in
             parts["t_s"].append(t)
             for k in ("lit_fraction", "battery_soc", "radiator_k", "usable_gpus"):
                 parts[k].append(state[k])
+            lat, lon, h = (x[0] for x in track_geodetic(s, np.array([i]), t, grid))
+            parts["lat_deg"].append(np.degrees(lat))
+            parts["lon_deg"].append(np.degrees(lon))
+            parts["alt_km"].append(h / 1e3)
             names += [f"{s.orbits.name}/{i}"] * grid.n_steps
             shells += [s.orbits.name] * grid.n_steps
     out = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}

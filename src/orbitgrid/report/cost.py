@@ -57,35 +57,49 @@ def waterfall_steps(side: dict[str, Any]) -> list[tuple[str, float]]:
     return [(k, float(pv[k]) / float(total) * float(per_h)) for k in order if pv.get(k)]
 
 
+#: Waterfall steps smaller than this share of the $ per GPU-hour carry no text label (their value is in the hover):
+#: labels of slivers would sit on top of each other.
+WATERFALL_LABEL_SHARE = 0.02
+
+
 def _waterfalls(doc: dict[str, Any], plots: _Plots) -> str:
+    """Orbit above ground, each across the page's width (side by side, a dozen lines' labels collided)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=[label for _, label in _SIDES])
-    for col, (key, label) in enumerate(_SIDES, start=1):
+    sides = [(k, label) for k, label in _SIDES if doc[k].get("usd_per_gpu_hour") is not None]
+    if not sides:  # no GPU-hour delivered: no price per GPU-hour to break down
+        return ""
+    fig = make_subplots(
+        rows=len(sides), cols=1, subplot_titles=[label for _, label in sides], vertical_spacing=0.3 / len(sides)
+    )
+    for row, (key, label) in enumerate(sides, start=1):
         side = doc[key]
         steps = waterfall_steps(side)
-        if side.get("usd_per_gpu_hour") is None:  # no GPU-hour delivered: no price per GPU-hour to break down
-            continue
+        total = float(side["usd_per_gpu_hour"])
+        values = [v for _, v in steps] + [total]
+        text = [f"{v:,.3g}" if abs(v) >= WATERFALL_LABEL_SHARE * abs(total) else "" for v in values]
         fig.add_trace(
             go.Waterfall(
                 name=label,
                 x=[name for name, _ in steps] + ["$ per GPU-hour"],
-                y=[v for _, v in steps] + [side["usd_per_gpu_hour"]],
+                y=values,
                 measure=["relative"] * len(steps) + ["total"],
-                text=[f"{v:,.3f}" for _, v in steps] + [f"{side['usd_per_gpu_hour']:,.3f}"],
+                text=text,
                 textposition="outside",
+                cliponaxis=False,
                 hovertemplate="%{x}: %{y:,.4f} $/GPU-h<extra>" + label + "</extra>",
             ),
-            row=1,
-            col=col,
+            row=row,
+            col=1,
         )
+        fig.update_yaxes(title_text="$ per GPU-hour", rangemode="tozero", row=row, col=1)
     fig.update_layout(
         title="Cost waterfall: each line's levelized share, PV(line) / PV(delivered GPU-hours), $ per GPU-hour",
         showlegend=False,
-        yaxis_title="$ per delivered GPU-hour",
+        margin={"l": 64, "r": 24, "t": 64, "b": 48},
     )
-    return plots.div(fig, 460)
+    return plots.div(fig, 120 + 340 * len(sides))
 
 
 def _tornado(tor: dict[str, Any], plots: _Plots) -> str:
@@ -107,10 +121,14 @@ def _tornado(tor: dict[str, Any], plots: _Plots) -> str:
                 hovertemplate="%{y} = %{customdata:,.4g}: orbit / ground %{x:.3f}<extra></extra>",
             )
         )
+    ends = [r[f"output_at_{e}"] for r in rows for e in ("low", "high")] + [base]
+    parity = min(ends) <= 1.0 <= max(ends)
+    if parity:  # only where a parameter's range crosses it: a line far off would squeeze the bars
+        fig.add_vline(x=1.0, line={"color": "#5b6577", "dash": "dot", "width": 1})
     fig.update_layout(
         barmode="overlay",
-        title=f"Tornado: orbit / ground around the scenario's {base:.3f}",
-        xaxis_title="orbit / ground, $ per GPU-hour",
+        title=f"Tornado: orbit / ground around the scenario's {base:.3f}" + (" (dotted: parity)" if parity else ""),
+        xaxis_title="orbit / ground: ratio of the two $ per GPU-hour (1 = parity)",
         margin={"l": 260, "r": 24, "t": 48, "b": 48},
     )
     return plots.div(fig, 140 + 36 * len(rows))

@@ -34,7 +34,8 @@ def nested(d: Any, *keys: str) -> Any:
 
 
 def finite(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+    """A real number that is finite: Python and numpy ints and floats (``np.sum`` of a mask is an ``np.int64``)."""
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _column(chunked: Any) -> np.ndarray:
@@ -128,3 +129,21 @@ class RunData:
         for g in self.groups.values():
             out[g["kind"]] = out.get(g["kind"], 0) + int(g["gpus"])
         return out
+
+    def ground_sites(self) -> list[tuple[str, float, float]]:
+        """(name, latitude, longitude in degrees) of the scenario's ground data centres, from the resolved scenario
+        in manifest.json; empty when the manifest has none."""
+        sites = nested(self.manifest, "scenario", "fleet", "ground_sites") or []
+        return [
+            (str(g.get("name", "")), float(g["lat_deg"]), float(g["lon_deg"]))
+            for g in sites
+            if isinstance(g, dict) and finite(g.get("lat_deg")) and finite(g.get("lon_deg"))
+        ]
+
+    def json(self, name: str) -> dict[str, Any]:
+        """``<name>`` (a JSON file of the run) read with ``results.read_json``; :class:`Missing` when absent."""
+        path = self.path / name
+        if not path.is_file():
+            raise Missing(f"this run has no {name}")
+        doc: dict[str, Any] = read_json(path)
+        return doc

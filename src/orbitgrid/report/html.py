@@ -35,6 +35,12 @@ MAX_GROUPS = 12
 MAX_SATELLITES = 12
 MAX_TENANTS = 12
 CDF_POINTS = 400
+#: Points per ground track (longer tracks are drawn at every k-th step); shells whose gateway coverage is drawn.
+TRACK_POINTS = 4_000
+MAX_COVERAGE_SHELLS = 3
+#: The wait-time axis ends at WAIT_AXIS_MARGIN x p99 when the longest wait exceeds WAIT_AXIS_CLIP_FACTOR x p99.
+WAIT_AXIS_MARGIN = 1.5
+WAIT_AXIS_CLIP_FACTOR = 3.0
 
 _PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
@@ -62,7 +68,15 @@ tr.total td{font-weight:600;border-top:2px solid #c5cbd6}.plot{width:100%}
 footer{color:#5b6577;font-size:12px;text-align:center;padding:12px}
 """
 
-_DRAW = "function ogPlot(id,fig){var l=fig.layout;l.template=OG_TEMPLATE;Plotly.newPlot(id,fig.data,l,OG_CONFIG);}"
+#: Gap between an axis and its tick labels, px (with none, the first x and y labels overlap at the plot's corner).
+TICK_LABEL_STANDOFF_PX = 5
+#: Draws one figure; a trace whose ``meta`` is ``COAST_META`` gets the page's one copy of the coastlines (OG_COAST).
+COAST_META = "og-coast"
+_DRAW = (
+    "function ogPlot(id,fig){var l=fig.layout;l.template=OG_TEMPLATE;fig.data.forEach(function(t){"
+    f'if(t.meta==="{COAST_META}"){{t.x=OG_COAST.x;t.y=OG_COAST.y;}}}});'
+    "Plotly.newPlot(id,fig.data,l,OG_CONFIG);}"
+)
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,7 @@ class _Plots:
 
     def __init__(self) -> None:
         self.count = 0
+        self.coast = False  # a figure draws the coastlines: the page carries them once
 
     def div(self, fig: Any, height: int) -> str:
         import plotly.io as pio
@@ -153,6 +168,7 @@ class _Plots:
         layout.pop("template", None)
         layout["height"] = height
         layout.setdefault("margin", {"l": 64, "r": 24, "t": 48, "b": 48})
+        self.coast = self.coast or any(t.get("meta") == COAST_META for t in spec.get("data", []))
         payload = pio.json.to_json_plotly({"data": spec.get("data", []), "layout": layout}).replace("</", "<\\/")
         div_id = f"plot-{self.count}"
         return (
@@ -195,6 +211,29 @@ def _matrix(values: np.ndarray, where: np.ndarray, shape: tuple[int, int]) -> np
     m = np.full(shape, np.nan)
     m[where[0], where[1]] = values
     return m
+
+
+def _coastline() -> Any:
+    """The shipped coastlines (``astro.coastlines``, Natural Earth 1:110m) as one grey line trace for a
+    longitude / latitude map. The trace carries no points: the page holds the coastlines once (``OG_COAST``,
+    :func:`_coast_script`) and ``ogPlot`` fills them in, so four maps cost one copy; nothing is fetched."""
+    import plotly.graph_objects as go
+
+    return go.Scatter(
+        x=[], y=[], mode="lines", name="coastline", showlegend=False, hoverinfo="skip", meta=COAST_META,
+        line={"color": "#a3acb9", "width": 0.8},
+    )  # fmt: skip
+
+
+def _coast_script() -> str:
+    """``var OG_COAST={x:[...],y:[...]};``: the coastline polyline in degrees (null between rings)."""
+    from orbitgrid.astro.coastlines import coastline_path
+
+    def flat(v: np.ndarray) -> str:
+        return ",".join("null" if not math.isfinite(a) else f"{a:.2f}".rstrip("0").rstrip(".") for a in v.tolist())
+
+    x, y = coastline_path()
+    return f"var OG_COAST={{x:[{flat(x)}],y:[{flat(y)}]}};"
 
 
 def _hours_axis(run: RunData) -> str:
@@ -474,11 +513,13 @@ def _samples(run: RunData, plots: _Plots) -> _Body:
     if len(order) > MAX_SATELLITES:
         notes.append(f"The first {MAX_SATELLITES} of {len(order)} sample satellites are drawn.")
         order = order[:MAX_SATELLITES]
+    installed = _node_gpus(run)
+    share = all(installed.get(str(smp["shell"][smp["satellite"].astype(str) == sat][0])) for sat in order)
     panels = [
-        ("lit_fraction", "sunlit fraction", 1.0),
-        ("battery_soc", "battery state of charge", 1.0),
-        ("radiator_k", "radiator °C", 1.0),
-        ("usable_gpus", "usable GPUs", 1.0),
+        ("lit_fraction", "sunlit fraction"),
+        ("battery_soc", "battery state of charge"),
+        ("radiator_k", "radiator °C"),
+        ("usable_gpus", "usable GPUs, share of the node's installed" if share else "usable GPUs"),
     ]
     fig = make_subplots(rows=4, cols=1, shared_xaxes=True, subplot_titles=[p[1] for p in panels], vertical_spacing=0.06)
     block = 1
@@ -487,26 +528,177 @@ def _samples(run: RunData, plots: _Plots) -> _Body:
         idx = np.argsort(smp["t_s"][sel], kind="stable")
         shell = str(smp["shell"][sel][0])
         colour = _PALETTE[i % len(_PALETTE)]
-        for row, (col, _title, _scale) in enumerate(panels, start=1):
+        gpus = installed.get(shell)
+        label = f"{sat} ({shell}, {gpus:,.0f} GPUs)" if gpus else f"{sat} ({shell})"
+        for row, (col, _title) in enumerate(panels, start=1):
             y = smp[col][sel][idx].astype(np.float64)
             if col == "radiator_k":
                 y = y - 273.15
+            if col == "usable_gpus" and share and gpus:
+                y = y / gpus
             x, y, block = _thin(smp["t_s"][sel][idx] / 3600.0, y)
             fig.add_trace(
                 go.Scatter(
-                    x=x.astype(np.float32), y=y.astype(np.float32), mode="lines", name=f"{sat} ({shell})",
+                    x=x.astype(np.float32), y=y.astype(np.float32), mode="lines", name=label,
                     legendgroup=sat, showlegend=row == 1, line={"color": colour, "width": 1.3},
                 ),
                 row=row, col=1,
             )  # fmt: skip
     fig.update_yaxes(range=[-0.02, 1.02], row=1, col=1)
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", row=2, col=1)
-    fig.update_yaxes(rangemode="tozero", row=4, col=1)
+    if share:
+        fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", row=4, col=1)
+        notes.append(
+            "Usable GPUs are drawn as a share of each node's installed GPUs (in the legend), so a 16-GPU satellite "
+            "and a cluster of thousands share one axis."
+        )
+    else:
+        fig.update_yaxes(rangemode="tozero", row=4, col=1)
     fig.update_xaxes(title_text=_hours_axis(run), row=4, col=1)
     fig.update_layout(hovermode="x unified")
     if block > 1:
         notes.append(f"Each point is the mean over {block} consecutive samples.")
     return plots.div(fig, 900), tuple(notes)
+
+
+def _node_gpus(run: RunData) -> dict[str, float]:
+    """Installed GPUs of one node (a satellite, or a formation cluster of them) of each shell: the shell's GPUs over
+    its tracks (summary.json); shells whose numbers are missing are left out."""
+    out = {}
+    for name, c in (nested(run.summary, "capacity", "shells") or {}).items():
+        tracks = nested(run.summary, "shells", name, "tracks")
+        if finite(c.get("gpus")) and finite(tracks) and tracks > 0:
+            out[str(name)] = float(c["gpus"]) / float(tracks)
+    return out
+
+
+def _split_antimeridian(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A track as one polyline with a NaN wherever it jumps across the antimeridian (so no line spans the map)."""
+    cut = np.flatnonzero(np.abs(np.diff(lon)) > 180.0) + 1
+    return np.insert(lon, cut, np.nan), np.insert(lat, cut, np.nan)
+
+
+def _ground_tracks(run: RunData, plots: _Plots) -> _Body:
+    import plotly.graph_objects as go
+
+    from orbitgrid.network.geometry import coverage_angle_rad, small_circle_deg
+
+    smp = run.table("samples", ("t_s", "satellite", "shell", "lat_deg", "lon_deg", "alt_km"))
+    sats, first = np.unique(smp["satellite"].astype(str), return_index=True)
+    order = [str(x) for x in sats[np.argsort(first)]][:MAX_SATELLITES]
+    if not order:
+        raise Missing("samples.parquet has no rows")
+    notes: list[str] = []
+    fig = go.Figure(_coastline())
+    gateways = nested(run.summary, "network", "gateway_sites") or {}
+    mask_deg = nested(run.manifest, "scenario", "network", "elevation_mask_deg")
+    altitudes: dict[str, float] = {}
+    stride = 1
+    for i, sat in enumerate(order):
+        sel = np.flatnonzero(smp["satellite"].astype(str) == sat)
+        sel = sel[np.argsort(smp["t_s"][sel], kind="stable")]
+        stride = max(1, -(-sel.size // TRACK_POINTS))
+        sel = sel[::stride]
+        lon, lat = smp["lon_deg"][sel].astype(np.float64), smp["lat_deg"][sel].astype(np.float64)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        if not ok.any():
+            notes.append(f"{sat} has no position (lost before the run started).")
+            continue
+        shell = str(smp["shell"][sel][0])
+        altitudes.setdefault(shell, float(np.nanmean(smp["alt_km"][sel])))
+        t_h = smp["t_s"][sel].astype(np.float64) / 3600.0
+        period_h = nested(run.summary, "shells", shell, "nodal_period_s_mean")
+        first = t_h - t_h[0] <= (float(period_h) / 3600.0 if finite(period_h) else 0.0)
+        colour = _PALETTE[i % len(_PALETTE)]
+        rest = np.flatnonzero(t_h >= t_h[first][-1])[::2]  # the faint part at every other step, hover off
+        x, y = _split_antimeridian(lon[rest], lat[rest])
+        fig.add_trace(
+            go.Scatter(
+                x=x.astype(np.float32), y=y.astype(np.float32), mode="lines", name=f"{sat} ({shell})",
+                legendgroup=sat, showlegend=False, line={"color": colour, "width": 0.7}, opacity=0.35,
+                hoverinfo="skip",
+            )
+        )  # fmt: skip
+        x, y = _split_antimeridian(lon[first], lat[first])
+        hours = np.insert(t_h[first], np.flatnonzero(np.abs(np.diff(lon[first])) > 180.0) + 1, np.nan)
+        fig.add_trace(
+            go.Scatter(
+                x=x.astype(np.float32), y=y.astype(np.float32), mode="lines", name=f"{sat} ({shell})",
+                legendgroup=sat, line={"color": colour, "width": 2.2}, customdata=hours.astype(np.float32),
+                hovertemplate=f"{sat}<br>%{{customdata:.2f}} h: %{{y:.1f}}°, %{{x:.1f}}°<extra></extra>",
+            )
+        )  # fmt: skip
+        start = int(np.flatnonzero(ok)[0])
+        fig.add_trace(
+            go.Scatter(
+                x=[float(lon[start])], y=[float(lat[start])], mode="markers", legendgroup=sat, showlegend=False,
+                marker={"color": colour, "size": 8, "symbol": "circle-open", "line": {"width": 2}},
+                hovertemplate=f"{sat} at the start of the run<extra></extra>",
+            )
+        )  # fmt: skip
+    if gateways:
+        names = list(gateways)
+        glat = np.array([float(gateways[n][0]) for n in names])
+        glon = np.array([float(gateways[n][1]) for n in names])
+        if finite(mask_deg):
+            by_alt: dict[float, list[str]] = {}  # shells within 10 km share one set of circles
+            for shell, alt_km in sorted(altitudes.items(), key=lambda kv: kv[1]):
+                by_alt.setdefault(round(alt_km, -1), []).append(shell)
+            for k, (alt_km, shells) in enumerate(list(by_alt.items())[:MAX_COVERAGE_SHELLS]):
+                shell = ", ".join(shells)
+                style = ({"color": "#d62728", "dash": "dot"}, {"color": "#5b6577", "dash": "dash"})[k % 2]
+                lam = float(coverage_angle_rad(math.radians(float(mask_deg)), alt_km * 1e3))
+                xs: list[np.ndarray] = []
+                ys: list[np.ndarray] = []
+                for la, lo in zip(glat.tolist(), glon.tolist(), strict=True):
+                    cy, cx = small_circle_deg(la, lo, lam)
+                    cx, cy = _split_antimeridian(cx, cy)
+                    xs += [cx, np.array([np.nan])]
+                    ys += [cy, np.array([np.nan])]
+                fig.add_trace(
+                    go.Scatter(
+                        x=np.concatenate(xs).astype(np.float32), y=np.concatenate(ys).astype(np.float32),
+                        mode="lines", name=f"gateway coverage at {alt_km:,.0f} km ({shell})", hoverinfo="skip",
+                        line={"width": 1, **style}, opacity=0.7,
+                    )
+                )  # fmt: skip
+            notes.append(
+                f"Circles: where a satellite at the shell's mean altitude is at least {float(mask_deg):g}° "
+                "above a gateway's horizon (network.elevation_mask_deg; spherical Earth, Earth central angle "
+                "arccos(R cos ε / (R + h)) − ε)."
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=glon.astype(np.float32), y=glat.astype(np.float32), mode="markers", name="gateways", text=names,
+                hovertemplate="%{text}<extra></extra>", marker={"size": 8, "symbol": "triangle-up", "color": "#d62728"},
+            )
+        )  # fmt: skip
+    else:
+        notes.append("No gateways: the scenario has no network: section, so only the tracks are drawn.")
+    sites = run.ground_sites()
+    if sites:
+        fig.add_trace(
+            go.Scatter(
+                x=[s[2] for s in sites], y=[s[1] for s in sites], mode="markers", name="ground data centres",
+                text=[s[0] for s in sites], hovertemplate="%{text}<extra></extra>",
+                marker={"size": 10, "symbol": "square", "color": "#8c564b"},
+            )
+        )  # fmt: skip
+    x_axis = {"range": [-180, 180], "dtick": 30, "title_text": "longitude °", "constrain": "domain"}
+    fig.update_xaxes(**x_axis)
+    fig.update_yaxes(range=[-90, 90], dtick=30, title_text="latitude °", scaleanchor="x", constrain="domain")
+    fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top"}, margin={"l": 64, "r": 24, "t": 24})
+    run_hours = run.duration_s / 3600 if finite(run.duration_s) else float("nan")
+    notes.insert(
+        0,
+        f"Sub-satellite points of {len(order)} sample satellites over the whole run ({_num(run_hours, ',.1f')} h; the "
+        "first orbit bold from the open circle where each starts, the rest of the run faint at every other step), "
+        "from samples.parquet; "
+        "coastlines: Natural Earth 1:110m, shipped with orbitgrid.",
+    )
+    if stride > 1:
+        notes.append(f"Every {stride}th step of each track is drawn.")
+    return plots.div(fig, 760), tuple(notes)
 
 
 def _gantt(run: RunData, plots: _Plots) -> _Body:
@@ -596,7 +788,12 @@ def _wait_cdf(run: RunData, plots: _Plots) -> _Body:
     wait = j["wait_s"][started].astype(np.float64)
     tenant = j["tenant"][started].astype(str)
     p99 = float(np.quantile(wait, 0.99))
-    unit, scale = ("h", 3600.0) if p99 >= 7_200 else ("min", 60.0) if p99 >= 120 else ("s", 1.0)
+    longest = float(np.max(wait))
+    # The axis ends a little past the 99th percentile when a few long waits would squeeze the curves into its
+    # left edge (a p99 of a minute beside a longest wait of half a day); the note says what runs past it.
+    clip = longest > WAIT_AXIS_CLIP_FACTOR * p99
+    top = WAIT_AXIS_MARGIN * p99 if clip and p99 > 0 else longest
+    unit, scale = ("h", 3600.0) if top >= 7_200 else ("min", 60.0) if top >= 120 else ("s", 1.0)
     names, counts = np.unique(tenant, return_counts=True)
     order = [str(t) for t in names[np.argsort(-counts, kind="stable")]]
     fig = go.Figure()
@@ -614,9 +811,15 @@ def _wait_cdf(run: RunData, plots: _Plots) -> _Body:
                 line={"color": _PALETTE[i % len(_PALETTE)], "width": 1.6},
             )
         )
-    fig.update_xaxes(title_text=f"wait from submission to first start ({unit})", rangemode="tozero")
+    fig.update_xaxes(title_text=f"wait from submission to first start ({unit})", range=[0, max(top, 1.0) / scale])
     fig.update_yaxes(title_text="share of started jobs", tickformat=".0%", range=[0, 1.02])
     notes = [f"{int(started.sum()):,} started jobs; p50 {_dur(float(np.median(wait)))}, p99 {_dur(p99)}."]
+    if clip and p99 > 0:
+        beyond = int(np.sum(wait > top))
+        notes.append(
+            f"The axis ends at {WAIT_AXIS_MARGIN:g} × p99 ({_dur(top)}): {beyond:,} wait{'s' if beyond != 1 else ''} "
+            f"run past it, the longest {_dur(longest)}."
+        )
     never = int((~started).sum())
     if never:
         notes.append(f"{never:,} jobs never started and are not in the curves.")
@@ -867,6 +1070,93 @@ def _eclipses(run: RunData, plots: _Plots) -> _Body:
     return plots.div(fig, 420) + table, tuple(notes)
 
 
+def _years(x: Any, max_years: Any) -> str:
+    if x is None:
+        return f"> {_num(max_years, 'g')} yr"
+    if not finite(x):
+        return "–"
+    return f"{x * 365.25:,.0f} d" if x < 1.0 else f"{x:,.3g} yr"
+
+
+def _lifetime(run: RunData, plots: _Plots) -> _Body:
+    import plotly.graph_objects as go
+
+    try:
+        doc = run.json("lifetime.json")
+    except Missing:
+        raise Missing("this run has no lifetime.json (`orbitgrid report RUN_DIR` computes and adds it)") from None
+    rows_in = [r for r in doc.get("rows") or [] if isinstance(r, dict)]
+    if not rows_in:
+        raise Missing("lifetime.json has no shell")
+    acts = ("min", "mean", "max")
+    max_years = doc.get("max_years")
+    rule_years = doc.get("fcc_disposal_years", 5.0)
+    rows = []
+    for r in rows_in:
+        life, hold = r.get("lifetime_years") or {}, r.get("hold_delta_v_m_s_per_year") or {}
+        rule = "passive" if r.get("passive_disposal") else "deorbit burn" if r.get("fcc_5yr_compliant") else "NOT MET"
+        rows.append(
+            [str(r.get("shell", "")), _num(r.get("altitude_km")), _num(r.get("area_to_mass_m2_kg"), ".3g"),
+             *(_years(life.get(a), max_years) for a in acts), *(_num(hold.get(a), ",.3g") for a in acts),
+             _num(r.get("station_keeping_propellant_kg"), ",.3g"), _num(r.get("deorbit_delta_v_m_s"), ",.0f"),
+             _num(r.get("deorbit_propellant_kg"), ",.3g"), rule]
+        )  # fmt: skip
+    header = [
+        "shell", "altitude km", "C_D A / m, m²/kg", "lifetime, solar min", "lifetime, mean", "lifetime, max",
+        "Δv to hold, m/s per yr (min)", "(mean)", "(max)", "station-keeping propellant kg", "deorbit Δv m/s",
+        "deorbit propellant kg", f"{_num(rule_years, 'g')}-year disposal rule",
+    ]  # fmt: skip
+    fig = go.Figure()
+    cap = float(max_years) if max_years is not None and finite(max_years) else float("nan")
+    for i, a in enumerate(acts):
+        years = [(r.get("lifetime_years") or {}).get(a) for r in rows_in]
+        fig.add_trace(
+            go.Bar(
+                x=[str(r.get("shell", "")) for r in rows_in], y=[cap if y is None else y for y in years],
+                name=f"solar {a}", marker={"color": ("#2ca02c", "#1f77b4", "#d62728")[i]},
+                hovertemplate="%{x}: %{y:,.3g} years<extra>solar " + a + "</extra>",
+            )
+        )  # fmt: skip
+    shown = [
+        cap if y is None else float(y)
+        for r in rows_in
+        for y in (r.get("lifetime_years") or {}).values()
+        if y is None or (finite(y) and y > 0)
+    ]
+    shown = [y for y in shown if finite(y)]
+    if finite(rule_years):
+        shown.append(float(rule_years))
+        fig.add_hline(y=float(rule_years), line={"color": "#5b6577", "dash": "dot", "width": 1})
+        fig.add_annotation(  # a log axis places annotations at log10 of the value
+            x=0.0, xref="paper", xanchor="left", y=math.log10(float(rule_years)), yanchor="bottom",
+            text=f"{float(rule_years):g}-year disposal rule", showarrow=False, font={"size": 11, "color": "#5b6577"},
+        )  # fmt: skip
+    low, high = (min(shown), max(shown)) if shown else (0.1, 100.0)
+    fig.update_yaxes(
+        type="log", title_text="years to re-entry (log scale)", range=[math.log10(low) - 0.3, math.log10(high) + 0.3]
+    )
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"})
+    act = doc.get("activity") or {}
+    drivers = "; ".join(
+        f"{a}: F10.7 {_num(act[a].get('f107_sfu'), '.0f')} sfu, Ap {_num(act[a].get('ap_daily'), '.0f')} "
+        f"({act[a].get('description', '')})"
+        for a in acts
+        if isinstance(act.get(a), dict)
+    )
+    notes = [
+        "Natural decay of a satellite that stops at the end of its mission still carrying its deorbit propellant, "
+        "from its shell's altitude to re-entry, in NRLMSIS 2.1 densities held at each solar-activity level ("
+        + drivers
+        + "); Δv per year to hold the altitude against drag; station-keeping propellant over the design life at "
+        "the cycle mean; the same table as `orbitgrid lifetime` (docs/models.md).",
+    ]
+    if any(None in (r.get("lifetime_years") or {}).values() for r in rows_in):
+        notes.append(f"Bars at {_num(max_years, 'g')} years: still in orbit when the integration stopped there.")
+    for name, why in (doc.get("skipped") or {}).items():
+        notes.append(f"{name}: not in the table ({why}).")
+    return plots.div(fig, 360) + _table(header, rows), tuple(notes)
+
+
 def _links(run: RunData, plots: _Plots) -> _Body:
     from orbitgrid.report.network import links_section  # it imports this module's helpers
 
@@ -892,6 +1182,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[RunData, _Plots], _Body]], ...] = (
     ("capacity", "Capacity per shell and site", _capacity),
     ("fleet", "Fleet capacity and utilization over time", _fleet),
     ("samples", "Illumination and battery of sample satellites", _samples),
+    ("ground-tracks", "Ground tracks of sample satellites and gateway coverage", _ground_tracks),
     ("gantt", "Jobs on the busiest nodes", _gantt),
     ("wait-cdf", "Wait time per tenant", _wait_cdf),
     ("lost-work", "Lost work by cause", _lost_work),
@@ -901,6 +1192,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[RunData, _Plots], _Body]], ...] = (
     ("links", "Links and latency", _links),
     ("cost", "Cost: orbit vs ground", _cost),
     ("eclipses", "Eclipse fraction per shell", _eclipses),
+    ("lifetime", "Orbital lifetime, station keeping and disposal per shell", _lifetime),
 )
 
 
@@ -949,32 +1241,45 @@ def _header(run: RunData) -> str:
     return f"<header><h1>orbitgrid run: {escape(name)}</h1>{''.join(lines)}</header>"
 
 
-def render_report(run_dir: str | Path, progress: Callable[[int, int], None] | None = None) -> str:
-    """The report page of a run directory as one HTML string (plotly.js inlined; no network needed to view it).
-    ``progress(done, total)`` counts the sections built, then the page assembled."""
+def _page(title: str, header: str, sections: Sequence[Section], footer: str, coast: bool = False) -> str:
+    """The HTML page around rendered sections: plotly.js and the shared template inlined in the head (and the
+    coastlines once, when a map draws them), a nav bar of the sections that have a body."""
     import plotly.io as pio
     from plotly.offline import get_plotlyjs
 
-    run = RunData(run_dir)
-    plots = _Plots()
-    sections = _build_sections(run, plots, progress)
     template = pio.templates["plotly_white"].to_plotly_json()
+    for axis in ("xaxis", "yaxis"):  # the first x and y tick labels would touch at the plot's corner
+        template["layout"].setdefault(axis, {})["ticklabelstandoff"] = TICK_LABEL_STANDOFF_PX
     config = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
     setup = (
         f"var OG_TEMPLATE={json.dumps(template, sort_keys=True)};var OG_CONFIG={json.dumps(config, sort_keys=True)};"
+        + (_coast_script() if coast else "")
         + _DRAW
     ).replace("</", "<\\/")
     nav = "".join(f'<a href="#{s.key}">{escape(s.title)}</a>' for s in sections if s.body is not None)
-    title = escape(f"orbitgrid run: {run.summary.get('scenario', run.path.name)}")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n<style>{_CSS}</style>\n"
+        f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n"
         f"<script>{get_plotlyjs()}</script>\n<script>{setup}</script>\n</head>\n<body>\n"
-        f"{_header(run)}\n<nav>{nav}</nav>\n<main>\n"
+        f"{header}\n<nav>{nav}</nav>\n<main>\n"
         + "\n".join(_render_section(s) for s in sections)
-        + "\n</main>\n<footer>Written by <code>orbitgrid report</code> from the files in the run directory.</footer>"
-        "\n</body>\n</html>\n"
+        + f"\n</main>\n<footer>{footer}</footer>\n</body>\n</html>\n"
+    )
+
+
+def render_report(run_dir: str | Path, progress: Callable[[int, int], None] | None = None) -> str:
+    """The report page of a run directory as one HTML string (plotly.js inlined; no network needed to view it).
+    ``progress(done, total)`` counts the sections built, then the page assembled."""
+    run = RunData(run_dir)
+    plots = _Plots()
+    sections = _build_sections(run, plots, progress)
+    return _page(
+        f"orbitgrid run: {run.summary.get('scenario', run.path.name)}",
+        _header(run),
+        sections,
+        "Written by <code>orbitgrid report</code> from the files in the run directory.",
+        coast=plots.coast,
     )
 
 

@@ -8,13 +8,14 @@ Built from summary.json's ``network`` block, ``links.parquet``, ``latency.parque
   spaced sample of at most ``MAX_MAP_LINKS`` links; links crossing the antimeridian are left out of the drawing),
   with the gateways;
 * the latency map at that step: every satellite coloured by its one-way latency to the ground and to each user
-  location (at most ``MAX_TARGETS`` panels);
+  location (at most ``MAX_TARGETS`` panels, two a row, one colour scale);
 * latency over the run: median and 99th percentile over the satellites with a path, and the share with one;
 * the contact timeline per station: satellites in view of each gateway per link step (from the contact windows),
   for the ``MAX_STATIONS`` stations with the most contact time.
 
-The maps are plain longitude / latitude axes (no base map: plotly's geographic plots fetch their coastlines from the
-network, and the page must work offline).
+The maps are longitude / latitude axes at one scale with the coastlines orbitgrid ships (``astro.coastlines``,
+Natural Earth 1:110m) drawn as a line: plotly's geographic plots would fetch their base map from the network, and
+the page must work offline.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from orbitgrid.report.data import Missing, RunData, finite
-from orbitgrid.report.html import _Body, _cards, _dur, _hours_axis, _num, _pct, _Plots, _table
+from orbitgrid.report.html import _Body, _cards, _coastline, _dur, _hours_axis, _num, _pct, _Plots, _table
 
 __all__ = ["MAX_MAP_LINKS", "MAX_STATIONS", "MAX_TARGETS", "links_section"]
 
@@ -76,17 +77,19 @@ def _segments(lon_a: np.ndarray, lat_a: np.ndarray, lon_b: np.ndarray, lat_b: np
     return x, y
 
 
-def _map_axes(fig: Any, rows: int | None = None) -> None:
-    """Longitude / latitude axes on every panel (``rows`` of a subplot grid, or a plain figure)."""
-    x = {"range": [-180, 180], "dtick": 60, "title_text": "longitude °"}
-    y = {"range": [-90, 90], "dtick": 30, "title_text": "latitude °"}
-    if rows is None:
-        fig.update_xaxes(**x)
-        fig.update_yaxes(**y)
-        return
+def _map_axes(fig: Any, rows: int = 1, cols: int = 1) -> None:
+    """Longitude / latitude axes at one scale (a degree of latitude as long as a degree of longitude) on every
+    panel of a ``rows`` x ``cols`` grid, the axis titles only on the outer panels (they would sit on the next
+    panel's title otherwise)."""
+    grid = fig._grid_ref is not None  # a make_subplots figure (panels addressed by row and column)
     for r in range(1, rows + 1):
-        fig.update_xaxes(row=r, col=1, **x)
-        fig.update_yaxes(row=r, col=1, **y)
+        for c in range(1, cols + 1):
+            ref = "x" if (r, c) == (1, 1) else f"x{(r - 1) * cols + c}"
+            at = {"row": r, "col": c} if grid else {}
+            x = {"range": [-180, 180], "dtick": 60, "title_text": "longitude °" if r == rows else None}
+            y = {"range": [-90, 90], "dtick": 30, "title_text": "latitude °" if c == 1 else None}
+            fig.update_xaxes(constrain="domain", **at, **x)
+            fig.update_yaxes(scaleanchor=ref, scaleratio=1, constrain="domain", **at, **y)
 
 
 def links_section(run: RunData, plots: _Plots) -> _Body:
@@ -132,7 +135,7 @@ def links_section(run: RunData, plots: _Plots) -> _Body:
     g_lat = pos["lat_deg"][at_ground].astype(np.float64)
     lk = _read(run, "links", ("a", "b", "kind"), t0)
     kinds = lk["kind"].astype(str)
-    fig = go.Figure()
+    fig = go.Figure(_coastline())
     drawn, total, wrapped = 0, 0, 0
     gw_sites = _block(net, "gateway_sites")
     for kind in ("isl", "ground"):
@@ -186,52 +189,65 @@ def links_section(run: RunData, plots: _Plots) -> _Body:
         f"The ISL graph and the latency map are drawn at the first recorded link step ({t0 / 3600:.2f} h into the "
         f"run); {drawn:,} of its {total:,} inter-satellite and ground links are drawn"
         + (f" ({wrapped:,} crossing the antimeridian are left out)" if wrapped else "")
-        + ". Axes are longitude and latitude (no base map, so the page needs no network)."
+        + ". Coastlines: Natural Earth 1:110m, shipped with orbitgrid (the page fetches nothing)."
     )
-    body = cards + plots.div(fig, 520)
-    # --- latency map per target
+    body = cards + plots.div(fig, 700)
+    # --- latency map per target: two panels a row, one colour scale (one colour bar, beside no legend)
     targets = list(dict.fromkeys(pos["target"].astype(str).tolist()))[:MAX_TARGETS]
     lat_ms = pos["latency_s"].astype(np.float64) * 1e3
+    orbital_all = pos["kind"].astype(str) == "orbital"
+    finite_all = lat_ms[orbital_all & np.isfinite(lat_ms)]
+    cmax = float(np.max(finite_all)) if finite_all.size else 1.0
+    cols = 2 if len(targets) > 1 else 1
+    rows = -(-len(targets) // cols)
+    height = 90 + (360 if cols == 2 else 640) * rows
     fig2 = make_subplots(
-        rows=len(targets), cols=1, subplot_titles=[f"one-way latency to {t} (ms)" for t in targets],
-        vertical_spacing=min(0.08, 0.5 / max(len(targets), 1)),
+        rows=rows, cols=cols, subplot_titles=[f"one-way latency to {t}" for t in targets],
+        vertical_spacing=90 / height, horizontal_spacing=0.06,
     )  # fmt: skip
-    for r, target in enumerate(targets, start=1):
-        sel = (pos["target"].astype(str) == target) & (pos["kind"].astype(str) == "orbital")
+    for k, target in enumerate(targets):
+        r, col = k // cols + 1, k % cols + 1
+        fig2.add_trace(_coastline(), row=r, col=col)
+        sel = (pos["target"].astype(str) == target) & orbital_all
         z = lat_ms[sel]
         finite_z = np.isfinite(z)
         fig2.add_trace(
             go.Scatter(
                 x=pos["lon_deg"][sel][finite_z].astype(np.float32), y=pos["lat_deg"][sel][finite_z].astype(np.float32),
                 mode="markers", showlegend=False, hovertemplate="%{marker.color:.1f} ms<extra></extra>",
-                marker={
-                    "size": 4, "color": z[finite_z].astype(np.float32), "colorscale": "Viridis", "cmin": 0,
-                    "colorbar": {"title": "ms", "len": 1.0 / len(targets), "y": 1 - (r - 0.5) / len(targets)},
-                },
+                marker={"size": 4, "color": z[finite_z].astype(np.float32), "coloraxis": "coloraxis"},
             ),
-            row=r, col=1,
+            row=r, col=col,
         )  # fmt: skip
         if (~finite_z).any():
             fig2.add_trace(
                 go.Scatter(
                     x=pos["lon_deg"][sel][~finite_z].astype(np.float32),
                     y=pos["lat_deg"][sel][~finite_z].astype(np.float32), mode="markers", name="no path",
-                    marker={"size": 4, "color": "#d62728", "symbol": "x"}, showlegend=r == 1,
+                    marker={"size": 4, "color": "#d62728", "symbol": "x"}, showlegend=k == 0, legendgroup="none",
                 ),
-                row=r, col=1,
+                row=r, col=col,
             )  # fmt: skip
         ground = (pos["target"].astype(str) == target) & (pos["kind"].astype(str) == "ground")
         if ground.any():
             fig2.add_trace(
                 go.Scatter(
                     x=pos["lon_deg"][ground].astype(np.float32), y=pos["lat_deg"][ground].astype(np.float32),
-                    mode="markers", name="ground sites", showlegend=r == 1,
+                    mode="markers", name="ground sites", showlegend=k == 0, legendgroup="ground",
                     marker={"size": 10, "symbol": "square", "color": "#8c564b"},
                 ),
-                row=r, col=1,
+                row=r, col=col,
             )  # fmt: skip
-    _map_axes(fig2, rows=len(targets))
-    body += plots.div(fig2, 120 + 330 * len(targets))
+    _map_axes(fig2, rows=rows, cols=cols)
+    fig2.update_layout(
+        coloraxis={
+            "colorscale": "Viridis", "cmin": 0.0, "cmax": cmax,
+            "colorbar": {"title": {"text": "one-way<br>latency ms"}, "len": 0.8, "y": 0.5, "yanchor": "middle"},
+        },
+        legend={"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "top", "yref": "container"},
+        margin={"l": 64, "r": 24, "t": 70, "b": 48},
+    )  # fmt: skip
+    body += plots.div(fig2, height)
     # --- latency over the run
     allt = _read(run, "latency", ("t_s", "kind", "target", "latency_s"))
     sel = (allt["target"].astype(str) == "ground") & (allt["kind"].astype(str) == "orbital")
@@ -312,7 +328,7 @@ def _contacts(run: RunData, plots: _Plots, net: dict[str, Any], notes: list[str]
     rows = [
         [
             str(names[s]),
-            _num(np.sum(inv == s)),
+            _num(int(np.sum(inv == s))),
             _num(contact_h[s], ",.1f"),
             _num(np.nansum(c["bytes"][inv == s]) / 1e12, ",.1f"),
         ]

@@ -1,7 +1,8 @@
 """The dashboard (static HTML and JavaScript under ``service/web``, plotly.js from the installed plotly package, no
 build step, no network) and the two API views it draws that the other routes do not give: the fleet on the map
 (``/v1/fleet/map``) and capacity and utilization over time (``/v1/fleet/history``). The page calls only the
-documented API with the key typed into it."""
+documented API with the key typed into it. The map's coastlines are the package's one copy
+(``astro.coastlines.LAND_110M``), served as ``/dashboard/land-110m.json``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
+from orbitgrid.astro.coastlines import LAND_110M
 from orbitgrid.service import views
 from orbitgrid.service.deps import PrincipalDep, ServiceDep, SessionDep
 from orbitgrid.service.driver import ServiceError
@@ -62,7 +64,8 @@ def dashboard_file(name: str) -> FileResponse:
     media = _FILES.get(name)
     if media is None:
         raise ServiceError(404, f"no dashboard file {name!r}")
-    return FileResponse(WEB / name, media_type=media, headers={"Cache-Control": "no-cache"})
+    path = LAND_110M if name == "land-110m.json" else WEB / name  # the coastlines every map shares
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache"})
 
 
 # ------------------------------------------------------------------------------------------------- the map ---
