@@ -2,7 +2,7 @@
 
 References: Agüera y Arcas et al., arXiv:2511.19468 (Project Suncatcher), sec. 2.2 and Fig. 3 (81 satellites,
 R = 1 km, 650 km; neighbour distances oscillating between ~100 and ~200 m, twice per orbit; see
-shared/reference/FIGURES.md). Clohessy & Wiltshire, J. Aerospace Sci. 27 (1960) 653.
+docs/sources.md). Clohessy & Wiltshire, J. Aerospace Sci. 27 (1960) 653.
 
 The two-body reference integrates the chief and one member separately with scipy's DOP853 (rtol 1e-12,
 atol 1e-6 m), the member started at ``chief + R_ric * offset`` with inertial velocity

@@ -1,8 +1,8 @@
 """NRLMSIS density (against NRL's own test output), drag decay (against the closed form), and the lifetime physics.
 
 Documented comparisons (docs/models.md, "Orbital lifetime"): SpaceX's 550 -> 480 km statement and the February 2022
-storm at 210 km are printed here with ``-s`` and bounded loosely, since FIGURES.md §11 warns against validating
-lifetime on a single number.
+storm at 210 km are printed here with ``-s`` and bounded loosely, since docs/sources.md dispute 11 warns against
+validating lifetime on a single number.
 """
 
 from __future__ import annotations

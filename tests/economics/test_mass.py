@@ -118,7 +118,7 @@ def test_density_table_and_its_solar_cycle_uncertainty():
     assert rho650 == pytest.approx(1.454e-13 * math.exp(-50 / 71.835), rel=1e-12)  # 7.25e-14
     h = np.linspace(150e3, 1500e3, 2001)
     assert np.all(np.diff(mass.atmospheric_density_kg_m3(h)) < 0)
-    # FIGURES.md §5: NRLMSIS 2.1 gives ~1.6e-13 at 650 km at moderate activity with a ~100x solar-cycle swing; the
+    # docs/sources.md §5: NRLMSIS 2.1 gives ~1.6e-13 at 650 km at moderate activity with a ~100x solar-cycle swing; the
     # table is inside that swing (a factor 2.2 below the moderate value), and the activity factor spans it
     assert 0.1 < rho650 / 1.6e-13 < 10.0
     low, high = (_budget(propulsion=Propulsion(solar_activity_factor=f)) for f in (0.1, 10.0))

@@ -3,7 +3,7 @@
 - Suncatcher Table 1 (arXiv:2511.19468 §4.4): launched power price of four satellites at $3,600/kg and $200/kg,
   within 2 %.
 - Starcloud's 40 MW, 10-year comparison (white paper v1.03, cost table), line by line, and the same space column
-  re-priced at $500/kg and $1,000/kg (Nanjangud's $53.2M and $103.2M, FIGURES.md §3).
+  re-priced at $500/kg and $1,000/kg (Nanjangud's $53.2M and $103.2M, docs/sources.md §3).
 - McCalip's own setpoint runs (andrewmccalip/thoughts ``audit/setpoint_runs.json`` @534b5d7): the baseline and two
   orbital variants, and two terrestrial variants, to 1e-9.
 """
@@ -194,7 +194,7 @@ def test_mccalip_orbital_setpoints(name):
     assert r.cash_usd["launch"].sum() == pytest.approx(launch_pub, rel=1e-9)
     assert r.cash_usd["operations"].sum() == pytest.approx(ops_pub, rel=1e-9)
     assert r.total_cash_usd.sum() == pytest.approx(total_pub, rel=1e-9)
-    # his $/W is per W of the 1 GW target: $63.9/W at the baseline, FIGURES.md §3 "$31-64/W"
+    # his $/W is per W of the 1 GW target: $63.9/W at the baseline, docs/sources.md §3 "$31-64/W"
     print(f"McCalip {name}: ${r.total_cash_usd.sum() / 1e9:.2f}/W")
 
 

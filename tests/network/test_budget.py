@@ -96,7 +96,7 @@ def test_long_range_isl_receives_about_a_microwatt_and_24_channels_need_short_ra
 
 
 def test_starlink_preset_sustains_100_gbps_at_5400_km_and_peaks_at_200():
-    # FIGURES.md "Starlink laser ISL": 100 Gbps sustained, up to 200 Gbps, links up to ~5,400 km.
+    # docs/sources.md "Starlink laser ISL": 100 Gbps sustained, up to 200 Gbps, links up to ~5,400 km.
     link = b.starlink_laser_link()
     cap = link.capacity_bps(np.array([500e3, 2_000e3, 5_400e3, 6_000e3]))
     assert cap[0] == pytest.approx(200e9)  # peak cap at short range

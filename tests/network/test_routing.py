@@ -192,5 +192,5 @@ def test_great_circle_and_fibre_delay() -> None:
     d = rt.great_circle_m(a, b)
     np.testing.assert_allclose(np.diag(d), np.pi / 2 * WGS84_MEAN_RADIUS_M, rtol=1e-14)
     assert float(rt.fibre_delay_s(np.array(1e6))) == pytest.approx(6.3657e-3, abs=1e-7)
-    # FIGURES.md: light in vacuum is ~35-50 % faster than in fibre.
+    # docs/sources.md: light in vacuum is ~35-50 % faster than in fibre.
     assert 1.35 <= rt.FIBRE_GROUP_INDEX <= 1.50

@@ -309,7 +309,7 @@ def test_formation_all_to_all_and_diagonals() -> None:
 
 def test_capacity_from_the_link_budget() -> None:
     """The budget's Starlink-like terminal as the capacity callable: every +Grid link of a 550 km shell is shorter
-    than 5,400 km, so each carries at least the 100 Gbps Starlink sustains at that range (FIGURES.md), and the
+    than 5,400 km, so each carries at least the 100 Gbps Starlink sustains at that range (docs/sources.md), and the
     capacities are the budget's at the links' lengths."""
     capacity = functools.partial(isl_capacity_bps, link=starlink_laser_link())
     orbits = con.walker(550e3, np.radians(53.0), 1584, 72, 39)

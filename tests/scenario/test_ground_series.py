@@ -334,13 +334,29 @@ def test_the_colossus_example_loads() -> None:
     assert site.grid_power_mw == 300
 
 
-def test_the_belgian_example_loads(examples_shared_data: Path) -> None:
+def test_the_belgian_example_loads_and_its_numbers_come_from_the_files(examples_shared_data: Path) -> None:
+    """The example runs on a fresh clone (a GPU count and a constant price); the block in its comments reads the
+    two shared files it took them from, and gives the same 1,752 GPUs and the same mean price over the run."""
     repo = Path(__file__).resolve().parents[2]
-    s = load_scenario(repo / "examples" / "ground-site-belgian-prices.yaml")
+    example = repo / "examples" / "ground-site-belgian-prices.yaml"
+    s = load_scenario(example)
     site = s.ground_sites[0]
-    prices = site.price_per_step(s.time_grid())
-    assert prices.shape == (s.n_steps,) and np.all(np.isfinite(prices))
     assert site.gpu_counts == {"H100": 1752}
+    constant = site.price_per_step(s.time_grid())
+    assert np.all(constant == 0.1598)
+    text = example.read_text(encoding="utf-8")
+    block = [ln[1:] for ln in text.splitlines() if ln.startswith("#      ")]  # the commented site fields
+    body = [ln for ln in text.splitlines() if not ln.startswith("#")]
+    start = next(i for i, ln in enumerate(body) if ln.strip().startswith("gpus:"))
+    price = next(i for i, ln in enumerate(body) if ln.strip().startswith("power_price_usd_per_kwh:"))
+    hourly = "\n".join([*body[:start], *block, *body[start + 1 : price], *body[price + 1 :]])
+    h = load_scenario_text(hourly, base_dir=example.parent, source=str(example))
+    hsite = h.ground_sites[0]
+    assert hsite.gpu_counts == {"H100": 1752}
+    prices = hsite.price_per_step(h.time_grid())
+    assert prices.shape == (h.n_steps,) == (168,) and np.all(np.isfinite(prices))
+    assert float(prices.mean()) == pytest.approx(0.1598, abs=5e-5)
+    assert (round(float(prices.min()), 4), round(float(prices.max()), 4)) == (0.0030, 0.2820)
 
 
 def test_zoneinfo_is_available() -> None:

@@ -99,9 +99,9 @@ def test_unknown_builtin_lists_the_known_ones() -> None:
     assert str(info.value).startswith("no scenario file or built-in scenario called 'nope'; built-in scenarios:")
 
 
-def test_starlink_snapshot_example_resolves_its_element_file(examples_shared_data: Path) -> None:
+def test_starlink_snapshot_example_resolves_its_element_file() -> None:
     example = REPO / "examples" / "starlink-snapshot.yaml"
-    tle = examples_shared_data / "tle_starlink" / "starlink_frozen_20260224_1413Z.tle"
+    tle = REPO / "tests" / "data" / "tle_starlink" / "starlink_20260224_1413Z_slice.tle"  # shipped in the repository
     s = load_scenario(example)
     orbit = s.shells[0].orbit
     assert isinstance(orbit, ElementsOrbit)

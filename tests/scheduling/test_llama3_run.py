@@ -1,7 +1,7 @@
 """A Llama 3-length training run survives: 16,384 H100s for ~54 days at Llama 3's failure rates, on a 24K-GPU ground
 cluster that repairs its GPUs, restarting from checkpoints until done.
 
-Published reference (Grattafiori et al., arXiv:2407.21783, §3.3.4; FIGURES.md §6): 419 unexpected interruptions in
+Published reference (Grattafiori et al., arXiv:2407.21783, §3.3.4; docs/sources.md §6): 419 unexpected interruptions in
 54 days on 16,384 GPUs, >90 % effective training time. The fault rates are those figures per GPU-hour
 (``pipeline.nodes.ground_rates_per_gpu_s``), so the count of interruptions the gang suffers is Poisson with mean
 ``rate x 16,384 x hours held`` (419 for 54 days held); the test holds it to the two-sided 99.9 % Poisson interval.
@@ -25,7 +25,7 @@ from orbitgrid.scheduling.policies import make_policy
 from orbitgrid.spacecraft.radiation import LLAMA3_DAYS, LLAMA3_GPUS
 from orbitgrid.workloads.jobs import JobKind, JobTable, Workload
 
-CLUSTER_GPUS = 24_576  # Meta's 24K-GPU clusters the run used (FIGURES excerpts, workloads and reliability)
+CLUSTER_GPUS = 24_576  # Meta's 24K-GPU clusters the run used (docs/sources.md §6)
 CHECKPOINT_S = LLAMA3_GPUS * 4e9 / 2e12  # 4 GB per GPU at 2 TB/s sustained: 32.8 s
 
 

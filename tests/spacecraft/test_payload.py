@@ -13,7 +13,7 @@ def h100(count: int = 8) -> Payload:
 
 
 def test_dgx_h100_draws_its_published_10_2_kw() -> None:
-    # NVIDIA DGX H100: 10.2 kW for 8 H100 SXM at 700 W (FIGURES.md §5).
+    # NVIDIA DGX H100: 10.2 kW for 8 H100 SXM at 700 W (docs/sources.md §5).
     assert h100().full_load_w == pytest.approx(10_200.0, abs=1e-9)
     assert h100().power_w(8, 1.0) == pytest.approx(10_200.0)
 

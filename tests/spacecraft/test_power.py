@@ -15,7 +15,7 @@ from orbitgrid.astro.sun import sun_position_teme_m
 from orbitgrid.astro.time import datetime_to_jd
 from orbitgrid.spacecraft import power as pw
 
-# Suncatcher's Starlink V2 mini proxy (FIGURES.md §1, arXiv:2511.19468 §4.4): 105 m², 22 % cells, 90 % packing.
+# Suncatcher's Starlink V2 mini proxy (docs/sources.md §1, arXiv:2511.19468 §4.4): 105 m², 22 % cells, 90 % packing.
 SC_AREA_M2, SC_EFF, SC_PACKING = 105.0, 0.22, 0.9
 
 
@@ -24,7 +24,7 @@ def test_suncatcher_proxy_is_28_kw() -> None:
     assert p == pytest.approx(105.0 * 0.22 * 0.9 * 1361.0, rel=1e-12)  # 28,295 W
     assert abs(p - 28_300.0) / 28_300.0 < 0.01
     assert round(p / 1000.0) == 28  # the paper's "~28 kW"
-    assert p / SC_AREA_M2 == pytest.approx(270.0, rel=0.01)  # FIGURES.md §5: ≈ 270 W/m²
+    assert p / SC_AREA_M2 == pytest.approx(270.0, rel=0.01)  # docs/sources.md §5: ≈ 270 W/m²
 
 
 def test_flux_scales_with_inverse_square_of_sun_distance() -> None:

@@ -1,8 +1,8 @@
 """Radiator heat balance (``orbitgrid.spacecraft.thermal``): hand calculations, published figures and invariants.
 
 - Term-by-term hand calculations (plain arithmetic on explicit numbers) to 0.01 W/m^2.
-- Published one-sided fluxes (eps 0.9 to 3 K, FIGURES.md §5) and Starcloud's "633 W/m^2 net, two-sided, at 20 °C"
-  (white paper p.9, FIGURES.md §2-3), reproduced from their own inputs.
+- Published one-sided fluxes (eps 0.9 to 3 K, docs/sources.md §5) and Starcloud's "633 W/m^2 net, two-sided, at 20 °C"
+  (white paper p.9, docs/sources.md §2-3), reproduced from their own inputs.
 - Earth view factors against direct numerical integration of ``cos(theta) / pi`` over the Earth's disc.
 - Steady state checked by plugging back in and against an independent ``brentq`` root; sizing inverts it.
 - Backward-Euler transient: discrete energy balance per step, convergence to steady state, no overshoot or
@@ -53,7 +53,7 @@ def _check_terms(terms: th.RadiatorFluxTerms, expected: dict[str, float]) -> Non
 
 
 def test_hand_calculation_starcloud_inputs() -> None:
-    """Starcloud's p.9 inputs (FIGURES.md §2): 20 °C, eps 0.92 both faces, alpha 0.09 for Sun and Earth IR,
+    """Starcloud's p.9 inputs (docs/sources.md §2): 20 °C, eps 0.92 both faces, alpha 0.09 for Sun and Earth IR,
     Earth view factor 0.25, albedo 0.30, S = 1366 W/m^2 at normal incidence, Earth a -20 °C black body."""
     t = 293.15
     emitted = 2 * 0.92 * SIGMA * t**4  # 2 x 0.92 x 418.766 = 770.529
@@ -167,7 +167,7 @@ def test_solar_flux_scales_with_inverse_square_distance() -> None:
 
 @pytest.mark.parametrize(("celsius", "published_w_m2"), [(60.0, 629.0), (80.0, 794.0), (100.0, 989.0)])
 def test_published_one_sided_fluxes(celsius: float, published_w_m2: float) -> None:
-    """FIGURES.md §5: one-sided, eps 0.9, to a 3 K sink (first-principles figures)."""
+    """docs/sources.md §5: one-sided, eps 0.9, to a 3 K sink (first-principles figures)."""
     env = th.RadiatorEnvironment(emissivity=0.9, faces=1)  # defaults: edge-on to the Sun, no Earth in view
     q = float(th.radiator_net_flux_w_m2(celsius + 273.15, env))
     assert q == pytest.approx(published_w_m2, abs=1.0)
@@ -178,7 +178,7 @@ def test_starcloud_633_w_m2_reproduced_from_their_inputs() -> None:
 
     Result: our model with their inputs MATCHES. It gives 633.13 W/m^2 (633.08 with their sigma = 5.67e-8):
     770.53 emitted - 122.94 Sun - 5.24 Earth IR - 9.22 albedo. So the figure is arithmetically consistent with
-    their inputs; the inputs are what is disputed (FIGURES.md §3):
+    their inputs; the inputs are what is disputed (docs/sources.md §3):
     - Kirchhoff: a grey coating with eps 0.92 absorbs Earth IR with 0.92, not 0.09; that alone gives 584.8 W/m^2.
     - Both faces see the Earth: a two-sided panel edge-on to nadir at 650 km has F = 0.241 per face, 0.481 in all,
       where Starcloud counts 0.25 once (619.7 W/m^2 with alpha_IR = 0.09; 526.7 with both corrections).

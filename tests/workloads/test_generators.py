@@ -209,7 +209,7 @@ def test_busy_window_skips_a_sparse_prefix() -> None:
 
 
 def test_checkpoint_rule_reproduces_llama3_405b() -> None:
-    """Llama 3 405B: 3.8e25 FLOPs on 16,384 H100; 405e9 parameters; 1 MB-4 GB checkpoint per GPU (FIGURES.md §6)."""
+    """Llama 3 405B: 3.8e25 FLOPs on 16,384 H100; 405e9 parameters; 1 MB-4 GB checkpoint per GPU (sources.md §6)."""
     rule = gen.DEFAULT_CHECKPOINT_RULE
     gpus = np.array([16_384])
     work = np.array([3.8e25 / rule.flops_per_gpu_s])

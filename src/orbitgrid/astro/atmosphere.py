@@ -14,7 +14,7 @@ Model
   cycle 24/25 minimum (2019-07-22, 67.1 sfu), ``max`` the highest of cycle 25 (2024-09-04, 227.2 sfu), ``mean`` the
   averages over solar cycle 24's span in the record (2010-01-01 to 2019-12-31), each with the mean daily Ap of the
   81 days around it; ``storm_2022_02`` the geomagnetic storm of 3-4 February 2022 that brought down 38 of the 49
-  Starlink satellites of group 4-7 at ~210 km (SpaceX, 8 Feb 2022; FIGURES.md), at 4 Feb 2022 21:00 UT with its
+  Starlink satellites of group 4-7 at ~210 km (SpaceX, 8 Feb 2022; docs/sources.md §7), at 4 Feb 2022 21:00 UT with its
   3-hourly ap history.
 - **Orbit average.** A circular orbit of inclination ``i`` is sampled uniformly in argument of latitude ``u`` (time
   is uniform on a circle): geocentric latitude ``asin(sin i sin u)``, right ascension from the node

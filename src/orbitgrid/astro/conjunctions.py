@@ -110,7 +110,7 @@ ACCEL_MARGIN = 0.01
 #: Slack of the straight-line filter for float round-off in states and distances, metres.
 ROUNDING_M = 1.0
 #: Starlink collision-avoidance manoeuvres, Jun-Nov 2025: 148,696 in six months (SpaceX semi-annual report to the
-#: FCC of 31 Dec 2025, as reported by altagrove.com; /work/shared/reference anchors G2) = 148,696 / 183 days.
+#: FCC of 31 Dec 2025, as reported by altagrove.com; docs/sources.md §7) = 148,696 / 183 days.
 STARLINK_MANOEUVRES_PER_DAY = 148_696 / 183.0
 #: Starlink satellites in orbit in late 2025 (same source: ~9,400).
 STARLINK_SATELLITES = 9_400

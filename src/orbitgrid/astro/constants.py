@@ -8,8 +8,8 @@ Sources
   Applications*, 4th ed., Table D-1).
 - Solar radius 695,700 km (IAU 2015 Resolution B3, nominal solar radius).
 - Astronomical unit 149,597,870,700 m (IAU 2012 Resolution B2).
-- Solar constant (total solar irradiance at 1 AU, AM0) 1361 W/m^2: the IAU 2015 Resolution B3 nominal value (FIGURES.md
-  §5; Suncatcher §4.4).
+- Solar constant (total solar irradiance at 1 AU, AM0) 1361 W/m^2: the IAU 2015 Resolution B3 nominal value
+  (docs/sources.md §5; Suncatcher §4.4).
 - Speed of light in vacuum 299,792,458 m/s, exact (the SI definition of the metre; BIPM SI Brochure, 9th ed., 2019).
 - Mean Earth orbital rate 0.9856473598 deg/day = 360 deg per tropical year of 365.2421897 days (the nodal rate a
   sun-synchronous orbit must match).

@@ -88,7 +88,7 @@ _EARTH_ECCENTRICITY = 0.0167
 _MASSES = SpecificMasses()
 _PROPULSION = Propulsion()
 
-#: Published kg per kW of compute, FIGURES.md §3 dispute 4: (label, low, high).
+#: Published kg per kW of compute, docs/sources.md dispute 4: (label, low, high).
 PUBLISHED_KG_PER_KW = (
     ("Turyshev (JPL) total, arXiv:2604.27197", 34.0, 59.0),
     ("McCalip, Starlink-derived 36.5 W/kg", 27.0, 27.0),
@@ -363,7 +363,7 @@ class Sizing:
                     "published: " + label,
                     lo if lo == hi else (lo + hi) / 2,
                     "kg/kW",
-                    f"FIGURES.md §3 ({lo:g}-{hi:g})" if lo != hi else "FIGURES.md §3",
+                    f"docs/sources.md dispute 4 ({lo:g}-{hi:g})" if lo != hi else "docs/sources.md dispute 4",
                 )
             )
         return rows
@@ -438,8 +438,8 @@ def powered_fraction(shadow_s: np.ndarray, carried_s: float, span_s: float) -> f
     carries the load (``C_eol DoD eta_d / P_load``). The part of a passage beyond ``carried_s`` is time the load
     cannot run, so ``1 - sum(max(0, T_e,i - carried_s)) / span``. The array is assumed to recharge the battery
     between passages (sizing checks the charge rate). With no battery this is the sunlit fraction of the span
-    (FIGURES.md §5's terminator-orbit 0.98 is a rule of thumb for it on a dawn-dusk orbit; the survey gives 0.960 at
-    650 km over 2027-28); a battery sized for the worst passage makes it 1.
+    (docs/sources.md §5's terminator-orbit 0.98 is a rule of thumb for it on a dawn-dusk orbit; the survey gives
+    0.960 at 650 km over 2027-28); a battery sized for the worst passage makes it 1.
     """
     short = np.clip(np.asarray(shadow_s, dtype=np.float64) - carried_s, 0.0, None)
     return float(1.0 - short.sum() / span_s)

@@ -14,7 +14,7 @@ so ``p(C0) = p0`` and ``p(2C) = (1 - LR) p(C)`` exactly. The cost of launching `
 large programme pays less per kg than a small one that starts at the same point. Suncatcher fits ``LR ~ 20 %`` per
 doubling (18-24 % depending on the start point) with the anchor Falcon Heavy ~$1,800/kg at ~400 t cumulative, and
 reads off that < $200/kg needs ~370,000 t more (~1,800 Starship launches of 200 t); at only 104,000 t more the price
-is ~$300/kg (Agüera y Arcas et al., arXiv:2511.19468 §2.4, §4.4; FIGURES.md §1).
+is ~$300/kg (Agüera y Arcas et al., arXiv:2511.19468 §2.4, §4.4; docs/sources.md §1).
 
 **Launched power price** (Suncatcher Table 1): ``launch $ / (kW x life)`` = ``$/kg x kg / (kW x years)``.
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Suncatcher's learning-curve fit (arXiv:2511.19468 §2.4, §4.4; FIGURES.md §1).
+#: Suncatcher's learning-curve fit (arXiv:2511.19468 §2.4, §4.4; docs/sources.md §1).
 SUNCATCHER_LEARNING_RATE = 0.20
 SUNCATCHER_ANCHOR_USD_PER_KG = 1800.0  # Falcon Heavy
 SUNCATCHER_ANCHOR_CUMULATIVE_KG = 400e3  # ~400 t
@@ -96,7 +96,7 @@ class LaunchVehicle:
     reusable: bool = True
 
 
-#: Starship V3: 100+ t to LEO (FIGURES.md §4; Suncatcher uses 200 t for an "updated" spec); priced by the plan.
+#: Starship V3: 100+ t to LEO (docs/sources.md §4; Suncatcher uses 200 t for an "updated" spec); priced by the plan.
 STARSHIP_V3 = LaunchVehicle("Starship", 100_000.0)
 
 

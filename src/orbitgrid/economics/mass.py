@@ -27,13 +27,13 @@ Model
 - *Density* ``rho(h)`` from the piecewise-exponential atmosphere of Vallado (*Fundamentals of Astrodynamics and
   Applications*, 4th ed., 2013, Table 8-4, after Wertz 1978: CIRA-72, exospheric temperature 1000 K above 500 km),
   ``rho = rho_0 exp(-(h - h_0) / H)``: 7.3e-14 kg/m³ at 650 km. NRLMSIS 2.1 gives ~1.6e-13 at moderate activity
-  and the density swings ~100x over the solar cycle (FIGURES.md §5, open dispute 11), so the table is multiplied by
+  and the density swings ~100x over the solar cycle (docs/sources.md §5, open dispute 11), so the table is multiplied by
   ``solar_activity_factor`` (1 = the table; 0.1 and 10 bracket the solar cycle). The station-keeping propellant is
   uncertain by that same ~100x; at 650 km it stays a few percent of the dry mass even at 10x (electric propulsion).
 - *Deorbit.* One tangential burn from the circular orbit of radius ``r`` to an ellipse with perigee ``r_p``:
   ``Δv_D = sqrt(mu / r) (1 - sqrt(2 r_p / (r + r_p)))`` (the first burn of a Hohmann transfer, Vallado 4th ed. ch. 6).
   The default perigee, 200 km, decays within weeks at any solar activity (the table density at 200 km is ~4,000x
-  that at 650 km): an orbitgrid assumption that meets the FCC 5-year disposal rule (FIGURES.md §5).
+  that at 650 km): an orbitgrid assumption that meets the FCC 5-year disposal rule (docs/sources.md §5).
 - *Rocket equation* (Tsiolkovsky): ``m_prop = m_dry (exp(Δv / (g0 Isp)) - 1)`` for the total ``Δv_SK + Δv_D``;
   the two are split in proportion to their ``Δv``'s share of the exponent (station keeping is flown first, so the
   deorbit burn pushes only the dry mass plus its own propellant: ``m_D = m_dry (exp(Δv_D / v_e) - 1)``, and
@@ -64,7 +64,7 @@ G0_M_S2 = 9.80665
 ALUMINIUM_DENSITY_KG_M3 = 2700.0
 
 #: NVIDIA DGX H100 system: 8 H100 SXM, 130.45 kg (287.6 lb), 8U, 356 x 482.2 x 897.1 mm (NVIDIA DGX H100 User Guide,
-#: "Hardware Overview" specifications); 10.2 kW max (FIGURES.md §5).
+#: "Hardware Overview" specifications); 10.2 kW max (docs/sources.md §5).
 DGX_H100_MASS_KG = 130.45
 DGX_H100_GPUS = 8
 DGX_H100_POWER_W = 10_200.0
@@ -117,9 +117,11 @@ class SpecificMasses:
 
     SOURCES: ClassVar[dict[str, str]] = {
         "payload_kg_per_gpu": "DGX H100 130.45 kg / 8 GPUs incl. chassis, CPUs, PSUs (NVIDIA DGX H100 User Guide)",
-        "array_w_per_kg": "iROSA ~75 W/kg 'flight-real', BOL rated (FIGURES.md §5; rigid 40-100)",
-        "battery_wh_per_kg": "Li-ion space cells 150-250 Wh/kg, midpoint, cell level, no pack (FIGURES.md §5, conf. L)",
-        "radiator_kg_per_m2": "conventional 5-10 kg/m², Thermacore SBIR '7 kg/m² conventional' (FIGURES.md §5)",
+        "array_w_per_kg": "iROSA ~75 W/kg 'flight-real', BOL rated (docs/sources.md §5; rigid 40-100)",
+        "battery_wh_per_kg": (
+            "Li-ion space cells 150-250 Wh/kg, midpoint, cell level, no pack (docs/sources.md §5, conf. L)"
+        ),
+        "radiator_kg_per_m2": "conventional 5-10 kg/m², Thermacore SBIR '7 kg/m² conventional' (docs/sources.md §5)",
         "bus_fraction_of_dry_mass": "structure+ADCS+propulsion+avionics+harness+PCU: orbitgrid assumption",
     }
 
@@ -129,9 +131,9 @@ class Propulsion:
     """Station keeping and deorbit: engine, drag properties and the disposal orbit.
 
     ``isp_s`` 1,600 s: the SPT-100 Hall thruster on xenon (Goebel & Katz, *Fundamentals of Electric Propulsion*,
-    2008, ch. 7), the class of the argon/krypton Hall thrusters Starlink flies (FIGURES.md §4). ``drag_coefficient``
-    2.2: the value customarily assumed for a satellite in free-molecular flow when none is measured (an assumption).
-    ``drag_area_m2=None``:
+    2008, ch. 7), the class of the argon/krypton Hall thrusters Starlink flies (docs/sources.md §4).
+    ``drag_coefficient`` 2.2: the value customarily assumed for a satellite in free-molecular flow when none is
+    measured (an assumption). ``drag_area_m2=None``:
     ``2/π`` of the array area, the mean projection of a flat array turning once per orbit about the orbit normal to
     track the Sun; a dawn-dusk array flies nearly edge-on to the velocity, so this overstates its drag.
     ``solar_activity_factor`` scales the density table (see the module docstring). ``density_kg_m3`` replaces the

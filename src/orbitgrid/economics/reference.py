@@ -5,8 +5,8 @@ Satellite (``REFERENCE_SATELLITE``): the output of ``design.size.size_satellite(
 defaults (H100, 650 km sun-synchronous at LTAN 18 h, radiator 330 K, 10 mm Al, 5-year life, specific masses of
 ``economics.mass.SpecificMasses``), frozen here because ``economics`` sits below ``design``;
 ``tests/design/test_size.py`` checks that the frozen numbers still equal the sizing. 79 H100 at 1,275 W each with
-the host share (DGX H100 10.2 kW / 8, FIGURES.md §5) = 100.725 kW; array 197.1 kW at beginning of life; 7,021 kg
-launched (69.7 kg/kW, inside the 10-59 kg/kW span of FIGURES.md dispute 4, at its heavy end).
+the host share (DGX H100 10.2 kW / 8, docs/sources.md §5) = 100.725 kW; array 197.1 kW at beginning of life; 7,021 kg
+launched (69.7 kg/kW, inside the 10-59 kg/kW span of docs/sources.md dispute 4, at its heavy end).
 
 Fleet: whole satellites for the power: ``ceil(P / 100.725 kW)`` = 398 (40.09 MW) and 9,928 (1.0000 GW).
 
@@ -14,7 +14,7 @@ Orbit, every other input at the ``tco`` defaults (McCalip's $22/W satellite hard
 operations, 9 %/yr GPU failures lost (no repair in orbit), 2.5 %/yr cell degradation with an end-of-life-sized array,
 availability 0.98 x utilization 0.85, 5 % launch insurance, 7 % discount rate, 5-year life), and:
 
-- launch: Starship V3, 100 t (FIGURES.md §4) -> 14 satellites per launch; Suncatcher's learning curve (20 % per
+- launch: Starship V3, 100 t (docs/sources.md §4) -> 14 satellites per launch; Suncatcher's learning curve (20 % per
   doubling from Falcon Heavy's ~$1,800/kg at ~400 t, §4.4) started at the ~370,000 t more that Suncatcher says
   brings the price under $200/kg (so the first launch costs ~$200/kg, the catalog's nominal Starship price), the
   whole launch billed; at most 180 launches a year, the rate of Suncatcher's learning path (~1,800 launches over

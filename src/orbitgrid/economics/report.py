@@ -114,7 +114,7 @@ def cost_dict(
         "lease": {
             "usd_per_gpu_hour": lease,
             "usd_per_kw_year": terrestrial.lease_usd_per_kw_year(),
-            "source": "Anthropic lease of xAI Colossus 1: ~$1.25B/month, ~300 MW, >220,000 GPUs (FIGURES.md §4)",
+            "source": "Anthropic lease of xAI Colossus 1: ~$1.25B/month, ~300 MW, >220,000 GPUs (docs/sources.md §4)",
         },
         "ratio_orbit_to_ground": result.ratio_orbit_to_ground,
         "ratios": {m: getattr(o, m) / getattr(g, m) for m in METRICS},

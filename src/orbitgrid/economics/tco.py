@@ -23,7 +23,7 @@ life ``L``; a fractional last year counts its fraction). NRE is paid in year 0.
 - *Insurance*: launch + first-year cover, a fraction of hardware + launch value. 5 % by default: the actuarially fair
   premium of a launch failure rate of about 1 in 20 (CNBC, quoted by astropreneurs.space 2017); plus an optional
   in-orbit premium per year on the same value.
-- *NRE* (non-recurring engineering): McCalip's $0.5 B default (FIGURES.md §3).
+- *NRE* (non-recurring engineering): McCalip's $0.5 B default (docs/sources.md §3).
 
 **Operations (per service year).**
 
@@ -35,8 +35,8 @@ life ``L``; a fractional last year counts its fraction). NRE is paid in year 0.
   0.2 %/yr (andrewmccalip/thoughts ``static/js/math.js``, ``ORBITAL_OPS_FRAC``).
 
 **Failures and degradation.** GPUs fail at ``f`` per GPU-year (McCalip: 9 %/yr, "Meta"; the Llama 3 counts give
-0.061/yr faulty GPU + 0.030/yr HBM = 0.091/yr, FIGURES.md §6), or at the rate a simulation measured. A failed GPU is
-*either* replaced *or* its capacity is lost, never both (``replace_failed``):
+0.061/yr faulty GPU + 0.030/yr HBM = 0.091/yr, docs/sources.md §6), or at the rate a simulation measured. A failed
+GPU is *either* replaced *or* its capacity is lost, never both (``replace_failed``):
 
 - lost: the cohort's working fraction over service year ``a`` is ``(1 - f)^(a-1) (1 - f/2)`` (start-of-year survivors,
   less half the year's failures); no replacement cost;
@@ -58,7 +58,7 @@ life (as ``design.size`` does), so the fraction is 1.
 **Delivered GPU-hours.** ``installed GPU-hours x working fraction x power fraction x delivered fraction``, where the
 delivered fraction is a simulation's delivered / installed GPU-hours when given (``gpu_hours_source =
 "simulated"``: eclipse throttling, faults, checkpoint losses and scheduler idling as simulated) or else the nominal
-``availability x utilization`` (``"nominal"``: terminator-orbit sunlight 0.98, FIGURES.md §5, times McCalip's
+``availability x utilization`` (``"nominal"``: terminator-orbit sunlight 0.98, docs/sources.md §5, times McCalip's
 capacity factor 0.85, which he applies to the ground). Hours per year 8,766 (Julian) unless given.
 
 **Discounting and levelized cost.** Present value at rate ``r``: ``PV = sum_t CF_t / (1 + r)^t``. Levelized cost
@@ -91,7 +91,7 @@ from orbitgrid.spacecraft.power import DEFAULT_DEGRADATION_PER_YEAR
 
 HOURS_PER_JULIAN_YEAR = 8766.0
 
-#: NVIDIA H100 SXM dense BF16, FLOP/s (GPU catalog; FIGURES.md §6).
+#: NVIDIA H100 SXM dense BF16, FLOP/s (GPU catalog; docs/sources.md §6).
 H100_BF16_DENSE_FLOPS = 9.89e14
 
 #: Price of one GPU with its share of the server: a DGX H100 sold for ~$270,000 (SemiAnalysis, "AI server cost
@@ -107,13 +107,13 @@ MCCALIP_OPS_FRACTION_PER_YEAR = 0.01 / 5.0
 MCCALIP_GPU_FAILURE_RATE_PER_YEAR = 0.09
 MCCALIP_CELL_DEGRADATION_PER_YEAR = DEFAULT_DEGRADATION_PER_YEAR  # McCalip's 2.5 %/yr (spacecraft.power)
 MCCALIP_CAPACITY_FACTOR = 0.85
-TERMINATOR_SUNLIT_FRACTION = 0.98  # FIGURES.md §5, McCalip's terminator default
+TERMINATOR_SUNLIT_FRACTION = 0.98  # docs/sources.md §5, McCalip's terminator default
 
 #: Real discount rate: the base case of OMB Circular A-94 (1992).
 DEFAULT_DISCOUNT_RATE = 0.07
 
 #: Service life of a satellite and of a ground site, years: McCalip's analysis period and Suncatcher's 5-year dose
-#: requirement (Suncatcher §2.3 via FIGURES.md; Starcloud plans ~15 years).
+#: requirement (Suncatcher §2.3 via docs/sources.md; Starcloud plans ~15 years).
 DEFAULT_LIFE_YEARS = 5.0
 
 #: Launch + first-year insurance: one launch in ~20 fails (CNBC via astropreneurs.space, 2017) -> 5 % fair premium.
@@ -181,8 +181,8 @@ class HardwareCost:
 class LaunchPlan:
     """How the fleet flies: vehicle, price ($/kg, per launch, or a learning curve), cadence, billing.
 
-    Defaults: Starship V3, 100 t to LEO (FIGURES.md §4), at $200/kg, Suncatcher's projection for ~2035 (the catalog's
-    nominal); no cadence limit.
+    Defaults: Starship V3, 100 t to LEO (docs/sources.md §4), at $200/kg, Suncatcher's projection for ~2035 (the
+    catalog's nominal); no cadence limit.
     """
 
     vehicle: LaunchVehicle = STARSHIP_V3

@@ -5,12 +5,12 @@ Model
 **Time** as in ``tco``: built and paid for in year 0, served in years ``1 .. L`` (a fractional last year counts
 its fraction); present values at the discount rate, levelized cost = PV(costs) / PV(units).
 
-**Capital** per W of IT load (McCalip's five buckets, andrewmccalip/thoughts ``static/js/math.js`` @534b5d7, FIGURES.md
-§3): power generation ``$/kW x PUE / 1000`` (on-site gas turbines, $1,450/kW), electrical $5.25/W, mechanical
-$3.00/W, civil $2.50/W, fit-out $1.75/W (~$13.8/W in all at PUE 1.2); an optional backup-power bucket (Starcloud
-prices backup at $20M for 40 MW, $0.50/W; McCalip's electrical bucket includes the gensets, so it is 0 by default).
-Set power generation to 0 when the site buys grid power. IT hardware: GPUs x $/GPU (with its server share), as
-in orbit.
+**Capital** per W of IT load (McCalip's five buckets, andrewmccalip/thoughts ``static/js/math.js`` @534b5d7,
+docs/sources.md §3): power generation ``$/kW x PUE / 1000`` (on-site gas turbines, $1,450/kW), electrical $5.25/W,
+mechanical $3.00/W, civil $2.50/W, fit-out $1.75/W (~$13.8/W in all at PUE 1.2); an optional backup-power bucket
+(Starcloud prices backup at $20M for 40 MW, $0.50/W; McCalip's electrical bucket includes the gensets, so it is 0 by
+default). Set power generation to 0 when the site buys grid power. IT hardware: GPUs x $/GPU (with its server share),
+as in orbit.
 
 **Energy.** Facility energy = IT energy x PUE with IT energy ``GPUs x W per GPU x utilization x hours``.
 Priced by a constant or an hourly (any-step) price series ``p_h``: a year costs
@@ -20,7 +20,7 @@ energy line is split into IT (``1/PUE``) and cooling and other overhead (``(PUE 
 separates energy from chiller energy.
 
 **Water**: ``L/kWh x IT energy``; the default 0.485 L/kWh is Starcloud's 1.7 Mt per 40 MW over 10 years
-(FIGURES.md §5, derived). **Carbon**: ``g/kWh x facility energy`` (constant or series); with fuel and no intensity
+(docs/sources.md §5, derived). **Carbon**: ``g/kWh x facility energy`` (constant or series); with fuel and no intensity
 given, natural gas's 53.06 kg CO2/MMBtu (US EPA GHG Emission Factors Hub, Table 1) x heat rate = 329 g/kWh. Water
 and carbon are priced only if given a price.
 
@@ -32,7 +32,7 @@ M/M/c//N steady state ``fleet.maintenance.machine_repair_in_repair``, and the wo
 share (the failures, counted on the working GPUs, scale with it).
 
 **Lease view.** Anthropic's reported lease of all of xAI's Colossus 1, ~$1.25 B per month for ~300 MW and
-> 220,000 GPUs (FIGURES.md §4, SpaceX S-1 via TechCrunch, M confidence), is ``1.25e9 x 12 / (220,000 x 8,766 h)``
+> 220,000 GPUs (docs/sources.md §4, SpaceX S-1 via TechCrunch, M confidence), is ``1.25e9 x 12 / (220,000 x 8,766 h)``
 ~ $7.78 per GPU-hour: a market price with margin, not a cost.
 
 Validity
@@ -62,16 +62,16 @@ from orbitgrid.economics.tco import (
 )
 from orbitgrid.fleet.maintenance import machine_repair_in_repair
 
-#: Power per H100 with its host share, W: DGX H100 10.2 kW / 8 (FIGURES.md §5; ``spacecraft.payload``).
+#: Power per H100 with its host share, W: DGX H100 10.2 kW / 8 (docs/sources.md §5; ``spacecraft.payload``).
 H100_IT_W_PER_GPU = 10_200.0 / 8
 
 #: US EPA GHG Emission Factors Hub, Table 1: natural gas 53.06 kg CO2 per MMBtu.
 NATURAL_GAS_KG_CO2_PER_MMBTU = 53.06
 
-#: Starcloud: 1.7 Mt of water for 40 MW over 10 years, per kWh of IT energy (FIGURES.md §5, derived).
+#: Starcloud: 1.7 Mt of water for 40 MW over 10 years, per kWh of IT energy (docs/sources.md §5, derived).
 STARCLOUD_WATER_L_PER_KWH = 1.7e9 / (40_000.0 * 8_760.0 * 10.0)
 
-#: Colossus 1 lease (FIGURES.md §4): $/month, GPUs, MW.
+#: Colossus 1 lease (docs/sources.md §4): $/month, GPUs, MW.
 COLOSSUS_LEASE_USD_PER_MONTH = 1.25e9
 COLOSSUS_GPUS = 220_000
 COLOSSUS_MW = 300.0

@@ -17,7 +17,7 @@ Fates (:data:`FATES`), decided when a permanent failure strikes a node:
 Default ground repair time: one day. A failed GPU is swapped by a technician in 2-4 hours and the node returned to
 production after diagnostics; with spares kept on site "the full cycle takes under a day", next business day with an
 advance-replacement contract, 3-14 business days without (amcompute.com, "When a GPU Dies in Production", 2026;
-FIGURES.md confidence L: a vendor's note, no fleet statistic). A site that waits for RMA shipments should set
+docs/sources.md confidence L: a vendor's note, no fleet statistic). A site that waits for RMA shipments should set
 ``repair_time`` to 3-20 days.
 
 Expected values over a service life (the cost model, same parameters as the engine):

@@ -29,7 +29,7 @@ orbit normal is fixed in that frame, so the incidence is constant around an orbi
 loses a few per cent; a 53 deg shell, whose beta sweeps through 0, loses most of its power.
 
 Assumptions (stated, not sourced): housekeeping is 5 % of the payload's full-load power; the radiator's heat
-capacity is 7 kg/m^2 (FIGURES.md §5: conventional radiators 5-10 kg/m^2) of aluminium (900 J/kg/K); the radiator
+capacity is 7 kg/m^2 (docs/sources.md §5: conventional radiators 5-10 kg/m^2) of aluminium (900 J/kg/K); the radiator
 is edge-on to the Sun and to nadir (two faces seeing the Earth), albedo neglected.
 """
 

@@ -9,7 +9,7 @@ Free-space optical (FSO) link
 Source **[SC]**: Agüera y Arcas et al., "Towards a future space-based, highly scalable AI infrastructure system
 design", arXiv:2511.19468 (Google Project Suncatcher), sec. 4.2; the figures are the rows "Link budget inputs",
 "DWDM design per aperture", "Received power needed", "Photons per bit" and "Commercial ISLs" of section 1 of
-``shared/reference/FIGURES.md``.
+``docs/sources.md``.
 
 * Aperture gain of a diffraction-limited telescope of diameter ``D`` and efficiency ``eta``::
 
@@ -51,7 +51,7 @@ design", arXiv:2511.19468 (Google Project Suncatcher), sec. 4.2; the figures are
   channels whose required power is received (``floor(R / channel_rate)`` channels).
 
   Starlink preset: 100 Gb/s sustained, 200 Gb/s peak, links up to ~5,400 km (SpaceX at SPIE Photonics West, Jan
-  2024; FIGURES.md section 5 "Starlink laser ISL" and [SC] sec. 2.1). The terminal's optics are not published: the
+  2024; docs/sources.md section 5 "Starlink laser ISL" and [SC] sec. 2.1). The terminal's optics are not published: the
   preset keeps Suncatcher's optical chain (5 W, 80 % efficiency, 3 dB other losses, 1550 nm, PM-16QAM) and
   *derives* the aperture diameter (11.5 cm) for which 100 Gb/s is received at 5,400 km; its peak cap is 200 Gb/s.
 
@@ -129,7 +129,7 @@ __all__ = [
 PLANCK_J_S = 6.626_070_15e-34
 BOLTZMANN_J_K = 1.380_649e-23
 
-#: Photons per bit at the receiver ([SC] sec. 4.2; FIGURES.md "Photons per bit"). The PM-16QAM figure is 195.6 in
+#: Photons per bit at the receiver ([SC] sec. 4.2; docs/sources.md "Photons per bit"). The PM-16QAM figure is 195.6 in
 #: [SC]'s figure label, ~196 in its text; the Shannon-Hartley limit for a photon-counting channel is 2 ln 2.
 PHOTONS_PER_BIT_OOK = 71.0
 PHOTONS_PER_BIT_PM16QAM = 196.0
@@ -216,7 +216,7 @@ def photon_limited_rate_bps(
 class FsoLink:
     """A free-space optical link between two terminals (transmit side ``tx_``, receive side ``rx_``).
 
-    Defaults are Suncatcher's per-aperture design ([SC] sec. 4.2; FIGURES.md section 1): 5 W EDFA, 10 cm
+    Defaults are Suncatcher's per-aperture design ([SC] sec. 4.2; docs/sources.md section 1): 5 W EDFA, 10 cm
     apertures of ~80 % efficiency (105.1 dB), 1550 nm, 3 dB of other losses, PM-16QAM (196 photons per bit),
     24 x 400 Gb/s DWDM channels (half the C band on the 100 GHz grid). ``pointing_loss_db`` is extra to
     ``other_loss_db`` (Suncatcher's "best case" has none beyond the 3 dB). ``rate_cap_bps`` is the terminal's own
@@ -383,7 +383,7 @@ def suncatcher_link_75ghz() -> FsoLink:
 #: Aqua satellites", IEEE TGRS 51(7), 2013: global cloud fraction ~0.67).
 GLOBAL_CLEAR_SKY_PROBABILITY = 0.33
 
-#: Starlink laser ISL figures (FIGURES.md section 5, "Starlink laser ISL"; [SC] sec. 2.1, 4.2).
+#: Starlink laser ISL figures (docs/sources.md section 5, "Starlink laser ISL"; [SC] sec. 2.1, 4.2).
 STARLINK_SUSTAINED_BPS = 100e9
 STARLINK_PEAK_BPS = 200e9
 STARLINK_MAX_RANGE_M = 5_400e3

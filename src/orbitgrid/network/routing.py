@@ -17,7 +17,7 @@ The graph of a step (:func:`build_step_graph`)
       (Bozkurt et al., "Dissecting Latency in the Internet's Fiber Infrastructure", arXiv:1811.10737, 2018); the
       same paper gives 2.1 for measured Internet paths, which ``fibre_route_factor`` can select. ``n``: group index
       of standard single-mode fibre at 1550 nm (Corning SMF-28 Ultra product information: 1.4682), so light in
-      vacuum is 47 % faster than in fibre (``FIGURES.md``: 35-50 %);
+      vacuum is 47 % faster than in fibre (``docs/sources.md``: 35-50 %);
     * user edges, directed out of the user only so that no route transits a user: fibre to every gateway (as above)
       and, with ``user_direct``, a radio link to every satellite above the user's mask.
 

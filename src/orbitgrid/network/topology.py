@@ -40,7 +40,7 @@ Nearest neighbours for arbitrary fleets
     between, only checked: a link that went out of range or below the margin is dropped and its terminals stay idle
     until the next re-plan (an optical terminal needs seconds to acquire a new partner: Bhattacharjee et al.,
     arXiv:2301.05285). Default 300 s: Starlink's ~9,000 lasers made 266,141 acquisitions a day (SpaceX, SPIE
-    Photonics West, Jan 2024; ``FIGURES.md``), i.e. ~30 per terminal per day or one new partner every ~49 minutes,
+    Photonics West, Jan 2024; ``docs/sources.md``), i.e. ~30 per terminal per day or one new partner every ~49 minutes,
     so re-planning every 5 minutes is ~10 times more often than a flown network changes partners.
 
 Formation clusters
@@ -57,7 +57,7 @@ Line of sight
     clouds. The grazing test is invariant under rotation about the polar axis, so positions may be TEME or ECEF.
 
 Default range 5,400 km (``MAX_ISL_RANGE_M``): the longest Starlink laser links reported (SpaceX, SPIE Photonics
-West 2024; Suncatcher sec. 4.2; ``FIGURES.md``).
+West 2024; Suncatcher sec. 4.2; ``docs/sources.md``).
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class Links:
 
 def terminal_rate(rate_bps: float) -> CapacityFn:
     """A capacity that does not depend on distance: a terminal's rate (e.g. Starlink's 100 Gbps sustained per laser
-    link up to ~5,400 km, ``FIGURES.md``), for fleets whose links are all well inside their budget's range."""
+    link up to ~5,400 km, ``docs/sources.md``), for fleets whose links are all well inside their budget's range."""
 
     def capacity(distance_m: np.ndarray) -> np.ndarray:
         return np.full(np.shape(distance_m), float(rate_bps))

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from orbitgrid.scenario import Scenario
 
 #: Default screening threshold, km: the 5 km sphere of CelesTrak SOCRATES and of ESA cascade's week-of-LEO example
-#: (shared/reference anchors G1).
+#: (docs/sources.md §7).
 DEFAULT_THRESHOLD_KM = 5.0
 #: Separations above this are reported as "above" (the exact minimum costs ~U^2 in a shell): 50 km, ten times the
 #: default threshold.

@@ -146,7 +146,7 @@ __all__ = [
     "write_network",
 ]
 
-#: Altitude the derived ground-link defaults refer to: Starlink's first shell (550 km, FIGURES.md §5).
+#: Altitude the derived ground-link defaults refer to: Starlink's first shell (550 km, docs/sources.md §5).
 REFERENCE_ALTITUDE_M = 550e3
 #: Most vertex x link-step entries recorded for the vertex tables (latency.parquet, the summary's percentiles).
 MAX_VERTEX_STEPS = 5_000_000

@@ -21,9 +21,9 @@ Fault rates per accelerator (FAULT_CAUSES: sdc, interrupt, permanent):
   ``(ground + trapped x f_k + gcr x g_k + spe_k) / (ground + trapped + gcr)``, with SDC and interrupts sharing one
   scale computed from their sum (the engine modulates both causes by it; permanent failures are not modulated).
 
-Fabric bandwidth per accelerator: 400 Gb/s (Llama 3's RoCE/InfiniBand per GPU, FIGURES.md §6) inside a satellite
+Fabric bandwidth per accelerator: 400 Gb/s (Llama 3's RoCE/InfiniBand per GPU, docs/sources.md §6) inside a satellite
 and in a ground site; in a formation cluster, one 9.6 Tb/s DWDM aperture link per satellite (Suncatcher §4.2,
-FIGURES.md §3) shared by its accelerators. Speed is the accelerator's dense BF16 rate relative to the H100.
+docs/sources.md §3) shared by its accelerators. Speed is the accelerator's dense BF16 rate relative to the H100.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ Count = Annotated[int, Strict(), Bounds(1)]
 # above anything built or proposed; whether a valid size fits this machine is the pre-flight estimate's call
 # (``pipeline.preflight``).
 #: Satellites in one scenario: 10x SpaceX's orbital data-centre application of up to 1,000,000 satellites (FCC PN
-#: DA 26-113, 2026; FIGURES.md §4).
+#: DA 26-113, 2026; docs/sources.md §4).
 MAX_SATELLITES = 10_000_000
 #: Orbital planes of one shell: as many as a Walker shell may have.
 MAX_PLANES = 100_000
@@ -131,7 +131,7 @@ MAX_PER_CLUSTER = 10_000
 #: Accelerators on one satellite: 100,000 (~100 MW of H100s), >100x the largest compute satellite proposed.
 MAX_PAYLOAD_GPUS = 100_000
 #: Accelerators of one kind at one ground site, one gang or one service: 10,000,000, ~45x Colossus 1's 220,000 GPUs
-#: (FIGURES.md §4); below the engine's int32 GPU counts.
+#: (docs/sources.md §4); below the engine's int32 GPU counts.
 MAX_GPUS = 10_000_000
 #: Jobs of one workload entry (rows of the job table): 100x the 100,000 jobs of the engine benchmark.
 MAX_JOBS = 10_000_000

@@ -1,7 +1,7 @@
 """The built-in catalog: accelerators, launch vehicles, satellite designs, ground stations, scenarios.
 
 The data lives in YAML files in ``catalog/`` beside this module; every entry carries a ``source`` string
-naming where its figures come from (mostly rows of the project's reference figures, FIGURES.md, which cite the
+naming where its figures come from (mostly rows of the project's reference figures, docs/sources.md, which cite the
 primary documents: NVIDIA and Google Cloud datasheets, Project Suncatcher arXiv:2511.19468, the Starcloud
 white paper, McCalip's model). Each file is read once per process (``functools.cache``) into frozen
 dataclasses; the mappings returned are read-only.

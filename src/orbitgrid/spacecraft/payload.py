@@ -11,7 +11,7 @@ Sources
 -------
 - Board power (TDP) and BF16 throughput per model: the GPU catalog (``orbitgrid/scenario/catalog/gpus.yaml``, NVIDIA
   and Google datasheets as cited there).
-- Host and network share: an NVIDIA DGX H100 draws 10.2 kW for 8 H100 SXM at 700 W (FIGURES.md §5), so
+- Host and network share: an NVIDIA DGX H100 draws 10.2 kW for 8 H100 SXM at 700 W (docs/sources.md §5), so
   ``(10,200 - 8 x 700) / 8 = 575 W`` per GPU, 0.82 of the GPU's TDP; we use that ratio for every model by default.
 - Idle floor 0.1 x TDP: the low end of the ACME/InternLM A100 power CDF in ``../shared/data/acme_internlm`` (idle
   A100s draw ~50-60 W of 400 W); an assumption, stated as such.

@@ -9,7 +9,7 @@ The electrical power at the array's terminals, for a planar array of area ``A`` 
 - ``eta`` the cell efficiency at beginning of life (AM0, 28 °C) and ``p`` the packing factor (cell area over
   array area), as in ``SolarArray`` of the scenario models.
 - ``S(r) = S0 (1 AU / r)^2`` the solar flux at the Sun-satellite distance ``r``, ``S0 = 1361 W/m²`` (AM0 total
-  solar irradiance; Suncatcher and McCalip use 1.361 kW/m², FIGURES.md §1/§5). Over a year ``r`` runs from
+  solar irradiance; Suncatcher and McCalip use 1.361 kW/m², docs/sources.md §1/§5). Over a year ``r`` runs from
   0.9833 to 1.0167 AU, so the flux swings +3.4 % / -3.3 % about its mean-distance value.
 - ``f_lit`` the fraction of the solar disc visible (0 in umbra, 1 in sunlight), from
   ``orbitgrid.astro.eclipse.illuminated_fraction``.
@@ -25,7 +25,7 @@ The electrical power at the array's terminals, for a planar array of area ``A`` 
 - ``D_time = (1 - d)^t`` compounding degradation at ``d`` per year over ``t`` years in orbit (the same form as
   STK Astrogator's ``(1 - x%/yr)^time`` and as Wertz & Larson, *Space Mission Analysis and Design*, 3rd ed.,
   1999, sec. 11.4, lifetime degradation ``L_d = (1 - degradation/yr)^life``). The scenario default 2.5 %/yr is
-  McCalip's (FIGURES.md §3/§5); it lumps every mechanism, radiation included.
+  McCalip's (docs/sources.md §3/§5); it lumps every mechanism, radiation included.
 - ``D_rad = 1 - C log10(1 + phi / phi_x)``, the semi-empirical form used to fit remaining-factor curves in the JPL
   equivalent-fluence and NRL displacement-damage-dose methods (Tada, Carter, Anspaugh & Downing, *Solar Cell
   Radiation Handbook*, JPL Publ. 82-69, 1982; Messenger et al., Prog. Photovolt. 9 (2001) 103), as a function of
@@ -78,7 +78,7 @@ RADIATION_PHI_X_E_CM2 = 2.342e14
 DEFAULT_CONDITIONING_EFFICIENCY = 0.92
 
 #: Array output lost per year in orbit: McCalip's default 2.5 %/yr (andrewmccalip.com/space-datacenters; Starcloud
-#: claims < 0.15 %/yr for thin-film cells, FIGURES.md §5, low confidence).
+#: claims < 0.15 %/yr for thin-film cells, docs/sources.md §5, low confidence).
 DEFAULT_DEGRADATION_PER_YEAR = 0.025
 
 #: Sun-tracking and body-fixed arrays, the two ``SolarArray.tracking`` values of the scenario models.

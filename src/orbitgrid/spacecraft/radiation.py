@@ -94,10 +94,10 @@ Sources
 - AP8: Sawyer & Vette, "AP-8 trapped proton environment for solar maximum and solar minimum", NSSDC/WDC-A-R&S 76-06
   (1976); AE8: Vette, "The AE-8 trapped electron model environment", NSSDC/WDC-A-R&S 91-24 (1991); evaluated with
   the IRBEM Fortran through ``aep8`` 1.1.0 (BSD-3), date 2026-01-01 (``scripts/vendor_ae8ap8.py``).
-- Suncatcher [SC]: Agüera y Arcas et al., arXiv:2511.19468v2, §2.3 and §4.3 (FIGURES.md §1): ~150 rad(Si)/yr in
+- Suncatcher [SC]: Agüera y Arcas et al., arXiv:2511.19468v2, §2.3 and §4.3 (docs/sources.md §1): ~150 rad(Si)/yr in
   SSO behind ~10 mm Al; Trillium v6e per-chip dose per event: SDC 14.4-20 (~17) rad, HBM uncorrectable 44 rad,
   SEFI 5 krad; host CPU SEFI 450 rad, host RAM 400 rad; 1 rad ~ 7.9e6 p/cm^2, sigma ~ 1.27e-7 / D.
-- Llama 3: Grattafiori et al., "The Llama 3 Herd of Models", arXiv:2407.21783, §3.3.4 and Table 5 (FIGURES.md §6).
+- Llama 3: Grattafiori et al., "The Llama 3 Herd of Models", arXiv:2407.21783, §3.3.4 and Table 5 (docs/sources.md §6).
 - Stopping powers and ranges: PDG Review of Particle Physics (2024), ch. 34; ICRU Reports 37 and 49 (the basis of
   NIST ESTAR/PSTAR); Katz & Penfold (1952).
 
@@ -108,12 +108,12 @@ shells up to 2,100 km; shields of 1-50 mm Al equivalent (thinner
 than ~0.6 mm the missing < 10 MeV protons and the crude sub-MeV electron spectrum make the dose a lower bound).
 Static AE8/AP8 (built on 1960s-70s data: solar-cycle dependence only as MIN/MAX, no storms, and the SAA where
 the models' own fixed 1960s field epochs put it: ``aep8`` returns the same L, B/B0 and fluxes for any date
-(checked for 1990, 2026 and 2040), while the real anomaly drifts ~0.3 deg/yr west, FIGURES.md §5). A 10 mm Al
+(checked for 1990, 2026 and 2040), while the real anomaly drifts ~0.3 deg/yr west, docs/sources.md §5). A 10 mm Al
 sphere is harsher than a real
 spacecraft's shielding distribution; slab geometry roughly halves the dose. Measured (no constant tuned): a 650 km
 dawn-dusk SSO behind 10 mm Al gets 183 rad(Si)/yr (AP8MIN + AE8MAX; 181 from protons), 1.22x Suncatcher's ~150;
 behind 1 mm, 7.2 krad/yr, dominated by electrons (the "tens of krad/yr behind 1 mm" of a secondary SHIELDOSE-2 note,
-FIGURES.md §5, is 2-4x higher: the sub-MeV electron spectrum and the straight-ahead range model are crudest there).
+docs/sources.md §5, is 2-4x higher: the sub-MeV electron spectrum and the straight-ahead range model are crudest there).
 Figures per orbit are in ``tests/spacecraft/test_radiation.py``.
 """
 
@@ -657,7 +657,7 @@ def upset_rates_from_flux_per_s(
 # Ground baseline
 # ---------------------------------------------------------------------------------------------------------------------
 
-#: Llama 3 54-day snapshot: unexpected interruptions by root cause (arXiv:2407.21783, Table 5, as in FIGURES.md §6).
+#: Llama 3 54-day snapshot: unexpected interruptions by root cause (arXiv:2407.21783, Table 5; docs/sources.md §6).
 LLAMA3_UNEXPECTED_INTERRUPTIONS: dict[str, int] = {
     "faulty_gpu": 148,
     "gpu_hbm3": 72,
@@ -679,7 +679,7 @@ def ground_failure_rates_per_gpu_hour() -> dict[str, float]:
     """Unexpected job interruptions per GPU-hour on the ground, by cause, from Llama 3's training snapshot.
 
     Llama 3 405B pre-training saw 466 interruptions in 54 days on 16,384 H100 GPUs: 47 planned and 419 unexpected
-    (Grattafiori et al., arXiv:2407.21783, §3.3.4, Table 5; FIGURES.md §6). Assuming all 16,384 GPUs ran for the
+    (Grattafiori et al., arXiv:2407.21783, §3.3.4, Table 5; docs/sources.md §6). Assuming all 16,384 GPUs ran for the
     whole window, the exposure is ``16,384 x 54 d x 24 h = 21,233,664`` GPU-hours, so
 
     - faulty GPU 148 / 21,233,664 = 6.97e-6 /GPU-h (0.061 per GPU-year)

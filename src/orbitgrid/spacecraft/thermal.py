@@ -52,9 +52,9 @@ T_jmax - dT_die``: ``Q_max = C (T_lim - T0) / dt + A q_net(T_lim)``; ``T1`` incr
 
 Sources
 -------
-- Stefan-Boltzmann constant 5.670374419e-8 W/m^2/K^4: CODATA 2018 (FIGURES.md §5; Starcloud uses 5.67e-8).
-- Solar constant 1361 W/m^2 at 1 AU (Kopp & Lean, GRL 38, L01706, 2011; FIGURES.md §5; Starcloud uses 1366).
-- Earth albedo 0.30 and outgoing long-wave radiation 237 W/m^2, global annual means (FIGURES.md §5; Gilmore (ed.),
+- Stefan-Boltzmann constant 5.670374419e-8 W/m^2/K^4: CODATA 2018 (docs/sources.md §5; Starcloud uses 5.67e-8).
+- Solar constant 1361 W/m^2 at 1 AU (Kopp & Lean, GRL 38, L01706, 2011; docs/sources.md §5; Starcloud uses 1366).
+- Earth albedo 0.30 and outgoing long-wave radiation 237 W/m^2, global annual means (docs/sources.md §5; Gilmore (ed.),
   *Spacecraft Thermal Control Handbook*, vol. I, 2nd ed., 2002, ch. 2, which also gives the albedo-cosine
   approximation and the plate-to-Earth view factors).
 - View factors: J. R. Howell, *A Catalog of Radiation Heat Transfer Configuration Factors* (thermalradiation.net),
@@ -62,8 +62,8 @@ Sources
   tilted, plane intersecting the sphere); verified here against direct integration of ``cos(theta) / pi`` over the
   Earth's disc (``tests/spacecraft/test_thermal.py``).
 - Kirchhoff's law for a grey surface (IR absorptivity = emissivity): the critique of Starcloud's reuse of
-  ``alpha = 0.09`` for Earth IR, FIGURES.md §3 dispute 3.
-- Coating default: Z-93 white paint, eps 0.92, alpha_s 0.15 at beginning of life (FIGURES.md §5).
+  ``alpha = 0.09`` for Earth IR, docs/sources.md dispute 3.
+- Coating default: Z-93 white paint, eps 0.92, alpha_s 0.15 at beginning of life (docs/sources.md §5).
 - GPU junction limit default 87 °C: ``nvidia-smi -q`` "GPU Max Operating Temp" of a Hopper H800 SXM (700 W board;
   slowdown 89 °C, shutdown 92 °C, HBM 95 °C), as recorded in public nvidia-smi notes; NVML documents SW thermal
   slowdown above that temperature.

@@ -208,7 +208,7 @@ class CheckpointRule:
     """Model size, checkpoint and communication volume of a training job from its GPU count and work.
 
     1. Compute: ``C = work_gpu_s * flops_per_gpu_s`` with the achieved rate of Llama 3 405B pre-training,
-       400 TFLOP/s per H100 at 16K GPUs (41 % MFU; Llama 3 paper Table 4, FIGURES.md §6).
+       400 TFLOP/s per H100 at 16K GPUs (41 % MFU; Llama 3 paper Table 4, docs/sources.md §6).
     2. Parameters: the compute-optimal model for that budget, ``C = 6 N D`` with ``D = tokens_per_param * N``
        (Hoffmann et al. 2022, "Chinchilla": about 20 tokens per parameter), so ``N = sqrt(C / (6 * 20))``; capped
        so the model states (``state_bytes_per_param`` = 16: fp16 weights and gradients, fp32 master weights,
@@ -218,7 +218,7 @@ class CheckpointRule:
        tokens per parameter, past the compute-optimal point).
     3. Checkpoint: ``checkpoint_bytes = 14 N`` — the model states less the gradients, which are not saved.
     4. Write and restore: the gang shares storage bandwidth in proportion to its size at Llama 3's sustained
-       2 TB/s for 16,384 GPUs (122 MB/s per GPU; Llama 3 paper §3.3 via FIGURES.md §6); restore is assumed to
+       2 TB/s for 16,384 GPUs (122 MB/s per GPU; Llama 3 paper §3.3 via docs/sources.md §6); restore is assumed to
        read at the same rate.
     5. All-reduce: a ring all-reduce of bf16 gradients sends ``2 (g - 1) / g * 2 N`` bytes per GPU per step.
     6. Dataset: the job reads ``D = C / (6 N)`` tokens, stored as 32-bit token ids (Llama 3's 128K-token

@@ -55,7 +55,7 @@ class SolarArray(StrictModel):
     """Photovoltaic array. Beginning-of-life power = area x cell efficiency x packing factor x 1361 W/m^2.
 
     Default degradation 2.5 %/yr is McCalip's default (andrewmccalip.com/space-datacenters); Starcloud claims
-    <0.15 %/yr for thin-film cells (FIGURES.md §5, low confidence).
+    <0.15 %/yr for thin-film cells (docs/sources.md §5, low confidence).
     """
 
     area_m2: PositiveFloat = Field(description="Total cell-side array area of one satellite, m^2.")
@@ -87,7 +87,7 @@ class Battery(StrictModel):
 
 class Radiator(StrictModel):
     """Heat-rejection surface. Typical finishes: white paint emissivity ~0.92, absorptivity ~0.15 at beginning
-    of life (FIGURES.md §5, NASA NTRS via Gilmore, Spacecraft Thermal Control Handbook, ch. 6)."""
+    of life (docs/sources.md §5, NASA NTRS via Gilmore, Spacecraft Thermal Control Handbook, ch. 6)."""
 
     area_m2: PositiveFloat = Field(description="Radiator panel area (one face), m^2.")
     emissivity: UnitFraction = Field(description="Infrared hemispherical emissivity of the finish, (0, 1].")

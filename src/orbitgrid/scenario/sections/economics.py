@@ -130,7 +130,7 @@ class GroundSegmentSpec(StrictModel):
 
 class TerrestrialSpec(StrictModel):
     """The ground baseline: the same GPUs in a new data centre. Defaults: McCalip's on-site gas build
-    (andrewmccalip.com/space-datacenters, FIGURES.md §3); with ``site`` the PUE, energy price, carbon and water
+    (andrewmccalip.com/space-datacenters, docs/sources.md §3); with ``site`` the PUE, energy price, carbon and water
     come from that ground site and power generation is bought from the grid (0 capex)."""
 
     site: Name | None = Field(
@@ -187,7 +187,7 @@ SHARED_COST_PARAMETERS = ("gpu_usd", "life_years", "discount_rate", "gpu_failure
 SATELLITE_COST_PARAMETERS = ("kg_per_kw",)
 
 #: Default uncertain parameters: the ranges on which published analyses disagree (sources in docs/economics.md,
-#: "Uncertainty in the product"; FIGURES.md §3-5 and open disputes 2, 4, 5).
+#: "Uncertainty in the product"; docs/sources.md §3-5 and open disputes 2, 4, 5).
 DEFAULT_UNCERTAIN_PARAMETERS: dict[str, DistributionSpec] = {
     # median: McCalip's current $500/kg; 99th percentile ~$3,700/kg, Falcon 9's price (dispute 2)
     "orbit.launch.price_usd_per_kg": LogNormalSpec(type="lognormal", median=500.0, p90=1500.0),

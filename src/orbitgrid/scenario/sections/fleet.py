@@ -87,7 +87,7 @@ class GroundSite(StrictModel):
     power_price_usd_per_kwh: PriceValue = Field(
         default=0.045,
         description="Price of grid energy, USD/kWh, or a price series file (default: US wholesale, Starcloud white "
-        "paper via FIGURES.md §5).",
+        "paper via docs/sources.md §5).",
     )
     carbon_g_per_kwh: CarbonValue = Field(
         default=423.94,
@@ -97,7 +97,7 @@ class GroundSite(StrictModel):
     water_l_per_kwh: NonNegativeFloat = Field(
         default=STARCLOUD_WATER_L_PER_KWH,
         description="Cooling water per kWh of IT energy, L (default: 1.7 Mt per 40 MW over 10 years, Starcloud white "
-        "paper via FIGURES.md §5; LBNL 2024's US figures give a similar 0.46-0.47).",
+        "paper via docs/sources.md §5; LBNL 2024's US figures give a similar 0.46-0.47).",
     )
     repair_time: DurationS | None = Field(
         default=DEFAULT_GROUND_REPAIR_S,

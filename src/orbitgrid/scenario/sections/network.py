@@ -76,7 +76,7 @@ class IslTerminalSpec(StrictModel):
     ``suncatcher``, Suncatcher's per-aperture design (arXiv:2511.19468 §4.2: 5 W, 10 cm apertures of 80 %, 1550 nm,
     3 dB of other losses, PM-16QAM at 196 photons per bit, 24 x 400 Gb/s DWDM = 9.6 Tb/s); ``starlink``, a
     Starlink-like terminal (100 Gb/s sustained at 5,400 km and 200 Gb/s peak, SpaceX at SPIE Photonics West 2024,
-    FIGURES.md §5; Suncatcher's optical chain with the aperture derived, 11.5 cm). A field left out keeps the
+    docs/sources.md §5; Suncatcher's optical chain with the aperture derived, 11.5 cm). A field left out keeps the
     preset's value."""
 
     preset: Literal["suncatcher", "starlink"] = Field(
@@ -161,7 +161,7 @@ class RfGroundLinkSpec(StrictModel):
 
 class OpticalGroundLinkSpec(StrictModel):
     """A laser downlink to a ground telescope: the satellite side is Suncatcher's optical chain (5 W, 10 cm, 80 %,
-    1550 nm, 3 dB, PM-16QAM), capped at NASA TBIRD's 200 Gb/s LEO-to-ground rate (FIGURES.md §1); clouds block it,
+    1550 nm, 3 dB, PM-16QAM), capped at NASA TBIRD's 200 Gb/s LEO-to-ground rate (docs/sources.md §1); clouds block it,
     so each link carries its clear-sky capacity times the chance of a cloud-free line of sight (0.33: about two
     thirds of the globe is cloud-covered, King et al., IEEE TGRS 51(7), 2013, MODIS)."""
 
