@@ -49,14 +49,15 @@ def test_every_reference_names_a_section_or_dispute_it_has() -> None:
         if path == SOURCES or path == Path(__file__):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
+        where = path.relative_to(REPO)
         for m in _SECTION.finditer(text):
             for g in m.groups():
                 if g is not None:
-                    assert int(g) in sections, f"{path.relative_to(REPO)}: {m.group(0)!r} names no section of sources.md"
+                    assert int(g) in sections, f"{where}: {m.group(0)!r} names no section of sources.md"
                     seen += 1
         for m in _DISPUTE.finditer(text):
             for n in re.findall(r"\d+", m.group(0).split("dispute", 1)[1]):
-                assert int(n) in disputes, f"{path.relative_to(REPO)}: {m.group(0)!r} names no dispute of sources.md"
+                assert int(n) in disputes, f"{where}: {m.group(0)!r} names no dispute of sources.md"
                 seen += 1
     assert seen > 100  # the code, catalog and docs do cite it
 
