@@ -311,9 +311,11 @@ def test_node_list_errors_name_the_field(shared_data: Path) -> None:
     gpus: dict[str, Any] = {"file": ALIBABA, "format": "alibaba_spot_v2026", "models": {"H800": "H100"}}
     [p] = problems(shared_data, gpus=gpus, **kw)
     assert p.path == "fleet.ground_sites[0].gpus.models"
-    assert p.message.startswith("no catalog GPU for GPU-series-1 (1,558 GPUs), A10 (2,494 GPUs), A100-SXM4-80GB (")
+    # A10 is a catalog GPU (counted as itself); the file's A100 is named A100-SXM4-80GB, not the catalog's A100
+    assert p.message.startswith("no catalog GPU for GPU-series-1 (1,558 GPUs), A100-SXM4-80GB (3,456 GPUs), ")
     assert p.message.endswith(
-        "map each to one of H100, H200, B200, GB200, TPU-v6e under models, or list it under ignore"
+        "map each to one of H100, H200, B200, GB200, TPU-v6e, A100, V100, A10, T4, P100 under models, or list it under "
+        "ignore"
     )
     [p] = problems(shared_data, gpus={**gpus, "models": {"H800": "H900"}, "ignore": ALIBABA_NOT_IN_CATALOG}, **kw)
     assert p.path == "fleet.ground_sites[0].gpus.models.H800" and p.message.startswith("unknown GPU model 'H900'")

@@ -113,12 +113,17 @@ def test_starlink_snapshot_example_resolves_its_element_file() -> None:
 
 def test_catalog_gpus() -> None:
     gpus = catalog.gpu_models()
-    assert list(gpus) == ["H100", "H200", "B200", "GB200", "TPU-v6e"]
+    assert list(gpus) == ["H100", "H200", "B200", "GB200", "TPU-v6e", "A100", "V100", "A10", "T4", "P100"]
     h100 = gpus["H100"]
     assert (h100.tdp_w, h100.bf16_dense_flops, h100.hbm_gb) == (700, 989e12, 80)
     assert (gpus["H200"].hbm_gb, gpus["B200"].tdp_w, gpus["GB200"].tdp_w) == (141, 1000, 1200)
     assert gpus["GB200"].bf16_dense_flops == 2.5e15 and gpus["B200"].bf16_dense_flops == 2.25e15
     assert gpus["TPU-v6e"].tdp_estimated and not h100.tdp_estimated
+    # the older GPUs of replayed clusters, from their datasheets (FP16 Tensor Core rate where there is no BF16)
+    older = {m: (gpus[m].tdp_w, gpus[m].bf16_dense_flops) for m in ("A100", "V100", "A10", "T4", "P100")}
+    assert older == {
+        "A100": (400, 312e12), "V100": (300, 125e12), "A10": (150, 125e12), "T4": (70, 65e12), "P100": (300, 21.2e12)
+    }  # fmt: skip
     assert all(g.source for g in gpus.values())
 
 

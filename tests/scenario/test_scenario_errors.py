@@ -124,14 +124,15 @@ def test_unknown_orbit_type(base: dict[str, Any], write_yaml: WriteYaml) -> None
 def test_unknown_gpu_lists_the_allowed_ones(base: dict[str, Any], write_yaml: WriteYaml) -> None:
     base["designs"] = {
         "mine": {
-            "payload": {"gpu": "A100", "gpus": 8},
+            "payload": {"gpu": "MI300X", "gpus": 8},
             "solar_array": {"area_m2": 100, "cell_efficiency": 0.3, "packing_factor": 0.9},
             "battery": {"capacity_wh": 1000},
             "radiator": {"area_m2": 10, "emissivity": 0.9, "solar_absorptivity": 0.2},
         }
     }
     assert only_problem(write_yaml(base)) == Problem(
-        "designs.mine.payload.gpu", "unknown GPU model 'A100'; allowed: H100, H200, B200, GB200, TPU-v6e"
+        "designs.mine.payload.gpu",
+        "unknown GPU model 'MI300X'; allowed: H100, H200, B200, GB200, TPU-v6e, A100, V100, A10, T4, P100",
     )
 
 
@@ -264,7 +265,7 @@ def test_ground_site_checks(base: dict[str, Any], write_yaml: WriteYaml) -> None
         Problem("fleet.ground_sites[0].lat_deg", "must be between -90 and 90, got 95"),
         Problem(
             "fleet.ground_sites[0].gpus",
-            "unknown GPU model 'MI300X'; allowed: H100, H200, B200, GB200, TPU-v6e",
+            "unknown GPU model 'MI300X'; allowed: H100, H200, B200, GB200, TPU-v6e, A100, V100, A10, T4, P100",
         ),
         Problem("fleet.ground_sites[0].grid_power_mw", "must be greater than 0, got 0"),
         Problem("fleet.ground_sites[0].pue", "must be between 1 and 3, got 0.9"),

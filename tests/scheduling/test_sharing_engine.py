@@ -115,3 +115,17 @@ def test_whole_gpu_gang_waits_for_a_shared_gpu_to_empty(make_fleet: Callable[...
     # and the gang, though one GPU is free, starts only when GPU 0 is entirely free again
     np.testing.assert_array_equal(res.first_start_s, [0.0, 180.0])
     _share_invariants(eng, res)
+
+
+def test_divisible_fractional_pods_share_a_gpu_with_none_entirely_free(
+    make_fleet: Callable[..., FleetTimeline],
+) -> None:
+    """Batch (divisible) pods of 0.4 GPU on one GPU: the second fits beside the first although no GPU is entirely
+    free (it once got 0 GPUs and stopped the run)."""
+    fleet = _with_hosts(make_fleet([1], n_steps=60))
+    eng, res = _run(
+        fleet, kind=int(JobKind.BATCH), gpus=1, gpu_milli=np.array([400, 400]), work_gpu_s=600.0, submit_s=0.0
+    )
+    np.testing.assert_array_equal(res.first_start_s, [0.0, 0.0])
+    assert list(res.placements["gpus"]) == [1, 1]
+    _share_invariants(eng, res)
