@@ -179,6 +179,7 @@ def test_the_report_command_adds_the_lifetime_table(default_run: Path, tmp_path:
         assert rows[r["shell"]][-1] == rule
     bars = figures(section(html, "lifetime"))[0]
     assert bars["layout"]["yaxis"]["type"] == "log" and len(bars["data"]) == 3
+    assert bars["layout"]["yaxis"]["dtick"] == 1  # one label per decade (2-9 labels overlap on a short range)
     # cached: a second report reuses the file
     mtime = (run / LIFETIME_FILE).stat().st_mtime_ns
     assert runner.invoke(app, ["report", str(run)]).exit_code == 0

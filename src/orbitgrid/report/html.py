@@ -1133,7 +1133,11 @@ def _lifetime(run: RunData, plots: _Plots) -> _Body:
         )  # fmt: skip
     low, high = (min(shown), max(shown)) if shown else (0.1, 100.0)
     fig.update_yaxes(
-        type="log", title_text="years to re-entry (log scale)", range=[math.log10(low) - 0.3, math.log10(high) + 0.3]
+        type="log",
+        title_text="years to re-entry (log scale)",
+        range=[math.log10(low) - 0.3, math.log10(high) + 0.3],
+        dtick=1,
+        minor={"showgrid": True},  # a label per decade: plotly's 2-9 labels crowd a short range
     )
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"})
     act = doc.get("activity") or {}
