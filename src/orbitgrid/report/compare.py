@@ -145,7 +145,7 @@ def _overlay(
         try:
             values = read(run)
         except Missing as why:
-            notes.append(f"{name}: no {what} ({why}).")
+            notes.append(f"{name}: not drawn, {why}.")
             continue
         if not values.size:
             notes.append(f"{name}: no {what}.")
@@ -154,7 +154,7 @@ def _overlay(
         drawn += 1
     if not drawn:
         raise Missing(f"neither run has {what}")
-    fig.update_layout(**layout)
+    fig.update_layout(showlegend=True, **layout)  # named even when only one run has the data
     return plots.div(fig, height), tuple(notes)
 
 
