@@ -120,3 +120,27 @@ def test_openb_fragmentation_measure_at_saturation() -> None:
     free = total - cluster.allocated_gpus()
     frag = classes.fragmented_gpus(cluster, model)
     assert 0.9 * free <= frag <= free + 1e-9, (frag, free)
+
+
+#: Fig. 7(a) data (``analysis_frag_discrete.csv``, rows ``openb_pod_list_default``, tune 1.3), fragmented GPUs as a
+#: share of the cluster's GPUs at an arrived demand of 0 % (0.25 % of the GPUs allocated), over the ten seeds and six
+#: policies: 13.9-14.2 %.
+PAPER_FRAG_EMPTY = (0.139, 0.142)
+FRAG_TOLERANCE = 0.01  # of the cluster's GPUs
+
+
+def test_openb_fragmentation_of_the_empty_cluster_matches_paper() -> None:
+    """The paper's measure on the (nearly) empty cluster for the Default trace's whole pod mix, CPU-only pods
+    included (a task that asks no GPU can use none: every free GPU is a fragment to it). Ours on the empty cluster:
+    the CPU-only pods' share of the list (764 of 5,353, 14.3 %) plus 0.5 % from nodes too small for the largest
+    pods, 14.8 % of the GPUs, within 1 point of the published 13.9-14.2 % (the shipped list is a subset of the
+    paper's pods, and the paper's curve starts with 0.25 % of the GPUs allocated)."""
+    pods = _columns("alibaba_openb_pods")
+    nodes = _columns("alibaba_openb_gpu_nodes")
+    g, milli = pods["num_gpu"].astype(np.int64), pods["gpu_milli"].astype(np.int64)
+    classes = TaskClasses.of(g, milli, pods["cpu_milli"], pods["memory_mib"])
+    cluster = SharedCluster(nodes["gpu"], nodes["cpu_milli"], nodes["memory_mib"].astype(float))
+    share = classes.fragmented_gpus(cluster, np.zeros(nodes["gpu"].size, np.int64)) / float(nodes["gpu"].sum())
+    cpu_only = float(np.mean(g == 0))
+    assert cpu_only < share < cpu_only + 0.01  # the CPU-only pods, plus the few nodes too small for the big pods
+    assert PAPER_FRAG_EMPTY[0] - FRAG_TOLERANCE <= share <= PAPER_FRAG_EMPTY[1] + FRAG_TOLERANCE, share

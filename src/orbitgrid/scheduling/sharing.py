@@ -25,9 +25,9 @@ Fragmentation (the paper's §3.2, "fragmentation measure"): for a node ``n`` and
 unallocated GPU share of ``n`` that ``m`` cannot use: all of it when ``m`` cannot run on ``n`` at all (not enough
 CPU, memory, whole GPUs or share on any one GPU, or another GPU model); otherwise the free share of every GPU that
 cannot give ``m`` its per-GPU demand (for a fractional ``m`` the GPUs with less than ``gpu_milli`` free, for a
-whole-GPU ``m`` the partly allocated GPUs). The cluster's fragmentation for a workload is ``sum_n sum_m p_m F_n(m)``
-over the workload's task classes ``m`` with their popularity ``p_m``: the expected GPUs the next task cannot use.
-:func:`fragmented_gpus` computes it in GPUs.
+whole-GPU ``m`` the partly allocated GPUs); a task that asks no GPU (a CPU-only pod) can use none, so all of it.
+The cluster's fragmentation for a workload is ``sum_n sum_m p_m F_n(m)`` over the workload's task classes ``m`` with
+their popularity ``p_m``: the expected GPUs the next task cannot use. :func:`fragmented_gpus` computes it in GPUs.
 """
 
 from __future__ import annotations
@@ -234,7 +234,8 @@ def node_fragmented_milli(
     total = 0.0
     for c in range(class_gpus.size):
         g, d = class_gpus[c], class_milli[c]
-        if g == 0:
+        if g == 0:  # a task that asks no GPU can use none of them: every free GPU is a fragment to it
+            total += class_weight[c] * free_all
             continue
         ok = class_model[c] < 0 or class_model[c] == model[n]
         if ok:
