@@ -85,6 +85,64 @@ def serve(args: argparse.Namespace) -> None:
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 
+def serve_reference(args: argparse.Namespace) -> None:
+    """The reference server: the least a durable, idempotent job API can do per request on this stack. A bare ASGI
+    app under the same uvicorn (uvloop, httptools, no access log) and the same SQLite settings (a file in WAL mode,
+    ``synchronous=NORMAL``): a submission checks the key against one dictionary, parses the body, inserts one row
+    with its idempotency key (a key seen before returns its job) and commits before answering; a read selects one
+    row by primary key and sends the stored JSON. No validation, no tenants, no scheduler, no ledger: the floor
+    the service's figures are compared with."""
+    import sqlite3
+
+    import uvicorn
+
+    db = sqlite3.connect(args.db.split("///", 1)[1], isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, key TEXT UNIQUE, body TEXT)")
+    auth = f"Bearer {REFERENCE_KEY}".encode()
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        headers = dict(scope["headers"])
+        if headers.get(b"authorization") != auth:
+            status, out = 401, b'{"detail":"invalid API key"}'
+        elif scope["method"] == "POST":
+            body = b""
+            while True:
+                msg = await receive()
+                body += msg.get("body", b"")
+                if not msg.get("more_body"):
+                    break
+            job = json.loads(body)
+            key = headers.get(b"idempotency-key", b"").decode() or None
+            job["id"] = "job_" + uuid.uuid4().hex[:16]
+            text = json.dumps(job)
+            db.execute("BEGIN")
+            got = db.execute("SELECT body FROM jobs WHERE key = ?", (key,)).fetchone() if key else None
+            if got is None:
+                db.execute("INSERT INTO jobs VALUES (?, ?, ?)", (job["id"], key, text))
+            db.execute("COMMIT")
+            status, out = 201, (got[0] if got else text).encode()
+        else:
+            row = db.execute("SELECT body FROM jobs WHERE id = ?", (scope["path"].rsplit("/", 1)[1],)).fetchone()
+            status, out = (200, row[0].encode()) if row else (404, b'{"detail":"not found"}')
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(out)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": out})
+
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+REFERENCE_KEY = "og_reference_" + "r" * 32
+
+
 def _cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process and its threads (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -210,12 +268,20 @@ async def _steady(base: str, key: str, rate: float, duration: float) -> dict:
         await asyncio.sleep(max(0.0, at - time.perf_counter()))
         start = time.perf_counter()
         late.append(start - at)
-        c = idle.pop() if idle else None
+        extra = SUBMIT_HEADERS.format(key=uuid.uuid4().hex)
+        code: int | str
         try:
-            if c is None:  # every connection busy: a new one (its setup counts in this request's latency)
+            c = idle.pop() if idle else None
+            try:
+                if c is None:  # every connection busy: a new one (its setup counts in this request's latency)
+                    c = await Conn.open(base, key)
+                code = (await c.request("POST", "/v1/jobs", body, extra))[0]
+            except (OSError, asyncio.IncompleteReadError):
+                # the server closes keep-alive connections idle for 5 s (uvicorn's default): send again on a new
+                # one, with the same Idempotency-Key (safe: the first cannot have created a second job)
                 c = await Conn.open(base, key)
-            extra = SUBMIT_HEADERS.format(key=uuid.uuid4().hex)
-            code: int | str = (await c.request("POST", "/v1/jobs", body, extra))[0]
+                code = (await c.request("POST", "/v1/jobs", body, extra))[0]
+                status["reconnected"] = status.get("reconnected", 0) + 1
             idle.append(c)
         except (OSError, asyncio.IncompleteReadError, RuntimeError) as why:
             code = type(why).__name__
@@ -294,6 +360,65 @@ def _spy_report(spy: tuple[subprocess.Popen, Path] | None, top: int = 30) -> Non
         print(f"        {100 * k / max(total, 1):5.1f} %  {frame[:150]}")
 
 
+def _implied(row: dict, res: dict) -> None:
+    """The CPU per request of the server and of the clients, and the rate they allow on two idle cores: the server
+    is one process (its Python work holds one core at most), the clients need the rest."""
+    n = max(row["requests"], 1)
+    server_ms = 1e3 * row["server_cpu_s"] / n
+    client_ms = 1e3 * res["client_cpu"] / n
+    implied = min(1e3 / server_ms, 2e3 / (server_ms + client_ms)) if server_ms > 0 else float("inf")
+    row.update(client_cpu_s=res["client_cpu"], server_cpu_ms=server_ms, client_cpu_ms=client_ms, implied_per_s=implied)
+    print(
+        f"        CPU per request: server {server_ms:.3f} ms, clients {client_ms:.3f} ms: on 2 idle cores at most "
+        f"{implied:,.0f}/s (the server on one core, the clients on the other)"
+    )
+
+
+def reference(args: argparse.Namespace, work: Path, ours: list[dict]) -> list[dict]:
+    """The submit and read phases against the reference server (:func:`serve_reference`), and the ratios."""
+    port = _free_port()
+    db = f"sqlite:///{work / 'reference.db'}"
+    cmd = [sys.executable, __file__, "--serve-reference", "--port", str(port), "--db", db]
+    server = subprocess.Popen(cmd)
+    base = f"http://127.0.0.1:{port}"
+    out: list[dict] = []
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the reference server did not start") from None
+                time.sleep(0.2)
+        ref_args = argparse.Namespace(**{**vars(args), "duration": args.reference_duration})
+        print(f"reference (bare ASGI + sqlite3, one commit per submission), {args.reference_duration:.0f} s phases:")
+        ids: list[str] = []
+        for mode in ("submit", "read"):
+            load0, cpu0 = _load(), _cpu_s(server.pid)
+            res = closed_loop(ref_args, base, REFERENCE_KEY, mode, ids)
+            cpu = _cpu_s(server.pid) - cpu0
+            row = _line(f"ref-{mode}", len(res["lat"]), res["elapsed"], res["lat"], res["status"], cpu, load0)
+            _implied(row, res)
+            out.append(row)
+            if mode == "submit":
+                ids = [i for _, i in res["created"]]
+            mine = next((r for r in ours if r["phase"] == mode), None)
+            if mine is not None and row["per_s"] > 0:
+                print(
+                    f"        service / reference: {mine['per_s'] / row['per_s']:.2f}x the requests per second, "
+                    f"{mine['server_cpu_ms'] / row['server_cpu_ms']:.2f}x the server CPU per request"
+                )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return out
+
+
 def _free_port() -> int:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -316,12 +441,19 @@ def main() -> None:
     ap.add_argument("--phases", default="submit,read,steady,bulk")
     ap.add_argument("--profile", action="store_true", help="sample the server with py-spy (closed-loop phases)")
     ap.add_argument("--out", default=None, help="folder for results.json and the server profile")
+    ap.add_argument(
+        "--reference-duration", type=float, default=20.0, help="closed-loop phases against the reference (0: none)"
+    )
     ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--serve-reference", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--workdir", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
         serve(args)
+        return
+    if args.serve_reference:
+        serve_reference(args)
         return
 
     import httpx2 as httpx
@@ -379,6 +511,11 @@ def main() -> None:
             ).raise_for_status()
             auth = {"Authorization": f"Bearer {key}"}
             http.get("/v1/clock", headers=auth).raise_for_status()
+            # warm up: the first jobs compile or load the scheduler's kernels (numba) and fill the caches
+            for _ in range(20):
+                http.post("/v1/jobs", json=JOB, headers={**auth, "Idempotency-Key": uuid.uuid4().hex})
+            time.sleep(2.0)
+            warmed = http.get("/v1/jobs?limit=1", headers=auth).json()["count"]  # not counted below
         git = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
         )
@@ -396,12 +533,11 @@ def main() -> None:
             _spy_report(spy)
             cpu = _cpu_s(server.pid) - cpu0
             results.append(_line("submit", len(res["lat"]), res["elapsed"], res["lat"], res["status"], cpu, load0))
-            results[-1]["client_cpu_s"] = res["client_cpu"]
-            print(f"        client CPU {1e3 * res['client_cpu'] / max(len(res['lat']), 1):.3f} ms/request")
+            _implied(results[-1], res)
             created = res["created"]
             ids = [i for _, i in created]
             with httpx.Client(base_url=base, timeout=120.0, headers=auth) as http:
-                count = http.get("/v1/jobs?limit=1").json()["count"]
+                count = http.get("/v1/jobs?limit=1").json()["count"] - warmed
                 sample = random.Random(1).sample(created, min(args.replays, len(created)))
                 same = 0
                 for k, jid in sample:
@@ -411,10 +547,11 @@ def main() -> None:
                         and r.json()["id"] == jid
                         and r.headers.get("idempotent-replayed") == "true"
                     )
-                after = http.get("/v1/jobs?limit=1").json()["count"]
+                after = http.get("/v1/jobs?limit=1").json()["count"] - warmed
             print(
-                f"        {len(created):,} acknowledged (201), {count:,} jobs stored, {len(set(ids)):,} distinct ids; "
-                f"{same:,} of {len(sample):,} replayed keys returned their first job; jobs after the replays {after:,}"
+                f"        {len(created):,} acknowledged (201), {count:,} jobs stored (beyond the warm-up's), "
+                f"{len(set(ids)):,} distinct ids; {same:,} of {len(sample):,} replayed keys returned their first job; "
+                f"jobs after the replays {after:,}"
             )
             results[-1].update(acknowledged=len(created), stored=count, replays_same=same, replays=len(sample))
         if "read" in phases and ids:
@@ -424,8 +561,7 @@ def main() -> None:
             _spy_report(spy)
             cpu = _cpu_s(server.pid) - cpu0
             results.append(_line("read", len(res["lat"]), res["elapsed"], res["lat"], res["status"], cpu, load0))
-            results[-1]["client_cpu_s"] = res["client_cpu"]
-            print(f"        client CPU {1e3 * res['client_cpu'] / max(len(res['lat']), 1):.3f} ms/request")
+            _implied(results[-1], res)
         if "steady" in phases:
             load0, cpu0 = _load(), _cpu_s(server.pid)
             res = asyncio.run(_steady(base, key, args.steady_rate, args.steady_duration))
@@ -461,6 +597,12 @@ def main() -> None:
                 f"{status}; server CPU {cpu:.1f} s; load {load0} -> {_load()}"
             )
             results.append({"phase": "bulk", "jobs": args.bulk, "seconds": lat, "status": status, "load": _load()})
+            single = next((r for r in results if r["phase"] == "submit"), None)
+            if single is not None and single["per_s"] > 0:
+                ratio = args.bulk / min(lat) / single["per_s"]
+                print(f"        bulk / single submissions (same run): {ratio:.1f}x the jobs per second")
+        if args.reference_duration > 0 and ("submit" in phases or "read" in phases):
+            results += reference(args, work, results)
         (out / "results.json").write_text(json.dumps(results, indent=1))
     finally:
         server.terminate()

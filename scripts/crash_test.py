@@ -97,7 +97,7 @@ class Server:
                 status, _ = request(self.port, "GET", "/v1/clock", ADMIN_KEY, timeout=2.0)
                 if status == 200:
                     return time.monotonic() - t0
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.1)
         raise RuntimeError("the server did not start in time")
@@ -181,7 +181,7 @@ def submit(port: int, key: str, body: dict[str, Any], idem: str, hist: History, 
     hist.add(type="invoke", f="submit", key=idem, process=proc)
     try:
         status, out = request(port, "POST", "/v1/jobs", key, body, {"Idempotency-Key": idem})
-    except OSError as why:
+    except (OSError, http.client.HTTPException) as why:  # no answer, or a truncated one (killed mid-answer)
         hist.add(type="info", f="submit", key=idem, process=proc, error=type(why).__name__)
         return "info"
     if 200 <= status < 300:
@@ -258,7 +258,7 @@ def run(
                 if status == 200:
                     usage_reads.append((time.time(), int(u["gpu_seconds"])))
                     hist.add(type="ok", f="usage", gpu_seconds=int(u["gpu_seconds"]), through=u["metered_through_s"])
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.1)
 

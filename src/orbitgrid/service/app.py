@@ -154,6 +154,7 @@ def create_app(
             live, live_policy(scenario), scenario.seed, sessions, s.speed, s.tick_s, s.eta_horizon_s, s.eta_refresh_s
         )
         driver.replay()
+        driver.inline_commits = engine.dialect.name == "sqlite"
         reader = JobReader(engine)
         state = ServiceState(s, sessions, driver, KeyStore(env_admin), RateLimiter(), {}, reader)
         app.state.service = state
