@@ -722,6 +722,17 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file to ch
     )
 
 
+@trace_app.command("presets")
+def trace_presets() -> None:
+    """The trace formats orbitgrid knows: job traces, request traces and node lists, the file each reads, its source."""
+    from orbitgrid.workloads.importers.inspect import presets
+
+    t = Table("kind", "preset", "reads", "published schema", title="Trace presets", title_justify="left")
+    for row in presets():
+        t.add_row(*row)
+    console.print(t)
+
+
 @trace_app.command("inspect")
 def trace_inspect(
     file: Annotated[Path, typer.Argument(help="Job trace, request trace or node list (CSV, Parquet, JSON).")],

@@ -180,3 +180,12 @@ def test_inspect_errors_are_exit_2(tmp_path: Path) -> None:
     assert res.exit_code == EXIT_INPUT and "missing.csv: file not found" in res.output
     res = invoke("trace", "inspect", str(tmp_path / "x.csv"), "--preset", "nope")
     assert res.exit_code == EXIT_INPUT and "unknown job preset 'nope'" in res.output
+
+
+def test_presets_are_listed() -> None:
+    res = invoke("trace", "presets")
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    for name in ("alibaba_openb", "alibaba_pai_2020", "philly", "helios", "acme", "azure_code_2023", "burstgpt",
+                 "mooncake", "alibaba_spot_v2026"):  # fmt: skip
+        assert name in out

@@ -59,3 +59,16 @@ def test_window_warm_start_and_scaling_reach_the_run_and_its_manifest(tmp_path: 
         "limit": None,
     }
     assert manifest["scenario"]["workloads"][0]["rate_scale"] == 2.0
+
+
+def test_the_window_example_reads_the_shipped_trace_and_node_list() -> None:
+    from orbitgrid.scenario import load_scenario
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "openb-window-100x.yaml"
+    sc = load_scenario(example)
+    w = sc.workloads[0]
+    rep = w.report()
+    assert rep["replayed"] == 1272 and rep["warm_started"] == 33 and rep["outside_window"] == 2860
+    assert rep["transform"]["rate_scale"] == 100 and rep["transform"]["window_start_s"] == 120 * 86400.0
+    assert w.table.job_id[0].endswith("@warm") and w.table.submit_s[33] > 0.0
+    assert len(sc.ground_sites[0].gpus.nodes.node) == 1213 and sc.ground_sites[0].gpu_counts == {"H100": 6212}

@@ -215,3 +215,11 @@ def _inspect_nodes(path: Path, preset: str) -> Inspection:
         lines.append(("memory", f"{imp.memory_mib.sum() / 2**20:,.1f} TiB"))
     lines.append(("dropped", _counts(imp.dropped)))
     return Inspection(path, "nodes", preset, lines, dict(imp.dropped), {})
+
+
+def presets() -> list[tuple[str, str, str, str]]:
+    """(kind, name, what file it reads, where its schema is published) of every preset."""
+    rows = [("job trace", name, p.reads, p.source) for name, p in JOB_PRESETS.items()]
+    rows += [("request trace", name, p.reads, p.source) for name, p in REQUEST_PRESETS.items()]
+    rows += [("node list", name, p.reads, p.source) for name, p in NODE_PRESETS.items()]
+    return rows
