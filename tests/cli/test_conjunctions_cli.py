@@ -85,3 +85,29 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
         assert res.exit_code == 2, (args, res.output)
         assert message in res.output, (args, res.output)
         assert "Traceback" not in res.output
+
+
+def test_parquet_written_in_row_groups_holds_every_conjunction(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``conjunctions.parquet`` is written a row group at a time (a million-satellite day has ~74 M rows): the rows,
+    in order, are the study's columns."""
+    import numpy as np
+    import pyarrow as pa
+
+    from orbitgrid.pipeline import conjunctions as pc
+    from orbitgrid.results.run import RunWriter
+    from orbitgrid.scenario import load_scenario
+
+    study = pc.screen_scenario(load_scenario(str(_dense(tmp_path))), duration_s=900.0, step_s=20.0)
+    assert len(study.result) > 14  # three row groups at least
+    monkeypatch.setattr(pc, "PARQUET_ROWS", 7)
+    writer = RunWriter.in_memory()
+    study.write(writer)
+    data = pa.BufferReader(writer.files()["conjunctions.parquet"])
+    assert pq.ParquetFile(data).num_row_groups == -(-len(study.result) // 7)
+    table = pq.read_table(pa.BufferReader(writer.files()["conjunctions.parquet"]))
+    ref = study.columns()
+    assert table.num_rows == len(study.result)
+    for name in ("object_a", "object_b", "shell_a", "shell_b"):
+        assert table.column(name).to_pylist() == ref[name].tolist()
+    for name in ("tca_s", "miss_m", "rel_speed_m_s"):
+        assert np.array_equal(table.column(name).to_numpy(), ref[name])

@@ -38,6 +38,8 @@ DEFAULT_THRESHOLD_KM = 5.0
 MIN_SEPARATION_HORIZON_M = 50_000.0
 #: Name of the catalogue's shell in the outputs.
 CATALOGUE = "catalogue"
+#: Rows per row group of ``conjunctions.parquet``.
+PARQUET_ROWS = 1_000_000
 
 
 @dataclass
@@ -98,26 +100,32 @@ class ConjunctionStudy:
             "manoeuvres": self.manoeuvres(),
         }
 
-    def columns(self) -> dict[str, np.ndarray]:
+    def columns(self, rows: slice = slice(None)) -> dict[str, np.ndarray]:
+        """The ``conjunctions.parquet`` columns of the conjunctions ``rows`` (default: all)."""
         r = self.result
+        i, j = r.i[rows], r.j[rows]
         shell_of = self.population.shell_of
         names = np.array(self.names, dtype=object)
         shells = np.array(self.population.names, dtype=object)
         epoch = np.datetime64(self.epoch.replace(tzinfo=None), "us")
-        tca_utc = epoch + np.round(r.tca_s * 1e6).astype("timedelta64[us]")
+        tca_utc = epoch + np.round(r.tca_s[rows] * 1e6).astype("timedelta64[us]")
         return {
-            "object_a": names[r.i].astype(str),
-            "object_b": names[r.j].astype(str),
-            "shell_a": shells[shell_of[r.i]].astype(str),
-            "shell_b": shells[shell_of[r.j]].astype(str),
+            "object_a": names[i].astype(str),
+            "object_b": names[j].astype(str),
+            "shell_a": shells[shell_of[i]].astype(str),
+            "shell_b": shells[shell_of[j]].astype(str),
             "tca_utc": tca_utc,
-            "tca_s": r.tca_s,
-            "miss_m": r.miss_m,
-            "rel_speed_m_s": r.rel_speed_m_s,
+            "tca_s": r.tca_s[rows],
+            "miss_m": r.miss_m[rows],
+            "rel_speed_m_s": r.rel_speed_m_s[rows],
         }
 
     def write(self, writer: RunWriter) -> None:
-        writer.table("conjunctions", self.columns())
+        """``conjunctions.parquet`` in row groups of :data:`PARQUET_ROWS` (the name columns of a million-satellite
+        day would not fit in memory at once) and ``conjunctions.json``."""
+        n = len(self.result)
+        parts = (self.columns(slice(a, a + PARQUET_ROWS)) for a in range(0, max(n, 1), PARQUET_ROWS))
+        writer.table_stream("conjunctions.parquet", parts)
         writer.json("conjunctions.json", self.summary())
 
 
