@@ -72,3 +72,37 @@ def test_the_window_example_reads_the_shipped_trace_and_node_list() -> None:
     assert rep["transform"]["rate_scale"] == 100 and rep["transform"]["window_start_s"] == 120 * 86400.0
     assert w.table.job_id[0].endswith("@warm") and w.table.submit_s[33] > 0.0
     assert len(sc.ground_sites[0].gpus.nodes.node) == 1213 and sc.ground_sites[0].gpu_counts == {"H100": 6212}
+
+
+def test_each_trace_user_can_be_a_tenant(tmp_path: Path) -> None:
+    text = SCENARIO.format(file=DATA / "helios_cluster_log.csv").replace(
+        '    window: {start: "2020-06-09T18:41:20Z"}\n    warm_start: true\n    rate_scale: 2.0\n',
+        "    tenant_per_user: true\npolicy: {name: fair-share}\n",
+    )
+    text = text.replace("  - {name: lab}", "  - {name: lab, share: 2.0, price_usd_per_gpu_hour: 3.0}")
+    (tmp_path / "s.yaml").write_text(text)
+    res = CliRunner().invoke(app, ["simulate", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "run"), "--no-report"])
+    assert res.exit_code == 0, res.output
+    jobs = pq.read_table(tmp_path / "run" / "jobs.parquet").to_pydict()
+    got = dict(zip(jobs["job_id"], jobs["tenant"], strict=True))
+    assert got == {"1425511": "lab/uXBbc", "1425512": "lab/uVMrF", "1425513": "lab/uzqls", "1425515": "lab/uXBbc"}
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert set(summary["tenants"]) == {"lab", "lab/uXBbc", "lab/uVMrF", "lab/uzqls"}
+    assert summary["tenants"]["lab"]["jobs_submitted"] == 0
+    assert summary["tenants"]["lab/uXBbc"]["jobs_submitted"] == 2
+
+
+def test_tenant_per_user_needs_a_user_column() -> None:
+    from orbitgrid.scenario import ScenarioError, load_scenario_text
+
+    text = SCENARIO.format(file=DATA / "openb_pods.csv").replace("format: helios", "format: alibaba_openb")
+    text = text.replace(
+        '    window: {start: "2020-06-09T18:41:20Z"}\n    warm_start: true\n', "    tenant_per_user: true\n"
+    )
+    try:
+        load_scenario_text(text)
+    except ScenarioError as exc:
+        found = {p.path: p.message for p in exc.problems}
+        assert "maps no tenant (user) column" in found["workloads[0].tenant_per_user"]
+    else:
+        raise AssertionError("tenant_per_user without a user column was accepted")

@@ -96,12 +96,13 @@ def _piece(
     gpu_models: tuple[str, ...] = (spec.gpu_model,) if spec.gpu_model else ()
     if not spec.gpu_model and table.gpu_models:
         gpu_model, gpu_models = table.gpu_model, table.gpu_models
+    per_user = isinstance(spec, TraceJobs) and spec.tenant_per_user
     return JobTable.build(
         job_id=table.job_id,
         gpu_model=gpu_model,
-        tenants=(spec.tenant,),
+        tenants=spec.user_tenants() if per_user else (spec.tenant,),  # type: ignore[union-attr]
         gpu_models=gpu_models,
-        tenant=0,
+        tenant=table.tenant if per_user else 0,
         contract=contract,
         preemptible=spec.preemptible | (np.asarray(contract) == Contract.SPOT) | table.preemptible,
         placement=int(_PLACEMENTS[spec.placement]),
@@ -141,6 +142,17 @@ def build_workload(scenario: Scenario, rng: np.random.Generator) -> Workload:
         for t in scenario.tenants
     )
     contract_of = {t.name: t.contract for t in tenants}
+    parent = {t.name: t for t in tenants}
+    for w in scenario.workloads:  # a trace's users as tenants of their own, on the workload tenant's terms
+        if isinstance(w, TraceJobs) and w.tenant_per_user:
+            owner = parent[w.tenant]
+            added = tuple(
+                Tenant(name, owner.contract, 0, owner.share, owner.price_usd_per_gpu_hour)
+                for name in w.user_tenants()
+                if name not in parent
+            )
+            tenants += added
+            parent.update({t.name: t for t in added})
     duration = scenario.duration_s
     pieces: list[JobTable] = []
     services: list[tuple[InferenceServices, list[str]]] = []

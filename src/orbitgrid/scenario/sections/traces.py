@@ -147,6 +147,12 @@ class TraceJobs(_JobsBase):
     kind: Literal["training", "batch"] | None = Field(
         default=None, description="Kind of jobs without a job-type column; default: the preset's (openb: batch)."
     )
+    tenant_per_user: bool = Field(
+        default=False,
+        description="Each user of the trace's tenant column is a tenant of its own, named <tenant>/<user>, with this "
+        "workload tenant's contract, fair-share weight and price (for per-user fair share); false: every job is "
+        "the workload tenant's.",
+    )
     window: TraceWindow | None = Field(default=None, description="Replay only the jobs submitted in this window.")
     warm_start: bool = Field(
         default=False,
@@ -221,6 +227,9 @@ class TraceJobs(_JobsBase):
         except TraceFormatError as exc:
             raise cls._merged([], [(("file",), str(exc), str(path))]) from None
         problems: Found = []
+        if model.tenant_per_user and not mapping.tenant:
+            msg = f"format {model.format} maps no tenant (user) column; give columns.tenant"
+            problems.append((("tenant_per_user",), msg, True))
         known = catalog.gpu_models()
         unmapped = [m for m in imp.jobs.gpu_models if m not in model.models and m not in known]
         if unmapped:
@@ -266,6 +275,13 @@ class TraceJobs(_JobsBase):
             where = "the window" if model.window is not None else "the trace"
             raise cls._merged([], [(("window",) if model.window else ("file",), f"no jobs in {where}", None)])
         return model
+
+    def user_tenants(self) -> tuple[str, ...]:
+        """The tenants this workload's jobs belong to: ``<tenant>/<user>`` per trace user with
+        ``tenant_per_user``, else the workload's tenant alone."""
+        if not self.tenant_per_user:
+            return (self.tenant,)
+        return tuple(f"{self.tenant}/{u}" for u in self.table.tenants)
 
     @property
     def imported(self) -> JobImport:

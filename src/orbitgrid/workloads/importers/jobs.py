@@ -557,9 +557,18 @@ def jobs_from_columns(cols: Columns, m: JobMapping, *, kind: JobKind = JobKind.B
         ids = np.array([f"row{int(r) + cols.first_line}" for r in rows], dtype=object)
 
     users = 0
-    if m.tenant:
+    tenant_names: tuple[str, ...] = ("default",)
+    tenant_idx = np.zeros(rows.size, dtype=np.int32)
+    if m.tenant:  # the trace's users as the table's tenants (an empty cell: "unknown")
         cats, codes = cols.categories(m.tenant)
-        users = int(np.unique(codes[rows][codes[rows] >= 0]).size)
+        kept_codes = codes[rows]
+        user_codes = np.unique(kept_codes[kept_codes >= 0])
+        users = int(user_codes.size)
+        names = [cats[c] for c in user_codes.tolist()] + (["unknown"] if (kept_codes < 0).any() else [])
+        lut = np.full(len(cats) + 1, len(names) - 1, dtype=np.int32)
+        lut[user_codes] = np.arange(user_codes.size, dtype=np.int32)
+        tenant_idx = lut[kept_codes]
+        tenant_names = tuple(names) if names else ("default",)
 
     out_of_order = int(np.count_nonzero(np.diff(submit[rows]) < 0)) if rows.size > 1 else 0
     if out_of_order:
@@ -573,6 +582,8 @@ def jobs_from_columns(cols: Columns, m: JobMapping, *, kind: JobKind = JobKind.B
         job_id=ids,
         gpu_model=model_idx[rows],
         gpu_models=model_names,
+        tenants=tenant_names,
+        tenant=tenant_idx,
         kind=kind_rows,
         submit_s=submit[rows] - t0,
         gpus=g_rows,
