@@ -184,9 +184,12 @@ class JobTable:
         tenants = tuple(dict.fromkeys(self.tenants + other.tenants))
         models = tuple(dict.fromkeys(self.gpu_models + other.gpu_models))
 
+        t_at = {name: i for i, name in enumerate(tenants)}  # dicts: a trace may have thousands of users
+        m_at = {name: i for i, name in enumerate(models)}
+
         def remap(t: JobTable) -> tuple[np.ndarray, np.ndarray]:
-            tmap = np.array([tenants.index(x) for x in t.tenants], np.int32)
-            mmap = np.array([models.index(x) for x in t.gpu_models] + [-1], np.int32)
+            tmap = np.array([t_at[x] for x in t.tenants], np.int32)
+            mmap = np.array([m_at[x] for x in t.gpu_models] + [-1], np.int32)
             return tmap[t.tenant], mmap[t.gpu_model]
 
         a_t, a_m = remap(self)
