@@ -125,7 +125,9 @@ class TraceJobs(_JobsBase):
         "custom: every column from columns.",
     )
     file: Path | None = Field(
-        default=None, description="Trace file (CSV, gzip CSV, Parquet, JSON Lines); default: the shipped openb pods."
+        default=None,
+        description="Trace file (CSV, gzip CSV, Parquet, JSON Lines, Philly's JSON log); default: the shipped openb "
+        "pods.",
     )
     columns: TraceColumns | None = Field(default=None, description="Columns replacing the preset's (custom: all).")
     units: TraceUnits | None = Field(default=None, description="Units replacing the preset's.")
