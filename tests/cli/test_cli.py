@@ -250,9 +250,8 @@ def test_too_many_nodes_are_refused_before_any_work(tmp_path: Path, monkeypatch:
     from orbitgrid.scenario import builtin_scenario_text
 
     monkeypatch.setattr(preflight, "available_memory_bytes", lambda: int(16e9))
-    text = builtin_scenario_text("mega-1m") + (
-        "tenants: [{name: lab, contract: on_demand}]\nworkloads: [{type: generated, tenant: lab, kind: batch}]\n"
-    )
+    text = builtin_scenario_text("mega-1m").replace("node_pools: plane", "node_pools: satellite")
+    assert "node_pools: satellite" in text
     path = tmp_path / "big.yaml"
     path.write_text(text)
     result = runner.invoke(app, ["simulate", str(path), "--out", str(tmp_path / "run"), "--no-report"])

@@ -138,3 +138,17 @@ def test_admission_names_the_node_pools_for_a_per_satellite_million(monkeypatch:
     assert pooled.sizes["node_steps"] == 2_000 * 1440 and pooled.sizes["job_nodes"] == 1e6 * 2_000
     assert pooled.seconds < per_sat.seconds / 5  # placement searches and timelines no longer scale with satellites
     preflight.check(load_scenario_text(MILLION + "policy: {node_pools: plane}\n"))  # admitted on 16 GB
+
+
+def test_a_pooled_run_says_why_it_has_no_allocation_table(both) -> None:
+    """The allocation table replays placements on particular GPUs; a pool places on a plane's accelerators, so the
+    table is empty and the summary says why (instead of a packing that never happened)."""
+    from orbitgrid.pipeline.schedule import ALLOCATION_NOT_BUILT, allocation_columns, run_schedule, schedule_summary
+
+    (_, sat), (_, pool) = both
+    pooled = run_schedule(_scenario("plane"), pool)
+    assert pooled is not None and pooled.result.state.tolist() == [2]  # the one gang ran to completion
+    assert all(v.size == 0 for v in allocation_columns(pooled).values())
+    assert schedule_summary(pooled)["allocation"] == {"note": ALLOCATION_NOT_BUILT}
+    per_sat = run_schedule(_scenario("satellite"), sat)
+    assert per_sat is not None and allocation_columns(per_sat)["t_s"].size > 0

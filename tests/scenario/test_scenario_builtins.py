@@ -69,6 +69,8 @@ def test_mega_1m_has_exactly_one_million_satellites() -> None:
     assert sum(shell.orbit.n_satellites for shell in s.shells) == 1_000_000
     assert all(isinstance(shell.orbit, WalkerOrbit) and shell.orbit.type == "walker_delta" for shell in s.shells)
     assert all(500 <= shell.orbit.altitude_km <= 650 for shell in s.shells)
+    # with its workloads, scheduled by plane: 2,000 pools and the three ground sites
+    assert s.policy.node_pools == "plane" and len(s.ground_sites) == 3 and s.workloads
 
 
 def test_starlink_gen1_shells() -> None:

@@ -30,6 +30,7 @@ from orbitgrid.network.routing import STARLINK_ELEVATION_MASK_DEG, fibre_delay_s
 from orbitgrid.results.run import RunWriter
 from orbitgrid.scenario import Scenario
 from orbitgrid.scenario.models import GeneratedJobs, InferenceServices, TraceJobs, TrainingJobs
+from orbitgrid.scheduling.allocation import COLUMNS as ALLOCATION_COLUMNS
 from orbitgrid.scheduling.allocation import RunRequests, allocation_timeline
 from orbitgrid.scheduling.engine import COMPLETED, OUTCOMES, STATE_NAMES, Engine, EngineConfig, EngineResult
 from orbitgrid.scheduling.inference import serve_fifo_slots
@@ -572,8 +573,12 @@ def node_usage_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
 def allocation_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
     """The ``allocation`` table: requested, allocated, occupied, fragmented and stranded GPUs and queued jobs at the
     start of each step (every ``ceil(steps / MAX_ALLOCATION_SAMPLES)``-th step), from the run's placements replayed
-    through the GPU-sharing packer (:mod:`orbitgrid.scheduling.allocation`)."""
+    through the GPU-sharing packer (:mod:`orbitgrid.scheduling.allocation`). Empty for a fleet with plane pools
+    (:func:`pooled_nodes`): a pool places work on its plane's accelerators, not on particular GPUs, so there is no
+    packing to replay."""
     fleet, jobs, r = run.fleet, run.workload.jobs, run.result
+    if pooled_nodes(fleet):
+        return {"t_s": np.zeros(0), **{c: np.zeros(0) for c in ALLOCATION_COLUMNS}}
     nodes = fleet.nodes
     stride = max(1, math.ceil(fleet.n_steps / MAX_ALLOCATION_SAMPLES))
     samples = np.arange(0, fleet.n_steps, stride, dtype=np.float64) * fleet.step_s
@@ -593,6 +598,18 @@ def allocation_columns(run: ScheduleRun) -> dict[str, np.ndarray]:
     return allocation_timeline(
         nodes.gpus, nodes.cpu_milli, nodes.memory_mib, node_model, requests, r.placements, samples
     )
+
+
+def pooled_nodes(fleet: FleetTimeline) -> bool:
+    """Whether some node pools satellites (``scheduling.pools``: a gang may span more GPUs than one satellite's)."""
+    member = fleet.nodes.member_gpus
+    return member is not None and bool(np.any(member < fleet.nodes.gpus))
+
+
+#: What the run's summary says instead of the allocation means when the fleet has plane pools.
+ALLOCATION_NOT_BUILT = (
+    "not built: plane pools place work on a plane's accelerators, not on particular GPUs (docs/models.md, Node pools)"
+)
 
 
 def allocation_summary(cols: dict[str, np.ndarray], installed_gpus: int) -> dict[str, Any]:
@@ -731,7 +748,11 @@ def schedule_summary(run: ScheduleRun) -> dict[str, Any]:
         "lost_gpu_hours": lost_by,
         "faults": {c: int(np.sum(ft["cause"] == i)) for i, c in enumerate(FAULT_CAUSES)},
         "maintenance": maintenance_summary(run),
-        "allocation": allocation_summary(run.allocation or allocation_columns(run), int(fleet.nodes.gpus.sum())),
+        "allocation": (
+            {"note": ALLOCATION_NOT_BUILT}
+            if pooled_nodes(fleet)
+            else allocation_summary(run.allocation or allocation_columns(run), int(fleet.nodes.gpus.sum()))
+        ),
         "tenants": tenants,
         "orbit_vs_ground": by_kind,
     }
