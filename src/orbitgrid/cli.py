@@ -17,7 +17,7 @@ import typer.core
 from rich.table import Table
 
 from orbitgrid.console import make_console
-from orbitgrid.errors import OrbitgridError
+from orbitgrid.errors import OrbitgridError, ResourceLimitError
 
 if TYPE_CHECKING:
     from orbitgrid.scenario import Scenario
@@ -714,12 +714,18 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file to ch
 
     n_sats = sum(s.orbit.n_satellites for s in sc.shells)
     est = preflight.estimate(sc, "simulate")
+    nodes = est.sizes.get("nodes", 0.0)
+    scheduler = f", {nodes:,.0f} scheduler nodes" if nodes else ""
     console.print(
         f"{file}: valid ({len(sc.shells)} shell{'' if len(sc.shells) == 1 else 's'}, {n_sats:,} "
-        f"satellite{'' if n_sats == 1 else 's'}, {sc.n_steps:,} steps); simulate: "
+        f"satellite{'' if n_sats == 1 else 's'}{scheduler}, {sc.n_steps:,} steps); simulate: "
         f"{est.summary()} (this machine has {preflight.format_bytes(preflight.available_memory_bytes())} available)",
         soft_wrap=True,
     )
+    try:
+        preflight.check(sc, "simulate")
+    except ResourceLimitError as exc:  # valid, but this machine cannot run it: say so before anyone tries
+        console.print(f"{file}: warning: simulate would refuse it here: {exc}", soft_wrap=True)
 
 
 @trace_app.command("presets")

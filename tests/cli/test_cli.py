@@ -258,3 +258,6 @@ def test_too_many_nodes_are_refused_before_any_work(tmp_path: Path, monkeypatch:
     assert result.exit_code == 2, result.output
     assert "node timelines" in result.output and "policy.node_pools: plane" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "run").exists()
+    checked = runner.invoke(app, ["validate", str(path)])  # valid, and says the run would be refused here
+    assert checked.exit_code == 0 and "1,000,003 scheduler nodes" in checked.output, checked.output
+    assert "simulate would refuse it here" in checked.output and "policy.node_pools" in checked.output
