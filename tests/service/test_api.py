@@ -45,6 +45,18 @@ def advance(c, by_s: float) -> None:
     assert r.status_code == 200, r.text
 
 
+def test_openapi_is_public_and_holds_no_secret(make_client) -> None:
+    """docs/design.md: the API's description needs no key; it must then carry no key (nor any tenant's data)."""
+    c = make_client()
+    r = c.post("/v1/tenants", json={"name": "secretive-lab"}, headers=ADMIN)
+    tenant_key = r.json()["api_key"]
+    for path in ("/openapi.json", "/docs"):
+        doc = c.get(path)
+        assert doc.status_code == 200, path
+        for secret in (ADMIN["Authorization"].split()[1], tenant_key, "secretive-lab"):
+            assert secret not in doc.text, (path, secret[:8])
+
+
 def test_openapi_has_stable_operation_ids_and_every_route_needs_a_key(make_client) -> None:
     c = make_client()
     spec = c.get("/openapi.json").json()
