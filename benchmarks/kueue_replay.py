@@ -40,13 +40,16 @@ def _commit() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument(
+        "--reclaim", action="store_true", help="lenders reclaim lent quota by preemption (reclaimWithinCohort: Any)"
+    )
     args = ap.parse_args()
     load0 = os.getloadavg()
     walls, cpus = [], []
     result = None
     for _ in range(args.repeats):
         c0 = time.process_time()
-        result = kueue.replay(kueue.BASELINE)
+        result = kueue.replay(kueue.BASELINE, reclaim=args.reclaim)
         cpus.append(time.process_time() - c0)
         walls.append(result.wall_s)
     assert result is not None
@@ -59,7 +62,10 @@ def main() -> None:
     wall = statistics.median(walls)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, commit {_commit()}")
     print(f"load average before {load0[0]:.2f} {load0[1]:.2f}, after {load1[0]:.2f} {load1[1]:.2f}")
-    print(f"workloads {n:,}, queues {len(result.workloads.queues)}, engine events {result.events:,}")
+    print(
+        f"workloads {n:,}, queues {len(result.workloads.queues)}, engine events {result.events:,}; reclaim "
+        f"{'on' if args.reclaim else 'off'}, preemptions {sum(result.engine.preemptions[:n]):,}"
+    )
     print()
     print(f"{'class':<8} {'mean s':>9} {'p50 s':>8} {'p99 s':>8} {'Kueue mean s':>13} {'Kueue gate s':>13}")
     for c in ("large", "medium", "small"):

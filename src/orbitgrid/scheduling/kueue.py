@@ -15,9 +15,10 @@ Here each ClusterQueue is a tenant of the live engine (:class:`~orbitgrid.schedu
 check (:class:`~orbitgrid.scheduling.live.CohortQuotas` over the service's ``priority`` policy) enforces; the resource
 is GPUs of one ground node holding every nominal quota, so only the quotas bind; a workload is a fixed-duration
 gang (the engine's inference kind: it runs for its run time on its GPUs) submitted at its creation instant on the
-simulated clock. What Kueue does and this scheduler does not: preemption by priority within a queue and reclaiming
-lent quota by preemption (here a job over its share waits for running jobs to end; with run times of at most 1 s
-the difference is small); what this scheduler adds: nothing here is paced by a real clock, so the replay measures
+simulated clock. Reclaiming lent quota by preemption (``reclaimWithinCohort: Any``) is an option of the replay
+(``reclaim``, off by default: without it a job over its share waits for running jobs to end; with run times of at
+most 1 s the difference is small). What Kueue does and this scheduler does not: preemption by priority within a
+queue; what this scheduler adds: nothing here is paced by a real clock, so the replay measures
 the scheduling decisions alone.
 """
 
@@ -217,15 +218,18 @@ def replay(
     *,
     on_admit: Callable[[LiveEngine, int, float], None] | None = None,
     seed: int = 0,
+    reclaim: bool = False,
 ) -> Replay:
     """Create every workload of ``config`` at its instant on the simulated clock, as the service's driver adds
-    submissions, and run until all have ended."""
+    submissions, and run until all have ended. ``reclaim``: a queue within its nominal quota takes lent GPUs back by
+    preempting borrowers (Kueue's ``reclaimWithinCohort: Any``, the baseline's setting; the service's default); off,
+    it waits for the borrowers' workloads to end (the figures of docs/service.md were measured so)."""
     w = generate(config)
     total_nominal = sum(q.nominal_gpus or 0 for q in w.quotas)
     work = float(np.sum(w.runtime_s * w.request))
     horizon = float(w.t_s.max()) + 4.0 * work / max(total_nominal, 1) + 3600.0
     wall0 = time.perf_counter()
-    quotas = CohortQuotas(make_policy("priority"))
+    quotas = CohortQuotas(make_policy("priority"), reclaim=reclaim)
     eng = _Recording(quota_node(total_nominal, horizon), quotas, np.random.default_rng(seed))
     eng.on_admit = on_admit
     for i, name in enumerate(w.queues):

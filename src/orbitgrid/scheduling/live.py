@@ -15,9 +15,13 @@ Quotas follow Kueue's cohort model (ClusterQueue ``nominalQuota``, ``borrowingLi
 kubernetes-sigs/kueue, docs "Cohort"): a tenant may hold up to its nominal GPUs; beyond that it borrows unused
 nominal GPUs of the other members of its cohort, at most ``borrowing_limit`` in all, and a member lends at most
 ``lending_limit`` of its unused nominal GPUs. As in Kueue, the cohort never holds more than its members' lendable
-GPUs beyond their guaranteed parts (nominal less lending limit), so a member within its nominal quota still waits
-while borrowers hold its lent-out GPUs (Kueue would reclaim them by preemption, ``reclaimWithinCohort``; here they
-come back when the borrowers' jobs end). Reserved-contract jobs also stay within the tenant's reserved GPUs.
+GPUs beyond their guaranteed parts (nominal less lending limit). A member that needs its lent-out nominal GPUs back
+reclaims them by preemption, as Kueue's ``reclaimWithinCohort: Any`` does: when a queued job of a tenant that would
+stay within its nominal quota is refused only because the cohort's members borrow, running jobs of the borrowing
+members are evicted (on the node where the fewest must go, lowest priority first, then the most recently started;
+never below a member's own nominal quota) and the job starts at once (``LiveEngine._reclaim``;
+``CohortQuotas.reclaim`` off: the lender waits for the borrowers' jobs to end). Reserved-contract jobs also stay
+within the tenant's reserved GPUs.
 """
 
 from __future__ import annotations
@@ -129,10 +133,12 @@ class CohortQuotas:
 
     search = None
 
-    def __init__(self, base: object) -> None:
+    def __init__(self, base: object, reclaim: bool = True) -> None:
         self.base = base
         self.quotas: dict[int, Quota] = {}
         self.reserved_busy: dict[int, int] = {}
+        #: A lender takes its nominal GPUs back from borrowers by preemption (Kueue's ``reclaimWithinCohort: Any``).
+        self.reclaim = reclaim
 
     def __getattr__(self, name: str) -> object:  # name, backfill, preempt, checkpoint_ahead, saa_threshold
         base = self.__dict__.get("base")
@@ -193,6 +199,26 @@ class CohortQuotas:
         guaranteed = q.nominal_gpus - _lendable(q)
         return used + max(busy + g - guaranteed, 0) - max(busy - guaranteed, 0) <= size
 
+    def reclaimable(self, eng: Engine, j: int) -> bool:
+        """Whether refusing ``j`` takes a lender's own nominal quota: its tenant is in a cohort and would stay within
+        its nominal GPUs with it (and, for a reserved job, within its reserved GPUs)."""
+        tenant = eng.tenant[j]
+        q = self.quotas.get(tenant)
+        if q is None or q.cohort is None or q.nominal_gpus is None:
+            return False
+        g = eng.gpus[j] if eng.kind[j] != JobKind.BATCH else 1
+        if eng.contract[j] == Contract.RESERVED and self.reserved_busy.get(tenant, 0) + eng.gpus[j] > q.reserved_gpus:
+            return False
+        return eng.tenant_busy[tenant] + g <= q.nominal_gpus
+
+    def borrowers(self, eng: Engine, cohort: str, but: int) -> list[int]:
+        """The members of ``cohort`` other than ``but`` holding more than their nominal GPUs."""
+        return [
+            m
+            for m, qm in self.quotas.items()
+            if m != but and qm.cohort == cohort and qm.nominal_gpus is not None and eng.tenant_busy[m] > qm.nominal_gpus
+        ]
+
     def pool(self, eng: Engine, cohort: str) -> tuple[int, int]:
         """``(held, size)`` of a cohort's shared pool: the members' lendable GPUs (lending limit, else nominal) and
         how many of them members hold beyond their guaranteed parts."""
@@ -237,6 +263,7 @@ class LiveEngine(Engine):
         self.notice: list[float] = []  # per job: notice before a preemption evicts it, s
         self._noticed: set[int] = set()  # jobs told they will be preempted
         self._awaiting: dict[int, tuple[int, list[int], float]] = {}  # preemptor -> (node, victims, deadline)
+        self._reclaiming = False  # the culprit is reclaiming its nominal quota (the reason of the eviction)
 
     # ------------------------------------------------------------------------------------------ additions ---
     def add_tenant(self, name: str) -> int:
@@ -431,6 +458,15 @@ class LiveEngine(Engine):
 
     def _culprit_detail(self, j: int) -> dict:
         c = self._culprit
+        if c >= 0 and self._reclaiming:
+            return {
+                "by_job": self.jobs.job_id[c],
+                "by_tenant": self.jobs.tenants[self.tenant[c]],
+                "reason": (
+                    f"its tenant borrowed GPUs of the cohort; a job needed {self.gpus[c]} GPUs of its own tenant's "
+                    "nominal quota back (reclaimed)"
+                ),
+            }
         return {
             "by_job": self.jobs.job_id[c] if c >= 0 else None,
             "by_tenant": self.jobs.tenants[self.tenant[c]] if c >= 0 else None,
@@ -460,6 +496,75 @@ class LiveEngine(Engine):
                 else:
                     self._enqueue(j)
         super().dispatch(t)
+        qp = self.quota_policy
+        if qp is not None and qp.reclaim and self.n_queued:  # what the quotas still refuse may reclaim lent GPUs
+            self._reclaim(qp, t)
+
+    def _reclaim(self, qp: CohortQuotas, t: float) -> None:
+        """Kueue's ``reclaimWithinCohort: Any``: for each queue class's first job, in the policy's order, that its
+        quota refuses only because other members of its cohort borrow (``CohortQuotas.reclaimable``), the borrowers'
+        running jobs are evicted and the job starts at once (it takes the GPUs it reclaimed before the borrowers'
+        requeued jobs can borrow them again). The node is the one where the fewest borrowed GPUs must go for the job
+        to fit; there the borrowers' jobs go lowest priority first, then the most recently started, then elsewhere
+        while the quota still refuses, and never a job of a member back within its own nominal quota. When no node
+        can be freed enough, or the quota still refuses, nothing is evicted. An evicted job is queued again with its
+        saved work, as after any preemption (``preempted``: by which job of which tenant, and why)."""
+        if not any(qm.cohort is not None and qm.nominal_gpus is not None for qm in qp.quotas.values()):
+            return
+        heads = sorted((self.policy.key(self, lst[0][1]), ck) for ck, lst in self.queue_classes.items() if lst)
+        for _, ck in heads:
+            lst = self.queue_classes[ck]
+            if not lst:
+                continue
+            j = lst[0][1]
+            if self.state[j] != QUEUED or qp.admit(self, j, t) or not qp.reclaimable(self, j):
+                continue
+            cohort = qp.quotas[self.tenant[j]].cohort
+            assert cohort is not None
+            owners = set(qp.borrowers(self, cohort, self.tenant[j]))
+            if owners:
+                self._reclaim_for(qp, j, t, owners, lst)
+
+    def _reclaim_for(self, qp: CohortQuotas, j: int, t: float, owners: set[int], lst: list) -> None:
+        g = self.gpus[j] if self.kind[j] != JobKind.BATCH else 1
+        order = lambda r: (self.priority[r], -self.seg_start[r], r)  # noqa: E731
+        # a plan first (nothing evicted unless it works): how much each borrower may give back
+        spare = {m: self.tenant_busy[m] - (qp.quotas[m].nominal_gpus or 0) for m in owners}
+        best: tuple[int, int, list[int]] | None = None
+        for n in np.flatnonzero(self.mask_now(j) & (self.free_arr + self.busy >= g)).tolist():
+            free, chosen, left = self.free(n), [], dict(spare)
+            for r in sorted((r for r in self.running[n] if self.tenant[r] in owners), key=order):
+                if free >= g:
+                    break
+                if left[self.tenant[r]] > 0 and self._cap(n) >= g:
+                    chosen.append(r)
+                    left[self.tenant[r]] -= self.alloc[r]
+                    free += self.alloc[r]
+            if free >= g and self._cap(n) >= g and (best is None or sum(self.alloc[r] for r in chosen) < best[0]):
+                best = (sum(self.alloc[r] for r in chosen), n, chosen)
+        if best is None:
+            return
+        _, n, chosen = best
+        self._culprit, self._reclaiming = j, True
+        try:
+            for r in chosen:
+                self._noticed.discard(r)
+                self.evict(r, t, PREEMPTED_OUT)
+            if not qp.admit(self, j, t):  # the pool still refuses: the borrowers' jobs elsewhere, same order
+                others = [r for m in range(len(self.running)) for r in self.running[m] if self.tenant[r] in owners]
+                for r in sorted(others, key=order):
+                    if qp.admit(self, j, t):
+                        break
+                    nominal = qp.quotas[self.tenant[r]].nominal_gpus or 0
+                    if self.tenant_busy[self.tenant[r]] > nominal:
+                        self._noticed.discard(r)
+                        self.evict(r, t, PREEMPTED_OUT)
+        finally:
+            self._culprit, self._reclaiming = -1, False
+        if qp.admit(self, j, t) and self.free(n) >= g:
+            del lst[0]
+            self.n_queued -= 1
+            self.start(j, n, t, self._batch_gpus(j, self.free(n)) if self.kind[j] == JobKind.BATCH else None)
 
     # ---------------------------------------------------------------------------------------- look-ahead ---
     def fork(self) -> LiveEngine:
