@@ -692,7 +692,14 @@ class _Sweeper:
             )  # fmt: skip
             ck.sweep_layers[self.par](band_start, self.n_quiet, self.adjacent, band_w, *common)
             ck.sweep_free[self.par](
-                band_start, self.n_quiet, self.layer_r_lo, self.layer_r_hi, band_rad, band_w, radius, *common
+                band_start,
+                self.n_quiet,
+                self.layer_r_lo,
+                self.layer_r_hi,
+                band_rad,
+                band_w,
+                radius,
+                *common,
             )
             if cnt.max(initial=0) <= self.cap:
                 break
@@ -790,11 +797,36 @@ class _StateBuffers:
             self.circ = ()
             self.dest = np.empty(0, dtype=np.int64)
         self.par = self.dest.size >= ck.PARALLEL_MIN_OBJECTS
+        m = self.dest.size
+        self.trig = tuple(np.empty(m) for _ in range(4))  # cos u, sin u, cos node, sin node at the last call
+        self.step_trig: tuple[np.ndarray, ...] = ()
+        self.last_t = math.nan
+        self.step_s = math.nan
+        self.since_anchor = 0
 
     def at(self, t: float, slot: int) -> tuple[np.ndarray, np.ndarray]:
+        """States at ``t`` into buffer ``slot``. Circular orbits advance their angles by rotation when ``t`` is one
+        regular step after the last call (re-evaluated exactly every ``REANCHOR`` steps and after any other step)."""
         r, v = self.r[slot], self.v[slot]
         if self.dest.size:
-            ck.circular_states[self.par](*self.circ, t, self.dest, r, v)
+            h = t - self.last_t
+            regular = abs(h - self.step_s) <= 1e-12 * max(1.0, abs(h))  # False while either is NaN
+            if self.step_trig and regular and self.since_anchor < ck.REANCHOR:
+                advance = True
+                self.since_anchor += 1
+            else:
+                advance = False
+                self.since_anchor = 0
+                if math.isfinite(h) and h > 0 and not regular:  # a new step length: its rotations, once
+                    raan_dot, u_dot = self.circ[4], self.circ[6]
+                    self.step_s = h
+                    self.step_trig = (np.cos(u_dot * h), np.sin(u_dot * h), np.cos(raan_dot * h), np.sin(raan_dot * h))
+            a, cos_i, sin_i, raan0, raan_dot, u0, u_dot = self.circ
+            ck.circular_states_rotating[self.par](
+                a, cos_i, sin_i, raan0, raan_dot, u0, u_dot, t, advance, *self.trig,
+                *(self.step_trig or self.trig), self.dest, r, v,
+            )  # fmt: skip
+            self.last_t = t
         for k in self.other:
             rows = self.pos_of[self.starts[k] : self.starts[k + 1]]
             r[rows], v[rows] = self.pop.sources[k].states(t)
