@@ -15,6 +15,7 @@ from orbitgrid.pipeline import preflight
 from orbitgrid.pipeline.capacity import shell_capacity
 from orbitgrid.pipeline.nodes import GROUND_FABRIC_BYTES_S, build_fleet_timeline, pool_of_track
 from orbitgrid.pipeline.orbit import survey_shells
+from orbitgrid.pipeline.schedule import run_schedule
 from orbitgrid.scenario import ScenarioError, load_scenario_text
 from orbitgrid.scheduling.pools import neighbour_distance_m
 
@@ -143,7 +144,7 @@ def test_admission_names_the_node_pools_for_a_per_satellite_million(monkeypatch:
 def test_a_pooled_run_says_why_it_has_no_allocation_table(both) -> None:
     """The allocation table replays placements on particular GPUs; a pool places on a plane's accelerators, so the
     table is empty and the summary says why (instead of a packing that never happened)."""
-    from orbitgrid.pipeline.schedule import ALLOCATION_NOT_BUILT, allocation_columns, run_schedule, schedule_summary
+    from orbitgrid.pipeline.schedule import ALLOCATION_NOT_BUILT, allocation_columns, schedule_summary
 
     (_, sat), (_, pool) = both
     pooled = run_schedule(_scenario("plane"), pool)
@@ -152,3 +153,26 @@ def test_a_pooled_run_says_why_it_has_no_allocation_table(both) -> None:
     assert schedule_summary(pooled)["allocation"] == {"note": ALLOCATION_NOT_BUILT}
     per_sat = run_schedule(_scenario("satellite"), sat)
     assert per_sat is not None and allocation_columns(per_sat)["t_s"].size > 0
+
+
+def test_pools_of_one_satellite_reproduce_the_per_satellite_run() -> None:
+    """Planes of one satellite each: the pooled fleet is the per-satellite fleet (no handoffs: there is nowhere to
+    move work; the fault modulation of the one member; the satellite's fabric), and the run is the same job for
+    job."""
+    extra = {
+        "workloads": [
+            {"type": "generated", "tenant": "lab", "kind": "training", "count": 150, "gpu_scale": 4},
+            {"type": "training", "tenant": "lab", "count": 4, "gpus": 16, "work_gpu_hours": 20, "spacing": "20min"},
+        ]
+    }
+    sat = _build(_scenario("satellite", per_plane=1, **extra))[1]
+    pool = _build(_scenario("plane", per_plane=1, **extra))[1]
+    assert len(pool.nodes) == len(sat.nodes) == 2 and pool.nodes.member_gpus.tolist() == [16, 16]
+    assert np.array_equal(pool.usable_gpus, sat.usable_gpus) and np.any(np.diff(sat.usable_gpus[0]) < 0)
+    assert np.allclose(pool.rate_scale, sat.rate_scale)
+    a = run_schedule(_scenario("satellite", per_plane=1, **extra), sat)
+    b = run_schedule(_scenario("plane", per_plane=1, **extra), pool)
+    assert a is not None and b is not None and np.sum(a.result.state == 2) > 20
+    for name in ("state", "node", "first_start_s", "end_s", "done_work", "restarts", "lost_work"):
+        assert np.array_equal(getattr(a.result, name), getattr(b.result, name), equal_nan=True), name
+    assert np.array_equal(a.result.faults["t_s"], b.result.faults["t_s"])

@@ -100,8 +100,10 @@ def handoff_gpus(drop_gpus: np.ndarray, handoff_s: float, step_s: float) -> np.n
 
 def pool_usable_gpus(capacity: PoolCapacity, handoff_s: float, step_s: float, gpus_per_pool: np.ndarray) -> np.ndarray:
     """What a pool can run in each step, ``(P, K)`` int32: the members' usable accelerators less those busy handing
-    off (:func:`handoff_gpus`), rounded down, within ``[0, gpus_per_pool]``."""
+    off (:func:`handoff_gpus`), rounded down, within ``[0, gpus_per_pool]``. A pool of one satellite hands nothing
+    off (there is no other satellite to move to): its drops evict, as on a satellite node."""
     busy = handoff_gpus(capacity.drop_gpus, handoff_s, step_s)
+    busy[np.asarray(capacity.members) <= 1] = 0.0
     left = np.floor(capacity.usable_gpus - busy + 1e-9)
     return np.clip(left, 0, np.asarray(gpus_per_pool)[:, None]).astype(np.int32)
 
