@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 
@@ -72,17 +73,27 @@ def accumulate(
 ) -> None:
     """Add one chunk of tracks (``track_usable``: rows are tracks ``first_track ...``, columns steps) into the
     per-pool sums ``usable`` and ``drops`` (:class:`PoolCapacity`), in place."""
-    u = np.asarray(track_usable)
-    n = u.shape[0]
-    if n == 0:
+    u = np.ascontiguousarray(track_usable)
+    if u.shape[0] == 0:
         return
-    pools = np.asarray(pool_of_track[first_track : first_track + n], dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, pools[1:] != pools[:-1]])
-    ids = pools[starts]
-    usable[ids] += np.add.reduceat(u.astype(np.int64), starts, axis=0)
-    if u.shape[1] > 1:
-        fall = np.maximum(u[:, :-1].astype(np.int64) - u[:, 1:], 0)
-        drops[ids, 1:] += np.add.reduceat(fall, starts, axis=0)
+    pools = np.ascontiguousarray(pool_of_track[first_track : first_track + u.shape[0]], dtype=np.int64)
+    _accumulate(usable, drops, u, pools)
+
+
+@nb.njit(cache=True)
+def _accumulate(usable: np.ndarray, drops: np.ndarray, u: np.ndarray, pools: np.ndarray) -> None:
+    """One pass over the chunk, no temporaries: each track's steps added to its pool's, each decrease to its drops."""
+    n, k_steps = u.shape
+    for i in range(n):
+        p = pools[i]
+        prev = u[i, 0]
+        usable[p, 0] += prev
+        for k in range(1, k_steps):
+            x = u[i, k]
+            usable[p, k] += x
+            if x < prev:
+                drops[p, k] += prev - x
+            prev = x
 
 
 def handoff_gpus(drop_gpus: np.ndarray, handoff_s: float, step_s: float) -> np.ndarray:
