@@ -13,10 +13,12 @@ Measured, each in its own subprocess (``python -m orbitgrid simulate SCENARIO --
    1,000,000; the ground sites and inference services unchanged): wall and CPU time, peak resident memory of the
    run, the stage times ``timings.json`` records, engine events and events per second of engine time, and the
    scheduling cost per job (engine time / jobs; the goal is flat);
-2. the same-run alternative at 1 %: the 10,000 satellites scheduled one by one (``node_pools: satellite``, 10,003
-   scheduler nodes instead of 23), its engine cost per job against the pools'.
+2. the same-run alternative at the first size: the satellites scheduled one by one (``node_pools: satellite``; at
+   1 %, 10,003 scheduler nodes instead of 23), its engine cost per job against the pools';
+3. with ``--partition``, the first size partitioned by shell and ground site (``policy.partition: group``, seven
+   engines on a process pool of the machine's cores) against the single engine.
 
-    python benchmarks/million.py [--sizes 0.01,0.1,1] [--no-alternative]
+    python benchmarks/million.py [--sizes 0.01,0.1,1] [--no-alternative] [--partition]
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ MEGA_PER_SHELL = 250_000
 MEGA_JOBS = 1_000_000
 
 
-def scaled(fraction: float, pools: str = "plane") -> str:
+def scaled(fraction: float, pools: str = "plane", partition: str = "none") -> str:
     """``mega-1m`` with ``fraction`` of its planes (satellites per plane unchanged) and of its generated jobs."""
     text = builtin_scenario_text("mega-1m")
     planes = max(1, round(MEGA_PLANES * fraction))
@@ -49,7 +51,7 @@ def scaled(fraction: float, pools: str = "plane") -> str:
     assert text.count(old) == 4 and f"count: {MEGA_JOBS}" in text and "node_pools: plane" in text
     text = text.replace(old, f"total: {planes * per_plane}, planes: {planes}")
     text = text.replace(f"count: {MEGA_JOBS}", f"count: {max(1, round(MEGA_JOBS * fraction))}")
-    return text.replace("node_pools: plane", f"node_pools: {pools}")
+    return text.replace("node_pools: plane", f"node_pools: {pools}, partition: {partition}")
 
 
 def run(text: str, label: str, work: Path) -> dict[str, Any]:
@@ -117,6 +119,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="0.01,0.1,1", help="fractions of mega-1m, comma-separated (ascending)")
     ap.add_argument("--no-alternative", action="store_true", help="skip the per-satellite run at 1 %%")
+    ap.add_argument(
+        "--partition", action="store_true", help="also run the first size partitioned by shell and site (2 workers)"
+    )
     args = ap.parse_args()
     sizes = [float(x) for x in args.sizes.split(",")]
     print(
@@ -140,6 +145,16 @@ def main() -> None:
                 f"{base['per_job_ms']:.3f} ms ({alt['per_job_ms'] / base['per_job_ms']:.1f}x); run wall "
                 f"{alt['wall_s']:.0f} s vs {base['wall_s']:.0f} s, peak {alt['peak_gb']:.2f} vs "
                 f"{base['peak_gb']:.2f} GB"
+            )
+        if args.partition:
+            part = run(scaled(sizes[0], partition="group"), f"partitioned-{sizes[0]:g}", work)
+            show(part)
+            base = results[0]
+            print(
+                f"partitioned by shell and site at {sizes[0]:g} of mega-1m: wall {part['wall_s']:.0f} s vs "
+                f"{base['wall_s']:.0f} s single, schedule stage {part['stages_s']['schedule']:.0f} s vs "
+                f"{base['stages_s']['schedule']:.0f} s, CPU {part['cpu_s']:.0f} s vs {base['cpu_s']:.0f} s, peak "
+                f"{part['peak_gb']:.2f} vs {base['peak_gb']:.2f} GB"
             )
     first, last = results[0], results[-1]
     print(
