@@ -203,7 +203,7 @@ def _read_csv(
     except (pa.ArrowException, OSError, UnicodeDecodeError, EOFError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         m = re.match(r"In CSV column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'", message)
-        if m is not None:
+        if m is not None and _first_bad_utf8(path) is None:
             raise TraceFormatError(
                 path, _conversion_problem(path, names, int(m.group(1)), m.group(3), delimiter, header)
             ) from None
@@ -287,9 +287,10 @@ def _read_jsonl(path: Path, kinds: Mapping[str, ColumnKind]) -> Columns:
 
     try:
         table = pajson.read_json(str(path))
+        names = table.column_names  # decoded here: a key that is not UTF-8 fails now, not later
     except (pa.ArrowException, OSError, UnicodeDecodeError, EOFError):
-        table = None
-    if table is not None and all(c in table.column_names for c in kinds):
+        table, names = None, []
+    if table is not None and all(c in names for c in kinds):
         data: dict[str, np.ndarray] = {}
         text: dict[str, Any] = {}
         ok = True
@@ -305,7 +306,7 @@ def _read_jsonl(path: Path, kinds: Mapping[str, ColumnKind]) -> Columns:
         if ok:
             if table.num_rows == 0:
                 raise TraceFormatError(path, "no records: the file holds no JSON objects")
-            return Columns(path, data, text, table.num_rows, 1, tuple(table.column_names))
+            return Columns(path, data, text, table.num_rows, 1, tuple(names))
     # Slow path with a line for every problem.
     bad = _first_bad_utf8(path)
     if bad is not None:
