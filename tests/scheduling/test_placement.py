@@ -119,7 +119,6 @@ def test_search_matches_choose_node_on_random_states(make_fleet, make_workload, 
             mkey = eng._mask_key[j]
             m = eng.mask(j)
             nodes = np.flatnonzero(m).astype(np.int64)
-            eng._mask_nodes[mkey] = nodes
             mf = int(eng.free_arr[nodes].max()) if nodes.size else 0
             got = eng._search(j, mkey, m, mf, g_min, reserved, t, search) if mf >= g_min else NO_CANDIDATE
             assert got == want, f"trial {trial}, job {j}: compiled {got}, reference {want}"

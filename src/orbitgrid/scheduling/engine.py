@@ -43,6 +43,8 @@ from orbitgrid.scheduling import formulas
 from orbitgrid.scheduling.checkpoint import Segment
 from orbitgrid.scheduling.events import ARRIVAL, COMPLETION, FAULT, RETURN, WAKE, EventQueue, Priority
 from orbitgrid.scheduling.faults import FaultClocks, Maintenance
+from orbitgrid.scheduling.freeindex import mask_bits
+from orbitgrid.scheduling.freeindex import max_free as index_max_free
 from orbitgrid.scheduling.metrics import (
     CAPACITY_OUT,
     COMPLETED_OUT,
@@ -53,7 +55,7 @@ from orbitgrid.scheduling.metrics import (
     EngineResult,
     Records,
 )
-from orbitgrid.scheduling.placement import REFUSED, mask_max
+from orbitgrid.scheduling.placement import REFUSED
 from orbitgrid.scheduling.placement import best_fit as placement_best_fit
 from orbitgrid.scheduling.placement import safe as placement_safe
 from orbitgrid.scheduling.placement import search as placement_search
@@ -175,7 +177,8 @@ class Engine:
         self.failure_reason: dict[int, str] = {}
         self.records = Records(self.config.record_utilization)
         self._masks: dict[tuple[int, int], np.ndarray] = {}
-        self._mask_nodes: dict[tuple[int, int], np.ndarray] = {}
+        self._mask_bits: dict[tuple[int, int], np.ndarray] = {}  # mask_now of each mask key, as a bitset
+        self._mask_nodes: dict[tuple[int, int], np.ndarray] = {}  # and as node indices (the sharing path)
         # links: nodes without a path to the ground take no new work; datasets are uploaded before a start in orbit
         self.links = fleet.links
         self._link_step = -1
@@ -248,6 +251,7 @@ class Engine:
         if self._reachable is None or not np.array_equal(reach, self._reachable):
             self._reachable = reach
             self._masks_now.clear()
+            self._mask_bits.clear()
             self._mask_nodes.clear()
 
     def mask_now(self, j: int) -> np.ndarray:
@@ -362,7 +366,14 @@ class Engine:
         """The first of ``nodes`` (ascending int64 indices) in best-fit order that passes the power-aware test
         for job ``j`` at ``t``, compiled; ``placement.NO_CANDIDATE`` or ``REFUSED``."""
         fleet = self._search_fleet(saa_threshold)
-        return int(placement_search(nodes, self.free_arr, g_min, self.gpus[j], exclude, t, self.job_params(j), fleet))
+        sub = np.zeros(len(self.nodes), dtype=bool)
+        sub[nodes] = True
+        index = self.node_state.free_index.arrays
+        return int(
+            placement_search(
+                index, mask_bits(sub), self.free_arr, g_min, self.gpus[j], exclude, t, self.job_params(j), fleet
+            )
+        )
 
     def expected_end(self, j: int) -> float:
         return self.end_est[j]
@@ -677,15 +688,13 @@ class Engine:
             return
         self._refresh_links(t)
         policy = self.policy
+        index = self.node_state.free_index.arrays
         max_free_cache: dict[tuple[int, int], int] = {}
 
         def max_free(mask_key: tuple[int, int], m: np.ndarray) -> int:
             mf = max_free_cache.get(mask_key)
             if mf is None:
-                nodes = self._mask_nodes.get(mask_key)
-                if nodes is None:
-                    nodes = self._mask_nodes[mask_key] = np.flatnonzero(m).astype(np.int64)
-                mf = max_free_cache[mask_key] = int(mask_max(nodes, self.free_arr))
+                mf = max_free_cache[mask_key] = int(index_max_free(index, self._bits(mask_key, m), self.free_arr))
             return mf
 
         if int(self.free_arr.max(initial=0)) <= 0 and not policy.preempt:
@@ -726,7 +735,7 @@ class Engine:
             special = self.sharing is not None and self.sharing.special[j]
             if special:  # a fractional pod may fit beside others on a GPU; CPU and memory are checked per node
                 fits = True
-                n = self._share_search(j, mkey, g_min, mf, reserved, t)
+                n = self._share_search(j, mkey, m, g_min, mf, reserved, t)
             elif fits and search is not None:
                 n = self._search(j, mkey, m, mf, g_min, reserved, t, search)
                 if n == REFUSED:
@@ -801,13 +810,31 @@ class Engine:
                 and not (g_req <= reserved[2] or self._backfill_end(j, node, t) <= reserved[1])
             ):
                 exclude = node
-        nodes = self._mask_nodes[mkey]  # filled by dispatch's max_free
+        bits = self._bits(mkey, m)
+        index = self.node_state.free_index.arrays
         if search == "best-fit":
-            return int(placement_best_fit(nodes, self.free_arr, g_min, g_req, exclude))
-        return self.power_aware_best_fit(j, nodes, g_min, exclude, t, self.policy.saa_threshold)  # type: ignore[attr-defined]
+            return int(placement_best_fit(index, bits, self.free_arr, g_min, g_req, exclude))
+        saa_threshold = self.policy.saa_threshold  # type: ignore[attr-defined]
+        job, fleet = self.job_params(j), self._search_fleet(saa_threshold)
+        return int(placement_search(index, bits, self.free_arr, g_min, g_req, exclude, t, job, fleet))
+
+    def _bits(self, mkey: tuple[int, int], m: np.ndarray) -> np.ndarray:
+        """The nodes of mask ``m`` (``mask_now`` of mask key ``mkey``) as a bitset (built once per key and link
+        step)."""
+        bits = self._mask_bits.get(mkey)
+        if bits is None:
+            bits = self._mask_bits[mkey] = mask_bits(m)
+        return bits
 
     def _share_search(
-        self, j: int, mkey: tuple[int, int], g_min: int, mf: int, reserved: tuple[int, float, int] | None, t: float
+        self,
+        j: int,
+        mkey: tuple[int, int],
+        m: np.ndarray,
+        g_min: int,
+        mf: int,
+        reserved: tuple[int, float, int] | None,
+        t: float,
     ) -> int:
         """The node for a job that shares a GPU or asks for CPU or memory (``sharing.engine_best_fit``: the least
         weighted CPU + GPU leftover), or -1. A divisible job takes its whole request where one node holds it, else
@@ -815,7 +842,9 @@ class Engine:
         the reserved gang or ends before its shadow. (The power-aware test is not applied on this path.)"""
         sh = self.sharing
         assert sh is not None
-        nodes = self._mask_nodes[mkey]  # filled by dispatch's max_free
+        nodes = self._mask_nodes.get(mkey)
+        if nodes is None:
+            nodes = self._mask_nodes[mkey] = np.flatnonzero(m).astype(np.int64)
         g_req = self.gpus[j]
         exclude = -1
         if reserved is not None and reserved[0] >= 0:

@@ -1,4 +1,4 @@
-"""Compiled node search for the best-fit policies: one pass over a mask's nodes instead of several numpy passes.
+"""Compiled node search for the best-fit policies, over the index of nodes by free GPUs.
 
 The engine places a job by (1) the nodes of its mask (placement and GPU model) with enough free GPUs, (2) for a
 divisible job, only the nodes that can hold all it asks when there are any, (3) minus the node an EASY reservation
@@ -9,8 +9,10 @@ until the job's next checkpoint.
 
 Profiling the engine on 100,000 jobs and 10,004 nodes (``benchmarks/engine.py``) showed these steps — a mask
 reduction for the largest free count, ``flatnonzero`` of the candidates and an ``argmin`` over them, each a pass over
-10,000 nodes with numpy's per-call overhead — taking about a third of the run. :func:`search` does them in one
-compiled pass and stops at the first acceptable node. It is the same decision as the Python path
+10,000 nodes with numpy's per-call overhead — taking about a third of the run. A compiled pass over the mask's nodes
+replaced them; :func:`search` now walks the index of nodes by free GPUs (:mod:`orbitgrid.scheduling.freeindex`) in
+best-fit order and stops at the first acceptable node, so its cost follows the nodes it looks at, not the fleet. It
+is the same decision as the Python path
 (``Policy.choose_node`` on the candidate array), which stays the reference: ``tests/scheduling/test_placement.py``
 checks both agree node for node, and that whole runs give identical results either way.
 
@@ -26,21 +28,11 @@ import numba as nb
 import numpy as np
 
 from orbitgrid.scheduling.formulas import BATCH, node_window
+from orbitgrid.scheduling.freeindex import max_free, next_fit
 from orbitgrid.scheduling.windows import fits
 
 NO_CANDIDATE = -1  # no node of the mask has the GPUs free
 REFUSED = -2  # candidates exist but the policy (power-aware) accepts none of them now
-
-
-@nb.njit(cache=True)
-def mask_max(mask_nodes: np.ndarray, free: np.ndarray) -> int:
-    """The most free GPUs on any node of ``mask_nodes`` (0 for an empty mask)."""
-    best = 0
-    for i in range(mask_nodes.size):
-        f = free[mask_nodes[i]]
-        if f > best:
-            best = f
-    return best
 
 
 @nb.njit(cache=True)
@@ -56,78 +48,61 @@ def safe(n: int, g: int, t: float, job: tuple, fleet: tuple) -> bool:
 
 
 @nb.njit(cache=True)
-def _best_fit(mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int) -> tuple[int, int, int]:
-    """``(node, its free GPUs, the free GPUs a candidate needs)`` of the best fit, node -1 when there is none."""
-    max_free = -1
-    for i in range(mask_nodes.size):
-        f = free[mask_nodes[i]]
-        if f > max_free:
-            max_free = f
+def _best_fit(index: tuple, mask: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int) -> tuple:
+    """``(node, its level in the index, the free GPUs a candidate needs)`` of the best fit, node -1 when there is
+    none."""
+    mf = max_free(index, mask, free)
     # a divisible job (g_min < g_req) needs its whole request where some node has it free, else the most free GPUs
     # any node has: it runs on as many GPUs as one node gives rather than on the tightest node's few
-    need = min(g_req, max_free) if (g_min < g_req and max_free >= g_min) else g_min
-    if max_free < need:
+    need = min(g_req, mf) if (g_min < g_req and mf >= g_min) else g_min
+    if mf < need:
         return NO_CANDIDATE, 0, need
-    best = NO_CANDIDATE
-    best_free = 0
-    for i in range(mask_nodes.size):
-        n = mask_nodes[i]
-        f = free[n]
-        if f >= need and n != exclude and (best < 0 or f < best_free):
-            best = n
-            best_free = f
-    return best, best_free, need
+    n, level = next_fit(index, mask, free, need, need, -1)
+    if n == exclude and n >= 0:
+        n, level = next_fit(index, mask, free, need, level, n)
+    return n, level, need
 
 
 @nb.njit(cache=True)
-def best_fit(mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int) -> int:
+def best_fit(index: tuple, mask: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int) -> int:
     """:func:`search` without the power-aware test (fewer arguments: numba's call overhead grows with them)."""
-    return _best_fit(mask_nodes, free, g_min, g_req, exclude)[0]
+    return _best_fit(index, mask, free, g_min, g_req, exclude)[0]
 
 
 @nb.njit(cache=True)
 def search(
-    mask_nodes: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int, t: float, job: tuple, fleet: tuple
+    index: tuple,
+    mask: np.ndarray,
+    free: np.ndarray,
+    g_min: int,
+    g_req: int,
+    exclude: int,
+    t: float,
+    job: tuple,
+    fleet: tuple,
 ) -> int:
     """The node for a job, :data:`NO_CANDIDATE` or :data:`REFUSED`.
 
-    ``mask_nodes``: the mask's node indices, ascending. A node is a candidate when it has ``g_min`` GPUs free; when
-    ``g_min < g_req`` (a divisible job) only the nodes with ``g_req`` free are, or when no node has, those with the most
-    free GPUs (a divisible job must not run on the tightest node's few GPUs while larger nodes idle). ``exclude`` (or
-    -1) is then removed (the EASY reservation). Among candidates, in best-fit order (fewest free GPUs, then lowest
-    index), the first that passes the power-aware test.
+    ``index``: the nodes by free GPUs (:mod:`orbitgrid.scheduling.freeindex`), ``mask``: the job's nodes as a bitset
+    (``freeindex.mask_bits``), ``free``: free GPUs per node. A node is a candidate when it has ``g_min`` GPUs free;
+    when ``g_min < g_req`` (a divisible job) only the nodes with ``g_req`` free are, or when no node has, those with
+    the most free GPUs (a divisible job must not run on the tightest node's few GPUs while larger nodes idle).
+    ``exclude`` (or -1) is then removed (the EASY reservation). Among candidates, in best-fit order (fewest free
+    GPUs, then lowest index), the first that passes the power-aware test (:func:`safe`).
 
     ``job``: the job's parameters in :data:`orbitgrid.scheduling.formulas.JOB_FIELDS` order. ``fleet``: ``((speed,
     fabric bytes/s, fault rate sum per GPU-s, GPUs per satellite, fabric bytes/s between satellites), busy GPUs,
     usable GPUs (n, K), their block minima (:mod:`orbitgrid.scheduling.windows`), anomaly table, use it, step s,
     steps)``.
     """
-    m = mask_nodes.size
-    best, best_free, need = _best_fit(mask_nodes, free, g_min, g_req, exclude)
-    if best < 0:
-        return best
+    n, level, need = _best_fit(index, mask, free, g_min, g_req, exclude)
+    if n < 0:
+        return NO_CANDIDATE
     batch = job[0] == BATCH
-    g = min(g_req, best_free) if batch else g_req
-    if safe(best, g, t, job, fleet):
-        return best
-    # the rest in (free, index) order, one free level at a time: a pass over the mask per level visited (the levels
-    # are the distinct free counts, at most a node's GPUs), with no sort, and it stops at the first safe node
-    level = best_free
-    while True:
-        next_level = -1
-        for i in range(m):
-            n = mask_nodes[i]
-            f = free[n]
-            if f < need or n == exclude:
-                continue
-            if f == level:
-                if n != best:
-                    g = min(g_req, f) if batch else g_req
-                    if safe(n, g, t, job, fleet):
-                        return n
-            elif f > level and (next_level < 0 or f < next_level):
-                next_level = f
-        if next_level < 0:
-            break
-        level = next_level
+    while n >= 0:  # the candidates in best-fit order, from the index: it stops at the first safe node
+        if n != exclude:
+            g = min(g_req, free[n]) if batch else g_req
+            if safe(n, g, t, job, fleet):
+                return n
+        n, level = next_fit(index, mask, free, need, level, n)
     return REFUSED

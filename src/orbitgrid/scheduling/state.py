@@ -5,7 +5,8 @@ handlers is several times faster than on numpy arrays) and each job's run state:
 the running segment, its saved work and its accounting. :class:`NodeState` holds the GPUs of every node in numpy
 arrays that the compiled node search reads directly: installed, alive (installed minus those out of service),
 usable now (the capacity timeline's current step), busy, and free ``= max(min(usable, alive), 0) - busy``, which
-only the methods of :class:`NodeState` change, together with what it derives from.
+only the methods of :class:`NodeState` change, together with what it derives from and the index of nodes by free
+GPUs (:mod:`orbitgrid.scheduling.freeindex`) the node searches walk.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import math
 import numpy as np
 
 from orbitgrid.scheduling.checkpoint import Segment
+from orbitgrid.scheduling.freeindex import FreeIndex, move, move_many
 from orbitgrid.workloads.jobs import JobKind, JobTable
+
+FREE_LEVELS = 258  # levels of the free-GPU index: exact free counts up to 256 GPUs, larger nodes share the last
 
 # Job states
 PENDING, QUEUED, RUNNING, COMPLETED, FAILED = -1, 0, 1, 2, 3
@@ -147,6 +151,10 @@ class NodeState:
         self.busy = np.zeros(n, dtype=np.int64)
         self.free = np.maximum(np.minimum(self.usable, self.alive), 0) - self.busy
         self.running: list[list[int]] = [[] for _ in range(n)]
+        # the nodes by free GPUs, exact up to the largest node's GPUs (at most FREE_LEVELS levels)
+        levels = min(int(self.installed.max(initial=0)) + 2, FREE_LEVELS)
+        self.free_index = FreeIndex(self.free, levels)
+        self._index = self.free_index.arrays
 
     def cap(self, n: int) -> int:
         """GPUs node ``n`` can run on now: ``max(min(usable, alive), 0)``."""
@@ -156,11 +164,13 @@ class NodeState:
         """``g`` more GPUs of node ``n`` busy (negative: released)."""
         self.busy[n] += g
         self.free[n] -= g
+        move(self._index, n, self.free[n])
 
     def set_alive(self, n: int, alive: int) -> None:
         """Node ``n`` has ``alive`` GPUs in service."""
         self.alive[n] = alive
         self.free[n] = max(min(int(self.usable[n]), alive), 0) - int(self.busy[n])
+        move(self._index, n, self.free[n])
 
     def set_usable(self, nodes: np.ndarray, usable: np.ndarray) -> bool:
         """The capacity timeline moves ``nodes`` (distinct) to ``usable`` GPUs: whether any node gained capacity."""
@@ -169,6 +179,7 @@ class NodeState:
         new = np.maximum(np.minimum(usable, alive), 0)
         self.usable[nodes] = usable
         self.free[nodes] += new - old
+        move_many(self._index, nodes, self.free)
         return bool((new > old).any())
 
     def reset(self, usable_now: np.ndarray, busy: np.ndarray) -> None:
@@ -176,6 +187,7 @@ class NodeState:
         self.usable[:] = usable_now
         self.busy[:] = busy
         self.free[:] = np.maximum(np.minimum(self.usable, self.alive), 0) - self.busy
+        move_many(self._index, np.arange(self.free.size), self.free)
 
     @property
     def failed(self) -> np.ndarray:
