@@ -72,7 +72,7 @@ from orbitgrid.scheduling.state import (
 )
 from orbitgrid.scheduling.view import EngineView, Policy
 from orbitgrid.scheduling.windows import CapacityWindows
-from orbitgrid.workloads.jobs import Contract, JobKind, Placement, RequestTable, Workload
+from orbitgrid.workloads.jobs import JobKind, Placement, RequestTable, Workload
 
 __all__ = [
     "COMPLETED",
@@ -88,6 +88,10 @@ __all__ = [
     "EngineView",
     "Policy",
 ]
+
+# plain ints in the handlers (an IntEnum member lookup costs more than the comparison)
+_TRAINING, _BATCH, _INFERENCE = int(JobKind.TRAINING), int(JobKind.BATCH), int(JobKind.INFERENCE)
+_P_COMPLETION, _P_RESUME, _P_ARRIVAL = int(Priority.COMPLETION), int(Priority.RESUME), int(Priority.ARRIVAL)
 
 # the anomaly table passed when the fleet has no rate scale (the compiled search does not read it)
 _NO_SCALE = np.zeros((1, 1), dtype=np.int16)
@@ -203,6 +207,7 @@ class Engine:
         self.first_start, self.end, self.end_est, self.tau = js.first_start, js.end, js.end_est, js.tau
         self.useful_gpu_s, self.delivered_gpu_s, self.lost = js.useful_gpu_s, js.delivered_gpu_s, js.lost
         self.restarts, self.fault_restarts, self.preemptions = js.restarts, js.fault_restarts, js.preemptions
+        self.evictable = js.evictable
         self.energy_j, self.data_node, self.upload_s = js.energy_j, js.data_node, js.upload_s
 
     # ------------------------------------------------------------------------------------------- the view ---
@@ -357,7 +362,7 @@ class Engine:
 
     def power_aware_safe(self, j: int, n: int, t: float, saa_threshold: float) -> bool:
         """The power-aware test (``placement.safe``) for job ``j`` started at ``t`` on node ``n``."""
-        g = self._batch_gpus(j, int(self.free_arr[n])) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+        g = self._batch_gpus(j, int(self.free_arr[n])) if self.kind[j] == _BATCH else self.gpus[j]
         return bool(placement_safe(n, g, t, self.job_params(j), self._search_fleet(saa_threshold)))
 
     def power_aware_best_fit(
@@ -391,7 +396,7 @@ class Engine:
         return int(f(self, j)) if f is not None else self.contract[j]
 
     def _is_preemptible(self, j: int) -> bool:
-        return self.contract[j] == Contract.SPOT or self.preemptible[j]
+        return self.evictable[j]
 
     def _unsaved(self, j: int, t: float) -> float:
         seg = self.seg[j]
@@ -435,7 +440,7 @@ class Engine:
 
     def _new_segment(self, j: int, t0: float, restore: float) -> None:
         n, g = self.node_of[j], self.alloc[j]
-        saves = self.kind[j] == JobKind.TRAINING
+        saves = self.kind[j] == _TRAINING
         tau = self.checkpoint_interval(j, n, g) if saves else math.inf
         self.tau[j] = tau
         seg = Segment(t0, self.rate(j, n, g), tau, self.write_s[j], restore, saves)
@@ -445,7 +450,7 @@ class Engine:
         end = seg.finish_time(self.work[j] - self.done[j])
         self.end_est[j] = end
         if end <= self.horizon_s:
-            self.q.push(end, Priority.COMPLETION, COMPLETION, j, self.version[j])
+            self.q.push(end, _P_COMPLETION, COMPLETION, j, self.version[j])
 
     def _close_segment(self, j: int, t: float, kept: float, outcome: int) -> None:
         """Account the segment ending at ``t``: ``kept`` work is added to the job's saved work."""
@@ -489,7 +494,7 @@ class Engine:
         self.failure_reason[j] = reason
 
     def _class_of(self, j: int) -> tuple[int, int, int, int, int]:
-        g_min = 1 if self.kind[j] == JobKind.BATCH else self.gpus[j]
+        g_min = 1 if self.kind[j] == _BATCH else self.gpus[j]
         placement, model = self._mask_key[j]
         return (self.tenant[j], self.contract[j], placement, model, g_min)
 
@@ -509,13 +514,13 @@ class Engine:
         seg = self.seg[j]
         assert seg is not None
         kept = seg.saved_if_checkpoint_ends_at(t) if predictable and self.policy.checkpoint_ahead else seg.saved(t)
-        if self.kind[j] == JobKind.BATCH:
+        if self.kind[j] == _BATCH:
             kept = max(seg.progress(t) - self._batch_item_loss(j, seg, t), 0.0) if outcome == FAULT_OUT else kept
         self._close_segment(j, t, kept, outcome)
         self._release(j, t)
         if outcome == PREEMPTED_OUT:
             self.preemptions[j] += 1
-        if self.kind[j] == JobKind.INFERENCE and self.done[j] >= self.work[j]:
+        if self.kind[j] == _INFERENCE and self.done[j] >= self.work[j]:
             self._complete(j, t)
         else:
             self._requeue(j, t, fault=outcome == FAULT_OUT)
@@ -534,10 +539,10 @@ class Engine:
         Shrinking loses nothing (batch items are saved as they finish); an eviction loses unsaved work."""
         cap = self._cap(n)
         victims = sorted(self.running[n], key=lambda j: (-self.contract[j], self._unsaved(j, t), j))
-        batch = [j for j in victims if self.kind[j] == JobKind.BATCH]
+        batch = [j for j in victims if self.kind[j] == _BATCH]
         shrinkable = sum(self.alloc[j] - 1 for j in batch)
         for j in victims:
-            if self.kind[j] == JobKind.BATCH:
+            if self.kind[j] == _BATCH:
                 continue
             excess = int(self.busy[n]) - cap
             if excess <= 0 or excess <= shrinkable:
@@ -566,9 +571,9 @@ class Engine:
         """Roll job ``j`` back to its last saved work and restart on the same GPUs after ``delay``."""
         seg = self.seg[j]
         assert seg is not None
-        if self.kind[j] == JobKind.INFERENCE:
+        if self.kind[j] == _INFERENCE:
             kept = seg.progress(t)
-        elif self.kind[j] == JobKind.BATCH:
+        elif self.kind[j] == _BATCH:
             kept = max(seg.progress(t) - self._batch_item_loss(j, seg, t), 0.0)
         else:
             kept = seg.saved(t)
@@ -579,7 +584,7 @@ class Engine:
             self._release(j, t)
             self._fail(j, t, f"more than {self._restart_limit(j):.0f} restarts")
             return
-        restore = self.restore_s[j] if self.kind[j] == JobKind.TRAINING else 0.0
+        restore = self.restore_s[j] if self.kind[j] == _TRAINING else 0.0
         self._new_segment(j, t + delay, restore=restore)
         self.seg_start[j] = t  # the recovery time is delivered (held) GPU time too
 
@@ -588,7 +593,7 @@ class Engine:
         key = self._mask_key[j]
         sh = self.sharing
         cpu, mem = (sh.cpu[j], sh.mem[j]) if sh is not None else (0, 0.0)
-        divisible = self.kind[j] == JobKind.BATCH
+        divisible = self.kind[j] == _BATCH
         ck = (key, self.gpus[j], divisible, cpu, mem)
         if ck not in self._never_fits:
             placement, model = key
@@ -697,7 +702,7 @@ class Engine:
                 mf = max_free_cache[mask_key] = int(index_max_free(index, self._bits(mask_key, m), self.free_arr))
             return mf
 
-        if int(self.free_arr.max(initial=0)) <= 0 and not policy.preempt:
+        if index[2][0] == len(self.nodes) and not policy.preempt:  # every node at level 0: none has a GPU free
             return
         search = getattr(policy, "search", None) if self.config.compiled_search else None
         admit = getattr(policy, "admit", None)  # optional admission check (quotas) before placement and preemption
@@ -722,7 +727,7 @@ class Engine:
                 # over its quota now: it waits (a release re-runs the dispatch). The check sees the tenant, the
                 # contract and the gang, which every job of a gang class shares: the rest of the class waits too;
                 # in a class of divisible jobs (any gang of 1) the jobs behind it are examined
-                if self.kind[j] == JobKind.BATCH and idx + 1 < len(lst):
+                if self.kind[j] == _BATCH and idx + 1 < len(lst):
                     heapq.heappush(heads, (policy.key(self, lst[idx + 1][1]), idx + 1, ck))
                 continue
             g_min = ck[4]
@@ -757,7 +762,7 @@ class Engine:
                     else:
                         n = int(chosen)
             if n >= 0:
-                g = self._batch_gpus(j, self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+                g = self._batch_gpus(j, self.free(n)) if self.kind[j] == _BATCH else self.gpus[j]
                 if reserved is not None and n == reserved[0] and self._backfill_end(j, n, t) > reserved[1]:
                     reserved = (n, reserved[1], reserved[2] - g)  # it holds spare GPUs past the shadow
                 del lst[idx]
@@ -869,10 +874,10 @@ class Engine:
 
     def _backfill_end(self, j: int, n: int, t: float) -> float:
         """When job ``j`` would end if started on node ``n`` at ``t`` (restore and checkpoint writes included)."""
-        g = self._batch_gpus(j, self.free(n)) if self.kind[j] == JobKind.BATCH else self.gpus[j]
+        g = self._batch_gpus(j, self.free(n)) if self.kind[j] == _BATCH else self.gpus[j]
         restore = 0.0 if self.done[j] == 0.0 else self.restore_s[j]
         rate = self.rate(j, n, g)
-        if self.kind[j] != JobKind.TRAINING or rate <= 0.0:
+        if self.kind[j] != _TRAINING or rate <= 0.0:
             return t + restore + (self.work[j] - self.done[j]) / max(rate, formulas.MIN_RATE)
         tau = self.checkpoint_interval(j, n, g)
         seg = Segment(t, rate, tau, self.write_s[j], restore, True)
@@ -883,7 +888,7 @@ class Engine:
         if t_wake >= self.horizon_s or self.now < self._wake_at <= t_wake:
             return
         self._wake_at = t_wake
-        self.q.push(t_wake, Priority.RESUME, WAKE)
+        self.q.push(t_wake, _P_RESUME, WAKE)
 
     def _reservation(self, j: int, t: float) -> tuple[int, float, int]:
         """EASY: the earliest time job ``j`` could start on one node, from running jobs' expected ends."""
@@ -986,7 +991,7 @@ class Engine:
         jobs = self.jobs
         for j, ts in enumerate(jobs.submit_s[: len(jobs)].tolist()):
             if ts < self.horizon_s:
-                self.q.push(ts, Priority.ARRIVAL, ARRIVAL, j, 0)
+                self.q.push(ts, _P_ARRIVAL, ARRIVAL, j, 0)
         alive = self.node_state.alive.tolist()
         for n in range(len(self.nodes)):
             for c in range(len(FAULT_CAUSES)):
@@ -994,7 +999,7 @@ class Engine:
         if self.links is not None:  # reachability changes at link steps: queued jobs may start there
             for step in range(1, self.links.n_steps):
                 if step * self.links.step_s < self.horizon_s:
-                    self.q.push(step * self.links.step_s, Priority.RESUME, WAKE)
+                    self.q.push(step * self.links.step_s, _P_RESUME, WAKE)
         # Capacity changes come in blocks, one per step boundary (sorted by time, then node). A block is applied at
         # once (vectorised; sheds in node order), exactly as one capacity event after another at that instant:
         # they precede every heap event at the same time and no dispatch runs between them.
@@ -1060,7 +1065,7 @@ class Engine:
             for j in list(self.running[n]):
                 seg = self.seg[j]
                 assert seg is not None
-                kept = seg.progress(horizon) if self.kind[j] != JobKind.TRAINING else seg.saved(horizon)
+                kept = seg.progress(horizon) if self.kind[j] != _TRAINING else seg.saved(horizon)
                 self._close_segment(j, horizon, kept, HORIZON_OUT)
                 # the job is still running at the horizon: its unsaved progress is not lost yet
                 self.lost[j] -= max(seg.progress(horizon) - kept, 0.0)

@@ -23,6 +23,7 @@ from orbitgrid.fleet.maintenance import LOST, REPAIR, SPARE, fate_of
 from orbitgrid.fleet.nodes import PERMANENT, FleetTimeline
 from orbitgrid.scheduling.events import FAULT, RETURN, EventQueue, Priority
 
+_P_FAULT = int(Priority.FAULT)  # a plain int: cheaper than the IntEnum member in the hot path
 _VERSION_BITS = 1 << 40  # a fault event's payload: cause x 2^40 + the clock's version
 
 
@@ -95,7 +96,7 @@ class FaultClocks:
             if t_next < 0.0:  # beyond the timeline's cumulative hazard
                 return
         if t_next < self.horizon_s:
-            self.q.push(t_next, Priority.FAULT, FAULT, n, cause * _VERSION_BITS + self.version[n][cause])
+            self.q.push(t_next, _P_FAULT, FAULT, n, cause * _VERSION_BITS + self.version[n][cause])
 
     def cause_of(self, n: int, payload: int) -> int:
         """The cause of a fault event of node ``n``, or -1 when its clock was redrawn since (a stale event)."""

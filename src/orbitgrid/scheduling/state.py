@@ -17,7 +17,7 @@ import numpy as np
 
 from orbitgrid.scheduling.checkpoint import Segment
 from orbitgrid.scheduling.freeindex import FreeIndex, move, move_many
-from orbitgrid.workloads.jobs import JobKind, JobTable
+from orbitgrid.workloads.jobs import Contract, JobKind, JobTable
 
 FREE_LEVELS = 258  # levels of the free-GPU index: exact free counts up to 256 GPUs, larger nodes share the last
 
@@ -88,6 +88,7 @@ class JobState:
     max_restarts: list[int]
     dataset_bytes: list[float]
     mask_key: list[tuple[int, int]]  # (placement, GPU model index): which nodes may run the job
+    evictable: list[bool]  # preemptible or spot: may be preempted by a higher class
     work: list[float]
     state: list[int]
     node_of: list[int]
@@ -119,6 +120,8 @@ class JobState:
         self.mask_key = list(
             zip(jobs.placement[:n].astype(int).tolist(), jobs.gpu_model[:n].astype(int).tolist(), strict=True)
         )
+        spot = int(Contract.SPOT)
+        self.evictable = [p or c == spot for p, c in zip(self.preemptible, self.contract, strict=True)]
         for name, value in RUN_COLUMNS:
             setattr(self, name, [value] * n)
 
@@ -132,6 +135,7 @@ class JobState:
         inference = int(jobs.kind[j]) == JobKind.INFERENCE
         self.work.append(float(jobs.duration_s[j] if inference else jobs.work_gpu_s[j]))
         self.mask_key.append((int(jobs.placement[j]), int(jobs.gpu_model[j])))
+        self.evictable.append(self.preemptible[-1] or self.contract[-1] == Contract.SPOT)
         for name, value in RUN_COLUMNS:
             getattr(self, name).append(value)
 
