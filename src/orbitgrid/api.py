@@ -597,7 +597,8 @@ def simulate(
     :meth:`Run.save` writes the run directory later, :meth:`Run.report` renders the report), else written to the
     run directory ``out_dir`` (``manifest.json``, ``summary.json``, tables, ``report.html`` unless ``report`` is
     false: a run in memory renders it in :meth:`Run.save` and :meth:`Run.report` instead; ``cost.json`` with its
-    uncertainty block unless ``cost`` is false). Wall times go to ``timings.json``
+    uncertainty block and ``lifetime.json``, the orbital-lifetime table of its shells, unless ``cost`` is false).
+    Wall times go to ``timings.json``
     only, so every other file is byte-identical between two runs of the same scenario (docs/design.md,
     determinism), and a run saved later is the same bytes as one written directly. ``command`` is recorded in the
     manifest. Before any work or file, the pre-flight estimate (``pipeline.preflight``) refuses with
@@ -765,6 +766,13 @@ def _simulate_into(
             writer.json("summary.json", summary)
             tick("cost", 1, 1)
         watch.lap("cost")
+    if cost and scenario.fleet.shells:  # a full run also answers how long its shells stay up (the report's table)
+        from orbitgrid.pipeline.lifetime import LIFETIME_FILE, lifetime_document
+
+        tick("lifetime", 0, 1)
+        writer.json(LIFETIME_FILE, lifetime_document(scenario))
+        tick("lifetime", 1, 1)
+        watch.lap("lifetime")
 
 
 def evaluate_simulate(scenario: Scenario) -> dict[str, Any]:

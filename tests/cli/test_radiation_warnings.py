@@ -46,6 +46,11 @@ def test_element_set_above_the_table_is_printed_and_recorded(tmp_path: Path) -> 
     manifest = json.loads((out / "manifest.json").read_text())
     assert summary["approximations"] == manifest["approximations"]
     assert len(summary["approximations"]) == 1 and "held at the 2150 km level" in summary["approximations"][0]
+    # no drag lifetime outside the atmosphere model: the run's lifetime table names the shell and why
+    skipped = json.loads((out / "lifetime.json").read_text())["skipped"]
+    assert list(skipped) == ["high"] and "outside the atmosphere model's 100-2,100 km profile" in skipped["high"]
+    res = CliRunner().invoke(app, ["lifetime", str(path)])
+    assert res.exit_code == 2 and "outside the atmosphere model" in " ".join(res.output.split())
 
 
 def test_designed_shell_above_the_table_exits_2_naming_the_field(tmp_path: Path) -> None:

@@ -66,6 +66,7 @@ EVERY_FILE = {
     "flows.parquet",
     "jobs.parquet",
     "latency.parquet",
+    "lifetime.json",
     "links.parquet",
     "manifest.json",
     "node_usage.parquet",
@@ -119,7 +120,17 @@ def test_two_runs_of_every_stage_are_byte_identical(tmp_path: Path) -> None:
     # wall times are only in timings.json: not in the summary, with the stages that ran
     assert "engine_wall_s" not in json.loads(files["summary.json"]) and "wall" not in files["summary.json"].decode()
     timings = json.loads(files[TIMINGS_FILE])
-    assert set(timings["stages_s"]) == {"orbit", "capacity", "nodes", "network", "schedule", "flows", "cost", "report"}
+    assert set(timings["stages_s"]) == {
+        "orbit",
+        "capacity",
+        "nodes",
+        "network",
+        "schedule",
+        "flows",
+        "cost",
+        "lifetime",
+        "report",
+    }
     assert timings["total_s"] >= sum(timings["stages_s"].values()) > 0.0 and timings["engine_s"] > 0.0
     assert first.timings == timings and second.summary == first.summary
     _assert_report_has_no_clock_or_random_id(files["report.html"].decode("utf-8"), "2027-03-20")

@@ -26,6 +26,7 @@ import numpy as np
 from orbitgrid.astro import atmosphere as atm
 from orbitgrid.astro import lifetime as lt
 from orbitgrid.economics.mass import Propulsion, propellant_mass_kg
+from orbitgrid.errors import InputError
 from orbitgrid.pipeline.economics import _altitude_m, satellite_spec
 from orbitgrid.pipeline.orbit import shell_orbits
 
@@ -100,10 +101,21 @@ def drag_properties(
     return spec, dry, area
 
 
+class OutsideAtmosphereError(InputError):
+    """The shell's mean altitude is outside the density profile (:data:`atmosphere.PROFILE_ALTITUDES_M`)."""
+
+
 def shell_lifetime(scenario: Scenario, shell: Shell, max_years: float = 200.0) -> ShellLifetime:
-    """The table row of ``shell`` (module docstring)."""
+    """The table row of ``shell`` (module docstring); :class:`OutsideAtmosphereError` for a shell (an element set)
+    whose mean altitude lies outside the atmosphere model's 100-2,100 km profile."""
     econ = scenario.economics
     altitude, inc, ltan = _orbit_geometry(scenario, shell)
+    lo, hi = float(atm.PROFILE_ALTITUDES_M[0]), float(atm.PROFILE_ALTITUDES_M[-1])
+    if not lo <= altitude <= hi:
+        raise OutsideAtmosphereError(
+            f"shell {shell.name!r}: mean altitude {altitude / 1e3:,.0f} km is outside the atmosphere model's "
+            f"{lo / 1e3:,.0f}-{hi / 1e3:,.0f} km profile, so no drag lifetime is computed for it"
+        )
     profiles = {a: atm.density_profile(a, inc, ltan) for a in ACTIVITY_COLUMNS}
     rho = {a: float(p(altitude)) for a, p in profiles.items()}
     spec, dry, area = drag_properties(scenario, shell, rho["mean"])
@@ -145,7 +157,8 @@ def lifetime_table(scenario: Scenario, max_years: float = 200.0) -> list[ShellLi
     return [shell_lifetime(scenario, s, max_years) for s in scenario.fleet.shells]
 
 
-#: The run file of the table (written by ``orbitgrid report`` into a run that lacks it; read by the report).
+#: The run file of the table (written by ``simulate`` with cost.json, by ``orbitgrid report`` into a run that lacks
+#: it; read by the report).
 LIFETIME_FILE = "lifetime.json"
 
 
@@ -153,7 +166,8 @@ def lifetime_document(scenario: Scenario, max_years: float = 200.0) -> dict[str,
     """The table of every designed shell as a JSON document (``rows``: :meth:`ShellLifetime.to_dict`, as
     ``orbitgrid lifetime --json`` writes them) with the solar-activity drivers of its columns, the disposal rule and
     ``max_years``; a shell the mass budget cannot price (``CostInputError``, e.g. an element set with no orbit
-    left) is named in ``skipped`` with the reason."""
+    left) or whose mean altitude lies outside the atmosphere model (``OutsideAtmosphereError``: an element set far
+    above 2,100 km) is named in ``skipped`` with the reason."""
     from orbitgrid.pipeline.economics import CostInputError
 
     rows: list[dict[str, object]] = []
@@ -161,7 +175,7 @@ def lifetime_document(scenario: Scenario, max_years: float = 200.0) -> dict[str,
     for shell in scenario.fleet.shells:
         try:
             rows.append(shell_lifetime(scenario, shell, max_years).to_dict())
-        except CostInputError as why:
+        except (CostInputError, OutsideAtmosphereError) as why:
             skipped[shell.name] = str(why)
     return {
         "scenario": scenario.name,
@@ -185,6 +199,7 @@ __all__ = [
     "ACTIVITY_COLUMNS",
     "LIFETIME_FILE",
     "TABLE_HEADERS",
+    "OutsideAtmosphereError",
     "ShellLifetime",
     "lifetime_document",
     "lifetime_table",
