@@ -29,6 +29,8 @@ _FILES = {
 }
 MAX_MAP_NODES = 20_000
 MAX_BINS = 2_000
+#: The shortest bin of the history: the usage ledger is metered per second, so a finer bin says nothing more.
+MIN_BIN_S = 1.0
 
 router = APIRouter(tags=["fleet"])
 pages = APIRouter(include_in_schema=False)
@@ -177,6 +179,12 @@ def get_fleet_history(
     if hi <= lo:
         raise ServiceError(422, f"end_s ({hi:g}) must be after start_s ({lo:g})")
     bin_s = (hi - lo) / bins
+    if bin_s < MIN_BIN_S:  # also keeps a denormal span (end_s=5e-324) from dividing by a zero-length bin
+        raise ServiceError(
+            422,
+            f"bins ({bins}) over {hi - lo:g} s gives bins of {bin_s:g} s; bins are at least {MIN_BIN_S:g} s "
+            "(the ledger is metered per second): ask for fewer bins or a longer span",
+        )
     fleet = d.fleet.timeline
     usable = views.capacity_bins(fleet.usable_gpus, fleet.step_s, lo, bin_s, bins)
     busy = views.busy_bins(session, lo, bin_s, bins, clock)
