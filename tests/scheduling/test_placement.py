@@ -88,17 +88,20 @@ def _reference_choice(eng: Engine, j: int, reserved: tuple[int, float, int] | No
     return REFUSED if n is None else int(n)
 
 
-@pytest.mark.parametrize(("name", "power_aware"), [("fifo-backfill", False), ("priority", True), ("fair-share", True)])
-def test_search_matches_choose_node_on_random_states(make_fleet, make_workload, name: str, power_aware: bool) -> None:
-    rng = np.random.default_rng(11)
-    fleet = _fleet(make_fleet, rng)
+def _compare_on_random_states(
+    make_fleet, make_workload, name: str, power_aware: bool, seed: int, n_orbit: int, trials: int
+) -> dict:
+    """The compiled search against the reference choice on ``trials`` random states of a fleet of ``n_orbit``
+    satellites and two ground sites (25 jobs each); the count of each outcome."""
+    rng = np.random.default_rng(seed)
+    fleet = _fleet(make_fleet, rng, n_orbit=n_orbit)
     wl = _jobs(make_workload, rng, 300, fleet.horizon_s)
     policy = make_policy(name, power_aware=power_aware)
     eng = Engine(fleet, wl, policy, np.random.default_rng(0))  # type: ignore[arg-type]
     search = policy.search
     assert search == ("power-aware" if power_aware else "best-fit")
     outcomes = {"node": 0, NO_CANDIDATE: 0, REFUSED: 0}
-    for trial in range(60):
+    for trial in range(trials):
         t = float(rng.uniform(0.0, fleet.horizon_s - STEP_S))
         k = int(t // STEP_S)
         cap = np.minimum(fleet.usable_gpus[:, k], fleet.nodes.gpus).astype(np.int64)
@@ -123,10 +126,27 @@ def test_search_matches_choose_node_on_random_states(make_fleet, make_workload, 
             got = eng._search(j, mkey, m, mf, g_min, reserved, t, search) if mf >= g_min else NO_CANDIDATE
             assert got == want, f"trial {trial}, job {j}: compiled {got}, reference {want}"
             outcomes["node" if want >= 0 else want] += 1
+    return outcomes
+
+
+@pytest.mark.parametrize(("name", "power_aware"), [("fifo-backfill", False), ("priority", True), ("fair-share", True)])
+def test_search_matches_choose_node_on_random_states(make_fleet, make_workload, name: str, power_aware: bool) -> None:
+    outcomes = _compare_on_random_states(make_fleet, make_workload, name, power_aware, 11, 40, 60)
     # the states exercise every outcome, refusals included when the power-aware test is on
     assert outcomes["node"] > 1000 and outcomes[NO_CANDIDATE] > 20
     if power_aware:
         assert outcomes[REFUSED] > 20
+
+
+@pytest.mark.parametrize(("name", "power_aware"), [("fifo-backfill", False), ("priority", True)])
+def test_search_matches_choose_node_across_bitset_words(
+    make_fleet, make_workload, name: str, power_aware: bool
+) -> None:
+    """The same on 202 nodes: the free index and the masks span four 64-node words (the fleet above fits one)."""
+    outcomes = _compare_on_random_states(make_fleet, make_workload, name, power_aware, 12, 200, 20)
+    assert outcomes["node"] > 300 and outcomes[NO_CANDIDATE] > 5
+    if power_aware:
+        assert outcomes[REFUSED] > 5
 
 
 def _same(a: EngineResult, b: EngineResult) -> None:
