@@ -414,3 +414,35 @@ def test_migrations_match_the_models(make_client) -> None:
     with c.app.state.service.sessions() as s:
         diff = compare_metadata(MigrationContext.configure(s.connection()), db.Base.metadata)
     assert diff == []
+
+
+def test_nul_characters_refused_with_422(make_client) -> None:
+    """NUL (U+0000) anywhere a caller can put it is a 422 naming where, never a database error: PostgreSQL's text
+    type cannot hold or even compare with it (the CI fuzzer found ``GET /v1/invoices?tenant_id=%00`` failing there)."""
+    c = make_client()
+    tid, h = new_tenant(c, "lab")
+    for url, where in [
+        ("/v1/invoices?tenant_id=%00", "query"),
+        ("/v1/jobs?tenant_id=a%00b", "query"),
+        ("/v1/tenants/%00", "path"),
+        (f"/v1/tenants/{tid}%00", "path"),
+        ("/v1/jobs/%00", "path"),
+    ]:
+        r = c.get(url, headers=ADMIN)
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["detail"][0]["loc"] == [where], r.text
+        assert "NUL" in r.json()["detail"][0]["msg"]
+    for body in [
+        {**TRAIN, "labels": {"team": "a\x00b"}},
+        {**TRAIN, "gpu_model": "H100\x00"},
+    ]:
+        r = c.post("/v1/jobs", json=body, headers=h)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["detail"][0]["loc"][0] == "body"
+    r = c.post("/v1/jobs", json=TRAIN, headers={**h, "Idempotency-Key": "k\x00"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"], r.text
+    r = c.patch(f"/v1/tenants/{tid}", json={"cohort": "\x00"}, headers=ADMIN)
+    assert r.status_code == 422, r.text
+    # the same requests without the NUL still work: nothing else was refused
+    assert c.get(f"/v1/invoices?tenant_id={tid}", headers=ADMIN).status_code == 200
+    assert c.post("/v1/jobs", json={**TRAIN, "labels": {"team": "ab"}}, headers=h).status_code == 201

@@ -34,7 +34,9 @@ API_VERSION = "1"
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit with a 413 (Content-Length or counted while streaming)."""
+    """Refuse request bodies over the limit with a 413 (Content-Length or counted while streaming), and a path or
+    query string holding NUL (U+0000, ``%00``) with a 422: no identifier or filter contains it, and PostgreSQL's text
+    type cannot even compare with it (the query would fail in the database)."""
 
     def __init__(self, app: ASGIApp, limit: int, bulk_limit: int) -> None:
         self.app = app
@@ -44,6 +46,10 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        where = _nul_in(scope)
+        if where is not None:
+            await _send_json(send, 422, {"detail": [{"loc": [where], "msg": _NUL_MSG, "type": "invalid"}]})
             return
         limit = self.bulk_limit if scope["path"].endswith("/bulk") else self.limit
         for k, v in scope.get("headers", []):
@@ -76,9 +82,27 @@ class _TooLarge(Exception):
     pass
 
 
+_NUL_MSG = "NUL characters (U+0000, %00) are not allowed in paths or query strings"
+
+
+def _nul_in(scope: Scope) -> str | None:
+    """``"path"`` or ``"query"`` if that part of the request holds a NUL character, else None."""
+    if "\x00" in scope["path"]:
+        return "path"
+    qs: bytes = scope.get("query_string", b"")
+    if b"\x00" in qs or b"%00" in qs:
+        return "query"
+    return None
+
+
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body larger than {limit} bytes"}).encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+    await _send_json(send, 413, {"detail": f"request body larger than {limit} bytes"})
+
+
+async def _send_json(send: Send, status: int, content: Any) -> None:
+    body = json.dumps(content).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -91,7 +91,7 @@ class FastPath:
             more = msg.get("more_body", False)
         body = b"".join(chunks)
         specs: list[JobSubmit] | None = None
-        if ctype is not None and _JSON.match(ctype) and (key is None or 1 <= len(key) <= 255):
+        if ctype is not None and _JSON.match(ctype) and (key is None or (1 <= len(key) <= 255 and "\x00" not in key)):
             try:
                 if path == jobs.SUBMIT_PATH:
                     specs = [JobSubmit.model_validate_json(body)]

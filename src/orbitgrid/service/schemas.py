@@ -10,9 +10,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._ -]*$")]
-Label = Annotated[str, StringConstraints(max_length=256)]
+# Free text may hold anything but NUL (U+0000), which PostgreSQL's text type cannot store (SQLite can): refused here
+# with a 422 naming the field rather than failing in the database.
+NO_NUL = r"^[^\x00]*$"
+Label = Annotated[str, StringConstraints(max_length=256, pattern=NO_NUL)]
 LabelKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$")]
-GpuModel = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+GpuModel = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)]
 JobKindName = Literal["training", "batch", "inference"]
 ContractKind = Literal["reserved", "on_demand", "spot"]
 PlacementName = Literal["any", "orbit", "ground"]
@@ -31,7 +34,7 @@ class _In(BaseModel):
 class Limits(_In):
     """Quotas and limits of a tenant (Kueue's cohort model; ``null``: unlimited)."""
 
-    cohort: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    cohort: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)] | None = None
     nominal_gpus: int | None = Field(None, ge=0, le=MAX_GPUS, description="GPUs the tenant may hold at once")
     borrowing_limit_gpus: int | None = Field(None, ge=0, le=MAX_GPUS, description="most GPUs borrowed beyond nominal")
     lending_limit_gpus: int | None = Field(None, ge=0, le=MAX_GPUS, description="most unused nominal GPUs lent")

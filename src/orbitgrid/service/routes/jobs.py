@@ -22,6 +22,7 @@ from orbitgrid.service.auth import Principal
 from orbitgrid.service.deps import PrincipalDep, ServiceDep, ServiceState, SessionDep, tenant_scope
 from orbitgrid.service.driver import CONTRACTS, FINAL, KINDS, PLACEMENTS, Accepted, Driver, ServiceError, new_id
 from orbitgrid.service.schemas import (
+    NO_NUL,
     BulkCreated,
     BulkSubmit,
     ContractKind,
@@ -44,6 +45,7 @@ IdemKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
+        pattern=NO_NUL,
         description="a retried submission with the same key returns the first answer and creates nothing",
     ),
 ]
