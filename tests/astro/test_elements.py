@@ -104,6 +104,16 @@ def test_three_line_mixed_with_two_line_blank_lines_and_crlf() -> None:
     assert len(ElementSet.from_tle_text(text.replace("\r\n", "\r"))) == 3
 
 
+def test_comment_lines_are_skipped() -> None:
+    # Vallado's SGP4-VER.TLE puts '#' comment lines before and between element sets.
+    text = "#   ----- cases -----\n#   # TEME example\n" + "\n".join(VANGUARD) + "\n  # MOLNIYA\n0 MOLNIYA 2-14\n"
+    es = ElementSet.from_tle_text(text + "\n".join(MOLNIYA) + "\n# end\n")
+    assert es.names == ["5", "MOLNIYA 2-14"]
+    assert es.catalog_numbers.tolist() == [5, 8195]
+    with pytest.raises(ElementFormatError, match="empty file"):
+        ElementSet.from_tle_text("# only a comment\n")
+
+
 def test_name_line_that_starts_like_line_one() -> None:
     es = ElementSet.from_tle_text("1 SHORT NAME\n" + "\n".join(STARLINK))
     assert es.names == ["1 SHORT NAME"]

@@ -189,3 +189,23 @@ def test_presets_are_listed() -> None:
     for name in ("alibaba_openb", "alibaba_pai_2020", "philly", "helios", "acme", "azure_code_2023", "burstgpt",
                  "mooncake", "alibaba_spot_v2026"):  # fmt: skip
         assert name in out
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_inspect_recognises_a_preset_behind_a_byte_order_mark(tmp_path: Path, line_end: str) -> None:
+    # Spreadsheet exports start with a UTF-8 byte-order mark: it is not part of the first column's name.
+    (tmp_path / "log.csv").write_bytes(("\ufeff" + H + OK).replace("\n", line_end).encode())
+    res = invoke("trace", "inspect", str(tmp_path / "log.csv"))
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "helios job trace" in out and "rows read │ 1" in out
+
+
+def test_inspect_names_an_empty_file_and_a_header_split_by_another_delimiter(tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_bytes(b"")
+    res = invoke("trace", "inspect", str(tmp_path / "empty.csv"))
+    assert res.exit_code == EXIT_INPUT and "empty.csv: empty file: no header line" in res.output
+    (tmp_path / "semi.csv").write_text((H + OK).replace(",", ";"))
+    res = invoke("trace", "inspect", str(tmp_path / "semi.csv"))
+    out = " ".join(res.output.split())
+    assert res.exit_code == EXIT_INPUT and "split by ';': orbitgrid reads comma-separated files" in out

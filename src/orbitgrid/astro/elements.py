@@ -263,11 +263,11 @@ class ElementSet:
         """Read 2-line or 3-line element sets (the two may be mixed).
 
         A name line is optional before each pair and may carry the ``"0 "`` prefix of the 3LE format. Blank
-        lines, trailing whitespace and CR/CRLF line ends are ignored. Classification ``U``, ``C`` or ``S``
-        (blank is read as ``U``); alpha-5 catalogue numbers (``A0000`` = 100000 .. ``Z9999`` = 339999, no I or
-        O). Each line must have exactly 69 columns and, unless ``verify_checksum`` is False, a correct
-        checksum in column 69. Raises :class:`ElementFormatError` naming ``source`` and the 1-based line
-        number.
+        lines, comment lines starting with ``#``, trailing whitespace and CR/CRLF line ends are ignored.
+        Classification ``U``, ``C`` or ``S`` (blank is read as ``U``); alpha-5 catalogue numbers (``A0000`` =
+        100000 .. ``Z9999`` = 339999, no I or O). Each line must have exactly 69 columns and, unless
+        ``verify_checksum`` is False, a correct checksum in column 69. Raises :class:`ElementFormatError` naming
+        ``source`` and the 1-based line number.
         """
         satrecs: list[Satrec] = []
         names: list[str] = []
@@ -351,7 +351,8 @@ class ElementSet:
 def _group_tle_lines(text: str, source: str) -> Iterable[tuple[str | None, tuple[int, str], tuple[int, str]]]:
     """Yield (name or None, (line no, line 1), (line no, line 2)) for each element set in ``text``."""
     lines = [(n, ln.rstrip()) for n, ln in enumerate(text.lstrip("\ufeff").splitlines(), start=1)]
-    lines = [(n, ln) for n, ln in lines if ln.strip()]
+    # blank lines and comment lines (starting with '#', as in Vallado's SGP4-VER.TLE) carry no element set
+    lines = [(n, ln) for n, ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise ElementFormatError(source, 1, "at least one two-line element set", "empty file")
     last_line = lines[-1][0]

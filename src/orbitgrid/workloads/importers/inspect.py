@@ -53,14 +53,17 @@ def _columns_of(path: Path) -> set[str]:
         import json
 
         opener = gzip.open if path.name.lower().endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8", newline="") as f:
+        # utf-8-sig: a byte-order mark (spreadsheet exports) is not part of the first column name, as in the readers
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as f:
             if fmt == "jsonl":
                 first = json.loads(f.readline() or "{}")
                 return set(first) if isinstance(first, dict) else set()
             header = next(csv.reader(f), [])
-        return {h.strip() for h in header}
     except (OSError, UnicodeDecodeError, ValueError, EOFError, StopIteration) as exc:
         raise TraceFormatError(path, f"cannot read the header to recognise the format ({exc})") from None
+    if not header:
+        raise TraceFormatError(path, "empty file: no header line to recognise the format from")
+    return {h.strip() for h in header}
 
 
 def detect(path: Path) -> tuple[What, str]:
@@ -81,8 +84,16 @@ def detect(path: Path) -> tuple[What, str]:
         _, what, name = max(candidates, key=lambda c: c[0])  # first of equals: jobs, then requests, then nodes
         return what, name
     known = ", ".join([*JOB_PRESETS, *REQUEST_PRESETS, *(f"{n} (--nodes)" for n in NODE_PRESETS)])
+    hint = ""
+    if len(cols) == 1 and file_format(path) == "csv":
+        (only,) = cols
+        other = next((d for d in (";", "\t", "|") if d in only), None)
+        if other is not None:
+            shown = "tab" if other == "\t" else repr(other)
+            hint = f" (the header holds one column split by {shown}: orbitgrid reads comma-separated files)"
     raise TraceFormatError(
-        path, f"no preset matches the columns {', '.join(sorted(cols)) or 'none'}; give --preset, one of {known}"
+        path,
+        f"no preset matches the columns {', '.join(sorted(cols)) or 'none'}{hint}; give --preset, one of {known}",
     )
 
 
