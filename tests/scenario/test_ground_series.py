@@ -111,6 +111,28 @@ def test_units_and_offsets(tmp_path: Path) -> None:
     np.testing.assert_allclose(got, [453.59237, 907.18474], rtol=1e-12)
 
 
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_gzip_and_byte_order_mark_read_as_the_plain_file(tmp_path: Path, line_end: str) -> None:
+    import gzip
+
+    text = "\ufeffwhen,price\n2030-01-01 00:00,10\n2030-01-01 01:00,20\n2030-01-01 02:00,40\n".replace("\n", line_end)
+    (tmp_path / "p.csv").write_text(text, encoding="utf-8", newline="")
+    (tmp_path / "p.csv.gz").write_bytes(gzip.compress(text.encode()))
+    means = []
+    for name in ("p.csv", "p.csv.gz"):
+        price = {"file": name, "column": "price", "time_column": "when", "unit": "USD/MWh"}
+        s = scenario(tmp_path, epoch="2030-01-01T00:00:00Z", duration="3h", step="1h", price=price)
+        means.append(s.ground_sites[0].price_per_step(s.time_grid()))
+    np.testing.assert_array_equal(means[0], [0.01, 0.02, 0.04])
+    np.testing.assert_array_equal(means[1], means[0])
+    # a damaged gzip file names the file, not a traceback
+    (tmp_path / "bad.csv.gz").write_bytes(gzip.compress(text.encode())[:30])
+    price = {"file": "bad.csv.gz", "column": "price", "time_column": "when", "unit": "USD/MWh"}
+    (problem,) = problems(tmp_path, epoch="2030-01-01T00:00:00Z", duration="3h", step="1h", price=price)
+    assert problem.path.endswith("power_price_usd_per_kwh.file"), problem
+    assert "bad.csv.gz" in problem.message and "gzip" in problem.message, problem
+
+
 def test_repeat_by_days_when_the_series_is_shorter_than_a_year(tmp_path: Path) -> None:
     # Three days of 1, 2, 3; a one-day run a year later cannot be moved by whole years, so it moves by whole days to
     # the nearest day that fits: 2030-01-03, the last one (value 3).

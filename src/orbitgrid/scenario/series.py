@@ -3,11 +3,11 @@ accelerator inventories.
 
 Series model
 ------------
-A series file has one row per interval: a timestamp and a value. The value holds from its row's timestamp until the
-next row's timestamp (piecewise constant); the last row holds for as long as the interval before it. Over a scenario
-step ``[t, t + h)`` the site sees the time-weighted mean of the series over that step, so a step that spans two rows
-gets each row's value in proportion to the overlap, and the energy-weighted sum over steps equals the integral of the
-series over the run.
+A series file (CSV, gzip-compressed when its name ends in ``.gz``) has one row per interval: a timestamp and a
+value. The value holds from its row's timestamp until the next row's timestamp (piecewise constant); the last row
+holds for as long as the interval before it. Over a scenario step ``[t, t + h)`` the site sees the time-weighted mean
+of the series over that step, so a step that spans two rows gets each row's value in proportion to the overlap, and
+the energy-weighted sum over steps equals the integral of the series over the run.
 
 Timestamps are ISO 8601 (``2022-01-01 00:00:00``, ``2022-01-01T00:00:00+01:00``) or follow ``time_format``
 (:func:`datetime.datetime.strptime` codes). A timestamp without an offset is local time in ``timezone`` (an IANA name;
@@ -40,12 +40,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import gzip
+import io
 import math
+import zlib
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -110,7 +113,12 @@ def _from_s(t_s: float) -> dt.datetime:
 
 def _open_csv(path: Path) -> tuple[list[str], Iterable[list[str]], Callable[[], None]]:
     try:
-        f = path.open(newline="", encoding="utf-8-sig")
+        # gzip-compressed CSV as the trace readers accept it; the caller closes the file
+        f: IO[str]
+        if path.name.lower().endswith(".gz"):
+            f = io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")  # noqa: SIM115
+        else:
+            f = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise SeriesError("file", f"cannot read {path}: {exc.strerror or exc}") from None
     reader = csv.reader(f)
@@ -134,6 +142,8 @@ def _checked_rows(reader: Any, path: Path) -> Iterator[list[str]]:
         raise SeriesError("file", f"{path.name} line {reader.line_num}: not valid CSV ({exc})") from None
     except UnicodeDecodeError as exc:
         raise SeriesError("file", f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged or truncated gzip file
+        raise SeriesError("file", f"{path.name} line {reader.line_num}: cannot read the gzip data ({exc})") from None
 
 
 def _column(header: list[str], name: str, field: str, path: Path) -> int:

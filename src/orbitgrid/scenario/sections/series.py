@@ -32,7 +32,10 @@ class _SeriesFile(StrictModel):
     """A value column of a CSV time series, piecewise constant between its timestamps (see
     ``orbitgrid.scenario.series``: each row holds until the next; a step gets the time-weighted mean)."""
 
-    file: Path = Field(description="CSV file; a relative path is relative to the scenario file's folder.")
+    file: Path = Field(
+        description="CSV file (gzip-compressed when it ends in .gz); a relative path is relative to the scenario "
+        "file's folder."
+    )
     column: Name = Field(description="Header of the value column.")
     time_column: Name = Field(description="Header of the timestamp column; each row's value holds until the next row.")
     time_format: Name | None = Field(
