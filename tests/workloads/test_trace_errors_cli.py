@@ -209,3 +209,27 @@ def test_inspect_names_an_empty_file_and_a_header_split_by_another_delimiter(tmp
     res = invoke("trace", "inspect", str(tmp_path / "semi.csv"))
     out = " ".join(res.output.split())
     assert res.exit_code == EXIT_INPUT and "split by ';': orbitgrid reads comma-separated files" in out
+
+
+@pytest.mark.parametrize("kind", ["tar.gz", "zip"])
+def test_an_archive_is_named_with_its_members_not_read_as_csv(tmp_path: Path, kind: str) -> None:
+    # Alibaba ships its PAI 2020 tables as .tar.gz: reading the archive's bytes as CSV would give garbage columns.
+    import tarfile
+    import zipfile
+
+    member = tmp_path / "cluster_log.csv"
+    member.write_text(H + OK)
+    archive = tmp_path / f"log.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(archive, "w") as z:
+            z.write(member, "cluster_log.csv")
+    else:
+        with tarfile.open(archive, "w:gz") as t:
+            t.add(member, "cluster_log.csv")
+    res = invoke("trace", "inspect", str(archive))
+    out = " ".join(res.output.split())
+    assert res.exit_code == EXIT_INPUT, res.output
+    assert f"a {kind[:3]} archive holding cluster_log.csv" in out and "extract it first" in out
+    (tmp_path / "log.csv").unlink(missing_ok=True)
+    path = scenario(tmp_path, archive.read_bytes())  # the scenario reads it as log.csv: the content decides
+    both_fail(tmp_path, path, "log.csv", f"a {kind[:3]} archive holding cluster_log.csv")

@@ -16,7 +16,7 @@ import numpy as np
 
 from orbitgrid.workloads.importers.jobs import JOB_PRESETS, import_jobs
 from orbitgrid.workloads.importers.nodes import NODE_PRESETS, import_nodes
-from orbitgrid.workloads.importers.reading import file_format, read_json_records
+from orbitgrid.workloads.importers.reading import file_format, read_json_records, refuse_archive
 from orbitgrid.workloads.importers.requests import REQUEST_PRESETS, import_requests
 from orbitgrid.workloads.importers.values import DATETIME_ZERO_NS
 from orbitgrid.workloads.jobs import MILLI_PER_GPU, JobKind, TraceStatus
@@ -40,6 +40,8 @@ class Inspection:
 def _columns_of(path: Path) -> set[str]:
     """The column names of a file (header line, Parquet schema, first JSON Lines object, Philly's record keys)."""
     fmt = file_format(path)
+    if path.is_file():
+        refuse_archive(path)
     try:
         if fmt == "parquet":
             import pyarrow.parquet as pq

@@ -124,6 +124,32 @@ def _check_readable(path: Path, what: str) -> None:
         raise TraceFormatError(path, f"{what} not found")
     if path.stat().st_size == 0:
         raise TraceFormatError(path, "empty file: expected a header line naming the columns, then one row per line")
+    refuse_archive(path)
+
+
+def refuse_archive(path: Path) -> None:
+    """A TraceFormatError when ``path`` is a tar or zip archive (public traces ship as ``.tar.gz``, e.g. Alibaba's
+    PAI 2020 tables): orbitgrid reads one table per file, so the message names the members to extract."""
+    import tarfile
+    import zipfile
+
+    members: list[str] | None = None
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                members, kind, how = z.namelist(), "zip", f"unzip {path.name}"
+        elif tarfile.is_tarfile(path):
+            with tarfile.open(path) as t:
+                members, kind, how = t.getnames(), "tar", f"tar xf {path.name}"
+    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile):
+        return  # not a readable archive: the CSV reader reports what it finds
+    if members is not None:
+        shown = ", ".join(members[:5]) + (f" and {len(members) - 5:,} more" if len(members) > 5 else "")
+        raise TraceFormatError(
+            path,
+            f"a {kind} archive holding {shown or 'no files'}; orbitgrid reads one CSV, gzip CSV, Parquet or JSON "
+            f"file: extract it first ({how}) and name the extracted file",
+        )
 
 
 def _csv_lines(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
