@@ -363,6 +363,79 @@ def test_omm_json_and_csv_match_tle() -> None:
     assert single.names == ["VANGUARD 1"]
 
 
+_META = ("OBJECT_NAME", "OBJECT_ID")
+_MEAN = ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY")
+
+
+def omm_xml_text(records: list[dict[str, str]]) -> str:
+    """CCSDS OMM XML laid out as CelesTrak serves it (an ``ndm`` root with an XSD location attribute, an empty header,
+    one ``omm`` per object)."""
+    xsi = "http://www.w3.org/2001/XMLSchema-instance"
+    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<ndm xmlns:xsi="{xsi}" xsi:noNamespaceSchemaLocation="x.xsd">']
+    for rec in records:
+        meta = "".join(f"<{k}>{rec[k]}</{k}>" for k in _META)
+        mean = "".join(f"<{k}>{rec[k]}</{k}>" for k in _MEAN)
+        tle = "".join(f"<{k}>{v}</{k}>" for k, v in rec.items() if k not in _META + _MEAN)
+        parts.append(
+            '<omm id="CCSDS_OMM_VERS" version="2.0"><header><CREATION_DATE/><ORIGINATOR/></header><body><segment>'
+            f"<metadata>{meta}<CENTER_NAME>EARTH</CENTER_NAME><REF_FRAME>TEME</REF_FRAME><TIME_SYSTEM>UTC"
+            "</TIME_SYSTEM><MEAN_ELEMENT_THEORY>SGP4</MEAN_ELEMENT_THEORY></metadata>"
+            f"<data><meanElements>{mean}</meanElements><tleParameters>{tle}</tleParameters></data></segment></body>"
+            "</omm>"
+        )
+    return "\n".join([*parts, "</ndm>"]) + "\n"
+
+
+def omm_kvn_text(records: list[dict[str, str]]) -> str:
+    """CCSDS OMM KVN, one object after another, with comments and bracketed units as the standard allows."""
+    blocks = []
+    for rec in records:
+        lines = ["CCSDS_OMM_VERS = 2.0", "COMMENT from a test", "CREATION_DATE = 2026-02-24T14:13:58", "ORIGINATOR = X"]
+        for k, v in rec.items():
+            unit = {"MEAN_MOTION": " [rev/day]", "INCLINATION": " [deg]"}.get(k, "")
+            lines.append(f"{k:<20} = {v}{unit}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def test_omm_xml_and_kvn_match_tle(tmp_path: Path) -> None:
+    tle_text = "".join(f"{name}\n{l1}\n{l2}\n" for name, (l1, l2) in PAIRS.items())
+    records = [omm_from_tle(name, l1, l2) for name, (l1, l2) in PAIRS.items()]
+    from_tle = ElementSet.from_tle_text(tle_text)
+    _assert_same_sets(from_tle, ElementSet.from_omm_xml(omm_xml_text(records)))
+    _assert_same_sets(from_tle, ElementSet.from_omm_kvn(omm_kvn_text(records)))
+    # python-sgp4's own OMM XML parser reads the same fields (an independent reader of the same text)
+    from sgp4 import omm as sgp4_omm
+
+    parsed = list(sgp4_omm.parse_xml(io.StringIO(omm_xml_text(records))))
+    assert [(f["NORAD_CAT_ID"], f["MEAN_MOTION"], f["BSTAR"]) for f in parsed] == [
+        (r["NORAD_CAT_ID"], r["MEAN_MOTION"], r["BSTAR"]) for r in records
+    ]
+    # files: by extension, and by content when the extension says nothing
+    for name, text in (("a.xml", omm_xml_text(records)), ("b.kvn", omm_kvn_text(records))):
+        (tmp_path / name).write_text(text)
+        (tmp_path / (name + ".dat")).write_text(text)
+        _assert_same_sets(from_tle, load_elements(tmp_path / name))
+        _assert_same_sets(from_tle, load_elements(tmp_path / (name + ".dat")))
+
+
+def test_omm_xml_and_kvn_errors_name_line_or_record() -> None:
+    rec = omm_from_tle("X", *STARLINK)
+    with pytest.raises(ElementFormatError, match=r"<omm xml>, line 3: expected well-formed XML \(unclosed token"):
+        ElementSet.from_omm_xml(omm_xml_text([rec])[:300])
+    with pytest.raises(ElementFormatError, match=r"record 2: expected a number in OMM field MEAN_MOTION"):
+        ElementSet.from_omm_xml(omm_xml_text([rec, {**rec, "MEAN_MOTION": "fast"}]))
+    with pytest.raises(ElementFormatError, match=r"expected at least one OMM <segment> element; found '<ndm>'"):
+        ElementSet.from_omm_xml("<ndm></ndm>")
+    text = omm_kvn_text([rec, {**rec, "BSTAR": ""}])
+    with pytest.raises(ElementFormatError, match=r"<omm kvn>, line 41: expected a number in OMM field BSTAR"):
+        ElementSet.from_omm_kvn(text)
+    with pytest.raises(ElementFormatError, match=r"line 4: expected a .KEYWORD = value. line"):
+        ElementSet.from_omm_kvn(omm_kvn_text([rec]).replace("ORIGINATOR = X", "ORIGINATOR X"))
+    with pytest.raises(ElementFormatError, match=r"each keyword once per object .*, EPOCH again"):
+        ElementSet.from_omm_kvn(omm_kvn_text([rec]) + f"EPOCH = {rec['EPOCH']}\n")
+
+
 def test_omm_alpha5_number_and_classification() -> None:
     rec = omm_from_tle("X", *STARLINK)
     rec.update(NORAD_CAT_ID="100005", CLASSIFICATION_TYPE="S")

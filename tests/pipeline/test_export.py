@@ -72,6 +72,17 @@ def test_omm_xml_and_kvn_carry_the_json_values(omm_dir: Path) -> None:
     assert fields["REF_FRAME"] == "TEME" and fields["MEAN_ELEMENT_THEORY"] == "SGP4"
 
 
+def test_omm_xml_and_kvn_read_back_as_the_json(omm_dir: Path) -> None:
+    # The element reader takes what export writes in every format: the same sets, value for value.
+    for shell in ("walker-550", "dawn-dusk-650"):
+        ref = load_elements(omm_dir / f"{shell}.omm.json")
+        for fmt in ("xml", "kvn"):
+            got = load_elements(omm_dir / f"{shell}.omm.{fmt}")
+            assert got.names == ref.names
+            for attr in ("catalog_numbers", "epoch_jd", "epoch_fr", "mean_motion_kozai_rad_s", "raan_rad", "bstar"):
+                np.testing.assert_array_equal(getattr(got, attr), getattr(ref, attr), err_msg=f"{fmt} {attr}")
+
+
 def test_sgp4_from_the_omm_flies_the_designed_orbit(omm_dir: Path, scenario) -> None:  # type: ignore[no-untyped-def]
     # SGP4 from the written elements against the J2 secular path of the design, over one hour: both are mean-element
     # theories of the same orbit; they differ by SGP4's short-period J2 terms (~10 km, j2.py's docstring)

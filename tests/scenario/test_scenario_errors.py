@@ -157,10 +157,10 @@ def test_missing_element_file_gives_the_resolved_path(
 
 def test_element_file_with_a_wrong_extension(base: dict[str, Any], write_yaml: WriteYaml) -> None:
     base["fleet"]["shells"].append(
-        {"name": "tle", "orbit": {"type": "elements", "file": "sats.xml"}, "design": "compute-sat"}
+        {"name": "tle", "orbit": {"type": "elements", "file": "sats.omm"}, "design": "compute-sat"}
     )
     assert only_problem(write_yaml(base)) == Problem(
-        "fleet.shells[2].orbit.file", "must end in .tle, .txt, .3le, .json, .csv, got 'sats.xml'"
+        "fleet.shells[2].orbit.file", "must end in .tle, .txt, .3le, .2le, .json, .csv, .xml, .kvn, got 'sats.omm'"
     )
 
 

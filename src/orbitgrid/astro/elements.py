@@ -327,6 +327,76 @@ class ElementSet:
             raise ElementFormatError(source, reader.line_num, "valid CSV", str(exc)) from None
 
     @classmethod
+    def from_omm_xml(cls, text: str, source: str = "<omm xml>") -> ElementSet:
+        """Read CCSDS OMM in XML (CCSDS 502.0-B-3 as CelesTrak and Space-Track write it, and as ``orbitgrid export
+        omm --format xml`` writes it): one ``<segment>`` per object, its ``metadata``, ``meanElements`` and
+        ``tleParameters`` children holding the OMM keywords. Namespaces on tags are ignored."""
+        import xml.etree.ElementTree as ET
+
+        if not text.strip():
+            raise ElementFormatError(source, 1, "an OMM XML document", "empty file")
+        try:
+            root = ET.fromstring(text)
+        except ET.ParseError as exc:
+            line, col = exc.position
+            what = f"well-formed XML ({exc.msg.split(':')[0]}, column {col + 1})"
+            raise ElementFormatError(source, line, what) from None
+        satrecs: list[Satrec] = []
+        names: list[str] = []
+        segments = [e for e in root.iter() if _xml_tag(e) == "segment"]
+        if not segments:
+            raise ElementFormatError(source, 1, "at least one OMM <segment> element", f"<{_xml_tag(root)}>")
+        for k, segment in enumerate(segments, start=1):
+            fields: dict[str, Any] = {}
+            for part in segment.iter():
+                if part is not segment and len(part) == 0:  # a leaf: one keyword and its value
+                    fields[_xml_tag(part)] = (part.text or "").strip()
+            sat, name = _satrec_from_omm_fields(fields, source, None, k)
+            satrecs.append(sat)
+            names.append(name)
+        return cls.from_satrecs(satrecs, names)
+
+    @classmethod
+    def from_omm_kvn(cls, text: str, source: str = "<omm kvn>") -> ElementSet:
+        """Read CCSDS OMM in KVN (``KEYWORD = value`` lines; CCSDS 502.0-B-3): each object starts at its
+        ``CCSDS_OMM_VERS`` line; ``COMMENT`` and blank lines are skipped and a trailing unit in brackets
+        (``MEAN_MOTION = 15.5 [rev/day]``) is dropped. Several objects may follow one another in one file."""
+        records: list[tuple[int, dict[str, Any]]] = []
+        lines_of: list[dict[str, int]] = []  # per object, the line of each keyword (for errors)
+        for n, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+            line = raw.strip()
+            if not line or line.startswith("COMMENT"):
+                continue
+            key, eq, value = line.partition("=")
+            key = key.strip()
+            if not eq or not re.fullmatch(r"[A-Z][A-Z0-9_]*", key):
+                raise ElementFormatError(source, n, "a 'KEYWORD = value' line of an OMM in KVN", raw.strip())
+            value = re.sub(r"\s*\[[^\]]*\]\s*$", "", value.strip())
+            if key == "CCSDS_OMM_VERS" or not records:
+                records.append((n, {}))
+                lines_of.append({})
+            if key in records[-1][1]:
+                raise ElementFormatError(
+                    source, n, f"each keyword once per object (a CCSDS_OMM_VERS line starts the next), {key} again"
+                )
+            records[-1][1][key] = value
+            lines_of[-1][key] = n
+        if not records:
+            raise ElementFormatError(source, 1, "at least one OMM in KVN", "empty file")
+        satrecs: list[Satrec] = []
+        names: list[str] = []
+        for (first_line, fields), lines in zip(records, lines_of, strict=True):
+            try:
+                sat, name = _satrec_from_omm_fields(fields, source, first_line, None)
+            except ElementFormatError as exc:  # point at the keyword's own line when it has one
+                field = re.search(r"OMM field (\w+)", exc.expected)
+                at = lines.get(field.group(1), first_line) if field else first_line
+                raise ElementFormatError(source, at, exc.expected, exc.found) from None
+            satrecs.append(sat)
+            names.append(name)
+        return cls.from_satrecs(satrecs, names)
+
+    @classmethod
     def _from_csv_reader(cls, reader: Any, source: str) -> ElementSet:
         header = reader.fieldnames or []
         missing = [k for k in ("EPOCH", "NORAD_CAT_ID", *_OMM_FLOAT_FIELDS) if k not in header]
@@ -441,6 +511,11 @@ def _check_tle_line(line: str, lineno: int, which: int, source: str, verify_chec
 # ---------------------------------------------------------------------------------------------- OMM helpers
 
 
+def _xml_tag(element: Any) -> str:
+    """An XML element's tag without its namespace (``{uri}segment`` -> ``segment``)."""
+    return str(element.tag).rpartition("}")[2]
+
+
 def _normalise_omm_epoch(value: Any) -> str:
     """EPOCH as ``YYYY-MM-DDTHH:MM:SS.ffffff`` (as ``sgp4.omm.initialize`` parses it), rounded to 1 us."""
     m = _OMM_EPOCH_RE.match(str(value).strip())
@@ -521,15 +596,16 @@ def epoch_offset_days(elements: ElementSet, start_jd: tuple[float, float], span_
 # ---------------------------------------------------------------------------------------------- files
 
 _TLE_SUFFIXES = {".tle", ".txt", ".3le", ".2le"}
-_FORMATS = ("auto", "tle", "omm-json", "omm-csv")
+_FORMATS = ("auto", "tle", "omm-json", "omm-csv", "omm-xml", "omm-kvn")
 
 
 def load_elements(path: str | Path, format: str = "auto") -> ElementSet:
-    """Read an element file: ``format`` is ``"tle"``, ``"omm-json"``, ``"omm-csv"`` or ``"auto"``.
+    """Read an element file: ``format`` is ``"tle"``, ``"omm-json"``, ``"omm-csv"``, ``"omm-xml"``, ``"omm-kvn"``
+    or ``"auto"``.
 
-    ``"auto"`` dispatches on the extension (.tle/.txt/.3le/.2le -> TLE, .json -> OMM JSON, .csv -> OMM CSV)
-    and otherwise on the content (a leading ``[`` or ``{`` -> JSON, a header naming ``NORAD_CAT_ID`` -> CSV,
-    else TLE).
+    ``"auto"`` dispatches on the extension (.tle/.txt/.3le/.2le -> TLE, .json -> OMM JSON, .csv -> OMM CSV,
+    .xml -> OMM XML, .kvn -> OMM KVN) and otherwise on the content (a leading ``[`` or ``{`` -> JSON, ``<`` -> XML,
+    a first line ``CCSDS_OMM_VERS`` -> KVN, a header naming ``NORAD_CAT_ID`` -> CSV, else TLE).
     """
     if format not in _FORMATS:
         raise ValueError(f"unknown element format {format!r}; use one of {', '.join(_FORMATS)}")
@@ -550,11 +626,19 @@ def load_elements(path: str | Path, format: str = "auto") -> ElementSet:
             format = "omm-json"
         elif suffix == ".csv":
             format = "omm-csv"
+        elif suffix == ".xml":
+            format = "omm-xml"
+        elif suffix == ".kvn":
+            format = "omm-kvn"
         else:
             head = text.lstrip()
             first_line = head.splitlines()[0] if head else ""
             if head.startswith(("[", "{")):
                 format = "omm-json"
+            elif head.startswith("<"):
+                format = "omm-xml"
+            elif first_line.replace(" ", "").startswith("CCSDS_OMM_VERS="):
+                format = "omm-kvn"
             elif "NORAD_CAT_ID" in first_line and "," in first_line:
                 format = "omm-csv"
             else:
@@ -563,6 +647,10 @@ def load_elements(path: str | Path, format: str = "auto") -> ElementSet:
         return ElementSet.from_tle_text(text, source=source)
     if format == "omm-json":
         return ElementSet.from_omm_json(text, source=source)
+    if format == "omm-xml":
+        return ElementSet.from_omm_xml(text, source=source)
+    if format == "omm-kvn":
+        return ElementSet.from_omm_kvn(text, source=source)
     return ElementSet.from_omm_csv(text, source=source)
 
 

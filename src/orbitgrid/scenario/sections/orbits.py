@@ -38,8 +38,11 @@ ELEMENT_FILE_FORMATS: dict[str, str] = {
     ".tle": "tle",
     ".txt": "tle",
     ".3le": "tle",
+    ".2le": "tle",
     ".json": "omm_json",
     ".csv": "omm_csv",
+    ".xml": "omm_xml",
+    ".kvn": "omm_kvn",
 }
 
 
@@ -210,7 +213,8 @@ ELEMENT_EPOCH_WINDOW_DAYS = 14.0
 
 
 class ElementsOrbit(StrictModel):
-    """Satellites read from an element file: TLE / 3LE text (.tle, .txt, .3le), OMM JSON or OMM CSV.
+    """Satellites read from an element file: TLE / 3LE text (.tle, .txt, .3le, .2le), or CCSDS OMM in JSON, CSV,
+    XML or KVN.
 
     ``file`` holds an absolute path once validated; relative paths resolve against the scenario's folder. The file
     is read and checked when the scenario is validated (``orbitgrid validate`` reads it as ``simulate`` does): a file
@@ -222,9 +226,9 @@ class ElementsOrbit(StrictModel):
 
     type: Literal["elements"] = Field(description="elements.")
     file: Path = Field(description="Element file; a relative path is relative to the scenario file's folder.")
-    format: Literal["auto", "tle", "omm_json", "omm_csv"] = Field(
+    format: Literal["auto", "tle", "omm_json", "omm_csv", "omm_xml", "omm_kvn"] = Field(
         default="auto",
-        description="File format; auto picks it from the extension (.tle/.txt/.3le, .json, .csv).",
+        description="File format; auto picks it from the extension (.tle/.txt/.3le/.2le, .json, .csv, .xml, .kvn).",
     )
     epoch_window_days: PositiveFloat = Field(
         default=ELEMENT_EPOCH_WINDOW_DAYS,
@@ -254,7 +258,7 @@ class ElementsOrbit(StrictModel):
         :class:`ElementFormatError` names the file, line or record, what was found and what is allowed. Sets SGP4
         cannot propagate stay in (they count as lost from their first failing instant); duplicates are resolved by
         ``astro.elements.deduplicate`` where the run uses the sets."""
-        fmt = {"tle": "tle", "omm_json": "omm-json", "omm_csv": "omm-csv"}[self.resolved_format]
+        fmt = self.resolved_format.replace("_", "-")
         return load_elements(self.file, format=fmt)
 
     @property
@@ -283,11 +287,13 @@ class ElementsOrbit(StrictModel):
         return path
 
     @property
-    def resolved_format(self) -> Literal["tle", "omm_json", "omm_csv"]:
+    def resolved_format(self) -> Literal["tle", "omm_json", "omm_csv", "omm_xml", "omm_kvn"]:
         """The format to parse with: ``format`` unless it is auto, else the one the extension implies."""
         if self.format != "auto":
             return self.format
-        return typing.cast(Literal["tle", "omm_json", "omm_csv"], ELEMENT_FILE_FORMATS[self.file.suffix.lower()])
+        return typing.cast(
+            Literal["tle", "omm_json", "omm_csv", "omm_xml", "omm_kvn"], ELEMENT_FILE_FORMATS[self.file.suffix.lower()]
+        )
 
     @property
     def n_satellites(self) -> int:
