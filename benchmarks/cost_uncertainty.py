@@ -3,9 +3,11 @@
 Measures, in one process on this machine (medians over ``--repeats``):
 
 1. one draw of ``pipeline.cost_uncertainty.ScenarioCostModel`` (the default scenario's three shells and the ground
-   baseline, all eight default parameters set): what the Monte Carlo, the tornado and break-even call;
-2. the whole block as ``simulate`` writes it (``--draws`` Monte Carlo draws, the tornado, four break-even searches);
-3. the best alternative measured here: each draw priced from the scenario, the way an ``evaluate: cost`` sweep
+   baseline, all eight default parameters set): what the tornado and break-even call;
+2. the ``--draws`` draws as one batch (arrays through the same equations, ``economics.tco`` "Batches"): what the
+   Monte Carlo calls; its metrics must equal the per-draw ones to 1e-9;
+3. the whole block as ``simulate`` writes it (``--draws`` Monte Carlo draws, the tornado, four break-even searches);
+4. the best alternative measured here: each draw priced from the scenario, the way an ``evaluate: cost`` sweep
    prices a point (the resolved scenario with the draw's economics values, validated, then
    ``pipeline.economics.evaluate_cost``), over ``--scenario-draws`` draws of the parameters a scenario can express;
    its orbit / ground must equal the cost model's for the same values to 1e-9.
@@ -69,6 +71,16 @@ def main() -> None:
         per_draw.append((time.perf_counter() - t0) / len(points))
     ours = statistics.median(per_draw)
 
+    columns = {p: v[: args.draws] for p, v in draws.items()}
+    batch = []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        together = f(columns)
+        batch.append((time.perf_counter() - t0) / args.draws)
+    one_by_one = [f(p)["ratio_orbit_to_ground"] for p in points]
+    np.testing.assert_allclose(together["ratio_orbit_to_ground"], one_by_one, rtol=1e-9, atol=0.0)
+    batched = statistics.median(batch)
+
     blocks = []
     for _ in range(args.repeats):
         t0 = time.perf_counter()
@@ -95,6 +107,8 @@ def main() -> None:
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
     print(f"default scenario: {len(sc.orbit)} shells, {sum(o.satellites for o in sc.orbit):,} satellites")
     print(f"ScenarioCostModel, one draw (8 parameters)     {ours * 1e3:8.3f} ms  {1 / ours:10,.0f} draws/s")
+    print(f"ScenarioCostModel, {args.draws:,} draws as one batch {batched * 1e6:8.1f} us a draw")
+    print(f"batch / one draw at a time: {ours / batched:.0f}x faster")
     print(f"uncertainty block, {args.draws:,} draws + tornado + break-even {statistics.median(blocks):8.2f} s")
     print(f"priced from the scenario, one draw            {scenario_s * 1e3:8.3f} ms  {1 / scenario_s:10,.0f} draws/s")
     print(f"scenario / cost model per draw: {scenario_s / ours:.1f}x")

@@ -172,8 +172,8 @@ def cost(
     return _cost_document(scenario, summary, monte_carlo=monte_carlo, seed=seed, uncertainty=uncertainty)
 
 
-#: Most Monte Carlo draws of the cost written with a simulate run (~1.5 ms each on the default scenario, so the
-#: block adds ~2 s); ``orbitgrid cost --run RUN --monte-carlo N`` draws more.
+#: Most Monte Carlo draws of the cost written with a simulate run (priced as one batch, ~25 us a draw on the default
+#: scenario, docs/economics.md "Time"); ``orbitgrid cost --run RUN --monte-carlo N`` draws more.
 SIMULATE_MONTE_CARLO_DRAWS = 1000
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -54,15 +55,17 @@ class WrightsLaw:
     learning_rate: float = SUNCATCHER_LEARNING_RATE
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.learning_rate < 1.0:
+        lr = np.asarray(self.learning_rate, dtype=np.float64)
+        if not np.all((lr >= 0.0) & (lr < 1.0)):
             raise ValueError(f"learning_rate must be in [0, 1), got {self.learning_rate}")
-        if self.start_cumulative_kg <= 0.0 or self.start_price_usd_per_kg < 0.0:
+        if np.any(np.asarray(self.start_cumulative_kg) <= 0.0) or np.any(np.asarray(self.start_price_usd_per_kg) < 0.0):
             raise ValueError("start_cumulative_kg must be > 0 and start_price_usd_per_kg >= 0")
 
     @property
-    def exponent(self) -> float:
-        """``b = log2(1 - LR)`` (negative)."""
-        return math.log2(1.0 - self.learning_rate)
+    def exponent(self) -> Any:
+        """``b = log2(1 - LR)`` (negative); an array when the learning rate is one (a batch of draws)."""
+        b = np.log2(1.0 - np.asarray(self.learning_rate, dtype=np.float64))
+        return float(b) if b.ndim == 0 else b
 
     def price_usd_per_kg(self, cumulative_kg: float | np.ndarray) -> np.ndarray:
         """Marginal price per kg at cumulative launched mass ``cumulative_kg``."""
@@ -70,18 +73,23 @@ class WrightsLaw:
         return np.asarray(self.start_price_usd_per_kg * (c / self.start_cumulative_kg) ** self.exponent)
 
     def cost_usd(self, start_cumulative_kg: float | np.ndarray, mass_kg: float | np.ndarray) -> np.ndarray:
-        """Cost of launching ``mass_kg`` from cumulative ``start_cumulative_kg``: the integral of the price."""
-        b1 = self.exponent + 1.0
-        c0 = self.start_cumulative_kg
+        """Cost of launching ``mass_kg`` from cumulative ``start_cumulative_kg``: the integral of the price.
+
+        The curve's fields may be arrays of one value per draw (shape ``(B,)``) against ``(B, launches)`` masses."""
+        b1 = as_column(self.exponent + 1.0)
+        c0 = as_column(self.start_cumulative_kg)
+        p0 = as_column(self.start_price_usd_per_kg)
         x0 = np.asarray(start_cumulative_kg, dtype=np.float64) / c0
         x1 = x0 + np.asarray(mass_kg, dtype=np.float64) / c0
-        if abs(b1) < 1e-12:  # LR = 50 %: the integral of 1/x
-            return np.asarray(self.start_price_usd_per_kg * c0 * np.log(x1 / x0))
-        return np.asarray(self.start_price_usd_per_kg * c0 / b1 * (x1**b1 - x0**b1))
+        half = np.abs(b1) < 1e-12  # LR = 50 %: the integral of 1/x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            power = p0 * c0 / np.where(half, 1.0, b1) * (x1**b1 - x0**b1)
+            log = p0 * c0 * np.log(x1 / x0)
+        return np.asarray(np.where(half, log, power))
 
     def cumulative_kg_at_price(self, price_usd_per_kg: float) -> float:
         """Cumulative mass at which the marginal price falls to ``price_usd_per_kg``."""
-        if self.learning_rate == 0.0:
+        if float(self.learning_rate) == 0.0:
             raise ValueError("a zero learning rate never changes the price")
         return self.start_cumulative_kg * (price_usd_per_kg / self.start_price_usd_per_kg) ** (1.0 / self.exponent)
 
@@ -107,48 +115,74 @@ def launched_power_price_usd_per_kw_year(
     return price_usd_per_kg * mass_kg / (power_kw * life_years)
 
 
-def satellites_per_launch(vehicle: LaunchVehicle, satellite_mass_kg: float) -> int:
-    """Whole satellites one launch carries."""
-    k = math.floor(vehicle.payload_kg / satellite_mass_kg + 1e-9)
-    if k < 1:
+def as_column(x: Any) -> Any:
+    """A per-draw value as a column against a trailing axis (launches, years): ``(B,) -> (B, 1)``; scalars as is."""
+    if isinstance(x, float | int):  # the common one-draw case, without numpy's overhead
+        return x
+    a = np.asarray(x, dtype=np.float64)
+    return a[..., None] if a.ndim else x
+
+
+def satellites_per_launch(vehicle: LaunchVehicle, satellite_mass_kg: Any) -> Any:
+    """Whole satellites one launch carries (an int; an int array for an array of masses or payloads)."""
+    k = np.floor(np.asarray(vehicle.payload_kg, dtype=np.float64) / satellite_mass_kg + 1e-9).astype(np.int64)
+    if np.any(k < 1):
+        heaviest = float(np.max(np.asarray(satellite_mass_kg, dtype=np.float64)))
         raise ValueError(
-            f"a {satellite_mass_kg:,.0f} kg satellite does not fit the {vehicle.payload_kg:,.0f} kg payload of "
+            f"a {heaviest:,.0f} kg satellite does not fit the {float(np.min(vehicle.payload_kg)):,.0f} kg payload of "
             f"{vehicle.name}"
         )
-    return k
+    return int(k) if k.ndim == 0 else k
 
 
 @dataclass(frozen=True)
 class LaunchSchedule:
     """Launches of a deployment: per launch, the year index it flies in, the satellites and mass it carries, and
-    its price."""
+    its price.
+
+    For a batch of draws (a satellite mass, price or cadence given as an array of ``B`` values) every array is
+    ``(B, launches)`` with ``launches`` the most any draw needs; a draw's launches beyond its own count carry no
+    satellites, mass or cost, in year 0.
+    """
 
     year: np.ndarray
     satellites: np.ndarray
     mass_kg: np.ndarray
     cost_usd: np.ndarray
-    satellites_per_launch: int
+    satellites_per_launch: Any  # int, or an int array per draw
 
     @property
-    def launches(self) -> int:
-        return int(self.year.size)
+    def launches(self) -> Any:
+        """Launches flown (an int; per draw for a batch)."""
+        n = np.count_nonzero(self.satellites > 0, axis=-1)
+        return int(n) if np.ndim(n) == 0 else n
 
     @property
-    def deployment_years(self) -> int:
-        """Years with at least one launch (the deployment span)."""
-        return int(self.year[-1]) + 1 if self.year.size else 0
+    def deployment_years(self) -> Any:
+        """Years with at least one launch (the deployment span; per draw for a batch)."""
+        d = np.max(np.where(self.satellites > 0, self.year + 1, 0), axis=-1, initial=0)
+        return int(d) if np.ndim(d) == 0 else d
+
+    def by_year(self, per_launch: np.ndarray, n_years: int) -> np.ndarray:
+        """``per_launch`` (shaped like the schedule) summed by launch year over years ``0 .. n_years - 1``."""
+        v = np.asarray(per_launch, dtype=np.float64)
+        flat_v = v.reshape(-1, v.shape[-1])
+        flat_y = np.broadcast_to(self.year, v.shape).reshape(-1, v.shape[-1])
+        out = np.zeros((flat_v.shape[0], n_years))
+        np.add.at(out, (np.arange(flat_v.shape[0])[:, None], flat_y), flat_v)
+        return out.reshape((*v.shape[:-1], n_years))
 
 
 def schedule_launches(
     satellites: int,
-    satellite_mass_kg: float,
+    satellite_mass_kg: Any,
     vehicle: LaunchVehicle,
     *,
-    price_usd_per_kg: float | None = None,
+    price_usd_per_kg: Any = None,
     learning: WrightsLaw | None = None,
-    start_cumulative_kg: float | None = None,
-    world_kg_per_year: float = 0.0,
-    max_launches_per_year: float = math.inf,
+    start_cumulative_kg: Any = None,
+    world_kg_per_year: Any = 0.0,
+    max_launches_per_year: Any = math.inf,
     billed: str = "launch",
 ) -> LaunchSchedule:
     """Fly ``satellites`` on ``vehicle``, at most ``max_launches_per_year`` a year, and price each launch.
@@ -157,30 +191,42 @@ def schedule_launches(
     (``start_cumulative_kg``, default the curve's start, plus ``world_kg_per_year`` for every year elapsed plus the
     programme's own billed mass so far); ``price_usd_per_kg``; the vehicle's ``price_usd_per_launch``.
     ``billed`` is ``"launch"`` (the whole payload is paid for) or ``"mass"`` (only the mass flown).
+
+    The mass, the prices, the cadence and the vehicle's payload may be arrays of one value per draw (shape
+    ``(B,)``): the schedule is then a batch (:class:`LaunchSchedule`), each draw by the same equations.
     """
     if billed not in ("launch", "mass"):
         raise ValueError(f"billed must be 'launch' or 'mass', not {billed!r}")
     if satellites <= 0:
         empty = np.zeros(0)
         return LaunchSchedule(empty.astype(np.int64), empty.astype(np.int64), empty, empty, 0)
-    k = satellites_per_launch(vehicle, satellite_mass_kg)
-    n = -(-satellites // k)
-    sats = np.full(n, k, dtype=np.int64)
-    sats[-1] = satellites - k * (n - 1)
-    mass = sats * satellite_mass_kg
-    cap = max_launches_per_year
-    if not cap > 0:
+    k = np.asarray(satellites_per_launch(vehicle, satellite_mass_kg))
+    n = -(-satellites // k)  # launches, per draw
+    idx = np.arange(int(np.max(n)))
+    flown = idx < n[..., None]  # (B, launches) for a batch, all True for one draw
+    last = satellites - k * (n - 1)
+    sats = np.where(flown, np.where(idx == (n - 1)[..., None], last[..., None], k[..., None]), 0)
+    mass = sats * as_column(satellite_mass_kg)
+    cap = np.asarray(max_launches_per_year, dtype=np.float64)
+    if not np.all(cap > 0):
         raise ValueError("max_launches_per_year must be > 0")
-    year = np.zeros(n, dtype=np.int64) if math.isinf(cap) else np.floor(np.arange(n) / cap + 1e-9).astype(np.int64)
-    billed_kg = np.full(n, vehicle.payload_kg) if billed == "launch" else mass
+    year = np.where(flown, np.floor(idx / as_column(cap) + 1e-9), 0).astype(np.int64)  # idx / inf = 0: one year
+    payload = as_column(vehicle.payload_kg)
+    billed_kg = np.where(flown, payload, 0.0) if billed == "launch" else mass
     if learning is not None:
         c0 = learning.start_cumulative_kg if start_cumulative_kg is None else start_cumulative_kg
-        before = c0 + world_kg_per_year * year + np.concatenate(([0.0], np.cumsum(billed_kg)[:-1]))
+        so_far = np.cumsum(billed_kg, axis=-1)[..., :-1]  # the programme's billed mass before each launch
+        done = np.concatenate([np.zeros((*so_far.shape[:-1], 1)), so_far], axis=-1)
+        before = as_column(c0) + as_column(world_kg_per_year) * year + done
         cost = learning.cost_usd(before, billed_kg)
     elif price_usd_per_kg is not None:
-        cost = price_usd_per_kg * billed_kg
+        cost = as_column(price_usd_per_kg) * billed_kg
     elif vehicle.price_usd_per_launch is not None:
-        cost = np.full(n, vehicle.price_usd_per_launch) * (1.0 if billed == "launch" else mass / vehicle.payload_kg)
+        share = 1.0 if billed == "launch" else mass / payload
+        cost = np.where(flown, as_column(vehicle.price_usd_per_launch) * share, 0.0)
     else:
         raise ValueError("give price_usd_per_kg, a learning curve, or a vehicle with price_usd_per_launch")
-    return LaunchSchedule(year, sats, mass, np.asarray(cost, dtype=np.float64), k)
+    per_launch = int(k) if k.ndim == 0 else k
+    return LaunchSchedule(
+        year, sats, np.asarray(mass, dtype=np.float64), np.asarray(cost, dtype=np.float64), per_launch
+    )

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from orbitgrid.economics import terrestrial
-from orbitgrid.economics.tco import CostResult, OrbitInputs, evaluate_orbit, replace_path
+from orbitgrid.economics.tco import CostResult, OrbitInputs, as_number, evaluate_orbit, replace_path
 from orbitgrid.economics.terrestrial import GroundInputs, evaluate_ground
 
 SCHEMA = "orbitgrid.cost/1"
@@ -56,8 +56,8 @@ class CaseResult:
     ground: CostResult
 
     @property
-    def ratio_orbit_to_ground(self) -> float:
-        return self.orbit.usd_per_gpu_hour / self.ground.usd_per_gpu_hour
+    def ratio_orbit_to_ground(self) -> Any:
+        return as_number(np.asarray(self.orbit.usd_per_gpu_hour) / self.ground.usd_per_gpu_hour)
 
 
 def evaluate_case(case: CostCase) -> CaseResult:
@@ -123,17 +123,18 @@ def cost_dict(
     return dict(jsonable(doc))
 
 
-def flat_metrics(result: CaseResult) -> dict[str, float]:
-    """Headline numbers as one flat ``{"orbit.usd_per_gpu_hour": ..., ...}`` dict of floats."""
-    out: dict[str, float] = {}
+def flat_metrics(result: CaseResult) -> dict[str, Any]:
+    """Headline numbers as one flat ``{"orbit.usd_per_gpu_hour": ..., ...}`` dict of floats (of arrays, one value
+    per draw, for a batch: ``tco`` "Batches")."""
+    out: dict[str, Any] = {}
     for side, r in (("orbit", result.orbit), ("ground", result.ground)):
         for m in METRICS:
-            out[f"{side}.{m}"] = float(getattr(r, m))
+            out[f"{side}.{m}"] = as_number(getattr(r, m))
         out[f"{side}.pv_usd"] = r.pv_total_usd
-        out[f"{side}.gpu_hours_delivered"] = float(r.gpu_hours.sum())
+        out[f"{side}.gpu_hours_delivered"] = as_number(np.sum(r.gpu_hours, axis=-1))
     for k in ("fleet_mass_kg", "launches", "deployment_years", "launch_usd_per_kg_mean", "satellites"):
-        out[f"orbit.{k}"] = float(result.orbit.facts[k])
-    out["ratio_orbit_to_ground"] = result.ratio_orbit_to_ground
+        out[f"orbit.{k}"] = as_number(result.orbit.facts[k])
+    out["ratio_orbit_to_ground"] = as_number(result.ratio_orbit_to_ground)
     return out
 
 

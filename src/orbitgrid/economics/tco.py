@@ -3,6 +3,11 @@
 One call, :func:`evaluate_orbit`, prices a fleet of identical satellites from plain numbers (no scenario objects,
 no pandas) in well under a millisecond; ``uncertainty`` and ``design.sweep`` call it many thousand times.
 
+**Batches.** Any numeric input that is not a count (satellites, GPUs, spares, stations) may also be an array of one
+value per draw, shape ``(B,)``: the same equations then run on all draws at once, every per-year array of the
+result is ``(B, years)`` (``years`` the most any draw needs; a draw's later years are zero) and every summary is an
+array of ``B`` values (:func:`as_number`). The Monte Carlo of a run's ``cost.json`` evaluates its draws this way.
+
 Model
 -----
 **Time.** Whole years ``t = 0, 1, ...`` of the programme. Satellites fly in cohorts: the launch schedule
@@ -85,7 +90,7 @@ from typing import Any
 
 import numpy as np
 
-from orbitgrid.economics.launch import STARSHIP_V3, LaunchVehicle, WrightsLaw, schedule_launches
+from orbitgrid.economics.launch import STARSHIP_V3, LaunchVehicle, WrightsLaw, as_column, schedule_launches
 from orbitgrid.fleet.maintenance import service_year_profile
 from orbitgrid.spacecraft.power import DEFAULT_DEGRADATION_PER_YEAR
 
@@ -156,8 +161,8 @@ class HardwareCost:
     array_usd_per_w: float = 0.0
     usd_per_compute_w: Mapping[str, float] = field(default_factory=dict)
 
-    def lines_usd(self, sat: SatelliteSpec) -> dict[str, float]:
-        """Hardware of one satellite by line."""
+    def lines_usd(self, sat: SatelliteSpec) -> dict[str, Any]:
+        """Hardware of one satellite by line (per draw for a batch)."""
         out = {"gpus": sat.gpus * self.gpu_usd}
         if sat.spare_gpus:
             out["spare_gpus"] = sat.spare_gpus * self.gpu_usd
@@ -168,7 +173,7 @@ class HardwareCost:
                 if item == "payload" or item.startswith("propellant"):
                     continue
                 out[f"{item}_mass"] = kg * self.usd_per_kg.get(item, self.default_usd_per_kg)
-            if self.array_usd_per_w:
+            if np.any(np.asarray(self.array_usd_per_w) != 0.0):
                 out["array_power"] = self.array_usd_per_w * sat.array_bol_w
             for name, usd_per_w in self.usd_per_compute_w.items():
                 out[name] = usd_per_w * sat.compute_w
@@ -207,12 +212,13 @@ class GroundSegment:
     ops_usd_per_satellite_year: float = 0.0
 
     def stations(self, active_satellites: np.ndarray) -> np.ndarray:
-        """Stations needed for ``active_satellites`` (per year)."""
+        """Stations needed for ``active_satellites`` (per year; ``(B, years)`` for a batch)."""
         a = np.asarray(active_satellites, dtype=np.float64)
-        if self.downlink_bits_per_satellite_day > 0.0:
-            need = np.ceil(a * self.downlink_bits_per_satellite_day / self.station_capacity_bits_per_day - 1e-9)
-        else:
-            need = np.zeros_like(a)
+        demand = as_column(self.downlink_bits_per_satellite_day)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            need = np.where(
+                demand > 0.0, np.ceil(a * demand / as_column(self.station_capacity_bits_per_day) - 1e-9), 0.0
+            )
         return np.where(a > 0, np.maximum(need, self.min_stations), 0.0)
 
 
@@ -261,54 +267,55 @@ class CostResult:
     lost_gpu_hours_failures: np.ndarray
     compute_energy_kwh: np.ndarray
     pflop_days: np.ndarray
-    discount_rate: float
-    installed_compute_w: float
+    discount_rate: Any
+    installed_compute_w: Any
     gpu_hours_source: str
-    facts: dict[str, float]
+    facts: dict[str, Any]
     notes: tuple[str, ...] = ()
     capex_lines: tuple[str, ...] = CAPEX_LINES
 
     # cached: the result is immutable, and sweeps read several metrics of each evaluation
     @cached_property
     def discount_factors(self) -> np.ndarray:
-        return (1.0 + self.discount_rate) ** -self.years.astype(np.float64)
+        return np.asarray((1.0 + as_column(self.discount_rate)) ** -self.years.astype(np.float64))
 
-    def pv(self, values: np.ndarray) -> float:
-        return float(np.dot(values, self.discount_factors))
+    def pv(self, values: np.ndarray) -> Any:
+        """Present value of per-year ``values`` (a float; per draw for a batch)."""
+        return as_number(np.sum(values * self.discount_factors, axis=-1))
 
     @cached_property
     def total_cash_usd(self) -> np.ndarray:
-        total = np.zeros(self.years.size)
+        total: np.ndarray = np.zeros(self.years.size)
         for v in self.cash_usd.values():
-            total += v
+            total = total + v
         return total
 
     @property
-    def pv_usd(self) -> dict[str, float]:
+    def pv_usd(self) -> dict[str, Any]:
         return {k: self.pv(v) for k, v in self.cash_usd.items()}
 
     @cached_property
-    def pv_total_usd(self) -> float:
+    def pv_total_usd(self) -> Any:
         return self.pv(self.total_cash_usd)
 
     @cached_property
-    def pv_gpu_hours(self) -> float:
+    def pv_gpu_hours(self) -> Any:
         return self.pv(self.gpu_hours)
 
     @property
-    def usd_per_gpu_hour(self) -> float:
+    def usd_per_gpu_hour(self) -> Any:
         return _ratio(self.pv_total_usd, self.pv_gpu_hours)
 
     @property
-    def usd_per_kwh(self) -> float:
+    def usd_per_kwh(self) -> Any:
         return _ratio(self.pv_total_usd, self.pv(self.compute_energy_kwh))
 
     @property
-    def usd_per_pflop_day(self) -> float:
+    def usd_per_pflop_day(self) -> Any:
         return _ratio(self.pv_total_usd, self.pv(self.pflop_days))
 
     @property
-    def usd_per_w(self) -> float:
+    def usd_per_w(self) -> Any:
         return _ratio(self.pv_total_usd, self.installed_compute_w)
 
     def totals_usd(self, lines: tuple[str, ...] | None = None) -> dict[str, float]:
@@ -344,28 +351,87 @@ class CostResult:
         }
 
 
-def _ratio(a: float, b: float) -> float:
-    return a / b if b > 0.0 else math.inf
+def as_number(x: Any) -> Any:
+    """``x`` as a float when it is one value, else as a float array (one value per draw of a batch)."""
+    if isinstance(x, float | int):
+        return float(x)
+    a = np.asarray(x, dtype=np.float64)
+    return float(a) if a.ndim == 0 else a
 
 
-def service_weights(life_years: float) -> np.ndarray:
-    """Fraction of each service year ``a = 1 .. ceil(L)`` that is served: 1, ..., 1, and the fraction of the last."""
-    n = max(1, math.ceil(life_years - 1e-9))
-    return np.clip(life_years - np.arange(n), 0.0, 1.0)
+def _fmt(x: Any) -> str:
+    """A number for a note (``:g``), or "per draw" for a batch's array."""
+    return f"{float(x):g}" if np.ndim(x) == 0 else "per draw"
 
 
-def failure_profile(rate_per_year: float, life_years: float, replace: bool) -> tuple[np.ndarray, np.ndarray]:
+def _ratio(a: Any, b: Any) -> Any:
+    if isinstance(b, float | int) and isinstance(a, float | int):
+        return a / b if b > 0.0 else math.inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return as_number(np.where(np.asarray(b) > 0.0, np.asarray(a) / np.where(np.asarray(b) > 0.0, b, 1.0), math.inf))
+
+
+def service_weights(life_years: Any) -> np.ndarray:
+    """Fraction of each service year ``a = 1 .. ceil(L)`` that is served: 1, ..., 1, and the fraction of the last
+    (``(B, max ceil(L))`` for a batch of lives)."""
+    n = max(1, math.ceil(float(np.max(life_years)) - 1e-9))
+    return np.asarray(np.clip(as_column(life_years) - np.arange(n), 0.0, 1.0))
+
+
+def failure_profile(rate_per_year: Any, life_years: Any, replace: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per service year: (working fraction of installed GPUs, GPUs failing per installed GPU) (module docstring)."""
     w = service_weights(life_years)
-    a = np.arange(w.size, dtype=np.float64)
+    a = np.arange(w.shape[-1], dtype=np.float64)
+    f = as_column(rate_per_year)
     if replace:
-        return np.ones_like(w), rate_per_year * w
-    start = (1.0 - rate_per_year) ** a
-    return start * (1.0 - 0.5 * rate_per_year), start * rate_per_year * w
+        return np.ones_like(w), f * w
+    start = (1.0 - f) ** a
+    working = start * (1.0 - 0.5 * f)
+    return _shaped(working, w.shape), start * f * w
+
+
+def _spare_profiles(rate: Any, gpus: int, spares: int, life: Any, n_age: int) -> tuple[np.ndarray, ...]:
+    """``fleet.maintenance.service_year_profile`` per draw (each distinct rate and life once), padded to ``n_age``
+    service years: (working fraction, spares used, GPUs lost)."""
+    if np.ndim(rate) == 0 and np.ndim(life) == 0:
+        return service_year_profile(float(rate), gpus, spares, float(life))
+    r, lf = np.broadcast_arrays(np.asarray(rate, dtype=np.float64), np.asarray(life, dtype=np.float64))
+    pairs, where = np.unique(np.stack([r.ravel(), lf.ravel()], axis=1), axis=0, return_inverse=True)
+    out = np.zeros((3, len(pairs), n_age))
+    for i, (ri, li) in enumerate(pairs):
+        for j, prof in enumerate(service_year_profile(float(ri), gpus, spares, float(li))):
+            out[j, i, : prof.size] = prof
+    return tuple(out[j][where.ravel()].reshape((*r.shape, n_age)) for j in range(3))
+
+
+def _from_year(value: Any, years: np.ndarray, first: int = 0) -> np.ndarray:
+    """A per-draw amount in year ``first``, zero in the others: ``(years,)`` or ``(B, years)``."""
+    v = np.asarray(value, dtype=np.float64)
+    out = np.zeros((*v.shape, years.size))
+    out[..., first] = v
+    return out
+
+
+def _broadcast_years(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Per-year arrays brought to one shape (``(years,)``, or ``(B, years)`` when any is per draw), writable."""
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    return [_shaped(a, shape) for a in arrays]
+
+
+def _shaped(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a`` broadcast to ``shape`` (a writable copy when it has to grow)."""
+    return a if a.shape == shape else np.broadcast_to(a, shape).copy()
+
+
+def _padded(per_year: np.ndarray, n_t: int) -> np.ndarray:
+    """``per_year`` (years along the last axis) followed by zeros up to ``n_t`` years."""
+    out = np.zeros((*per_year.shape[:-1], n_t))
+    out[..., : per_year.shape[-1]] = per_year
+    return out
 
 
 def evaluate_orbit(inp: OrbitInputs) -> CostResult:
-    """Price an orbital fleet (module docstring)."""
+    """Price an orbital fleet (module docstring; inputs may be per-draw arrays, "Batches")."""
     sat, n_sat = inp.satellite, int(inp.satellites)
     if n_sat <= 0 or sat.gpus < 0:
         raise ValueError("satellites must be > 0 and gpus >= 0")
@@ -381,116 +447,130 @@ def evaluate_orbit(inp: OrbitInputs) -> CostResult:
         max_launches_per_year=lp.max_launches_per_year,
         billed=lp.billed,
     )
-    d_years = sched.deployment_years
-    cohorts = np.bincount(sched.year, weights=sched.satellites, minlength=d_years).astype(np.float64)
-    launch_by_year = np.bincount(sched.year, weights=sched.cost_usd, minlength=d_years)
+    deployment = sched.deployment_years
+    d_years = int(np.max(deployment))  # the longest deployment of a batch
+    cohorts = sched.by_year(sched.satellites, d_years)  # satellites launched per year
+    launch_by_year = sched.by_year(sched.cost_usd, d_years)
+    launch_total = np.sum(sched.cost_usd, axis=-1)
 
     w = service_weights(inp.design_life_years)
-    n_age = w.size
+    n_age = w.shape[-1]
     n_t = d_years + n_age
     years = np.arange(n_t)
     rel = inp.reliability
-    spares_used = np.zeros(n_age)
+    spares_used: Any = np.zeros(n_age)
     if rel.spares_per_satellite > 0 and sat.gpus > 0:
-        f = rel.gpu_failure_rate_per_year
-        alive_mean, spares_used, lost = service_year_profile(
-            f, sat.gpus, rel.spares_per_satellite, inp.design_life_years
+        f = as_column(rel.gpu_failure_rate_per_year)
+        alive_mean, spares_used, lost = _spare_profiles(
+            rel.gpu_failure_rate_per_year, sat.gpus, rel.spares_per_satellite, inp.design_life_years, n_age
         )
         spares_used = spares_used / sat.gpus  # per installed GPU, like ``failing``
         if rel.replace_failed:  # the spares cover the first failures; the rest are flown up
-            working, failing = np.ones(n_age), np.maximum(f * w - spares_used, 0.0)
+            working, failing = np.ones_like(w), np.maximum(f * w - spares_used, 0.0)
         else:
             working, failing = np.where(w > 0, alive_mean, 0.0), lost / sat.gpus
     else:
         working, failing = failure_profile(rel.gpu_failure_rate_per_year, inp.design_life_years, rel.replace_failed)
     if rel.array_bol_margin is None:
-        power = np.ones(n_age)
+        power: Any = np.ones(n_age)
     else:
         power = np.minimum(
-            1.0, rel.array_bol_margin * (1.0 - rel.array_degradation_per_year) ** (np.arange(n_age) + 0.5)
+            1.0,
+            as_column(rel.array_bol_margin)
+            * (1.0 - as_column(rel.array_degradation_per_year)) ** (np.arange(n_age) + 0.5),
         )
 
     # cohort y serves in years y+1 .. y+n_age: spread each per-age profile over calendar years
     def by_year(per_age: np.ndarray) -> np.ndarray:
-        out = np.zeros(n_t)
-        for y in range(d_years):
-            if cohorts[y]:
-                out[y + 1 : y + 1 + n_age] += cohorts[y] * per_age
+        parts = [cohorts[..., y, None] * per_age for y in range(d_years)]
+        out = np.zeros((*np.broadcast_shapes(*(p.shape for p in parts))[:-1], n_t))
+        for y, part in enumerate(parts):
+            out[..., y + 1 : y + 1 + n_age] += part
         return out
 
     sat_years = by_year(w)  # satellite-years of service
     active = by_year((w > 0).astype(np.float64))
-    hours = inp.hours_per_year
+    hours = as_column(inp.hours_per_year)
     installed_gpu_h = sat_years * sat.gpus * hours
     working_gpu_h = by_year(w * working) * sat.gpus * hours
     powered_gpu_h = by_year(w * working * power) * sat.gpus * hours
     if inp.simulated_delivered_fraction is not None:
-        frac, source = float(inp.simulated_delivered_fraction), "simulated"
+        frac, source = as_number(inp.simulated_delivered_fraction), "simulated"
     else:
-        frac, source = inp.availability * inp.utilization, "nominal"
-    gpu_h = powered_gpu_h * frac
+        frac, source = as_number(np.asarray(inp.availability) * np.asarray(inp.utilization)), "nominal"
+    gpu_h = powered_gpu_h * as_column(frac)
     lost_failures = installed_gpu_h - working_gpu_h
-    w_per_gpu = sat.compute_w / sat.gpus if sat.gpus else 0.0
+    w_per_gpu = as_column(np.asarray(sat.compute_w) / sat.gpus if sat.gpus else 0.0)
 
     hw_lines = inp.hardware.lines_usd(sat)
-    hw_sat = math.fsum(hw_lines.values())
-    cash: dict[str, np.ndarray] = {k: np.zeros(n_t) for k in LINES}
-    cash["hardware"][:d_years] = cohorts * hw_sat
-    deorbit_share = sat.deorbit_propellant_kg / sat.mass_kg if sat.mass_kg > 0 else 0.0
-    cash["deorbit"][:d_years] = launch_by_year * deorbit_share
-    cash["launch"][:d_years] = launch_by_year * (1.0 - deorbit_share)
-    cash["insurance"][:d_years] = inp.launch_insurance_fraction * (cohorts * hw_sat + launch_by_year)
-    cash["nre"][0] = inp.nre_usd
+    hw_sat = sum(hw_lines.values(), 0.0)  # per satellite
+    mass = np.asarray(sat.mass_kg, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deorbit_share = np.where(mass > 0, np.asarray(sat.deorbit_propellant_kg) / np.where(mass > 0, mass, 1.0), 0.0)
+    hw_by_year = _padded(cohorts * as_column(hw_sat), n_t)
+    launch_t = _padded(launch_by_year, n_t)
+    cash: dict[str, np.ndarray] = {}
+    cash["hardware"] = hw_by_year
+    cash["launch"] = launch_t * as_column(1.0 - deorbit_share)
+    cash["deorbit"] = launch_t * as_column(deorbit_share)
+    cash["insurance"] = as_column(inp.launch_insurance_fraction) * (hw_by_year + launch_t)
+    cash["nre"] = _from_year(inp.nre_usd, years)
     gs = inp.ground_segment
     stations = gs.stations(active)
-    bought = np.maximum.accumulate(stations)
-    cash["ground_segment_capex"] = np.diff(bought, prepend=0.0) * gs.station_capex_usd
-    cash["ground_segment_opex"] = stations * gs.station_opex_usd_per_year + sat_years * gs.ops_usd_per_satellite_year
-    cash["operations"] = sat_years * hw_sat * inp.ops_fraction_of_hardware_per_year
-    launch_per_sat = float(sched.cost_usd.sum()) / n_sat
+    bought = np.maximum.accumulate(stations, axis=-1)
+    cash["ground_segment_capex"] = np.diff(bought, prepend=0.0, axis=-1) * as_column(gs.station_capex_usd)
+    cash["ground_segment_opex"] = stations * as_column(gs.station_opex_usd_per_year) + sat_years * as_column(
+        gs.ops_usd_per_satellite_year
+    )
+    cash["operations"] = sat_years * as_column(hw_sat) * as_column(inp.ops_fraction_of_hardware_per_year)
+    launch_per_sat = launch_total / n_sat
     value_per_sat = hw_sat + launch_per_sat
-    cash["insurance_in_orbit"] = sat_years * value_per_sat * inp.in_orbit_insurance_fraction_per_year
+    cash["insurance_in_orbit"] = sat_years * as_column(value_per_sat * inp.in_orbit_insurance_fraction_per_year)
     replaced_gpus = by_year(failing) * sat.gpus if rel.replace_failed else np.zeros(n_t)
-    unit = value_per_sat * (1.0 + inp.launch_insurance_fraction) / sat.gpus if sat.gpus else 0.0
-    cash["replacements"] = replaced_gpus * unit
+    unit = value_per_sat * (1.0 + np.asarray(inp.launch_insurance_fraction)) / sat.gpus if sat.gpus else 0.0
+    cash["replacements"] = replaced_gpus * as_column(unit)
+    per_year = _broadcast_years([*(cash[k] for k in LINES), gpu_h, installed_gpu_h, lost_failures])
+    batch = per_year[0].shape
+    cash = dict(zip(LINES, per_year, strict=False))
 
     facts = {
         "satellites": float(n_sat),
         "gpus": float(n_sat * sat.gpus),
-        "satellite_mass_kg": sat.mass_kg,
-        "fleet_mass_kg": n_sat * sat.mass_kg,
-        "launches": float(sched.launches),
-        "satellites_per_launch": float(sched.satellites_per_launch),
-        "deployment_years": float(d_years),
-        "launch_usd_per_kg_mean": float(sched.cost_usd.sum()) / (n_sat * sat.mass_kg),
-        "hardware_usd_per_satellite": hw_sat,
-        "stations_max": float(stations.max(initial=0.0)),
-        "gpus_replaced": float(replaced_gpus.sum()),
-        "spares_used": float(by_year(spares_used).sum() * sat.gpus),
-        "gpus_lost_failures": 0.0 if rel.replace_failed else float(by_year(failing).sum() * sat.gpus),
+        "satellite_mass_kg": as_number(mass),
+        "fleet_mass_kg": as_number(n_sat * mass),
+        "launches": as_number(sched.launches),
+        "satellites_per_launch": as_number(sched.satellites_per_launch),
+        "deployment_years": as_number(deployment),
+        "launch_usd_per_kg_mean": as_number(launch_total / (n_sat * mass)),
+        "hardware_usd_per_satellite": as_number(hw_sat),
+        "stations_max": as_number(np.max(stations, axis=-1, initial=0.0)),
+        "gpus_replaced": as_number(np.sum(replaced_gpus, axis=-1)),
+        "spares_used": as_number(np.sum(by_year(spares_used), axis=-1) * sat.gpus),
+        "gpus_lost_failures": 0.0 if rel.replace_failed else as_number(np.sum(by_year(failing), axis=-1) * sat.gpus),
         "delivered_fraction": frac,
-        "launched_power_price_usd_per_kw_year": float(sched.cost_usd.sum())
-        / (n_sat * sat.compute_w / 1e3 * inp.design_life_years),
+        "launched_power_price_usd_per_kw_year": as_number(
+            launch_total / (n_sat * np.asarray(sat.compute_w) / 1e3 * np.asarray(inp.design_life_years))
+        ),
     }
     for k, v in hw_lines.items():
-        facts[f"hardware_usd_per_satellite.{k}"] = v
+        facts[f"hardware_usd_per_satellite.{k}"] = as_number(v)
     notes = []
     if source == "nominal":
         notes.append(
-            f"delivered GPU-hours are nominal (availability {inp.availability:g} x utilization {inp.utilization:g}),"
-            " not simulated"
+            f"delivered GPU-hours are nominal (availability {_fmt(inp.availability)} x utilization "
+            f"{_fmt(inp.utilization)}), not simulated"
         )
     return CostResult(
         side="orbit",
         years=years,
         cash_usd=cash,
-        gpu_hours=gpu_h,
-        installed_gpu_hours=installed_gpu_h,
-        lost_gpu_hours_failures=lost_failures,
-        compute_energy_kwh=gpu_h * w_per_gpu / 1e3,
-        pflop_days=gpu_h * sat.flops_per_gpu / 1e15 / 24.0,
-        discount_rate=inp.discount_rate,
-        installed_compute_w=n_sat * sat.compute_w,
+        gpu_hours=_shaped(gpu_h, batch),
+        installed_gpu_hours=_shaped(installed_gpu_h, batch),
+        lost_gpu_hours_failures=_shaped(lost_failures, batch),
+        compute_energy_kwh=_shaped(gpu_h * w_per_gpu / 1e3, batch),
+        pflop_days=_shaped(gpu_h * as_column(sat.flops_per_gpu) / 1e15 / 24.0, batch),
+        discount_rate=as_number(inp.discount_rate),
+        installed_compute_w=as_number(n_sat * np.asarray(sat.compute_w)),
         gpu_hours_source=source,
         facts=facts,
         notes=tuple(notes),
@@ -541,26 +621,34 @@ def combine_results(results: list[CostResult]) -> CostResult:
     if len(results) == 1:
         return results[0]
     n_t = max(r.years.size for r in results)
-    rates = {r.discount_rate for r in results}
-    if len(rates) != 1:
+    rate = results[0].discount_rate
+    if not all(np.array_equal(r.discount_rate, rate) for r in results[1:]):
         raise ValueError("results to combine must share a discount rate")
+    batch = np.broadcast_shapes(*(r.gpu_hours.shape[:-1] for r in results))
 
     def pad(a: np.ndarray) -> np.ndarray:  # zeros after the end (np.pad costs ~60 us a call: half an evaluation)
-        out = np.zeros(n_t, dtype=np.result_type(a, np.float64))
-        out[: a.size] = a
+        out = np.zeros((*batch, n_t), dtype=np.result_type(a, np.float64))
+        out[..., : a.shape[-1]] = a
         return out
 
     lines = list(dict.fromkeys(k for r in results for k in r.cash_usd))
-    cash = {k: sum((pad(r.cash_usd[k]) for r in results if k in r.cash_usd), np.zeros(n_t)) for k in lines}
+    cash = {k: sum((pad(r.cash_usd[k]) for r in results if k in r.cash_usd), np.zeros((*batch, n_t))) for k in lines}
 
     def add(attr: str) -> np.ndarray:
-        return np.sum([pad(getattr(r, attr)) for r in results], axis=0)
+        return np.asarray(sum((pad(getattr(r, attr)) for r in results), np.zeros((*batch, n_t))))
 
-    facts = {k: float(sum(r.facts.get(k, 0.0) for r in results)) for k in _ADDITIVE_FACTS}
-    facts["deployment_years"] = max(r.facts.get("deployment_years", 0.0) for r in results)
-    mass = facts["fleet_mass_kg"]
-    launch_usd = float(sum(r.cash_usd["launch"].sum() + r.cash_usd["deorbit"].sum() for r in results))
-    facts["launch_usd_per_kg_mean"] = launch_usd / mass if mass > 0 else math.nan
+    facts = {k: as_number(sum((np.asarray(r.facts.get(k, 0.0)) for r in results), 0.0)) for k in _ADDITIVE_FACTS}
+    facts["deployment_years"] = as_number(
+        np.maximum.reduce([np.asarray(r.facts.get("deployment_years", 0.0)) for r in results])
+    )
+    mass = np.asarray(facts["fleet_mass_kg"])
+    launch_usd = sum(
+        (np.sum(r.cash_usd["launch"], axis=-1) + np.sum(r.cash_usd["deorbit"], axis=-1) for r in results), 0.0
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        facts["launch_usd_per_kg_mean"] = as_number(
+            np.where(mass > 0, launch_usd / np.where(mass > 0, mass, 1.0), math.nan)
+        )
     sources = {r.gpu_hours_source for r in results}
     return CostResult(
         side=results[0].side,
@@ -571,8 +659,8 @@ def combine_results(results: list[CostResult]) -> CostResult:
         lost_gpu_hours_failures=add("lost_gpu_hours_failures"),
         compute_energy_kwh=add("compute_energy_kwh"),
         pflop_days=add("pflop_days"),
-        discount_rate=rates.pop(),
-        installed_compute_w=float(sum(r.installed_compute_w for r in results)),
+        discount_rate=rate,
+        installed_compute_w=as_number(sum((np.asarray(r.installed_compute_w) for r in results), 0.0)),
         gpu_hours_source=sources.pop() if len(sources) == 1 else "mixed",
         facts=facts,
         notes=tuple(dict.fromkeys(n for r in results for n in r.notes)),

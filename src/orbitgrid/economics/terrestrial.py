@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +58,12 @@ from orbitgrid.economics.tco import (
     MCCALIP_CAPACITY_FACTOR,
     MCCALIP_GPU_FAILURE_RATE_PER_YEAR,
     CostResult,
+    _broadcast_years,
+    _fmt,
+    _from_year,
+    _shaped,
+    as_column,
+    as_number,
     failure_profile,
     service_weights,
 )
@@ -136,79 +143,93 @@ def _series_mean(x: float | np.ndarray) -> float:
     return float(np.mean(np.asarray(x, dtype=np.float64)))
 
 
+#: Fields of :class:`GroundInputs` that may be a time series (not a batch of draws: an array there is a series).
+SERIES_FIELDS = ("electricity_usd_per_kwh", "utilization", "carbon_g_per_kwh")
+
+
 def evaluate_ground(inp: GroundInputs) -> CostResult:
-    """Price a ground data center with the same outputs as :func:`tco.evaluate_orbit`."""
+    """Price a ground data center with the same outputs as :func:`tco.evaluate_orbit`. Like it, every numeric
+    input but the counts and :data:`SERIES_FIELDS` may be an array of one value per draw (``tco``, "Batches")."""
     if inp.gpus <= 0:
         raise ValueError("gpus must be > 0")
     w = service_weights(inp.life_years)
-    n_t = w.size + 1
+    n_t = w.shape[-1] + 1
     years = np.arange(n_t)
-    it_w = inp.gpus * inp.it_w_per_gpu
+    it_w = inp.gpus * np.asarray(inp.it_w_per_gpu, dtype=np.float64)
     working, failing = failure_profile(inp.gpu_failure_rate_per_year, inp.life_years, inp.replace_failed)
-    in_repair = 0.0
-    if inp.replace_failed and inp.repair_s > 0.0 and inp.gpu_failure_rate_per_year > 0.0:
-        rate_s = inp.gpu_failure_rate_per_year / (inp.hours_per_year * 3600.0)
-        in_repair = machine_repair_in_repair(inp.gpus, rate_s, inp.repair_s, inp.technicians)
-        working = working * (1.0 - in_repair / inp.gpus)
-        failing = failing * (1.0 - in_repair / inp.gpus)
+    in_repair: Any = 0.0
+    rate = np.asarray(inp.gpu_failure_rate_per_year, dtype=np.float64)
+    if inp.replace_failed and np.any(np.asarray(inp.repair_s) > 0.0) and np.any(rate > 0.0):
+        rate_s = rate / (np.asarray(inp.hours_per_year) * 3600.0)
+        if np.ndim(rate_s) == 0 and np.ndim(inp.repair_s) == 0:
+            in_repair = machine_repair_in_repair(inp.gpus, float(rate_s), float(inp.repair_s), inp.technicians)
+        else:  # per draw (0 where a rate is 0)
+            repair = np.vectorize(machine_repair_in_repair, otypes=[np.float64])
+            in_repair = as_number(repair(inp.gpus, rate_s, inp.repair_s, inp.technicians))
+        working = working * (1.0 - as_column(in_repair) / inp.gpus)
+        failing = failing * (1.0 - as_column(in_repair) / inp.gpus)
 
     u = np.asarray(inp.utilization, dtype=np.float64)
     if inp.electricity_usd_per_kwh is not None:
         price = np.asarray(inp.electricity_usd_per_kwh, dtype=np.float64)
         if price.ndim and u.ndim and price.shape != u.shape:
             raise ValueError("a utilization series must have the price series' length")
-        usd_per_kwh_weighted = float(np.mean(u * price))  # mean of u_h p_h over the series
+        usd_per_kwh_weighted: Any = float(np.mean(u * price))  # mean of u_h p_h over the series
         energy_basis = "electricity price series" if price.ndim else "electricity price"
     else:
-        fuel = inp.heat_rate_btu_per_kwh * inp.gas_usd_per_mmbtu / 1e6
-        usd_per_kwh_weighted = _series_mean(u) * fuel
-        energy_basis = f"fuel: {inp.heat_rate_btu_per_kwh:g} BTU/kWh x ${inp.gas_usd_per_mmbtu:g}/MMBtu"
+        fuel = np.asarray(inp.heat_rate_btu_per_kwh) * np.asarray(inp.gas_usd_per_mmbtu) / 1e6
+        usd_per_kwh_weighted = as_number(_series_mean(u) * fuel)
+        energy_basis = f"fuel: {_fmt(inp.heat_rate_btu_per_kwh)} BTU/kWh x ${_fmt(inp.gas_usd_per_mmbtu)}/MMBtu"
     u_mean = _series_mean(u)
+    g_per_kwh_weighted: Any
     if inp.carbon_g_per_kwh is not None:
         carbon = np.asarray(inp.carbon_g_per_kwh, dtype=np.float64)
         g_per_kwh_weighted = float(np.mean(u * carbon)) / u_mean if u_mean > 0 else _series_mean(carbon)
     elif inp.electricity_usd_per_kwh is None:
-        g_per_kwh_weighted = inp.heat_rate_btu_per_kwh * NATURAL_GAS_KG_CO2_PER_MMBTU / 1e3
+        g_per_kwh_weighted = as_number(np.asarray(inp.heat_rate_btu_per_kwh) * NATURAL_GAS_KG_CO2_PER_MMBTU / 1e3)
     else:
         g_per_kwh_weighted = math.nan
+    no_carbon = np.isnan(g_per_kwh_weighted)
 
-    hours = inp.hours_per_year
-    alive = np.zeros(n_t)
-    alive[1:] = w * working  # fraction of GPU-years working
-    installed_gpu_h = np.zeros(n_t)
-    installed_gpu_h[1:] = w * inp.gpus * hours
+    hours = as_column(inp.hours_per_year)
+    alive = _padded_front(w * working)  # fraction of GPU-years working
+    installed_gpu_h = _padded_front(w * inp.gpus * hours)
     gpu_h = alive * inp.gpus * hours * u_mean
-    it_kwh = gpu_h * inp.it_w_per_gpu / 1e3
+    it_kwh = gpu_h * as_column(inp.it_w_per_gpu) / 1e3
     # energy cost: sum_h P u_h p_h over the working fleet
-    energy_usd = alive * it_w / 1e3 * hours * usd_per_kwh_weighted * inp.pue
+    pue = as_column(inp.pue)
+    energy_usd = alive * as_column(it_w) / 1e3 * hours * as_column(usd_per_kwh_weighted) * pue
 
-    cash: dict[str, np.ndarray] = {k: np.zeros(n_t) for k in CAPEX_BUCKETS + OPEX_LINES}
+    cash: dict[str, np.ndarray] = {}
     for k, v in inp.capex.usd_per_w_it(inp.pue).items():
-        cash[k][0] = v * it_w
-    cash["it_hardware"][0] = inp.gpus * inp.gpu_usd
-    cash["energy_it"] = energy_usd / inp.pue
-    cash["energy_overhead"] = energy_usd * (inp.pue - 1.0) / inp.pue
-    water_l = it_kwh * inp.water_l_per_kwh
-    cash["water"] = water_l / 1e3 * inp.water_usd_per_m3
-    co2_t = it_kwh * inp.pue * (0.0 if math.isnan(g_per_kwh_weighted) else g_per_kwh_weighted) / 1e6
-    cash["carbon"] = co2_t * inp.carbon_usd_per_t
-    replaced = np.zeros(n_t)
-    if inp.replace_failed:
-        replaced[1:] = failing * inp.gpus
-    cash["replacements"] = replaced * inp.gpu_usd
+        cash[k] = _from_year(np.asarray(v) * it_w, years)
+    cash["it_hardware"] = _from_year(inp.gpus * np.asarray(inp.gpu_usd), years)
+    cash["energy_it"] = energy_usd / pue
+    cash["energy_overhead"] = energy_usd * (pue - 1.0) / pue
+    water_l = it_kwh * as_column(inp.water_l_per_kwh)
+    cash["water"] = water_l / 1e3 * as_column(inp.water_usd_per_m3)
+    co2_t = it_kwh * pue * as_column(np.where(no_carbon, 0.0, g_per_kwh_weighted)) / 1e6
+    cash["carbon"] = co2_t * as_column(inp.carbon_usd_per_t)
+    replaced = _padded_front(failing * inp.gpus) if inp.replace_failed else np.zeros(n_t)
+    cash["replacements"] = replaced * as_column(inp.gpu_usd)
+    keys = CAPEX_BUCKETS + OPEX_LINES
+    per_year = _broadcast_years([*(cash[k] for k in keys), gpu_h, installed_gpu_h, alive])
+    batch = per_year[0].shape
+    cash = dict(zip(keys, per_year, strict=False))
+    capex_w = sum((cash[k][..., 0] for k in CAPEX_BUCKETS if k != "it_hardware"), np.zeros(batch[:-1]))
 
     facts = {
         "gpus": float(inp.gpus),
-        "it_power_w": it_w,
-        "facility_power_w": it_w * inp.pue,
-        "pue": inp.pue,
-        "capex_usd_per_w_it": float(sum(cash[k][0] for k in CAPEX_BUCKETS if k != "it_hardware")) / it_w,
-        "energy_usd_per_kwh_facility": usd_per_kwh_weighted / u_mean if u_mean > 0 else math.nan,
-        "water_l": float(water_l.sum()),
-        "carbon_t_co2": float(co2_t.sum()) if not math.isnan(g_per_kwh_weighted) else math.nan,
+        "it_power_w": as_number(it_w),
+        "facility_power_w": as_number(it_w * np.asarray(inp.pue)),
+        "pue": as_number(inp.pue),
+        "capex_usd_per_w_it": as_number(capex_w / it_w),
+        "energy_usd_per_kwh_facility": as_number(np.asarray(usd_per_kwh_weighted) / u_mean) if u_mean > 0 else math.nan,
+        "water_l": as_number(np.sum(water_l, axis=-1)),
+        "carbon_t_co2": as_number(np.where(no_carbon, math.nan, np.sum(co2_t, axis=-1))),
         "carbon_g_per_kwh": g_per_kwh_weighted,
         "utilization": u_mean,
-        "gpus_replaced": float(replaced.sum()),
+        "gpus_replaced": as_number(np.sum(replaced, axis=-1)),
         "gpus_in_repair_mean": in_repair,
         **inp.facts_extra,
     }
@@ -216,18 +237,24 @@ def evaluate_ground(inp: GroundInputs) -> CostResult:
         side="ground",
         years=years,
         cash_usd=cash,
-        gpu_hours=gpu_h,
-        installed_gpu_hours=installed_gpu_h,
-        lost_gpu_hours_failures=installed_gpu_h - alive * inp.gpus * hours,
-        compute_energy_kwh=it_kwh,
-        pflop_days=gpu_h * inp.flops_per_gpu / 1e15 / 24.0,
-        discount_rate=inp.discount_rate,
-        installed_compute_w=it_w,
+        gpu_hours=_shaped(gpu_h, batch),
+        installed_gpu_hours=_shaped(installed_gpu_h, batch),
+        lost_gpu_hours_failures=_shaped(installed_gpu_h - alive * inp.gpus * hours, batch),
+        compute_energy_kwh=_shaped(it_kwh, batch),
+        pflop_days=_shaped(gpu_h * as_column(inp.flops_per_gpu) / 1e15 / 24.0, batch),
+        discount_rate=as_number(inp.discount_rate),
+        installed_compute_w=as_number(it_w),
         gpu_hours_source="nominal",
         facts=facts,
         notes=(f"energy priced by {energy_basis}",),
         capex_lines=CAPEX_BUCKETS,
     )
+
+
+def _padded_front(per_service_year: np.ndarray) -> np.ndarray:
+    """Year 0 (building) followed by the service years ``1 .. L``."""
+    a = np.asarray(per_service_year, dtype=np.float64)
+    return np.concatenate([np.zeros((*a.shape[:-1], 1)), a], axis=-1)
 
 
 def lease_usd_per_gpu_hour(

@@ -23,7 +23,10 @@ price under a learning curve has none: its base is the mean price the curve give
 (``facts.launch_usd_per_kg_mean``).
 
 **Monte Carlo** (:func:`orbitgrid.economics.uncertainty.monte_carlo`): ``n`` joint draws, each parameter's stream
-seeded by (seed, parameter path), so the same scenario and seed give byte-identical ``cost.json``; statistics of
+seeded by (seed, parameter path), so the same scenario and seed give byte-identical ``cost.json``. The draws are
+evaluated all at once (a chunk of draws as arrays through the same cost equations, ``economics.tco`` "Batches");
+only a path the batch cannot carry (a count such as ``orbit.satellites``, a ground series field such as
+``ground.utilization``, a switch) is evaluated one draw at a time (:meth:`ScenarioCostModel.batchable`); statistics of
 orbit and ground $ per delivered GPU-hour and their ratio over the finite draws: mean, standard error
 ``s / sqrt(n)``, 5th/50th/95th percentiles; ``P(orbit cheaper)`` = share of draws with ratio < 1.
 **Tornado**: each parameter at its distribution's 10th and 90th percentiles, the others at base, the ratio's swing,
@@ -43,7 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +55,7 @@ import numpy as np
 from orbitgrid.economics import uncertainty as u
 from orbitgrid.economics.report import CaseResult, flat_metrics, jsonable
 from orbitgrid.economics.tco import OrbitInputs, combine_results, evaluate_orbit, replace_path
-from orbitgrid.economics.terrestrial import evaluate_ground
+from orbitgrid.economics.terrestrial import SERIES_FIELDS, evaluate_ground
 from orbitgrid.pipeline.economics import CostInputError, ScenarioCost
 from orbitgrid.scenario.models import CostUncertainty, DistributionSpec
 
@@ -116,18 +119,17 @@ def _scaled_mass(o: OrbitInputs, k: float) -> OrbitInputs:
     return dataclasses.replace(o, satellite=sat)
 
 
-def _set(sc: ScenarioCost, path: str, value: float) -> ScenarioCost:
-    """``sc`` with the cost-model parameter ``path`` set to ``value`` (module docstring)."""
+def _set(sc: ScenarioCost, path: str, value: Any) -> ScenarioCost:
+    """``sc`` with the cost-model parameter ``path`` set to ``value`` (module docstring): a float, or an array of
+    one value per draw (a batch)."""
     root, _, rest = path.partition(".")
     orbit, ground = sc.orbit, sc.ground
     if root == "orbit":
         if rest == "nre_usd":  # the programme's NRE, carried by the first shell
-            orbit = tuple(dataclasses.replace(o, nre_usd=float(value) if i == 0 else 0.0) for i, o in enumerate(orbit))
+            orbit = tuple(dataclasses.replace(o, nre_usd=value if i == 0 else 0.0) for i, o in enumerate(orbit))
         elif rest == _LAUNCH_PRICE:
             orbit = tuple(
-                dataclasses.replace(
-                    o, launch=dataclasses.replace(o.launch, price_usd_per_kg=float(value), learning=None)
-                )
+                dataclasses.replace(o, launch=dataclasses.replace(o.launch, price_usd_per_kg=value, learning=None))
                 for o in orbit
             )
         else:
@@ -139,11 +141,26 @@ def _set(sc: ScenarioCost, path: str, value: float) -> ScenarioCost:
         orbit = tuple(replace_path(o, orbit_path, value) for o in orbit)
         ground = replace_path(ground, ground_path, value)
     elif root == "satellite" and rest == "kg_per_kw":
-        k = float(value) / _kg_per_kw(sc)
+        k = value / _kg_per_kw(sc)
         orbit = tuple(_scaled_mass(o, k) for o in orbit)
     else:
         raise KeyError(f"unknown cost-model parameter path {path!r}")
     return dataclasses.replace(sc, orbit=orbit, ground=ground)
+
+
+def _batchable(sc: ScenarioCost, path: str) -> bool:
+    """Whether ``path`` can take an array of draws (``economics.tco`` "Batches"): a float (or unset optional float)
+    parameter, not a count, a switch, a name or a ground series field."""
+    root, _, rest = path.partition(".")
+    if root in ("shared", "satellite") or (root == "orbit" and rest in ("nre_usd", _LAUNCH_PRICE)):
+        return True
+    if root == "ground" and rest.partition(".")[0] in SERIES_FIELDS:
+        return False
+    try:
+        value = _get(sc.orbit[0] if root == "orbit" else sc.ground, rest)
+    except KeyError:
+        return False
+    return value is None or isinstance(value, float)  # an optional float (None: not set) takes a float per draw
 
 
 def _base(sc: ScenarioCost, path: str) -> float | None:
@@ -185,12 +202,19 @@ class ScenarioCostModel:
 
     base: ScenarioCost
 
-    def __call__(self, params: Mapping[str, Any]) -> dict[str, float]:
+    def __call__(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The metrics with ``params`` set: floats for single values; for arrays of draws (all of one length, paths
+        :meth:`batchable`), arrays of the metrics per draw from one evaluation through the same equations."""
         sc = self.base
         for path, value in params.items():
-            sc = _set(sc, path, float(value))
+            v = np.asarray(value, dtype=np.float64)
+            sc = _set(sc, path, float(v) if v.ndim == 0 else v)
         orbit = combine_results([evaluate_orbit(o) for o in sc.orbit])
         return flat_metrics(CaseResult(orbit, evaluate_ground(sc.ground)))
+
+    def batchable(self, paths: Iterable[str]) -> bool:
+        """Whether every path can take an array of draws at once (else evaluate one draw at a time)."""
+        return all(_batchable(self.base, p) for p in paths)
 
 
 def base_values(sc: ScenarioCost, paths: list[str], dists: Mapping[str, u.Distribution]) -> dict[str, float]:
@@ -243,7 +267,15 @@ def uncertainty_block(
             "mean": float(d.expected_value()),
         }
     if n > 0 and dists:
-        mc = u.monte_carlo(f, dists, n, seed=seed, progress=progress, chunk_size=100 if progress else 1024)
+        mc = u.monte_carlo(
+            f,
+            dists,
+            n,
+            seed=seed,
+            progress=progress,
+            chunk_size=100 if progress else 1024,
+            vectorized=f.batchable(dists),
+        )
         block: dict[str, Any] = {"n": n, "seed": seed}
         for key, metric in OUTPUTS.items():
             pct = mc.percentiles(metric, (5.0, 50.0, 95.0))
