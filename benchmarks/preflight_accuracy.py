@@ -50,7 +50,16 @@ def _base(name: str, duration: str, step: str, shells: list[dict[str, Any]], **e
 
 
 def _walker(total: int, planes: int) -> dict[str, Any]:
-    orbit = {"type": "walker_delta", "altitude_km": 550, "inclination_deg": 53, "total": total, "planes": planes}
+    # phasing 1: with phasing 0, an even number of planes and of satellites per plane puts satellites of planes 180 deg
+    # apart on top of each other at the nodes, which loading refuses (docs/models.md, co-location)
+    orbit = {
+        "type": "walker_delta",
+        "altitude_km": 550,
+        "inclination_deg": 53,
+        "total": total,
+        "planes": planes,
+        "phasing": 1,
+    }
     return {"name": f"w{total}", "orbit": orbit, "design": "starlink-v2-mini-compute"}
 
 

@@ -680,7 +680,8 @@ def _simulate_into(
 
     resolved = resolved_scenario_dict(scenario)
     traces = trace_reports(scenario)
-    writer.manifest(command=command, scenario=resolved, seed=scenario.seed, traces=traces)
+    warnings = [str(w) for w in scenario.warnings]
+    writer.manifest(command=command, scenario=resolved, seed=scenario.seed, traces=traces, warnings=warnings)
     study = orbit(scenario, progress=progress, force=True)  # checked above, for the whole run
     study.write(writer)
     watch.lap("orbit")
@@ -700,7 +701,12 @@ def _simulate_into(
     approximations = radiation_approximations(scenario, shells)
     if approximations:
         writer.manifest(
-            command=command, scenario=resolved, seed=scenario.seed, approximations=approximations, traces=traces
+            command=command,
+            scenario=resolved,
+            seed=scenario.seed,
+            approximations=approximations,
+            traces=traces,
+            warnings=warnings,
         )
     summary = {
         "scenario": scenario.name,
@@ -715,6 +721,7 @@ def _simulate_into(
             "ground_sites": {g.spec.name: g.totals() for g in sites},
         },
         "approximations": approximations,
+        "warnings": warnings,
     }
     if study.shells:
         writer.table("samples", sample_columns(scenario, study.shells))

@@ -538,6 +538,8 @@ def simulate(
         console.print(_network_table(s["network"]))
     for note in s.get("approximations", []):  # also in summary.json and manifest.json
         err_console.print(f"warning: {note}", markup=False, highlight=False)
+    for note in s.get("warnings", []):  # the scenario's, printed when it was loaded too; in summary and manifest
+        err_console.print(f"warning: {note}", markup=False, highlight=False)
     cost_file = run.path / "cost.json"
     if cost_file.is_file():
         import json

@@ -27,7 +27,7 @@ seed: 11
 fleet:
   shells:
     - name: walker-550
-      orbit: {type: walker_delta, altitude_km: 550, inclination_deg: 53, total: 40, planes: 8, phasing: 1}
+      orbit: {type: walker_delta, altitude_km: 550, inclination_deg: 53, total: 40, planes: 8, phasing: 2}
       design: compute-sat
     - name: dawn-dusk
       orbit: {type: sun_synchronous, altitude_km: 650, ltan_hours: 18.0, planes: 2, per_plane: 5}

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from orbitgrid.api import load_scenario, simulate
+from orbitgrid.astro.constants import SECONDS_PER_JULIAN_YEAR
+from orbitgrid.astro.frames import ecef_to_geodetic, teme_to_ecef
+from orbitgrid.astro.j2 import positions_teme_m
 from orbitgrid.scenario.catalog import designs
+from orbitgrid.spacecraft.radiation import dose_rate_rad_s
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +46,31 @@ def test_dawn_dusk_shell_runs_through_the_day_and_53_deg_shell_pays_for_its_ecli
     assert cap["walker-550"]["throttled_fraction_eclipse"] == pytest.approx(dark, abs=15 * 60 / 86_400 + 0.01)
 
 
+def _dose_over_the_day_rad_per_year(scenario, shell_name: str, shielding_mm_al: float) -> float:
+    """The trapped dose model evaluated directly over every track of a shell, every 10 minutes of the day."""
+    shell = next(sh for sh in scenario.shells if sh.name == shell_name)
+    grid = scenario.time_grid()
+    o = shell.orbit.pattern(grid).orbits()
+    t = np.arange(0.0, grid.duration_s, 600.0)
+    r = positions_teme_m(o.semi_major_axis_m, o.inclination_rad, o.raan_rad, o.arg_latitude_rad, t)
+    jd, fr = grid.jd_utc(t)
+    lat, lon, h = ecef_to_geodetic(teme_to_ecef(r, jd, fr))
+    return float(np.mean(dose_rate_rad_s(lat, lon, h, shielding_mm_al)) * SECONDS_PER_JULIAN_YEAR)
+
+
 def test_dose_follows_shielding_and_orbit(run) -> None:
     cap = run.documents["summary.json"]["capacity"]["shells"]
-    # Same orbit family (650 km dawn-dusk) and the same 10 mm shielding in both designs: the same dose within 5 %.
-    assert cap["suncatcher-clusters"]["dose_rad_per_year"] == pytest.approx(
-        cap["dawn-dusk-650"]["dose_rad_per_year"], rel=0.05
+    # The same 10 mm shielding in both designs, in the same dawn-dusk family, the clusters 20 km higher (670 km): the
+    # inner-belt protons grow with altitude, so the clusters take more dose, by the ratio the AE8/AP8 model gives when
+    # evaluated directly over both shells' tracks for the day (within 5 %: the run samples a subset of tracks).
+    scenario = load_scenario("default")
+    mm = {d: designs()[d].shielding_mm_al for d in ("compute-sat", "suncatcher-tpu-sat")}
+    assert mm["compute-sat"] == mm["suncatcher-tpu-sat"] == 10.0
+    want = _dose_over_the_day_rad_per_year(scenario, "suncatcher-clusters", 10.0) / _dose_over_the_day_rad_per_year(
+        scenario, "dawn-dusk-650", 10.0
     )
+    got = cap["suncatcher-clusters"]["dose_rad_per_year"] / cap["dawn-dusk-650"]["dose_rad_per_year"]
+    assert want > 1.0 and got == pytest.approx(want, rel=0.05)
     assert 80 < cap["dawn-dusk-650"]["dose_rad_per_year"] < 300  # Suncatcher: ~150 rad(Si)/yr behind ~10 mm Al
 
 

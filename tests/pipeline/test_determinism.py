@@ -38,7 +38,7 @@ fleet:
       orbit: {type: walker_delta, altitude_km: 550, inclination_deg: 53, total: 24, planes: 4, phasing: 1}
       design: starlink-v2-mini-compute
     - name: clusters
-      orbit: {type: formation, altitude_km: 650, ltan_hours: 18.0, clusters: 2, per_cluster: 9, radius_km: 1.0}
+      orbit: {type: formation, altitude_km: 670, ltan_hours: 18.0, clusters: 2, per_cluster: 9, radius_km: 1.0}
       design: suncatcher-tpu-sat
   ground_sites:
     - {name: memphis, lat_deg: 35.1, lon_deg: -90.0, gpus: {H100: 512}, grid_power_mw: 1.0, pue: 1.2}

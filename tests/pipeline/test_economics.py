@@ -162,7 +162,7 @@ def test_several_shells_carry_the_nre_once_and_add_up():
         "    - {name: a, orbit: {type: sun_synchronous, altitude_km: 650, ltan_hours: 18.0, planes: 1, per_plane: 4},"
         " design: compute-sat}\n"
         "    - {name: b, orbit: {type: walker_delta, altitude_km: 550, inclination_deg: 53, total: 6, planes: 2,"
-        " phasing: 1}, design: sized}\n"
+        " phasing: 0}, design: sized}\n"
     )
     cost = scenario_cost(_scenario(shells=shells))
     assert [o.nre_usd for o in cost.orbit] == [5e8, 0.0]

@@ -23,6 +23,9 @@ PER_PLANE = 24
 
 
 def _scenario(node_pools: str, handoff: str = "60s", per_plane: int = PER_PLANE, **extra: Any):
+    # one satellite per plane at phasing 1 would put the two (nodes 180 deg apart) on top of each other at the nodes,
+    # which loading refuses; phasing 0 keeps them on opposite sides
+    phasing = 1 if per_plane > 1 else 0
     data: dict[str, Any] = {
         "schema_version": 1,
         "name": "pools",
@@ -34,7 +37,7 @@ def _scenario(node_pools: str, handoff: str = "60s", per_plane: int = PER_PLANE,
                 {
                     "name": "w",
                     "orbit": {"type": "walker_delta", "altitude_km": 550, "inclination_deg": 53,
-                              "total": 2 * per_plane, "planes": 2, "phasing": 1},
+                              "total": 2 * per_plane, "planes": 2, "phasing": phasing},
                     "design": "starlink-v2-mini-compute",
                 }
             ]
@@ -119,7 +122,7 @@ step: 60s
 fleet:
   shells:
     - name: big
-      orbit: {type: walker_delta, altitude_km: 550, inclination_deg: 53, total: 1000000, planes: 2000}
+      orbit: {type: walker_delta, altitude_km: 550, inclination_deg: 53, total: 1000000, planes: 2000, phasing: 1}
       design: starlink-v2-mini-compute
 tenants: [{name: lab, contract: on_demand}]
 workloads: [{type: generated, tenant: lab, kind: batch, count: 1000000}]

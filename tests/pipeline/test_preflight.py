@@ -25,7 +25,7 @@ step: 60s
 fleet:
   shells:
     - name: big
-      orbit: {type: walker_delta, altitude_km: 550, inclination_deg: 53, total: 10000000, planes: 1000}
+      orbit: {type: walker_delta, altitude_km: 550, inclination_deg: 53, total: 10000000, planes: 1000, phasing: 1}
       design: compute-sat
 """
 YEAR_1S = """\

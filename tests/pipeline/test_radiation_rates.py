@@ -26,7 +26,14 @@ BASE: dict[str, Any] = {
         "shells": [
             {
                 "name": "polar",
-                "orbit": {"type": "walker_delta", "altitude_km": 650, "inclination_deg": 97.9, "total": 4, "planes": 2},
+                "orbit": {
+                    "type": "walker_delta",
+                    "altitude_km": 650,
+                    "inclination_deg": 97.9,
+                    "total": 4,
+                    "planes": 2,
+                    "phasing": 1,
+                },
                 "design": "compute-sat",
             },
             {

@@ -109,7 +109,7 @@ def test_unknown_key_inside_an_orbit_has_no_union_tag_in_its_path(base: dict[str
     base["fleet"]["shells"][1]["orbit"]["eccentricity"] = 0.01
     assert only_problem(write_yaml(base)) == Problem(
         "fleet.shells[1].orbit.eccentricity",
-        "unknown field; allowed: type, altitude_km, inclination_deg, total, planes, phasing",
+        "unknown field; allowed: type, altitude_km, inclination_deg, total, planes, phasing, raan_deg",
     )
 
 

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from orbitgrid.scenario import (
     ElementsOrbit,
     Scenario,
+    ScenarioError,
     dump_scenario_yaml,
     load_scenario,
     resolved_scenario_dict,
@@ -223,7 +224,13 @@ def test_resolved_dict_round_trips_through_yaml(raw: dict[str, Any], tmp_path_fa
     folder = tmp_path_factory.mktemp("roundtrip")
     first = folder / "first.yaml"
     first.write_text(dump_scenario_yaml(raw), encoding="utf-8")  # safe_dump leaves 0E0 unquoted: a float here
-    resolved = resolved_scenario_dict(load_scenario(first))
+    try:
+        loaded = load_scenario(first)
+    except ScenarioError as exc:  # drawn layouts whose satellites meet are refused (e.g. equatorial Walker planes)
+        assert all("co-located" in p.message for p in exc.problems), exc
+        assume(False)
+        raise
+    resolved = resolved_scenario_dict(loaded)
     second = folder / "second.yaml"
     second.write_text(dump_scenario_yaml(resolved), encoding="utf-8")
     assert resolved_scenario_dict(load_scenario(second)) == resolved

@@ -37,6 +37,7 @@ from orbitgrid.astro.constants import (
     EARTH_MU_M3_S2,
     SUN_MEAN_MOTION_RAD_S,
 )
+from orbitgrid.astro.frames import gmst_rad
 from orbitgrid.astro.j2 import mean_motion_rad_s
 
 _TWO_PI = 2.0 * np.pi
@@ -72,22 +73,66 @@ class CircularOrbits:
 _FIELDS = ("semi_major_axis_m", "inclination_rad", "raan_rad", "arg_latitude_rad", "plane")
 
 
-def _pattern(
+@dataclass(frozen=True)
+class Pattern:
+    """A designed shell's layout: ``planes`` x ``per_plane`` circular orbits sharing one semi-major axis and
+    inclination. Plane ``p`` has its node at ``raan0_rad + raan_span_rad * p / planes``; satellite ``s`` of plane
+    ``p`` sits at argument of latitude ``2 pi s / per_plane + 2 pi phasing p / (planes * per_plane)`` at the epoch.
+
+    The one place these rules live: :meth:`orbits` expands them to one row per satellite (or cluster centre), and
+    :meth:`plane_raan_rad` / :meth:`plane_phase_rad` give them per plane (``astro.colocation`` works on planes so a
+    million-satellite shell is checked without expanding it).
+    """
+
+    semi_major_axis_m: float
+    inclination_rad: float
+    planes: int
+    per_plane: int
+    phasing: int
+    raan0_rad: float
+    raan_span_rad: float
+
+    @property
+    def total(self) -> int:
+        return self.planes * self.per_plane
+
+    def plane_raan_rad(self) -> np.ndarray:
+        """Right ascension of each plane's ascending node at the epoch, rad, shape ``(planes,)``."""
+        p = np.arange(self.planes)
+        return np.mod(self.raan0_rad + self.raan_span_rad * p / self.planes, _TWO_PI)
+
+    def plane_phase_rad(self) -> np.ndarray:
+        """Argument of latitude of satellite 0 of each plane at the epoch, rad, shape ``(planes,)``."""
+        p = np.arange(self.planes)
+        return np.mod(_TWO_PI * self.phasing * p / self.total, _TWO_PI)
+
+    def orbits(self) -> CircularOrbits:
+        """One row per satellite, plane by plane."""
+        p = np.repeat(np.arange(self.planes), self.per_plane)
+        s = np.tile(np.arange(self.per_plane), self.planes)
+        raan = np.mod(self.raan0_rad + self.raan_span_rad * p / self.planes, _TWO_PI)
+        u = np.mod(_TWO_PI * s / self.per_plane + _TWO_PI * self.phasing * p / self.total, _TWO_PI)
+        a = np.full(self.total, self.semi_major_axis_m)
+        return CircularOrbits(a, np.full(self.total, self.inclination_rad), raan, u, p.astype(np.int32))
+
+
+def walker_pattern(
     altitude_m: float,
     inclination_rad: float,
+    total: int,
     planes: int,
-    per_plane: int,
     phasing: int,
-    raan0_rad: float,
-    raan_span_rad: float,
-) -> CircularOrbits:
-    total = planes * per_plane
-    p = np.repeat(np.arange(planes), per_plane)
-    s = np.tile(np.arange(per_plane), planes)
-    raan = np.mod(raan0_rad + raan_span_rad * p / planes, _TWO_PI)
-    u = np.mod(_TWO_PI * s / per_plane + _TWO_PI * phasing * p / total, _TWO_PI)
-    a = np.full(total, EARTH_EQUATORIAL_RADIUS_M + altitude_m)
-    return CircularOrbits(a, np.full(total, inclination_rad), raan, u, p.astype(np.int32))
+    pattern: str = "delta",
+    raan0_rad: float = 0.0,
+) -> Pattern:
+    """Walker ``i: T/P/F`` layout, ``pattern`` = ``"delta"`` (nodes over 360 deg) or ``"star"`` (over 180 deg)."""
+    if total % planes:
+        raise ValueError(f"total {total} is not a multiple of planes {planes}")
+    if not 0 <= phasing < planes:
+        raise ValueError(f"phasing F must satisfy 0 <= F < P = {planes}, got {phasing}")
+    span = {"delta": _TWO_PI, "star": np.pi}[pattern]
+    a = EARTH_EQUATORIAL_RADIUS_M + altitude_m
+    return Pattern(a, inclination_rad, planes, total // planes, phasing, raan0_rad, span)
 
 
 def walker(
@@ -100,12 +145,7 @@ def walker(
     raan0_rad: float = 0.0,
 ) -> CircularOrbits:
     """Walker ``i: T/P/F`` pattern, ``pattern`` = ``"delta"`` (nodes over 360 deg) or ``"star"`` (over 180 deg)."""
-    if total % planes:
-        raise ValueError(f"total {total} is not a multiple of planes {planes}")
-    if not 0 <= phasing < planes:
-        raise ValueError(f"phasing F must satisfy 0 <= F < P = {planes}, got {phasing}")
-    span = {"delta": _TWO_PI, "star": np.pi}[pattern]
-    return _pattern(altitude_m, inclination_rad, planes, total // planes, phasing, raan0_rad, span)
+    return walker_pattern(altitude_m, inclination_rad, total, planes, phasing, pattern, raan0_rad).orbits()
 
 
 #: Highest altitude of a sun-synchronous circular orbit (m): where the ``cos i`` of
@@ -135,9 +175,40 @@ def raan_from_ltan_rad(ltan_hours: float, gmst_epoch_rad: float, ut_epoch_hours:
     return float(np.mod(gmst_epoch_rad + np.radians(15.0 * (ltan_hours - ut_epoch_hours)), _TWO_PI))
 
 
+def epoch_angles(epoch_jd: tuple[float, float]) -> tuple[float, float]:
+    """Greenwich mean sidereal time (rad) and UT time of day (hours) at an epoch given as a two-part Julian date
+    (``TimeGrid.epoch_jd``): what :func:`raan_from_ltan_rad` needs to place a node at a local time."""
+    jd, fr = epoch_jd
+    return float(gmst_rad(np.array(jd), np.array(fr))), fr * 24.0
+
+
 def ltan_hours_from_raan(raan_rad: np.ndarray, gmst_rad: np.ndarray, ut_hours: np.ndarray) -> np.ndarray:
     """Inverse of ``raan_from_ltan_rad``: local mean solar time of the node, hours in [0, 24)."""
     return np.mod(ut_hours + np.degrees(raan_rad - gmst_rad) / 15.0, 24.0)
+
+
+def sun_synchronous_pattern(
+    altitude_m: float,
+    ltan_hours: float,
+    planes: int,
+    per_plane: int,
+    gmst_epoch_rad: float,
+    ut_epoch_hours: float,
+    raan_spread_hours: float = 0.0,
+    phasing: int = 0,
+) -> Pattern:
+    """A sun-synchronous layout: ``planes`` x ``per_plane`` satellites whose nodes sit at ``ltan_hours``.
+
+    Plane ``k`` of ``P`` has its node at local time ``ltan_hours + raan_spread_hours * k / P``. Co-planar planes
+    (spread 0) with ``phasing`` 0 would stack satellites on top of each other, so they are then interleaved along
+    the orbit (phasing 1).
+    """
+    inc = sun_synchronous_inclination_rad(altitude_m)
+    if raan_spread_hours == 0.0 and phasing == 0 and planes > 1:
+        phasing = 1
+    raan0 = raan_from_ltan_rad(ltan_hours, gmst_epoch_rad, ut_epoch_hours)
+    span = float(np.radians(15.0 * raan_spread_hours))
+    return Pattern(EARTH_EQUATORIAL_RADIUS_M + altitude_m, inc, planes, per_plane, phasing, raan0, span)
 
 
 def sun_synchronous(
@@ -150,17 +221,10 @@ def sun_synchronous(
     raan_spread_hours: float = 0.0,
     phasing: int = 0,
 ) -> CircularOrbits:
-    """A sun-synchronous shell: ``planes`` x ``per_plane`` satellites whose nodes sit at ``ltan_hours``.
-
-    Plane ``k`` of ``P`` has its node at local time ``ltan_hours + raan_spread_hours * k / P``. Co-planar planes
-    (spread 0) with ``phasing`` 0 would stack satellites on top of each other, so they are then interleaved along
-    the orbit (phasing 1).
-    """
-    inc = sun_synchronous_inclination_rad(altitude_m)
-    if raan_spread_hours == 0.0 and phasing == 0 and planes > 1:
-        phasing = 1
-    raan0 = raan_from_ltan_rad(ltan_hours, gmst_epoch_rad, ut_epoch_hours)
-    return _pattern(altitude_m, inc, planes, per_plane, phasing, raan0, np.radians(15.0 * raan_spread_hours))
+    """A sun-synchronous shell (:func:`sun_synchronous_pattern`), one row per satellite."""
+    return sun_synchronous_pattern(
+        altitude_m, ltan_hours, planes, per_plane, gmst_epoch_rad, ut_epoch_hours, raan_spread_hours, phasing
+    ).orbits()
 
 
 def formation_lattice_m(per_cluster: int, radius_m: float) -> np.ndarray:

@@ -24,7 +24,6 @@ import numpy as np
 from orbitgrid.astro import constellations as con
 from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, SECONDS_PER_DAY
 from orbitgrid.astro.elements import DuplicateCatalogNumber, ElementSet, deduplicate
-from orbitgrid.astro.frames import gmst_rad
 from orbitgrid.astro.j2 import keplerian_period_s, nodal_period_s, secular_rates, semi_major_axis_m
 from orbitgrid.astro.sgp4_adapter import REENTRY_ALTITUDE_M
 from orbitgrid.astro.survey import (
@@ -38,7 +37,6 @@ from orbitgrid.astro.survey import (
     survey_elements,
     survey_shell_references,
 )
-from orbitgrid.astro.time import TimeGrid
 from orbitgrid.pipeline.errors import ScenarioRunError
 from orbitgrid.scenario import ElementsOrbit, FormationOrbit, Scenario, Shell, SunSynchronousOrbit, WalkerOrbit
 
@@ -69,42 +67,14 @@ class ShellOrbits:
         return self.tracks * self.members
 
 
-def _epoch_angles(grid: TimeGrid) -> tuple[float, float]:
-    jd, fr = grid.epoch_jd
-    ut_hours = fr * 24.0
-    return float(gmst_rad(np.array(jd), np.array(fr))), ut_hours
-
-
-def _sun_synchronous(
-    orbit: SunSynchronousOrbit | FormationOrbit, grid: TimeGrid, per_plane: int, phasing: int
-) -> con.CircularOrbits:
-    gmst0, ut0 = _epoch_angles(grid)
-    return con.sun_synchronous(
-        orbit.altitude_km * 1e3, orbit.ltan_hours, orbit.planes, per_plane, gmst0, ut0, orbit.raan_spread_hours, phasing
-    )
-
-
 def shell_orbits(scenario: Scenario, shell: Shell) -> ShellOrbits:
     """Build the orbits of ``shell`` at the scenario epoch."""
     orbit = shell.orbit
     grid = scenario.time_grid()
-    if isinstance(orbit, WalkerOrbit):
-        pattern = "delta" if orbit.type == "walker_delta" else "star"
-        circ = con.walker(
-            orbit.altitude_km * 1e3,
-            math.radians(orbit.inclination_deg),
-            orbit.total,
-            orbit.planes,
-            orbit.phasing,
-            pattern,
-        )
-        return ShellOrbits(shell.name, orbit.type, 1, circular=circ)
-    if isinstance(orbit, SunSynchronousOrbit):
-        circ = _sun_synchronous(orbit, grid, orbit.per_plane, orbit.phasing)
-        return ShellOrbits(shell.name, orbit.type, 1, circular=circ)
+    if isinstance(orbit, WalkerOrbit | SunSynchronousOrbit):
+        return ShellOrbits(shell.name, orbit.type, 1, circular=orbit.pattern(grid).orbits())
     if isinstance(orbit, FormationOrbit):
-        circ = _sun_synchronous(orbit, grid, orbit.clusters // orbit.planes, 0)
-        return ShellOrbits(shell.name, orbit.type, orbit.per_cluster, circular=circ)
+        return ShellOrbits(shell.name, orbit.type, orbit.per_cluster, circular=orbit.pattern(grid).orbits())
     if isinstance(orbit, ElementsOrbit):  # read when the scenario was validated; one rule for duplicates
         elements, duplicates = deduplicate(orbit.elements)
         return ShellOrbits(

@@ -334,6 +334,10 @@ class Summary:
     shells: dict[str, ShellOrbit]
     #: Model approximations the run applied (also in the manifest; printed by the command line).
     approximations: tuple[str, ...]
+    #: What the scenario's validation found valid but doubtful (``Scenario.warnings``: stale element sets, shells
+    #: whose satellites pass within a kilometre of each other every orbit, shells sharing orbit planes), each as
+    #: ``path: message``; also in the manifest and printed by the command line.
+    warnings: tuple[str, ...] = ()
     #: Scheduling policy as run (e.g. ``power-aware(priority)``) and events the engine processed.
     policy: str | None = None
     engine_events: int | None = None

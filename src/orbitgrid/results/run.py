@@ -240,11 +240,13 @@ class RunWriter:
         seed: int,
         approximations: Iterable[str] = (),
         traces: Iterable[dict[str, Any]] = (),
+        warnings: Iterable[str] = (),
     ) -> None:
         """Write ``manifest.json``; ``approximations`` lists every model approximation the run applied (also printed
-        by the CLI and kept in ``summary.json``); ``traces`` what each trace workload read and how it was replayed
-        (rows, dropped and adjusted by reason, window and scaling); a staged run's says ``status: running`` until
-        :meth:`commit`."""
+        by the CLI and kept in ``summary.json``); ``warnings`` what validating the scenario found doubtful
+        (``Scenario.warnings``, also in ``summary.json``); ``traces`` what each trace workload read and how it was
+        replayed (rows, dropped and adjusted by reason, window and scaling); a staged run's says ``status: running``
+        until :meth:`commit`."""
         self._manifest = {
             "command": command,
             "scenario": scenario,
@@ -252,6 +254,7 @@ class RunWriter:
             "versions": package_versions(),
             "format": 1,
             "approximations": list(approximations),
+            "warnings": list(warnings),
             "status": STATUS_RUNNING if self._staged else STATUS_COMPLETE,
         }
         traces = list(traces)

@@ -3,6 +3,7 @@ clusters, element files)."""
 
 from __future__ import annotations
 
+import math
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,9 +11,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, Strict, ValidationInfo, field_validator
 
+from orbitgrid.astro import constellations as con
 from orbitgrid.astro.constellations import SUN_SYNCHRONOUS_MAX_ALTITUDE_M
 from orbitgrid.astro.elements import ElementFormatError, ElementSet, load_elements
 from orbitgrid.astro.sgp4_adapter import codes_at_epoch, summarize_codes
+from orbitgrid.astro.time import TimeGrid
 from orbitgrid.scenario.base import (
     ALTITUDE_MAX_KM,
     MAX_PER_CLUSTER,
@@ -92,9 +95,9 @@ class WalkerOrbit(StrictModel):
     """Walker constellation i:t/p/f of circular orbits (J. G. Walker, J. Br. Interplanet. Soc. 24, 369,
     1971, and 37, 559, 1984).
 
-    ``walker_delta`` spreads the ``planes`` ascending nodes evenly over 360 deg, ``walker_star`` over 180 deg.
-    Satellites are evenly spaced in each plane; satellites in adjacent planes are offset in argument of
-    latitude by ``phasing * 360 / total`` degrees.
+    ``walker_delta`` spreads the ``planes`` ascending nodes evenly over 360 deg, ``walker_star`` over 180 deg,
+    starting at ``raan_deg``. Satellites are evenly spaced in each plane; satellites in adjacent planes are offset in
+    argument of latitude by ``phasing * 360 / total`` degrees.
     """
 
     type: Literal["walker_delta", "walker_star"] = Field(description="walker_delta or walker_star.")
@@ -109,6 +112,12 @@ class WalkerOrbit(StrictModel):
     phasing: Annotated[int, Strict(), Bounds(0)] = Field(
         default=0, description="Walker phasing factor f, 0 <= f < planes."
     )
+    raan_deg: Annotated[float, Strict(), Bounds(0.0, 360.0, hi_open=True)] = Field(
+        default=0.0,
+        description="Right ascension of the ascending node of plane 0 at the epoch (TEME), deg, [0, 360): turns the "
+        "whole pattern about the Earth's axis, e.g. to interleave the planes of two shells at one altitude and "
+        "inclination.",
+    )
 
     @classmethod
     def _raw_checks(cls, data: Mapping[str, Any], context: Mapping[str, Any]) -> Found:
@@ -121,6 +130,19 @@ class WalkerOrbit(StrictModel):
     @property
     def n_satellites(self) -> int:
         return self.total
+
+    def pattern(self, grid: TimeGrid) -> con.Pattern:
+        """The shell's layout at the epoch (``astro.constellations``); ``grid`` is unused (the nodes are inertial)."""
+        kind = "delta" if self.type == "walker_delta" else "star"
+        return con.walker_pattern(
+            self.altitude_km * 1e3,
+            math.radians(self.inclination_deg),
+            self.total,
+            self.planes,
+            self.phasing,
+            kind,
+            math.radians(self.raan_deg),
+        )
 
 
 _RAAN_SPREAD_DESCRIPTION = (
@@ -164,6 +186,20 @@ class SunSynchronousOrbit(StrictModel):
     def n_satellites(self) -> int:
         return self.planes * self.per_plane
 
+    def pattern(self, grid: TimeGrid) -> con.Pattern:
+        """The shell's layout at the epoch of ``grid`` (the nodes follow from the LTAN and the epoch)."""
+        gmst0, ut0 = con.epoch_angles(grid.epoch_jd)
+        return con.sun_synchronous_pattern(
+            self.altitude_km * 1e3,
+            self.ltan_hours,
+            self.planes,
+            self.per_plane,
+            gmst0,
+            ut0,
+            self.raan_spread_hours,
+            self.phasing,
+        )
+
 
 class FormationOrbit(StrictModel):
     """Project Suncatcher-style formation clusters (Agüera y Arcas et al., arXiv:2511.19468 §2.2): each
@@ -203,6 +239,14 @@ class FormationOrbit(StrictModel):
     @property
     def n_satellites(self) -> int:
         return self.clusters * self.per_cluster
+
+    def pattern(self, grid: TimeGrid) -> con.Pattern:
+        """The layout of the clusters' reference orbits (one row per cluster) at the epoch of ``grid``."""
+        gmst0, ut0 = con.epoch_angles(grid.epoch_jd)
+        per_plane = self.clusters // self.planes
+        return con.sun_synchronous_pattern(
+            self.altitude_km * 1e3, self.ltan_hours, self.planes, per_plane, gmst0, ut0, self.raan_spread_hours, 0
+        )
 
 
 #: Default largest time between an element set's epoch and either end of the run before a warning: SGP4's

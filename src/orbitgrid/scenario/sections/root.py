@@ -32,6 +32,7 @@ from orbitgrid.scenario.base import (
     _error,
     fmt_number,
 )
+from orbitgrid.scenario.colocation import colocation_problems
 from orbitgrid.scenario.errors import Problem
 from orbitgrid.scenario.messages import _friendly
 from orbitgrid.scenario.sections.design import SatelliteDesign
@@ -217,15 +218,17 @@ class Scenario(StrictModel):
         if site is not None and site not in sites:
             msg = f"unknown ground site {site!r}; ground sites: {', '.join(sites) or 'none'}"
             found.append((("economics", "terrestrial", "site"), msg, site))
+        colocated, shared = colocation_problems(model)
+        found += colocated
         if found:
             raise cls._merged([], found)
-        model._warnings = _element_warnings(model)
+        model._warnings = _element_warnings(model) + shared
         return model
 
     @property
     def warnings(self) -> list[Problem]:
-        """What is valid but doubtful (stale element sets, satellites SGP4 cannot start): printed by the command
-        line, never an error."""
+        """What is valid but doubtful (stale element sets, satellites SGP4 cannot start, shells sharing orbit
+        planes): printed by the command line and kept in a run's manifest and summary, never an error."""
         return list(self._warnings)
 
     # -- derived values ----------------------------------------------------------------------------------
