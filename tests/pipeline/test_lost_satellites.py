@@ -34,6 +34,7 @@ from orbitgrid.astro.sgp4_adapter import (
     ERROR_NONFINITE,
     ERROR_REENTRY,
     REENTRY_ALTITUDE_M,
+    codes_before_start,
 )
 from orbitgrid.astro.survey import survey_elements
 from orbitgrid.astro.time import TimeGrid
@@ -345,3 +346,27 @@ def test_cli_prints_lost_satellites_and_duplicates(files: dict[str, Path]) -> No
     assert "44714 (STARLINK-1008): record 2" in err
     doc = json.loads((files["folder"] / "orbit-out" / "orbit.json").read_text())
     assert doc["fleet"]["satellites_lost"] == 2
+
+
+def _vallado(reference_data: Path, catalog: str) -> tuple[str, str]:
+    lines = (reference_data / "sgp4_verification" / "SGP4-VER.TLE").read_text().splitlines()
+    i = next(k for k, ln in enumerate(lines) if ln.startswith(f"1 {catalog}"))
+    return lines[i][:69], lines[i + 1][:69]  # line 2 carries Vallado's start/stop/step after column 69
+
+
+def test_a_set_that_decayed_before_the_run_is_lost_at_its_start(reference_data: Path) -> None:
+    """Vallado's case 29141 (B* 0.135, n-dot 1.0) decays within hours of its epoch (2006-06-19 06:25 UTC). Five days
+    later SGP4 returns error-free states again that are no orbit (a radius of ~6e9 km moving at ~8 m/s): the set must
+    count as lost from the first instant of a run that starts then, not fly until SGP4's next error code."""
+    l1, l2 = _vallado(reference_data, "29141")
+    leo = _vallado(reference_data, "28057")  # a healthy LEO set (epoch 2003) for contrast
+    es = ElementSet.from_tle_text(f"{l1}\n{l2}\n{leo[0]}\n{leo[1]}\n")
+    grid = TimeGrid.from_duration(dt.datetime(2006, 6, 25, tzinfo=dt.UTC), 3_600.0, STEP_S)
+    sat = es.satrecs[0]
+    code, r_km, v_km_s = sat.sgp4(*grid.jd_utc(0.0))
+    assert code == 0 and np.linalg.norm(r_km) > 1e9 and np.linalg.norm(v_km_s) < 0.01  # what SGP4 returns there
+    assert codes_before_start(es, grid.epoch_jd).tolist()[0] != 0
+    survey = survey_elements(es, grid)
+    assert survey.end_s[0] == 0.0 and survey.failed_s[0] == 0.0 and survey.failure_code[0] != 0
+    # the healthy set is untouched (its epoch is three years before: SGP4 propagates it throughout)
+    assert survey.failure_code[1] == 0 and survey.end_s[1] == grid.duration_s and np.isnan(survey.failed_s[1])

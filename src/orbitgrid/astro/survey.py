@@ -288,9 +288,10 @@ def survey_elements(
     below the entry interface (``sgp4_adapter.flight_codes``), is lost from its first failure on: its passages are
     surveyed over the instants before it, its failure instant is found to 1 ms between the last good and the first
     failing instant (``sgp4_adapter.error_onset_s``) and recorded with the error code (``Survey.failed_s``,
-    ``failure_code``, ``end_s``).
+    ``failure_code``, ``end_s``). A set that already failed between its epoch and the grid's start
+    (``sgp4_adapter.codes_before_start``) is lost at the first instant with that code, whatever SGP4 returns later.
     """
-    from orbitgrid.astro.sgp4_adapter import error_onset_s, flight_codes, iter_teme_chunks
+    from orbitgrid.astro.sgp4_adapter import codes_before_start, error_onset_s, flight_codes, iter_teme_chunks
 
     sun = sun_on_grid_m(grid) if sun_m is None else sun_m
     n = len(elements)
@@ -301,8 +302,12 @@ def survey_elements(
     end_s = np.full(n, span)
     failed_s = np.full(n, np.nan)
     code = np.zeros(n, dtype=np.uint8)
+    before = codes_before_start(elements, grid.epoch_jd)
     for sl, r, v, err in iter_teme_chunks(elements, jd, fr, chunk):
         err = flight_codes(err, r)  # re-entering below the entry interface counts as lost too
+        early = before[sl] != 0  # failed between the set's epoch and the start: lost at the first instant
+        if early.any():
+            err[early, 0] = before[sl][early]
         bad = err != 0
         lost = np.any(bad, axis=1)
         ok = ~lost
