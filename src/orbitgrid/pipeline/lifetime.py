@@ -116,7 +116,7 @@ def shell_lifetime(scenario: Scenario, shell: Shell, max_years: float = 200.0) -
             f"shell {shell.name!r}: mean altitude {altitude / 1e3:,.0f} km is outside the atmosphere model's "
             f"{lo / 1e3:,.0f}-{hi / 1e3:,.0f} km profile, so no drag lifetime is computed for it"
         )
-    profiles = {a: atm.density_profile(a, inc, ltan) for a in ACTIVITY_COLUMNS}
+    profiles = {a: atm.density_profile(a, inc, ltan, max_altitude_m=altitude) for a in ACTIVITY_COLUMNS}
     rho = {a: float(p(altitude)) for a, p in profiles.items()}
     spec, dry, area = drag_properties(scenario, shell, rho["mean"])
     items = spec.mass_items_kg

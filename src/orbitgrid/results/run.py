@@ -35,6 +35,40 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+#: Longest string column converted in Python by :func:`arrow_array` (~0.1 s), beyond which ``pyarrow.array`` is used.
+_PY_STRINGS_MAX = 200_000
+
+
+def arrow_array(values: np.ndarray) -> Any:
+    """A one-dimensional numeric, boolean or datetime array as a ``pyarrow.Array`` on the same memory (booleans
+    bit-packed), a string array of up to ``_PY_STRINGS_MAX`` values from its UTF-8 bytes. ``pyarrow.array`` gives
+    the same arrays but imports pandas (~0.7 s of a run's start) to check whether its input is a pandas object;
+    other dtypes, and longer string arrays (where its conversion in C pays for the import), go through it."""
+    import pyarrow as pa
+
+    a = np.ascontiguousarray(values)
+    if a.ndim == 1 and a.dtype.kind == "U" and a.size <= _PY_STRINGS_MAX:
+        return arrow_strings(a.tolist())
+    if a.ndim != 1 or a.dtype.kind not in "biufmM":
+        return pa.array(a)
+    if a.dtype.kind == "b":
+        return pa.Array.from_buffers(pa.bool_(), a.size, [None, pa.py_buffer(np.packbits(a, bitorder="little"))])
+    return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), a.size, [None, pa.py_buffer(a)])
+
+
+def arrow_strings(values: Iterable[str]) -> Any:
+    """``pyarrow.array(values, pa.string())`` built from its buffers (UTF-8 bytes and int32 offsets), without
+    pyarrow's pandas import (:func:`arrow_array`)."""
+    import pyarrow as pa
+
+    encoded = [str(v).encode() for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    offsets[1:] = np.cumsum([len(e) for e in encoded])
+    return pa.Array.from_buffers(
+        pa.string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    )
+
+
 def _clean(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {str(k): _clean(v) for k, v in obj.items()}
@@ -331,12 +365,12 @@ class RunWriter:
                         continue
                     arr = np.asarray(values)
                     n = arr.shape[0]
-                    arrays[key] = pa.array(arr)
+                    arrays[key] = arrow_array(arr)
                 cols = {}
                 for key, values in part.items():
                     if key in labels:
                         index = np.full(n or 0, labels[key].index(str(values)), dtype=np.int32)
-                        cols[key] = pa.DictionaryArray.from_arrays(index, pa.array(labels[key]))
+                        cols[key] = pa.DictionaryArray.from_arrays(arrow_array(index), arrow_strings(labels[key]))
                     else:
                         cols[key] = arrays[key]
                 table = pa.table(cols)

@@ -256,7 +256,9 @@ class CostUncertainty(StrictModel):
         description="Cost-model parameter path -> distribution (`type`: fixed, uniform, normal, lognormal, "
         "triangular, pert, choice); given, it replaces the default set.",
     )
-    monte_carlo: Annotated[int, Strict(), Bounds(0, 1_000_000, why="~25 s of draws priced in batches, ~25 min one at a time")] = Field(
+    monte_carlo: Annotated[
+        int, Strict(), Bounds(0, 1_000_000, why="~25 s of draws priced in batches, ~25 min one at a time")
+    ] = Field(
         default=1000,
         description="Monte Carlo draws (0: none); a simulate run draws at most 1,000 (priced as one batch).",
     )
