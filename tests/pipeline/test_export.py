@@ -183,6 +183,29 @@ def test_an_element_shell_is_rewritten_as_the_same_element_sets(tmp_path: Path) 
     np.testing.assert_allclose(back.epoch_fr, orig.epoch_fr, atol=1e-11)  # 1 us of EPOCH text
 
 
+def test_oem_of_an_element_set_stops_at_its_first_failure(tmp_path: Path) -> None:
+    # Vallado's decaying case 29141 fails within hours of its epoch; a scenario five days later would get error-free
+    # SGP4 states 6e9 km out. Its OEM is not written (no state before the failure), the healthy set's is.
+    text = (Path(__file__).resolve().parents[1] / "data" / "sgp4_verification" / "SGP4-VER.TLE").read_text()
+    lines = text.splitlines()
+    sets = []
+    for cat in ("29141", "28057"):
+        i = next(k for k, ln in enumerate(lines) if ln.startswith(f"1 {cat}"))
+        sets += [lines[i][:69], lines[i + 1][:69]]
+    (tmp_path / "v.tle").write_text("\n".join(sets) + "\n")
+    (tmp_path / "s.yaml").write_text(
+        "schema_version: 1\nname: v\nepoch: 2006-06-25T00:00:00Z\nduration: 600s\nstep: 60s\nseed: 1\n"
+        "fleet:\n  shells:\n    - name: v\n      orbit: {type: elements, file: v.tle, epoch_window_days: 2000}\n"
+        "      design: compute-sat\n"
+    )
+    sc = load_scenario(str(tmp_path / "s.yaml"))
+    files = ex.export_oem(sc, tmp_path / "oem", days=0.1)
+    assert [f.name for f in files] == ["28057.oem"]
+    radii = [float(np.linalg.norm([float(x) for x in ln.split()[1:4]])) for ln in files[0].read_text().splitlines()
+             if ln[:4].isdigit()]  # fmt: skip
+    assert radii and min(radii) > 6_900.0 and max(radii) < 7_300.0  # km: the healthy LEO set, 700-800 km high
+
+
 def _run_with_placements(run_dir: Path, placements: list[tuple[str, float, float, int]], nodes: dict[str, int]) -> Path:
     """A complete run directory holding only the tables the utilization colouring reads."""
     import pyarrow as pa

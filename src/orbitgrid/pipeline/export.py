@@ -33,7 +33,7 @@ from orbitgrid.astro import ccsds
 from orbitgrid.astro import j2 as j2mod
 from orbitgrid.astro.eclipse import shadow_code
 from orbitgrid.astro.frames import teme_to_ecef
-from orbitgrid.astro.sgp4_adapter import propagate_teme
+from orbitgrid.astro.sgp4_adapter import codes_before_start, flight_codes, propagate_teme
 from orbitgrid.astro.sun import sun_position_teme_m
 from orbitgrid.astro.time import TimeGrid, jd_to_datetime
 from orbitgrid.pipeline.orbit import ShellOrbits, shell_orbits
@@ -164,7 +164,10 @@ def export_omm(scenario: Scenario, out_dir: Path, fmt: str = "json") -> list[Pat
 
 
 def _states(so: ShellOrbits, index: np.ndarray, grid: TimeGrid, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """TEME positions and velocities ``(n, n_t, 3)`` of the shell's orbits ``index`` at ``t_s`` after the epoch."""
+    """TEME positions and velocities ``(n, n_t, 3)`` of the shell's orbits ``index`` at ``t_s`` after the epoch
+    (``t_s`` increasing). An element set is NaN from its first failure on (an SGP4 code, re-entry below the entry
+    interface, or a failure between its epoch and the scenario epoch), as the run counts it lost: past a failure
+    SGP4 can return error-free states that are no orbit."""
     if so.circular is not None:
         c = so.circular.subset(index)
         r, v = j2mod.positions_teme_m(
@@ -173,7 +176,12 @@ def _states(so: ShellOrbits, index: np.ndarray, grid: TimeGrid, t_s: np.ndarray)
         return r, v
     assert so.elements is not None
     jd, fr = grid.jd_utc(t_s)
-    r, v, _ = propagate_teme(so.elements.subset(index), jd, fr)
+    sub = so.elements.subset(index)
+    r, v, err = propagate_teme(sub, jd, fr)
+    failed = np.cumsum(flight_codes(err, r) != 0, axis=1) > 0
+    failed |= (codes_before_start(sub, grid.epoch_jd) != 0)[:, None]
+    r[failed] = np.nan
+    v[failed] = np.nan
     return r, v
 
 
