@@ -575,10 +575,12 @@ def main() -> None:
             jobs = {"jobs": [dict(JOB, name=f"bulk-{i}") for i in range(args.bulk)]}
             payload = json.dumps(jobs).encode()
             lat = []
+            cpus = []
             status: dict[int, int] = {}
             load0, cpu0 = _load(), _cpu_s(server.pid)
             with httpx.Client(base_url=base, timeout=600.0, headers=auth) as http:
                 for _ in range(args.bulk_repeats):
+                    c0 = _cpu_s(server.pid)
                     t0 = time.perf_counter()
                     r = http.post(
                         "/v1/jobs/bulk",
@@ -586,6 +588,7 @@ def main() -> None:
                         headers={"Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"},
                     )
                     lat.append(time.perf_counter() - t0)
+                    cpus.append(_cpu_s(server.pid) - c0)
                     status[r.status_code] = status.get(r.status_code, 0) + 1
                     if r.status_code != 201:
                         print(r.text[:500])
@@ -594,9 +597,20 @@ def main() -> None:
                 f"bulk    {args.bulk:,} jobs x {args.bulk_repeats}: "
                 + ", ".join(f"{x:.2f} s" for x in lat)
                 + f" ({args.bulk / min(lat):,.0f} jobs/s at best, {len(payload) / 1e6:.1f} MB a request); statuses "
-                f"{status}; server CPU {cpu:.1f} s; load {load0} -> {_load()}"
+                f"{status}; server CPU {cpu:.1f} s (during each request: "
+                + ", ".join(f"{x:.2f}" for x in cpus)
+                + f" s); load {load0} -> {_load()}"
             )
-            results.append({"phase": "bulk", "jobs": args.bulk, "seconds": lat, "status": status, "load": _load()})
+            results.append(
+                {
+                    "phase": "bulk",
+                    "jobs": args.bulk,
+                    "seconds": lat,
+                    "server_cpu_s": cpus,
+                    "status": status,
+                    "load": _load(),
+                }
+            )
             single = next((r for r in results if r["phase"] == "submit"), None)
             if single is not None and single["per_s"] > 0:
                 ratio = args.bulk / min(lat) / single["per_s"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -264,6 +265,9 @@ class LiveEngine(Engine):
         self._noticed: set[int] = set()  # jobs told they will be preempted
         self._awaiting: dict[int, tuple[int, list[int], float]] = {}  # preemptor -> (node, victims, deadline)
         self._reclaiming = False  # the culprit is reclaiming its nominal quota (the reason of the eviction)
+        #: Called after each recorded event when set: a driver's chance to pause the engine between events (the
+        #: live service lets a bulk submission go first). It must not touch the engine.
+        self.yield_point: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------------------------------ additions ---
     def add_tenant(self, name: str) -> int:
@@ -344,6 +348,8 @@ class LiveEngine(Engine):
     # ------------------------------------------------------------------------------------------- recording ---
     def _event(self, t: float, j: int, kind: str, node: int, detail: dict) -> None:
         self.log.append(JobEvent(t, j, kind, node, detail))
+        if self.yield_point is not None:
+            self.yield_point()
 
     def _on_arrival(self, j: int, t: float) -> None:
         if self.state[j] == CANCELLED:
@@ -583,6 +589,8 @@ class LiveEngine(Engine):
         logs: tuple[list, ...] = (rec.placements, rec.faults, rec.busy_t, rec.busy_node, rec.busy_delta)
         for log in (self.log, self.runs, *logs):
             memo[id(log)] = []
+        if self.yield_point is not None:  # shared, not copied (a driver's bound method)
+            memo[id(self.yield_point)] = self.yield_point
         return copy.deepcopy(self, memo)
 
     def estimated_starts(self, until_s: float, max_events: int = 200_000) -> dict[int, float]:

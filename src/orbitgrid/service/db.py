@@ -246,45 +246,62 @@ def migrate(eng: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
+def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]], conflict: str = "") -> None:
     """Insert rows (all with the keys of the first) with one ``executemany`` of the driver: about half the CPU per
-    row of a Core insert, whose per-row parameter processing is skipped (JSON columns are serialized here)."""
+    row of a Core insert, whose per-row parameter processing is skipped (JSON columns are serialized here).
+    ``conflict``: an ``ON CONFLICT ...`` clause (the same words in SQLite and PostgreSQL)."""
     if not rows:
         return
     table = cast(Table, model.__table__)
     cols = list(rows[0])
-    as_json = [isinstance(table.c[c].type, JSON) for c in cols]
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     names = ", ".join(f'"{c}"' for c in cols)
-    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(cols))})'
-    get = itemgetter(*cols)
-    params: list[Any] = [get(r) for r in rows] if len(cols) > 1 else [(r[cols[0]],) for r in rows]
-    at = [i for i, j in enumerate(as_json) if j]
-    if at:
-        for k, v in enumerate(params):
-            v = list(v)
-            for i in at:
-                v[i] = json.dumps(v[i])
-            params[k] = tuple(v)
-    conn.exec_driver_sql(sql, params)
+    mark = _mark(conn)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(cols))}){conflict}'
+    conn.exec_driver_sql(sql, _params(table, cols, rows))
 
 
 def insert_ignore(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
     """Insert rows, skipping those whose primary key exists (SQLite and PostgreSQL)."""
-    if not rows:
-        return
-    stmt = _dialect_insert(conn, model)
-    conn.execute(stmt.on_conflict_do_nothing(), rows)
+    insert_rows(conn, model, rows, " ON CONFLICT DO NOTHING")
 
 
 def upsert(conn: Connection, model: type[Base], rows: list[dict[str, Any]], update: list[str]) -> None:
     """Insert rows or, on a primary-key conflict, set the ``update`` columns from the new row."""
+    keys = ", ".join(f'"{c.name}"' for c in model.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in update)
+    insert_rows(conn, model, rows, f" ON CONFLICT ({keys}) DO UPDATE SET {sets}")
+
+
+def update_rows(conn: Connection, model: type[Base], key: str, rows: list[dict[str, Any]]) -> None:
+    """Set the other columns of each row (all with the keys of the first) where the column ``key`` equals its
+    ``key`` value: one ``executemany`` of the driver."""
     if not rows:
         return
-    stmt = _dialect_insert(conn, model)
-    keys = [c.name for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
-    conn.execute(stmt, rows)
+    table = cast(Table, model.__table__)
+    cols = [c for c in rows[0] if c != key]
+    mark = _mark(conn)
+    sets = ", ".join(f'"{c}" = {mark}' for c in cols)
+    conn.exec_driver_sql(f'UPDATE "{table.name}" SET {sets} WHERE "{key}" = {mark}', _params(table, [*cols, key], rows))
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _params(table: Table, cols: list[str], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows' values in the order of ``cols`` (JSON columns serialized as SQLAlchemy would)."""
+    get = itemgetter(*cols)
+    params: list[Any] = [get(r) for r in rows] if len(cols) > 1 else [(r[cols[0]],) for r in rows]
+    at = [i for i, c in enumerate(cols) if isinstance(table.c[c].type, JSON)]
+    if at:
+        dumps = json.dumps
+        for k, v in enumerate(params):
+            v = list(v)
+            for i in at:
+                x = v[i]
+                v[i] = "{}" if x == {} else dumps(x)
+            params[k] = tuple(v)
+    return params
 
 
 def set_clock(conn: Connection, t_s: float) -> None:

@@ -90,6 +90,20 @@ class FastPath:
             chunks.append(msg.get("body", b""))
             more = msg.get("more_body", False)
         body = b"".join(chunks)
+        if path == jobs.BULK_PATH:  # from here to the answer, the clock's work waits (Driver.precedence)
+            with svc.driver.precedence():
+                response = await self._submit(svc, p, path, key, ctype, body)
+        else:
+            response = await self._submit(svc, p, path, key, ctype, body)
+        if response is None:  # the application says what is wrong, as it always did
+            await self.app(scope, _replay(body), send)
+        else:
+            await response(scope, receive, send)
+
+    async def _submit(
+        self, svc: ServiceState, p: Any, path: str, key: str | None, ctype: bytes | None, body: bytes
+    ) -> Response | None:
+        """The submission's answer; None: not the plain case (the application answers)."""
         specs: list[JobSubmit] | None = None
         if ctype is not None and _JSON.match(ctype) and (key is None or (1 <= len(key) <= 255 and "\x00" not in key)):
             try:
@@ -99,15 +113,13 @@ class FastPath:
                     specs = jobs.Bulk(BulkSubmit.model_validate_json(body).jobs)
             except ValidationError:
                 specs = None
-        if specs is None:  # the application says what is wrong, as it always did
-            await self.app(scope, _replay(body), send)
-            return
-
-        async def answer() -> Response:
+        if specs is None:
+            return None
+        try:
             admit(svc, p)
             return await jobs.submission(svc, p, specs, key, path)
-
-        await self._answer(scope, receive, send, answer())
+        except ServiceError as why:
+            return service_error_response(why)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, work: Any) -> None:
         try:

@@ -124,6 +124,9 @@ class ContractList(BaseModel):
 
 # -------------------------------------------------------------------------------------------------------- jobs ---
 class Checkpointing(_In):
+    # frozen (hashable): a job without a ``checkpoint`` shares one default instead of building one per job
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     interval_s: float | None = Field(None, gt=0, le=MAX_DURATION_S, description="null: Young/Daly optimum")
     write_s: float = Field(0.0, ge=0, le=86_400)
     restore_s: float = Field(0.0, ge=0, le=86_400)
@@ -140,7 +143,7 @@ class JobSubmit(_In):
     contract: ContractKind = "on_demand"
     placement: PlacementName = "any"
     priority: int = Field(0, ge=-1000, le=1000)
-    checkpoint: Checkpointing = Field(default_factory=Checkpointing)
+    checkpoint: Checkpointing = Checkpointing()
     allreduce_gb_per_step: float = Field(0.0, ge=0, le=1e6)
     step_compute_s: float = Field(1.0, gt=0, le=86_400)
     dataset_gb: float = Field(0.0, ge=0, le=1e9)
