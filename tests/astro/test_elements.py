@@ -419,6 +419,20 @@ def test_omm_xml_and_kvn_match_tle(tmp_path: Path) -> None:
         _assert_same_sets(from_tle, load_elements(tmp_path / (name + ".dat")))
 
 
+def test_gzip_element_files_read_as_the_plain_ones(tmp_path: Path) -> None:
+    import gzip
+
+    records = [omm_from_tle(name, l1, l2) for name, (l1, l2) in PAIRS.items()]
+    tle_text = "".join(f"{name}\n{l1}\n{l2}\n" for name, (l1, l2) in PAIRS.items())
+    ref = ElementSet.from_tle_text(tle_text)
+    for name, text in (("a.tle", tle_text), ("b.json", omm_json_text(records)), ("c.xml", omm_xml_text(records))):
+        (tmp_path / f"{name}.gz").write_bytes(gzip.compress(text.encode()))
+        _assert_same_sets(ref, load_elements(tmp_path / f"{name}.gz"))
+    (tmp_path / "bad.tle.gz").write_bytes(gzip.compress(tle_text.encode())[:40])
+    with pytest.raises(ElementFormatError, match=r"bad.tle.gz: expected a readable gzip file"):
+        load_elements(tmp_path / "bad.tle.gz")
+
+
 def test_omm_xml_and_kvn_errors_name_line_or_record() -> None:
     rec = omm_from_tle("X", *STARLINK)
     with pytest.raises(ElementFormatError, match=r"<omm xml>, line 3: expected well-formed XML \(unclosed token"):

@@ -160,7 +160,8 @@ def test_element_file_with_a_wrong_extension(base: dict[str, Any], write_yaml: W
         {"name": "tle", "orbit": {"type": "elements", "file": "sats.omm"}, "design": "compute-sat"}
     )
     assert only_problem(write_yaml(base)) == Problem(
-        "fleet.shells[2].orbit.file", "must end in .tle, .txt, .3le, .2le, .json, .csv, .xml, .kvn, got 'sats.omm'"
+        "fleet.shells[2].orbit.file",
+        "must end in .tle, .txt, .3le, .2le, .json, .csv, .xml, .kvn (or one of them then .gz), got 'sats.omm'",
     )
 
 

@@ -605,21 +605,32 @@ def load_elements(path: str | Path, format: str = "auto") -> ElementSet:
 
     ``"auto"`` dispatches on the extension (.tle/.txt/.3le/.2le -> TLE, .json -> OMM JSON, .csv -> OMM CSV,
     .xml -> OMM XML, .kvn -> OMM KVN) and otherwise on the content (a leading ``[`` or ``{`` -> JSON, ``<`` -> XML,
-    a first line ``CCSDS_OMM_VERS`` -> KVN, a header naming ``NORAD_CAT_ID`` -> CSV, else TLE).
+    a first line ``CCSDS_OMM_VERS`` -> KVN, a header naming ``NORAD_CAT_ID`` -> CSV, else TLE). A name ending in
+    ``.gz`` is read through gzip and dispatched on the extension before it (``catalog.tle.gz`` -> TLE).
     """
     if format not in _FORMATS:
         raise ValueError(f"unknown element format {format!r}; use one of {', '.join(_FORMATS)}")
     p = Path(path)
     source = str(p)
+    gz = p.name.lower().endswith(".gz")
     try:
-        text = p.read_bytes().decode("utf-8")
+        data = p.read_bytes()
+        if gz:
+            import gzip
+            import zlib
+
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise ElementFormatError(source, None, f"a readable gzip file ({exc})") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ElementFormatError(source, None, f"UTF-8 text (bad byte at offset {exc.start})") from None
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise ElementFormatError(source, 1, "at least one element set", "empty file")
     if format == "auto":
-        suffix = p.suffix.lower()
+        suffix = Path(p.name[:-3]).suffix.lower() if gz else p.suffix.lower()
         if suffix in _TLE_SUFFIXES:
             format = "tle"
         elif suffix == ".json":

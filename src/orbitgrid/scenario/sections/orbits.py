@@ -49,6 +49,12 @@ ELEMENT_FILE_FORMATS: dict[str, str] = {
 }
 
 
+def _element_suffix(path: Path) -> str:
+    """The extension that names an element file's format, looking through ``.gz`` (``sats.tle.gz`` -> ``.tle``)."""
+    name = path.name.lower()
+    return Path(name[:-3]).suffix if name.endswith(".gz") else Path(name).suffix
+
+
 def _divisible_by_planes(data: Mapping[str, Any], key: str, planes_default: int | None = None) -> Found:
     n, planes = _int(data, key), _int(data, "planes", planes_default)
     if n is not None and planes is not None and planes >= 1 and n % planes:
@@ -272,7 +278,8 @@ class ElementsOrbit(StrictModel):
     file: Path = Field(description="Element file; a relative path is relative to the scenario file's folder.")
     format: Literal["auto", "tle", "omm_json", "omm_csv", "omm_xml", "omm_kvn"] = Field(
         default="auto",
-        description="File format; auto picks it from the extension (.tle/.txt/.3le/.2le, .json, .csv, .xml, .kvn).",
+        description="File format; auto picks it from the extension (.tle/.txt/.3le/.2le, .json, .csv, .xml, .kvn; "
+        "any of them gzip-compressed with .gz after it).",
     )
     epoch_window_days: PositiveFloat = Field(
         default=ELEMENT_EPOCH_WINDOW_DAYS,
@@ -321,9 +328,12 @@ class ElementsOrbit(StrictModel):
     @field_validator("file")
     @classmethod
     def _resolve_file(cls, v: Path, info: ValidationInfo) -> Path:
-        ext = v.suffix.lower()
+        ext = _element_suffix(v)
         if ext not in ELEMENT_FILE_FORMATS:
-            raise _error("file_extension", f"must end in {', '.join(ELEMENT_FILE_FORMATS)}, got {str(v)!r}")
+            raise _error(
+                "file_extension",
+                f"must end in {', '.join(ELEMENT_FILE_FORMATS)} (or one of them then .gz), got {str(v)!r}",
+            )
         base = (info.context or {}).get("base_dir")
         path = (Path(base) / v if base is not None else v).expanduser().resolve()
         if not path.is_file():
@@ -336,7 +346,8 @@ class ElementsOrbit(StrictModel):
         if self.format != "auto":
             return self.format
         return typing.cast(
-            Literal["tle", "omm_json", "omm_csv", "omm_xml", "omm_kvn"], ELEMENT_FILE_FORMATS[self.file.suffix.lower()]
+            Literal["tle", "omm_json", "omm_csv", "omm_xml", "omm_kvn"],
+            ELEMENT_FILE_FORMATS[_element_suffix(self.file)],
         )
 
     @property
