@@ -363,7 +363,8 @@ class Run:
 
     @property
     def manifest(self) -> dict[str, Any]:
-        """``manifest.json``: the command, the resolved scenario, the seed, versions, approximations, status."""
+        """``manifest.json``: the command, the resolved scenario, the seed, versions, approximations, the scenario's
+        warnings, status."""
         return dict(self.documents["manifest.json"])
 
     @property

@@ -92,7 +92,8 @@ def test_unknown_path_is_reported_with_what_is_allowed(folder: Path) -> None:
     assert res.exit_code == 2
     err = " ".join(res.stderr.split())  # rich wraps lines at the terminal width
     assert "grid['fleet.shells.walker.orbit.inclination']" in err
-    assert "no field 'inclination'; allowed: altitude_km, inclination_deg, phasing, planes, total, type" in err
+    allowed = "altitude_km, inclination_deg, phasing, planes, raan_deg, total, type"
+    assert f"no field 'inclination'; allowed: {allowed}" in err
 
 
 def test_failed_points_exit_1_and_are_listed(folder: Path) -> None:
