@@ -625,7 +625,12 @@ def report(
         typer.Argument(help="A run directory written by `orbitgrid simulate`; two: compare them (RUN_A RUN_B)."),
     ],
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Comparison page (default: compare-A-vs-B.html beside A).")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The page to write (default: report.html in the run; with two runs compare-A-vs-B.html beside A).",
+        ),
     ] = None,
 ) -> None:
     """(Re)build report.html of a run (adding its lifetime table when missing); with two runs, write a page
@@ -644,7 +649,7 @@ def report(
             path = write_comparison(a, b, out or a.parent / f"compare-{a.name}-vs-{b.name}.html")
         else:
             _add_lifetime(runs[0])
-            path = write_report(runs[0])
+            path = write_report(runs[0], out=out)
     except (FileNotFoundError, RunDirError) as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None

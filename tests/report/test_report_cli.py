@@ -44,6 +44,11 @@ def test_report_command_rebuilds_the_page(default_run: Path, tmp_path: Path) -> 
     # the same page as simulate's own, lifetime section included
     assert html == (default_run / "report.html").read_text(encoding="utf-8")
     assert "lifetime" in parse(html).sections
+    # --out writes the page where it says (it was ignored for one run), and the run's own page is left as it was
+    page.unlink()
+    res = runner.invoke(app, ["report", str(run), "--out", str(tmp_path / "elsewhere.html")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "elsewhere.html").read_text(encoding="utf-8") == html and not page.exists()
 
 
 def test_report_command_refuses_a_directory_that_is_not_a_run(tmp_path: Path) -> None:

@@ -1287,11 +1287,11 @@ def render_report(run_dir: str | Path, progress: Callable[[int, int], None] | No
     )
 
 
-def write_report(run_dir: Path, progress: Callable[[int, int], None] | None = None) -> Path:
-    """Write ``run_dir/report.html`` from the run directory's files and return its path (``progress``: as
-    :func:`render_report`, finished once the file is written)."""
+def write_report(run_dir: Path, progress: Callable[[int, int], None] | None = None, out: Path | None = None) -> Path:
+    """Write ``run_dir/report.html`` (or ``out``) from the run directory's files and return its path (``progress``:
+    as :func:`render_report`, finished once the file is written)."""
     run_dir = Path(run_dir)
-    out = run_dir / REPORT_NAME
+    out = run_dir / REPORT_NAME if out is None else Path(out)
     text = render_report(run_dir, progress)
     tmp = out.with_suffix(".html.tmp")
     tmp.write_text(text, encoding="utf-8")
