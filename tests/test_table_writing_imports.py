@@ -30,6 +30,9 @@ COLUMNS = {
     "float64, strided view": np.arange(30.0)[::4],
     "datetime64[s]": np.array(["2026-03-26T00:00:00", "2026-12-07T06:20:00"], dtype="datetime64[s]"),
     "strings": np.array(["walker-550/0", "dawn-dusk-650/12", "", "ünïcode ☀"]),
+    "ascii strings, NUL inside, empty": np.array(["gs-memphis", "a\x00b", "", " x ", "z" * 40]),
+    "ascii strings, many": np.array([f"dawn-dusk-650/{i}" for i in range(3000)]),
+    "ascii strings, all empty": np.array(["", ""]),
     "empty float": np.zeros(0),
     "empty strings": np.array([], dtype=str),
 }
@@ -37,13 +40,20 @@ COLUMNS = {
 
 @pytest.mark.parametrize("name", list(COLUMNS))
 def test_arrow_array_is_what_pyarrow_array_makes(name: str) -> None:
+    """Same type and values as ``pyarrow.array``; for text, numpy's own values (``pyarrow.array`` cuts a numpy string
+    at its first NUL character, ``"a\\x00b"`` -> ``"a"``; ours keeps it)."""
     values = COLUMNS[name]
     ours, theirs = arrow_array(values), pa.array(values)
     assert ours.type == theirs.type
     assert ours.null_count == theirs.null_count == 0
-    assert ours.to_pylist() == theirs.to_pylist() or (  # nan != nan in lists: compare as arrays
-        np.array_equal(ours.to_numpy(zero_copy_only=False), theirs.to_numpy(zero_copy_only=False), equal_nan=True)
-    )
+    if values.dtype.kind == "U":
+        assert ours.to_pylist() == values.tolist()
+        assert ours.to_pylist() == theirs.to_pylist() or "\x00" in "".join(values.tolist())
+    else:
+        got = ours.to_numpy(zero_copy_only=False)
+        want = theirs.to_numpy(zero_copy_only=False)
+        assert got.dtype == want.dtype
+        assert np.array_equal(got, want, equal_nan=got.dtype.kind == "f")
 
 
 def test_arrow_strings_is_a_string_array() -> None:

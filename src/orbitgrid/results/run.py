@@ -41,19 +41,44 @@ _PY_STRINGS_MAX = 200_000
 
 def arrow_array(values: np.ndarray) -> Any:
     """A one-dimensional numeric, boolean or datetime array as a ``pyarrow.Array`` on the same memory (booleans
-    bit-packed), a string array of up to ``_PY_STRINGS_MAX`` values from its UTF-8 bytes. ``pyarrow.array`` gives
-    the same arrays but imports pandas (~0.7 s of a run's start) to check whether its input is a pandas object;
-    other dtypes, and longer string arrays (where its conversion in C pays for the import), go through it."""
+    bit-packed), a string array from its UTF-8 bytes (ASCII text at numpy speed, other text up to
+    ``_PY_STRINGS_MAX`` values in Python). ``pyarrow.array`` gives the same arrays but imports pandas (~0.7 s of a
+    run's start) to check whether its input is a pandas object; other dtypes, and longer non-ASCII string arrays
+    (where its conversion in C pays for the import), go through it."""
     import pyarrow as pa
 
     a = np.ascontiguousarray(values)
-    if a.ndim == 1 and a.dtype.kind == "U" and a.size <= _PY_STRINGS_MAX:
-        return arrow_strings(a.tolist())
+    if a.ndim == 1 and a.dtype.kind == "U":
+        ascii_strings = _ascii_strings(a)
+        if ascii_strings is not None:
+            return ascii_strings
+        if a.size <= _PY_STRINGS_MAX:
+            return arrow_strings(a.tolist())
     if a.ndim != 1 or a.dtype.kind not in "biufmM":
         return pa.array(a)
     if a.dtype.kind == "b":
         return pa.Array.from_buffers(pa.bool_(), a.size, [None, pa.py_buffer(np.packbits(a, bitorder="little"))])
     return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), a.size, [None, pa.py_buffer(a)])
+
+
+def _ascii_strings(a: np.ndarray) -> Any:
+    """A one-dimensional numpy ``str`` array whose characters are all ASCII as a ``pyarrow`` string array, built
+    without a Python loop (UTF-8 of ASCII is the code points as bytes; numpy pads each value with trailing NULs,
+    which are never part of it); ``None`` for other text or more than 2 GiB of it."""
+    import pyarrow as pa
+
+    n, width = a.size, a.dtype.itemsize // 4
+    codes = a.view(np.uint32).reshape(n, width)
+    if codes.size and int(codes.max()) >= 128:
+        return None
+    used = codes != 0
+    lengths = np.where(used.any(axis=1), width - np.argmax(used[:, ::-1], axis=1), 0) if width else np.zeros(n, int)
+    data = codes[np.arange(width) < lengths[:, None]].astype(np.uint8)
+    if data.size >= 2**31:
+        return None
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
 def arrow_strings(values: Iterable[str]) -> Any:
