@@ -326,3 +326,51 @@ def test_screen_states_by_rotation_match_the_propagator() -> None:
         r_ref, v_ref = pop.states(float(t))
         assert np.max(np.abs(r[sweeper.pos_of] - r_ref)) < 1e-6
         assert np.max(np.abs(v[sweeper.pos_of] - v_ref)) < 1e-9
+
+
+def test_sweep_screen_on_a_continuum_of_altitudes_and_separate_shells() -> None:
+    """Radius ranges spread without a gap over 150 km (cut into layers of D_max + widest range, compared with the
+    next layer only), beside two thin shells each more than D_max from the rest (one layer each, never compared with
+    another): the same conjunctions as the k-d tree screen."""
+    rng = np.random.default_rng(23)
+    n = 1_500
+    alt = np.concatenate([rng.uniform(500e3, 650e3, n), rng.uniform(700e3, 702e3, n), rng.uniform(710e3, 712e3, n)])
+    inc = np.radians(rng.choice([30.0, 53.0, 97.6], alt.size))
+    orbits = CircularOrbits(
+        EARTH_EQUATORIAL_RADIUS_M + alt, inc, rng.uniform(0, 2 * np.pi, alt.size),
+        rng.uniform(0, 2 * np.pi, alt.size), np.zeros(alt.size, np.int32),
+    )  # fmt: skip
+    pop = cj.Population()
+    pop.add("fleet", cj.CircularSource(orbits), 6_000.0)
+    sweeper = cj._Sweeper(pop, pop.speed_bound_m_s(600.0))
+    assert sweeper.n_quiet > 10 and sweeper.adjacent.sum() > 5 and not sweeper.adjacent.all()
+    a = cj.screen(pop, 600.0, 20.0)
+    b = cj.screen_kdtree(pop, 600.0, 20.0)
+    assert len(b) > 20
+    _assert_same(a, b)
+
+
+def test_fast_longitude_and_band_within_their_bounds() -> None:
+    """The sort's polynomial ``atan2`` stays within ``LON_ERROR_RAD`` of ``math.atan2`` (a dense sample of angles
+    at radii from 1e-3 m to 1e8 m, the axes, and the signed zeros), and the band from the table of sines is the band
+    of ``asin`` except within 1e-12 rad of a band edge."""
+    from orbitgrid.astro import conjunction_kernels as ck
+
+    rng = np.random.default_rng(3)
+    ang = np.concatenate([np.linspace(-np.pi, np.pi, 200_001), rng.uniform(-np.pi, np.pi, 100_000)])
+    ang = np.concatenate([ang, np.arange(-8, 9) * np.pi / 4])
+    rad = 10.0 ** rng.uniform(-3, 8, ang.size)
+    x, y = rad * np.cos(ang), rad * np.sin(ang)
+    err = [abs(ck.fast_atan2(float(b), float(a)) - math.atan2(b, a)) for a, b in zip(x, y, strict=True)]
+    err = np.minimum(np.array(err), 2 * np.pi - np.array(err))  # +-pi are the same longitude
+    assert err.max() < ck.LON_ERROR_RAD
+    for a, b in ((0.0, 0.0), (-0.0, 0.0), (-1.0, 0.0), (-1.0, -0.0), (0.0, -2.0)):
+        assert -np.pi <= ck.fast_atan2(b, a) <= np.pi
+    n_bands = 263
+    band_rad = math.pi / n_bands
+    sines, guess = ck.band_tables(n_bands)
+    lat = np.concatenate([rng.uniform(-np.pi / 2, np.pi / 2, 50_000), [-np.pi / 2, 0.0, np.pi / 2]])
+    got = np.array([ck._band_of(math.sin(p), sines, guess, n_bands) for p in lat])
+    want = np.minimum(((lat + np.pi / 2) / band_rad).astype(np.int64), n_bands - 1)
+    near_edge = np.abs((lat + np.pi / 2) / band_rad - np.round((lat + np.pi / 2) / band_rad)) * band_rad < 1e-12
+    assert np.all((got == want) | near_edge)

@@ -8,17 +8,21 @@ are generated (streamed: two steps are held at once, never satellites x steps) a
 that can come within their threshold ``D`` inside the window, in three exact filters:
 
 1. **Radius** (the apogee/perigee filter): objects with a fixed range of distance from the Earth's centre (circular
-   orbits: exactly ``a``; formation members: ``a`` +- their lattice radius) are sorted once into radial layers of
-   thickness ``L = D_max + widest range``; two objects two layers apart are more than ``D_max`` apart at every
-   instant and are never compared, and a pair's ranges must come within its ``D``. Element sets (SGP4: drag and
-   short-period terms) have no fixed range and are compared with every layer their current radius reaches.
+   orbits: exactly ``a``; formation members: ``a`` +- their lattice radius) are sorted once into radial layers:
+   runs of ranges separated by gaps wider than ``D_max`` are never compared with each other (a designed shell is
+   one layer), and a run thicker than ``SPLIT_LAYERS`` layers of ``L = D_max + widest range`` is cut into layers of
+   thickness ``L``, compared with the next layer only (two layers apart are more than ``D_max`` apart at every
+   instant); a pair's ranges must come within its ``D``. Element sets (SGP4: drag and short-period terms) have no
+   fixed range and are compared with every layer their current radius reaches.
 2. **Place** at ``t_k``: a pair that comes within ``D`` during the window is within
    ``R = D + 2 v_max e + margin`` at ``t_k`` (detection guarantee below), so within the angle
    ``theta = 2 asin(R / 2 r_min)`` as seen from the Earth's centre. Each layer is sorted by latitude band (bands of
-   height ``>= theta``) and longitude; a sweep compares each band with itself and the next band, and with the three
-   nearest bands of the next layer, over longitudes within ``asin(sin theta / cos phi)`` (the longitude extent of a
-   spherical cap of radius ``theta`` centred at latitude ``phi``, with the band's poleward edge for ``phi``; the whole
-   circle for bands within ``theta`` of a pole), with the wrap at +-180 deg.
+   height ``>= theta``, found from a table of the edges' sines) and longitude (a polynomial ``atan2`` within
+   ``LON_ERROR_RAD``, the windows widened by twice that; a counting sort by band and longitude bucket, then an
+   insertion sort of the near-sorted bands); a sweep compares each band with itself and the next band, and with the
+   three nearest bands of the next layer, over longitudes within ``asin(sin theta / cos phi)`` (the longitude extent
+   of a spherical cap of radius ``theta`` centred at latitude ``phi``, with the band's poleward edge for ``phi``; the
+   whole circle for bands within ``theta`` of a pole), with the wrap at +-180 deg.
 3. **Motion**: the relative motion over each half window is the straight line ``d0 + w0 s`` within
    ``A s^2 / 2``, ``A = 2 (1 + ACCEL_MARGIN) mu / r_floor^2`` bounding the two objects' accelerations
    (``r_floor``: the lowest object's radius less ``v_max e``; J2 adds ~0.2 % in LEO); a pair is kept for a half
@@ -109,6 +113,8 @@ SPEED_MARGIN = 0.01
 ACCEL_MARGIN = 0.01
 #: Slack of the straight-line filter for float round-off in states and distances, metres.
 ROUNDING_M = 1.0
+#: A run of radius ranges thicker than this many layers (of ``D_max`` + widest range) is cut into layers.
+SPLIT_LAYERS = 4
 #: Starlink collision-avoidance manoeuvres, Jun-Nov 2025: 148,696 in six months (SpaceX semi-annual report to the
 #: FCC of 31 Dec 2025, as reported by altagrove.com; docs/sources.md §7) = 148,696 / 183 days.
 STARLINK_MANOEUVRES_PER_DAY = 148_696 / 183.0
@@ -602,17 +608,30 @@ class _Sweeper:
         quiet = np.isfinite(rlo) & np.isfinite(rhi)
         q_ids = np.nonzero(quiet)[0]
         free_ids = np.nonzero(~quiet)[0]
-        # layers of thickness L = D_max + widest radius range: objects two layers apart never come within D_max
+        # segments: runs of radius ranges with no gap wider than D_max (objects of two segments never come within
+        # D_max of each other); a segment thicker than SPLIT_LAYERS layers of thickness L = D_max + widest radius
+        # range is cut into such layers, and objects two layers apart never come within D_max either. A thin
+        # segment (a designed shell) stays one layer: cutting it would only add sweeps between its layers.
         width = float(np.max(rhi[q_ids] - rlo[q_ids], initial=0.0))
         thick = (self.d_max + width) * (1.0 + 1e-9) + 1e-6
-        base = float(rlo[q_ids].min(initial=0.0))
-        layer = np.floor((rlo[q_ids] - base) / thick).astype(np.int64)
-        by_layer = np.argsort(layer, kind="stable")
-        used, layer_of = np.unique(layer[by_layer], return_inverse=True)  # empty layers dropped, order kept
+        by_lo = q_ids[np.argsort(rlo[q_ids], kind="stable")]
+        lo_s, hi_s = rlo[by_lo], rhi[by_lo]
+        run_hi = np.maximum.accumulate(hi_s) if by_lo.size else hi_s
+        new_seg = np.ones(by_lo.size, dtype=bool)
+        new_seg[1:] = lo_s[1:] > run_hi[:-1] + self.d_max
+        seg = np.cumsum(new_seg) - 1
+        seg_lo = lo_s[new_seg]
+        seg_hi = np.maximum.reduceat(hi_s, np.nonzero(new_seg)[0]) if by_lo.size else hi_s
+        cut = (seg_hi - seg_lo) > SPLIT_LAYERS * thick
+        sub = np.where(cut[seg], np.floor((lo_s - seg_lo[seg]) / thick), 0.0).astype(np.int64)
+        key = seg * (int(sub.max(initial=0)) + 2) + sub  # layers ordered by segment, then by sub-layer
+        by_layer = np.argsort(key, kind="stable")
+        used, layer_of = np.unique(key[by_layer], return_inverse=True)  # empty layers dropped, order kept
         sizes = np.bincount(layer_of, minlength=used.size)
         self.n_quiet = int(used.size)
-        # after dropping empty layers, neighbours in the list are adjacent only if one thickness apart
+        # neighbours in the list are adjacent only if one thickness apart in one cut segment
         self.adjacent = np.append(np.diff(used) == 1, False) if used.size else np.zeros(0, dtype=bool)
+        q_ids = by_lo
         self.order = np.concatenate([q_ids[by_layer], free_ids]).astype(np.int64)
         self.pos_of = np.empty(n, dtype=np.int64)
         self.pos_of[self.order] = np.arange(n)
@@ -673,9 +692,11 @@ class _Sweeper:
         band_w = np.full(n_bands, math.pi)
         inner = polar + theta < 0.5 * math.pi
         band_w[inner] = np.arcsin(np.minimum(1.0, math.sin(theta) / np.cos(polar[inner])))
+        band_w += 2.0 * ck.LON_ERROR_RAD  # the sort's longitudes are within LON_ERROR_RAD of the true ones
+        sines, guess = ck.band_tables(n_bands)
         band_start = np.zeros((self.n_quiet + 1, n_bands + 1), dtype=np.int64)
         fastest2, live = ck.sort_layers[self.par](
-            r, v, self.order, self.layer_start, n_bands, band_rad, self.rlo, self.rhi, self.group, self.thr,
+            r, v, self.order, self.layer_start, n_bands, sines, guess, self.rlo, self.rhi, self.group, self.thr,
             self.s_id, self.s_lon, self.s_pos, self.s_vel, self.s_rlo, self.s_rhi, self.s_group, self.s_thr,
             band_start,
         )  # fmt: skip
@@ -686,21 +707,15 @@ class _Sweeper:
             )
         while True:
             cnt = np.zeros(self.threads, dtype=np.int64)
-            common = (
-                self.s_id, self.s_lon, self.s_pos, self.s_vel, self.s_rlo, self.s_rhi, self.s_group, self.s_thr,
-                reach, margin, e_before, e_after, self.buf_i, self.buf_j, self.buf_f, cnt,
-            )  # fmt: skip
-            ck.sweep_layers[self.par](band_start, self.n_quiet, self.adjacent, band_w, *common)
-            ck.sweep_free[self.par](
-                band_start,
-                self.n_quiet,
-                self.layer_r_lo,
-                self.layer_r_hi,
-                band_rad,
-                band_w,
-                radius,
-                *common,
+            arrays = (self.s_id, self.s_lon, self.s_pos, self.s_vel, self.s_rlo, self.s_rhi, self.s_group, self.s_thr)
+            out = (self.buf_i, self.buf_j, self.buf_f, cnt)
+            ck.sweep_layers[self.par](
+                band_start, self.n_quiet, self.adjacent, band_w, *arrays, reach, margin, e_before, e_after, *out
             )
+            ck.sweep_free[self.par](
+                band_start, self.n_quiet, self.layer_r_lo, self.layer_r_hi, sines, guess, band_w, radius,
+                *arrays, reach, margin, e_before, e_after, *out,
+            )  # fmt: skip
             if cnt.max(initial=0) <= self.cap:
                 break
             self.cap = int(cnt.max() * 1.5)
