@@ -104,7 +104,17 @@ def main() -> None:
     duration = args.hours * 3600.0
     cj.screen(population(orbits.subset(slice(0, 60_000)), thr), 2 * args.step, args.step)  # compile the kernels
     cpu0, t0 = time.process_time(), time.perf_counter()
-    res = cj.screen(pop, duration, args.step)
+    every = max(1, round(3600.0 / args.step))
+
+    def progress(done: int, total: int) -> None:  # one line per simulated hour (a full day runs for many minutes)
+        if done % every == 0 or done == total:
+            print(
+                f"  {done * args.step / 3600:g} h screened: {time.perf_counter() - t0:.0f} s wall, "
+                f"{time.process_time() - cpu0:.0f} s CPU, load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+
+    res = cj.screen(pop, duration, args.step, progress)
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     steps = int(np.ceil(duration / args.step))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
