@@ -167,9 +167,36 @@ def cost(
         summary = read_run_json(run / "summary.json")
         if scenario is None:
             scenario = _manifest_scenario(read_run_json(run / "manifest.json"), run, str(run))
+        else:
+            _same_fleet(scenario, read_run_json(run / "manifest.json"), run)
     if scenario is None:
         raise ValueError("give a scenario or a run directory")
     return _cost_document(scenario, summary, monte_carlo=monte_carlo, seed=seed, uncertainty=uncertainty)
+
+
+def _same_fleet(scenario: Scenario, manifest: dict[str, Any], run: Path) -> None:
+    """An ``InputError`` when ``scenario``'s fleet (shells and ground sites) is not the one the run simulated: the
+    run's delivered fractions of installed GPU-hours belong to its own fleet (another fleet flies other orbits, other
+    eclipses and radiation). A run whose scenario no longer loads (a file it names has moved) is not compared."""
+    try:
+        ran = _manifest_scenario(manifest, run, str(run))
+    except InputError:
+        return
+    mine, theirs = scenario.fleet.model_dump(mode="json"), ran.fleet.model_dump(mode="json")
+    if mine == theirs:
+        return
+
+    def names(fleet: dict[str, Any]) -> str:
+        parts = [f"shell {x['name']}" for x in fleet.get("shells") or []]
+        parts += [f"site {x['name']}" for x in fleet.get("ground_sites") or []]
+        return ", ".join(parts) or "nothing"
+
+    differ = [k for k in sorted(set(mine) | set(theirs)) if mine.get(k) != theirs.get(k)]
+    raise InputError(
+        f"{run}: the run simulated another fleet than scenario {scenario.name!r} (fleet.{', fleet.'.join(differ)} "
+        f"differ; the run flew {names(theirs)}; the scenario has {names(mine)}): the run's delivered GPU-hours price "
+        "only its own fleet. Omit the scenario to price the run's own, or simulate this one first."
+    )
 
 
 #: Most Monte Carlo draws of the cost written with a simulate run (priced as one batch, ~25 us a draw on the default

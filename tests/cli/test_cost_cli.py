@@ -154,6 +154,21 @@ def test_cost_of_a_run_uses_its_simulated_gpu_hours(tmp_path: Path) -> None:
     # a nominal cost is not written into a run directory it did not come from
     other = runner.invoke(app, ["cost", str(sc), "--out", str(run_dir / "cost.json"), "--overwrite"])
     assert other.exit_code == 2 and "is a run directory" in " ".join(other.stderr.split())
+    # the run's GPU-hours price its own fleet only: another economics section is fine, another fleet is refused
+    cheaper = tmp_path / "cheaper.yaml"
+    cheaper.write_text(TINY.replace("nre_usd: 0.0", "nre_usd: 0.0\n  launch: {price_usd_per_kg: 100}"))
+    res = runner.invoke(app, ["cost", str(cheaper), "--run", str(run_dir), "--out", str(tmp_path / "c1.json")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "c1.json").read_text())["orbit"]["gpu_hours_source"] == "simulated"
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(TINY.replace("design: compute-sat", "design: compute-sat\n    - {name: extra, orbit: "
+                                  "{type: walker_delta, altitude_km: 800, inclination_deg: 60, total: 2, planes: 2, "
+                                  "phasing: 0}, design: compute-sat}"))  # fmt: skip
+    res = runner.invoke(app, ["cost", str(moved), "--run", str(run_dir), "--out", str(tmp_path / "c2.json")])
+    err = " ".join(res.stderr.split())
+    assert res.exit_code == 2 and "the run simulated another fleet than scenario 'tiny'" in err, res.output
+    assert "the run flew shell dd; the scenario has shell dd, shell extra" in err
+    assert not (tmp_path / "c2.json").exists()
 
 
 def test_design_from_a_requirement(tmp_path: Path) -> None:
