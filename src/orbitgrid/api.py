@@ -39,7 +39,9 @@ from orbitgrid.scenario.catalog import gpu_models, ground_stations, launch_vehic
 
 if TYPE_CHECKING:
     from orbitgrid.design.sweep import SweepError, SweepResult
+    from orbitgrid.fleet.nodes import NodeTable
     from orbitgrid.pipeline.errors import ScenarioRunError
+    from orbitgrid.pipeline.network import NetworkRun
     from orbitgrid.pipeline.orbit import ShellSurvey
     from orbitgrid.results import RunDirError, RunWriter
     from orbitgrid.results.records import Capacity, Cost, Summary
@@ -697,7 +699,6 @@ def _simulate_into(
         step_sun_distance_m,
         write_capacity_tables,
     )
-    from orbitgrid.pipeline.network import run_network, simulate_data_flows, write_network
     from orbitgrid.pipeline.nodes import build_fleet_timeline, pool_of_track, sample_columns
     from orbitgrid.pipeline.schedule import run_schedule, schedule_summary, write_schedule_tables
     from orbitgrid.scenario.sections.traces import trace_reports
@@ -705,6 +706,14 @@ def _simulate_into(
     def tick(stage: str, done: float, total: float) -> None:
         if progress is not None:
             progress(stage, done, total)
+
+    def run_network(nodes: NodeTable | None = None) -> NetworkRun | None:
+        """The link stage; its modules (~0.1 s to import) load only for a scenario with a network."""
+        if scenario.network is None:
+            return None
+        from orbitgrid.pipeline.network import run_network
+
+        return run_network(scenario, study.shells, nodes, progress=progress)
 
     resolved = resolved_scenario_dict(scenario)
     traces = trace_reports(scenario)
@@ -761,7 +770,7 @@ def _simulate_into(
         nodes = build_fleet_timeline(scenario, study.shells, shells, sites)
         tick("nodes", 1, 1)
         watch.lap("nodes")
-        net = run_network(scenario, study.shells, nodes.timeline.nodes, progress=progress)
+        net = run_network(nodes.timeline.nodes)
         watch.lap("network")
         timeline = nodes.timeline if net is None else net.attach(nodes.timeline)
         if scenario.policy.partition == "group":  # shells and sites as tasks of a process pool or dask cluster
@@ -777,14 +786,18 @@ def _simulate_into(
         write_schedule_tables(writer, schedule)
         summary.update(schedule_summary(schedule))
         if net is not None:
+            from orbitgrid.pipeline.network import simulate_data_flows
+
             tick("flows", 0, 1)
             flows = simulate_data_flows(net, timeline, schedule)
             tick("flows", 1, 1)
         watch.lap("flows")
     else:
-        net = run_network(scenario, study.shells, progress=progress)
+        net = run_network()
         watch.lap("network")
     if net is not None:
+        from orbitgrid.pipeline.network import write_network
+
         tick("network", 0, 1)
         summary["network"] = write_network(writer, net, scenario, flows)
         tick("network", 1, 1)

@@ -7,6 +7,7 @@ validating lifetime on a single number.
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -131,3 +132,59 @@ def test_density_profile_interpolates_within_a_percent(profiles: dict[str, atm.D
     assert np.allclose(profiles["mean"](h), direct, rtol=0.01)
     with pytest.raises(ValueError, match="outside the density profile"):
         profiles["mean"](50e3)
+
+
+@pytest.mark.parametrize("activity", ["min", "mean", "max"])
+@pytest.mark.parametrize("altitude_km", [300.0, 450.0, 550.0])
+def test_steady_lifetime_quadrature_matches_scipy(activity: str, altitude_km: float) -> None:
+    """``steady_lifetime_years`` (the decay equation separated, Gauss-Legendre over altitude) against scipy's
+    adaptive QUADPACK ``quad`` of the same integral (1e-10 relative), scipy's DOP853 time integration of the decay
+    equation at rtol 1e-12 (1e-6: a 20-year integration accumulates ~3e-7), and :func:`lt.decay` (LSODA at its
+    rtol 1e-8, which ends ~1e-5 early: 1e-4). The profile is cut at the shell's altitude as the lifetime table cuts
+    it; the cut changes no density."""
+    from scipy.integrate import quad, solve_ivp
+
+    full = atm.density_profile(activity, math.radians(53.0))
+    p = atm.density_profile(activity, math.radians(53.0), max_altitude_m=altitude_km * 1e3)
+    assert np.array_equal(p.log_density, full.log_density[: p.log_density.size])
+    cda, h0 = 0.05, altitude_km * 1e3
+    ours = lt.steady_lifetime_years(h0, cda, p, p.altitude_m)
+
+    def per_metre(h: float) -> float:
+        return 1.0 / (math.sqrt(EARTH_MU_M3_S2 * (EARTH_EQUATORIAL_RADIUS_M + h)) * float(p(h)) * cda)
+
+    inner = p.altitude_m[(p.altitude_m > lt.REENTRY_ALTITUDE_M) & (p.altitude_m < h0)]
+    edges = np.concatenate([[lt.REENTRY_ALTITUDE_M], inner, [h0]])
+    seconds = sum(
+        quad(per_metre, lo, hi, epsabs=0.0, epsrel=1e-13, limit=200)[0] for lo, hi in itertools.pairwise(edges)
+    )
+    assert ours == pytest.approx(seconds / SECONDS_PER_JULIAN_YEAR, rel=1e-10)
+
+    def rhs(_t: float, y: np.ndarray) -> list[float]:
+        h = max(float(y[0]) - EARTH_EQUATORIAL_RADIUS_M, lt.REENTRY_ALTITUDE_M)
+        return [-math.sqrt(EARTH_MU_M3_S2 * float(y[0])) * float(p(h)) * cda]
+
+    def entry(_t: float, y: np.ndarray) -> float:
+        return float(y[0]) - EARTH_EQUATORIAL_RADIUS_M - lt.REENTRY_ALTITUDE_M
+
+    entry.terminal = True  # type: ignore[attr-defined]
+    span = (0.0, 200.0 * SECONDS_PER_JULIAN_YEAR)
+    sol = solve_ivp(rhs, span, [EARTH_EQUATORIAL_RADIUS_M + h0], method="DOP853", rtol=1e-12, atol=1e-6, events=entry)
+    assert ours == pytest.approx(sol.t_events[0][0] / SECONDS_PER_JULIAN_YEAR, rel=1e-6)
+    lsoda = lt.decay(h0, cda, lambda _t, h: float(p(h))).lifetime_years
+    assert ours == pytest.approx(lsoda, rel=1e-4)
+
+
+def test_steady_lifetime_beyond_max_years_is_infinite() -> None:
+    p = atm.density_profile("min", math.radians(53.0), max_altitude_m=1200e3)
+    assert lt.steady_lifetime_years(1200e3, 0.005, p, p.altitude_m, max_years=200.0) == math.inf
+    assert lt.steady_lifetime_years(100e3, 0.005, p, p.altitude_m) == 0.0
+
+
+def test_steady_lifetime_matches_closed_form_in_constant_density() -> None:
+    rho, b, h0 = 1e-12, 0.02, 500e3
+    a0 = EARTH_EQUATORIAL_RADIUS_M + h0
+    ae = EARTH_EQUATORIAL_RADIUS_M + lt.REENTRY_ALTITUDE_M
+    expect = 2.0 * (math.sqrt(a0) - math.sqrt(ae)) / (math.sqrt(EARTH_MU_M3_S2) * rho * b) / SECONDS_PER_JULIAN_YEAR
+    got = lt.steady_lifetime_years(h0, b, lambda h: np.full(np.shape(h), rho), max_years=1e6)
+    assert got == pytest.approx(expect, rel=1e-12)

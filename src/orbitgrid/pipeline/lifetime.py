@@ -17,7 +17,6 @@ shell's altitude and inclination (sun-synchronous shells at their LTAN) under th
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -68,15 +67,6 @@ class ShellLifetime:
         return d
 
 
-def _steady(profile: atm.DensityProfile) -> Callable[[float, float], float]:
-    """``density(t, h)`` of a constant solar scenario."""
-
-    def rho(_t: float, h: float) -> float:
-        return float(profile(h))
-
-    return rho
-
-
 def _orbit_geometry(scenario: Scenario, shell: Shell) -> tuple[float, float, float | None]:
     """Altitude (m), inclination (rad) and LTAN (h, sun-synchronous shells) of the shell's mean orbit."""
     altitude = _altitude_m(shell, scenario)
@@ -123,7 +113,9 @@ def shell_lifetime(scenario: Scenario, shell: Shell, max_years: float = 200.0) -
     sk_prop = float(items.get("propellant_station_keeping", 0.0))
     prop = Propulsion(isp_s=econ.isp_s)
     cda_m = prop.drag_coefficient * area / (dry + spec.deorbit_propellant_kg)
-    life = {a: lt.decay(altitude, cda_m, _steady(p), max_years=max_years).lifetime_years for a, p in profiles.items()}
+    life = {  # a constant solar scenario: the decay equation's quadrature (astro.lifetime), no time integration
+        a: lt.steady_lifetime_years(altitude, cda_m, p, p.altitude_m, max_years=max_years) for a, p in profiles.items()
+    }
     cda_dry = prop.drag_coefficient * area / dry
     hold = {a: lt.hold_delta_v_m_s(r, altitude, cda_dry, 1.0) for a, r in rho.items()}
     dv_sk = hold["mean"] * econ.design_life_years
