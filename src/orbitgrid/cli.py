@@ -6,6 +6,7 @@ answers at once.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -257,6 +258,40 @@ def _design_altitude_rule() -> tuple[float, float, str]:
 def _design_altitude_ok(altitude_km: float) -> bool:
     lo, hi, _ = _design_altitude_rule()
     return lo <= altitude_km <= hi
+
+
+#: The numeric options of ``design`` and ``design size``: (lowest, highest, lowest included, highest included), the
+#: ranges a scenario's fields of the same meaning allow (inclination [0, 180], LTAN [0, 24), positive life, price,
+#: cadence and dose; a radiator above absolute zero).
+_DESIGN_RANGES: dict[str, tuple[float, float, bool, bool]] = {
+    "--fleet-power-mw": (0.0, math.inf, False, False),
+    "--satellite-kw": (0.0, math.inf, False, False),
+    "--ltan-hours": (0.0, 24.0, True, False),
+    "--inclination-deg": (0.0, 180.0, True, True),
+    "--life-years": (0.0, math.inf, False, False),
+    "--price-per-kg": (0.0, math.inf, False, False),
+    "--launches-per-year": (0.0, math.inf, False, False),
+    "--radiator-c": (-273.15, math.inf, False, False),
+    "--dose-rad-per-year": (0.0, math.inf, False, False),
+}
+
+
+def _check_design_numbers(values: dict[str, float | None]) -> None:
+    """Exit 2 naming every option of ``values`` (given, not None) that is not a finite number in its range; NaN and
+    infinities reached the sizing code, which crashed or printed '-' for the cost."""
+    problems = []
+    for flag, value in values.items():
+        if value is None:
+            continue
+        lo, hi, lo_in, hi_in = _DESIGN_RANGES[flag]
+        ok = math.isfinite(value) and (value >= lo if lo_in else value > lo) and (value <= hi if hi_in else value < hi)
+        if not ok:
+            left, right = "[" if lo_in else "(", "]" if hi_in else ")"
+            problems.append(f"{flag}: must be a finite number in {left}{lo:g}, {hi:g}{right}, got {value:g}")
+    if problems:
+        for line in problems:
+            err_console.print(line, markup=False, highlight=False)
+        raise typer.Exit(2)
 
 
 def _fmt(x: Any, spec: str) -> str:
@@ -1142,6 +1177,17 @@ def design(
     if kind is None or (kind == "inclined" and inclination_deg is None):
         err_console.print("--orbit: dawn-dusk, sun_synchronous, or inclined with --inclination-deg")
         raise typer.Exit(2)
+    _check_design_numbers(
+        {
+            "--fleet-power-mw": power_mw,
+            "--satellite-kw": satellite_kw,
+            "--ltan-hours": ltan_hours,
+            "--inclination-deg": inclination_deg,
+            "--life-years": life_years,
+            "--price-per-kg": price_per_kg,
+            "--launches-per-year": launches_per_year,
+        }
+    )
     if power_mw <= 0 or satellite_kw <= 0 or not _design_altitude_ok(altitude_km):
         err_console.print(
             f"--fleet-power-mw and --satellite-kw must be > 0 and --altitude-km {_design_altitude_rule()[2]}"
@@ -1211,6 +1257,16 @@ def design_size(
     if kind is None or (kind == "inclined" and inclination_deg is None):
         err_console.print("--orbit: dawn-dusk, sun_synchronous, or inclined with --inclination-deg")
         raise typer.Exit(2)
+    _check_design_numbers(
+        {
+            "--satellite-kw": satellite_kw,
+            "--ltan-hours": ltan_hours,
+            "--inclination-deg": inclination_deg,
+            "--radiator-c": radiator_c,
+            "--dose-rad-per-year": dose_rad_per_year,
+            "--life-years": life_years,
+        }
+    )
     if satellite_kw <= 0 or not _design_altitude_ok(altitude_km):
         err_console.print(f"--satellite-kw must be > 0 and --altitude-km {_design_altitude_rule()[2]}")
         raise typer.Exit(2)

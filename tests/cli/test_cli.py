@@ -215,6 +215,26 @@ def test_design_size_rejects_bad_input() -> None:
     assert res.exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["design", "--fleet-power-mw", "inf"], "--fleet-power-mw: must be a finite number in (0, inf), got inf"),
+        (["design", "--fleet-power-mw", "10", "--life-years", "0"], "--life-years: must be a finite number in (0,"),
+        (["design", "--fleet-power-mw", "10", "--price-per-kg", "nan"], "--price-per-kg: must be a finite number"),
+        (["design", "--fleet-power-mw", "10", "--orbit", "sun_synchronous", "--ltan-hours", "nan"], "--ltan-hours"),
+        (["design", "--fleet-power-mw", "10", "--orbit", "inclined", "--inclination-deg", "400"], "[0, 180], got 400"),
+        (["design", "size", "--satellite-kw", "100", "--radiator-c", "nan"], "--radiator-c: must be a finite number"),
+        (["design", "size", "--satellite-kw", "100", "--dose-rad-per-year", "nan"], "--dose-rad-per-year"),
+        (["design", "size", "--satellite-kw", "nan"], "--satellite-kw: must be a finite number in (0, inf), got nan"),
+    ],
+)
+def test_design_numbers_must_be_finite_and_in_range(args: list[str], expected: str) -> None:
+    # NaN and infinities reached the sizing code: internal errors (exit 70), or a cost printed as '-' (exit 0)
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert expected in " ".join(res.stderr.split())
+
+
 def test_version_short_help_and_the_orbit_folder() -> None:
     import orbitgrid
 
