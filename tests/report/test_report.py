@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape as html_unescape
 from pathlib import Path
 
 import numpy as np
@@ -314,6 +315,21 @@ def test_a_minimal_run_directory_and_a_long_utilization_series(tmp_path: Path) -
     rows = {r[0]: r for r in table_rows(section(html, "orbit-vs-ground"))}
     assert rows["orbital"][5] == "37.5 %" and rows["ground"][5] == "25.0 %"
     assert rows["orbital"][3] == f"{30 * 864_000 / 3600:,.0f}"
+
+
+def test_the_scenarios_warnings_head_the_page(tmp_path: Path) -> None:
+    warning = "fleet.shells[1].orbit: b and a (fleet.shells[0].orbit) pass within 1.0 km of each other: ..."
+    summary = {
+        "scenario": "warned",
+        "epoch": "2027-01-01T00:00:00+00:00",
+        "duration_s": 3600.0,
+        "step_s": 60.0,
+        "capacity": {"shells": {"a": {"gpus": 8}, "b": {"gpus": 8}}, "ground_sites": {}},
+        "warnings": [warning],
+    }
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    headline = section(write_report(tmp_path).read_text(encoding="utf-8"), "headline")
+    assert f"Scenario warning: {warning}" in html_unescape(headline)
 
 
 def test_not_a_run_directory(tmp_path: Path) -> None:

@@ -275,6 +275,8 @@ def _headline(run: RunData, plots: _Plots) -> _Body:
         notes.append(
             "No scheduler results in summary.json: job, GPU-hour, goodput and wait figures appear when it has them."
         )
+    # what validating the scenario found doubtful (shells passing close every orbit, stale element sets, ...)
+    notes += [f"Scenario warning: {w}" for w in s.get("warnings") or []]
     cards += _cost_cards(run)
     cards += [
         ("satellites", _num(fleet.get("satellites"))),
