@@ -105,3 +105,25 @@ def test_kueue_replay_with_reclaim_keeps_the_quota_rules() -> None:
         if run.job < n:
             held[run.job] += run.end_s - run.start_s
     np.testing.assert_allclose(held, w.runtime_s, atol=1e-9)
+
+
+def test_the_cohorts_follow_every_change_of_the_quotas() -> None:
+    """The quota check reads each cohort's members from a cache (CohortQuotas.cohorts); a changed limit, an added or
+    replaced quota and a new mapping all show at the next check."""
+
+    from types import SimpleNamespace
+
+    eng = SimpleNamespace(tenant_busy=[6, 2, 0])  # what the check reads of the engine
+    pol = CohortQuotas(make_policy("priority"))
+    pol.quotas = {0: Quota("lab", nominal_gpus=8), 1: Quota("lab", nominal_gpus=8)}
+    assert pol.pool(eng, "lab") == (8, 16) and pol.borrowable(eng, 0) == 6
+    pol.quotas[1].lending_limit_gpus = 2  # lends 2 of its 8: guaranteed 6, and it holds 2
+    assert pol.pool(eng, "lab") == (6, 10) and pol.borrowable(eng, 0) == 2
+    pol.quotas[2] = Quota("lab", nominal_gpus=4)
+    assert pol.pool(eng, "lab") == (6, 14) and pol.borrowable(eng, 0) == 6
+    pol.quotas.setdefault(3, Quota("other", nominal_gpus=4))
+    assert set(pol.cohorts()) == {"lab", "other"}
+    pol.quotas[2] = Quota(None, nominal_gpus=4)
+    assert pol.pool(eng, "lab") == (6, 10)
+    pol.quotas = {0: Quota("lab", nominal_gpus=4)}
+    assert pol.pool(eng, "lab") == (6, 4) and pol.borrowers(eng, "lab", 1) == [0]

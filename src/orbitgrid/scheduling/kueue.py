@@ -15,11 +15,11 @@ Here each ClusterQueue is a tenant of the live engine (:class:`~orbitgrid.schedu
 check (:class:`~orbitgrid.scheduling.live.CohortQuotas` over the service's ``priority`` policy) enforces; the resource
 is GPUs of one ground node holding every nominal quota, so only the quotas bind; a workload is a fixed-duration
 gang (the engine's inference kind: it runs for its run time on its GPUs) submitted at its creation instant on the
-simulated clock. Reclaiming lent quota by preemption (``reclaimWithinCohort: Any``) is an option of the replay
-(``reclaim``, off by default: without it a job over its share waits for running jobs to end; with run times of at
-most 1 s the difference is small). What Kueue does and this scheduler does not: preemption by priority within a
-queue; what this scheduler adds: nothing here is paced by a real clock, so the replay measures
-the scheduling decisions alone.
+simulated clock. Reclaiming lent quota by preemption (``reclaimWithinCohort: Any``, the baseline's setting and the
+service's) is an option of the replay (``reclaim``; off: a job over its share waits for running jobs to end);
+``benchmarks/kueue_replay.py`` runs with it. What Kueue does and this scheduler does not: preemption by priority
+within a queue (``withinClusterQueue: LowerPriority``); what this scheduler adds: nothing here is paced by a real
+clock, so the replay measures the scheduling decisions alone.
 """
 
 from __future__ import annotations

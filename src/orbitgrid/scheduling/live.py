@@ -30,6 +30,7 @@ import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -127,6 +128,60 @@ class Quota:
     lending_limit_gpus: int | None = None
     reserved_gpus: int = 0
 
+    def __setattr__(self, name: str, value: object) -> None:
+        _edited()  # the cohorts computed from the quotas are recomputed (CohortQuotas.cohorts)
+        object.__setattr__(self, name, value)
+
+
+#: Changes to any quota or quota mapping so far (what CohortQuotas.cohorts was computed at is compared with it).
+_quota_edits = 0
+
+
+class _QuotaMap(dict[int, Quota]):
+    """The tenants' quotas: a change to the mapping counts as a change of a quota (``_quota_edits``)."""
+
+    def __setitem__(self, k: int, v: Quota) -> None:
+        _edited()
+        super().__setitem__(k, v)
+
+    def __delitem__(self, k: int) -> None:
+        _edited()
+        super().__delitem__(k)
+
+    def setdefault(self, k: int, v: Quota) -> Quota:
+        _edited()
+        return super().setdefault(k, v)
+
+    def pop(self, *a: Any) -> Any:
+        _edited()
+        return super().pop(*a)
+
+    def popitem(self) -> tuple[int, Quota]:
+        _edited()
+        return super().popitem()
+
+    def clear(self) -> None:
+        _edited()
+        super().clear()
+
+    def update(self, *a: Any, **kw: Any) -> None:
+        _edited()
+        super().update(*a, **kw)
+
+
+def _edited() -> None:
+    global _quota_edits
+    _quota_edits += 1
+
+
+@dataclass
+class _Cohort:
+    """A cohort's members with a nominal quota, in the quotas' order: ``(tenant, nominal, guaranteed)`` (guaranteed:
+    nominal less what it lends), and ``size``, the sum of what they lend (the shared pool)."""
+
+    members: list[tuple[int, int, int, Quota]]
+    size: int
+
 
 class CohortQuotas:
     """Wraps a policy with an admission check (``admit``): the tenant's quota within its cohort (module docstring).
@@ -136,7 +191,14 @@ class CohortQuotas:
 
     def __init__(self, base: object, reclaim: bool = True) -> None:
         self.base = base
-        self.quotas: dict[int, Quota] = {}
+        self._cohorts_at = -1
+        self._cohorts: dict[str, _Cohort] = {}
+        self.quotas = {}
+        # the wrapped policy's order and node choice, called directly (they run for every queued job at every
+        # dispatch): key(eng, j), within_key(eng, j), choose_node(eng, j, candidates, t)
+        self.key: Callable[[Engine, int], tuple] = base.key  # type: ignore[attr-defined]
+        self.within_key: Callable[[Engine, int], tuple] = base.within_key  # type: ignore[attr-defined]
+        self.choose_node: Callable[[Engine, int, np.ndarray, float], int | None] = base.choose_node  # type: ignore[attr-defined]
         self.reserved_busy: dict[int, int] = {}
         #: A lender takes its nominal GPUs back from borrowers by preemption (Kueue's ``reclaimWithinCohort: Any``).
         self.reclaim = reclaim
@@ -147,14 +209,30 @@ class CohortQuotas:
             raise AttributeError(name)
         return getattr(base, name)
 
-    def within_key(self, eng: Engine, j: int) -> tuple:
-        return self.base.within_key(eng, j)  # type: ignore[attr-defined]
+    @property
+    def quotas(self) -> dict[int, Quota]:
+        """Per tenant index (a mapping that counts its changes: assign any dict)."""
+        return self._quotas
 
-    def key(self, eng: Engine, j: int) -> tuple:
-        return self.base.key(eng, j)  # type: ignore[attr-defined]
+    @quotas.setter
+    def quotas(self, value: dict[int, Quota]) -> None:
+        _edited()
+        self._quotas = value if isinstance(value, _QuotaMap) else _QuotaMap(value)
 
-    def choose_node(self, eng: Engine, j: int, candidates: np.ndarray, t: float) -> int | None:
-        return self.base.choose_node(eng, j, candidates, t)  # type: ignore[attr-defined]
+    def cohorts(self) -> dict[str, _Cohort]:
+        """The cohorts and their members with a nominal quota, recomputed when a quota or the mapping changed (a
+        quota check looks at one cohort's members, not at every tenant)."""
+        if self._cohorts_at != _quota_edits:
+            out: dict[str, _Cohort] = {}
+            for m, qm in self._quotas.items():
+                if qm.cohort is None or qm.nominal_gpus is None:
+                    continue
+                c = out.setdefault(qm.cohort, _Cohort([], 0))
+                lend = _lendable(qm)
+                c.members.append((m, qm.nominal_gpus, qm.nominal_gpus - lend, qm))
+                c.size += lend
+            self._cohorts, self._cohorts_at = out, _quota_edits
+        return self._cohorts
 
     def effective_contract(self, eng: Engine, j: int) -> int:
         return eng.contract[j]
@@ -162,24 +240,23 @@ class CohortQuotas:
     def borrowable(self, eng: Engine, tenant: int) -> int:
         """The most GPUs ``tenant`` may hold beyond its nominal quota now: the other members' unused nominal GPUs
         within their lending limits, less what the other members already borrow (0 without a cohort)."""
-        q = self.quotas.get(tenant)
+        q = self._quotas.get(tenant)
         if q is None or q.cohort is None:
             return 0
         pool = 0
         borrowed = 0
-        for m, qm in self.quotas.items():
-            if qm.cohort != q.cohort or qm.nominal_gpus is None:
-                continue
+        c = self.cohorts().get(q.cohort)
+        for m, nominal, _, qm in c.members if c is not None else ():
             used = eng.tenant_busy[m]
             if m != tenant:
-                unused = max(qm.nominal_gpus - used, 0)
+                unused = max(nominal - used, 0)
                 pool += unused if qm.lending_limit_gpus is None else min(unused, qm.lending_limit_gpus)
-                borrowed += max(used - qm.nominal_gpus, 0)
+                borrowed += max(used - nominal, 0)
         return max(pool - borrowed, 0)
 
     def admit(self, eng: Engine, j: int, t: float) -> bool:
         tenant = eng.tenant[j]
-        q = self.quotas.get(tenant)
+        q = self._quotas.get(tenant)
         if q is None:
             return True
         g = eng.gpus[j] if eng.kind[j] != JobKind.BATCH else 1
@@ -204,7 +281,7 @@ class CohortQuotas:
         """Whether refusing ``j`` takes a lender's own nominal quota: its tenant is in a cohort and would stay within
         its nominal GPUs with it (and, for a reserved job, within its reserved GPUs)."""
         tenant = eng.tenant[j]
-        q = self.quotas.get(tenant)
+        q = self._quotas.get(tenant)
         if q is None or q.cohort is None or q.nominal_gpus is None:
             return False
         g = eng.gpus[j] if eng.kind[j] != JobKind.BATCH else 1
@@ -214,23 +291,23 @@ class CohortQuotas:
 
     def borrowers(self, eng: Engine, cohort: str, but: int) -> list[int]:
         """The members of ``cohort`` other than ``but`` holding more than their nominal GPUs."""
-        return [
-            m
-            for m, qm in self.quotas.items()
-            if m != but and qm.cohort == cohort and qm.nominal_gpus is not None and eng.tenant_busy[m] > qm.nominal_gpus
-        ]
+        c = self.cohorts().get(cohort)
+        busy = eng.tenant_busy
+        return [m for m, nominal, _, _ in (c.members if c is not None else ()) if m != but and busy[m] > nominal]
 
     def pool(self, eng: Engine, cohort: str) -> tuple[int, int]:
         """``(held, size)`` of a cohort's shared pool: the members' lendable GPUs (lending limit, else nominal) and
         how many of them members hold beyond their guaranteed parts."""
-        held = size = 0
-        for m, qm in self.quotas.items():
-            if qm.cohort != cohort or qm.nominal_gpus is None:
-                continue
-            lend = _lendable(qm)
-            size += lend
-            held += max(eng.tenant_busy[m] - (qm.nominal_gpus - lend), 0)
-        return held, size
+        c = self.cohorts().get(cohort)
+        if c is None:
+            return 0, 0
+        held = 0
+        busy = eng.tenant_busy
+        for m, _, guaranteed, _ in c.members:
+            b = busy[m] - guaranteed
+            if b > 0:
+                held += b
+        return held, c.size
 
 
 def _lendable(q: Quota) -> int:
@@ -515,15 +592,29 @@ class LiveEngine(Engine):
         while the quota still refuses, and never a job of a member back within its own nominal quota. When no node
         can be freed enough, or the quota still refuses, nothing is evicted. An evicted job is queued again with its
         saved work, as after any preemption (``preempted``: by which job of which tenant, and why)."""
-        if not any(qm.cohort is not None and qm.nominal_gpus is not None for qm in qp.quotas.values()):
+        if not qp.cohorts():
             return
-        heads = sorted((self.policy.key(self, lst[0][1]), ck) for ck, lst in self.queue_classes.items() if lst)
+        # the heads that may reclaim in this pass: reclaimable now, or of a tenant that borrows now (its own jobs may
+        # be evicted below its nominal quota by a reclaim before its turn). No other head can become reclaimable
+        # here: only borrowers' jobs are evicted, and only reclaimable heads start (and stay within nominal).
+        quotas, busy, key = qp.quotas, self.tenant_busy, self.policy.key
+        cands = []
+        for ck, lst in self.queue_classes.items():
+            if not lst:
+                continue
+            j = lst[0][1]
+            q = quotas.get(ck[0])
+            if q is None or q.cohort is None or q.nominal_gpus is None:
+                continue
+            if busy[ck[0]] > q.nominal_gpus or qp.reclaimable(self, j):
+                cands.append((key(self, j), ck))
+        heads = sorted(cands)
         for _, ck in heads:
             lst = self.queue_classes[ck]
             if not lst:
                 continue
             j = lst[0][1]
-            if self.state[j] != QUEUED or qp.admit(self, j, t) or not qp.reclaimable(self, j):
+            if self.state[j] != QUEUED or not qp.reclaimable(self, j) or qp.admit(self, j, t):
                 continue
             cohort = qp.quotas[self.tenant[j]].cohort
             assert cohort is not None
