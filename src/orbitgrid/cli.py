@@ -602,8 +602,12 @@ def serve(
         float | None,
         typer.Option(help="Simulated seconds per wall second (default: ORBITGRID_SPEED or 1; 0 pauses the clock)."),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
-    """Run the control plane: the jobs API over the scenario's fleet, scheduled live by its digital twin."""
+    """Run the control plane: the jobs API over the scenario's fleet, scheduled live by its digital twin. A fleet
+    whose node timelines would not fit in this machine's memory is refused before anything is built (exit status 2;
+    the message says what drives the estimate: schedule by orbital plane, ``policy.node_pools: plane``, for large
+    constellations)."""
     import importlib.util
 
     missing = [m for m in SERVICE_MODULES if importlib.util.find_spec(m) is None]
@@ -631,8 +635,12 @@ def serve(
         for e in exc.errors():
             err_console.print(f"[bold red]{'.'.join(str(x) for x in e['loc'])}: {e['msg']}[/]")
         raise typer.Exit(2) from None
+    from orbitgrid.pipeline import preflight as estimates
+
     sc = _load(scenario)
-    with console.status(f"Building the fleet of {sc.name} (orbits, capacity, network)..."):
+    est = estimates.check(sc, "serve", force=force)  # a ResourceLimitError: one message, exit status 2
+    nodes = f"{est.sizes['nodes']:,.0f} nodes"
+    with console.status(f"Building the fleet of {sc.name} ({nodes}; {est.summary()}: orbits, capacity, network)..."):
         fleet = build_live_fleet(sc)
     try:
         preflight(settings, fleet)

@@ -1,6 +1,7 @@
 """The fleet of a scenario for the live service: the node timelines the engine reads (as ``simulate`` builds them,
-network included) and, per orbital node, its state over time from the capacity kernel (sunlit fraction, battery,
-radiator temperature), computed on first request and kept."""
+network included; a node per satellite, or per orbital plane with ``policy.node_pools: plane``) and, per
+satellite node, its state over time from the capacity kernel (sunlit fraction, battery, radiator temperature),
+computed on first request and kept. A plane pool has no single satellite's state (``node_state`` is None)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 from orbitgrid.fleet.nodes import FleetTimeline
 from orbitgrid.pipeline.capacity import ground_capacities, shell_capacity, step_sun_distance_m
 from orbitgrid.pipeline.network import run_network
-from orbitgrid.pipeline.nodes import build_fleet_timeline, track_state
+from orbitgrid.pipeline.nodes import build_fleet_timeline, pool_of_track, track_state
 from orbitgrid.pipeline.orbit import ShellSurvey, survey_shells
 from orbitgrid.pipeline.schedule import build_policy
 from orbitgrid.scenario import Scenario
@@ -26,12 +27,20 @@ class LiveFleet:
     scenario: Scenario
     timeline: FleetTimeline
     surveys: list[ShellSurvey]
+    #: Per shell, how many plane pools are its nodes (None, or no entry: a node per track).
+    pools: list[int | None] = field(default_factory=list)
     _states: dict[int, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def track_of(self, node: int) -> tuple[ShellSurvey, int] | None:
-        """The shell survey and track of an orbital node (``None`` for a ground site)."""
+        """The shell survey and track of a satellite's node (``None`` for a ground site or a plane pool)."""
         first = 0
-        for s in self.surveys:
+        for i, s in enumerate(self.surveys):
+            n_pools = self.pools[i] if i < len(self.pools) else None
+            if n_pools is not None:
+                if node < first + n_pools:
+                    return None
+                first += n_pools
+                continue
             if node < first + s.orbits.tracks:
                 return s, node - first
             first += s.orbits.tracks
@@ -53,12 +62,18 @@ def build_live_fleet(scenario: Scenario) -> LiveFleet:
     """Survey the shells, build their capacity and the ground sites', the node timelines and the network's."""
     surveys = survey_shells(scenario)
     sun_distance = step_sun_distance_m(scenario.time_grid())
-    shells = [shell_capacity(scenario, s, sun_distance, track_usable=True) for s in surveys]
+    pools = [pool_of_track(scenario, s) for s in surveys]
+    shells = [
+        shell_capacity(scenario, s, sun_distance, track_usable=True, pool_of_track=p)
+        for s, p in zip(surveys, pools, strict=True)
+    ]
     sites = ground_capacities(scenario)
     nodes = build_fleet_timeline(scenario, surveys, shells, sites)
     net = run_network(scenario, surveys, nodes.timeline.nodes)
     timeline = nodes.timeline if net is None else net.attach(nodes.timeline)
-    return LiveFleet(scenario, timeline, surveys)
+    return LiveFleet(
+        scenario, timeline, surveys, [None if p is None else int(p[-1]) + 1 if p.size else 0 for p in pools]
+    )
 
 
 def live_policy(scenario: Scenario) -> Any:

@@ -162,9 +162,12 @@ def sizes(scenario: Scenario, command: str = "simulate") -> dict[str, float]:
         "requests": 0.0,
         "link_cells": 0.0,
     }
-    if command != "simulate":
+    if command == "serve":  # the service schedules on every node from the start; its jobs come later, by request
+        out["nodes"] = float(schedulable_nodes(scenario))
+        out["node_steps"] = out["nodes"] * steps
+    elif command != "simulate":
         return out
-    if scenario.workloads:
+    if scenario.workloads and command == "simulate":
         out["nodes"] = float(schedulable_nodes(scenario))
         out["node_steps"] = out["nodes"] * steps
         out["jobs"], out["requests"] = _jobs_and_requests(scenario)
@@ -197,7 +200,8 @@ def _jobs_and_requests(scenario: Scenario) -> tuple[float, float]:
 
 
 def estimate(scenario: Scenario, command: str = "simulate") -> Estimate:
-    """Peak memory and wall time of ``orbitgrid <command>`` on ``scenario`` (``simulate`` or ``orbit``)."""
+    """Peak memory and wall time of ``orbitgrid <command>`` on ``scenario`` (``simulate``, ``orbit``, or ``serve``:
+    building the fleet the service schedules, a node timeline per satellite or plane pool whatever the workloads)."""
     s = sizes(scenario, command)
     peak = MEMORY_BASE_BYTES + sum(MEMORY_BYTES_PER[k] * s.get(k, 0.0) for k in MEMORY_BYTES_PER)
     seconds = TIME_BASE_S + sum(TIME_S_PER[k] * s.get(k, 0.0) for k in TIME_S_PER)
