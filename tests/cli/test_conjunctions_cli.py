@@ -79,6 +79,7 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
         (["--threshold-km", "-1"], "not in (0, 1000]"),
         (["--threshold-km", "x=abc"], "expected KM or SHELL=KM"),
         (["--duration", "banana"], "--duration"),
+        (["--duration", "1h", "--step", "1e-9"], "more than 10,000,000: give a step of at least"),
         (["--catalogue", str(bad_tle)], "bad.tle"),
     ]:
         res = CliRunner().invoke(app, ["conjunctions", sc, "--out", str(tmp_path / "o"), *args])

@@ -192,6 +192,10 @@ def load_catalogue(path: str | Path) -> ElementSet:
     return elements
 
 
+#: Most screening steps one run takes (30 days at 0.26 s): the step times alone are 80 MB there.
+MAX_SCREENING_STEPS = 10_000_000
+
+
 def screen_scenario(
     scenario: Scenario,
     duration_s: float | None = None,
@@ -207,6 +211,11 @@ def screen_scenario(
         raise ScenarioRunError(f"--duration must be in (0, 30 days], got {duration} s")
     if not (math.isfinite(step_s) and 0.0 < step_s <= 600.0):
         raise ScenarioRunError(f"--step must be in (0, 600] s, got {step_s} s")
+    if duration / step_s > MAX_SCREENING_STEPS:  # a 1e-9 s step asked numpy for 26 TiB of step times
+        raise ScenarioRunError(
+            f"--duration / --step is {duration / step_s:,.0f} steps, more than {MAX_SCREENING_STEPS:,}: give a "
+            f"step of at least {duration / MAX_SCREENING_STEPS:.3g} s (closest approaches are refined inside each step)"
+        )
     pop, names = build_population(scenario, thresholds_km, default_threshold_km, catalogue)
     if len(pop) - (len(catalogue) if catalogue is not None else 0) == 0:
         raise ScenarioRunError(f"scenario {scenario.name} has no orbital satellite to screen")
