@@ -1024,6 +1024,7 @@ def cost(
         typer.Option(
             "--monte-carlo",
             min=0,
+            max=1_000_000,  # scenario.sections.economics.MONTE_CARLO_MAX (tests/cli/test_cost_cli.py holds them equal)
             help="Monte Carlo draws of the uncertain cost parameters (0: none; default: economics.uncertainty's).",
         ),
     ] = None,

@@ -192,3 +192,14 @@ def test_design_rejects_bad_input() -> None:
     assert runner.invoke(app, [*base, "--gpu", "H900"]).exit_code == 2
     res = runner.invoke(app, ["design", "--satellite-kw", "50"])
     assert res.exit_code == 2 and "--fleet-power-mw" in res.stderr
+
+
+def test_monte_carlo_draws_are_capped_as_in_the_scenario(tmp_path: Path) -> None:
+    # --monte-carlo 100000000 ran for minutes; the option takes the scenario field's bound
+    from orbitgrid.scenario.sections.economics import MONTE_CARLO_MAX
+
+    sc = tmp_path / "tiny.yaml"
+    sc.write_text(TINY)
+    res = runner.invoke(app, ["cost", str(sc), "--monte-carlo", str(MONTE_CARLO_MAX + 1), "-o", str(tmp_path / "c")])
+    assert res.exit_code == 2 and f"{MONTE_CARLO_MAX}" in res.output.replace(",", "").replace("_", "")
+    assert not (tmp_path / "c").exists()

@@ -241,6 +241,10 @@ def _cost_path_problems(where: str, paths: Any) -> Found:
     return found
 
 
+#: Most Monte Carlo draws of the cost (the scenario field and ``orbitgrid cost --monte-carlo``).
+MONTE_CARLO_MAX = 1_000_000
+
+
 class CostUncertainty(StrictModel):
     """Uncertainty of the cost model in ``orbitgrid cost`` and every run's cost.json: a Monte Carlo over
     distributions on cost-model parameter paths, a tornado (each parameter at its 10th and 90th percentile) and
@@ -257,7 +261,7 @@ class CostUncertainty(StrictModel):
         "triangular, pert, choice); given, it replaces the default set.",
     )
     monte_carlo: Annotated[
-        int, Strict(), Bounds(0, 1_000_000, why="~25 s of draws priced in batches, ~25 min one at a time")
+        int, Strict(), Bounds(0, MONTE_CARLO_MAX, why="~25 s of draws priced in batches, ~25 min one at a time")
     ] = Field(
         default=1000,
         description="Monte Carlo draws (0: none); a simulate run draws at most 1,000 (priced as one batch).",
