@@ -15,7 +15,12 @@ figure, so both are printed with the 1-minute load average (``os.getloadavg``) r
 
 Targets (issue 14): cold <= 60 s, warm <= 15 s, import <= 1 s, small scenario <= 1.5 s.
 
-    python benchmarks/startup.py [--repeats 3] [--skip-cold] [--json out.json]
+The children run with ``PYTHONDONTWRITEBYTECODE`` removed from the environment, as a user's shell has it: with it set
+every process compiles orbitgrid's sources again (~0.35 s of CPU a process). ``--python`` times another interpreter,
+e.g. a fresh virtual environment with orbitgrid installed (``python3.11 -m venv V && V/bin/pip install .``); the
+children then import the orbitgrid that interpreter has installed unless ``--src`` is given.
+
+    python benchmarks/startup.py [--repeats 3] [--skip-cold] [--python V/bin/python] [--json out.json]
 """
 
 from __future__ import annotations
@@ -96,13 +101,24 @@ def main() -> None:
     ap.add_argument("--skip-cold", action="store_true", help="reuse --cache instead of compiling from empty")
     ap.add_argument("--cache", type=Path, help="numba cache folder (default: a fresh temporary one)")
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument("--python", type=Path, help="interpreter to time (default: this one, with --src)")
+    ap.add_argument(
+        "--src",
+        type=Path,
+        help="orbitgrid sources to put on PYTHONPATH (default: this checkout's src, unless --python is given)",
+    )
+    ap.add_argument("--skip-warm", action="store_true", help="skip the warm default simulate")
     args = ap.parse_args()
-    py = sys.executable
+    py = str(args.python or sys.executable)
+    src = args.src if args.src is not None else (None if args.python else SRC)
     work = Path(tempfile.mkdtemp(prefix="orbitgrid-startup-"))
     cache = args.cache or work / "numba-cache"
-    env = {**os.environ, "PYTHONPATH": str(SRC), "NUMBA_CACHE_DIR": str(cache)}
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, NUMBA_CACHE_DIR={cache}", flush=True)
-    results: dict[str, Any] = {"cpus": os.cpu_count()}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    env["NUMBA_CACHE_DIR"] = str(cache)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    print(f"{py}: {os.cpu_count()} CPUs, NUMBA_CACHE_DIR={cache}, PYTHONPATH={src}", flush=True)
+    results: dict[str, Any] = {"cpus": os.cpu_count(), "python": py, "src": str(src), "load_before": os.getloadavg()}
 
     results["import"] = summary(
         "import", [run([py, "-c", "import orbitgrid.api"], env, work) for _ in range(3 * args.repeats)], 1.0
@@ -126,8 +142,9 @@ def main() -> None:
             print(f"    {s:6.2f} s  {fn}")
         results["cold_simulate"]["compiles"] = compiles
 
-    warm = [run([py, "-m", "orbitgrid", "simulate", "--out", f"warm{i}"], env, work) for i in range(args.repeats)]
-    results["warm_simulate"] = summary("warm simulate", warm, 15.0)
+    if not args.skip_warm:
+        warm = [run([py, "-m", "orbitgrid", "simulate", "--out", f"warm{i}"], env, work) for i in range(args.repeats)]
+        results["warm_simulate"] = summary("warm simulate", warm, 15.0)
 
     scenario = work / "small.yaml"
     scenario.write_text(ORBITGRID_SCENARIO.format(n=SATELLITES, h=HOURS, j=JOBS))
