@@ -178,6 +178,8 @@ def test_inspect_errors_are_exit_2(tmp_path: Path) -> None:
     assert res.exit_code == EXIT_INPUT and "no preset matches the columns a, b" in res.output
     res = invoke("trace", "inspect", str(tmp_path / "missing.csv"))
     assert res.exit_code == EXIT_INPUT and "missing.csv: file not found" in res.output
+    res = invoke("trace", "inspect", str(tmp_path))  # a folder was reported as "file not found"
+    assert res.exit_code == EXIT_INPUT and "is a directory, not a file" in " ".join(res.output.split())
     res = invoke("trace", "inspect", str(tmp_path / "x.csv"), "--preset", "nope")
     assert res.exit_code == EXIT_INPUT and "unknown job preset 'nope'" in res.output
 

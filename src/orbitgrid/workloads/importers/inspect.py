@@ -16,7 +16,7 @@ import numpy as np
 
 from orbitgrid.workloads.importers.jobs import JOB_PRESETS, import_jobs
 from orbitgrid.workloads.importers.nodes import NODE_PRESETS, import_nodes
-from orbitgrid.workloads.importers.reading import file_format, read_json_records, refuse_archive
+from orbitgrid.workloads.importers.reading import file_format, not_a_file, read_json_records, refuse_archive
 from orbitgrid.workloads.importers.requests import REQUEST_PRESETS, import_requests
 from orbitgrid.workloads.importers.values import DATETIME_ZERO_NS
 from orbitgrid.workloads.jobs import MILLI_PER_GPU, JobKind, TraceStatus
@@ -121,7 +121,7 @@ def inspect(path: str | Path, preset: str | None = None, what: What | None = Non
     """Read ``path`` with the named (or recognised) preset and describe it."""
     p = Path(path)
     if not p.is_file():
-        raise TraceFormatError(p, "file not found")
+        raise TraceFormatError(p, not_a_file(p, "file"))
     if preset is None:
         what, preset = detect(p)
     elif what is None:

@@ -119,9 +119,18 @@ def _first_bad_utf8(path: Path) -> tuple[int, int, int] | None:
     return None
 
 
+def not_a_file(path: Path, what: str) -> str:
+    """Why ``path`` (not a regular file) cannot be read as ``what``: missing, a directory, or a device or pipe."""
+    if path.is_dir():
+        return f"is a directory, not a {what}"
+    if path.exists():
+        return f"is not a regular file (a device, pipe or socket); give a {what}"
+    return f"{what} not found"
+
+
 def _check_readable(path: Path, what: str) -> None:
     if not path.is_file():
-        raise TraceFormatError(path, f"{what} not found")
+        raise TraceFormatError(path, not_a_file(path, what))
     if path.stat().st_size == 0:
         raise TraceFormatError(path, "empty file: expected a header line naming the columns, then one row per line")
     refuse_archive(path)
