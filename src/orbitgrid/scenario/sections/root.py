@@ -222,7 +222,7 @@ class Scenario(StrictModel):
         found += colocated
         if found:
             raise cls._merged([], found)
-        model._warnings = _element_warnings(model) + shared
+        model._warnings = _step_warnings(model) + _element_warnings(model) + shared
         return model
 
     @property
@@ -286,6 +286,61 @@ class Scenario(StrictModel):
         from orbitgrid.scenario.edit import replace_fields
 
         return replace_fields(self, {**(changes or {}), **fields})
+
+
+#: A step longer than this fraction of a shell's longest shadow passage (at beta 0) is warned about: passages shorter
+#: than a step can fall between two steps and go unseen. At a quarter only passages within ~1 deg of the critical
+#: beta angle are that short (550 km: those above 65.9 deg of the 67.0 deg critical angle).
+STEP_PASSAGE_FRACTION = 0.25
+
+
+def _step_warnings(scenario: Scenario) -> list[Problem]:
+    """The step against each shell's shadow passages: the survey classifies sunlight at the grid instants and refines
+    the boundaries between them, so a passage shorter than the step can fall between two instants and be missed (a
+    60 min step on a 550 km orbit of 95.6 min reported 8.6 eclipses a day of up to 83 min instead of 15 of 35 min).
+    The longest passage of a circular orbit of radius ``a`` and period ``T`` is ``(T / pi) asin(R / a)`` (cylindrical
+    shadow at beta 0), and a passage at beta ``b`` lasts ``(T / pi) acos(cos(asin(R / a)) / cos b)``."""
+    from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, EARTH_MU_M3_S2
+
+    out = []
+    step = scenario.step
+    for shell in scenario.shells:
+        orbit = shell.orbit
+        if isinstance(orbit, ElementsOrbit):
+            n = orbit.elements.mean_motion_brouwer_rad_s
+            n = n[np.isfinite(n) & (n > 0.0)]
+            if n.size == 0:
+                continue
+            a = float((EARTH_MU_M3_S2 / float(n.max()) ** 2) ** (1.0 / 3.0))  # the lowest orbit: shortest passages
+        else:
+            a = EARTH_EQUATORIAL_RADIUS_M + float(orbit.altitude_km) * 1e3
+        if a <= EARTH_EQUATORIAL_RADIUS_M:
+            continue
+        period = 2.0 * math.pi * math.sqrt(a**3 / EARTH_MU_M3_S2)
+        rho = math.asin(EARTH_EQUATORIAL_RADIUS_M / a)  # the Earth's angular radius seen from the orbit
+        longest = period / math.pi * rho
+        if step <= STEP_PASSAGE_FRACTION * longest:
+            continue
+        half = math.pi * step / period  # half the orbit angle a step covers
+        if half >= rho:
+            missed = "a passage at any beta angle can fall between two steps"
+        else:
+            beta = math.degrees(math.acos(math.cos(rho) / math.cos(half)))
+            missed = (
+                f"passages at beta angles above {beta:.1f} deg (critical {math.degrees(rho):.1f} deg) are shorter "
+                "than a step and can fall between two"
+            )
+        out.append(
+            Problem(
+                "step",
+                f"{fmt_number(step)} s is more than {STEP_PASSAGE_FRACTION:g} of the longest shadow passage of shell "
+                f"{shell.name!r} ({longest / 60.0:.1f} min of a {period / 60.0:.1f} min orbit): {missed}, and the "
+                f"eclipses and shadow time of those are not counted; at a step of at most "
+                f"{fmt_number(math.floor(STEP_PASSAGE_FRACTION * longest))} s only passages within about 1 deg of the "
+                "critical angle are",
+            )
+        )
+    return out
 
 
 def _element_warnings(scenario: Scenario) -> list[Problem]:
