@@ -455,15 +455,16 @@ def _ms(x: Any) -> Any:
 def _schedule_tables(s: dict[str, Any]) -> list[Table]:
     j, w, gh = s["jobs"], s["wait_s"], s["gpu_hours"]
     head = Table(title=f"Workloads ({s['policy']})", title_justify="left")
-    for col in ("jobs", "completed", "running", "queued", "failed", "GPU-h delivered", "goodput %", "wait p50 s"):
+    # every submitted job is in exactly one state column (killed: a trace's own kills; never fit: no node could
+    # hold it, each with its reason in jobs.parquet and summary.json's never_fits)
+    states = ("completed", "running", "queued", "failed", "killed", "never_fits")
+    for col in ("jobs", "completed", "running", "queued", "failed", "killed", "never fit", "GPU-h delivered"):
         head.add_column(col, justify="right", no_wrap=True)
-    head.add_column("wait p99 s", justify="right", no_wrap=True)
+    for col in ("goodput %", "wait p50 s", "wait p99 s"):
+        head.add_column(col, justify="right", no_wrap=True)
     head.add_row(
         f"{j['submitted']:,}",
-        f"{j['completed']:,}",
-        f"{j['running']:,}",
-        f"{j['queued']:,}",
-        f"{j['failed']:,}",
+        *(f"{int(j.get(k) or 0):,}" for k in states),
         f"{gh['delivered']:,.0f}",
         _fmt(100 * s["goodput"] if s["goodput"] is not None else None, ".1f"),
         _fmt(w["p50"], ",.0f"),
@@ -569,6 +570,11 @@ def simulate(
     if "jobs" in s:
         for table in _schedule_tables(s):
             console.print(table)
+        never = s.get("never_fits") or {}
+        for reason, count in sorted(never.items(), key=lambda kv: -kv[1])[:5]:
+            console.print(f"{count:,} job{'' if count == 1 else 's'} can never run: {reason}", highlight=False)
+        if len(never) > 5:
+            console.print(f"... {len(never) - 5:,} more reasons in summary.json (never_fits)", highlight=False)
     if "network" in s:
         console.print(_network_table(s["network"]))
     for note in s.get("approximations", []):  # also in summary.json and manifest.json

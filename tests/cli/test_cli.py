@@ -281,3 +281,21 @@ def test_too_many_nodes_are_refused_before_any_work(tmp_path: Path, monkeypatch:
     checked = runner.invoke(app, ["validate", str(path)])  # valid, and says the run would be refused here
     assert checked.exit_code == 0 and "1,000,003 scheduler nodes" in checked.output, checked.output
     assert "simulate would refuse it here" in checked.output and "policy.node_pools" in checked.output
+
+
+def test_simulate_counts_jobs_that_never_fit_in_the_workloads_table(tmp_path: Path) -> None:
+    # The table's state columns did not add up to its job count: jobs no node could hold were in none of them.
+    path = tmp_path / "nf.yaml"
+    path.write_text(
+        "schema_version: 1\nname: nf\nepoch: 2027-03-20T00:00:00Z\nduration: 1h\nstep: 60s\nfleet:\n  ground_sites:\n"
+        "    - {name: dc, lat_deg: 40.0, lon_deg: -100.0, gpus: {H100: 64}, grid_power_mw: 5}\n"
+        "tenants:\n  - {name: lab}\nworkloads:\n"
+        "  - {type: training, tenant: lab, count: 2, gpus: 100000, gpu_model: H100, work_gpu_hours: 10}\n"
+        "  - {type: training, tenant: lab, count: 1, gpus: 8, gpu_model: H100, work_gpu_hours: 1}\n"
+    )
+    res = runner.invoke(app, ["simulate", str(path), "--out", str(tmp_path / "run"), "--no-report"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "┃ jobs ┃ completed ┃ running ┃ queued ┃ failed ┃ killed ┃ never fit ┃" in text
+    assert "│ 3 │ 1 │ 0 │ 0 │ 0 │ 0 │ 2 │" in text
+    assert "2 jobs can never run: never_fits: needs 100000 GPUs on one node, largest node has 64" in text
