@@ -236,13 +236,9 @@ def _sort_layers(
 def _test(
     a, b, s_id, s_pos, s_vel, s_rlo, s_rhi, group, thr, reach, margin, e_before, e_after, buf_i, buf_j, buf_f, cnt, t
 ):
-    """Test sorted positions ``a``, ``b``; append the pair to thread ``t``'s buffer when a half window passes."""
-    gi = group[a]
-    if gi >= 0 and gi == group[b]:
-        return
+    """Test sorted positions ``a``, ``b``; append the pair to thread ``t``'s buffer when a half window passes. The
+    distance goes first: it rejects most pairs of a window without reading their whitelist groups and radius ranges."""
     d = max(thr[a], thr[b])
-    if s_rlo[b] - s_rhi[a] > d or s_rlo[a] - s_rhi[b] > d:
-        return
     dx = s_pos[b, 0] - s_pos[a, 0]
     dy = s_pos[b, 1] - s_pos[a, 1]
     dz = s_pos[b, 2] - s_pos[a, 2]
@@ -250,6 +246,11 @@ def _test(
     dd = dx * dx + dy * dy + dz * dz
     r_pair = lim + reach
     if dd > r_pair * r_pair:
+        return
+    gi = group[a]
+    if gi >= 0 and gi == group[b]:
+        return
+    if s_rlo[b] - s_rhi[a] > d or s_rlo[a] - s_rhi[b] > d:
         return
     wx = s_vel[b, 0] - s_vel[a, 0]
     wy = s_vel[b, 1] - s_vel[a, 1]

@@ -712,10 +712,11 @@ class _Sweeper:
             ck.sweep_layers[self.par](
                 band_start, self.n_quiet, self.adjacent, band_w, *arrays, reach, margin, e_before, e_after, *out
             )
-            ck.sweep_free[self.par](
-                band_start, self.n_quiet, self.layer_r_lo, self.layer_r_hi, sines, guess, band_w, radius,
-                *arrays, reach, margin, e_before, e_after, *out,
-            )  # fmt: skip
+            if self.free_pos.size:  # a parallel region costs a wake-up of the thread pool even when empty
+                ck.sweep_free[self.par](
+                    band_start, self.n_quiet, self.layer_r_lo, self.layer_r_hi, sines, guess, band_w, radius,
+                    *arrays, reach, margin, e_before, e_after, *out,
+                )  # fmt: skip
             if cnt.max(initial=0) <= self.cap:
                 break
             self.cap = int(cnt.max() * 1.5)
