@@ -5,6 +5,7 @@ restart rebuilds the same state from the log. New jobs' answers are JobPublic's 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
 from svc_helpers import ADMIN, TRAIN, new_tenant
@@ -93,3 +94,23 @@ def test_a_new_jobs_answer_is_job_publics_json() -> None:
         jobs._FRESH_ANSWERS.dump_json([fresh])
         == b"[" + JobPublic.model_validate(fresh).model_dump_json().encode() + b"]"
     )
+
+
+def test_only_the_clocks_own_tick_pauses_for_a_bulk_submission(make_client) -> None:
+    """The engine's advance pauses for a bulk submission in progress only inside the clock's own tick. A cancellation
+    or a quota change advances the engine holding the log's lock, which the submission's commit needs: it waited out
+    the pause budget a tick had left unspent, and the submission waited for it (found by review, 2026-12-07)."""
+    c = make_client()
+    _, auth = new_tenant(c, "lab")
+    d = c.app.state.service.driver
+    d.max_yield_s = 30.0  # a pause that long would be unmistakable (not a timing measurement)
+    d.tick(yielding=True)  # a tick of the clock with no bulk in progress: its pause budget left unspent
+    with d.lock:  # the engine to this thread (the clock's thread cannot tick meanwhile)
+        r = c.post("/v1/jobs", json=TRAIN, headers={**auth, "Idempotency-Key": "one"})
+        assert r.status_code == 201 and d.engine.columns.n < len(d.job_ids)  # accepted, not yet in the engine
+        with d.precedence():  # a bulk submission in progress
+            t0 = time.monotonic()
+            d.advance(d.sim_now())  # what a cancellation does first: adds the pending job
+            waited = time.monotonic() - t0
+    assert d.engine.columns.n == len(d.job_ids)
+    assert waited < 0.5 * d.max_yield_s

@@ -166,6 +166,7 @@ class Driver:
         #: The most a tick of the clock pauses for bulk submissions in all (then it goes on regardless).
         self.max_yield_s = 5.0
         self._yield_left = 0.0
+        self._yielder: int | None = None  # the thread of the yielding tick in progress, the only one that pauses
         self._requests: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self.inline_commits = False  # commit on the event loop when the engine is free (:meth:`grouped`)
         self._in_flight = 0  # submissions waiting in grouped() (event loop only)
@@ -175,8 +176,8 @@ class Driver:
         self._gpu_models: list[str] | None = None
         self.t_engine = 0.0
         self.committed_t_s = 0.0
-        self._t0_sim = 0.0
-        self._t0_wall = time.monotonic()
+        # the clock's origin (simulated s, monotonic wall s), one tuple so a reader never sees half of a jump
+        self._t0: tuple[float, float] = (0.0, time.monotonic())
         # identities
         self.tenant_index: dict[str, int] = {}
         self.tenant_of_index: list[str] = []
@@ -209,14 +210,14 @@ class Driver:
 
     # ------------------------------------------------------------------------------------------------ clock ---
     def sim_now(self) -> float:
-        return min(self._t0_sim + (time.monotonic() - self._t0_wall) * self.speed, self.horizon_s)
+        t0_sim, t0_wall = self._t0
+        return min(t0_sim + (time.monotonic() - t0_wall) * self.speed, self.horizon_s)
 
     def jump(self, t: float) -> float:
         """Move the simulated clock forward to ``t`` (never back) and tick; returns the clock."""
         with self.lock:
             if t > self.sim_now():
-                self._t0_sim = min(t, self.horizon_s)
-                self._t0_wall = time.monotonic()
+                self._t0 = (min(t, self.horizon_s), time.monotonic())
             self.tick()
             return self.t_engine
 
@@ -505,8 +506,7 @@ class Driver:
                     self.contracts[cid].notice_s = notice
         with self.lock:
             self.advance(target)
-            self._t0_sim = target
-            self._t0_wall = time.monotonic()
+            self._t0 = (target, time.monotonic())
             self.flush(self.t_engine)
         return n
 
@@ -562,18 +562,25 @@ class Driver:
         """Advance the engine to now, commit what happened, refresh the estimates now and then. ``yielding`` (the
         clock's thread): pause for bulk submissions in progress (:meth:`precedence`) between the engine's events
         and before the commit, ``max_yield_s`` at most in all."""
-        self._yield_left = self.max_yield_s if yielding else 0.0
-        self._yield()
-        with self.lock:
-            eng = self.engine
-            eng.yield_point = self._yield if yielding else None
-            try:
-                self.advance(self.sim_now())
-                self.flush(self.t_engine)
-                if time.monotonic() - self._eta_wall >= self.eta_refresh_s:
-                    self.refresh_estimates()
-            finally:
-                eng.yield_point = None
+        if yielding:
+            self._yielder = threading.get_ident()
+            self._yield_left = self.max_yield_s
+        try:
+            self._yield()
+            with self.lock:
+                eng = self.engine
+                eng.yield_point = self._yield if yielding else None
+                try:
+                    self.advance(self.sim_now())
+                    self.flush(self.t_engine)
+                    if time.monotonic() - self._eta_wall >= self.eta_refresh_s:
+                        self.refresh_estimates()
+                finally:
+                    eng.yield_point = None
+        finally:
+            if yielding:
+                self._yielder = None
+                self._yield_left = 0.0
 
     @contextlib.contextmanager
     def precedence(self) -> Iterator[None]:
@@ -603,7 +610,10 @@ class Driver:
                     self._no_precedence.set()
 
     def _yield(self) -> None:
-        if self._precedence and self._yield_left > 0.0:
+        """Pause for a bulk submission in progress: only within a yielding tick and on its thread. Any other caller
+        of :meth:`advance` (a cancellation, a quota change) may hold ``log_lock``, which the submission's group
+        commit needs: it must never wait for the submission."""
+        if self._precedence and self._yield_left > 0.0 and self._yielder == threading.get_ident():
             t0 = time.monotonic()
             self._no_precedence.wait(self._yield_left)
             self._yield_left -= time.monotonic() - t0
@@ -718,9 +728,10 @@ class Driver:
             self._closed_gpu_s[j] = v
         for j, x in closed_x3600.items():
             self._closed_x3600[j] = x
-        for j in newly_final:
-            self._final[j] = True
-            self.active[self.job_contract[j].tenant_id] -= 1
+        with self.log_lock:  # a group commit counts new jobs in under log_lock, not the engine's lock
+            for j in newly_final:
+                self._final[j] = True
+                self.active[self.job_contract[j].tenant_id] -= 1
         self.committed_t_s = max(self.committed_t_s, t)
         # the engine's records are only needed until committed: keep memory bounded on a long run
         if self._log_i > 100_000:
