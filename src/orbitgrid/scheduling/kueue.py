@@ -222,8 +222,9 @@ def replay(
 ) -> Replay:
     """Create every workload of ``config`` at its instant on the simulated clock, as the service's driver adds
     submissions, and run until all have ended. ``reclaim``: a queue within its nominal quota takes lent GPUs back by
-    preempting borrowers (Kueue's ``reclaimWithinCohort: Any``, the baseline's setting; the service's default); off,
-    it waits for the borrowers' workloads to end (the figures of docs/service.md were measured so)."""
+    preempting borrowers (Kueue's ``reclaimWithinCohort: Any``, the baseline's setting; the service's default and
+    ``benchmarks/kueue_replay.py``'s, whose figures docs/service.md gives); off, it waits for the borrowers' workloads
+    to end."""
     w = generate(config)
     total_nominal = sum(q.nominal_gpus or 0 for q in w.quotas)
     work = float(np.sum(w.runtime_s * w.request))

@@ -176,8 +176,9 @@ def _edited() -> None:
 
 @dataclass
 class _Cohort:
-    """A cohort's members with a nominal quota, in the quotas' order: ``(tenant, nominal, guaranteed)`` (guaranteed:
-    nominal less what it lends), and ``size``, the sum of what they lend (the shared pool)."""
+    """A cohort's members with a nominal quota, in the quotas' order: ``(tenant, nominal, guaranteed, quota)``
+    (guaranteed: nominal less what it lends; quota: the member's :class:`Quota`), and ``size``, the sum of what they
+    lend (the shared pool)."""
 
     members: list[tuple[int, int, int, Quota]]
     size: int

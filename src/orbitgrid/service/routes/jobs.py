@@ -150,9 +150,10 @@ _KEY_ROW = select(_KEY.c.fingerprint, _KEY.c.done, _KEY.c.status_code, _KEY.c.re
 
 async def submission(svc: ServiceState, p: Principal, specs: list[JobSubmit], key: str | None, path: str) -> Response:
     """Check, create and answer a submission in the driver's group commit: the jobs, their commands and the key's
-    answer commit together, once for every submission that waited for the engine with it. A key already answered
-    replays its answer; a key in a request of the same group (or left unfinished) is a 409; a refusal stores
-    nothing, so the key stays free. The answer is serialized once: the same bytes are stored with the key."""
+    answer commit together, once for every submission that waited for the log's lock with it (never for the engine:
+    it adds the jobs on its next advance). A key already answered replays its answer; a key in a request of the same
+    group (or left unfinished) is a 409; a refusal stores nothing, so the key stays free. The answer is serialized
+    once: the same bytes are stored with the key."""
     tenant_id = _tenant_of(p)
     if isinstance(specs, Bulk) and len(specs) > svc.settings.max_bulk_jobs:
         raise ServiceError(413, f"at most {svc.settings.max_bulk_jobs} jobs per bulk submission, got {len(specs)}")
