@@ -191,3 +191,29 @@ def test_formation_cluster_flown_through_is_a_coincidence() -> None:
     assert (c.kind, c.first, c.second, c.pairs) == ("coincide", 0, 1, 4)  # gcd(20, 12) slots line up
     higher = con.sun_synchronous_pattern(670e3, 18.0, 1, 12, 0.0, 0.0)
     assert find_colocations([ShellLayout("sso", sso), ShellLayout("clusters", higher, 1e3)]) == []
+
+
+def test_shells_a_few_metres_apart_are_compared_with_the_offset_added() -> None:
+    """Moving a copy of a shell 2 m up used to hide it from the check: the closed form ran only for radii within 1 m.
+    Its satellites then sit 2 m from the original's at the epoch and drift apart by only ~0.3 km a day (J2 at 550 km,
+    53 deg): a close approach to warn about, never a coincidence (they cannot come closer than the 2 m)."""
+    inc = math.radians(53.0)
+    low = con.walker_pattern(550e3, inc, 60, 6, 1)
+    high = con.walker_pattern(550.002e3, inc, 60, 6, 1)
+    (c,) = [f for f in find_colocations([ShellLayout("low", low), ShellLayout("high", high)]) if f.first != f.second]
+    assert (c.kind, c.pairs) == ("close", 60)
+    assert c.min_distance_m == pytest.approx(2.0, abs=1e-6)
+    # the propagator: satellite 0 of each shell, one nodal period from the epoch
+    o_low, o_high = low.orbits(), high.orbits()
+    raan = np.array([o_low.raan_rad[0], o_high.raan_rad[0]])
+    u = np.array([o_low.arg_latitude_rad[0], o_high.arg_latitude_rad[0]])
+    a = np.array([low.semi_major_axis_m, high.semi_major_axis_m])
+    t = np.linspace(0.0, float(nodal_period_s(low.semi_major_axis_m, inc)), 200)
+    r = positions_teme_m(a, np.full(2, inc), raan, u, t)
+    sep = np.linalg.norm(r[0] - r[1], axis=-1)
+    assert float(sep.min()) == pytest.approx(2.0, abs=0.5)
+    # an offset beyond the close-approach distance leaves the shells to the conjunction screener
+    far = con.walker_pattern(551.5e3, inc, 60, 6, 1)
+    assert [
+        f for f in find_colocations([ShellLayout("low", low), ShellLayout("far", far)]) if f.first != f.second
+    ] == []

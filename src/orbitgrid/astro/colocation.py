@@ -49,6 +49,12 @@ COINCIDENCE_TOLERANCE_M = 1.0
 #: the orbit radius, share their secular rates for the purpose of the check (m).
 SAME_ORBIT_TOLERANCE_M = 1.0
 
+#: Shells whose orbits lie at most this far apart (:func:`orbit_offset_m`, m) without sharing them are compared too:
+#: their satellites drift relative to each other along-track by ``1.5 n da`` (about 140 m a day per metre of radius
+#: at LEO), so within 10 m the epoch's geometry holds to a kilometre for about a day. Further apart they drift through
+#: each other within hours and meet by chance: the conjunction screener's business.
+NEAR_ORBIT_M = 10.0
+
 #: Satellites whose closest approach, repeated twice every orbit, is below this get a warning (m): public element
 #: sets place a LEO satellite to about a kilometre at their epoch and drift by 1-3 km a day (Vallado & Cefola,
 #: "Two-line element sets - practice and use", IAC-12-C1.6.12, 2012), so an operator cannot tell such a pass from a
@@ -131,6 +137,8 @@ def _lattice_encounters(
     delta0 = np.mod(phase_offset_rad - psi + math.pi, _TWO_PI) - math.pi  # in [-pi, pi)
     best = delta0 - h * np.round(delta0 / h)
     d_min = 2.0 * radius_m * cos_half_gamma * np.abs(np.sin(0.5 * best))
+    if limit_m < 0.0:  # nothing can come that close (:func:`_reduced`)
+        return d_min, np.zeros(np.shape(d_min), dtype=np.int64)
     # lattice values with 2 r cos(gamma/2) |sin(delta/2)| <= limit: |delta| <= w on the circle
     ratio = np.divide(
         limit_m, 2.0 * radius_m * cos_half_gamma, out=np.full_like(cos_half_gamma, np.inf), where=cos_half_gamma > 0
@@ -143,11 +151,24 @@ def _lattice_encounters(
     return d_min, count.astype(np.int64)
 
 
-def _same_orbit(first: Pattern, second: Pattern) -> bool:
+def same_orbit(first: Pattern, second: Pattern) -> bool:
+    """Two shells share their secular rates: radii and inclinations (at the radius) within
+    :data:`SAME_ORBIT_TOLERANCE_M`."""
     a = 0.5 * (first.semi_major_axis_m + second.semi_major_axis_m)
     return (
         abs(first.semi_major_axis_m - second.semi_major_axis_m) <= SAME_ORBIT_TOLERANCE_M
         and a * abs(first.inclination_rad - second.inclination_rad) <= SAME_ORBIT_TOLERANCE_M
+    )
+
+
+def orbit_offset_m(first: Pattern, second: Pattern) -> float:
+    """How far apart two shells' orbits lie at the same place in them: the difference of their radii and of their
+    inclinations at the mean radius, in quadrature (m). Shells within :data:`SAME_ORBIT_TOLERANCE_M` of each other
+    share their secular rates; shells a little further apart drift through each other so slowly (2 m apart at
+    550 km and 53 deg: 284 m after a day) that their geometry at the epoch holds for days (:data:`NEAR_ORBIT_M`)."""
+    a = 0.5 * (first.semi_major_axis_m + second.semi_major_axis_m)
+    return math.hypot(
+        first.semi_major_axis_m - second.semi_major_axis_m, a * (first.inclination_rad - second.inclination_rad)
     )
 
 
@@ -239,8 +260,12 @@ def _between_shells(
 ) -> list[Colocation]:
     a, b = first.pattern, second.pattern
     r, inc = 0.5 * (a.semi_major_axis_m + b.semi_major_axis_m), 0.5 * (a.inclination_rad + b.inclination_rad)
-    limit = first.envelope_m + second.envelope_m + COINCIDENCE_TOLERANCE_M
-    warn = first.envelope_m + second.envelope_m + close_approach_m
+    # shells a little apart in radius or inclination: the in-plane closed form at the mean orbit, the offset added in
+    # quadrature (the satellites can come no closer than it where the closed form puts them together)
+    # (never a coincidence: they drift, so the closest pass is a warning)
+    off = 0.0 if same_orbit(a, b) else orbit_offset_m(a, b)
+    limit = first.envelope_m + second.envelope_m + COINCIDENCE_TOLERANCE_M if not off else -1.0
+    warn = _reduced(first.envelope_m + second.envelope_m + close_approach_m, off)
     lattice = math.lcm(a.per_plane, b.per_plane)
     per_value = math.gcd(a.per_plane, b.per_plane)
     raan_a, phase_a, raan_b, phase_b = a.plane_raan_rad(), a.plane_phase_rad(), b.plane_raan_rad(), b.plane_phase_rad()
@@ -253,14 +278,25 @@ def _between_shells(
         offset = phase_a[p] - phase_b[q]
         d_min, coincide = _lattice_encounters(r, inc, d_node, offset, lattice, limit)
         _, close = _lattice_encounters(r, inc, d_node, offset, lattice, warn)
+        if off:
+            d_min = np.hypot(d_min, off)
         shared = _planes_coincide(r, inc, d_node)
         tally.add(d_min, coincide * per_value, close * per_value, p, q, d_node, shared)
     return tally.findings(i, j)
 
 
+def _reduced(limit_m: float, offset_m: float) -> float:
+    """The in-plane distance below which two satellites whose orbits lie ``offset_m`` apart come within
+    ``limit_m``; negative (no lattice value qualifies) when the offset alone exceeds the limit."""
+    if offset_m <= 0.0:
+        return limit_m
+    return math.sqrt(limit_m * limit_m - offset_m * offset_m) if limit_m > offset_m else -1.0
+
+
 def find_colocations(layouts: list[ShellLayout], close_approach_m: float = CLOSE_APPROACH_M) -> list[Colocation]:
     """For every shell and every pair of shells with the same altitude and inclination (to
-    :data:`SAME_ORBIT_TOLERANCE_M`), the most severe of: satellites that meet (or fly through a formation cluster)
+    :data:`SAME_ORBIT_TOLERANCE_M`, or within :data:`NEAR_ORBIT_M` of each other: :func:`orbit_offset_m`, never a
+    coincidence then), the most severe of: satellites that meet (or fly through a formation cluster)
     twice every orbit (``coincide``); satellites that pass within :data:`CLOSE_APPROACH_M` of each other (or of a
     cluster's envelope) twice every orbit (``close``); two shells that share an orbit plane (``shared_orbit``).
     In shell order."""
@@ -268,8 +304,9 @@ def find_colocations(layouts: list[ShellLayout], close_approach_m: float = CLOSE
     for i, first in enumerate(layouts):
         out += _within_shell(i, first, close_approach_m)
         for j in range(i + 1, len(layouts)):
-            if _same_orbit(first.pattern, layouts[j].pattern):
-                out += _between_shells(i, first, j, layouts[j], close_approach_m)
+            second = layouts[j]
+            if orbit_offset_m(first.pattern, second.pattern) <= NEAR_ORBIT_M:  # shared orbits included (<= 1.5 m)
+                out += _between_shells(i, first, j, second, close_approach_m)
     return out
 
 

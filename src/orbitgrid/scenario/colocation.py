@@ -12,7 +12,9 @@ from orbitgrid.astro.colocation import (
     Colocation,
     ShellLayout,
     find_colocations,
+    orbit_offset_m,
     safest_phasing,
+    same_orbit,
 )
 from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M
 from orbitgrid.scenario.base import Found
@@ -88,10 +90,15 @@ def _unit(a: ShellLayout, b: ShellLayout, n: int) -> str:
 
 def _how_close(a: ShellLayout, b: ShellLayout, c: Colocation) -> str:
     closest = f"closest approach {_distance(c.min_distance_m)}"
-    if a.envelope_m or b.envelope_m:
-        limit = a.envelope_m + b.envelope_m
-        return f"{closest}, inside the {limit / 1e3:g} km a formation cluster's members occupy around its orbit"
-    return closest
+    occupied = a.envelope_m + b.envelope_m
+    if not occupied:
+        return closest
+    if c.kind == "coincide":
+        return f"{closest}, inside the {occupied / 1e3:g} km formation clusters' members occupy around their orbits"
+    return (
+        f"{closest} between the reference orbits, {_distance(c.min_distance_m - occupied)} outside the "
+        f"{occupied / 1e3:g} km formation clusters' members occupy around them"
+    )
 
 
 def _meet_message(scenario: Scenario, layouts: list[ShellLayout], index: list[int], c: Colocation) -> str:
@@ -101,7 +108,8 @@ def _meet_message(scenario: Scenario, layouts: list[ShellLayout], index: list[in
     if c.kind == "coincide":
         what, verb = "are co-located", "meets" if one else "meet"
     else:
-        what = f"pass within {_distance(CLOSE_APPROACH_M)} of each other"
+        # the limit the check applied: the close-approach distance beyond what formation clusters occupy
+        what = f"pass within {_distance(CLOSE_APPROACH_M + a.envelope_m + b.envelope_m)} of each other"
         verb = "passes that close" if one else "pass that close"
     if c.first == c.second:
         msg = (
@@ -112,11 +120,17 @@ def _meet_message(scenario: Scenario, layouts: list[ShellLayout], index: list[in
         )
         return msg + _phasing_hint(scenario.fleet.shells[index[c.first]].orbit, a)
     where = _dotted(("fleet", "shells", index[c.first], "orbit"))
+    if same_orbit(a.pattern, b.pattern):
+        orbits = f"both fly at {_orbit_words(a)}, so the geometry repeats on every orbit"
+    else:
+        orbits = (
+            f"they fly at {_orbit_words(a)} and {_orbit_words(b)}, {_distance(orbit_offset_m(a.pattern, b.pattern))} "
+            "apart, so the geometry drifts only slowly from one orbit to the next"
+        )
     return (
         f"{b.name} and {a.name} ({where}) {what}: {_unit(a, b, c.pairs)} {verb} twice every orbit "
         f"({_how_close(a, b, c)}; first: {a.name} plane {c.first_plane} and {b.name} plane {c.second_plane}, "
-        f"{node}); both fly at {_orbit_words(a)}, so the geometry repeats on every orbit; give one shell another "
-        "altitude, inclination, node or phasing"
+        f"{node}); {orbits}; give one shell another altitude, inclination, node or phasing"
     )
 
 
