@@ -59,3 +59,38 @@ def test_an_element_shell_is_judged_by_its_lowest_orbit(reference_data) -> None:
     sc = load_scenario_text(text.format(step="30min", duration="1d").replace("2027-06-21", "2026-02-24"))
     (w,) = [p.message for p in sc.warnings if p.path == "step"]
     assert "of shell 's'" in w and "min orbit" in w
+
+
+def test_an_element_shell_is_judged_by_its_shortest_longest_passage(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The longest passage is not shortest on the lowest orbit: 37.3 min at 200 km, 34.8 min at 1,500 km (the period
+    grows faster than the Earth's angular radius shrinks). A 550 s step is within a quarter of the 200 km passage
+    (559 s) and beyond a quarter of the 1,500 km one (522 s): a catalogue holding both must be warned about."""
+    import json
+
+    def omm(norad: int, altitude_km: float) -> dict[str, object]:
+        a = EARTH_EQUATORIAL_RADIUS_M + altitude_km * 1e3
+        rev_per_day = math.sqrt(EARTH_MU_M3_S2 / a**3) * 86400.0 / (2.0 * math.pi)
+        return {
+            "OBJECT_NAME": f"SAT-{norad}",
+            "EPOCH": "2027-06-21T00:00:00",
+            "NORAD_CAT_ID": norad,
+            "MEAN_MOTION": rev_per_day,
+            "ECCENTRICITY": 0.0001,
+            "INCLINATION": 53.0,
+            "RA_OF_ASC_NODE": 10.0,
+            "ARG_OF_PERICENTER": 0.0,
+            "MEAN_ANOMALY": 0.0,
+            "BSTAR": 0.0,
+            "MEAN_MOTION_DOT": 0.0,
+            "MEAN_MOTION_DDOT": 0.0,
+        }
+
+    path = tmp_path / "sats.json"
+    path.write_text(json.dumps([omm(90001, 200.0), omm(90002, 1500.0)]))
+    text = SCENARIO.replace(
+        "{{type: walker_delta, altitude_km: 550, inclination_deg: 53, total: 1, planes: 1, phasing: 0}}",
+        "{{type: elements, file: " + str(path) + "}}",
+    )
+    sc = load_scenario_text(text.format(step="550s", duration="88000s"))  # 160 steps
+    (w,) = [p.message for p in sc.warnings if p.path == "step"]
+    assert "(34.8 min of a " in w  # the 1,500 km set (the 200 km one: 37.3 min)

@@ -311,7 +311,14 @@ def _step_warnings(scenario: Scenario) -> list[Problem]:
             n = n[np.isfinite(n) & (n > 0.0)]
             if n.size == 0:
                 continue
-            a = float((EARTH_MU_M3_S2 / float(n.max()) ** 2) ** (1.0 / 3.0))  # the lowest orbit: shortest passages
+            a_all = (EARTH_MU_M3_S2 / n**2) ** (1.0 / 3.0)
+            a_all = a_all[a_all > EARTH_EQUATORIAL_RADIUS_M]
+            if a_all.size == 0:
+                continue
+            # the set whose longest passage is the shortest (not simply the lowest or the highest: the period grows
+            # with the radius while the Earth's angular radius shrinks)
+            longest_all = 2.0 * np.sqrt(a_all**3 / EARTH_MU_M3_S2) * np.arcsin(EARTH_EQUATORIAL_RADIUS_M / a_all)
+            a = float(a_all[np.argmin(longest_all)])
         else:
             a = EARTH_EQUATORIAL_RADIUS_M + float(orbit.altitude_km) * 1e3
         if a <= EARTH_EQUATORIAL_RADIUS_M:
