@@ -137,9 +137,18 @@ def _band_of(s, sines, guess, n_bands):
     return b
 
 
+#: Moves per element an insertion sort may make before :func:`sort_run` sorts the run by merge sort instead.
+SORT_MOVES_PER_ELEMENT = 32
+
+
 @_jit
-def _insertion_sort(keys, idx, lo, hi):
-    """Sort ``idx[lo:hi]`` by ``keys[idx]`` in place (nearly sorted runs: linear time)."""
+def sort_run(keys, idx, lo, hi):
+    """Sort ``idx[lo:hi]`` by ``keys[idx]`` in place, stably. Runs are nearly sorted (each band's objects were
+    bucketed by longitude first), so an insertion sort is linear; when a run is far from sorted (a whole band in
+    one longitude bucket: a single orbit plane holding most of a band's objects), after
+    ``SORT_MOVES_PER_ELEMENT`` moves per element the run is merge-sorted instead of going quadratic."""
+    budget = SORT_MOVES_PER_ELEMENT * (hi - lo)
+    moves = 0
     for p in range(lo + 1, hi):
         x = idx[p]
         kx = keys[x]
@@ -147,7 +156,14 @@ def _insertion_sort(keys, idx, lo, hi):
         while q >= lo and keys[idx[q]] > kx:
             idx[q + 1] = idx[q]
             q -= 1
+        moves += p - 1 - q
         idx[q + 1] = x
+        if moves > budget:  # idx[lo:hi] is still a permutation of the run: sort it whole
+            seg = idx[lo:hi].copy()
+            order = np.argsort(keys[seg], kind="mergesort")
+            for k in range(hi - lo):
+                idx[lo + k] = seg[order[k]]
+            return
 
 
 def _sort_layers(
@@ -160,8 +176,8 @@ def _sort_layers(
     ``r``, ``v``, ``ids`` (object ids), ``rlo``, ``rhi``, ``group``, ``thr`` are in layer order (position ``p`` of
     layer ``l`` in ``[layer_start[l], layer_start[l + 1])``), so every layer reads one contiguous block. An object
     is live when its state is finite. The order: a counting sort by band and by longitude bucket (as many buckets
-    as the band has objects), then an insertion sort of each band (near-sorted, so linear). Returns the largest
-    squared speed of a live object and the live count."""
+    as the band has objects), then an insertion sort of each band (near-sorted, so linear; :func:`sort_run`).
+    Returns the largest squared speed of a live object and the live count."""
     n_layers = layer_start.shape[0] - 1
     nk = n_bands
     vmax2 = np.zeros(n_layers)
@@ -215,7 +231,7 @@ def _sort_layers(
             fill[q] += 1
         for kk in range(nk):
             if counts[kk + 1] - counts[kk] > 1:
-                _insertion_sort(lon, perm, counts[kk], counts[kk + 1])
+                sort_run(lon, perm, counts[kk], counts[kk + 1])
         for q_ in range(m):
             k = perm[q_]
             p = base + k
