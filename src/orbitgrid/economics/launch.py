@@ -166,8 +166,10 @@ class LaunchSchedule:
     def by_year(self, per_launch: np.ndarray, n_years: int) -> np.ndarray:
         """``per_launch`` (shaped like the schedule) summed by launch year over years ``0 .. n_years - 1``."""
         v = np.asarray(per_launch, dtype=np.float64)
+        shape = np.broadcast_shapes(v.shape, np.shape(self.year))  # a draw may vary the years alone (the cadence)
+        v = np.broadcast_to(v, shape)
         flat_v = v.reshape(-1, v.shape[-1])
-        flat_y = np.broadcast_to(self.year, v.shape).reshape(-1, v.shape[-1])
+        flat_y = np.broadcast_to(self.year, shape).reshape(-1, v.shape[-1])
         out = np.zeros((flat_v.shape[0], n_years))
         np.add.at(out, (np.arange(flat_v.shape[0])[:, None], flat_y), flat_v)
         return out.reshape((*v.shape[:-1], n_years))

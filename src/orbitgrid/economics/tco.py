@@ -387,7 +387,7 @@ def failure_profile(rate_per_year: Any, life_years: Any, replace: bool) -> tuple
         return np.ones_like(w), f * w
     start = (1.0 - f) ** a
     working = start * (1.0 - 0.5 * f)
-    return _shaped(working, w.shape), start * f * w
+    return _shaped(working, np.broadcast_shapes(working.shape, w.shape)), start * f * w
 
 
 def _spare_profiles(rate: Any, gpus: int, spares: int, life: Any, n_age: int) -> tuple[np.ndarray, ...]:
@@ -529,9 +529,14 @@ def evaluate_orbit(inp: OrbitInputs) -> CostResult:
     replaced_gpus = by_year(failing) * sat.gpus if rel.replace_failed else np.zeros(n_t)
     unit = value_per_sat * (1.0 + np.asarray(inp.launch_insurance_fraction)) / sat.gpus if sat.gpus else 0.0
     cash["replacements"] = replaced_gpus * as_column(unit)
-    per_year = _broadcast_years([*(cash[k] for k in LINES), gpu_h, installed_gpu_h, lost_failures])
-    batch = per_year[0].shape
+    energy_kwh = gpu_h * w_per_gpu / 1e3
+    pflop_days = gpu_h * as_column(sat.flops_per_gpu) / 1e15 / 24.0
+    # every per-year array to one shape: a draw may vary any one of them alone (the compute power, the FLOPS)
+    per_year = _broadcast_years(
+        [*(cash[k] for k in LINES), gpu_h, installed_gpu_h, lost_failures, energy_kwh, pflop_days]
+    )
     cash = dict(zip(LINES, per_year, strict=False))
+    gpu_h, installed_gpu_h, lost_failures, energy_kwh, pflop_days = per_year[len(LINES) :]
 
     facts = {
         "satellites": float(n_sat),
@@ -564,11 +569,11 @@ def evaluate_orbit(inp: OrbitInputs) -> CostResult:
         side="orbit",
         years=years,
         cash_usd=cash,
-        gpu_hours=_shaped(gpu_h, batch),
-        installed_gpu_hours=_shaped(installed_gpu_h, batch),
-        lost_gpu_hours_failures=_shaped(lost_failures, batch),
-        compute_energy_kwh=_shaped(gpu_h * w_per_gpu / 1e3, batch),
-        pflop_days=_shaped(gpu_h * as_column(sat.flops_per_gpu) / 1e15 / 24.0, batch),
+        gpu_hours=gpu_h,
+        installed_gpu_hours=installed_gpu_h,
+        lost_gpu_hours_failures=lost_failures,
+        compute_energy_kwh=energy_kwh,
+        pflop_days=pflop_days,
         discount_rate=as_number(inp.discount_rate),
         installed_compute_w=as_number(n_sat * np.asarray(sat.compute_w)),
         gpu_hours_source=source,

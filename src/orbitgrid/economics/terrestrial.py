@@ -61,7 +61,6 @@ from orbitgrid.economics.tco import (
     _broadcast_years,
     _fmt,
     _from_year,
-    _shaped,
     as_column,
     as_number,
     failure_profile,
@@ -213,9 +212,15 @@ def evaluate_ground(inp: GroundInputs) -> CostResult:
     replaced = _padded_front(failing * inp.gpus) if inp.replace_failed else np.zeros(n_t)
     cash["replacements"] = replaced * as_column(inp.gpu_usd)
     keys = CAPEX_BUCKETS + OPEX_LINES
-    per_year = _broadcast_years([*(cash[k] for k in keys), gpu_h, installed_gpu_h, alive])
+    lost_gpu_h = installed_gpu_h - alive * inp.gpus * hours
+    pflop_days = gpu_h * as_column(inp.flops_per_gpu) / 1e15 / 24.0
+    # every per-year array to one shape: a draw may vary any one of them alone (the FLOPS, the IT power)
+    per_year = _broadcast_years(
+        [*(cash[k] for k in keys), gpu_h, installed_gpu_h, alive, lost_gpu_h, it_kwh, pflop_days]
+    )
     batch = per_year[0].shape
     cash = dict(zip(keys, per_year, strict=False))
+    gpu_h, installed_gpu_h, alive, lost_gpu_h, it_kwh, pflop_days = per_year[len(keys) :]
     capex_w = sum((cash[k][..., 0] for k in CAPEX_BUCKETS if k != "it_hardware"), np.zeros(batch[:-1]))
 
     facts = {
@@ -237,11 +242,11 @@ def evaluate_ground(inp: GroundInputs) -> CostResult:
         side="ground",
         years=years,
         cash_usd=cash,
-        gpu_hours=_shaped(gpu_h, batch),
-        installed_gpu_hours=_shaped(installed_gpu_h, batch),
-        lost_gpu_hours_failures=_shaped(installed_gpu_h - alive * inp.gpus * hours, batch),
-        compute_energy_kwh=_shaped(it_kwh, batch),
-        pflop_days=_shaped(gpu_h * as_column(inp.flops_per_gpu) / 1e15 / 24.0, batch),
+        gpu_hours=gpu_h,
+        installed_gpu_hours=installed_gpu_h,
+        lost_gpu_hours_failures=lost_gpu_h,
+        compute_energy_kwh=it_kwh,
+        pflop_days=pflop_days,
         discount_rate=as_number(inp.discount_rate),
         installed_compute_w=as_number(it_w),
         gpu_hours_source="nominal",
