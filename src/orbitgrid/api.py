@@ -185,7 +185,12 @@ def _same_fleet(scenario: Scenario, manifest: dict[str, Any], run: Path) -> None
     except InputError:
         return
     mine, theirs = scenario.fleet.model_dump(mode="json"), ran.fleet.model_dump(mode="json")
-    if mine == theirs:
+
+    def designs(sc: Scenario) -> dict[str, Any]:  # the satellite designs the shells fly, by name
+        return {shell.design: sc.design_for(shell).model_dump(mode="json") for shell in sc.fleet.shells}
+
+    my_designs, their_designs = designs(scenario), designs(ran)
+    if mine == theirs and my_designs == their_designs:
         return
 
     def names(fleet: dict[str, Any]) -> str:
@@ -193,9 +198,14 @@ def _same_fleet(scenario: Scenario, manifest: dict[str, Any], run: Path) -> None
         parts += [f"site {x['name']}" for x in fleet.get("ground_sites") or []]
         return ", ".join(parts) or "nothing"
 
-    differ = [k for k in sorted(set(mine) | set(theirs)) if mine.get(k) != theirs.get(k)]
+    differ = [f"fleet.{k}" for k in sorted(set(mine) | set(theirs)) if mine.get(k) != theirs.get(k)]
+    differ += [
+        f"designs.{k}"
+        for k in sorted(set(my_designs) | set(their_designs))
+        if k in my_designs and k in their_designs and my_designs[k] != their_designs[k]
+    ]
     raise InputError(
-        f"{run}: the run simulated another fleet than scenario {scenario.name!r} (fleet.{', fleet.'.join(differ)} "
+        f"{run}: the run simulated another fleet than scenario {scenario.name!r} ({', '.join(differ)} "
         f"differ; the run flew {names(theirs)}; the scenario has {names(mine)}): the run's delivered GPU-hours price "
         "only its own fleet. Omit the scenario to price the run's own, or simulate this one first."
     )

@@ -11,6 +11,7 @@ from cli_scenarios import TINY as BASE_TINY
 from typer.testing import CliRunner
 
 from orbitgrid.cli import app
+from orbitgrid.scenario import load_scenario
 
 runner = CliRunner()
 
@@ -169,6 +170,14 @@ def test_cost_of_a_run_uses_its_simulated_gpu_hours(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "the run simulated another fleet than scenario 'tiny'" in err, res.output
     assert "the run flew shell dd; the scenario has shell dd, shell extra" in err
     assert not (tmp_path / "c2.json").exists()
+    # the same shells flying a redefined design (four times the GPUs under the catalog design's name)
+    design = load_scenario(sc).design("compute-sat").model_dump(mode="json")
+    design["payload"]["gpus"] *= 4
+    bigger = tmp_path / "bigger.yaml"
+    bigger.write_text(TINY + "designs:\n  compute-sat: " + json.dumps(design) + "\n")
+    res = runner.invoke(app, ["cost", str(bigger), "--run", str(run_dir), "--out", str(tmp_path / "c3.json")])
+    err = " ".join(res.stderr.split())
+    assert res.exit_code == 2 and "(designs.compute-sat differ;" in err, res.output
 
 
 def test_design_from_a_requirement(tmp_path: Path) -> None:
