@@ -226,6 +226,11 @@ def test_design_size_rejects_bad_input() -> None:
         (["design", "size", "--satellite-kw", "100", "--radiator-c", "nan"], "--radiator-c: must be a finite number"),
         (["design", "size", "--satellite-kw", "100", "--dose-rad-per-year", "nan"], "--dose-rad-per-year"),
         (["design", "size", "--satellite-kw", "nan"], "--satellite-kw: must be a finite number in (0, inf), got nan"),
+        # finite but beyond what can be built or priced: 1e10 satellites (the process was killed), a deployment of
+        # 1e13 years (MemoryError), no array power left after 1e9 years (ZeroDivisionError)
+        (["design", "--fleet-power-mw", "1e9"], "more than the 10,000,000 a scenario may fly"),
+        (["design", "--fleet-power-mw", "10", "--launches-per-year", "1e-9"], "take more than 1,000 years to deploy"),
+        (["design", "--fleet-power-mw", "10", "--life-years", "1e9"], "the solar array delivers no power after 1e+09"),
     ],
 )
 def test_design_numbers_must_be_finite_and_in_range(args: list[str], expected: str) -> None:

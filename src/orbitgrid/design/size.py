@@ -535,6 +535,11 @@ def size_satellite(
             cell_temperature_k=chain.cell_temperature_k,
         )
     )
+    if not per_m2 > 0.0:  # degradation over the life leaves nothing (e.g. --life-years 1e9)
+        raise ValueError(
+            f"the solar array delivers no power after {design_life_years:g} years at "
+            f"{chain.degradation_per_year:g}/year degradation: give a shorter design life"
+        )
     area = p_sa / per_m2
     bol_w = float(power.array_power_w(area, chain.cell_efficiency, chain.packing_factor))
 
@@ -696,6 +701,10 @@ class FleetDesign:
         ]
 
 
+#: Longest deployment ``size_fleet`` prices (years): the cash flows are laid out year by year.
+MAX_DEPLOYMENT_YEARS = 1000
+
+
 def size_fleet(
     power_w: float,
     *,
@@ -736,6 +745,19 @@ def size_fleet(
         **size_kwargs,
     )
     n = math.ceil(power_w / sizing.compute_w - 1e-9)
+    from orbitgrid.scenario.base import MAX_SATELLITES
+
+    if n > MAX_SATELLITES:
+        raise ValueError(
+            f"{power_w / 1e6:,.6g} MW at {sizing.compute_w / 1e3:,.6g} kW a satellite needs {n:,} satellites, more "
+            f"than the {MAX_SATELLITES:,} a scenario may fly: ask for less power or larger satellites"
+        )
+    per_launch = math.floor(float(lv.payload_leo_kg) / sizing.total_mass_kg)
+    if per_launch >= 1 and math.ceil(n / per_launch) / max_launches_per_year > MAX_DEPLOYMENT_YEARS:
+        raise ValueError(
+            f"{math.ceil(n / per_launch):,} launches at {max_launches_per_year:g} a year take more than "
+            f"{MAX_DEPLOYMENT_YEARS:,} years to deploy: allow more launches a year"
+        )
     sat = SatelliteSpec(
         gpus=sizing.gpus,
         compute_w=sizing.compute_w,
