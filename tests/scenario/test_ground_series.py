@@ -131,6 +131,7 @@ def test_gzip_and_byte_order_mark_read_as_the_plain_file(tmp_path: Path, line_en
     (problem,) = problems(tmp_path, epoch="2030-01-01T00:00:00Z", duration="3h", step="1h", price=price)
     assert problem.path.endswith("power_price_usd_per_kwh.file"), problem
     assert "bad.csv.gz" in problem.message and "gzip" in problem.message, problem
+    assert "line 0" not in problem.message  # the data is decompressed ahead of the reader: no line to name
 
 
 def test_repeat_by_days_when_the_series_is_shorter_than_a_year(tmp_path: Path) -> None:

@@ -48,17 +48,28 @@ def arrow_array(values: np.ndarray) -> Any:
     import pyarrow as pa
 
     a = np.ascontiguousarray(values)
+    if not a.dtype.isnative:  # Arrow is little-endian here, and pyarrow.array refuses byte-swapped arrays
+        a = a.astype(a.dtype.newbyteorder("="))
     if a.ndim == 1 and a.dtype.kind == "U":
         ascii_strings = _ascii_strings(a)
         if ascii_strings is not None:
             return ascii_strings
         if a.size <= _PY_STRINGS_MAX:
             return arrow_strings(a.tolist())
-    if a.ndim != 1 or a.dtype.kind not in "biufmM":
+    if a.ndim != 1 or a.dtype.kind not in "biufmM" or not _same_layout_as_arrow(a):
         return pa.array(a)
     if a.dtype.kind == "b":
         return pa.Array.from_buffers(pa.bool_(), a.size, [None, pa.py_buffer(np.packbits(a, bitorder="little"))])
     return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), a.size, [None, pa.py_buffer(a)])
+
+
+def _same_layout_as_arrow(a: np.ndarray) -> bool:
+    """Whether Arrow reads ``a``'s buffer as numpy does: not for datetimes in days (Arrow's date32 is 32-bit) nor for
+    NaT, which Arrow's buffer would read as a real instant (``pyarrow.array`` makes it null)."""
+    if a.dtype.kind not in "mM":
+        return True
+    unit = np.datetime_data(a.dtype)[0]
+    return unit in ("s", "ms", "us", "ns") and not bool(np.isnat(a).any())
 
 
 def _ascii_strings(a: np.ndarray) -> Any:

@@ -143,7 +143,9 @@ def _checked_rows(reader: Any, path: Path) -> Iterator[list[str]]:
     except UnicodeDecodeError as exc:
         raise SeriesError("file", f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except (OSError, EOFError, zlib.error) as exc:  # a damaged or truncated gzip file
-        raise SeriesError("file", f"{path.name} line {reader.line_num}: cannot read the gzip data ({exc})") from None
+        # the data is decompressed in chunks ahead of the CSV reader: a line number would not say where it broke
+        where = f"after line {reader.line_num}" if reader.line_num else "before its first line"
+        raise SeriesError("file", f"{path.name}: cannot read the gzip data {where} ({exc})") from None
 
 
 def _column(header: list[str], name: str, field: str, path: Path) -> int:
