@@ -199,6 +199,7 @@ class Driver:
         self._final: list[bool] = []
         self.estimates = Estimates(0.0, {}, {})
         self._eta_wall = -math.inf
+        self._eta_version: tuple[float, int, int] | None = None  # what the estimates were computed from
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.tick_error: str | None = None
@@ -768,17 +769,27 @@ class Driver:
 
     # ------------------------------------------------------------------------------------------- estimates ---
     def refresh_estimates(self) -> None:
-        """Queue positions (the policy's order) and estimated starts from a look-ahead of the twin."""
+        """Queue positions (the policy's order) and estimated starts from a look-ahead of the twin.
+
+        Skipped while nothing they depend on has moved (the engine's instant, its jobs and their states: a paused
+        clock re-ran the whole look-ahead every ``eta_refresh_s``), and the interval counts from the end of the last
+        look-ahead: one longer than the interval ran back to back, holding the engine's lock and the interpreter
+        from the requests (a 1,000-job page timed out after a restart of a service with thousands queued)."""
         eng = self.engine
-        self._eta_wall = time.monotonic()
+        version = (self.t_engine, len(eng.state), hash(np.asarray(eng.state).tobytes()))
+        if version == self._eta_version:
+            self._eta_wall = time.monotonic()
+            return
         queued = eng.queued_jobs()
         pending = [j for j in range(len(eng.state)) if eng.state[j] == PENDING]
         if not queued and not pending:
             self.estimates = Estimates(self.t_engine, {}, {})
-            return
-        order = sorted(queued, key=lambda j: eng.policy.key(eng, j)) + pending
-        starts = eng.estimated_starts(min(self.horizon_s, self.t_engine + self.eta_horizon_s))
-        self.estimates = Estimates(self.t_engine, {j: i + 1 for i, j in enumerate(order)}, starts)
+        else:
+            order = sorted(queued, key=lambda j: eng.policy.key(eng, j)) + pending
+            starts = eng.estimated_starts(min(self.horizon_s, self.t_engine + self.eta_horizon_s))
+            self.estimates = Estimates(self.t_engine, {j: i + 1 for i, j in enumerate(order)}, starts)
+        self._eta_version = version
+        self._eta_wall = time.monotonic()
 
     # ---------------------------------------------------------------------------------------------- helpers ---
     def job_row(self, job_id: str) -> int | None:
