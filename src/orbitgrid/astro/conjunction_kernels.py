@@ -540,67 +540,97 @@ def _sweep_free(
                         q += 1
 
 
+@_jit_inline
+def _closest_one(d0x, d0y, d0z, w0x, w0y, w0z, d1x, d1y, d1z, w1x, w1y, w1z, h, tol):
+    """Closest approach of the cubic Hermite interpolant of one pair's relative motion over a step of ``h`` s
+    (``d``: relative position, ``w``: relative velocity at both ends). When the range rate goes from ``<= 0`` to
+    ``> 0`` the root of ``f(s) = p(s) . p'(s)`` on [0, 1] is found by Newton's method kept inside the sign-change
+    bracket (a bisection step whenever Newton leaves it), until the bracket or the step is below ``tol``; returns
+    ``(s, miss, relative speed)``, NaNs for a pair without that sign change."""
+    g0 = d0x * w0x + d0y * w0y + d0z * w0z
+    g1 = d1x * w1x + d1y * w1y + d1z * w1z
+    if not (g0 <= 0.0 and g1 > 0.0):
+        return np.nan, np.nan, np.nan
+    a0 = (d0x, d0y, d0z)
+    b0 = (h * w0x, h * w0y, h * w0z)
+    a1 = (d1x, d1y, d1z)
+    b1 = (h * w1x, h * w1y, h * w1z)
+    lo, hi, x = 0.0, 1.0, 0.5
+    if g0 == 0.0:
+        x = 0.0
+    else:
+        for _ in range(200):
+            f = 0.0
+            fp = 0.0
+            x2, x3 = x * x, x * x * x
+            for c in range(3):
+                pc = (2 * x3 - 3 * x2 + 1) * a0[c] + (x3 - 2 * x2 + x) * b0[c] + (-2 * x3 + 3 * x2) * a1[c]
+                pc += (x3 - x2) * b1[c]
+                dc = (6 * x2 - 6 * x) * a0[c] + (3 * x2 - 4 * x + 1) * b0[c] + (-6 * x2 + 6 * x) * a1[c]
+                dc += (3 * x2 - 2 * x) * b1[c]
+                ddc = (12 * x - 6) * a0[c] + (6 * x - 4) * b0[c] + (-12 * x + 6) * a1[c] + (6 * x - 2) * b1[c]
+                f += pc * dc
+                fp += dc * dc + pc * ddc
+            if f > 0.0:
+                hi = x
+            else:
+                lo = x
+            if hi - lo < tol:
+                x = 0.5 * (lo + hi)
+                break
+            xn = x - f / fp if fp != 0.0 else 0.5 * (lo + hi)
+            if not (lo < xn < hi):
+                xn = 0.5 * (lo + hi)
+            if abs(xn - x) < tol:
+                x = xn
+                break
+            x = xn
+    x2, x3 = x * x, x * x * x
+    m2 = 0.0
+    v2 = 0.0
+    for c in range(3):
+        pc = (2 * x3 - 3 * x2 + 1) * a0[c] + (x3 - 2 * x2 + x) * b0[c] + (-2 * x3 + 3 * x2) * a1[c] + (x3 - x2) * b1[c]
+        dc = (6 * x2 - 6 * x) * a0[c] + (3 * x2 - 4 * x + 1) * b0[c] + (-6 * x2 + 6 * x) * a1[c]
+        dc += (3 * x2 - 2 * x) * b1[c]
+        m2 += pc * pc
+        v2 += dc * dc
+    return x, math.sqrt(m2), math.sqrt(v2) / h
+
+
 @_jit
 def hermite_closest(d0, w0, d1, w1, h, tol, s_out, miss_out, speed_out):
-    """Closest approach of the cubic Hermite interpolant of each pair's relative motion over a step of ``h`` s
-    (``d``: relative positions, ``w``: relative velocities at both ends, (n, 3)). For pairs whose range rate goes
-    from ``<= 0`` to ``> 0`` the root of ``f(s) = p(s) . p'(s)`` on [0, 1] is found by Newton's method kept inside
-    the sign-change bracket (a bisection step whenever Newton leaves it), until the bracket or the step is below
-    ``tol``; other pairs get NaN."""
+    """:func:`_closest_one` for each row of ``d0``, ``w0``, ``d1``, ``w1`` (``(n, 3)``)."""
     for k in range(d0.shape[0]):
-        g0 = d0[k, 0] * w0[k, 0] + d0[k, 1] * w0[k, 1] + d0[k, 2] * w0[k, 2]
-        g1 = d1[k, 0] * w1[k, 0] + d1[k, 1] * w1[k, 1] + d1[k, 2] * w1[k, 2]
-        if not (g0 <= 0.0 and g1 > 0.0):
-            s_out[k] = np.nan
-            miss_out[k] = np.nan
-            speed_out[k] = np.nan
-            continue
-        lo, hi, x = 0.0, 1.0, 0.5
-        if g0 == 0.0:
-            x = 0.0
-        else:
-            for _ in range(200):
-                f = 0.0
-                fp = 0.0
-                x2, x3 = x * x, x * x * x
-                for c in range(3):
-                    a0, b0, a1, b1 = d0[k, c], h * w0[k, c], d1[k, c], h * w1[k, c]
-                    pc = (2 * x3 - 3 * x2 + 1) * a0 + (x3 - 2 * x2 + x) * b0 + (-2 * x3 + 3 * x2) * a1 + (x3 - x2) * b1
-                    dc = (
-                        (6 * x2 - 6 * x) * a0
-                        + (3 * x2 - 4 * x + 1) * b0
-                        + (-6 * x2 + 6 * x) * a1
-                        + (3 * x2 - 2 * x) * b1
-                    )
-                    ddc = (12 * x - 6) * a0 + (6 * x - 4) * b0 + (-12 * x + 6) * a1 + (6 * x - 2) * b1
-                    f += pc * dc
-                    fp += dc * dc + pc * ddc
-                if f > 0.0:
-                    hi = x
-                else:
-                    lo = x
-                if hi - lo < tol:
-                    x = 0.5 * (lo + hi)
-                    break
-                xn = x - f / fp if fp != 0.0 else 0.5 * (lo + hi)
-                if not (lo < xn < hi):
-                    xn = 0.5 * (lo + hi)
-                if abs(xn - x) < tol:
-                    x = xn
-                    break
-                x = xn
-        x2, x3 = x * x, x * x * x
-        m2 = 0.0
-        v2 = 0.0
-        for c in range(3):
-            a0, b0, a1, b1 = d0[k, c], h * w0[k, c], d1[k, c], h * w1[k, c]
-            pc = (2 * x3 - 3 * x2 + 1) * a0 + (x3 - 2 * x2 + x) * b0 + (-2 * x3 + 3 * x2) * a1 + (x3 - x2) * b1
-            dc = (6 * x2 - 6 * x) * a0 + (3 * x2 - 4 * x + 1) * b0 + (-6 * x2 + 6 * x) * a1 + (3 * x2 - 2 * x) * b1
-            m2 += pc * pc
-            v2 += dc * dc
-        s_out[k] = x
-        miss_out[k] = math.sqrt(m2)
-        speed_out[k] = math.sqrt(v2) / h
+        s_out[k], miss_out[k], speed_out[k] = _closest_one(
+            d0[k, 0], d0[k, 1], d0[k, 2], w0[k, 0], w0[k, 1], w0[k, 2],
+            d1[k, 0], d1[k, 1], d1[k, 2], w1[k, 0], w1[k, 1], w1[k, 2], h, tol,
+        )  # fmt: skip
+
+
+def _refine_pairs(codes, n, where0, where1, r0, v0, r1, v1, h, tol, first, last, s_out, miss_out, speed_out):
+    """Closest approach over one step of each pair ``codes`` (``i * n + j``): the relative states are gathered
+    from the states at the step's start (``r0``, ``v0``, object ``i`` at row ``where0[i]``) and end (``r1``, ``v1``,
+    rows ``where1``) and refined by :func:`_closest_one`. On the span's first step (``first``) a pair receding at
+    the start has its closest approach there; on the last (``last``) a pair still approaching at the end has it
+    there (``s`` = 0 or 1, the distance and relative speed at that end)."""
+    for k in nb.prange(codes.shape[0]):
+        c = codes[k]
+        i, j = c // n, c % n
+        a0, b0, a1, b1 = where0[i], where0[j], where1[i], where1[j]
+        d0x, d0y, d0z = r0[b0, 0] - r0[a0, 0], r0[b0, 1] - r0[a0, 1], r0[b0, 2] - r0[a0, 2]
+        w0x, w0y, w0z = v0[b0, 0] - v0[a0, 0], v0[b0, 1] - v0[a0, 1], v0[b0, 2] - v0[a0, 2]
+        d1x, d1y, d1z = r1[b1, 0] - r1[a1, 0], r1[b1, 1] - r1[a1, 1], r1[b1, 2] - r1[a1, 2]
+        w1x, w1y, w1z = v1[b1, 0] - v1[a1, 0], v1[b1, 1] - v1[a1, 1], v1[b1, 2] - v1[a1, 2]
+        s, miss, speed = _closest_one(d0x, d0y, d0z, w0x, w0y, w0z, d1x, d1y, d1z, w1x, w1y, w1z, h, tol)
+        if first and d0x * w0x + d0y * w0y + d0z * w0z > 0.0:
+            s = 0.0
+            miss = math.sqrt(d0x * d0x + d0y * d0y + d0z * d0z)
+            speed = math.sqrt(w0x * w0x + w0y * w0y + w0z * w0z)
+        if last and d1x * w1x + d1y * w1y + d1z * w1z <= 0.0:
+            s = 1.0
+            miss = math.sqrt(d1x * d1x + d1y * d1y + d1z * d1z)
+            speed = math.sqrt(w1x * w1x + w1y * w1y + w1z * w1z)
+        s_out[k], miss_out[k], speed_out[k] = s, miss, speed
 
 
 def _variants(f):
@@ -619,3 +649,7 @@ circular_states_rotating = _variants(_circular_states_rotating)
 sort_layers = _variants(_sort_layers)
 sweep_layers = _variants(_sweep_layers)
 sweep_free = _variants(_sweep_free)
+refine_pairs = _variants(_refine_pairs)
+
+#: Below this many pairs :data:`refine_pairs` runs on one thread.
+PARALLEL_MIN_PAIRS = 4_096

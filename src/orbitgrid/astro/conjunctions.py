@@ -495,29 +495,21 @@ class _Hits:
         states0: tuple[np.ndarray, np.ndarray],
         states1: tuple[np.ndarray, np.ndarray],
         where: np.ndarray | None = None,
+        where1: np.ndarray | None = None,
     ) -> None:
         """Refine the pairs ``codes`` (``i * n + j``, sorted) over step ``k`` = ``[t0, t1]`` and keep those whose
         closest approach is below their threshold (catalogue-catalogue ones are only counted). ``where``: the row of
-        each object in the state arrays (default: its id)."""
-        (r0, v0), (r1, v1) = states0, states1
+        each object in the state arrays (default: its id); ``where1``: in the end states, when they differ."""
+        r0, v0, r1, v1 = (np.ascontiguousarray(x, dtype=np.float64) for x in (*states0, *states1))
+        codes = np.ascontiguousarray(codes, dtype=np.int64)
         i, j = codes // n if n else codes, codes % n if n else codes
         h = t1 - t0
-        ri, rj = (i, j) if where is None else (where[i], where[j])
-        d0, w0 = r0[rj] - r0[ri], v0[rj] - v0[ri]
-        d1, w1 = r1[rj] - r1[ri], v1[rj] - v1[ri]
-        s, miss, vrel = hermite_closest_approach(d0, w0, d1, w1, h)
-        if k == 0:  # receding at the start: closest at t = 0
-            g0 = np.einsum("ij,ij->i", d0, w0)
-            first = g0 > 0.0
-            s[first] = 0.0
-            miss[first] = np.linalg.norm(d0[first], axis=1)
-            vrel[first] = np.linalg.norm(w0[first], axis=1)
-        if k == self.n_steps - 1:  # still approaching at the end: closest at the last time
-            g1 = np.einsum("ij,ij->i", d1, w1)
-            last = g1 <= 0.0
-            s[last] = 1.0
-            miss[last] = np.linalg.norm(d1[last], axis=1)
-            vrel[last] = np.linalg.norm(w1[last], axis=1)
+        w0 = np.arange(n, dtype=np.int64) if where is None else where
+        w1 = w0 if where1 is None else where1
+        s, miss, vrel = np.empty(codes.size), np.empty(codes.size), np.empty(codes.size)
+        ck.refine_pairs[codes.size >= ck.PARALLEL_MIN_PAIRS](
+            codes, max(n, 1), w0, w1, r0, v0, r1, v1, float(h), 2.0**-48, k == 0, k == self.n_steps - 1, s, miss, vrel
+        )
         hit = np.isfinite(miss) & (miss <= np.maximum(self.pair_thr[i], self.pair_thr[j]))
         both_cat = self.cat[i] & self.cat[j]
         self.cat_pairs += int(np.count_nonzero(hit & both_cat))
