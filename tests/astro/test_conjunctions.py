@@ -411,3 +411,38 @@ def test_eccentric_element_sets_against_brute_force() -> None:
     assert all(abs(ref.miss_m[q] - thr) < MISS_TOL_M for q in only_ref), only_ref
     assert np.max(np.abs(res.tca_s[ma] - ref.tca_s[mb])) < TCA_TOL_S
     assert np.max(np.abs(res.miss_m[ma] - ref.miss_m[mb])) < MISS_TOL_M
+
+
+def test_relayout_changes_nothing_but_the_memory_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``REANCHOR`` steps the screen lays its positions out in the last sort's order (``RELAYOUT``). With a
+    re-anchor every 3 steps, on circular shells, formation clusters and element sets together, the conjunctions are
+    those found without re-layout and those of the k-d tree screen, and the states after many re-layouts are still the
+    propagator's."""
+    from orbitgrid.astro import conjunction_kernels as ck
+
+    elements = load_elements(DATA / "starlink_20260224_1413Z_slice.tle")
+    pop = _random_fleet(6, 400)
+    pop.add("catalogue", cj.ElementSource(elements, dt.datetime(2026, 2, 24, 14, 0, tzinfo=dt.UTC)), 30_000.0, True)
+    monkeypatch.setattr(ck, "REANCHOR", 3)
+    moved = cj.screen(pop, 900.0, 20.0)
+    monkeypatch.setattr(cj, "RELAYOUT", False)
+    fixed = cj.screen(pop, 900.0, 20.0)
+    assert len(moved) > 20 and moved.catalogue_pairs > 0
+    _assert_same(moved, fixed)
+    _assert_same(moved, cj.screen_kdtree(pop, 900.0, 20.0))
+    monkeypatch.setattr(cj, "RELAYOUT", True)
+    sweeper = cj._Sweeper(pop, pop.speed_bound_m_s(900.0))
+    states = cj._StateBuffers(pop, sweeper.order, sweeper.pos_of)
+    first_order = sweeper.order.copy()
+    for k in range(40):
+        t = 20.0 * k
+        if k and states.anchor_due():
+            states.relayout(sweeper.relayout()[1])
+        r, v = states.at(t, k % 2)
+        sweeper.pairs(r, v, t, 10.0, 10.0, 20.0)
+        r_ref, v_ref = pop.states(t)
+        ok = np.isfinite(r_ref).all(axis=1)
+        assert np.max(np.abs(r[sweeper.pos_of][ok] - r_ref[ok])) < 1e-6
+        assert np.max(np.abs(v[sweeper.pos_of][ok] - v_ref[ok])) < 1e-9
+    assert not np.array_equal(sweeper.order, first_order)  # the layout did move
+    assert np.array_equal(np.sort(sweeper.order), np.arange(len(pop)))

@@ -113,6 +113,9 @@ SPEED_MARGIN = 0.01
 ACCEL_MARGIN = 0.01
 #: Slack of the straight-line filter for float round-off in states and distances, metres.
 ROUNDING_M = 1.0
+#: Every ``conjunction_kernels.REANCHOR`` steps the layer order becomes the last sort's order
+#: (:meth:`_Sweeper.relayout`); False keeps the first order (the tests compare both).
+RELAYOUT = True
 #: A run of radius ranges thicker than this many layers (of ``D_max`` + widest range) is cut into layers.
 SPLIT_LAYERS = 4
 #: Starlink collision-avoidance manoeuvres, Jun-Nov 2025: 148,696 in six months (SpaceX semi-annual report to the
@@ -648,6 +651,20 @@ class _Sweeper:
         self.cap = 1 << 16
         self._alloc()
 
+    def relayout(self) -> tuple[np.ndarray, np.ndarray]:
+        """Make the last sort's order the layer order (``order``, ``pos_of`` and the per-position data follow):
+        states generated in that order reach the next sort nearly sorted, and its gathers read nearby memory
+        instead of the whole layer at random (at 1,000,000 satellites the sort took ~40 ms a step from a random
+        order, ~25 ms from a recent sorted one). The sort permutes each layer within its own block, so layers keep
+        their positions. Returns the previous ``pos_of`` (a copy: states computed before this call are in that
+        layout) and ``perm``, the previous position of the object now at each position."""
+        old_pos = self.pos_of.copy()
+        self.order[:] = self.s_id
+        perm = old_pos[self.order]
+        self.pos_of[self.order] = np.arange(self.n)
+        self.rlo, self.rhi, self.group, self.thr = (x[perm] for x in (self.rlo, self.rhi, self.group, self.thr))
+        return old_pos, perm
+
     def _alloc(self) -> None:
         self.buf_i = np.empty((self.threads, self.cap), dtype=np.int64)
         self.buf_j = np.empty((self.threads, self.cap), dtype=np.int64)
@@ -754,6 +771,10 @@ def screen(
     prev: tuple[np.ndarray, np.ndarray] | None = None
     for k in range(n_steps + 1):
         t = float(times[k])
+        where_prev = sweeper.pos_of
+        if RELAYOUT and k > 0 and n and states.anchor_due():
+            where_prev, perm = sweeper.relayout()
+            states.relayout(perm)
         r, v = states.at(t, k % 2)
         e_before = 0.5 * (t - float(times[k - 1])) if k > 0 else 0.0
         e_after = 0.5 * (float(times[k + 1]) - t) if k < n_steps else 0.0
@@ -764,7 +785,7 @@ def screen(
         if prev is not None:
             codes = np.union1d(after_prev, before)
             n_cand += codes.size
-            hits.refine(codes, n, k - 1, float(times[k - 1]), t, prev, (r, v), sweeper.pos_of)
+            hits.refine(codes, n, k - 1, float(times[k - 1]), t, prev, (r, v), where_prev, sweeper.pos_of)
             if progress is not None:
                 progress(k, n_steps)
         after_prev, prev = after, (r, v)
@@ -811,6 +832,25 @@ class _StateBuffers:
         self.last_t = math.nan
         self.step_s = math.nan
         self.since_anchor = 0
+
+    def anchor_due(self) -> bool:
+        """The next regular step re-evaluates the circular states exactly (their angles are not carried)."""
+        return self.since_anchor >= ck.REANCHOR
+
+    def relayout(self, perm: np.ndarray) -> None:
+        """Follow a new layout of the positions (``perm``: the previous position of the object now at each one,
+        :meth:`_Sweeper.relayout`): the circular orbits' rows are reordered so their destinations stay increasing,
+        and the next call evaluates them exactly (the carried sines and cosines are not reordered)."""
+        if self.dest.size:
+            row_at = np.full(perm.size, -1, dtype=np.int64)
+            row_at[self.dest] = np.arange(self.dest.size)
+            rows = row_at[perm]
+            keep = rows >= 0
+            rows = rows[keep]
+            self.dest = np.nonzero(keep)[0].astype(np.int64)
+            self.circ = tuple(x[rows] for x in self.circ)
+            self.step_trig = tuple(x[rows] for x in self.step_trig)
+        self.since_anchor = ck.REANCHOR
 
     def at(self, t: float, slot: int) -> tuple[np.ndarray, np.ndarray]:
         """States at ``t`` into buffer ``slot``. Circular orbits advance their angles by rotation when ``t`` is one
