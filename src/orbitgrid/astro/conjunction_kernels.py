@@ -359,119 +359,45 @@ def _sweep(
 
 
 def _sweep_layers(
-    band_start,
-    n_quiet,
-    adjacent,
-    band_w,
-    s_id,
-    s_lon,
-    s_pos,
-    s_vel,
-    s_rlo,
-    s_rhi,
-    group,
-    thr,
-    reach,
-    margin,
-    eb,
-    ea,
-    bi,
-    bj,
-    bf,
-    cnt,
-):
+    band_start, n_quiet, adjacent, band_w, reach_bands, reach,
+    s_id, s_lon, s_pos, s_vel, s_rlo, s_rhi, group, thr, margin, eb, ea, bi, bj, bf, cnt,
+):  # fmt: skip
     """Pairs within each quiet layer, between adjacent quiet layers (``adjacent[l]``: layer ``l + 1`` is the next
-    one out, not a gap further), and among the free objects (last layer)."""
+    one out, not a gap further), and among the free objects (last layer). Layer ``l`` searches ``reach_bands[l]``
+    bands poleward of each band (and, towards the next layer, as many either side), with the longitude windows
+    ``band_w[l]`` and the straight-line reach ``reach[l]`` of its own relative-speed bound."""
     n_layers = band_start.shape[0]
     n_bands = band_start.shape[1] - 1
     for lay in nb.prange(n_layers):
         t = min(max(nb.get_thread_id(), 0), cnt.shape[0] - 1)
+        m = reach_bands[lay]
+        rl = reach[lay]
         for b in range(n_bands):
             g0, g1 = band_start[lay, b], band_start[lay, b + 1]
             if g0 >= g1:
                 continue
+            wb = band_w[lay, b]
             _sweep(
-                g0,
-                g1,
-                g0,
-                g1,
-                True,
-                band_w[b],
-                s_id,
-                s_lon,
-                s_pos,
-                s_vel,
-                s_rlo,
-                s_rhi,
-                group,
-                thr,
-                reach,
-                margin,
-                eb,
-                ea,
-                bi,
-                bj,
-                bf,
-                cnt,
-                t,
-            )
-            if b + 1 < n_bands:
-                w = max(band_w[b], band_w[b + 1])
-                h0, h1 = band_start[lay, b + 1], band_start[lay, b + 2]
+                g0, g1, g0, g1, True, wb,
+                s_id, s_lon, s_pos, s_vel, s_rlo, s_rhi, group, thr, rl, margin, eb, ea, bi, bj, bf, cnt, t,
+            )  # fmt: skip
+            for bb in range(b + 1, min(b + m + 1, n_bands)):
+                w = max(wb, band_w[lay, bb])
+                h0, h1 = band_start[lay, bb], band_start[lay, bb + 1]
                 _sweep(
-                    g0,
-                    g1,
-                    h0,
-                    h1,
-                    False,
-                    w,
-                    s_id,
-                    s_lon,
-                    s_pos,
-                    s_vel,
-                    s_rlo,
-                    s_rhi,
-                    group,
-                    thr,
-                    reach,
-                    margin,
-                    eb,
-                    ea,
-                    bi,
-                    bj,
-                    bf,
-                    cnt,
-                    t,
-                )
+                    g0, g1, h0, h1, False, w,
+                    s_id, s_lon, s_pos, s_vel, s_rlo, s_rhi, group, thr, rl, margin, eb, ea, bi, bj, bf, cnt, t,
+                )  # fmt: skip
             if lay + 1 < n_quiet and adjacent[lay]:
-                for bb in range(max(b - 1, 0), min(b + 2, n_bands)):
-                    w = max(band_w[b], band_w[bb])
+                mm = max(m, reach_bands[lay + 1])
+                rr = max(rl, reach[lay + 1])
+                for bb in range(max(b - mm, 0), min(b + mm + 1, n_bands)):
+                    w = max(wb, band_w[lay, bb], band_w[lay + 1, b], band_w[lay + 1, bb])
                     h0, h1 = band_start[lay + 1, bb], band_start[lay + 1, bb + 1]
                     _sweep(
-                        g0,
-                        g1,
-                        h0,
-                        h1,
-                        False,
-                        w,
-                        s_id,
-                        s_lon,
-                        s_pos,
-                        s_vel,
-                        s_rlo,
-                        s_rhi,
-                        group,
-                        thr,
-                        reach,
-                        margin,
-                        eb,
-                        ea,
-                        bi,
-                        bj,
-                        bf,
-                        cnt,
-                        t,
-                    )
+                        g0, g1, h0, h1, False, w,
+                        s_id, s_lon, s_pos, s_vel, s_rlo, s_rhi, group, thr, rr, margin, eb, ea, bi, bj, bf, cnt, t,
+                    )  # fmt: skip
 
 
 @_jit
@@ -486,11 +412,12 @@ def _first_at_least(s_lon, lo, hi, x):
 
 
 def _sweep_free(
-    band_start, n_quiet, layer_r_lo, layer_r_hi, sines, guess, band_w, reach_r,
+    band_start, n_quiet, layer_r_lo, layer_r_hi, sines, guess, band_w, m, reach_r,
     s_id, s_lon, s_pos, s_vel, s_rlo, s_rhi, group, thr, reach, margin, eb, ea, bi, bj, bf, cnt,
 ):  # fmt: skip
     """Pairs of each free object (last layer) with the quiet objects of every layer whose radius range comes within
-    ``reach_r`` of its radius, in its own and the adjacent latitude bands."""
+    ``reach_r`` of its radius, in its own latitude band and the ``m`` bands either side (``band_w``: the free
+    objects' longitude windows)."""
     n_bands = band_start.shape[1] - 1
     f0, f1 = band_start[n_quiet, 0], band_start[n_quiet, n_bands]
     two_pi = 2.0 * math.pi
@@ -503,7 +430,7 @@ def _sweep_free(
         for lay in range(n_quiet):
             if layer_r_hi[lay] < rr - reach_r or layer_r_lo[lay] > rr + reach_r:
                 continue
-            for bb in range(max(b - 1, 0), min(b + 2, n_bands)):
+            for bb in range(max(b - m, 0), min(b + m + 1, n_bands)):
                 h0, h1 = band_start[lay, bb], band_start[lay, bb + 1]
                 if h0 >= h1:
                     continue

@@ -15,14 +15,16 @@ that can come within their threshold ``D`` inside the window, in three exact fil
    instant); a pair's ranges must come within its ``D``. Element sets (SGP4: drag and short-period terms) have no
    fixed range and are compared with every layer their current radius reaches.
 2. **Place** at ``t_k``: a pair that comes within ``D`` during the window is within
-   ``R = D + 2 v_max e + margin`` at ``t_k`` (detection guarantee below), so within the angle
-   ``theta = 2 asin(R / 2 r_min)`` as seen from the Earth's centre. Each layer is sorted by latitude band (bands of
-   height ``>= theta``, found from a table of the edges' sines) and longitude (a polynomial ``atan2`` within
-   ``LON_ERROR_RAD``, the windows widened by twice that; a counting sort by band and longitude bucket, then an
-   insertion sort of the near-sorted bands); a sweep compares each band with itself and the next band, and with the
-   three nearest bands of the next layer, over longitudes within ``asin(sin theta / cos phi)`` (the longitude extent
-   of a spherical cap of radius ``theta`` centred at latitude ``phi``, with the band's poleward edge for ``phi``; the
-   whole circle for bands within ``theta`` of a pole), with the wrap at +-180 deg.
+   ``R = D + V e + margin`` at ``t_k`` (``V`` bounds their relative speed: ``2 v_max``, or a layer's own bound,
+   "Relative speed" below), so within the angle ``theta = 2 asin(R / 2 r_min)`` as seen from the Earth's centre.
+   Each layer is sorted by latitude band (found from a table of the edges' sines) and longitude (a polynomial
+   ``atan2`` within ``LON_ERROR_RAD``, the windows widened by twice that; a counting sort by band and longitude
+   bucket, then an insertion sort of the near-sorted bands). The band height is one of the layers' ``theta``
+   (:func:`_band_plan`), and a layer searches ``m = ceil(theta / band)`` bands either way: a sweep compares each
+   band with itself and the ``m`` next bands, and with the ``2 m + 1`` nearest bands of the next layer, over
+   longitudes within ``asin(sin theta / cos phi)`` (the longitude extent of a spherical cap of radius ``theta``
+   centred at latitude ``phi``, with the band's poleward edge for ``phi``; the whole circle for bands within
+   ``theta`` of a pole), with the wrap at +-180 deg.
 3. **Motion**: the relative motion over each half window is the straight line ``d0 + w0 s`` within
    ``A s^2 / 2``, ``A = 2 (1 + ACCEL_MARGIN) mu / r_floor^2`` bounding the two objects' accelerations
    (``r_floor``: the lowest object's radius less ``v_max e``; J2 adds ~0.2 % in LEO); a pair is kept for a half
@@ -49,6 +51,20 @@ step: ``R = D + v_max h``.) ``v_max`` is the vis-viva speed at perigee of the lo
 since drag only lowers them) times ``1 + SPEED_MARGIN`` (``SPEED_MARGIN`` = 1 % covers J2 short-period terms, ~1e-3
 relative); the speed of every object is checked against it at every step and a violation raises, so the guarantee is
 never silently broken.
+
+Relative speed
+--------------
+``2 v_max`` is the worst case, two objects meeting head-on. Within a segment of circular orbits that are all
+prograde (or all retrograde) it is less: on the J2-secular circular orbit an object's velocity is ``s t + W z x r``
+(``s = a u'`` along track, ``t = n x r / |r|`` with ``n`` the orbit normal, ``W`` the node rate), so two objects
+within ``R`` of each other differ in velocity by at most ``|s_a - s_b| + s_max (|n_a - n_b| + 2 R / r_floor) +
+|W_a| a_a + |W_b| a_b``, and the normals of orbits inclined at most ``i`` lie within ``i`` of the pole:
+``|n_a - n_b| <= 2 sin i``. A shell at 30 deg closes on itself at most ~``v`` (half of ``2 v_max``), a sun-synchronous
+one at ~1.98 ``v``. Each quiet layer uses its segment's bound (times ``1 + SPEED_MARGIN``, never above ``2 v_max``)
+for its search radius and straight-line reach; element sets and formation members keep ``2 v_max``. While two
+objects are within ``R`` the bound holds, and a pair that meets within ``D`` inside a window is within
+``D + V e <= R`` at its grid time, so the argument of the detection guarantee carries over unchanged (tested against
+sampled pairs and against the k-d tree screen, which uses ``2 v_max`` everywhere).
 
 The interpolation error of the refinement is ``h^4 / 384 max|d|`` with ``|d| <~ 2 n^4 r`` (two objects
 accelerating towards the Earth in different directions): 0.7 m at ``h`` = 60 s in LEO, 3 mm at 15 s; the motion
@@ -586,6 +602,86 @@ def screen_kdtree(
     return hits.result(duration_s, step_s, radius, vmax, n_cand)
 
 
+def _segment_speed_terms(pop: Population, q_ids: np.ndarray, seg: np.ndarray, seg_of_layer: np.ndarray) -> np.ndarray:
+    """Terms of each quiet layer's bound on the relative speed of two of its objects close to each other, ``(layers,
+    4)``: along-track speed spread, largest along-track speed, chord between orbit normals, largest node-drift speed
+    (NaN: no bound below ``2 v_max``). The terms are those of the layer's segment (adjacent layers of one segment are
+    swept against each other), and only for segments whose objects all fly circular orbits (module docstring,
+    "Relative speed").
+
+    On the J2-secular circular orbit an object's velocity is ``s t + W z x r`` (``s = a u'``, ``t = n x r / |r|``,
+    ``n`` the orbit normal, ``W`` the node rate), so for two objects ``|v_a - v_b| <= |s_a - s_b| + s_max (|n_a -
+    n_b| + |r_a / |r_a| - r_b / |r_b||) + |W_a| a_a + |W_b| a_b``. The normals of orbits inclined at most ``i`` (all
+    prograde) lie in a cap of radius ``i`` about the pole, so ``|n_a - n_b| <= 2 sin(min(i, 90 deg))``; retrograde
+    orbits likewise about the south pole, with ``180 deg - i``."""
+    n_layers = seg_of_layer.size
+    out = np.full((n_layers, 4), np.nan)
+    n = len(pop)
+    starts = np.concatenate([[0], np.cumsum(pop.sizes)]).astype(np.int64)
+    circ = np.zeros(n, dtype=bool)
+    a = np.zeros(n)
+    inc = np.zeros(n)
+    u_dot = np.zeros(n)
+    node = np.zeros(n)
+    for k, src in enumerate(pop.sources):
+        if isinstance(src, CircularSource) and len(src):
+            lo, hi = int(starts[k]), int(starts[k + 1])
+            o = src.orbits
+            raan_dot, argp_dot, m_dot = secular_rates(o.semi_major_axis_m, o.inclination_rad)
+            circ[lo:hi] = True
+            a[lo:hi] = o.semi_major_axis_m
+            inc[lo:hi] = np.broadcast_to(o.inclination_rad, (hi - lo,))
+            u_dot[lo:hi] = np.broadcast_to(argp_dot + m_dot, (hi - lo,))
+            node[lo:hi] = np.broadcast_to(raan_dot, (hi - lo,))
+    for s_id in np.unique(seg_of_layer):
+        ids = q_ids[seg == s_id]
+        if ids.size == 0 or not circ[ids].all():
+            continue
+        speed = a[ids] * np.abs(u_dot[ids])
+        i_lo, i_hi = float(inc[ids].min()), float(inc[ids].max())
+        if i_hi <= 0.5 * math.pi:
+            cap = i_hi
+        elif i_lo >= 0.5 * math.pi:
+            cap = math.pi - i_lo
+        else:
+            cap = 0.5 * math.pi
+        chord = 2.0 * math.sin(min(cap, 0.5 * math.pi))
+        out[seg_of_layer == s_id] = (
+            float(speed.max() - speed.min()),
+            float(speed.max()),
+            chord,
+            float(np.max(np.abs(node[ids]) * a[ids])),
+        )
+    return out
+
+
+#: Relative cost of one pair test against one sweep of a band for one object, for :func:`_band_plan` (measured on
+#: the 1,000,000-satellite benchmark fleet: ~4 tests and 2 sweeps per object took similar times).
+TEST_COST = 1.3
+
+
+def _band_plan(layer_theta: np.ndarray, layer_sizes: np.ndarray) -> tuple[int, np.ndarray]:
+    """The number of latitude bands and how many bands each layer searches either way (``ceil(theta_l / band)``,
+    at least 1): the band height is the candidate (``pi / floor(pi / theta_l)`` for each layer's cap radius
+    ``theta_l``) with the least estimated work, ``sum_l N_l ((m_l + 1) + TEST_COST (2 m_l + 1) band theta_l /
+    theta_max^2)``: a sweep of ``m_l + 1`` bands per object and pair tests in proportion to the searched area
+    (``theta_max``: the largest radius, where one band of that height costs ~1 test per sweep). Any choice finds
+    the same pairs; it only changes the work."""
+    theta_max = float(layer_theta.max())
+    if not theta_max > 0.0:
+        return 1, np.ones(layer_theta.size, dtype=np.int64)
+    best: tuple[float, int, np.ndarray] | None = None
+    for th in np.unique(layer_theta[layer_theta > 0.0]):
+        n_bands = max(1, int(math.pi / th))
+        band = math.pi / n_bands
+        m = np.maximum(np.ceil(layer_theta / band), 1.0)
+        cost = float(np.sum(layer_sizes * ((m + 1) + TEST_COST * (2 * m + 1) * band * layer_theta / theta_max**2)))
+        if best is None or cost < best[0]:
+            best = (cost, n_bands, m.astype(np.int64))
+    assert best is not None
+    return best[1], best[2]
+
+
 class _Sweeper:
     """The state of :func:`screen` across steps: the static radial layers and the per-step sorted arrays.
 
@@ -635,6 +731,9 @@ class _Sweeper:
         self.layer_r_lo = np.array([rlo[self.order[a:b]].min() for a, b in spans])
         self.layer_r_hi = np.array([rhi[self.order[a:b]].max() for a, b in spans])
         self.r_floor_quiet = float(rlo[q_ids].min(initial=np.inf))
+        self.layer_sizes = np.diff(self.layer_start).astype(np.float64)
+        seg_of_layer = used // (int(sub.max(initial=0)) + 2) if used.size else used
+        self.vrel_terms = _segment_speed_terms(pop, q_ids, seg, seg_of_layer)
         self.free_pos = np.arange(len(q_ids), n)
         self.rlo, self.rhi = rlo[self.order], rhi[self.order]
         self.group, self.thr = group[self.order], thr[self.order]
@@ -693,14 +792,23 @@ class _Sweeper:
         margin = 0.5 * accel * e * e + hermite + ROUNDING_M
         reach = 2.0 * self.vmax * e
         radius = self.d_max + margin + reach
-        theta = 2.0 * math.asin(min(1.0, radius / (2.0 * r_floor)))
-        n_bands = max(1, int(math.pi / theta)) if theta > 0 else 1
+        # each quiet layer's reach from its own relative-speed bound (never above 2 v_max); the free objects (last
+        # row) keep 2 v_max
+        spread, s_max, chord, node = self.vrel_terms.T if self.n_quiet else (np.zeros(0),) * 4
+        pos_chord = 2.0 * radius / r_floor  # |r_a/|r_a| - r_b/|r_b|| for two objects within the search radius
+        vrel = (1.0 + SPEED_MARGIN) * (spread + s_max * (chord + pos_chord) + 2.0 * node)
+        vrel = np.where(np.isfinite(vrel), np.minimum(vrel, 2.0 * self.vmax), 2.0 * self.vmax)
+        layer_reach = np.append(vrel * e, reach)
+        layer_radius = self.d_max + margin + layer_reach
+        layer_theta = 2.0 * np.arcsin(np.minimum(1.0, layer_radius / (2.0 * r_floor)))
+        n_bands, reach_bands = _band_plan(layer_theta, self.layer_sizes)
         band_rad = math.pi / n_bands
         edge = np.abs(-0.5 * math.pi + band_rad * np.arange(n_bands + 1))
         polar = np.minimum(np.maximum(edge[:-1], edge[1:]), 0.5 * math.pi)
-        band_w = np.full(n_bands, math.pi)
-        inner = polar + theta < 0.5 * math.pi
-        band_w[inner] = np.arcsin(np.minimum(1.0, math.sin(theta) / np.cos(polar[inner])))
+        band_w = np.full((layer_theta.size, n_bands), math.pi)
+        for lay, th in enumerate(layer_theta):
+            inner = polar + th < 0.5 * math.pi
+            band_w[lay, inner] = np.arcsin(np.minimum(1.0, math.sin(th) / np.cos(polar[inner])))
         band_w += 2.0 * ck.LON_ERROR_RAD  # the sort's longitudes are within LON_ERROR_RAD of the true ones
         sines, guess = ck.band_tables(n_bands)
         band_start = np.zeros((self.n_quiet + 1, n_bands + 1), dtype=np.int64)
@@ -719,11 +827,13 @@ class _Sweeper:
             arrays = (self.s_id, self.s_lon, self.s_pos, self.s_vel, self.s_rlo, self.s_rhi, self.s_group, self.s_thr)
             out = (self.buf_i, self.buf_j, self.buf_f, cnt)
             ck.sweep_layers[self.par](
-                band_start, self.n_quiet, self.adjacent, band_w, *arrays, reach, margin, e_before, e_after, *out
-            )
+                band_start, self.n_quiet, self.adjacent, band_w, reach_bands, layer_reach, *arrays, margin, e_before,
+                e_after, *out,
+            )  # fmt: skip
             if self.free_pos.size:  # a parallel region costs a wake-up of the thread pool even when empty
                 ck.sweep_free[self.par](
-                    band_start, self.n_quiet, self.layer_r_lo, self.layer_r_hi, sines, guess, band_w, radius,
+                    band_start, self.n_quiet, self.layer_r_lo, self.layer_r_hi, sines, guess, band_w[-1],
+                    int(reach_bands[-1]), radius,
                     *arrays, reach, margin, e_before, e_after, *out,
                 )  # fmt: skip
             if cnt.max(initial=0) <= self.cap:
