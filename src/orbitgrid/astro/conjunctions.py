@@ -845,8 +845,8 @@ class _Sweeper:
         j = np.concatenate([self.buf_j[q][p] for q, p in enumerate(parts)])
         f = np.concatenate([self.buf_f[q][p] for q, p in enumerate(parts)])
         codes = i * n + j
-        before = np.unique(codes[(f & ck.FLAG_BEFORE) != 0])
-        after = np.unique(codes[(f & ck.FLAG_AFTER) != 0])
+        before = np.sort(codes[(f & ck.FLAG_BEFORE) != 0])
+        after = np.sort(codes[(f & ck.FLAG_AFTER) != 0])
         return before, after, radius, int(live)
 
 
@@ -893,7 +893,7 @@ def screen(
             raise ScreeningError("no object has a finite state at the epoch (every element set failed in SGP4)")
         radius = rad if k == 0 else max(radius, rad)
         if prev is not None:
-            codes = np.union1d(after_prev, before)
+            codes = ck.merge_unique(after_prev, before)
             n_cand += codes.size
             hits.refine(codes, n, k - 1, float(times[k - 1]), t, prev, (r, v), where_prev, sweeper.pos_of)
             if progress is not None:
