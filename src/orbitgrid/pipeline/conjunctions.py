@@ -199,7 +199,7 @@ MAX_SCREENING_STEPS = 10_000_000
 def screen_scenario(
     scenario: Scenario,
     duration_s: float | None = None,
-    step_s: float = 10.0,
+    step_s: float = 20.0,
     thresholds_km: Mapping[str, float] | None = None,
     default_threshold_km: float = DEFAULT_THRESHOLD_KM,
     catalogue: ElementSet | None = None,
