@@ -7,10 +7,13 @@ through Playwright (``executable_path``; no browser download). The page records 
 rendered frames after the CZML loaded (``orbitgrid.pipeline.export.PLAYBACK_FRAMES``); this script reads them
 ``--repeats`` times.
 
-The best alternative measured in the same run is the floor of this stack: the same page with an empty CZML (the
-globe, its imagery, lighting and the clock, no satellite), so the ratio says what the satellites cost on top of
-rendering the globe. Without a GPU, Chromium renders WebGL in software (SwiftShader): the absolute frame times are
-this machine's CPU, not what a user with a graphics card sees.
+Three pages in the same run: the playback's own loader (``points``: the CZML read into typed arrays and one point
+collection, interpolated per frame), the best alternative, Cesium's ``CzmlDataSource`` on the same file (one entity
+per satellite), and the floor of this stack, the playback with an empty CZML (the globe, its imagery, lighting and
+the clock, no satellite), so the ratios say what the satellites cost on top of rendering the globe. The points page
+also records the JavaScript time of each frame's update (interpolating and colouring every satellite), the part of a
+frame that does not depend on the graphics card. Without a GPU, Chromium renders WebGL in software (SwiftShader): the
+absolute frame times are this machine's CPU, not what a user with a graphics card sees.
 
     python benchmarks/playback.py [--satellites 10000] [--hours 1] [--step 60] [--repeats 3]
 """
@@ -104,13 +107,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cases = {}
         sc = load_scenario_text(SCENARIO.format(n=args.satellites, planes=args.planes, phasing=args.phasing))
-        for name, n in (("satellites", args.satellites), ("empty globe", 0)):
+        updates: list[float] = []
+        for name, n, loader in (
+            ("points", args.satellites, "points"),
+            ("cesium czml", args.satellites, "czml-datasource"),
+            ("empty globe", 0, "points"),
+        ):
             folder = Path(tmp) / name.replace(" ", "-")
             folder.mkdir()
             t0 = time.perf_counter()
             czml = ex.export_czml(sc, folder / "orbits.czml", hours=args.hours, step_s=args.step, limit=n)
             size = czml.stat().st_size
-            page = ex.write_playback(czml, CESIUM, sc.name)
+            page = ex.write_playback(czml, CESIUM, sc.name, loader=loader)
             print(f"{name}: CZML of {n:,} satellites, {args.hours:g} h at {args.step:g} s: {size / 1e6:.1f} MB "
                   f"written in {time.perf_counter() - t0:.1f} s")  # fmt: skip
             runs = []
@@ -118,15 +126,21 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 d = measure(folder, page.name, chromium, int(args.timeout_s * 1000))
                 runs.append(d)
+                upd = f", update {d['updateMsMedian']} ms" if "updateMsMedian" in d else ""
+                if "updateMsMedian" in d and n:
+                    updates.append(float(d["updateMsMedian"]))
                 print(
-                    f"  entities {d['entities']}, {d['frames']} frames: median {d['frameMsMedian']} ms, p95 "
-                    f"{d['frameMsP95']} ms; page open to last frame {d['load_and_frames_s']} s; load {load:.2f}"
+                    f"  satellites {d['satellites']}, {d['frames']} frames: median {d['frameMsMedian']} ms, p95 "
+                    f"{d['frameMsP95']} ms{upd}; page open to last frame {d['load_and_frames_s']} s; load {load:.2f}"
                 )
             cases[name] = statistics.median(float(r["frameMsMedian"]) for r in runs)
-        sat, empty = cases["satellites"], cases["empty globe"]
+        pts, czml_ds, empty = cases["points"], cases["cesium czml"], cases["empty globe"]
         print(
-            f"median frame time: {sat:.1f} ms with {args.satellites:,} satellites ({1000 / sat:.1f} frames/s), "
-            f"{empty:.1f} ms for the empty globe ({1000 / empty:.1f} frames/s): ratio {sat / empty:.2f}"
+            f"median frame time with {args.satellites:,} satellites: {pts:.1f} ms points ({1000 / pts:.1f} frames/s), "
+            f"{czml_ds:.1f} ms Cesium's CzmlDataSource ({1000 / czml_ds:.1f} frames/s), {empty:.1f} ms the empty "
+            f"globe ({1000 / empty:.1f} frames/s); ratios points / empty {pts / empty:.2f}, CzmlDataSource / points "
+            f"{czml_ds / pts:.2f}; the points page's update (interpolate and colour every satellite) "
+            f"{statistics.median(updates):.2f} ms a frame (median of the runs' medians)"
         )
 
 

@@ -382,59 +382,254 @@ def export_czml(
 
 #: The offline playback page: CesiumJS from ``./cesium`` (``scripts/fetch_cesium.sh``), its bundled Natural Earth II
 #: imagery, no Ion token, the CZML beside it. The page records frame intervals over the first ``FRAMES`` rendered
-#: frames after the data loaded into ``<body data-frames="n" data-frame-ms-median=... data-entities=...>``.
+#: frames after the data loaded into ``<body data-frames="n" data-frame-ms-median=... data-satellites=...>``.
 PLAYBACK_FRAMES = 20
-_PLAYBACK_HTML = """<!DOCTYPE html>
+
+#: The page's head and viewer, shared by both loaders.
+_PAGE_HEAD = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>orbitgrid playback: {title}</title>
+<title>orbitgrid playback: __TITLE__</title>
 <script src="cesium/Cesium.js"></script>
 <link href="cesium/Widgets/widgets.css" rel="stylesheet">
-<style>html, body, #view {{ width: 100%; height: 100%; margin: 0; padding: 0; overflow: hidden; }}</style>
+<style>html, body, #view { width: 100%; height: 100%; margin: 0; padding: 0; overflow: hidden; }</style>
 </head>
 <body>
 <div id="view"></div>
 <script>
+"use strict";
 Cesium.Ion.defaultAccessToken = "";
-const viewer = new Cesium.Viewer("view", {{
+const viewer = new Cesium.Viewer("view", {
   baseLayer: Cesium.ImageryLayer.fromProviderAsync(
     Cesium.TileMapServiceImageryProvider.fromUrl(Cesium.buildModuleUrl("Assets/Textures/NaturalEarthII"))
   ),
   baseLayerPicker: false, geocoder: false, homeButton: true, sceneModePicker: true, navigationHelpButton: false,
   timeline: true, animation: true, fullscreenButton: false, infoBox: true, selectionIndicator: true,
-}});
+});
 viewer.scene.globe.enableLighting = true;
-Cesium.CzmlDataSource.load("{czml}").then((ds) => {{
-  viewer.dataSources.add(ds);
-  viewer.clock.shouldAnimate = true;
-  document.body.dataset.entities = String(ds.entities.values.length);
+const FRAMES = __FRAMES__;
+function recordFrames(extra) {
   const times = [];
   let last = null;
-  const remove = viewer.scene.postRender.addEventListener(() => {{
+  const remove = viewer.scene.postRender.addEventListener(() => {
     const now = performance.now();
     if (last !== null) times.push(now - last);
     last = now;
-    if (times.length >= {frames}) {{
+    if (times.length >= FRAMES) {
       remove();
       const sorted = times.slice().sort((a, b) => a - b);
       document.body.dataset.frames = String(times.length);
       document.body.dataset.frameMsMedian = sorted[Math.floor(sorted.length / 2)].toFixed(2);
       document.body.dataset.frameMsP95 = sorted[Math.floor(sorted.length * 0.95)].toFixed(2);
-    }}
-  }});
-}}).catch((e) => {{ document.body.dataset.error = String(e); }});
-</script>
+      if (extra) extra();
+    }
+  });
+}
+"""
+
+#: Cesium's own CZML loader (``CzmlDataSource``: one entity per satellite, its properties evaluated per frame). Kept
+#: as the baseline of ``benchmarks/playback.py``.
+_CZML_DATASOURCE_JS = """
+Cesium.CzmlDataSource.load(__CZML__).then((ds) => {
+  viewer.dataSources.add(ds);
+  viewer.clock.shouldAnimate = true;
+  document.body.dataset.satellites = String(ds.entities.values.length);
+  recordFrames(null);
+}).catch((e) => { document.body.dataset.error = String(e); });
+"""
+
+#: The playback's loader: reads the same CZML (positions sampled in the Earth-fixed frame, Lagrange interpolation,
+#: colour intervals) into typed arrays and draws one ``PointPrimitiveCollection``. Each frame interpolates every
+#: satellite with the packet's Lagrange degree, with the weights computed once per group of satellites sharing their
+#: sample times, and looks its colour up from a cursor into its intervals. A click shows the satellite's name and
+#: description in the info box. Per-frame update times are recorded beside the frame times.
+_POINTS_JS = """
+const points = viewer.scene.primitives.add(new Cesium.PointPrimitiveCollection());
+const sats = [];
+const groups = [];
+const groupsByKey = new Map();
+const updateMs = [];
+let epoch = null;
+const scratch = new Cesium.Cartesian3();
+const white = Cesium.Color.WHITE;
+function secondsOf(iso) {
+  return Cesium.JulianDate.secondsDifference(Cesium.JulianDate.fromIso8601(iso), epoch);
+}
+function sameTimes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function colourOf(c) {
+  if (c.rgba) return Cesium.Color.fromBytes(c.rgba[0], c.rgba[1], c.rgba[2], c.rgba[3]);
+  if (c.rgbaf) return new Cesium.Color(c.rgbaf[0], c.rgbaf[1], c.rgbaf[2], c.rgbaf[3]);
+  return white;
+}
+function load(packets) {
+  const doc = packets.find((p) => p.id === "document") || {};
+  const clock = doc.clock || {};
+  const first = packets.find((p) => p.position && p.position.epoch);
+  const span = clock.interval ? clock.interval.split("/") : null;
+  epoch = Cesium.JulianDate.fromIso8601(span ? span[0] : (first ? first.position.epoch : "2000-01-01T12:00:00Z"));
+  for (const p of packets) {
+    if (!p.position || !p.position.cartesian) continue;
+    const pos = p.position;
+    if (pos.referenceFrame && pos.referenceFrame !== "FIXED") {
+      throw new Error(`${p.id}: only Earth-fixed positions are played back, got ${pos.referenceFrame}`);
+    }
+    const c = pos.cartesian;
+    const sampled = c.length % 4 === 0 && c.length >= 8;
+    const n = sampled ? c.length / 4 : 1;
+    const t0 = sampled ? (pos.epoch ? secondsOf(pos.epoch) : 0) : 0;
+    const times = new Float64Array(n);
+    const xyz = new Float64Array(3 * n);
+    for (let k = 0; k < n; k++) {
+      if (sampled) {
+        times[k] = t0 + c[4 * k];
+        xyz[3 * k] = c[4 * k + 1]; xyz[3 * k + 1] = c[4 * k + 2]; xyz[3 * k + 2] = c[4 * k + 3];
+      } else {
+        times[0] = -Infinity;
+        xyz[0] = c[0]; xyz[1] = c[1]; xyz[2] = c[2];
+      }
+    }
+    const degree = Math.min(sampled ? (pos.interpolationDegree || 1) : 0, n - 1);
+    const key = `${degree}|${n}|${times[0]}|${times[n - 1]}`;
+    const candidates = groupsByKey.get(key) || [];
+    let group = candidates.find((g) => sameTimes(g.times, times));
+    if (!group) {
+      group = { times, degree, start: -1, weights: new Float64Array(degree + 1), live: false };
+      candidates.push(group);
+      groupsByKey.set(key, candidates);
+      groups.push(group);
+    }
+    const colours = [];
+    const pc = p.point && p.point.color;
+    if (Array.isArray(pc)) {
+      for (const v of pc) {
+        const [a, b] = v.interval ? v.interval.split("/") : [null, null];
+        colours.push({ start: a ? secondsOf(a) : -Infinity, end: b ? secondsOf(b) : Infinity, colour: colourOf(v) });
+      }
+    } else if (pc) {
+      colours.push({ start: -Infinity, end: Infinity, colour: colourOf(pc) });
+    }
+    const point = points.add({
+      pixelSize: (p.point && p.point.pixelSize) || 4,
+      color: colours.length ? colours[0].colour : white,
+      id: { name: p.name || p.id, description: p.description || "" },
+    });
+    sats.push({ group, xyz, colours, cursor: 0, point });
+  }
+  const start = epoch;
+  const stop = span
+    ? Cesium.JulianDate.fromIso8601(span[1])
+    : Cesium.JulianDate.addSeconds(epoch, 3600, new Cesium.JulianDate());
+  viewer.clock.startTime = start.clone();
+  viewer.clock.stopTime = stop.clone();
+  viewer.clock.currentTime = clock.currentTime ? Cesium.JulianDate.fromIso8601(clock.currentTime) : start.clone();
+  viewer.clock.multiplier = clock.multiplier || 60;
+  viewer.clock.clockRange = Cesium.ClockRange.LOOP_STOP;
+  viewer.timeline.zoomTo(start, stop);
+}
+function weigh(g, t) {
+  const n = g.times.length;
+  if (g.degree === 0 && n === 1) { g.start = 0; g.weights[0] = 1; g.live = true; return; }
+  if (t < g.times[0] || t > g.times[n - 1]) { g.live = false; return; }
+  let lo = 0, hi = n - 1;
+  while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (g.times[mid] <= t) lo = mid; else hi = mid; }
+  const m = g.degree + 1;
+  const s = Math.max(0, Math.min(lo - (g.degree >> 1), n - m));
+  for (let j = 0; j < m; j++) {
+    let w = 1;
+    for (let q = 0; q < m; q++) if (q !== j) w *= (t - g.times[s + q]) / (g.times[s + j] - g.times[s + q]);
+    g.weights[j] = w;
+  }
+  g.start = s;
+  g.live = true;
+}
+function interpolate(sat, g, out) {
+  let x = 0, y = 0, z = 0;
+  for (let j = 0; j < g.weights.length; j++) {
+    const w = g.weights[j], k = 3 * (g.start + j);
+    x += w * sat.xyz[k]; y += w * sat.xyz[k + 1]; z += w * sat.xyz[k + 2];
+  }
+  out.x = x; out.y = y; out.z = z;
+  return out;
+}
+function update(time) {
+  const began = performance.now();
+  const t = Cesium.JulianDate.secondsDifference(time, epoch);
+  for (const g of groups) weigh(g, t);
+  for (const sat of sats) {
+    const g = sat.group;
+    if (!g.live) { sat.point.show = false; continue; }
+    sat.point.position = interpolate(sat, g, scratch);
+    sat.point.show = true;
+    const cs = sat.colours;
+    if (cs.length > 1) {
+      let c = Math.min(sat.cursor, cs.length - 1);
+      while (c > 0 && t < cs[c].start) c--;
+      while (c < cs.length - 1 && t > cs[c].end) c++;
+      sat.cursor = c;
+      sat.point.color = cs[c].start <= t && t <= cs[c].end ? cs[c].colour : white;
+    }
+  }
+  updateMs.push(performance.now() - began);
+}
+// for tests: satellite k's interpolated Earth-fixed position (m) at a JulianDate, null outside its samples
+window.orbitgridPlayback = {
+  count: () => sats.length,
+  positionAt: (k, time) => {
+    const sat = sats[k];
+    const g = { times: sat.group.times, degree: sat.group.degree, start: -1,
+      weights: new Float64Array(sat.group.degree + 1), live: false };
+    weigh(g, Cesium.JulianDate.secondsDifference(time, epoch));
+    return g.live ? interpolate(sat, g, new Cesium.Cartesian3()) : null;
+  },
+  colourAt: (k) => sats[k].point.color,
+};
+viewer.screenSpaceEventHandler.setInputAction((click) => {
+  const picked = viewer.scene.pick(click.position);
+  viewer.selectedEntity = picked && picked.id && picked.id.name
+    ? new Cesium.Entity({ name: picked.id.name, description: picked.id.description })
+    : undefined;
+}, Cesium.ScreenSpaceEventType.LEFT_CLICK);
+fetch(__CZML__).then((r) => {
+  if (!r.ok) throw new Error(`${r.url}: HTTP ${r.status}`);
+  return r.json();
+}).then((packets) => {
+  load(packets);
+  update(viewer.clock.currentTime);
+  viewer.scene.preUpdate.addEventListener((scene, time) => update(time));
+  viewer.clock.shouldAnimate = true;
+  document.body.dataset.satellites = String(sats.length);
+  recordFrames(() => {
+    const sorted = updateMs.slice().sort((a, b) => a - b);
+    document.body.dataset.updateMsMedian = sorted[Math.floor(sorted.length / 2)].toFixed(3);
+  });
+}).catch((e) => { document.body.dataset.error = String(e); });
+"""
+
+_PAGE_TAIL = """</script>
 </body>
 </html>
 """
 
+#: Loaders ``write_playback`` can write: ``points`` (the playback's own) and ``czml-datasource`` (Cesium's).
+PLAYBACK_LOADERS = {"points": _POINTS_JS, "czml-datasource": _CZML_DATASOURCE_JS}
 
-def write_playback(czml_path: Path, cesium_dir: Path, title: str) -> Path:
+
+def write_playback(czml_path: Path, cesium_dir: Path, title: str, loader: str = "points") -> Path:
     """``playback.html`` beside ``czml_path`` with CesiumJS copied from ``cesium_dir`` (a ``Build/Cesium``, as
     ``scripts/fetch_cesium.sh`` leaves it) into ``cesium/``. Serve the folder over HTTP (``python -m http.server``):
-    browsers refuse Cesium's web workers from ``file://``."""
+    browsers refuse Cesium's web workers from ``file://``. ``loader``: ``points`` (the CZML read into one point
+    collection, ``_POINTS_JS``) or ``czml-datasource`` (Cesium's entity loader, the benchmark's baseline)."""
+    import html
+    import json
     import shutil
+
+    if loader not in PLAYBACK_LOADERS:
+        raise ValueError(f"loader must be one of {sorted(PLAYBACK_LOADERS)}, got {loader!r}")
 
     if not (cesium_dir / "Cesium.js").is_file():
         raise ValueError(f"{cesium_dir}: no Cesium.js (run scripts/fetch_cesium.sh and pass its folder)")
@@ -442,5 +637,7 @@ def write_playback(czml_path: Path, cesium_dir: Path, title: str) -> Path:
     if not dest.exists():
         shutil.copytree(cesium_dir, dest)
     page = czml_path.parent / "playback.html"
-    page.write_text(_PLAYBACK_HTML.format(title=title, czml=czml_path.name, frames=PLAYBACK_FRAMES))
+    text = _PAGE_HEAD + PLAYBACK_LOADERS[loader] + _PAGE_TAIL
+    text = text.replace("__TITLE__", html.escape(title)).replace("__FRAMES__", str(PLAYBACK_FRAMES))
+    page.write_text(text.replace("__CZML__", json.dumps(czml_path.name)))
     return page
