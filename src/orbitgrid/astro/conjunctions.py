@@ -761,7 +761,8 @@ class _Sweeper:
         self.order[:] = self.s_id
         perm = old_pos[self.order]
         self.pos_of[self.order] = np.arange(self.n)
-        self.rlo, self.rhi, self.group, self.thr = (x[perm] for x in (self.rlo, self.rhi, self.group, self.thr))
+        self.rlo, self.rhi = self.rlo[perm], self.rhi[perm]
+        self.group, self.thr = self.group[perm], self.thr[perm]
         return old_pos, perm
 
     def _alloc(self) -> None:
