@@ -596,4 +596,4 @@ sweep_free = _variants(_sweep_free)
 refine_pairs = _variants(_refine_pairs)
 
 #: Below this many pairs :data:`refine_pairs` runs on one thread.
-PARALLEL_MIN_PAIRS = 4_096
+PARALLEL_MIN_PAIRS = 2_000
