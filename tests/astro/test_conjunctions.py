@@ -494,3 +494,26 @@ def test_layer_speed_bounds_hold_and_narrow_the_search() -> None:
         b = cj.screen_kdtree(pop, 1_200.0, step)
         assert len(b) > 20 and set(pop.shell_of[b.i]) == {0, 1, 2}
         _assert_same(a, b)
+
+
+def test_equatorial_shells_prograde_retrograde_and_coplanar() -> None:
+    """Bounds at their extremes: a segment holding prograde and retrograde equatorial orbits (head-on, no narrowing)
+    and a co-planar prograde equatorial shell (normals all equal: only the speed spread, position and node terms
+    remain, so the finest band height a layer asks for). The screen finds what the k-d tree screen finds."""
+    rng = np.random.default_rng(11)
+    pop = cj.Population()
+    for name, inc_deg, alt_km, n in (("pro", 0.0, 600.0, 150), ("retro", 180.0, 600.0, 150), ("flat", 0.0, 800.0, 800)):
+        a = EARTH_EQUATORIAL_RADIUS_M + 1e3 * rng.uniform(alt_km - 5.0, alt_km + 5.0, n)
+        orbits = CircularOrbits(
+            a, np.radians(np.full(n, inc_deg)), rng.uniform(0, 2 * np.pi, n), rng.uniform(0, 2 * np.pi, n),
+            np.zeros(n, np.int32),
+        )  # fmt: skip
+        pop.add(name, cj.CircularSource(orbits), 5_000.0)
+    sweeper = cj._Sweeper(pop, pop.speed_bound_m_s(1_200.0))
+    assert sweeper.n_quiet == 2
+    np.testing.assert_allclose(sweeper.vrel_terms[:, 2], [2.0, 0.0], atol=1e-12)
+    a = cj.screen(pop, 1_200.0, 20.0)
+    b = cj.screen_kdtree(pop, 1_200.0, 20.0)
+    shells = set(pop.shell_of[b.i].tolist()) | set(pop.shell_of[b.j].tolist())
+    assert len(b) > 100 and shells == {0, 1, 2}
+    _assert_same(a, b)
