@@ -673,7 +673,9 @@ class LiveEngine(Engine):
             id(self.nodes): self.nodes,
             id(self.workload): self.workload,
         }
-        shared = [getattr(self, name, None) for name in ("windows", "_masks", "_mask_nodes", "_blk_n", "_blk_u")]
+        # ``_mask_nodes`` is not shared: it holds the nodes reachable at the engine's link step, and a look-ahead
+        # running into another step would clear and refill it for that step under the live engine
+        shared = [getattr(self, name, None) for name in ("windows", "_masks", "_blk_n", "_blk_u")]
         for v in (*shared, self.fault_clocks._hazard):  # read-only tables (built once)
             if v is not None:
                 memo[id(v)] = v
@@ -689,18 +691,28 @@ class LiveEngine(Engine):
         """When each job waiting now (queued or just submitted) would start if nothing else arrived, from a
         look-ahead copy run to ``until_s`` (at most ``max_events`` events); jobs that do not start by then are left
         out."""
-        waiting = set(self.queued_jobs()) | {j for j, s in enumerate(self.state) if s == PENDING}
+        waiting = self.waiting_jobs()
         if not waiting:
             return {}
-        ahead = self.fork()
+        return self.fork().starts_of(waiting, until_s, max_events)
+
+    def waiting_jobs(self) -> set[int]:
+        """Jobs queued or just submitted (not yet placed)."""
+        return set(self.queued_jobs()) | {j for j, s in enumerate(self.state) if s == PENDING}
+
+    def starts_of(self, waiting: set[int], until_s: float, max_events: int = 200_000) -> dict[int, float]:
+        """Run this engine (a :meth:`fork`: it changes) ahead to ``until_s``, at most ``max_events`` events, and
+        return when each job of ``waiting`` was first placed. A driver forks under its lock and runs this outside
+        it, so requests are not held for the look-ahead."""
         out: dict[int, float] = {}
         t = self.now
-        seen = 0
-        while t < until_s and ahead.events - self.events < max_events and len(out) < len(waiting):
+        seen = len(self.log)
+        first = self.events
+        while t < until_s and self.events - first < max_events and len(out) < len(waiting):
             t = min(t + 64 * self.step_s, until_s)
-            ahead.run_until(t)
-            for ev in ahead.log[seen:]:
+            self.run_until(t)
+            for ev in self.log[seen:]:
                 if ev.job in waiting and ev.kind in ("placed", "resumed") and ev.job not in out:
                     out[ev.job] = ev.t_s
-            seen = len(ahead.log)
+            seen = len(self.log)
         return out

@@ -64,6 +64,16 @@ class ServiceError(Exception):
         self.detail = detail
 
 
+#: Events one refresh of the estimated starts may run ahead (``LiveEngine.starts_of``): after a restart with thousands
+#: of jobs queued, 200,000 events took ~14 s of the interpreter (measured, the crash test's database); jobs the
+#: look-ahead does not reach have no estimate until a later refresh.
+LOOK_AHEAD_EVENTS = 20_000
+#: Work and pause of the look-ahead's time slices (:meth:`Driver._look_ahead_pause`): requests get a fifth of the
+#: interpreter while it runs.
+LOOK_AHEAD_SLICE_S = 0.002
+LOOK_AHEAD_PAUSE_S = 0.0005
+
+
 @dataclass
 class _ContractInfo:
     id: str
@@ -200,6 +210,7 @@ class Driver:
         self.estimates = Estimates(0.0, {}, {})
         self._eta_wall = -math.inf
         self._eta_version: tuple[float, int, int] | None = None  # what the estimates were computed from
+        self._slice_start = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.tick_error: str | None = None
@@ -566,6 +577,7 @@ class Driver:
         if yielding:
             self._yielder = threading.get_ident()
             self._yield_left = self.max_yield_s
+        plan = None
         try:
             self._yield()
             with self.lock:
@@ -575,13 +587,15 @@ class Driver:
                     self.advance(self.sim_now())
                     self.flush(self.t_engine)
                     if time.monotonic() - self._eta_wall >= self.eta_refresh_s:
-                        self.refresh_estimates()
+                        plan = self._plan_estimates()
                 finally:
                     eng.yield_point = None
         finally:
             if yielding:
                 self._yielder = None
                 self._yield_left = 0.0
+        if plan is not None:  # the look-ahead runs on its fork without the engine's lock
+            self._finish_estimates(plan)
 
     @contextlib.contextmanager
     def precedence(self) -> Iterator[None]:
@@ -769,27 +783,62 @@ class Driver:
 
     # ------------------------------------------------------------------------------------------- estimates ---
     def refresh_estimates(self) -> None:
-        """Queue positions (the policy's order) and estimated starts from a look-ahead of the twin.
+        """Queue positions (the policy's order) and estimated starts from a look-ahead of the twin (both steps of
+        :meth:`tick`'s refresh in one call, under the lock)."""
+        with self.lock:
+            plan = self._plan_estimates()
+            if plan is not None:
+                self._finish_estimates(plan)
+
+    def _plan_estimates(self) -> tuple[tuple[float, int, int], float, list[int], LiveEngine, set[int], float] | None:
+        """Under the engine's lock: what the estimates need, with a fork of the engine to run ahead (``None`` when
+        they are done here).
 
         Skipped while nothing they depend on has moved (the engine's instant, its jobs and their states: a paused
         clock re-ran the whole look-ahead every ``eta_refresh_s``), and the interval counts from the end of the last
-        look-ahead: one longer than the interval ran back to back, holding the engine's lock and the interpreter
-        from the requests (a 1,000-job page timed out after a restart of a service with thousands queued)."""
+        look-ahead. The look-ahead itself runs on the fork without the lock (:meth:`_finish_estimates`): after a
+        restart with thousands of jobs queued it took ~14 s (200,000 events), and a request waiting for the lock
+        meanwhile timed out in the crash test."""
         eng = self.engine
         version = (self.t_engine, len(eng.state), hash(np.asarray(eng.state).tobytes()))
         if version == self._eta_version:
             self._eta_wall = time.monotonic()
-            return
+            return None
         queued = eng.queued_jobs()
         pending = [j for j in range(len(eng.state)) if eng.state[j] == PENDING]
         if not queued and not pending:
             self.estimates = Estimates(self.t_engine, {}, {})
-        else:
-            order = sorted(queued, key=lambda j: eng.policy.key(eng, j)) + pending
-            starts = eng.estimated_starts(min(self.horizon_s, self.t_engine + self.eta_horizon_s))
-            self.estimates = Estimates(self.t_engine, {j: i + 1 for i, j in enumerate(order)}, starts)
+            self._eta_version = version
+            self._eta_wall = time.monotonic()
+            return None
+        order = sorted(queued, key=lambda j: eng.policy.key(eng, j)) + pending
+        ahead = eng.fork()
+        self._slice_start = time.monotonic()
+        ahead.yield_point = self._look_ahead_pause  # runs on the clock's thread after the tick, outside its pauses
+        until = min(self.horizon_s, self.t_engine + self.eta_horizon_s)
+        return version, self.t_engine, order, ahead, set(order), until
+
+    def _finish_estimates(
+        self, plan: tuple[tuple[float, int, int], float, list[int], LiveEngine, set[int], float]
+    ) -> None:
+        """Run the fork of :meth:`_plan_estimates` ahead and publish the estimates (one assignment: a request reads
+        either the old ones or the new)."""
+        version, t_engine, order, ahead, waiting, until = plan
+        starts = ahead.starts_of(waiting, until, LOOK_AHEAD_EVENTS)
+        self.estimates = Estimates(t_engine, {j: i + 1 for i, j in enumerate(order)}, starts)
         self._eta_version = version
         self._eta_wall = time.monotonic()
+
+    def _look_ahead_pause(self) -> None:
+        """Called at each event of the look-ahead: every ``LOOK_AHEAD_SLICE_S`` of it, sleep ``LOOK_AHEAD_PAUSE_S``.
+        Without the engine's lock the look-ahead still holds the interpreter, and a request that reads a page row by
+        row from SQLite gives the interpreter up at every row and waits up to the 5 ms switch interval to get it
+        back (a 1,000-job page took 5-6 s during a look-ahead, measured); a sleep hands the interpreter over, a
+        thread that merely releases and retakes it does not."""
+        now = time.monotonic()
+        if now - self._slice_start >= LOOK_AHEAD_SLICE_S:
+            time.sleep(LOOK_AHEAD_PAUSE_S)
+            self._slice_start = time.monotonic()
 
     # ---------------------------------------------------------------------------------------------- helpers ---
     def job_row(self, job_id: str) -> int | None:
