@@ -211,6 +211,7 @@ class Driver:
         self._eta_wall = -math.inf
         self._eta_version: tuple[float, int, int] | None = None  # what the estimates were computed from
         self._slice_start = 0.0
+        self._eta_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.tick_error: str | None = None
@@ -825,9 +826,12 @@ class Driver:
         either the old ones or the new)."""
         version, t_engine, order, ahead, waiting, until = plan
         starts = ahead.starts_of(waiting, until, LOOK_AHEAD_EVENTS)
-        self.estimates = Estimates(t_engine, {j: i + 1 for i, j in enumerate(order)}, starts)
-        self._eta_version = version
-        self._eta_wall = time.monotonic()
+        with self._eta_lock:  # a clock jump's tick may have published newer ones meanwhile
+            if t_engine < self.estimates.as_of_s:
+                return
+            self.estimates = Estimates(t_engine, {j: i + 1 for i, j in enumerate(order)}, starts)
+            self._eta_version = version
+            self._eta_wall = time.monotonic()
 
     def _look_ahead_pause(self) -> None:
         """Called at each event of the look-ahead: every ``LOOK_AHEAD_SLICE_S`` of it, sleep ``LOOK_AHEAD_PAUSE_S``.
