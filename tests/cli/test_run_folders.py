@@ -119,7 +119,15 @@ def test_report_refuses_an_incomplete_run_and_simulate_names_the_flag(tmp_path: 
 def _simulate(folder: Path, scenario: str, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(Path(orbitgrid.__file__).resolve().parents[1])}
     cmd = [sys.executable, "-m", "orbitgrid", "simulate", scenario, "--out", "run", *extra]
-    return subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_default_sigint
+    )
+
+
+def _default_sigint() -> None:
+    """In the child before ``exec``: Ctrl-C at its default (a test run started in the background by a shell without
+    job control inherits SIGINT ignored, and Python keeps an inherited ignore: the SIGINT case would test nothing)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _stop_at_random_moments(tmp_path: Path, sig: signal.Signals, moments: int, seed: int) -> None:

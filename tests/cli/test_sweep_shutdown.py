@@ -58,8 +58,21 @@ def _start(folder: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(Path(orbitgrid.__file__).resolve().parents[1])}
     cmd = [sys.executable, "-m", "orbitgrid", "sweep", "sweep.yaml", "--out", "out", "--workers", "2"]
     return subprocess.Popen(
-        cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        cmd,
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    """In the child before ``exec``: Ctrl-C at its default. A test run started in the background by a shell without
+    job control inherits SIGINT ignored, and Python keeps an inherited ignore: the sweep then never sees the Ctrl-C
+    (it finished its points and exited 0 in such a run)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _workers_busy(proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> list[psutil.Process]:
