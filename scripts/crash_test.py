@@ -213,9 +213,10 @@ def run(
     hist = History(out / "history.jsonl")
     server = Server(out, speed, ground_only)
     startups = [server.start()]
-    status, t = request(
-        server.port, "POST", "/v1/tenants", ADMIN_KEY, {"name": "crash", "rate_limit_per_s": 10000, "rate_burst": 10000}
-    )
+    # durability is the subject, not the tenant's limits: a 100-kill run submits ~12,000 jobs and most stay queued
+    # (a run refused a key 429 at the default 10,000 active jobs until its retries ran out)
+    tenant = {"name": "crash", "rate_limit_per_s": 10000, "rate_burst": 10000, "max_active_jobs": 1_000_000}
+    status, t = request(server.port, "POST", "/v1/tenants", ADMIN_KEY, tenant)
     assert status == 201, t
     tid, key = t["tenant"]["id"], t["api_key"]
     for kind, price in (("on_demand", "3.50"), ("spot", "1.05")):
