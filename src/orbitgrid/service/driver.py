@@ -65,8 +65,8 @@ class ServiceError(Exception):
 
 
 #: Events one refresh of the estimated starts may run ahead (``LiveEngine.starts_of``): after a restart with thousands
-#: of jobs queued, 200,000 events took ~14 s of the interpreter (measured, the crash test's database); jobs the
-#: look-ahead does not reach have no estimate until a later refresh.
+#: of jobs queued, 200,000 events took ~14 s of the interpreter (measured, the crash test's database); a job further
+#: back than the look-ahead reaches has no estimate until the queue ahead of it has drained enough.
 LOOK_AHEAD_EVENTS = 20_000
 #: Work and pause of the look-ahead's time slices (:meth:`Driver._look_ahead_pause`): requests get a fifth of the
 #: interpreter while it runs.
@@ -783,14 +783,6 @@ class Driver:
         }
 
     # ------------------------------------------------------------------------------------------- estimates ---
-    def refresh_estimates(self) -> None:
-        """Queue positions (the policy's order) and estimated starts from a look-ahead of the twin (both steps of
-        :meth:`tick`'s refresh in one call, under the lock)."""
-        with self.lock:
-            plan = self._plan_estimates()
-            if plan is not None:
-                self._finish_estimates(plan)
-
     def _plan_estimates(self) -> tuple[tuple[float, int, int], float, list[int], LiveEngine, set[int], float] | None:
         """Under the engine's lock: what the estimates need, with a fork of the engine to run ahead (``None`` when
         they are done here).
