@@ -452,9 +452,15 @@ def test_relayout_changes_nothing_but_the_memory_order(monkeypatch: pytest.Monke
 def _separate_shells(seed: int, n: int) -> cj.Population:
     """Three shells far apart in radius (each its own layer with its own relative-speed bound): 30 deg at 550 km,
     retrograde 140 deg at 700 km and sun-synchronous at 900 km, each 10 km thick, 5 km threshold."""
+    return _thin_shells(seed, [("low", 30.0, 550.0, n), ("retro", 140.0, 700.0, n), ("sso", 97.6, 900.0, n)])
+
+
+def _thin_shells(seed: int, shells: list[tuple[str, float, float, int]]) -> cj.Population:
+    """Shells ``(name, inclination deg, altitude km, satellites)`` 10 km thick, random nodes and phases, 5 km
+    threshold."""
     rng = np.random.default_rng(seed)
     pop = cj.Population()
-    for name, inc_deg, alt_km in (("low", 30.0, 550.0), ("retro", 140.0, 700.0), ("sso", 97.6, 900.0)):
+    for name, inc_deg, alt_km, n in shells:
         a = EARTH_EQUATORIAL_RADIUS_M + 1e3 * rng.uniform(alt_km - 5.0, alt_km + 5.0, n)
         orbits = CircularOrbits(
             a, np.radians(np.full(n, inc_deg)), rng.uniform(0, 2 * np.pi, n), rng.uniform(0, 2 * np.pi, n),
@@ -500,15 +506,7 @@ def test_equatorial_shells_prograde_retrograde_and_coplanar() -> None:
     """Bounds at their extremes: a segment holding prograde and retrograde equatorial orbits (head-on, no narrowing)
     and a co-planar prograde equatorial shell (normals all equal: only the speed spread, position and node terms
     remain, so the finest band height a layer asks for). The screen finds what the k-d tree screen finds."""
-    rng = np.random.default_rng(11)
-    pop = cj.Population()
-    for name, inc_deg, alt_km, n in (("pro", 0.0, 600.0, 150), ("retro", 180.0, 600.0, 150), ("flat", 0.0, 800.0, 800)):
-        a = EARTH_EQUATORIAL_RADIUS_M + 1e3 * rng.uniform(alt_km - 5.0, alt_km + 5.0, n)
-        orbits = CircularOrbits(
-            a, np.radians(np.full(n, inc_deg)), rng.uniform(0, 2 * np.pi, n), rng.uniform(0, 2 * np.pi, n),
-            np.zeros(n, np.int32),
-        )  # fmt: skip
-        pop.add(name, cj.CircularSource(orbits), 5_000.0)
+    pop = _thin_shells(11, [("pro", 0.0, 600.0, 150), ("retro", 180.0, 600.0, 150), ("flat", 0.0, 800.0, 800)])
     sweeper = cj._Sweeper(pop, pop.speed_bound_m_s(1_200.0))
     assert sweeper.n_quiet == 2
     np.testing.assert_allclose(sweeper.vrel_terms[:, 2], [2.0, 0.0], atol=1e-12)
