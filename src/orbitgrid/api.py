@@ -658,15 +658,18 @@ def simulate(
     from orbitgrid.results import RunWriter
 
     preflight.check(scenario, "simulate", force=force)
+    kernels = preflight.kernel_mode(scenario)
     if out_dir is None:
         writer = RunWriter.in_memory()
         watch = _Stopwatch()
-        _simulate_into(writer, scenario, progress, command, watch, cost=cost)
+        with _jit.using(kernels):
+            _simulate_into(writer, scenario, progress, command, watch, cost=cost)
         return Run(files=writer.files(), timings=watch.document(), scenario=scenario)
     writer = RunWriter.staged(out_dir, overwrite=overwrite)
     try:
         watch = _Stopwatch()
-        _simulate_into(writer, scenario, progress, command, watch, cost=cost)
+        with _jit.using(kernels):
+            _simulate_into(writer, scenario, progress, command, watch, cost=cost)
         timings = _finish(writer, watch, report=report, progress=progress)
         path = writer.commit()
     except BaseException:

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
 
+from orbitgrid._jit import kernel, prange
 from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, SUN_RADIUS_M
 
 RE = EARTH_EQUATORIAL_RADIUS_M
@@ -48,8 +48,8 @@ FLAG_ENDS_AFTER = 2.0
 _GL_X = (-0.9061798459386640, -0.5384693101056831, 0.0, 0.5384693101056831, 0.9061798459386640)
 _GL_W = (0.2369268850561891, 0.4786286704993665, 0.5688888888888889, 0.4786286704993665, 0.2369268850561891)
 
-_jit = nb.njit(cache=True, error_model="numpy")
-_jit_parallel = nb.njit(cache=True, error_model="numpy", parallel=True)
+_jit = kernel(cache=True, error_model="numpy")
+_jit_parallel = kernel(cache=True, error_model="numpy", parallel=True)
 
 
 @_jit
@@ -453,7 +453,7 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
         ck = _cones(sun_m[k, 0], sun_m[k, 1], sun_m[k, 2])
         for f in range(9):
             ctab[k, f] = ck[f]
-    for b in nb.prange(n_blocks):
+    for b in prange(n_blocks):
         lo = b * block
         hi = min(n, lo + block)
         m = hi - lo
@@ -626,6 +626,97 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
     return counts, events, sb_min, sb_max
 
 
+def cone_table(sun_m):
+    """``_cones`` of every row of ``sun_m`` at once, shape ``(n_t, 9)`` (the same operations, vectorised)."""
+    dist = np.sqrt(sun_m[:, 0] * sun_m[:, 0] + sun_m[:, 1] * sun_m[:, 1] + sun_m[:, 2] * sun_m[:, 2])
+    sin_p = (RS + RE) / dist
+    sin_c = RE / dist
+    sin_u = (RS - RE) / dist
+    return np.stack(
+        (
+            sun_m[:, 0] / dist,
+            sun_m[:, 1] / dist,
+            sun_m[:, 2] / dist,
+            dist,
+            RE / sin_p,
+            sin_p / np.sqrt(1.0 - sin_p * sin_p),
+            sin_c / np.sqrt(1.0 - sin_c * sin_c),
+            RE / sin_u,
+            sin_u / np.sqrt(1.0 - sin_u * sin_u),
+        ),
+        axis=1,
+    )
+
+
+def survey_circular_numpy(
+    a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t, sun_m, events, block, centre_only
+):  # fmt: skip
+    """``survey_circular`` for the kernels' Python mode (``orbitgrid._jit``): same arguments and results.
+
+    The sweep is vectorised over tracks x steps with exact trigonometry at every instant (the kernel's rotation
+    recurrences and interpolated in-plane Sun components are a speed device, good to ~20 m in ``d``), and each
+    class change is resolved by the kernel's own ``_on_transition`` run as Python, in time order per track. So a
+    passage's instants agree with the compiled kernel's except where a grid instant lies within ~20 m of a
+    boundary: the kernel may then log the change one step off and time it at the step's end, a few ms from the
+    crossing (``tests/test_kernel_modes.py`` holds the two to 1 ms on shells in every beta regime). ``block`` is
+    unused (no threads).
+    """
+    n = a_m.shape[0]
+    cap = events.shape[1]
+    counts = np.zeros(n, dtype=np.int32)
+    ctab = cone_table(sun_m[:n_t])
+    t = t0 + np.arange(n_t) * h
+    ci, si = np.cos(inc_rad), np.sin(inc_rad)
+    params = np.stack((a_m, ci, si, raan0_rad, raan_dot, u0_rad, u_dot), axis=1)
+    c = [ctab[:, f] for f in range(9)]
+    o = raan0_rad[:, None] + raan_dot[:, None] * t
+    co, so = np.cos(o), np.sin(o)
+    u = u0_rad[:, None] + u_dot[:, None] * t
+    ps = co * c[0] + so * c[1]
+    qs = ci[:, None] * (co * c[1] - so * c[0]) + si[:, None] * c[2]
+    a = a_m[:, None]
+    d = a * (np.cos(u) * ps + np.sin(u) * qs)
+    perp2 = a * a - d * d
+    depth = -d
+    rc = (depth + c[3]) * c[6]
+    if centre_only:
+        cls = 2 * (perp2 < rc * rc).astype(np.int8)
+    else:
+        rp = (depth + c[4]) * c[5]
+        ru = (c[7] - depth) * c[8]
+        cls = (perp2 < rp * rp).astype(np.int8) + (perp2 < rc * rc) + (perp2 < ru * ru)
+    cls[d >= 0.0] = 0
+    # beta, sampled where the kernel samples it: every REANCHOR steps and the last instant
+    ks = np.union1d(np.arange(0, n_t, REANCHOR), [n_t - 1])
+    sb = so[:, ks] * si[:, None] * c[0][ks] - co[:, ks] * si[:, None] * c[1][ks] + ci[:, None] * c[2][ks]
+    sb_min = np.minimum(sb.min(axis=1), 2.0)
+    sb_max = np.maximum(sb.max(axis=1), -2.0)
+    dummy = np.empty((2, 3))
+    scratch = np.empty(3)
+    pq = np.empty(4)
+    for j in np.flatnonzero(cls[:, 0]).tolist():
+        _open_at_start(events, counts, j, cls[j, 0])
+    jj, kk = np.nonzero(cls[:, 1:] != cls[:, :-1])  # row-major: each track's changes in time order
+    for j, k in zip(jj.tolist(), (kk + 1).tolist(), strict=True):
+        tk = t0 + k * h
+        p = params[j]
+        _in_plane_sun(p, tk, ctab[k], pq, 0)
+        _in_plane_sun(p, tk - h, ctab[k - 1], pq, 2)
+        pq[2] = pq[0] - pq[2]
+        pq[3] = pq[1] - pq[3]
+        _on_transition(
+            MODE_CIRCULAR, events, counts, j, int(cls[j, k - 1]), int(cls[j, k]), tk - h, tk, p, dummy, dummy, t0,
+            h, sun_m, t0, cap, True, scratch, centre_only, pq, ctab[k],
+        )  # fmt: skip
+    t_last = t0 + (n_t - 1) * h
+    for j in np.flatnonzero(cls[:, -1]).tolist():
+        _close_at_end(
+            MODE_CIRCULAR, events, counts, j, int(cls[j, -1]), t0, t_last, params[j], dummy, dummy, t0, h, sun_m,
+            cap, centre_only,
+        )  # fmt: skip
+    return counts, events, sb_min, sb_max
+
+
 @_jit_parallel
 def survey_states(r_m, v_m_s, t0, h, sun_m, events, block):
     """``survey_circular`` for states already on the grid: ``r_m``, ``v_m_s`` of shape (n, n_t, 3).
@@ -641,7 +732,7 @@ def survey_states(r_m, v_m_s, t0, h, sun_m, events, block):
     t_last = t0 + (n_t - 1) * h
     n_blocks = (n + block - 1) // block
     nop = np.empty(1)
-    for b in nb.prange(n_blocks):
+    for b in prange(n_blocks):
         lo = b * block
         hi = min(n, lo + block)
         prev = np.zeros(hi - lo, dtype=np.int8)
@@ -791,7 +882,7 @@ def shift_passages(
     """
     n = member_ref.shape[0]
     counts = np.zeros(n, dtype=np.int64)
-    for i in nb.prange(n):
+    for i in prange(n):
         r = member_ref[i]
         dt = member_dt[i]
         c = 0
@@ -812,7 +903,7 @@ def shift_passages(
     shadow = np.zeros(n)
     eclipses = np.zeros(n, dtype=np.int32)
     dummy = np.empty((2, 3))
-    for i in nb.prange(n):
+    for i in prange(n):
         r = member_ref[i]
         dt = member_dt[i]
         p = np.empty(7)

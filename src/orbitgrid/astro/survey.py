@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orbitgrid import _jit
 from orbitgrid.astro import kernels
 from orbitgrid.astro.constellations import CircularOrbits
 from orbitgrid.astro.j2 import secular_rates
@@ -24,6 +25,9 @@ from orbitgrid.astro.sun import sun_position_teme_m
 from orbitgrid.astro.time import TimeGrid
 
 ProgressFn = Callable[[int], None]
+
+#: Track-steps per chunk of the Python-mode sweep (``kernels.survey_circular_numpy``; ~15 arrays of 8 bytes each).
+PYTHON_TRACK_STEPS = 1_000_000
 
 PASSAGE_COLUMNS = (
     "penumbra_entry_s",
@@ -177,12 +181,16 @@ def survey_circular(
     span = grid.duration_s
     parts = []
     room = np.empty((0, 0, kernels.EV_FIELDS))
+    sweep = kernels.survey_circular
+    if _jit.python_mode():  # vectorised over tracks x steps: chunks of ~1e6 track-steps bound its arrays
+        sweep = kernels.survey_circular_numpy
+        chunk = min(chunk, max(1, PYTHON_TRACK_STEPS // (grid.n_steps + 1)))
     for lo in range(0, n, chunk):
         sl = slice(lo, min(n, lo + chunk))
         cap = _cap_for(float(np.max(u_dot[sl])), span)
         while True:
             room = _room(room, sl.stop - sl.start, cap)
-            counts, events, smin, smax = kernels.survey_circular(
+            counts, events, smin, smax = sweep(
                 orbits.semi_major_axis_m[sl],
                 orbits.inclination_rad[sl],
                 orbits.raan_rad[sl],

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
 
+from orbitgrid._jit import kernel
 from orbitgrid.astro.survey import Survey
 
 
-@nb.njit(cache=True, error_model="numpy")
+@kernel(cache=True, error_model="numpy")
 def _bin_hidden(track, start_s, end_s, hidden_s, n_tracks, n_steps, step_s, first_track):
     out = np.zeros((n_tracks, n_steps), dtype=np.float64)
     for q in range(track.shape[0]):

@@ -40,9 +40,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import numba as nb
 import numpy as np
 
+from orbitgrid import _jit
+from orbitgrid._jit import kernel, prange
 from orbitgrid.astro.survey import ShiftedShell, Survey
 from orbitgrid.fleet.illumination import hidden_intervals
 from orbitgrid.fleet.orbital import (
@@ -93,7 +94,7 @@ _R_SUMS = 17  # five rows: usable accelerators, array power, compute power, stat
 _N_ROWS = 22
 
 
-@nb.njit(cache=True, error_model="numpy", inline="always")
+@kernel(cache=True, error_model="numpy", inline="always")
 def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, acc, usable, want_usable, st):
     """Step lanes ``0..nl-1`` (tracks ``i0..i0+nl-1``) through all steps.
 
@@ -255,7 +256,7 @@ def _step_group(lit_kb, nl, i0, prm, pk_kb, b_abs, temp0, q_lim, area, out, acc,
         out[9, i] = st[_R_CLOSURE * L + j]
 
 
-@nb.njit(cache=True, error_model="numpy", inline="always")
+@kernel(cache=True, error_model="numpy", inline="always")
 def _fill_power(pk_kb, array_per_lit, cos, row, i0, nl, filled):
     """Array power per lit fraction of lanes ``0..nl-1`` (tracks ``i0..``), flat ``(K * _LANES)``; returns True.
 
@@ -276,7 +277,7 @@ def _fill_power(pk_kb, array_per_lit, cos, row, i0, nl, filled):
     return True
 
 
-@nb.njit(cache=True, parallel=True, error_model="numpy")
+@kernel(cache=True, parallel=True, error_model="numpy")
 def _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, n_items, want_usable):
     """Lit fractions given as ``(n, K)``; ``cos``/``row`` as in ``_fill_power`` (``row`` indexed like ``lit``)."""
     n, k_steps = lit.shape
@@ -285,7 +286,7 @@ def _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area,
     usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
     n_groups = (n + _LANES - 1) // _LANES
     per_item = (n_groups + n_items - 1) // n_items
-    for item in nb.prange(n_items):
+    for item in prange(n_items):
         lit_kb = np.zeros(k_steps * _LANES)
         pk_kb = np.empty(k_steps * _LANES)
         filled = False
@@ -305,7 +306,7 @@ def _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area,
     return out, steps, usable
 
 
-@nb.njit(cache=True, error_model="numpy", inline="always")
+@kernel(cache=True, error_model="numpy", inline="always")
 def _bin_track(lit_kb, j, q0, q1, shift, p_start, p_end, p_hidden, step_s, inv_step):
     """``fleet.illumination._bin_hidden`` for one track into lane ``j`` of ``lit_kb``, then hidden -> lit fraction.
 
@@ -329,7 +330,7 @@ def _bin_track(lit_kb, j, q0, q1, shift, p_start, p_end, p_hidden, step_s, inv_s
         lit_kb[k * _LANES + j] = min(max(1.0 - lit_kb[k * _LANES + j] * inv_step, 0.0), 1.0)
 
 
-@nb.njit(cache=True, parallel=True, error_model="numpy")
+@kernel(cache=True, parallel=True, error_model="numpy")
 def _shifted_tracks_kernel(
     first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, prm, array_per_lit, cos, row, b_abs,
     temp0, q_lim, area, n_items, want_usable,
@@ -342,7 +343,7 @@ def _shifted_tracks_kernel(
     usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
     n_groups = (n + _LANES - 1) // _LANES
     per_item = (n_groups + n_items - 1) // n_items
-    for item in nb.prange(n_items):
+    for item in prange(n_items):
         lit_kb = np.zeros(k_steps * _LANES)
         pk_kb = np.empty(k_steps * _LANES)
         filled = False
@@ -453,7 +454,7 @@ def _incidence_rows(
 
 def _n_items(n: int) -> int:
     groups = (n + _LANES - 1) // _LANES
-    return max(1, min(groups, _ITEMS_PER_THREAD * nb.get_num_threads()))
+    return max(1, min(groups, _ITEMS_PER_THREAD * _jit.num_threads()))
 
 
 def _result(out: np.ndarray, steps: np.ndarray, usable: np.ndarray, want_usable: bool) -> TrackCapacity:
@@ -502,12 +503,12 @@ SMALL_GROUP_TRACKS = 1_024
 def _one_thread_if_small(run: _SubsetRun, idx: np.ndarray, k: int) -> TrackCapacity:
     if idx.size >= SMALL_GROUP_TRACKS:
         return run(idx, k)
-    before = nb.get_num_threads()
-    nb.set_num_threads(1)
+    before = _jit.num_threads()
+    _jit.set_num_threads(1)
     try:
         return run(idx, k)
     finally:
-        nb.set_num_threads(before)
+        _jit.set_num_threads(before)
 
 
 def _by_life(run: _SubsetRun, life: np.ndarray, k_steps: int, track_usable: bool) -> TrackCapacity:
@@ -707,11 +708,11 @@ def simulate_shifted_tracks_fast(
     return _result(out, steps, usable, track_usable)
 
 
-@nb.njit(cache=True, parallel=True, error_model="numpy")
+@kernel(cache=True, parallel=True, error_model="numpy")
 def _shifted_lit_kernel(first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, step_s):
     out = np.empty((n, k_steps))
     inv_step = 1.0 / step_s
-    for i in nb.prange(n):
+    for i in prange(n):
         lit_kb = np.zeros(k_steps * _LANES)
         m = first + i
         r = member_ref[m]

@@ -60,9 +60,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 
+from orbitgrid._jit import kernel, prange
 from orbitgrid.astro.constants import EARTH_ROTATION_RAD_S
 from orbitgrid.astro.constellations import CircularOrbits
 from orbitgrid.astro.elements import ElementSet
@@ -97,8 +97,8 @@ _STATION, _RISE, _CUL, _SET, _GMAX, _FLAGS = range(6)
 _N_FIELDS = 6
 _RISE_TRUNC, _SET_TRUNC = 1, 2
 
-_jit = nb.njit(cache=True, error_model="numpy")
-_jit_parallel = nb.njit(cache=True, error_model="numpy", parallel=True)
+_jit = kernel(cache=True, error_model="numpy")
+_jit_parallel = kernel(cache=True, error_model="numpy", parallel=True)
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ def circular_states(orbits: CircularOrbits, epoch_jd: tuple[float, float], ut1_m
 def _circular_ecef(a, inc, raan0, u0, raan_dot, u_dot, t, theta, r, v):
     """Earth-fixed position and velocity of circular J2-secular orbits (see :func:`circular_states`)."""
     w = EARTH_ROTATION_RAD_S
-    for i in nb.prange(a.shape[0]):
+    for i in prange(a.shape[0]):
         ci = math.cos(inc[i])
         si = math.sin(inc[i])
         for k in range(t.shape[0]):
@@ -484,7 +484,7 @@ def _scan(r, v, t0, h, st, up, smask, margin, out, counts):
     n_sat, n_t = r.shape[0], r.shape[1]
     n_st = st.shape[0]
     cap = out.shape[1]
-    for i in nb.prange(n_sat):
+    for i in prange(n_sat):
         m_i = margin[i]
         count = 0
         for j in range(n_st):
@@ -552,7 +552,7 @@ def _table_value(g, rng, g0, dg, r0, dr, table):
 def _pass_volume(r, v, t0, h, sat, station, rise, set_, fine_step, st, up, g0, dg, r0, dr, table, out):
     """Trapezoidal integral over each pass of the tabulated capacity, sampled <= ``fine_step`` apart (bits)."""
     n_t = r.shape[1]
-    for q in nb.prange(sat.shape[0]):
+    for q in prange(sat.shape[0]):
         i = sat[q]
         j = station[q]
         dur = set_[q] - rise[q]

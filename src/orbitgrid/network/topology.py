@@ -66,8 +66,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-import numba as nb
 import numpy as np
+
+from orbitgrid._jit import kernel
 
 if TYPE_CHECKING:  # scipy is imported where a tree is built
     from scipy.spatial import cKDTree
@@ -266,7 +267,7 @@ def plus_grid_edges(layout: WalkerLayout, terminals: int = PLUS_GRID_TERMINALS) 
 # --------------------------------------------------------------------------------------------------- neighbours
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _greedy_kernel(i: np.ndarray, j: np.ndarray, order: np.ndarray, budget: np.ndarray) -> np.ndarray:
     free = budget.copy()
     keep = np.zeros(i.shape[0], dtype=np.bool_)

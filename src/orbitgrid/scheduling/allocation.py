@@ -24,16 +24,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 
+from orbitgrid._jit import kernel
 from orbitgrid.scheduling.sharing import MILLI, SharedCluster, give_back, node_fits, node_fragmented_milli, take
 
 # event kinds, in their order at one instant: a segment ends, a job arrives, a job ends, a segment starts
 _SEG_END, _ARRIVE, _JOB_END, _SEG_START = 0, 1, 2, 3
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _stranded(
     whole: np.ndarray,
     shared: np.ndarray,
@@ -80,7 +80,7 @@ def _stranded(
     return total / MILLI
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _walk(
     whole: np.ndarray,
     shared: np.ndarray,

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
 
+from orbitgrid._jit import kernel
 from orbitgrid.fleet.maintenance import LOST, REPAIR, SPARE, fate_of
 from orbitgrid.fleet.nodes import PERMANENT, FleetTimeline
 from orbitgrid.scheduling.events import FAULT, RETURN, EventQueue, Priority
@@ -27,7 +27,7 @@ _P_FAULT = int(Priority.FAULT)  # a plain int: cheaper than the IntEnum member i
 _VERSION_BITS = 1 << 40  # a fault event's payload: cause x 2^40 + the clock's version
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def next_fault_time(hazard: np.ndarray, scale: np.ndarray, n: int, t: float, e: float, step_s: float) -> float:
     """The time at which node ``n``'s cumulative hazard grows by ``e`` after ``t``, or -1 beyond the timeline.
 

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
 
+from orbitgrid._jit import kernel
 from orbitgrid.scheduling.checkpoint import daly_interval_s
 
 # Job kinds, as in orbitgrid.workloads.jobs.JobKind (plain ints inside the compiled code)
@@ -38,10 +38,10 @@ TRAINING, BATCH, INFERENCE = 0, 1, 2
 
 MIN_RATE = 1e-12  # work units per second below which a gang counts as stalled (windows stay finite)
 
-_daly = nb.njit(cache=True)(daly_interval_s)
+_daly = kernel(cache=True)(daly_interval_s)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def gang_rate(kind: int, g: int, speed: float, fabric_bytes_s: float, step_compute_s: float, allreduce: float) -> float:
     """Work units (reference GPU-seconds; seconds of service for inference) per second of a gang of ``g`` GPUs."""
     if kind == INFERENCE:
@@ -52,7 +52,7 @@ def gang_rate(kind: int, g: int, speed: float, fabric_bytes_s: float, step_compu
     return g * step_compute_s / (step_compute_s / speed + comm)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def gang_fabric(g: int, fabric_bytes_s: float, member_gpus: int, span_fabric_bytes_s: float) -> float:
     """Per-GPU all-reduce bandwidth of a gang of ``g`` GPUs: the node's fabric when the gang fits one of its
     satellites (``member_gpus``; every GPU of an unpooled node), else the links between satellites
@@ -60,7 +60,7 @@ def gang_fabric(g: int, fabric_bytes_s: float, member_gpus: int, span_fabric_byt
     return fabric_bytes_s if g <= member_gpus else span_fabric_bytes_s
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def gang_rates(
     kind: int, g: np.ndarray, speed: np.ndarray, fabric_bytes_s: np.ndarray, step_compute_s: float, allreduce: float
 ) -> np.ndarray:
@@ -71,7 +71,7 @@ def gang_rates(
     return out
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def checkpoint_interval(interval_s: float, write_s: float, g: int, rate_sum_per_gpu_s: float) -> float:
     """The job's interval when it sets one (finite and positive), else Daly's optimum for the gang's fault rate."""
     if math.isfinite(interval_s) and interval_s > 0.0:
@@ -80,7 +80,7 @@ def checkpoint_interval(interval_s: float, write_s: float, g: int, rate_sum_per_
     return _daly(write_s, 1.0 / lam if lam > 0.0 else math.inf)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def run_window_s(
     kind: int, rate: float, work_left: float, restore_s: float, write_s: float, tau_s: float, batch_item_s: float
 ) -> float:
@@ -94,7 +94,7 @@ def run_window_s(
     return restore_s + min(to_end, tau_s + write_s)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def window_steps(t: float, window_s: float, step_s: float, n_steps: int) -> tuple[int, int]:
     """The steps ``[k0, k1)`` a window of ``window_s`` from ``t`` covers (``k1 > k0``; an endless window: to the
     last step)."""
@@ -104,7 +104,7 @@ def window_steps(t: float, window_s: float, step_s: float, n_steps: int) -> tupl
     return k0, max(k1, k0 + 1)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def node_window(n: int, g: int, t: float, job: tuple, nodes: tuple, step_s: float, n_steps: int) -> tuple[int, int]:
     """The steps ``[k0, k1)`` job ``job`` (:data:`JOB_FIELDS`) must keep ``g`` GPUs of node ``n`` from ``t``;
     ``nodes``: ``(speed, fabric bytes/s, fault rate sum per GPU-second, GPUs per satellite, fabric bytes/s between
@@ -118,7 +118,7 @@ def node_window(n: int, g: int, t: float, job: tuple, nodes: tuple, step_s: floa
     return window_steps(t, win, step_s, n_steps)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def node_windows(
     g: np.ndarray, cand: np.ndarray, t: float, job: tuple, nodes: tuple, step_s: float, n_steps: int
 ) -> tuple[int, np.ndarray]:

@@ -17,15 +17,16 @@ checks the searches against the policies' ``choose_node`` on candidate arrays (t
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
+
+from orbitgrid._jit import kernel
 
 _ZERO = np.uint64(0)
 _ONE = np.uint64(1)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def lowest_bit(x: np.uint64) -> int:
     """The index of the lowest set bit of ``x`` (``x`` not 0)."""
     n = 0
@@ -49,12 +50,12 @@ def lowest_bit(x: np.uint64) -> int:
     return n
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _level(free: int, levels: int) -> int:
     return min(max(free, 0), levels - 1)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _set(bits: np.ndarray, summary: np.ndarray, count: np.ndarray, level: int, n: int) -> None:
     w = n >> 6
     bits[level, w] |= _ONE << np.uint64(n & 63)
@@ -62,7 +63,7 @@ def _set(bits: np.ndarray, summary: np.ndarray, count: np.ndarray, level: int, n
     count[level] += 1
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _clear(bits: np.ndarray, summary: np.ndarray, count: np.ndarray, level: int, n: int) -> None:
     w = n >> 6
     bits[level, w] &= ~(_ONE << np.uint64(n & 63))
@@ -71,7 +72,7 @@ def _clear(bits: np.ndarray, summary: np.ndarray, count: np.ndarray, level: int,
     count[level] -= 1
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def move(index: tuple, n: int, free: int) -> None:
     """Node ``n`` now has ``free`` free GPUs."""
     bits, summary, count, level_of = index
@@ -84,14 +85,14 @@ def move(index: tuple, n: int, free: int) -> None:
         level_of[n] = new
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def move_many(index: tuple, nodes: np.ndarray, free: np.ndarray) -> None:
     """Every node of ``nodes`` now has ``free[node]`` free GPUs (``free``: the whole free array)."""
     for i in range(nodes.size):
         move(index, nodes[i], free[nodes[i]])
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _build(free: np.ndarray, levels: int) -> tuple:
     n = free.size
     words = max((n + 63) >> 6, 1)
@@ -129,7 +130,7 @@ class FreeIndex:
         move_many(self.arrays, nodes, free)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def next_in_level(index: tuple, mask: np.ndarray, level: int, after: int) -> int:
     """The lowest node of the mask at ``level`` with an index above ``after`` (-1 to start), or -1."""
     bits, summary, _, _ = index
@@ -157,7 +158,7 @@ def next_in_level(index: tuple, mask: np.ndarray, level: int, after: int) -> int
     return -1
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def max_free(index: tuple, mask: np.ndarray, free: np.ndarray) -> int:
     """The most free GPUs on any node of the mask (0 when none has any)."""
     _, _, count, _ = index
@@ -177,7 +178,7 @@ def max_free(index: tuple, mask: np.ndarray, free: np.ndarray) -> int:
     return 0
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def next_fit(index: tuple, mask: np.ndarray, free: np.ndarray, need: int, level: int, after: int) -> tuple[int, int]:
     """The node after ``(level, after)`` in best-fit order among the mask's nodes with at least ``need`` free GPUs:
     ``(node, level)``, node -1 when there is none. Start with ``level = need``, ``after = -1``. In the last level

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import heapq
 
-import numba as nb
 import numpy as np
 
+from orbitgrid._jit import kernel
 
-@nb.njit(cache=True)
+
+@kernel(cache=True)
 def _sift_down(heap: np.ndarray, n: int) -> None:
     i = 0
     x = heap[0]
@@ -35,7 +36,7 @@ def _sift_down(heap: np.ndarray, n: int) -> None:
     heap[i] = x
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def serve_fifo_slots(
     arrival_s: np.ndarray,
     prefill_s: np.ndarray,

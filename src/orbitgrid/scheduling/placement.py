@@ -24,9 +24,9 @@ path's array test (``PowerAware.safe``) checks the windows with numpy instead.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
+from orbitgrid._jit import kernel
 from orbitgrid.scheduling.formulas import BATCH, node_window
 from orbitgrid.scheduling.freeindex import max_free, next_fit
 from orbitgrid.scheduling.windows import fits
@@ -35,7 +35,7 @@ NO_CANDIDATE = -1  # no node of the mask has the GPUs free
 REFUSED = -2  # candidates exist but the policy (power-aware) accepts none of them now
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def safe(n: int, g: int, t: float, job: tuple, fleet: tuple) -> bool:
     """The power-aware test for ``g`` GPUs of node ``n`` from ``t``: the gang's window
     (:func:`orbitgrid.scheduling.formulas.node_window`, to its next checkpoint or its end) stays out of the anomaly
@@ -47,7 +47,7 @@ def safe(n: int, g: int, t: float, job: tuple, fleet: tuple) -> bool:
     return fits(usable, blocks, n, k0, k1, busy[n] + g)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _best_fit(index: tuple, mask: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int) -> tuple:
     """``(node, its level in the index, the free GPUs a candidate needs)`` of the best fit, node -1 when there is
     none."""
@@ -63,13 +63,13 @@ def _best_fit(index: tuple, mask: np.ndarray, free: np.ndarray, g_min: int, g_re
     return n, level, need
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def best_fit(index: tuple, mask: np.ndarray, free: np.ndarray, g_min: int, g_req: int, exclude: int) -> int:
     """:func:`search` without the power-aware test (fewer arguments: numba's call overhead grows with them)."""
     return _best_fit(index, mask, free, g_min, g_req, exclude)[0]
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def search(
     index: tuple,
     mask: np.ndarray,

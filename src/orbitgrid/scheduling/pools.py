@@ -36,8 +36,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
+
+from orbitgrid._jit import kernel
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def accumulate(
     _accumulate(usable, drops, u, pools)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _accumulate(usable: np.ndarray, drops: np.ndarray, u: np.ndarray, pools: np.ndarray) -> None:
     """One pass over the chunk, no temporaries: each track's steps added to its pool's, each decrease to its drops."""
     n, k_steps = u.shape

@@ -34,9 +34,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 
+from orbitgrid._jit import kernel
 from orbitgrid.workloads.jobs import MILLI_PER_GPU
 
 #: Share of one GPU, in milli-GPU (the JobTable's ``gpu_milli`` unit).
@@ -45,7 +45,7 @@ MILLI = MILLI_PER_GPU
 BEST_FIT_WEIGHTS = (0.5, 0.5)
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def node_fits(
     whole: np.ndarray,
     shared: np.ndarray,
@@ -75,7 +75,7 @@ def node_fits(
     return whole[n] >= gpus
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _best_shared(shared: np.ndarray, n: int, milli: int) -> int:
     """The shared GPU of node ``n`` with the least free share that holds ``milli`` (lowest slot on ties), or -1."""
     row = shared[n]
@@ -87,7 +87,7 @@ def _best_shared(shared: np.ndarray, n: int, milli: int) -> int:
     return best
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def best_fit_node(
     nodes: np.ndarray,
     whole: np.ndarray,
@@ -133,7 +133,7 @@ def best_fit_node(
     return best
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def take(
     whole: np.ndarray,
     shared: np.ndarray,
@@ -175,7 +175,7 @@ def take(
     return slot, opened
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def give_back(
     whole: np.ndarray,
     shared: np.ndarray,
@@ -210,7 +210,7 @@ def give_back(
     return closed
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def node_fragmented_milli(
     whole: np.ndarray,
     shared: np.ndarray,
@@ -252,7 +252,7 @@ def node_fragmented_milli(
     return total
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def fragmented_gpus(
     whole: np.ndarray,
     shared: np.ndarray,
@@ -431,7 +431,7 @@ class TaskClasses:
         )
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def _inflate(
     whole: np.ndarray,
     shared: np.ndarray,

@@ -9,8 +9,9 @@ answers are exact (min and max over blocks are exact).
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
+
+from orbitgrid._jit import kernel
 
 BLOCK = 64  # steps per block of the window-minimum table
 
@@ -53,7 +54,7 @@ def window_reduce(
     return out
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def fits(usable: np.ndarray, blocks: np.ndarray, n: int, k0: int, end: int, need: int) -> bool:
     """Whether ``usable[n, k0:end] >= need`` everywhere: whole blocks whose minimum (``blocks``) clears the need are
     skipped, and the scan stops at the first short step."""
@@ -68,7 +69,7 @@ def fits(usable: np.ndarray, blocks: np.ndarray, n: int, k0: int, end: int, need
     return True
 
 
-@nb.njit(cache=True)
+@kernel(cache=True)
 def first_fit(
     usable: np.ndarray, blocks: np.ndarray, rows: np.ndarray, k0: int, k1: np.ndarray, needed: np.ndarray
 ) -> int:

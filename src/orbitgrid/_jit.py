@@ -1,0 +1,168 @@
+"""Compiled kernels that cost nothing until they run, and can run as plain Python.
+
+``@kernel(cache=True, ...)`` replaces ``@numba.njit(cache=True, ...)`` on orbitgrid's kernels. It returns a
+``Kernel``: numba is imported, and the function handed to ``numba.njit``, only when the kernel is first called in
+compiled mode (or typed by another kernel being compiled). Loading numba and its cached machine code costs ~1 s of a
+process (``import numba`` 0.2 s with the ``scipy.linalg`` it loads, its one-time typing registries ~0.4 s, ~20 ms a
+cached kernel; ``docs/benchmarks.md``, *Startup*), more than a small run's whole computation.
+
+Two modes, per process (``set_mode`` / the ``ORBITGRID_KERNELS`` environment variable, ``auto`` by default):
+
+- ``compiled``: every kernel runs numba's machine code (cached on disk, ``orbitgrid._numba_cache``);
+- ``python``: every kernel runs its Python source (``Kernel.py_func``), numba is never imported; the stages whose
+  kernels are too slow as Python loops (the shadow survey, the capacity stepping) take their numpy twins instead
+  (``python_mode()`` is what they test). Which stages may run so, and when ``auto`` chooses it, is
+  ``pipeline.preflight.kernel_mode``.
+
+Inside compiled code a ``Kernel`` called by another kernel is typed as its numba dispatcher (a ``typeof``
+registration made when numba is loaded), and numba's inliner reads ``targetoptions`` and ``py_func`` from it as it
+does from a dispatcher, so ``inline="always"`` keeps working across the wrapper.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+MODES = ("auto", "compiled", "python")
+ENV = "ORBITGRID_KERNELS"
+
+_state = {"mode": "compiled"}
+_lock = threading.Lock()
+_registered = False
+_kernels: list[Kernel] = []
+
+
+def requested_mode() -> str:
+    """The mode the environment asks for (``ORBITGRID_KERNELS``, default ``auto``); raises on an unknown value."""
+    value = os.environ.get(ENV, "auto").strip().lower() or "auto"
+    if value not in MODES:
+        raise ValueError(f"{ENV}={value!r}: allowed values are {', '.join(MODES)}")
+    return value
+
+
+def set_mode(mode: str) -> None:
+    """Run kernels ``compiled`` or as ``python`` from now on in this process."""
+    if mode not in ("compiled", "python"):
+        raise ValueError(f"kernel mode {mode!r}: allowed values are compiled, python")
+    _state["mode"] = mode
+    for k in _kernels:
+        k._call = k._resolve
+
+
+def mode() -> str:
+    return _state["mode"]
+
+
+@contextlib.contextmanager
+def using(new_mode: str) -> Iterator[None]:
+    """Run kernels in ``new_mode`` inside the block, then as before. The mode is the process's: threads that run
+    simulations concurrently share it (the two modes agree within the tolerances of ``tests/test_kernel_modes.py``)."""
+    before = _state["mode"]
+    set_mode(new_mode)
+    try:
+        yield
+    finally:
+        set_mode(before)
+
+
+def python_mode() -> bool:
+    """True when kernels run as Python (numpy twins should be used where a stage has one)."""
+    return _state["mode"] == "python"
+
+
+def numba_loaded() -> bool:
+    import sys
+
+    return "numba" in sys.modules
+
+
+def _register_typeof() -> None:
+    """Let numba type a ``Kernel`` met as a global of a kernel it compiles: as the kernel's own dispatcher."""
+    global _registered
+    with _lock:
+        if _registered:
+            return
+        from numba.extending import typeof_impl
+
+        @typeof_impl.register(Kernel)
+        def _typeof_kernel(val: Kernel, c: Any) -> Any:
+            return typeof_impl(val.dispatcher, c)
+
+        _registered = True
+
+
+class Kernel:
+    """A numba kernel compiled on first compiled use; see the module docstring."""
+
+    def __init__(self, py_func: Callable[..., Any], options: dict[str, Any]) -> None:
+        self.py_func = py_func
+        self.targetoptions = dict(options)
+        self._dispatcher: Any = None
+        self._call: Callable[..., Any] = self._resolve
+        _kernels.append(self)
+        self.__name__ = py_func.__name__
+        self.__qualname__ = py_func.__qualname__
+        self.__module__ = py_func.__module__
+        self.__doc__ = py_func.__doc__
+
+    @property
+    def dispatcher(self) -> Any:
+        """The numba dispatcher (numba imported and the function wrapped on first access; compiled on first call)."""
+        d = self._dispatcher
+        if d is None:
+            _register_typeof()
+            import numba
+
+            with _lock:
+                if self._dispatcher is None:
+                    scope = self.py_func.__globals__
+                    for name in [k for k, v in scope.items() if v is prange]:
+                        scope[name] = numba.prange  # numba recognises its own prange by identity
+                    self._dispatcher = numba.njit(**self.targetoptions)(self.py_func)
+                d = self._dispatcher
+        return d
+
+    def _resolve(self, *args: Any) -> Any:
+        """First call in the current mode: bind the callable of the mode, then call it."""
+        self._call = self.py_func if _state["mode"] == "python" else self.dispatcher
+        return self._call(*args)
+
+    def __call__(self, *args: Any) -> Any:
+        return self._call(*args)
+
+    def __getattr__(self, name: str) -> Any:  # stats, signatures, overloads...: the dispatcher's
+        return getattr(self.dispatcher, name)
+
+    def __repr__(self) -> str:
+        return f"<orbitgrid kernel {self.__module__}.{self.__qualname__}>"
+
+
+def kernel(**options: Any) -> Callable[[Callable[..., Any]], Kernel]:
+    """``numba.njit(**options)`` made lazy (module docstring)."""
+
+    def wrap(fn: Callable[..., Any]) -> Kernel:
+        return Kernel(fn, options)
+
+    return wrap
+
+
+def prange(*args: int) -> range:
+    """``numba.prange`` without importing numba: ``range`` as Python; rebound to numba's when a kernel compiles."""
+    return range(*args)
+
+
+def num_threads() -> int:
+    """Threads numba's parallel kernels use (imports numba: call it only on the compiled path)."""
+    import numba
+
+    return int(numba.get_num_threads())
+
+
+def set_num_threads(n: int) -> None:
+    import numba
+
+    numba.set_num_threads(n)
