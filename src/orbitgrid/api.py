@@ -26,6 +26,7 @@ import numpy as np
 # Only the scenario layer is imported eagerly (pydantic models: ~0.35 s of CPU); the pipeline (numba kernels, scipy),
 # the sweep machinery, pyarrow and plotly are imported by the functions that use them, so ``import orbitgrid.api``
 # stays under a second (benchmarks/startup.py).
+from orbitgrid import _jit
 from orbitgrid.errors import InputError
 from orbitgrid.scenario import (
     Scenario,

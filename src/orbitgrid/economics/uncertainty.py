@@ -87,6 +87,20 @@ BLOCK_DRAWS = 4096
 #: ~1e-16, so that scenario validation, which imports this module, need not import scipy).
 Z90 = statistics.NormalDist().inv_cdf(0.9)
 
+_STANDARD_NORMAL = statistics.NormalDist()
+
+
+def _ndtri(p: np.ndarray) -> np.ndarray:
+    """The standard normal's quantile of each ``p`` in ``[0, 1]`` (-inf at 0, inf at 1): the standard library's
+    inverse CDF (AS241, ~1e-16 relative; ``tests/economics/test_uncertainty.py`` holds it to ``scipy.special.ndtri``).
+    A cost run draws a few blocks of ``BLOCK_DRAWS``; importing ``scipy.special`` for them took 0.16 s, a tenth of a
+    small run (docs/benchmarks.md, *Startup*)."""
+    out = np.where(p <= 0.0, -math.inf, math.inf)
+    inner = (p > 0.0) & (p < 1.0)
+    out[inner] = [_STANDARD_NORMAL.inv_cdf(x) for x in p[inner].tolist()]
+    return out[()]  # a scalar for a scalar, as numpy's ufuncs give
+
+
 Params = Mapping[str, Any]
 Model = Callable[[Params], Mapping[str, Any]]
 _T = TypeVar("_T")
@@ -208,9 +222,7 @@ class Normal(_Inversion):
     def ppf(self, q: ArrayLike) -> np.ndarray:
         if self.truncated:
             return np.asarray(self._truncnorm().ppf(_q(q)), dtype=np.float64)
-        from scipy import special
-
-        return self.mean + self.std * special.ndtri(_q(q))
+        return self.mean + self.std * _ndtri(_q(q))
 
     def expected_value(self) -> float:
         return float(self._truncnorm().mean()) if self.truncated else float(self.mean)
@@ -241,12 +253,113 @@ class LogNormal(_Inversion):
         return math.exp(self.mu)
 
     def ppf(self, q: ArrayLike) -> np.ndarray:
-        from scipy import special
-
-        return np.exp(self.mu + self.sigma * special.ndtri(_q(q)))
+        return np.exp(self.mu + self.sigma * _ndtri(_q(q)))
 
     def expected_value(self) -> float:
         return math.exp(self.mu + 0.5 * self.sigma**2)
+
+
+#: Points of the table a beta quantile is bracketed in (``_beta_ppf``), and the iterations it may then take.
+_BETA_TABLE = 1_025
+_BETA_MAX_ITER = 100
+
+
+def _beta_cf(a: float, b: float, x: np.ndarray) -> np.ndarray:
+    """The continued fraction ``1 + d1 / (1 + d2 / (1 + ...))`` of ``I_x(a, b)`` (DLMF 8.17.22), by the modified
+    Lentz method to ~1e-16; it converges fast for ``x < (a + 1) / (a + b + 2)``."""
+    tiny = 1e-300
+    f = np.ones_like(x)
+    c = np.ones_like(x)
+    d = np.zeros_like(x)
+    for j in range(1, 4_000):
+        m = j // 2
+        if j % 2 == 0:
+            coef = m * (b - m) / ((a + 2 * m - 1.0) * (a + 2 * m))
+        else:
+            coef = -(a + m) * (a + b + m) / ((a + 2 * m) * (a + 2 * m + 1.0))
+        d = 1.0 + coef * x * d
+        d = 1.0 / np.where(np.abs(d) < tiny, tiny, d)
+        c = 1.0 + coef * x / c
+        c = np.where(np.abs(c) < tiny, tiny, c)
+        delta = c * d
+        f *= delta
+        if np.all(np.abs(delta - 1.0) < 4e-16):
+            break
+    return f
+
+
+def _beta_log_cdf(a: float, b: float, x: np.ndarray, log_beta: float) -> np.ndarray:
+    """``log I_x(a, b)`` for ``x`` in ``(0, 1)``: ``log(x^a (1 - x)^b / (a B(a, b)) / cf)`` below the continued
+    fraction's cut, ``log(1 - I_{1-x}(b, a))`` (DLMF 8.17.4) above it; logs keep the far lower tail from
+    underflowing."""
+    low = x < (a + 1.0) / (a + b + 2.0)
+    out = np.empty_like(x)
+    xl = x[low]
+    out[low] = a * np.log(xl) + b * np.log1p(-xl) - log_beta - np.log(a * _beta_cf(a, b, xl))
+    y = 1.0 - x[~low]
+    upper = np.exp(b * np.log(y) + a * np.log1p(-y) - log_beta) / (b * _beta_cf(b, a, y))
+    out[~low] = np.log1p(-upper)
+    return out
+
+
+def _beta_ppf(a: float, b: float, q: np.ndarray) -> np.ndarray:
+    """The beta(a, b) distribution's quantile of each ``q`` in ``[0, 1]``, for ``a, b >= 1`` (a PERT's shape).
+
+    A ``q`` above one half is the complement's quantile of beta(b, a) taken from 1, so the equation solved is always
+    a lower tail's, ``log I_x(a, b) = log q``: bracketed in a table of ``I_x`` on ``_BETA_TABLE`` points, then
+    solved by Newton's method on ``log x`` (near 0, ``I_x ~ x^a``: one step lands close), kept inside the bracket (a
+    step leaving it bisects instead), to a step below 4e-15 of ``x``. ``scipy.special.betaincinv`` answers the same
+    question; ``tests/economics/test_uncertainty.py`` holds the two together. It is not used because importing
+    ``scipy.special`` took 0.16 s, a tenth of a small run (docs/benchmarks.md, *Startup*).
+    """
+    q = np.asarray(q, dtype=np.float64)
+    flat = q.reshape(-1)
+    out = np.where(flat >= 1.0, 1.0, 0.0)
+    upper = flat > 0.5
+    lower = (flat > 0.0) & ~upper
+    out[lower] = _beta_ppf_lower(a, b, flat[lower])
+    inner_upper = upper & (flat < 1.0)
+    out[inner_upper] = 1.0 - _beta_ppf_lower(b, a, 1.0 - flat[inner_upper])
+    return out.reshape(q.shape)[()]  # a scalar for a scalar, as numpy's ufuncs give
+
+
+def _beta_ppf_lower(a: float, b: float, p: np.ndarray) -> np.ndarray:
+    """``_beta_ppf`` for ``p`` in ``(0, 1/2]``."""
+    if p.size == 0:
+        return p
+    log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    grid = np.linspace(0.0, 1.0, _BETA_TABLE)
+    table = np.zeros(_BETA_TABLE)
+    table[1:-1] = np.exp(_beta_log_cdf(a, b, grid[1:-1], log_beta))
+    table[-1] = 1.0
+    table = np.maximum.accumulate(table)
+    i = np.clip(np.searchsorted(table, p, side="right") - 1, 0, _BETA_TABLE - 2)
+    lo, hi = grid[i], grid[i + 1]
+    f_lo, f_hi = table[i], table[i + 1]
+    x = lo + (hi - lo) * np.clip((p - f_lo) / np.maximum(f_hi - f_lo, 1e-300), 0.0, 1.0)
+    x = np.clip(x, np.maximum(np.nextafter(lo, 1.0), 1e-300), np.nextafter(hi, 0.0))
+    log_p = np.log(p)
+    active = np.arange(p.size)
+    for _ in range(_BETA_MAX_ITER):
+        xa = x[active]
+        log_cdf = _beta_log_cdf(a, b, xa, log_beta)
+        g = log_cdf - log_p[active]
+        below = g < 0.0
+        lo[active] = np.where(below, xa, lo[active])
+        hi[active] = np.where(below, hi[active], xa)
+        log_x = np.log(xa)
+        log_pdf = (a - 1.0) * log_x + (b - 1.0) * np.log1p(-xa) - log_beta
+        slope = np.exp(log_x + log_pdf - log_cdf)  # d log I / d log x
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            nxt = np.where(g == 0.0, xa, np.exp(log_x - g / slope))
+        la, ha = lo[active], hi[active]
+        bad = ~np.isfinite(nxt) | (nxt < la) | (nxt > ha)
+        nxt = np.where(bad, np.where(la > 0.0, np.sqrt(la * ha), 0.5 * ha), nxt)
+        x[active] = nxt
+        active = active[(np.abs(nxt - xa) > 4e-15 * xa) & (g != 0.0)]
+        if active.size == 0:
+            break
+    return x
 
 
 def _check_three_point(kind: str, low: float, mode: float, high: float) -> None:
@@ -302,9 +415,7 @@ class Pert(_Inversion):
 
     def ppf(self, q: ArrayLike) -> np.ndarray:
         a, b = self.alpha_beta
-        from scipy import special
-
-        return self.low + (self.high - self.low) * special.betaincinv(a, b, _q(q))
+        return self.low + (self.high - self.low) * _beta_ppf(a, b, _q(q))
 
     def expected_value(self) -> float:
         return (self.low + self.shape * self.mode + self.high) / (self.shape + 2.0)

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -366,6 +367,226 @@ def _shifted_tracks_kernel(
     return out, steps, usable
 
 
+# --- Python mode (``orbitgrid._jit``): the same arithmetic, vectorised over tracks ---------------------------------
+
+#: Up to this many tracks the Python-mode stepper runs each track with float arithmetic; more, as numpy vectors
+#: (a ufunc call costs ~1 us whatever its length; a float operation ~0.05 us).
+_SCALAR_TRACKS = 8
+
+
+def _lt_array(a: np.ndarray, b: Any) -> np.ndarray:
+    return (a < b).astype(np.float64)
+
+
+def _lt_float(a: float, b: float) -> float:
+    return 1.0 if a < b else 0.0
+
+
+def _floor_float(x: float) -> float:
+    return float(math.floor(x))
+
+
+_ARRAY_OPS = (np.minimum, np.maximum, np.floor, _lt_array)
+_FLOAT_OPS = (min, max, _floor_float, _lt_float)
+
+
+def _step_lanes(ops, lit, pk, prm, b_abs, temp0, q_lim, area, acc, usable):  # type: ignore[no-untyped-def]
+    """``_step_group``'s per-lane arithmetic, in the same order, on lanes given as numpy vectors or as floats.
+
+    ``lit`` and ``pk`` are sequences over steps of the lanes' lit fraction and array power per lit fraction; the
+    step sums of the five per-step quantities are added to ``acc`` ``(5, K)``; ``usable`` (a list, or None) gets
+    each step's usable accelerators. Returns the ten per-track outputs (``_TRACK_FIELDS``).
+    """
+    mn, mx, fl, lt = ops
+    step_s, hk, full, pa, inv_pa, count = (float(prm[i]) for i in range(_P_COUNT + 1))
+    c_dt, t_lim, c0, floor_frac = float(prm[_P_C_DT]), float(prm[_P_TLIM]), float(prm[_P_C0]), float(prm[_P_FLOOR])
+    eta_c, inv_eta_c, eta_d, inv_eta_d = (float(prm[i]) for i in (_P_ETA_C, _P_INV_ETA_C, _P_ETA_D, _P_INV_ETA_D))
+    kc_h, kd, kd_h = float(prm[_P_KC_H]), float(prm[_P_KD]), float(prm[_P_KD_H])
+    fade_half = 0.5 * float(prm[_P_FADE])
+    hours, dis_scale, heat_c = float(prm[_P_HOURS]), float(prm[_P_DIS_SCALE]), float(prm[_P_HEAT_C])
+    a4, dt = float(prm[_P_A4]), float(prm[_P_DT])
+    e0 = cp = c0
+    thru = harv = gpus_sum = ecl = arr = heat = mean_t = closure_sum = 0.0
+    t0 = peak = temp0
+    min_soc = 1.0
+    rhs0 = dt * area * b_abs
+    r_dg = 1.0 / (heat_c + 4.0 * a4 * temp0**3)
+    r_cap = 1.0 / max(c0, 1e-12)
+    floats = ops is _FLOAT_OPS
+    per_step: list[tuple[Any, ...]] = []  # the five per-step sums (``acc``'s rows), added at the end
+    for k in range(len(lit)):
+        f = mn(mx(lit[k], 0.0), 1.0)
+        array_w = pk[k] * f
+        bus = CONDITIONING_EFFICIENCY * array_w
+        heat_cap = c_dt * (t_lim - t0) + q_lim
+        requested = mn(mx(heat_cap - hk, 0.0), full)
+        hk_from_array = mn(bus, hk)
+        hk_short = hk - hk_from_array
+        array_left = bus - hk_from_array
+        lo0 = floor_frac * cp
+        above = mx(e0 - lo0, 0.0)
+        above_w = above * dis_scale
+        battery_max = mn(kd * cp, above_w)
+        hk_from_battery = mn(hk_short, battery_max)
+        for_compute = mx(mn(battery_max - hk_from_battery, above_w - hk_from_battery), 0.0)
+        served = mn(requested, array_left + for_compute)
+        gpus = mn(fl(served * inv_pa + 1e-9), count)
+        compute_w = gpus * pa
+        load = hk + compute_w
+        harvested = bus * hours
+        demand = load * hours
+        direct = mn(harvested, demand)
+        surplus = harvested - direct
+        deficit = demand - direct
+        room_bus = mx(cp - e0, 0.0) * inv_eta_c
+        charged = mn(mn(surplus, kc_h * cp), room_bus)
+        above_floor_bus = above * eta_d
+        discharged = mn(mn(deficit, kd_h * cp), above_floor_bus)
+        into_cells = eta_c * charged
+        out_of_cells = discharged * inv_eta_d
+        e1 = e0 + into_cells - out_of_cells
+        e1 = mx(e1, mn(e0, lo0))
+        q1 = thru + into_cells + out_of_cells
+        cap1 = mx(c0 - fade_half * q1, 0.0)
+        fade_lost = mx(e1 - cap1, 0.0)
+        e1 = e1 - fade_lost
+        lost = (charged - into_cells) + (out_of_cells - discharged) + fade_lost
+        delivered = direct + discharged
+        closure = harvested - delivered - (e1 - e0) - lost - (surplus - charged)
+        rhs = heat_c * t0 + dt * load + rhs0
+        t = t0
+        for _ in range(_NEWTON_STEPS):
+            t3 = t * t * t
+            g = heat_c * t + a4 * t3 * t - rhs
+            r_dg = r_dg * (2.0 - (heat_c + 4.0 * a4 * t3) * r_dg)
+            t = t - g * r_dg
+        cap_safe = mx(cap1, 1e-12)
+        r_cap = r_cap * (2.0 - cap_safe * r_cap)
+        r_cap = r_cap * (2.0 - cap_safe * r_cap)
+        throttled = lt(gpus, count)
+        heat_bound = lt(requested, full)
+        shaded = lt(f, 1.0)
+        soc = e1 * r_cap
+        heat = heat + throttled * heat_bound
+        ecl = ecl + throttled * (1.0 - heat_bound) * shaded
+        arr = arr + throttled * (1.0 - heat_bound) * (1.0 - shaded)
+        e0, cp, thru, t0 = e1, cap1, q1, t
+        harv = harv + harvested
+        gpus_sum = gpus_sum + gpus
+        mean_t = mean_t + t
+        closure_sum = closure_sum + closure
+        peak = mx(peak, t)
+        min_soc = mn(min_soc, soc)
+        per_step.append(
+            (gpus, array_w, compute_w, soc, t)
+            if floats
+            else (gpus.sum(), array_w.sum(), compute_w.sum(), soc.sum(), t.sum())
+        )
+        if usable is not None:
+            usable.append(gpus)
+    if per_step:
+        acc += np.asarray(per_step).T
+    gpu_h = float(prm[_P_GPU_H])
+    return (
+        harv, gpus_sum * gpu_h * pa, gpus_sum * gpu_h, ecl * step_s, arr * step_s, heat * step_s, peak,
+        mean_t * (1.0 / len(lit)), min_soc, closure_sum,
+    )  # fmt: skip
+
+
+def _step_tracks_python(lit, pk, prm, b_abs, temp0, q_lim, area, want_usable):  # type: ignore[no-untyped-def]
+    """``(out, steps, usable)`` of the compiled kernels for lit fractions ``lit`` ``(n, K)`` and array power per
+    lit fraction ``pk`` ``(n, K)``, stepped by ``_step_lanes`` (track by track as floats when there are few)."""
+    n, k_steps = lit.shape
+    out = np.zeros((10, n))
+    acc = np.zeros((1, 5, k_steps))
+    usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
+    if n == 0 or k_steps == 0:
+        return out, acc, usable
+    if n <= _SCALAR_TRACKS:
+        for i in range(n):
+            got: list[float] | None = [] if want_usable else None
+            out[:, i] = _step_lanes(
+                _FLOAT_OPS, lit[i].tolist(), pk[i].tolist(), prm, float(b_abs[i]), float(temp0[i]), float(q_lim[i]),
+                float(area), acc[0], got,
+            )  # fmt: skip
+            if got is not None:
+                usable[i] = np.asarray(got)
+    else:
+        rows: list[np.ndarray] | None = [] if want_usable else None
+        res = _step_lanes(
+            _ARRAY_OPS, np.ascontiguousarray(lit.T), np.ascontiguousarray(pk.T), prm, b_abs, temp0, q_lim,
+            float(area), acc[0], rows,
+        )  # fmt: skip
+        for f, value in enumerate(res):
+            out[f] = value
+        if rows is not None:
+            usable[:] = np.stack(rows, axis=1)
+    return out, acc, usable
+
+
+def _power_rows(array_per_lit: np.ndarray, cos: np.ndarray, row: np.ndarray, n: int) -> np.ndarray:
+    """``_fill_power`` for all tracks at once: array power per lit fraction, ``(n, K)``."""
+    if cos.shape[0] == 0:
+        return np.broadcast_to(array_per_lit, (n, array_per_lit.shape[0]))
+    return array_per_lit[None, :] * cos[row[:n], : array_per_lit.shape[0]]
+
+
+def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(start, count)])`` without the loop."""
+    total = int(count.sum())
+    return np.repeat(start - np.cumsum(count) + count, count) + np.arange(total)
+
+
+def _shifted_lit_python(first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, step_s):  # type: ignore[no-untyped-def]
+    """``_bin_track`` for every member at once: lit fractions ``(n, K)`` with the kernel's arithmetic (each cell
+    sums its passages' shares in the kernel's order)."""
+    members = first + np.arange(n)
+    ref = member_ref[members]
+    per = offsets[ref + 1] - offsets[ref]
+    lane = np.repeat(np.arange(n), per)
+    q = _ranges(offsets[ref], per)
+    shift = np.repeat(member_dt[members], per)
+    a, b, w = p_start[q] - shift, p_end[q] - shift, p_hidden[q]
+    keep = (b > a) & (w > 0.0)
+    lane, a, b, w = lane[keep], a[keep], b[keep], w[keep]
+    density = w / (b - a)
+    k0 = np.maximum(np.floor(a / step_s), 0).astype(np.int64)
+    k1 = np.minimum(np.floor(b / step_s), k_steps - 1).astype(np.int64)
+    cells = np.maximum(k1 - k0 + 1, 0)
+    at = np.repeat(np.arange(cells.size), cells)
+    k = _ranges(k0, cells)
+    lo_s = np.maximum(a[at], k * step_s)
+    hi_s = np.minimum(b[at], (k + 1) * step_s)
+    inside = hi_s > lo_s
+    hidden = np.zeros((n, k_steps))
+    np.add.at(hidden, (lane[at][inside], k[inside]), density[at][inside] * (hi_s[inside] - lo_s[inside]))
+    return np.minimum(np.maximum(1.0 - hidden * (1.0 / step_s), 0.0), 1.0)
+
+
+def _shifted_tracks(  # type: ignore[no-untyped-def]
+    first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, prm, array_per_lit, cos, row, b_abs,
+    temp0, q_lim, area, n_items, want_usable,
+):  # fmt: skip
+    """``_shifted_tracks_kernel``, or its Python-mode twin (``orbitgrid._jit``)."""
+    if not _jit.python_mode():
+        return _shifted_tracks_kernel(
+            first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, prm, array_per_lit, cos,
+            row, b_abs, temp0, q_lim, area, n_items, want_usable,
+        )  # fmt: skip
+    step_s = float(prm[_P_STEP])
+    lit = _shifted_lit_python(first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, step_s)
+    pk = _power_rows(array_per_lit, cos, row, n)
+    return _step_tracks_python(lit, pk, prm, b_abs, temp0, q_lim, area, want_usable)
+
+
+def _tracks(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, n_items, want_usable):  # type: ignore[no-untyped-def]
+    """``_tracks_kernel``, or its Python-mode twin (``orbitgrid._jit``)."""
+    if not _jit.python_mode():
+        return _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, n_items, want_usable)
+    pk = _power_rows(array_per_lit, cos, row, lit.shape[0])
+    return _step_tracks_python(lit, pk, prm, b_abs, temp0, q_lim, area, want_usable)
+
+
 def _prepare(
     spec: OrbitalDesignSpec,
     n: int,
@@ -453,6 +674,8 @@ def _incidence_rows(
 
 
 def _n_items(n: int) -> int:
+    if _jit.python_mode():  # one pass over all tracks, no threads (and numba stays unloaded)
+        return 1
     groups = (n + _LANES - 1) // _LANES
     return max(1, min(groups, _ITEMS_PER_THREAD * _jit.num_threads()))
 
@@ -501,7 +724,7 @@ SMALL_GROUP_TRACKS = 1_024
 
 
 def _one_thread_if_small(run: _SubsetRun, idx: np.ndarray, k: int) -> TrackCapacity:
-    if idx.size >= SMALL_GROUP_TRACKS:
+    if idx.size >= SMALL_GROUP_TRACKS or _jit.python_mode():
         return run(idx, k)
     before = _jit.num_threads()
     _jit.set_num_threads(1)
@@ -585,7 +808,7 @@ def simulate_tracks_fast(
         )
         cos_k = cos if whole else np.ascontiguousarray(cos[:, :k])
         row_k = row if whole or row.size == 0 else np.ascontiguousarray(row[idx])
-        out, steps, usable = _tracks_kernel(
+        out, steps, usable = _tracks(
             sub, prm, array_per_lit, cos_k, row_k, b_abs, temp0, q_lim, area, _n_items(idx.size), bool(track_usable)
         )
         return _result(out, steps, usable, track_usable)
@@ -647,7 +870,7 @@ def simulate_survey_tracks_fast(
             first, ref, lag = 0, (sl.start + idx).astype(np.int64), np.zeros(idx.size)
             cos_k = np.ascontiguousarray(cos[:, :k])
             row_k = row if row.size == 0 else np.ascontiguousarray(row[idx])
-        out, steps, usable = _shifted_tracks_kernel(
+        out, steps, usable = _shifted_tracks(
             first, idx.size, k, offsets, ref, lag, start, end, hidden, prm, array_per_lit, cos_k, row_k, b_abs,
             temp0, q_lim, area, _n_items(idx.size), bool(track_usable),
         )  # fmt: skip
@@ -701,7 +924,7 @@ def simulate_shifted_tracks_fast(
     prm, array_per_lit, b_abs, temp0, q_lim, area = _prepare(
         spec, n, n_steps, sun_distance_m, altitude_m, float(step_s), years_at_start
     )
-    out, steps, usable = _shifted_tracks_kernel(
+    out, steps, usable = _shifted_tracks(
         sl.start, n, n_steps, shifted.offsets, shifted.member_ref, shifted.member_dt_s, start, end, hidden, prm,
         array_per_lit, cos, row, b_abs, temp0, q_lim, area, _n_items(n), bool(track_usable),
     )  # fmt: skip

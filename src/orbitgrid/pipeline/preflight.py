@@ -31,6 +31,7 @@ import math
 import os
 from dataclasses import dataclass
 
+from orbitgrid import _jit
 from orbitgrid.astro.constants import EARTH_MU_M3_S2
 from orbitgrid.astro.elements import ElementSet
 from orbitgrid.errors import ResourceLimitError
@@ -176,6 +177,42 @@ def sizes(scenario: Scenario, command: str = "simulate") -> dict[str, float]:
         link_step = scenario.network.link_step or DEFAULT_LINK_STEP_S
         out["link_cells"] = tracks * max(1.0, math.ceil(duration / link_step))
     return out
+
+
+#: Largest work ``kernel_mode`` runs as Python under ``ORBITGRID_KERNELS=auto``: track-steps of designed shells
+#: (each stage's vectorised twin and the Python transitions cost ~1-2 us a track-step, against ~1 s for loading numba
+#: and its cached kernels; docs/benchmarks.md, *Startup*), jobs x scheduler nodes (the placement search runs as a
+#: Python loop over the nodes a job may use) and jobs.
+PYTHON_MAX_TRACK_STEPS = 300_000
+PYTHON_MAX_JOB_NODES = 200_000
+PYTHON_MAX_JOBS = 2_000
+
+
+def kernel_mode(scenario: Scenario) -> str:
+    """``compiled`` or ``python``: how this run's kernels run (``orbitgrid._jit``).
+
+    ``ORBITGRID_KERNELS`` (``auto``, ``compiled``, ``python``) decides when set to one of the two modes; ``auto``
+    picks ``python`` for a run small enough that loading numba would cost more than the compiled code saves:
+    designed circular shells only (no element sets, no formations), no network, no inference services, and at
+    most ``PYTHON_MAX_TRACK_STEPS`` track-steps, ``PYTHON_MAX_JOBS`` jobs and ``PYTHON_MAX_JOB_NODES``
+    jobs x nodes. The two modes agree within the tolerances of ``tests/test_kernel_modes.py``; the run's manifest
+    records which one ran."""
+    requested = _jit.requested_mode()
+    if requested != "auto":
+        return requested
+    if scenario.network is not None:
+        return "compiled"
+    if any(not isinstance(shell.orbit, WalkerOrbit | SunSynchronousOrbit) for shell in scenario.shells):
+        return "compiled"
+    if any(isinstance(w, InferenceServices) for w in scenario.workloads):
+        return "compiled"
+    s = sizes(scenario)
+    small = (
+        s["track_steps"] <= PYTHON_MAX_TRACK_STEPS
+        and s["jobs"] <= PYTHON_MAX_JOBS
+        and s["job_nodes"] <= PYTHON_MAX_JOB_NODES
+    )
+    return "python" if small else "compiled"
 
 
 def _jobs_and_requests(scenario: Scenario) -> tuple[float, float]:
