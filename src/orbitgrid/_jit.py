@@ -40,7 +40,9 @@ def requested_mode() -> str:
     """The mode the environment asks for (``ORBITGRID_KERNELS``, default ``auto``); raises on an unknown value."""
     value = os.environ.get(ENV, "auto").strip().lower() or "auto"
     if value not in MODES:
-        raise ValueError(f"{ENV}={value!r}: allowed values are {', '.join(MODES)}")
+        from orbitgrid.errors import InputError
+
+        raise InputError(f"environment variable {ENV}={value!r}: allowed values are {', '.join(MODES)}")
     return value
 
 

@@ -732,7 +732,10 @@ def _simulate_into(
     resolved = resolved_scenario_dict(scenario)
     traces = trace_reports(scenario)
     warnings = [str(w) for w in scenario.warnings]
-    writer.manifest(command=command, scenario=resolved, seed=scenario.seed, traces=traces, warnings=warnings)
+    kernels = _jit.mode()
+    writer.manifest(
+        command=command, scenario=resolved, seed=scenario.seed, traces=traces, warnings=warnings, kernels=kernels
+    )
     study = orbit(scenario, progress=progress, force=True)  # checked above, for the whole run
     study.write(writer)
     watch.lap("orbit")
@@ -758,6 +761,7 @@ def _simulate_into(
             approximations=approximations,
             traces=traces,
             warnings=warnings,
+            kernels=kernels,
         )
     summary = {
         "scenario": scenario.name,

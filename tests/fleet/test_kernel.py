@@ -1,5 +1,6 @@
 """The compiled track kernel reproduces the numpy reference ``simulate_tracks`` on catalog designs, to stated
-tolerances in physical units; the survey-fed kernel reproduces the lit-array kernel."""
+tolerances in physical units; the survey-fed kernel reproduces the lit-array kernel. Every test runs twice: on the
+compiled kernels and on their Python-mode twins (``orbitgrid._jit``, the arithmetic vectorised over tracks)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from orbitgrid import _jit
 from orbitgrid.astro import constellations as con
 from orbitgrid.astro.constants import AU_M
 from orbitgrid.astro.survey import sun_on_grid_m, survey_circular, survey_shell_references
@@ -28,6 +30,16 @@ from orbitgrid.scenario.catalog import designs
 
 STEP_S = 60.0
 N_TRACKS, N_STEPS = 200, 1440
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def kernel_mode(request):
+    """Every test runs on the compiled kernels and on their Python-mode twins (``orbitgrid._jit``): both against the
+    numpy reference ``simulate_tracks``."""
+    with _jit.using(request.param):
+        yield request.param
+
+
 DESIGNS = ("compute-sat", "starlink-v2-mini-compute", "suncatcher-tpu-sat")
 PER_TRACK = (
     "harvested_wh",

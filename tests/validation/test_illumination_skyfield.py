@@ -37,6 +37,7 @@ from skyfield.constants import ERAD
 from skyfield.geometry import intersect_line_and_sphere
 from skyfield.nutationlib import iau2000b_radians
 
+from orbitgrid import _jit
 from orbitgrid.astro import constellations, eclipse, j2, survey
 from orbitgrid.astro.constants import EARTH_EQUATORIAL_RADIUS_M, SECONDS_PER_DAY, SUN_RADIUS_M
 from orbitgrid.astro.elements import load_elements
@@ -150,9 +151,10 @@ def j2_survey(starlink) -> survey.Survey:
     return survey.survey_elements_j2(starlink["elements"], starlink["grid"])
 
 
-@pytest.fixture(scope="module")
-def j2_circular_survey(starlink) -> survey.Survey:
-    """The designed-shell kernel fed with the same satellites taken as circular orbits (e = 0, no J3)."""
+@pytest.fixture(scope="module", params=["compiled", "python"])
+def j2_circular_survey(request, starlink) -> survey.Survey:
+    """The designed-shell kernel fed with the same satellites taken as circular orbits (e = 0, no J3); compiled, and
+    as its Python-mode twin (``orbitgrid._jit``)."""
     es, grid = starlink["elements"], starlink["grid"]
     jd0, fr0 = grid.epoch_jd
     since_tle_s = ((jd0 - es.epoch_jd) + (fr0 - es.epoch_fr)) * SECONDS_PER_DAY
@@ -165,7 +167,8 @@ def j2_circular_survey(starlink) -> survey.Survey:
         arg_latitude_rad=np.mod(es.arg_perigee_rad + es.mean_anomaly_rad + (argp_dot + m_dot) * since_tle_s, 2 * np.pi),
         plane=np.arange(len(es), dtype=np.int32),
     )
-    return survey.survey_circular(orbits, grid)
+    with _jit.using(request.param):
+        return survey.survey_circular(orbits, grid)
 
 
 @pytest.fixture(scope="module")
@@ -391,15 +394,24 @@ def _numpy_reference(orbits: constellations.CircularOrbits, grid: TimeGrid) -> l
 
 
 @pytest.fixture(scope="module")
-def designed():
+def designed_reference():
     grid = TimeGrid.from_duration(SHELL_EPOCH, DAY_S, 60.0)
+    return grid, {name: (orbits, _numpy_reference(orbits, grid)) for name, orbits in _designed_shells(grid).items()}
+
+
+@pytest.fixture(scope="module", params=["compiled", "python"])
+def designed(request, designed_reference):
+    """The designed shells surveyed by the compiled kernel and by its Python-mode twin (``orbitgrid._jit``): the
+    tests below hold both to the numpy reference."""
+    grid, shells = designed_reference
     out = {}
-    for name, orbits in _designed_shells(grid).items():
-        out[name] = {
-            "full": survey.survey_circular(orbits, grid),
-            "centre": survey.survey_circular(orbits, grid, centre_only=True),
-            "ref": _numpy_reference(orbits, grid),
-        }
+    with _jit.using(request.param):
+        for name, (orbits, ref) in shells.items():
+            out[name] = {
+                "full": survey.survey_circular(orbits, grid),
+                "centre": survey.survey_circular(orbits, grid, centre_only=True),
+                "ref": ref,
+            }
     return out
 
 

@@ -179,13 +179,14 @@ def sizes(scenario: Scenario, command: str = "simulate") -> dict[str, float]:
     return out
 
 
-#: Largest work ``kernel_mode`` runs as Python under ``ORBITGRID_KERNELS=auto``: track-steps of designed shells
-#: (each stage's vectorised twin and the Python transitions cost ~1-2 us a track-step, against ~1 s for loading numba
-#: and its cached kernels; docs/benchmarks.md, *Startup*), jobs x scheduler nodes (the placement search runs as a
-#: Python loop over the nodes a job may use) and jobs.
+#: Largest work ``kernel_mode`` runs as Python under ``ORBITGRID_KERNELS=auto`` (measured on the 2-core machine,
+#: docs/benchmarks.md, *Startup*): loading numba and a run's cached kernels costs ~1 s, while as Python the shadow
+#: survey costs ~1 us a track-step, the capacity stepping ~0.1 ms a step of each shell whatever its size (numpy
+#: vectors over its tracks), and each job a Python placement search over the nodes it may use.
 PYTHON_MAX_TRACK_STEPS = 300_000
+PYTHON_MAX_SHELL_STEPS = 3_000
 PYTHON_MAX_JOB_NODES = 200_000
-PYTHON_MAX_JOBS = 2_000
+PYTHON_MAX_JOBS = 1_000
 
 
 def kernel_mode(scenario: Scenario) -> str:
@@ -194,9 +195,9 @@ def kernel_mode(scenario: Scenario) -> str:
     ``ORBITGRID_KERNELS`` (``auto``, ``compiled``, ``python``) decides when set to one of the two modes; ``auto``
     picks ``python`` for a run small enough that loading numba would cost more than the compiled code saves:
     designed circular shells only (no element sets, no formations), no network, no inference services, and at
-    most ``PYTHON_MAX_TRACK_STEPS`` track-steps, ``PYTHON_MAX_JOBS`` jobs and ``PYTHON_MAX_JOB_NODES``
-    jobs x nodes. The two modes agree within the tolerances of ``tests/test_kernel_modes.py``; the run's manifest
-    records which one ran."""
+    most ``PYTHON_MAX_TRACK_STEPS`` track-steps, ``PYTHON_MAX_SHELL_STEPS`` shell-steps, ``PYTHON_MAX_JOBS`` jobs
+    and ``PYTHON_MAX_JOB_NODES`` jobs x nodes. The two modes agree within the tolerances of
+    ``tests/test_kernel_modes.py``; the run's manifest records which one ran."""
     requested = _jit.requested_mode()
     if requested != "auto":
         return requested
@@ -209,6 +210,7 @@ def kernel_mode(scenario: Scenario) -> str:
     s = sizes(scenario)
     small = (
         s["track_steps"] <= PYTHON_MAX_TRACK_STEPS
+        and len(scenario.shells) * (s["steps"] + 1.0) <= PYTHON_MAX_SHELL_STEPS
         and s["jobs"] <= PYTHON_MAX_JOBS
         and s["job_nodes"] <= PYTHON_MAX_JOB_NODES
     )

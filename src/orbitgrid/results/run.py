@@ -311,12 +311,14 @@ class RunWriter:
         approximations: Iterable[str] = (),
         traces: Iterable[dict[str, Any]] = (),
         warnings: Iterable[str] = (),
+        kernels: str | None = None,
     ) -> None:
-        """Write ``manifest.json``; ``approximations`` lists every model approximation the run applied (also printed
-        by the CLI and kept in ``summary.json``); ``warnings`` what validating the scenario found doubtful
-        (``Scenario.warnings``, also in ``summary.json``); ``traces`` what each trace workload read and how it was
-        replayed (rows, dropped and adjusted by reason, window and scaling); a staged run's says ``status: running``
-        until :meth:`commit`."""
+        """Write ``manifest.json``; ``kernels`` how the run's kernels ran (``compiled`` or ``python``,
+        ``orbitgrid._jit``: the two agree to ~1e-12, not always in the last bits); ``approximations`` lists every
+        model approximation the run applied (also printed by the CLI and kept in ``summary.json``); ``warnings`` what
+        validating the scenario found doubtful (``Scenario.warnings``, also in ``summary.json``); ``traces`` what each
+        trace workload read and how it was replayed (rows, dropped and adjusted by reason, window and scaling); a
+        staged run's says ``status: running`` until :meth:`commit`."""
         self._manifest = {
             "command": command,
             "scenario": scenario,
@@ -327,6 +329,8 @@ class RunWriter:
             "warnings": list(warnings),
             "status": STATUS_RUNNING if self._staged else STATUS_COMPLETE,
         }
+        if kernels is not None:
+            self._manifest["kernels"] = kernels
         traces = list(traces)
         if traces:
             self._manifest["traces"] = traces
