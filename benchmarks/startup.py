@@ -11,7 +11,7 @@ figure, so both are printed with the 1-minute load average (``os.getloadavg``) r
 - ``warm simulate``: the same command again with that cache (median of ``--repeats``).
 - ``small scenario``: 100 satellites (Walker 550 km / 53 deg), 24 h at 60 s, 200 generated jobs (the case of
   ``benchmarks/peer_orbital_compute.py``), ``python -m orbitgrid simulate FILE --no-report`` end to end, warm
-  (median of ``--repeats`` x 3).
+  (median of ``--repeats`` x 3); the kernel mode the run chose (its manifest's ``kernels``) is printed with it.
 
 Targets (issue 14): cold <= 60 s, warm <= 15 s, import <= 1 s, small scenario <= 1.5 s.
 
@@ -152,6 +152,9 @@ def main() -> None:
     run([*cmd, "small-first"], env, work)  # compiles what the default scenario did not use
     small = [run([*cmd, f"small{i}"], env, work) for i in range(3 * args.repeats)]
     results["small_scenario"] = summary("small scenario", small, 1.5)
+    kernels = json.loads((work / "small0" / "manifest.json").read_text()).get("kernels", "compiled")
+    results["small_scenario"]["kernels"] = kernels
+    print(f"  (its kernels ran {kernels}: orbitgrid._jit, pipeline.preflight.kernel_mode)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

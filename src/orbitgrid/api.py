@@ -296,7 +296,8 @@ def orbit(scenario: Scenario, *, progress: Progress | None = None, force: bool =
         if progress is not None:
             progress(f"orbit {shell}", done, total)
 
-    return OrbitStudy(scenario, survey_shells(scenario, progress=each_shell))
+    with _jit.using(preflight.kernel_mode(scenario)):  # as simulate would run this scenario's kernels
+        return OrbitStudy(scenario, survey_shells(scenario, progress=each_shell))
 
 
 class Report:

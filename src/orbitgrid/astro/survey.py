@@ -181,7 +181,7 @@ def survey_circular(
     span = grid.duration_s
     parts = []
     room = np.empty((0, 0, kernels.EV_FIELDS))
-    sweep = kernels.survey_circular
+    sweep: Callable[..., tuple] = kernels.survey_circular
     if _jit.python_mode():  # vectorised over tracks x steps: chunks of ~1e6 track-steps bound its arrays
         sweep = kernels.survey_circular_numpy
         chunk = min(chunk, max(1, PYTHON_TRACK_STEPS // (grid.n_steps + 1)))

@@ -390,7 +390,7 @@ _ARRAY_OPS = (np.minimum, np.maximum, np.floor, _lt_array)
 _FLOAT_OPS = (min, max, _floor_float, _lt_float)
 
 
-def _step_lanes(ops, lit, pk, prm, b_abs, temp0, q_lim, area, acc, usable):  # type: ignore[no-untyped-def]
+def _step_lanes(ops, lit, pk, prm, b_abs, temp0, q_lim, area, acc, usable):
     """``_step_group``'s per-lane arithmetic, in the same order, on lanes given as numpy vectors or as floats.
 
     ``lit`` and ``pk`` are sequences over steps of the lanes' lit fraction and array power per lit fraction; the
@@ -493,7 +493,7 @@ def _step_lanes(ops, lit, pk, prm, b_abs, temp0, q_lim, area, acc, usable):  # t
     )  # fmt: skip
 
 
-def _step_tracks_python(lit, pk, prm, b_abs, temp0, q_lim, area, want_usable):  # type: ignore[no-untyped-def]
+def _step_tracks_python(lit, pk, prm, b_abs, temp0, q_lim, area, want_usable):
     """``(out, steps, usable)`` of the compiled kernels for lit fractions ``lit`` ``(n, K)`` and array power per
     lit fraction ``pk`` ``(n, K)``, stepped by ``_step_lanes`` (track by track as floats when there are few)."""
     n, k_steps = lit.shape
@@ -537,7 +537,7 @@ def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.repeat(start - np.cumsum(count) + count, count) + np.arange(total)
 
 
-def _shifted_lit_python(first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, step_s):  # type: ignore[no-untyped-def]
+def _shifted_lit_python(first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, step_s):
     """``_bin_track`` for every member at once: lit fractions ``(n, K)`` with the kernel's arithmetic (each cell
     sums its passages' shares in the kernel's order)."""
     members = first + np.arange(n)
@@ -563,7 +563,7 @@ def _shifted_lit_python(first, n, k_steps, offsets, member_ref, member_dt, p_sta
     return np.minimum(np.maximum(1.0 - hidden * (1.0 / step_s), 0.0), 1.0)
 
 
-def _shifted_tracks(  # type: ignore[no-untyped-def]
+def _shifted_tracks(
     first, n, k_steps, offsets, member_ref, member_dt, p_start, p_end, p_hidden, prm, array_per_lit, cos, row, b_abs,
     temp0, q_lim, area, n_items, want_usable,
 ):  # fmt: skip
@@ -579,7 +579,7 @@ def _shifted_tracks(  # type: ignore[no-untyped-def]
     return _step_tracks_python(lit, pk, prm, b_abs, temp0, q_lim, area, want_usable)
 
 
-def _tracks(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, n_items, want_usable):  # type: ignore[no-untyped-def]
+def _tracks(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, n_items, want_usable):
     """``_tracks_kernel``, or its Python-mode twin (``orbitgrid._jit``)."""
     if not _jit.python_mode():
         return _tracks_kernel(lit, prm, array_per_lit, cos, row, b_abs, temp0, q_lim, area, n_items, want_usable)
