@@ -626,28 +626,6 @@ def survey_circular(a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t
     return counts, events, sb_min, sb_max
 
 
-def cone_table(sun_m):
-    """``_cones`` of every row of ``sun_m`` at once, shape ``(n_t, 9)`` (the same operations, vectorised)."""
-    dist = np.sqrt(sun_m[:, 0] * sun_m[:, 0] + sun_m[:, 1] * sun_m[:, 1] + sun_m[:, 2] * sun_m[:, 2])
-    sin_p = (RS + RE) / dist
-    sin_c = RE / dist
-    sin_u = (RS - RE) / dist
-    return np.stack(
-        (
-            sun_m[:, 0] / dist,
-            sun_m[:, 1] / dist,
-            sun_m[:, 2] / dist,
-            dist,
-            RE / sin_p,
-            sin_p / np.sqrt(1.0 - sin_p * sin_p),
-            sin_c / np.sqrt(1.0 - sin_c * sin_c),
-            RE / sin_u,
-            sin_u / np.sqrt(1.0 - sin_u * sin_u),
-        ),
-        axis=1,
-    )
-
-
 def survey_circular_numpy(
     a_m, inc_rad, raan0_rad, raan_dot, u0_rad, u_dot, t0, h, n_t, sun_m, events, block, centre_only
 ):  # fmt: skip
@@ -664,7 +642,7 @@ def survey_circular_numpy(
     n = a_m.shape[0]
     cap = events.shape[1]
     counts = np.zeros(n, dtype=np.int32)
-    ctab = cone_table(sun_m[:n_t])
+    ctab = np.array([_cones(x, y, z) for x, y, z in sun_m[:n_t].tolist()])  # (n_t, 9), as the kernel's table
     t = t0 + np.arange(n_t) * h
     ci, si = np.cos(inc_rad), np.sin(inc_rad)
     params = np.stack((a_m, ci, si, raan0_rad, raan_dot, u0_rad, u_dot), axis=1)
