@@ -8,12 +8,14 @@ mode machinery, which runs ``auto`` picks, and whole runs in the two modes again
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import math
 import os
 import subprocess
 import sys
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,11 +25,18 @@ import pytest
 
 import orbitgrid
 from orbitgrid import _jit, api
+from orbitgrid.astro import constellations, survey
+from orbitgrid.astro.constants import AU_M
+from orbitgrid.astro.time import TimeGrid
 from orbitgrid.errors import InputError
+from orbitgrid.fleet.kernel import simulate_tracks_fast
 from orbitgrid.pipeline import preflight
-from orbitgrid.scenario import load_scenario_text
+from orbitgrid.pipeline.capacity import design_spec
+from orbitgrid.scenario import load_scenario, load_scenario_text
+from orbitgrid.scenario.catalog import designs
 
 SRC = str(Path(orbitgrid.__file__).resolve().parents[1])
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 SMALL = """
 schema_version: 1
@@ -84,6 +93,27 @@ def test_using_restores_the_mode_after_an_exception() -> None:
         _jit.set_mode("fast")
 
 
+def test_the_mode_is_each_threads_own() -> None:
+    """A run in one thread never changes another's kernels (a sweep runs points in threads of one process)."""
+    seen: list[str] = []
+    inside, release = threading.Event(), threading.Event()
+
+    def python_run() -> None:
+        with _jit.using("python"):
+            inside.set()
+            release.wait(60)
+            seen.append(_jit.mode())
+
+    worker = threading.Thread(target=python_run)
+    worker.start()
+    assert inside.wait(60)
+    assert _jit.mode() == "compiled"  # this thread, while the other is in python mode
+    with _jit.using("compiled"):
+        release.set()
+        worker.join(60)
+    assert seen == ["python"] and _jit.mode() == "compiled"
+
+
 def test_the_environment_chooses_the_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     sc = small()
     monkeypatch.delenv(_jit.ENV, raising=False)
@@ -97,17 +127,74 @@ def test_the_environment_chooses_the_mode(monkeypatch: pytest.MonkeyPatch) -> No
         preflight.kernel_mode(sc)
 
 
-def test_auto_runs_only_small_runs_of_designed_circular_shells_as_python(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_runs_only_small_runs_of_designed_circular_shells_as_python(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv(_jit.ENV, raising=False)
     assert preflight.kernel_mode(small(hours=24, n=100, jobs=200)) == "python"  # the benchmark's small case
     assert preflight.kernel_mode(small(hours=48, n=100, jobs=200)) == "compiled"  # 2 shells x 2,881 steps
     assert preflight.kernel_mode(small(hours=6, n=1_000, jobs=200)) == "compiled"  # 361,000+ track-steps
     assert preflight.kernel_mode(small(jobs=5_000)) == "compiled"
+    nodes_csv = tmp_path / "nodes.csv"
+    nodes_csv.write_text("node,gpus\n" + "".join(f"m{i},8\n" for i in range(250)))
+    node_list = (
+        f"gpus: {{{{file: {nodes_csv}, format: custom, columns: {{{{node: node, gpus: gpus}}}}, default_model: H100}}}}"
+    )
+    many = load_scenario_text(SMALL.replace("gpus: {{H100: 512}}", node_list).format(name="n", hours=24, n=20, jobs=40))
+    s = preflight.sizes(many)
+    assert s["node_steps"] > preflight.PYTHON_MAX_NODE_STEPS  # 274 nodes x 1,441 steps; every other size is small
+    assert s["track_steps"] < preflight.PYTHON_MAX_TRACK_STEPS and s["job_nodes"] < preflight.PYTHON_MAX_JOB_NODES
+    assert preflight.kernel_mode(many) == "compiled"
     text = SMALL.format(name="f", hours=6, n=40, jobs=10).replace(
         "{type: sun_synchronous, altitude_km: 700, ltan_hours: 18.0, planes: 1, per_plane: 4}",
         "{type: formation, altitude_km: 650, ltan_hours: 18.0, clusters: 2, per_cluster: 9, radius_km: 1.0}",
     )
     assert preflight.kernel_mode(load_scenario_text(text)) == "compiled"
+
+
+# ------------------------------------------------------------------------------------------- the stage twins
+
+
+@pytest.mark.parametrize("centre_only", [False, True])
+def test_the_survey_twin_gives_the_kernels_passages(centre_only: bool) -> None:
+    """``astro.kernels.survey_circular_numpy`` against the compiled kernel on a 53 deg Walker shell, a polar star
+    and a sun-synchronous shell through an equinox day: the same passages, their instants within 1 ms (the twin
+    classifies with exact trigonometry where the kernel interpolates, which can move a change by one step only where
+    an instant lies within ~20 m of a boundary), hidden times within 1 ms, beta extremes within 1e-12 rad."""
+    grid = TimeGrid.from_duration(dt.datetime(2026, 3, 20, tzinfo=dt.UTC), 86_400.0, 60.0)
+    shells = [
+        constellations.walker(550e3, math.radians(53.0), 60, 6, 1),
+        constellations.walker(1_200e3, math.radians(87.9), 24, 4, 1, pattern="star"),
+        constellations.sun_synchronous(700e3, 18.0, 2, 6, 0.0, 0.0, raan_spread_hours=3.0),
+    ]
+    for orbits in shells:
+        got = {}
+        for mode in ("compiled", "python"):
+            with _jit.using(mode):
+                got[mode] = survey.survey_circular(orbits, grid, centre_only=centre_only)
+        a, b = got["compiled"], got["python"]
+        assert a.track.size > 0 or orbits is shells[2]
+        np.testing.assert_array_equal(a.track, b.track)
+        np.testing.assert_array_equal(a.truncated, b.truncated)
+        np.testing.assert_array_equal(a.eclipses, b.eclipses)
+        for col in survey.PASSAGE_COLUMNS:
+            np.testing.assert_array_equal(np.isnan(a.passages[col]), np.isnan(b.passages[col]), err_msg=col)
+            np.testing.assert_allclose(b.passages[col], a.passages[col], rtol=0, atol=1e-3, err_msg=col)
+        np.testing.assert_allclose(b.shadow_s, a.shadow_s, rtol=0, atol=1e-3)
+        np.testing.assert_allclose(b.beta_min_rad, a.beta_min_rad, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(b.beta_max_rad, a.beta_max_rad, rtol=0, atol=1e-12)
+
+
+def test_the_stepping_twin_refuses_nan_and_matches_the_kernel_on_zero_steps() -> None:
+    spec = design_spec(designs()["compute-sat"])
+    with pytest.raises(ValueError, match="lit fractions must be finite"):
+        simulate_tracks_fast(spec, np.array([[1.0, np.nan]]), np.full(2, AU_M), 550e3, 60.0)
+    got = {}
+    for mode in ("compiled", "python"):
+        with _jit.using(mode):
+            got[mode] = simulate_tracks_fast(spec, np.ones((3, 0)), np.full(0, AU_M), 550e3, 60.0)
+    for field in ("gpu_hours", "radiator_peak_k", "radiator_mean_k", "battery_min_soc", "harvested_wh"):
+        np.testing.assert_array_equal(getattr(got["python"], field), getattr(got["compiled"], field), err_msg=field)
 
 
 # ----------------------------------------------------------------------------------------- whole runs, both modes
@@ -142,9 +229,13 @@ def test_a_small_run_gives_the_same_files_in_both_modes(monkeypatch: pytest.Monk
     for mode in ("compiled", "python"):
         monkeypatch.setenv(_jit.ENV, mode)
         runs[mode] = api.simulate(small(), cost=True)
-    (t_c, d_c), (t_p, d_p) = (_tables_and_documents(runs[m]) for m in ("compiled", "python"))
+    assert runs["compiled"].documents["summary.json"]["jobs"]["completed"] > 0
+    _assert_same_runs(runs["compiled"], runs["python"])
+
+
+def _assert_same_runs(compiled: api.Run, python: api.Run) -> None:
+    (t_c, d_c), (t_p, d_p) = _tables_and_documents(compiled), _tables_and_documents(python)
     assert d_c["manifest.json"].pop("kernels") == "compiled" and d_p["manifest.json"].pop("kernels") == "python"
-    assert d_c["summary.json"]["jobs"]["completed"] > 0
     assert t_c.keys() == t_p.keys() and d_c.keys() == d_p.keys()
     _assert_close(d_c, d_p, "documents")
     for name, table in t_c.items():
@@ -157,6 +248,19 @@ def test_a_small_run_gives_the_same_files_in_both_modes(monkeypatch: pytest.Monk
                 np.testing.assert_allclose(y, x, rtol=1e-12, atol=1e-9, err_msg=f"{name}:{col}")
             else:
                 assert np.array_equal(x, y), f"{name}:{col}"
+
+
+@pytest.mark.parametrize("example", ["solar-storm-1200km", "llama3-54-days", "openb-window-100x"])
+def test_the_examples_give_the_same_files_in_both_modes(monkeypatch: pytest.MonkeyPatch, example: str) -> None:
+    """Features the small run leaves out, forced into both modes: training gangs in orbit through a solar particle
+    event (two shells, 48 h), a 54-day training job with failures and checkpoints on a ground cluster, and a trace
+    replay that shares GPUs; every file equal (floats to 1e-12 relative) but the manifest's ``kernels``."""
+    sc = load_scenario(EXAMPLES / f"{example}.yaml")
+    runs = {}
+    for mode in ("compiled", "python"):
+        monkeypatch.setenv(_jit.ENV, mode)
+        runs[mode] = api.simulate(sc, cost=False)
+    _assert_same_runs(runs["compiled"], runs["python"])
 
 
 def test_a_small_run_from_the_command_line_imports_neither_numba_nor_scipy(tmp_path: Path) -> None:

@@ -6,20 +6,22 @@ compiled mode (or typed by another kernel being compiled). Loading numba and its
 process (``import numba`` 0.2 s with the ``scipy.linalg`` it loads, its one-time typing registries ~0.4 s, ~20 ms a
 cached kernel; ``docs/benchmarks.md``, *Startup*), more than a small run's whole computation.
 
-Two modes, the process's (``compiled`` unless ``set_mode`` or ``using`` says otherwise; ``api.simulate`` and
-``api.orbit`` run a scenario in the mode ``pipeline.preflight.kernel_mode`` picks from its size and the
-``ORBITGRID_KERNELS`` environment variable, ``auto`` by default):
+Two modes, per thread (``compiled`` unless ``set_mode`` or ``using`` says otherwise in that thread, so runs in
+concurrent threads, as a sweep's on dask workers, never see each other's; ``api.simulate`` and ``api.orbit`` run a
+scenario in the mode ``pipeline.preflight.kernel_mode`` picks from its size and the ``ORBITGRID_KERNELS`` environment
+variable, ``auto`` by default):
 
 - ``compiled``: every kernel runs numba's machine code (cached on disk, ``orbitgrid._numba_cache``); a call from
-  Python costs ~0.25 us more than calling numba's dispatcher (the wrapper's ``__call__``: ~0.03 s of the default
-  scenario's 106,000 calls);
+  Python costs ~0.3 us more than calling numba's dispatcher (the wrapper's ``__call__`` and its thread-local mode
+  test: ~0.03 s of the default scenario's 106,000 calls);
 - ``python``: every kernel runs its Python source (``Kernel.py_func``), numba is never imported; the stages whose
   kernels are too slow as Python loops (the shadow survey, the capacity stepping) take their numpy twins instead
   (``python_mode()`` is what they test).
 
 Inside compiled code a ``Kernel`` called by another kernel is typed as its numba dispatcher (a ``typeof``
-registration made when numba is loaded), and numba's inliner reads ``targetoptions`` and ``py_func`` from it as it
-does from a dispatcher, so ``inline="always"`` keeps working across the wrapper.
+registration made when numba is loaded, which also swaps every module's ``prange`` for numba's), and numba's
+inliner reads ``targetoptions`` and ``py_func`` from it as it does from a dispatcher, so ``inline="always"`` keeps
+working across the wrapper.
 """
 
 from __future__ import annotations
@@ -33,10 +35,18 @@ from typing import Any
 MODES = ("auto", "compiled", "python")
 ENV = "ORBITGRID_KERNELS"
 
-_state = {"mode": "compiled"}
+
+def _python_prange(*args: int) -> range:
+    """``numba.prange`` without importing numba: ``range`` as Python (``prange`` until numba is loaded)."""
+    return range(*args)
+
+
+#: ``numba.prange`` once numba is loaded (``_load_numba``), ``range`` before.
+prange: Callable[..., Any] = _python_prange
+
+_local = threading.local()  # ``python``: True while this thread runs kernels as Python
 _lock = threading.Lock()
 _registered = False
-_kernels: list[Kernel] = []
 
 
 def requested_mode() -> str:
@@ -50,23 +60,20 @@ def requested_mode() -> str:
 
 
 def set_mode(mode: str) -> None:
-    """Run kernels ``compiled`` or as ``python`` from now on in this process."""
+    """Run kernels ``compiled`` or as ``python`` from now on in this thread."""
     if mode not in ("compiled", "python"):
         raise ValueError(f"kernel mode {mode!r}: allowed values are compiled, python")
-    _state["mode"] = mode
-    for k in _kernels:
-        k._call = k._resolve
+    _local.python = mode == "python"
 
 
 def mode() -> str:
-    return _state["mode"]
+    return "python" if python_mode() else "compiled"
 
 
 @contextlib.contextmanager
 def using(new_mode: str) -> Iterator[None]:
-    """Run kernels in ``new_mode`` inside the block, then as before. The mode is the process's: threads that run
-    simulations concurrently share it (the two modes agree within the tolerances of ``tests/test_kernel_modes.py``)."""
-    before = _state["mode"]
+    """Run this thread's kernels in ``new_mode`` inside the block, then as before."""
+    before = mode()
     set_mode(new_mode)
     try:
         yield
@@ -75,22 +82,33 @@ def using(new_mode: str) -> Iterator[None]:
 
 
 def python_mode() -> bool:
-    """True when kernels run as Python (numpy twins should be used where a stage has one)."""
-    return _state["mode"] == "python"
+    """True when this thread runs kernels as Python (a stage with a numpy twin then takes it)."""
+    return getattr(_local, "python", False)
 
 
-def _register_typeof() -> None:
-    """Let numba type a ``Kernel`` met as a global of a kernel it compiles: as the kernel's own dispatcher."""
-    global _registered
+def _load_numba() -> None:
+    """Once, when the first kernel is wrapped: let numba type a ``Kernel`` met as a global of a kernel it compiles
+    (as the kernel's own dispatcher), and make every module's ``prange`` numba's (numba recognises it by identity;
+    modules imported later get it from here)."""
+    global _registered, prange
     with _lock:
         if _registered:
             return
+        import sys
+
+        import numba
         from numba.extending import typeof_impl
 
         @typeof_impl.register(Kernel)
         def _typeof_kernel(val: Kernel, c: Any) -> Any:
             return typeof_impl(val.dispatcher, c)
 
+        for module in list(sys.modules.values()):
+            scope = getattr(module, "__dict__", None)
+            if isinstance(scope, dict) and module is not sys.modules[__name__]:
+                for name in [k for k, v in list(scope.items()) if v is _python_prange]:
+                    scope[name] = numba.prange
+        prange = numba.prange
         _registered = True
 
 
@@ -101,8 +119,6 @@ class Kernel:
         self.py_func = py_func
         self.targetoptions = dict(options)
         self._dispatcher: Any = None
-        self._call: Callable[..., Any] = self._resolve
-        _kernels.append(self)
         self.__name__ = py_func.__name__
         self.__qualname__ = py_func.__qualname__
         self.__module__ = py_func.__module__
@@ -113,25 +129,20 @@ class Kernel:
         """The numba dispatcher (numba imported and the function wrapped on first access; compiled on first call)."""
         d = self._dispatcher
         if d is None:
-            _register_typeof()
+            _load_numba()
             import numba
 
             with _lock:
                 if self._dispatcher is None:
-                    scope = self.py_func.__globals__
-                    for name in [k for k, v in scope.items() if v is prange]:
-                        scope[name] = numba.prange  # numba recognises its own prange by identity
                     self._dispatcher = numba.njit(**self.targetoptions)(self.py_func)
                 d = self._dispatcher
         return d
 
-    def _resolve(self, *args: Any) -> Any:
-        """First call in the current mode: bind the callable of the mode, then call it."""
-        self._call = self.py_func if _state["mode"] == "python" else self.dispatcher
-        return self._call(*args)
-
     def __call__(self, *args: Any) -> Any:
-        return self._call(*args)
+        if getattr(_local, "python", False):
+            return self.py_func(*args)
+        d = self._dispatcher
+        return (d if d is not None else self.dispatcher)(*args)
 
     def __getattr__(self, name: str) -> Any:  # stats, signatures, overloads...: the dispatcher's
         if name.startswith("__"):  # copy, pickle and friends probing for hooks: not numba's business
@@ -149,11 +160,6 @@ def kernel(**options: Any) -> Callable[[Callable[..., Any]], Kernel]:
         return Kernel(fn, options)
 
     return wrap
-
-
-def prange(*args: int) -> range:
-    """``numba.prange`` without importing numba: ``range`` as Python; rebound to numba's when a kernel compiles."""
-    return range(*args)
 
 
 def num_threads() -> int:

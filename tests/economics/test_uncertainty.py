@@ -79,6 +79,21 @@ def test_beta_quantile_matches_scipy_betaincinv(a: float, b: float) -> None:
     assert u._beta_ppf(a, b, np.array([0.0, 1.0])).tolist() == [0.0, 1.0]
 
 
+def test_quantile_edges_nan_scalars_and_extreme_pert_shapes() -> None:
+    """NaN in, NaN out (as scipy's); a Python float gives a float; PERT shapes far beyond the catalog's (a flat
+    a = 1, b = 1e5, and a = b = 500) stay within 1e-13 of scipy.special.betaincinv without a floating-point
+    warning (the suite turns warnings into errors)."""
+    from scipy import special
+
+    assert math.isnan(u.Normal(1.0, 2.0).ppf(np.nan)) and math.isnan(u.Pert(0.0, 1.0, 3.0).ppf(np.nan))
+    assert np.isnan(u.LogNormal(0.0, 1.0).ppf(np.array([np.nan, 0.5]))).tolist() == [True, False]
+    assert u._ndtri(0.975) == pytest.approx(1.959963984540054, abs=1e-15)
+    assert u._beta_ppf(2.0, 3.0, 0.3) == pytest.approx(float(special.betaincinv(2.0, 3.0, 0.3)), abs=1e-15)
+    q = np.random.default_rng(5).random(1_024)
+    for a, b in ((1.0, 1e5), (1e5, 1.0), (500.0, 500.0)):
+        np.testing.assert_allclose(u._beta_ppf(a, b, q), special.betaincinv(a, b, q), rtol=0, atol=1e-13)
+
+
 def test_truncated_normal_against_quadrature() -> None:
     """CDF of the draws' quantiles by quadrature of the normal density over [low, x] / mass in [low, high]."""
     d = u.Normal(100.0, 40.0, low=50.0, high=260.0)

@@ -95,7 +95,8 @@ def _ndtri(p: np.ndarray) -> np.ndarray:
     inverse CDF (AS241, ~1e-16 relative; ``tests/economics/test_uncertainty.py`` holds it to ``scipy.special.ndtri``).
     A cost run draws a few blocks of ``BLOCK_DRAWS``; importing ``scipy.special`` for them took 0.16 s, a tenth of a
     small run (docs/benchmarks.md, *Startup*)."""
-    out = np.where(p <= 0.0, -math.inf, math.inf)
+    p = np.asarray(p, dtype=np.float64)
+    out = np.where(p <= 0.0, -math.inf, np.where(p >= 1.0, math.inf, np.nan))  # NaN stays NaN
     inner = (p > 0.0) & (p < 1.0)
     out[inner] = [_STANDARD_NORMAL.inv_cdf(x) for x in p[inner].tolist()]
     return out[()]  # a scalar for a scalar, as numpy's ufuncs give
@@ -314,12 +315,13 @@ def _beta_ppf(a: float, b: float, q: np.ndarray) -> np.ndarray:
     """
     q = np.asarray(q, dtype=np.float64)
     flat = q.reshape(-1)
-    out = np.where(flat >= 1.0, 1.0, 0.0)
+    out = np.where(flat >= 1.0, 1.0, np.where(flat <= 0.0, 0.0, np.nan))  # NaN stays NaN
     upper = flat > 0.5
     lower = (flat > 0.0) & ~upper
-    out[lower] = _beta_ppf_lower(a, b, flat[lower])
     inner_upper = upper & (flat < 1.0)
-    out[inner_upper] = 1.0 - _beta_ppf_lower(b, a, 1.0 - flat[inner_upper])
+    with np.errstate(divide="ignore", under="ignore", over="ignore", invalid="ignore"):  # extreme shapes' tails
+        out[lower] = _beta_ppf_lower(a, b, flat[lower])
+        out[inner_upper] = 1.0 - _beta_ppf_lower(b, a, 1.0 - flat[inner_upper])
     return out.reshape(q.shape)[()]  # a scalar for a scalar, as numpy's ufuncs give
 
 
@@ -338,8 +340,17 @@ def _beta_ppf_lower(a: float, b: float, p: np.ndarray) -> np.ndarray:
     f_lo, f_hi = table[i], table[i + 1]
     x = lo + (hi - lo) * np.clip((p - f_lo) / np.maximum(f_hi - f_lo, 1e-300), 0.0, 1.0)
     x = np.clip(x, np.maximum(np.nextafter(lo, 1.0), 1e-300), np.nextafter(hi, 0.0))
-    log_p = np.log(p)
-    active = np.arange(p.size)
+    _newton_in_bracket(a, b, log_beta, x, lo, hi, np.log(p), np.arange(p.size))
+    return x
+
+
+def _newton_in_bracket(
+    a: float, b: float, log_beta: float, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, log_p: np.ndarray,
+    active: np.ndarray,
+) -> None:  # fmt: skip
+    """``_beta_ppf_lower``'s iteration, in place on ``x`` (a step that would underflow to 0 stops at the smallest
+    normal number: a quantile below 2.2e-308 is returned as that)."""
+    tiny = np.finfo(np.float64).tiny
     for _ in range(_BETA_MAX_ITER):
         xa = x[active]
         log_cdf = _beta_log_cdf(a, b, xa, log_beta)
@@ -350,16 +361,14 @@ def _beta_ppf_lower(a: float, b: float, p: np.ndarray) -> np.ndarray:
         log_x = np.log(xa)
         log_pdf = (a - 1.0) * log_x + (b - 1.0) * np.log1p(-xa) - log_beta
         slope = np.exp(log_x + log_pdf - log_cdf)  # d log I / d log x
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            nxt = np.where(g == 0.0, xa, np.exp(log_x - g / slope))
+        nxt = np.where(g == 0.0, xa, np.exp(log_x - g / slope))
         la, ha = lo[active], hi[active]
         bad = ~np.isfinite(nxt) | (nxt < la) | (nxt > ha)
-        nxt = np.where(bad, np.where(la > 0.0, np.sqrt(la * ha), 0.5 * ha), nxt)
+        nxt = np.maximum(np.where(bad, np.where(la > 0.0, np.sqrt(la * ha), 0.5 * ha), nxt), tiny)
         x[active] = nxt
         active = active[(np.abs(nxt - xa) > 4e-15 * xa) & (g != 0.0)]
         if active.size == 0:
             break
-    return x
 
 
 def _check_three_point(kind: str, low: float, mode: float, high: float) -> None:

@@ -500,7 +500,12 @@ def _step_tracks_python(lit, pk, prm, b_abs, temp0, q_lim, area, want_usable):
     out = np.zeros((10, n))
     acc = np.zeros((1, 5, k_steps))
     usable = np.zeros((n if want_usable else 0, k_steps), dtype=np.int16)
-    if n == 0 or k_steps == 0:
+    if n == 0:
+        return out, acc, usable
+    if k_steps == 0:  # what the kernel's loops leave: no energy or hours, the start temperature, no mean, full
+        out[6] = temp0
+        out[7] = np.nan
+        out[8] = 1.0
         return out, acc, usable
     if n <= _SCALAR_TRACKS:
         for i in range(n):
@@ -795,6 +800,8 @@ def simulate_tracks_fast(
     the steps each track flies, all by default).
     """
     lit = np.ascontiguousarray(lit, dtype=np.float64)
+    if not np.isfinite(lit).all():
+        raise ValueError("lit fractions must be finite numbers (each is clipped to [0, 1])")
     n, k_steps = lit.shape
     cos, row = _incidence_rows(spec, incidence, n, k_steps)
     sun = np.broadcast_to(np.asarray(sun_distance_m, dtype=np.float64), (k_steps,))

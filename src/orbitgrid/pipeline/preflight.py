@@ -182,8 +182,11 @@ def sizes(scenario: Scenario, command: str = "simulate") -> dict[str, float]:
 #: Largest work ``kernel_mode`` runs as Python under ``ORBITGRID_KERNELS=auto`` (measured on the 2-core machine,
 #: docs/benchmarks.md, *Startup*): loading numba and a run's cached kernels costs ~1 s, while as Python the shadow
 #: survey costs ~1 us a track-step, the capacity stepping ~0.1 ms a step of each shell whatever its size (numpy
-#: vectors over its tracks), and each job a Python placement search over the nodes it may use.
+#: vectors over its tracks), each job a Python placement search over the nodes it may use, and the allocation
+#: walk a pass over the scheduler's nodes at every sample (a 4,900-node ground site over a day: 2.5 s as Python,
+#: 0.3 s compiled).
 PYTHON_MAX_TRACK_STEPS = 300_000
+PYTHON_MAX_NODE_STEPS = 300_000
 PYTHON_MAX_SHELL_STEPS = 3_000
 PYTHON_MAX_JOB_NODES = 200_000
 PYTHON_MAX_JOBS = 1_000
@@ -195,9 +198,9 @@ def kernel_mode(scenario: Scenario) -> str:
     ``ORBITGRID_KERNELS`` (``auto``, ``compiled``, ``python``) decides when set to one of the two modes; ``auto``
     picks ``python`` for a run small enough that loading numba would cost more than the compiled code saves:
     designed circular shells only (no element sets, no formations), no network, no inference services, and at
-    most ``PYTHON_MAX_TRACK_STEPS`` track-steps, ``PYTHON_MAX_SHELL_STEPS`` shell-steps, ``PYTHON_MAX_JOBS`` jobs
-    and ``PYTHON_MAX_JOB_NODES`` jobs x nodes. The two modes agree within the tolerances of
-    ``tests/test_kernel_modes.py``; the run's manifest records which one ran."""
+    most ``PYTHON_MAX_TRACK_STEPS`` track-steps, ``PYTHON_MAX_SHELL_STEPS`` shell-steps, ``PYTHON_MAX_NODE_STEPS``
+    scheduler node-steps, ``PYTHON_MAX_JOBS`` jobs and ``PYTHON_MAX_JOB_NODES`` jobs x nodes. The two modes agree
+    within the tolerances of ``tests/test_kernel_modes.py``; the run's manifest records which one ran."""
     requested = _jit.requested_mode()
     if requested != "auto":
         return requested
@@ -211,6 +214,7 @@ def kernel_mode(scenario: Scenario) -> str:
     small = (
         s["track_steps"] <= PYTHON_MAX_TRACK_STEPS
         and len(scenario.shells) * (s["steps"] + 1.0) <= PYTHON_MAX_SHELL_STEPS
+        and s["node_steps"] <= PYTHON_MAX_NODE_STEPS
         and s["jobs"] <= PYTHON_MAX_JOBS
         and s["job_nodes"] <= PYTHON_MAX_JOB_NODES
     )

@@ -314,7 +314,7 @@ class RunWriter:
         kernels: str | None = None,
     ) -> None:
         """Write ``manifest.json``; ``kernels`` how the run's kernels ran (``compiled`` or ``python``,
-        ``orbitgrid._jit``: the two agree to ~1e-12, not always in the last bits); ``approximations`` lists every
+        ``orbitgrid._jit``: within the tolerances of ``tests/test_kernel_modes.py``); ``approximations`` lists every
         model approximation the run applied (also printed by the CLI and kept in ``summary.json``); ``warnings`` what
         validating the scenario found doubtful (``Scenario.warnings``, also in ``summary.json``); ``traces`` what each
         trace workload read and how it was replayed (rows, dropped and adjusted by reason, window and scaling); a
