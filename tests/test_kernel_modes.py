@@ -250,7 +250,10 @@ def _assert_same_runs(compiled: api.Run, python: api.Run) -> None:
                 assert np.array_equal(x, y), f"{name}:{col}"
 
 
-@pytest.mark.parametrize("example", ["solar-storm-1200km", "llama3-54-days", "openb-window-100x"])
+@pytest.mark.parametrize(
+    "example",
+    ["solar-storm-1200km", "llama3-54-days", pytest.param("openb-window-100x", marks=pytest.mark.slow)],
+)  # the trace replay takes ~6 s as Python: in the slow step
 def test_the_examples_give_the_same_files_in_both_modes(monkeypatch: pytest.MonkeyPatch, example: str) -> None:
     """Features the small run leaves out, forced into both modes: training gangs in orbit through a solar particle
     event (two shells, 48 h), a 54-day training job with failures and checkpoints on a ground cluster, and a trace
